@@ -1,0 +1,132 @@
+package dev.slb.model;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Checks a config for what a proxy cannot serve; each problem reads {@code field.path: reason}. */
+public final class ConfigValidator {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+    private ConfigValidator() {}
+
+    public static List<String> validate(ProxyConfig config) {
+        List<String> problems = new ArrayList<>();
+        if (config.version() == null || config.version().isBlank()) {
+            problems.add("version: is required (any string that changes when the config changes)");
+        }
+        limits(config.limits(), problems);
+        port("admin.port", config.admin().port(), problems);
+        positive("drain.timeout", config.drain().timeout(), problems, true);
+        positive("drain.readinessGracePeriod", config.drain().readinessGracePeriod(), problems, true);
+
+        Map<String, Integer> names = new HashMap<>();
+        // Keyed by port alone: a replica listens on one address, so a port is taken once.
+        Map<Integer, String> ports = new HashMap<>();
+        ports.put(config.admin().port(), "admin.port");
+        for (int i = 0; i < config.listeners().size(); i++) {
+            Listener l = config.listeners().get(i);
+            String at = "listeners[" + i + "]";
+            if (l == null) {
+                problems.add(at + ": is empty");
+                continue;
+            }
+            listener(at, l, problems);
+            if (l.name() != null) {
+                Integer first = names.putIfAbsent(l.name(), i);
+                if (first != null) {
+                    problems.add(at + ".name: '" + l.name() + "' is already used by listeners[" + first + "]");
+                }
+            }
+            String other = ports.putIfAbsent(l.port(), at + ".port");
+            if (other != null) {
+                problems.add(at + ".port: " + l.port() + " is already used by " + other);
+            }
+        }
+        return problems;
+    }
+
+    private static void listener(String at, Listener l, List<String> problems) {
+        if (l.name() == null || !NAME.matcher(l.name()).matches()) {
+            problems.add(at + ".name: '" + l.name() + "' is not a valid name (lower-case letters, digits and '-', 1..63 characters)");
+        }
+        if (l.protocol() == null) {
+            problems.add(at + ".protocol: is required (HTTP, HTTPS or TCP)");
+            return;
+        }
+        port(at + ".port", l.port(), problems);
+        if (l.protocol() == Protocol.HTTPS) {
+            if (l.tls() == null) {
+                problems.add(at + ".tls: an HTTPS listener needs tls.certificateFile and tls.privateKeyFile");
+            } else {
+                required(at + ".tls.certificateFile", l.tls().certificateFile(), problems);
+                required(at + ".tls.privateKeyFile", l.tls().privateKeyFile(), problems);
+            }
+        } else if (l.tls() != null) {
+            problems.add(at + ".tls: only HTTPS listeners take tls (this one is " + l.protocol() + ")");
+        }
+        if (l.protocol() == Protocol.TCP && l.websocket() != null) {
+            problems.add(at + ".websocket: only HTTP and HTTPS listeners carry WebSocket");
+        }
+        if (l.websocket() != null && l.websocket().keepalivePingInterval() != null) {
+            positive(at + ".websocket.keepalivePingInterval", l.websocket().keepalivePingInterval(), problems, false);
+        }
+        positive(at + ".idleTimeout", l.idleTimeout(), problems, false);
+        positive(at + ".requestTimeout", l.requestTimeout(), problems, false);
+        positive(at + ".connectTimeout", l.connectTimeout(), problems, false);
+        range(at + ".maxRequestLineBytes", l.maxRequestLineBytes(), 256, 1 << 20, problems);
+        range(at + ".maxHeaderBytes", l.maxHeaderBytes(), 1024, 1 << 20, problems);
+        for (int b = 0; b < l.backends().size(); b++) {
+            Backend backend = l.backends().get(b);
+            String bat = at + ".backends[" + b + "]";
+            if (backend == null) {
+                problems.add(bat + ": is empty");
+                continue;
+            }
+            required(bat + ".address", backend.address(), problems);
+            port(bat + ".port", backend.port(), problems);
+            if (backend.weightValue() < 0 || backend.weightValue() > 100) {
+                problems.add(bat + ".weight: " + backend.weightValue() + " is not a weight (0..100)");
+            }
+        }
+    }
+
+    private static void limits(Limits limits, List<String> problems) {
+        atLeastOne("limits.maxConnections", limits.maxConnections(), problems);
+        atLeastOne("limits.newConnectionsPerSecond", limits.newConnectionsPerSecond(), problems);
+        atLeastOne("limits.requestsPerSecond", limits.requestsPerSecond(), problems);
+    }
+
+    private static void atLeastOne(String field, Long value, List<String> problems) {
+        if (value != null && value < 1) {
+            problems.add(field + ": " + value + " is not a limit (at least 1; leave it out for no limit)");
+        }
+    }
+
+    private static void port(String field, int port, List<String> problems) {
+        if (port < 1 || port > 65535) {
+            problems.add(field + ": " + port + " is not a port (1..65535)");
+        }
+    }
+
+    private static void range(String field, int value, int min, int max, List<String> problems) {
+        if (value < min || value > max) {
+            problems.add(field + ": " + value + " is out of range (" + min + ".." + max + ")");
+        }
+    }
+
+    private static void required(String field, String value, List<String> problems) {
+        if (value == null || value.isBlank()) {
+            problems.add(field + ": is required");
+        }
+    }
+
+    private static void positive(String field, Duration d, List<String> problems, boolean zeroAllowed) {
+        if (d.isNegative() || (!zeroAllowed && d.isZero())) {
+            problems.add(field + ": " + Durations.format(d) + " must be " + (zeroAllowed ? "zero or more" : "more than zero"));
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.slb.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One listener: a port clients connect to, how it is served, and the backends behind it.
+ *
+ * @param name                  unique within the config; lower-case DNS label
+ * @param protocol              HTTP, HTTPS or TCP
+ * @param bindAddress           the address to listen on; all addresses when absent
+ * @param port                  1..65535
+ * @param tls                   HTTPS only: certificate, key and policy
+ * @param websocket             HTTP and HTTPS only: WebSocket on (the default) or off
+ * @param idleTimeout           a WebSocket or TCP connection with no traffic for this long is
+ *                              closed (default 60 s)
+ * @param requestTimeout        HTTP: how long a backend may take to start its response (default 60 s)
+ * @param connectTimeout        how long a backend connect may take before the next one is tried (default 5 s)
+ * @param scheduler             wrr (default), wlc or rr
+ * @param maxRequestLineBytes   HTTP: a longer request line is answered 414 (default 8 KiB)
+ * @param maxHeaderBytes        HTTP: a larger header section is answered 431 (default 32 KiB)
+ * @param backends              where requests and connections go
+ */
+@JsonPropertyOrder({"name", "protocol", "bindAddress", "port", "tls", "websocket", "idleTimeout", "requestTimeout",
+    "connectTimeout", "scheduler", "maxRequestLineBytes", "maxHeaderBytes", "backends"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Listener(
+        String name,
+        Protocol protocol,
+        String bindAddress,
+        int port,
+        Tls tls,
+        WebSocket websocket,
+        Duration idleTimeout,
+        Duration requestTimeout,
+        Duration connectTimeout,
+        SchedulerKind scheduler,
+        Integer maxRequestLineBytes,
+        Integer maxHeaderBytes,
+        List<Backend> backends) {
+
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_REQUEST_LINE_BYTES = 8 * 1024;
+    public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
+
+    public Listener {
+        websocket = protocol != null && protocol.isHttp() && websocket == null ? WebSocket.ENABLED : websocket;
+        idleTimeout = idleTimeout == null ? DEFAULT_IDLE_TIMEOUT : idleTimeout;
+        requestTimeout = requestTimeout == null ? DEFAULT_REQUEST_TIMEOUT : requestTimeout;
+        connectTimeout = connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout;
+        scheduler = scheduler == null ? SchedulerKind.WRR : scheduler;
+        maxRequestLineBytes = maxRequestLineBytes == null ? DEFAULT_MAX_REQUEST_LINE_BYTES : maxRequestLineBytes;
+        maxHeaderBytes = maxHeaderBytes == null ? DEFAULT_MAX_HEADER_BYTES : maxHeaderBytes;
+        backends = backends == null ? List.of() : List.copyOf(backends);
+    }
+
+    /** A listener with every optional setting at its default. */
+    public static Listener of(String name, Protocol protocol, int port, List<Backend> backends) {
+        return new Listener(name, protocol, null, port, null, null, null, null, null, null, null, null, backends);
+    }
+
+    /** True when this listener relays WebSocket upgrades. */
+    public boolean websocketEnabled() {
+        return websocket != null && websocket.isEnabled();
+    }
+
+    public Listener withBackends(List<Backend> newBackends) {
+        return new Listener(name, protocol, bindAddress, port, tls, websocket, idleTimeout, requestTimeout,
+                connectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, newBackends);
+    }
+
+    public Listener withWebsocket(WebSocket newWebsocket) {
+        return new Listener(name, protocol, bindAddress, port, tls, newWebsocket, idleTimeout, requestTimeout,
+                connectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+    }
+
+    public Listener withTls(Tls newTls) {
+        return new Listener(name, protocol, bindAddress, port, newTls, websocket, idleTimeout, requestTimeout,
+                connectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+    }
+
+    public Listener withIdleTimeout(Duration newIdleTimeout) {
+        return new Listener(name, protocol, bindAddress, port, tls, websocket, newIdleTimeout, requestTimeout,
+                connectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+    }
+
+    public Listener withBindAddress(String newBindAddress, int newPort) {
+        return new Listener(name, protocol, newBindAddress, newPort, tls, websocket, idleTimeout, requestTimeout,
+                connectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+    }
+
+    public Listener withTimeouts(Duration newRequestTimeout, Duration newConnectTimeout) {
+        return new Listener(name, protocol, bindAddress, port, tls, websocket, idleTimeout, newRequestTimeout,
+                newConnectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+    }
+
+    public Listener withScheduler(SchedulerKind newScheduler) {
+        return new Listener(name, protocol, bindAddress, port, tls, websocket, idleTimeout, requestTimeout,
+                connectTimeout, newScheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+    }
+}

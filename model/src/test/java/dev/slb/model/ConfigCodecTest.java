@@ -1,0 +1,121 @@
+package dev.slb.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfigCodecTest {
+
+    private static final String MINIMAL = """
+            version: "7"
+            listeners:
+            - name: web
+              protocol: HTTP
+              port: 8080
+              backends:
+              - address: 127.0.0.1
+                port: 9000
+            """;
+
+    @Test
+    void minimalConfigGetsDefaults() throws Exception {
+        ProxyConfig config = ConfigCodec.parse(MINIMAL);
+        Listener web = config.listeners().get(0);
+        assertThat(web.websocketEnabled()).as("WebSocket is on by default on HTTP listeners").isTrue();
+        assertThat(web.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(web.requestTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(web.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(web.scheduler()).isEqualTo(SchedulerKind.WRR);
+        assertThat(web.backends()).containsExactly(new Backend("127.0.0.1", 9000, 100));
+        assertThat(config.limits()).isEqualTo(Limits.UNLIMITED);
+        assertThat(config.admin().port()).isEqualTo(Admin.DEFAULT_PORT);
+    }
+
+    @Test
+    void writeThenParseIsIdentityAndDeterministic() throws Exception {
+        ProxyConfig config = new ProxyConfig("v1", "chat", new Limits(5000L, 3000L, 1000L),
+                new Admin("127.0.0.1", 18081), new Drain(Duration.ofSeconds(2), Duration.ofSeconds(10)),
+                List.of(
+                        Listener.of("web", Protocol.HTTP, 18080, List.of(new Backend("127.0.0.1", 19000, 50)))
+                                .withIdleTimeout(Duration.ofMillis(1500)),
+                        Listener.of("secure", Protocol.HTTPS, 18443, List.of())
+                                .withTls(new Tls("/certs/tls.crt", "/certs/tls.key", TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT))
+                                .withWebsocket(new WebSocket(true, null, null, Duration.ofSeconds(20))),
+                        Listener.of("shared", Protocol.HTTP, 18082, List.of())
+                                .withWebsocket(WebSocket.disabled("RequiresGuaranteedPerformance", "raise spec.tier")),
+                        Listener.of("raw", Protocol.TCP, 18083, List.of(new Backend("db", 5432)))
+                                .withScheduler(SchedulerKind.WLC)));
+        String yaml = ConfigCodec.write(config);
+        assertThat(ConfigCodec.parse(yaml)).isEqualTo(config);
+        assertThat(ConfigCodec.write(ConfigCodec.parse(yaml))).isEqualTo(yaml);
+        assertThat(yaml).contains("idleTimeout: 1500ms", "policy: tls_cipher_policy_1_2_strict", "scheduler: wlc",
+                "keepalivePingInterval: 20s");
+    }
+
+    @Test
+    void errorsNameTheFieldAndTheReason() {
+        String yaml = """
+                version: "1"
+                listeners:
+                - name: web
+                  protocol: HTTP
+                  port: 8080
+                - name: web
+                  protocol: HTTPS
+                  port: 70000
+                  backends:
+                  - {address: 10.0.0.1, port: 0, weight: 101}
+                """;
+        assertThatThrownBy(() -> ConfigCodec.parse(yaml))
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "listeners[1].port: 70000 is not a port (1..65535)",
+                        "listeners[1].tls: an HTTPS listener needs tls.certificateFile and tls.privateKeyFile",
+                        "listeners[1].backends[0].port: 0 is not a port (1..65535)",
+                        "listeners[1].backends[0].weight: 101 is not a weight (0..100)",
+                        "listeners[1].name: 'web' is already used by listeners[0]"));
+    }
+
+    @Test
+    void duplicatePortsAreRefused() {
+        String yaml = MINIMAL + """
+                admin: {port: 8080}
+                """;
+        assertThatThrownBy(() -> ConfigCodec.parse(yaml))
+                .hasMessage("listeners[0].port: 8080 is already used by admin.port");
+    }
+
+    @Test
+    void unknownFieldsAndBadValuesAreNamed() {
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL.replace("port: 8080", "prot: 8080")))
+                .hasMessageStartingWith("listeners[0].prot: unknown field");
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL.replace("HTTP", "UDP")))
+                .hasMessage("listeners[0].protocol: 'UDP' is not one of HTTP, HTTPS, TCP");
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "    idleTimeout: soon\n".replace("    ", "  ")))
+                .hasMessageContaining("'soon' is not a duration");
+        assertThatThrownBy(() -> ConfigCodec.parse("version: [1]")).hasMessage("version: has the wrong shape (expected a string)");
+        assertThatThrownBy(() -> ConfigCodec.parse("version: \"1\nlisteners: x")).hasMessageStartingWith("not valid YAML");
+        assertThatThrownBy(() -> ConfigCodec.parse("")).hasMessage("the config is empty");
+    }
+
+    @Test
+    void tcpListenersCarryNoWebSocketOrTls() {
+        String yaml = """
+                version: "1"
+                listeners:
+                - {name: raw, protocol: TCP, port: 5000, websocket: {enabled: true}, tls: {certificateFile: a, privateKeyFile: b}}
+                """;
+        assertThatThrownBy(() -> ConfigCodec.parse(yaml))
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "listeners[0].tls: only HTTPS listeners take tls (this one is TCP)",
+                        "listeners[0].websocket: only HTTP and HTTPS listeners carry WebSocket"));
+    }
+
+    @Test
+    void limitsMustBePositiveWhenGiven() {
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "limits: {maxConnections: 0}\n"))
+                .hasMessage("limits.maxConnections: 0 is not a limit (at least 1; leave it out for no limit)");
+    }
+}

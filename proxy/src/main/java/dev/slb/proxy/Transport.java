@@ -1,0 +1,59 @@
+package dev.slb.proxy;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The socket transport: native epoll when the platform offers it, NIO otherwise. Set
+ * {@code -Dslb.transport=nio} to force NIO.
+ */
+public enum Transport {
+    EPOLL(EpollServerSocketChannel.class, EpollSocketChannel.class),
+    NIO(NioServerSocketChannel.class, NioSocketChannel.class);
+
+    private final Class<? extends ServerChannel> serverChannel;
+    private final Class<? extends SocketChannel> socketChannel;
+
+    Transport(Class<? extends ServerChannel> serverChannel, Class<? extends SocketChannel> socketChannel) {
+        this.serverChannel = serverChannel;
+        this.socketChannel = socketChannel;
+    }
+
+    /** The best transport available here. */
+    public static Transport best() {
+        if (!"nio".equalsIgnoreCase(System.getProperty("slb.transport")) && Epoll.isAvailable()) {
+            return EPOLL;
+        }
+        return NIO;
+    }
+
+    /** Why epoll is not in use, for the startup log; null when it is. */
+    public static String epollUnavailableReason() {
+        Throwable cause = Epoll.unavailabilityCause();
+        return cause == null ? null : cause.toString();
+    }
+
+    public EventLoopGroup newGroup(int threads, String name) {
+        IoHandlerFactory io = this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), io);
+    }
+
+    public Class<? extends ServerChannel> serverChannel() {
+        return serverChannel;
+    }
+
+    public Class<? extends SocketChannel> socketChannel() {
+        return socketChannel;
+    }
+}
