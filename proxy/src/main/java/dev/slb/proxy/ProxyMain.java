@@ -1,0 +1,107 @@
+package dev.slb.proxy;
+
+import dev.slb.model.ConfigCodec;
+import dev.slb.model.InvalidConfigException;
+import dev.slb.model.ProxyConfig;
+import dev.slb.model.Tls;
+import dev.slb.proxy.config.ConfigSource;
+import dev.slb.proxy.config.FileConfigSource;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy process: {@code java -jar slb-proxy.jar --config FILE}. Serves the config, follows
+ * changes to it without a restart, and drains on SIGTERM.
+ */
+public final class ProxyMain {
+    private static final Logger log = LoggerFactory.getLogger(ProxyMain.class);
+
+    private ProxyMain() {}
+
+    public static void main(String[] args) throws Exception {
+        Path configFile = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config" -> configFile = i + 1 < args.length ? Path.of(args[++i]) : null;
+                case "-h", "--help" -> {
+                    usage();
+                    return;
+                }
+                default -> {
+                    System.err.println("unknown argument: " + args[i]);
+                    usage();
+                    System.exit(2);
+                }
+            }
+        }
+        if (configFile == null) {
+            usage();
+            System.exit(2);
+        }
+        Path base = configFile.toAbsolutePath().getParent();
+        run(new FileConfigSource(configFile), base);
+    }
+
+    /** Certificate and key paths that are relative are taken from the config file's folder. */
+    static ProxyConfig resolvePaths(ProxyConfig config, Path base) {
+        if (base == null) {
+            return config;
+        }
+        return config.withListeners(config.listeners().stream()
+                .map(l -> l.tls() == null ? l : l.withTls(new Tls(
+                        base.resolve(l.tls().certificateFile()).toString(),
+                        base.resolve(l.tls().privateKeyFile()).toString(),
+                        l.tls().policy())))
+                .toList());
+    }
+
+    private static void usage() {
+        System.err.println("usage: slb-proxy --config FILE\n"
+                + "  FILE  the proxy config (YAML); it is followed, and a valid change is applied without a restart");
+    }
+
+    static void run(ConfigSource source, Path base) throws Exception {
+        ProxyConfig initial;
+        try {
+            initial = resolvePaths(ConfigCodec.parse(source.read()), base);
+        } catch (InvalidConfigException e) {
+            System.err.println("slb-proxy: the config in " + source.describe() + " cannot be served:");
+            e.problems().forEach(p -> System.err.println("  " + p));
+            System.exit(2);
+            return;
+        }
+        ProxyServer server = ProxyServer.start(initial);
+        CountDownLatch stopped = new CountDownLatch(1);
+        source.watch(text -> apply(server, source, base, text));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            source.close();
+            server.drainAndStop();
+            stopped.countDown();
+        }, "slb-drain"));
+        stopped.await();
+    }
+
+    private static void apply(ProxyServer server, ConfigSource source, Path base, String text) {
+        String serving = server.config().version();
+        ProxyConfig next;
+        try {
+            next = resolvePaths(ConfigCodec.parse(text), base);
+        } catch (InvalidConfigException e) {
+            log.error("config from {} refused; still serving version {}: {}", source.describe(), serving,
+                    String.join("; ", e.problems()));
+            return;
+        }
+        if (next.equals(server.config())) {
+            return;
+        }
+        try {
+            server.apply(next);
+            log.info("config version {} applied (was {})", next.version(), serving);
+        } catch (Exception e) {
+            log.error("config version {} could not be applied; still serving version {}: {}", next.version(), serving,
+                    e.toString());
+        }
+    }
+}

@@ -1,0 +1,350 @@
+package dev.slb.proxy;
+
+import dev.slb.model.Listener;
+import dev.slb.model.Protocol;
+import dev.slb.model.ProxyConfig;
+import dev.slb.model.Tls;
+import dev.slb.proxy.admin.AdminServer;
+import dev.slb.proxy.http.HttpListenerInitializer;
+import dev.slb.proxy.http.UpstreamPools;
+import dev.slb.proxy.tcp.TcpProxyHandler;
+import dev.slb.proxy.tls.ReloadingSslContext;
+import dev.slb.proxy.tls.TlsException;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running proxy: its listeners, admin endpoint and the connections they carry. A new config is
+ * applied whole or not at all; listeners whose port stays keep their socket, so accepted and
+ * in-flight connections never notice a reload.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+    private static final Duration CERTIFICATE_CHECK_PERIOD = Duration.ofSeconds(2);
+
+    private final Transport transport;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final UpstreamPools pools;
+    private final BackendLoad backendLoad = new BackendLoad();
+    private final Connections connections = new Connections();
+    private final ScheduledExecutorService housekeeping;
+    /** Bound listeners by port: a port keeps its socket across reloads while it stays in the config. */
+    private final Map<Integer, Bound> bound = new HashMap<>();
+    private final AdminServer admin;
+    private volatile ProxyConfig config;
+    private volatile boolean draining;
+    private volatile boolean stopped;
+
+    private record Bound(String bindAddress, Channel channel, AtomicReference<ListenerRuntime> runtime) {}
+
+    private ProxyServer(ProxyConfig initial, int workerThreads) throws Exception {
+        this.transport = Transport.best();
+        this.acceptors = transport.newGroup(1, "slb-accept");
+        this.workers = transport.newGroup(workerThreads, "slb-io");
+        this.pools = new UpstreamPools(transport);
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "slb-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            apply(initial);
+            InetSocketAddress adminAddress = address(initial.admin().bindAddress(), initial.admin().port());
+            this.admin = AdminServer.start(acceptors, transport, adminAddress, new AdminStatus());
+        } catch (Exception e) {
+            shutdownGroups();
+            throw e;
+        }
+        long period = CERTIFICATE_CHECK_PERIOD.toMillis();
+        housekeeping.scheduleWithFixedDelay(this::reloadCertificates, period, period, TimeUnit.MILLISECONDS);
+        log.info("proxy up: transport {}, {} worker threads, config version {}, admin on {}", transport,
+                workerThreads, initial.version(), admin.boundAddress());
+        if (transport == Transport.NIO && Transport.epollUnavailableReason() != null) {
+            log.info("native epoll unavailable ({}); using NIO", Transport.epollUnavailableReason());
+        }
+    }
+
+    /** Starts serving {@code config} with one worker thread per core. */
+    public static ProxyServer start(ProxyConfig config) throws Exception {
+        return start(config, Runtime.getRuntime().availableProcessors());
+    }
+
+    public static ProxyServer start(ProxyConfig config, int workerThreads) throws Exception {
+        return new ProxyServer(config, workerThreads);
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    /** Where a listener is accepting, for tests and logs. */
+    public InetSocketAddress listenerAddress(String name) {
+        synchronized (bound) {
+            for (Bound b : bound.values()) {
+                if (b.runtime().get().name().equals(name)) {
+                    return (InetSocketAddress) b.channel().localAddress();
+                }
+            }
+        }
+        throw new IllegalArgumentException("no listener named " + name);
+    }
+
+    public InetSocketAddress adminAddress() {
+        return admin.boundAddress();
+    }
+
+    public Connections connections() {
+        return connections;
+    }
+
+    /**
+     * Applies a validated config: new ports are bound first, and if one cannot be, or a
+     * certificate cannot be loaded, nothing changes and the exception says why.
+     */
+    public void apply(ProxyConfig next) throws Exception {
+        synchronized (bound) {
+            if (draining) {
+                throw new IllegalStateException("the proxy is draining; config version " + next.version() + " ignored");
+            }
+            ProxyConfig previous = config;
+            if (previous != null && !Objects.equals(previous.admin(), next.admin())) {
+                log.warn("the admin endpoint changed ({} -> {}); that takes a restart, the old one stays",
+                        previous.admin(), next.admin());
+            }
+            Map<Integer, ListenerRuntime> runtimes = new HashMap<>();
+            for (Listener l : next.listeners()) {
+                runtimes.put(l.port(), new ListenerRuntime(l, backendLoad, tlsFor(l)));
+            }
+            Map<Integer, Bound> fresh = new HashMap<>();
+            try {
+                for (Listener l : next.listeners()) {
+                    Bound old = bound.get(l.port());
+                    if (old == null || !Objects.equals(old.bindAddress(), l.bindAddress())) {
+                        fresh.put(l.port(), bind(l, runtimes.get(l.port()), old));
+                    }
+                }
+            } catch (Exception e) {
+                fresh.values().forEach(b -> b.channel().close());
+                throw e;
+            }
+            List<Integer> gone = new ArrayList<>();
+            for (Map.Entry<Integer, Bound> e : bound.entrySet()) {
+                ListenerRuntime runtime = runtimes.get(e.getKey());
+                if (runtime == null) {
+                    gone.add(e.getKey());
+                } else if (!fresh.containsKey(e.getKey())) {
+                    e.getValue().runtime().set(runtime);
+                }
+            }
+            for (Integer port : gone) {
+                Bound b = bound.remove(port);
+                // Closing the server socket stops new connections; accepted ones carry on.
+                b.channel().close();
+                log.info("listener {} on port {} removed; its open connections carry on", b.runtime().get().name(), port);
+            }
+            bound.putAll(fresh);
+            config = next;
+        }
+    }
+
+    private ReloadingSslContext tlsFor(Listener l) throws TlsException {
+        if (l.protocol() != Protocol.HTTPS) {
+            return null;
+        }
+        Bound existing = bound.get(l.port());
+        ReloadingSslContext current = existing == null ? null : existing.runtime().get().tls();
+        Tls currentTls = existing == null ? null : existing.runtime().get().config().tls();
+        if (current != null && l.tls().equals(currentTls)) {
+            return current;
+        }
+        return ReloadingSslContext.load(l.tls());
+    }
+
+    private Bound bind(Listener l, ListenerRuntime runtime, Bound replacing) throws Exception {
+        if (replacing != null) {
+            // Same port, new bind address: the old socket must go before the new one can bind.
+            replacing.channel().close().sync();
+            bound.remove(l.port());
+        }
+        AtomicReference<ListenerRuntime> ref = new AtomicReference<>(runtime);
+        ChannelInitializer<Channel> http = new HttpListenerInitializer(ref::get, pools, connections);
+        ChannelInitializer<Channel> child = new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ListenerRuntime current = ref.get();
+                if (current.config().protocol() == Protocol.TCP) {
+                    ch.pipeline().addLast("tcp-proxy", new TcpProxyHandler(current, transport, connections));
+                } else {
+                    ch.pipeline().addLast(http);
+                }
+            }
+        };
+        Channel channel = new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(child)
+                .bind(address(l.bindAddress(), l.port()))
+                .sync()
+                .channel();
+        log.info("listener {} ({}) accepting on {}", l.name(), l.protocol(), channel.localAddress());
+        return new Bound(l.bindAddress(), channel, ref);
+    }
+
+    private void reloadCertificates() {
+        List<ReloadingSslContext> contexts = new ArrayList<>();
+        synchronized (bound) {
+            bound.values().forEach(b -> {
+                ReloadingSslContext tls = b.runtime().get().tls();
+                if (tls != null) {
+                    contexts.add(tls);
+                }
+            });
+        }
+        for (ReloadingSslContext tls : contexts) {
+            try {
+                tls.reloadIfChanged();
+            } catch (RuntimeException e) {
+                log.warn("certificate reload failed; the previous certificate stays in use", e);
+            }
+        }
+    }
+
+    /**
+     * Drains and stops, the way SIGTERM asks: not ready (still accepting) for the grace period,
+     * then no new connections, in-flight requests finish, and at the end of the drain window the
+     * connections left (WebSocket ones get close code 1001) are closed.
+     */
+    public void drainAndStop() {
+        ProxyConfig current = config;
+        Duration grace = current.drain().readinessGracePeriod();
+        Duration window = current.drain().timeout();
+        synchronized (bound) {
+            if (draining) {
+                return;
+            }
+            draining = true;
+        }
+        log.info("draining: /readyz reports not ready; still accepting for {}", grace);
+        sleep(grace);
+        synchronized (bound) {
+            bound.values().forEach(b -> b.channel().close().syncUninterruptibly());
+            bound.clear();
+        }
+        connections.startDrain();
+        log.info("draining: stopped accepting; waiting up to {} for {} connections", window, connections.size());
+        long deadline = System.nanoTime() + window.toNanos();
+        while (connections.size() > 0 && System.nanoTime() < deadline) {
+            sleep(Duration.ofMillis(50));
+        }
+        if (connections.size() > 0) {
+            log.info("drain window over: closing {} connections (WebSocket with 1001)", connections.size());
+            connections.closeAll();
+            long closeDeadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (connections.size() > 0 && System.nanoTime() < closeDeadline) {
+                sleep(Duration.ofMillis(20));
+            }
+        }
+        close();
+        log.info("drained and stopped");
+    }
+
+    @Override
+    public void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        synchronized (bound) {
+            bound.values().forEach(b -> b.channel().close());
+            bound.clear();
+        }
+        housekeeping.shutdownNow();
+        if (admin != null) {
+            admin.close();
+        }
+        pools.closeIdle();
+        shutdownGroups();
+    }
+
+    private void shutdownGroups() {
+        acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static InetSocketAddress address(String host, int port) {
+        return host == null ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** What the admin endpoint reports. */
+    private final class AdminStatus implements AdminServer.Status {
+        @Override
+        public boolean live() {
+            return !stopped;
+        }
+
+        @Override
+        public boolean ready() {
+            return !draining && !stopped;
+        }
+
+        @Override
+        public String configVersion() {
+            return config.version();
+        }
+
+        @Override
+        public String configJson() {
+            ProxyConfig c = config;
+            StringBuilder sb = new StringBuilder(256);
+            sb.append("{\"version\":").append(Json.quote(c.version()))
+                    .append(",\"instance\":").append(c.instance() == null ? "null" : Json.quote(c.instance()))
+                    .append(",\"ready\":").append(ready())
+                    .append(",\"connections\":").append(connections.size())
+                    .append(",\"listeners\":[");
+            for (int i = 0; i < c.listeners().size(); i++) {
+                Listener l = c.listeners().get(i);
+                sb.append(i == 0 ? "" : ",")
+                        .append("{\"name\":").append(Json.quote(l.name()))
+                        .append(",\"protocol\":\"").append(l.protocol()).append('"')
+                        .append(",\"port\":").append(l.port())
+                        .append(",\"websocket\":").append(l.protocol().isHttp() ? (l.websocketEnabled() ? "\"Enabled\"" : "\"Disabled\"") : "null")
+                        .append(",\"backends\":").append(l.backends().size())
+                        .append('}');
+            }
+            return sb.append("]}").toString();
+        }
+    }
+}

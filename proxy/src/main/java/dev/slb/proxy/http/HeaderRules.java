@@ -1,0 +1,120 @@
+package dev.slb.proxy.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * RFC 9110/9112 header handling for a reverse proxy: hop-by-hop headers dropped, the WebSocket
+ * upgrade kept, {@code X-Forwarded-*} added, and every request sent to backends as HTTP/1.1.
+ */
+final class HeaderRules {
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+
+    /** Framing and routing headers that a client cannot have dropped by naming them in Connection. */
+    private static final Set<AsciiString> PROTECTED = Set.of(
+            HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.TRANSFER_ENCODING);
+
+    private HeaderRules() {}
+
+    /**
+     * True for a WebSocket opening handshake: GET with {@code websocket} among the Upgrade tokens
+     * and {@code upgrade} among the Connection tokens (both case-insensitive, in lists).
+     */
+    static boolean isWebSocketUpgrade(HttpRequest request) {
+        HttpHeaders h = request.headers();
+        return request.method().equals(HttpMethod.GET)
+                && hasToken(h, HttpHeaderNames.UPGRADE, "websocket")
+                && hasToken(h, HttpHeaderNames.CONNECTION, "upgrade");
+    }
+
+    /** True when {@code token} is one of the comma-separated values of any {@code name} header. */
+    static boolean hasToken(HttpHeaders headers, CharSequence name, String token) {
+        for (String value : headers.getAll(name)) {
+            int start = 0;
+            while (start <= value.length()) {
+                int comma = value.indexOf(',', start);
+                int end = comma < 0 ? value.length() : comma;
+                if (value.substring(start, end).trim().equalsIgnoreCase(token)) {
+                    return true;
+                }
+                if (comma < 0) {
+                    break;
+                }
+                start = comma + 1;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Rewrites a client request for the backend: HTTP/1.1, hop-by-hop headers gone (other upgrades
+     * such as h2c are stripped, so the request goes on as a plain one), X-Forwarded-* set.
+     */
+    static void prepareRequest(HttpRequest request, boolean websocket, String clientIp, String proto, int port,
+            String fallbackHost) {
+        HttpHeaders h = request.headers();
+        removeHopByHop(h);
+        if (websocket) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+        }
+        if (!h.contains(HttpHeaderNames.HOST)) {
+            // HTTP/1.0 clients may leave Host out; HTTP/1.1 requires it.
+            h.set(HttpHeaderNames.HOST, fallbackHost);
+        }
+        String prior = h.get(X_FORWARDED_FOR);
+        h.set(X_FORWARDED_FOR, prior == null || prior.isBlank() ? clientIp : prior + ", " + clientIp);
+        h.set(X_FORWARDED_PROTO, proto);
+        h.set(X_FORWARDED_PORT, Integer.toString(port));
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    /** Rewrites a backend response for the client; a 101 keeps its upgrade headers. */
+    static void prepareResponse(HttpResponse response, boolean switching) {
+        HttpHeaders h = response.headers();
+        if (switching) {
+            return;
+        }
+        removeHopByHop(h);
+    }
+
+    private static void removeHopByHop(HttpHeaders h) {
+        List<String> named = null;
+        for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : value.split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty()) {
+                    if (named == null) {
+                        named = new ArrayList<>(2);
+                    }
+                    named.add(name);
+                }
+            }
+        }
+        if (named != null) {
+            for (String name : named) {
+                if (!PROTECTED.contains(AsciiString.of(name).toLowerCase())) {
+                    h.remove(name);
+                }
+            }
+            h.remove(HttpHeaderNames.CONNECTION);
+        }
+        h.remove(KEEP_ALIVE);
+        h.remove(PROXY_CONNECTION);
+        h.remove(HttpHeaderNames.TE);
+        h.remove(HttpHeaderNames.UPGRADE);
+    }
+}

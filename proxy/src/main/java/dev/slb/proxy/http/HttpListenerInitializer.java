@@ -1,0 +1,47 @@
+package dev.slb.proxy.http;
+
+import dev.slb.model.Listener;
+import dev.slb.proxy.Connections;
+import dev.slb.proxy.ListenerRuntime;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.util.function.Supplier;
+
+/** Builds the pipeline of an accepted HTTP or HTTPS client connection: [tls], codec, proxy. */
+public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
+    static final String TLS = "tls";
+    static final String CODEC = "http-server-codec";
+
+    private final Supplier<ListenerRuntime> listener;
+    private final UpstreamPools pools;
+    private final Connections connections;
+
+    public HttpListenerInitializer(Supplier<ListenerRuntime> listener, UpstreamPools pools, Connections connections) {
+        this.listener = listener;
+        this.pools = pools;
+        this.connections = connections;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ListenerRuntime runtime = listener.get();
+        Listener config = runtime.config();
+        ChannelPipeline p = ch.pipeline();
+        boolean tls = runtime.tls() != null;
+        if (tls) {
+            p.addLast(TLS, runtime.tls().newHandler(ch.alloc()));
+        }
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(config.maxRequestLineBytes())
+                .setMaxHeaderSize(config.maxHeaderBytes())
+                .setMaxChunkSize(1024 * 1024)
+                // Content-Length beside Transfer-Encoding is refused (400) instead of silently
+                // dropping one of them: the classic request-smuggling gap between proxy and backend.
+                .setUseRfc9112TransferEncoding(true);
+        p.addLast(CODEC, new HttpServerCodec(decoder));
+        p.addLast(HttpProxyHandler.NAME, new HttpProxyHandler(listener, pools.forLoop(ch.eventLoop()), connections, tls));
+    }
+}

@@ -1,0 +1,704 @@
+package dev.slb.proxy.http;
+
+import dev.slb.model.Listener;
+import dev.slb.proxy.Connections;
+import dev.slb.proxy.ListenerRuntime;
+import dev.slb.proxy.websocket.WebSocketRelay;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one client connection on an HTTP or HTTPS listener: each request goes to a backend over
+ * a pooled HTTP/1.1 connection, bodies stream both ways under back-pressure, and a WebSocket
+ * upgrade that the backend accepts turns the connection into a frame relay.
+ *
+ * <p>Reads are explicit (auto-read is off): the client is read only while a request is awaited or
+ * its body can be written upstream, the backend only while the client can take more. One
+ * exchange runs at a time; pipelined requests wait in {@link #pending} until it is done.
+ */
+final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements UpstreamExchange, Connections.Drainable {
+    static final String NAME = "http-proxy";
+    private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
+
+    private final Supplier<ListenerRuntime> listener;
+    private final UpstreamPool pool;
+    private final Connections connections;
+    private final boolean tls;
+    /** Client messages that cannot be handled yet: request parts while connecting, pipelined requests. */
+    private final ArrayDeque<HttpObject> pending = new ArrayDeque<>(4);
+    private final BitSet excluded = new BitSet();
+
+    private ChannelHandlerContext ctx;
+    private String clientIp;
+    private int localPort;
+    private boolean drainingPending;
+    private boolean closing;
+    private boolean clientInputShut;
+
+    // The exchange in flight; `exchange` counts exchanges so late callbacks can tell they are stale.
+    private int exchange;
+    private boolean active;
+    private ListenerRuntime runtime;
+    private HttpRequest request;
+    private boolean clientHttp10;
+    private boolean clientKeepAlive;
+    private boolean requestHasBody;
+    private boolean requestDone;
+    private boolean websocket;
+    private boolean discarding;
+    private Channel upstream;
+    private int backend = -1;
+    private boolean upstreamReused;
+    private boolean retried;
+    private boolean responseStarted;
+    private boolean responseDone;
+    private boolean informational;
+    private boolean upstreamKeepAlive;
+    private boolean closeAfterResponse;
+    private long lastProgressNanos;
+    private ScheduledFuture<?> timeout;
+    private volatile WebSocketRelay relay;
+
+    HttpProxyHandler(Supplier<ListenerRuntime> listener, UpstreamPool pool, Connections connections, boolean tls) {
+        this.listener = listener;
+        this.pool = pool;
+        this.connections = connections;
+        this.tls = tls;
+    }
+
+    // ---- client side -------------------------------------------------------------------------
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        clientIp = remote.getAddress().getHostAddress();
+        localPort = ((InetSocketAddress) ctx.channel().localAddress()).getPort();
+        connections.add(this);
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof HttpObject o)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!pending.isEmpty() || mustWait()) {
+            pending.add(o);
+            return;
+        }
+        handle(o);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (wantsClientData()) {
+            ctx.read();
+        }
+    }
+
+    /** True when a client message that arrives now has to wait for the exchange to move on. */
+    private boolean mustWait() {
+        return active && (requestDone || (upstream == null && !discarding));
+    }
+
+    /** True when reading the client now moves things forward without buffering beyond one read. */
+    private boolean wantsClientData() {
+        if (closing || clientInputShut || !pending.isEmpty()) {
+            return false;
+        }
+        if (!active) {
+            return true;
+        }
+        return !requestDone && (discarding || (upstream != null && upstream.isWritable()));
+    }
+
+    private void handle(HttpObject msg) {
+        if (msg instanceof HttpRequest req) {
+            if (active) {
+                // A request head inside an exchange cannot happen with a sane decoder; fail closed.
+                ReferenceCountUtil.release(msg);
+                closeClient();
+                return;
+            }
+            // The decoder sends heads and bodies apart; only its invalid messages are "full".
+            onRequest(req);
+        } else if (msg instanceof HttpContent content) {
+            if (!active) {
+                ReferenceCountUtil.release(content);
+                return;
+            }
+            onRequestContent(content);
+        }
+    }
+
+    private void onRequest(HttpRequest req) {
+        if (req.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(req);
+            rejectMalformed(req.decoderResult().cause());
+            return;
+        }
+        startExchange(req);
+        Listener config = runtime.config();
+        if (websocket && !config.websocketEnabled()) {
+            discarding = true;
+            respondLocally(ProxyResponses.websocketDisabled(ctx.alloc(), config.websocket(), requestHasBody));
+            return;
+        }
+        if (runtime.backendCount() == 0) {
+            discarding = true;
+            respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE, "NoBackend",
+                    "listener '" + runtime.name() + "' has no backends", requestHasBody));
+            return;
+        }
+        String fallbackHost = runtime.address(0).getHostString() + ":" + runtime.address(0).getPort();
+        HeaderRules.prepareRequest(req, websocket, clientIp, tls ? "https" : "http", localPort, fallbackHost);
+        connectNext();
+    }
+
+    private void startExchange(HttpRequest req) {
+        exchange++;
+        active = true;
+        runtime = listener.get();
+        request = req;
+        clientHttp10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        clientKeepAlive = HttpUtil.isKeepAlive(req) && !connections.draining() && !clientInputShut;
+        requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
+        websocket = HeaderRules.isWebSocketUpgrade(req);
+        requestDone = false;
+        discarding = false;
+        responseStarted = false;
+        responseDone = false;
+        informational = false;
+        upstreamKeepAlive = false;
+        closeAfterResponse = false;
+        retried = false;
+        excluded.clear();
+    }
+
+    private void onRequestContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (content.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(content);
+            // A broken body (bad chunk size): the backend has half a request and cannot be reused.
+            closeUpstream();
+            if (!responseStarted) {
+                rejectMalformed(content.decoderResult().cause());
+            } else {
+                closeClient();
+            }
+            return;
+        }
+        if (last) {
+            requestDone = true;
+        }
+        if (discarding) {
+            ReferenceCountUtil.release(content);
+            if (last) {
+                maybeFinish();
+            }
+            return;
+        }
+        lastProgressNanos = System.nanoTime();
+        if (last && responseDone) {
+            // The backend already answered in full; its connection is closed, nothing to send to.
+            ReferenceCountUtil.release(content);
+            return;
+        }
+        upstream.writeAndFlush(content, upstream.voidPromise());
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && upstream != null && responseStarted && !responseDone) {
+            upstream.read();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // The client sent all it will send: answer what is in flight, then close.
+            clientInputShut = true;
+            clientKeepAlive = false;
+            if (!active && pending.isEmpty()) {
+                closeClient();
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        connections.remove(this);
+        cancelTimeout();
+        closeUpstream();
+        releasePending();
+        active = false;
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException || cause instanceof SSLException
+                || cause.getCause() instanceof SSLException) {
+            log.debug("client {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("client {}: closing after an unexpected error", ctx.channel().remoteAddress(), cause);
+        }
+        closeClient();
+    }
+
+    // ---- choosing and connecting a backend -----------------------------------------------------
+
+    private void connectNext() {
+        int i = runtime.selector(ctx.channel().eventLoop()).next(excluded);
+        if (i < 0) {
+            discarding = true;
+            respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.BAD_GATEWAY, "NoBackendReachable",
+                    "no backend of listener '" + runtime.name() + "' accepted a connection", true));
+            return;
+        }
+        backend = i;
+        Channel pooled = pool.pooled(runtime.address(i));
+        if (pooled != null) {
+            attach(pooled, true);
+        } else {
+            connect(i);
+        }
+    }
+
+    private void connect(int i) {
+        int id = exchange;
+        InetSocketAddress address = runtime.address(i);
+        pool.connect(address, runtime.config().connectTimeout()).addListener((ChannelFuture f) -> {
+            if (id != exchange || !active || closing) {
+                f.channel().close();
+                return;
+            }
+            if (f.isSuccess()) {
+                attach(f.channel(), false);
+            } else {
+                log.warn("listener {}: backend {} failed: {}; trying the next one", runtime.name(), address,
+                        f.cause().toString());
+                excluded.set(i);
+                connectNext();
+            }
+        });
+    }
+
+    private void attach(Channel ch, boolean reused) {
+        upstream = ch;
+        upstreamReused = reused;
+        runtime.load(backend).incrementAndGet();
+        ch.pipeline().get(UpstreamHandler.class).attach(this, reused);
+        lastProgressNanos = System.nanoTime();
+        // The head is written once per connection attempt; a retry writes the same head again.
+        ch.write(request, ch.voidPromise());
+        if (requestDone && !requestHasBody) {
+            ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+        }
+        ch.flush();
+        ch.read();
+        armTimeout();
+        drainPending();
+        if (wantsClientData()) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void upstreamWritabilityChanged(boolean writable) {
+        if (writable && wantsClientData()) {
+            ctx.read();
+        }
+    }
+
+    // ---- the response --------------------------------------------------------------------------
+
+    @Override
+    public void upstreamRead(Object msg) {
+        if (msg instanceof HttpResponse res) {
+            onResponseHead(res);
+            if (msg instanceof HttpContent content && upstream != null) {
+                onResponseContent(content);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        } else if (msg instanceof HttpContent content) {
+            onResponseContent(content);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onResponseHead(HttpResponse res) {
+        if (res.decoderResult().isFailure()) {
+            log.warn("listener {}: backend {} sent an invalid response: {}", runtime.name(), runtime.address(backend),
+                    res.decoderResult().cause().toString());
+            badGateway("InvalidBackendResponse", "the backend sent a response that is not valid HTTP/1.1");
+            return;
+        }
+        int code = res.status().code();
+        if (code == 101) {
+            if (websocket) {
+                switchToWebSocket(res);
+            } else {
+                badGateway("UnexpectedUpgrade", "the backend switched protocols without being asked to");
+            }
+            return;
+        }
+        if (code < 200) {
+            // 100 Continue, 103 Early Hints: passed on; the final response follows.
+            informational = true;
+            HeaderRules.prepareResponse(res, false);
+            ctx.write(res, ctx.voidPromise());
+            return;
+        }
+        cancelTimeout();
+        responseStarted = true;
+        upstreamKeepAlive = HttpUtil.isKeepAlive(res);
+        HeaderRules.prepareResponse(res, false);
+        if (clientHttp10 && HttpUtil.isTransferEncodingChunked(res)) {
+            // HTTP/1.0 has no chunked coding: the body runs until the connection closes.
+            res.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            closeAfterResponse = true;
+        }
+        if (!clientKeepAlive || closeAfterResponse || connections.draining() || (requestHasBody && !requestDone)) {
+            closeAfterResponse = true;
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (clientHttp10) {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        ctx.write(res, ctx.voidPromise());
+    }
+
+    private void onResponseContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (content.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(content);
+            log.warn("listener {}: backend {} sent a broken body", runtime.name(), runtime.address(backend));
+            closeUpstream();
+            closeClient();
+            return;
+        }
+        if (informational) {
+            ctx.writeAndFlush(content, ctx.voidPromise());
+            if (last) {
+                informational = false;
+                upstream.read();
+            }
+            return;
+        }
+        if (!last) {
+            ctx.writeAndFlush(content, ctx.voidPromise());
+            if (ctx.channel().isWritable()) {
+                upstream.read();
+            }
+            return;
+        }
+        responseDone = true;
+        if (!requestDone) {
+            // The backend answered before the request body ended (say, a 413): the rest of the
+            // body has nowhere to go, so neither connection can carry another exchange.
+            upstreamKeepAlive = false;
+            closeAfterResponse = true;
+        }
+        int id = exchange;
+        ctx.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
+            if (id == exchange) {
+                maybeFinish();
+            }
+        });
+    }
+
+    @Override
+    public void upstreamClosed() {
+        if (upstream == null) {
+            return;
+        }
+        runtime.load(backend).decrementAndGet();
+        upstream = null;
+        if (responseStarted) {
+            if (!responseDone) {
+                // The body was cut: the client must not take a truncated body for a whole one.
+                closeClient();
+            }
+            return;
+        }
+        cancelTimeout();
+        if (upstreamReused && !retried && !requestHasBody && requestDone && isIdempotent(request.method())) {
+            // The backend closed a pooled keep-alive connection just as it was reused, a race every
+            // keep-alive client meets; a request with no body is safe to send again on a new one.
+            retried = true;
+            connect(backend);
+            return;
+        }
+        log.warn("listener {}: backend {} closed the connection before answering", runtime.name(),
+                runtime.address(backend));
+        respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.BAD_GATEWAY, "BackendClosed",
+                "the backend closed the connection before answering", !requestDone));
+    }
+
+    private void badGateway(String reason, String text) {
+        cancelTimeout();
+        closeUpstream();
+        if (responseStarted) {
+            closeClient();
+            return;
+        }
+        respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.BAD_GATEWAY, reason, text, !requestDone));
+    }
+
+    // ---- WebSocket -----------------------------------------------------------------------------
+
+    private void switchToWebSocket(HttpResponse res) {
+        cancelTimeout();
+        responseStarted = true;
+        Channel up = upstream;
+        upstream = null;
+        up.pipeline().get(UpstreamHandler.class).detach();
+        HeaderRules.prepareResponse(res, true);
+        ctx.writeAndFlush(res, ctx.voidPromise());
+        releasePending();
+        Listener config = runtime.config();
+        var load = runtime.load(backend);
+        relay = WebSocketRelay.start(ctx.channel(), up,
+                new WebSocketRelay.Settings(config.idleTimeout(), config.websocket().keepalivePingInterval()),
+                () -> {
+                    load.decrementAndGet();
+                    connections.remove(this);
+                });
+        // Out with HTTP; bytes the decoders still hold flow on to the relay as they are removed.
+        Channel client = ctx.channel();
+        client.pipeline().remove(this);
+        client.pipeline().remove(HttpListenerInitializer.CODEC);
+        up.pipeline().remove(UpstreamHandler.NAME);
+        up.pipeline().remove(UpstreamPool.CODEC);
+    }
+
+    // ---- finishing an exchange -----------------------------------------------------------------
+
+    private void respondLocally(HttpResponse response) {
+        cancelTimeout();
+        responseStarted = true;
+        if (HttpUtil.isKeepAlive(response) && clientKeepAlive && !connections.draining()) {
+            if (clientHttp10) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        } else {
+            closeAfterResponse = true;
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        discarding = true;
+        int id = exchange;
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+            if (id == exchange) {
+                responseDone = true;
+                maybeFinish();
+            }
+        });
+        drainPending();
+        if (wantsClientData()) {
+            ctx.read();
+        }
+    }
+
+    private void maybeFinish() {
+        if (!active || !responseDone || (!requestDone && !closeAfterResponse)) {
+            return;
+        }
+        cancelTimeout();
+        if (upstream != null) {
+            Channel up = upstream;
+            upstream = null;
+            runtime.load(backend).decrementAndGet();
+            if (upstreamKeepAlive && requestDone && !closing) {
+                pool.release(up, runtime.address(backend));
+            } else {
+                up.pipeline().get(UpstreamHandler.class).detach();
+                up.close();
+            }
+        }
+        active = false;
+        request = null;
+        if (closeAfterResponse || !clientKeepAlive || connections.draining()) {
+            closeClient();
+            return;
+        }
+        if (!pending.isEmpty()) {
+            // Handled on a later turn of the event loop: a burst of pipelined requests answered
+            // locally must not recurse through write listeners.
+            ctx.executor().execute(this::drainPending);
+        } else {
+            ctx.read();
+        }
+    }
+
+    private void drainPending() {
+        if (drainingPending) {
+            return;
+        }
+        drainingPending = true;
+        try {
+            while (!pending.isEmpty() && !mustWait() && !closing) {
+                handle(pending.poll());
+            }
+        } finally {
+            drainingPending = false;
+        }
+        if (wantsClientData()) {
+            ctx.read();
+        }
+    }
+
+    private void rejectMalformed(Throwable cause) {
+        HttpResponseStatus status;
+        String text;
+        if (cause instanceof TooLongHttpLineException) {
+            status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+            text = "the request line is longer than this listener accepts";
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+            text = "the request headers are larger than this listener accepts";
+        } else {
+            status = HttpResponseStatus.BAD_REQUEST;
+            text = "the request is not valid HTTP/1.1 (" + cause.getMessage() + ")";
+        }
+        log.debug("client {}: {}: {}", ctx.channel().remoteAddress(), status, cause.toString());
+        if (!active) {
+            exchange++;
+            active = true;
+            requestDone = true;
+        }
+        clientKeepAlive = false;
+        respondLocally(ProxyResponses.error(ctx.alloc(), status, "MalformedRequest", text, true));
+    }
+
+    // ---- timeouts --------------------------------------------------------------------------------
+
+    private void armTimeout() {
+        if (timeout == null) {
+            long nanos = runtime.config().requestTimeout().toNanos();
+            timeout = ctx.executor().schedule(this::onTimeout, nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The request timeout counts from the last request byte sent, so a long upload is not cut. */
+    private void onTimeout() {
+        timeout = null;
+        if (!active || responseStarted || upstream == null) {
+            return;
+        }
+        long limit = runtime.config().requestTimeout().toNanos();
+        long idle = System.nanoTime() - lastProgressNanos;
+        if (idle < limit) {
+            timeout = ctx.executor().schedule(this::onTimeout, limit - idle, TimeUnit.NANOSECONDS);
+            return;
+        }
+        log.warn("listener {}: backend {} did not answer within {}", runtime.name(), runtime.address(backend),
+                runtime.config().requestTimeout());
+        closeUpstream();
+        respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.GATEWAY_TIMEOUT, "BackendTimeout",
+                "the backend did not answer in time", !requestDone));
+    }
+
+    private void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+    }
+
+    // ---- drain -----------------------------------------------------------------------------------
+
+    @Override
+    public void finishAndClose() {
+        ctx.executor().execute(() -> {
+            if (relay == null && !active && ctx.channel().isActive()) {
+                closeClient();
+            }
+            // A busy connection closes after its response: maybeFinish sees connections.draining().
+        });
+    }
+
+    @Override
+    public void closeNow() {
+        WebSocketRelay r = relay;
+        if (r != null) {
+            r.goingAway("the load balancer is restarting or scaling in; please reconnect");
+        } else {
+            ctx.channel().close();
+        }
+    }
+
+    @Override
+    public boolean isStreaming() {
+        return relay != null;
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    private void closeUpstream() {
+        Channel up = upstream;
+        if (up != null) {
+            upstream = null;
+            runtime.load(backend).decrementAndGet();
+            up.pipeline().get(UpstreamHandler.class).detach();
+            up.close();
+        }
+    }
+
+    private void closeClient() {
+        closing = true;
+        releasePending();
+        ctx.channel().close();
+    }
+
+    private void releasePending() {
+        HttpObject o;
+        while ((o = pending.poll()) != null) {
+            ReferenceCountUtil.release(o);
+        }
+    }
+
+    private static boolean isIdempotent(HttpMethod m) {
+        return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
+                || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
+    }
+}

@@ -1,0 +1,58 @@
+package dev.slb.proxy.http;
+
+import dev.slb.model.WebSocket;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The answers the proxy gives on its own: errors and the WebSocket gate. Each says, in plain
+ * words, what happened; the {@code X-SLB-Error} header carries a stable reason for scripts.
+ */
+final class ProxyResponses {
+    static final AsciiString X_SLB_ERROR = AsciiString.cached("x-slb-error");
+    static final AsciiString X_SLB_WEBSOCKET = AsciiString.cached("x-slb-websocket");
+
+    static final String DEFAULT_GATE_MESSAGE = "WebSocket needs a guaranteed-performance instance. "
+            + "Raise the LoadBalancer's spec.tier to a guaranteed-performance tier (slb.s1.small or larger); "
+            + "no other change is needed, WebSocket is then on by default.";
+
+    private ProxyResponses() {}
+
+    static FullHttpResponse error(ByteBufAllocator alloc, HttpResponseStatus status, String reason, String text,
+            boolean close) {
+        FullHttpResponse r = plain(alloc, status, status.code() + " " + status.reasonPhrase() + ": " + text + "\n", close);
+        r.headers().set(X_SLB_ERROR, reason);
+        return r;
+    }
+
+    /** The answer to a WebSocket upgrade on a listener where WebSocket is off; never a 426, which would ask the client to switch. */
+    static FullHttpResponse websocketDisabled(ByteBufAllocator alloc, WebSocket settings, boolean close) {
+        String reason = settings.disabledReason() == null ? "WebSocketDisabled" : settings.disabledReason();
+        String message = settings.disabledMessage() == null ? DEFAULT_GATE_MESSAGE : settings.disabledMessage();
+        FullHttpResponse r = plain(alloc, HttpResponseStatus.FORBIDDEN,
+                "403 Forbidden: WebSocket is disabled on this listener (" + reason + ").\n" + message + "\n", close);
+        r.headers().set(X_SLB_WEBSOCKET, "disabled; reason=" + reason);
+        r.headers().set(X_SLB_ERROR, reason);
+        return r;
+    }
+
+    private static FullHttpResponse plain(ByteBufAllocator alloc, HttpResponseStatus status, String body, boolean close) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, alloc.buffer(bytes.length).writeBytes(bytes));
+        r.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        if (close) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return r;
+    }
+}

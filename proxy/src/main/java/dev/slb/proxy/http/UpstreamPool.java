@@ -1,0 +1,97 @@
+package dev.slb.proxy.http;
+
+import dev.slb.proxy.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Keep-alive HTTP/1.1 connections to backends, one pool per event loop: a client connection and
+ * the upstream connection serving it share a thread, so nothing here is locked.
+ */
+final class UpstreamPool {
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+    /** Idle connections kept per backend and event loop; more are closed on release. */
+    private static final int MAX_IDLE_PER_BACKEND = 256;
+    static final String CODEC = "http-client-codec";
+
+    private final Bootstrap bootstrap;
+    private final Map<InetSocketAddress, ArrayDeque<Channel>> idle = new HashMap<>();
+
+    UpstreamPool(EventLoop loop, Transport transport) {
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        HttpDecoderConfig config = new HttpDecoderConfig()
+                                .setMaxInitialLineLength(16 * 1024)
+                                .setMaxHeaderSize(64 * 1024)
+                                .setMaxChunkSize(1024 * 1024)
+                                .setUseRfc9112TransferEncoding(true);
+                        ch.pipeline().addLast(CODEC, new HttpClientCodec(config, false, false));
+                        ch.pipeline().addLast(UpstreamHandler.NAME, new UpstreamHandler());
+                    }
+                });
+    }
+
+    /** An idle pooled connection to {@code address}, or null when there is none. */
+    Channel pooled(InetSocketAddress address) {
+        ArrayDeque<Channel> q = idle.get(address);
+        if (q == null) {
+            return null;
+        }
+        Channel ch;
+        while ((ch = q.pollLast()) != null) {
+            if (ch.isActive()) {
+                return ch;
+            }
+        }
+        return null;
+    }
+
+    ChannelFuture connect(InetSocketAddress address, Duration connectTimeout) {
+        return bootstrap.clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .connect(address);
+    }
+
+    /** Returns a connection whose exchange completed cleanly; it waits for the next one. */
+    void release(Channel ch, InetSocketAddress address) {
+        ch.pipeline().get(UpstreamHandler.class).detach();
+        ArrayDeque<Channel> q = idle.computeIfAbsent(address, a -> new ArrayDeque<>());
+        if (q.size() >= MAX_IDLE_PER_BACKEND) {
+            // Connections the backend closed while idle stay queued until found; drop them first.
+            q.removeIf(c -> !c.isActive());
+        }
+        if (!ch.isActive() || q.size() >= MAX_IDLE_PER_BACKEND) {
+            ch.close();
+            return;
+        }
+        q.addLast(ch);
+        // Keep a read pending so that a backend closing an idle connection is noticed at once.
+        ch.read();
+    }
+
+    /** Closes every idle connection: the proxy is stopping. */
+    void closeIdle() {
+        idle.values().forEach(q -> q.forEach(Channel::close));
+        idle.clear();
+    }
+}

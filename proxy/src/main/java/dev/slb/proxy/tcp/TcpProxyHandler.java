@@ -1,0 +1,253 @@
+package dev.slb.proxy.tcp;
+
+import dev.slb.proxy.Connections;
+import dev.slb.proxy.ListenerRuntime;
+import dev.slb.proxy.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.BitSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one client connection on a TCP listener: connects to a backend (the next one when a
+ * connect fails), then relays bytes both ways under back-pressure, honours half-close, and closes
+ * both sides after the listener's idle timeout.
+ */
+public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implements Connections.Drainable {
+    private static final Logger log = LoggerFactory.getLogger(TcpProxyHandler.class);
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
+
+    private final ListenerRuntime runtime;
+    private final Transport transport;
+    private final Connections connections;
+    private final BitSet excluded = new BitSet();
+
+    private Channel client;
+    private Channel upstream;
+    private AtomicInteger load;
+    private boolean clientInputShut;
+    private boolean upstreamInputShut;
+    private long lastActivityNanos;
+    private ScheduledFuture<?> idleCheck;
+
+    public TcpProxyHandler(ListenerRuntime runtime, Transport transport, Connections connections) {
+        this.runtime = runtime;
+        this.transport = transport;
+        this.connections = connections;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        connections.add(this);
+        connectNext();
+        ctx.fireChannelActive();
+    }
+
+    private void connectNext() {
+        int i = runtime.selector(client.eventLoop()).next(excluded);
+        if (i < 0) {
+            log.warn("listener {}: no backend accepted a connection; closing the client connection", runtime.name());
+            client.close();
+            return;
+        }
+        InetSocketAddress address = runtime.address(i);
+        new Bootstrap()
+                .group(client.eventLoop())
+                .channel(transport.socketChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) runtime.config().connectTimeout().toMillis())
+                .handler(new UpstreamSide())
+                .connect(address)
+                .addListener((ChannelFuture f) -> {
+                    if (!client.isActive()) {
+                        f.channel().close();
+                    } else if (f.isSuccess()) {
+                        upstream = f.channel();
+                        load = runtime.load(i);
+                        load.incrementAndGet();
+                        lastActivityNanos = System.nanoTime();
+                        scheduleIdleCheck(runtime.config().idleTimeout().toNanos());
+                        client.read();
+                        upstream.read();
+                    } else {
+                        log.warn("listener {}: backend {} failed: {}; trying the next one", runtime.name(), address,
+                                f.cause().toString());
+                        excluded.set(i);
+                        connectNext();
+                    }
+                });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        relay(msg, client, upstream);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (client.isWritable() && upstream != null && !upstreamInputShut) {
+            upstream.read();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            clientInputShut = true;
+            shutdownOutput(upstream, clientInputShut && upstreamInputShut);
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        connections.remove(this);
+        closeBoth();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("listener {}: client {}: {}", runtime.name(), ctx.channel().remoteAddress(), cause.toString());
+        closeBoth();
+    }
+
+    /** Forwards one read; the source reads again only once the destination has room. */
+    private void relay(Object msg, Channel from, Channel to) {
+        if (to == null || !to.isActive()) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof ByteBuf) {
+            lastActivityNanos = System.nanoTime();
+        }
+        to.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                closeBoth();
+            } else if (to.isWritable()) {
+                from.read();
+            }
+            // Otherwise the destination's writability change resumes reading.
+        });
+    }
+
+    private void shutdownOutput(Channel ch, boolean bothShut) {
+        if (ch == null) {
+            return;
+        }
+        if (bothShut) {
+            // Both directions are finished: nothing more can flow.
+            ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> closeBoth());
+            return;
+        }
+        ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (ch instanceof DuplexChannel d && ch.isActive()) {
+                d.shutdownOutput();
+            }
+        });
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleCheck = client.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkIdle() {
+        if (!client.isActive()) {
+            return;
+        }
+        long limit = runtime.config().idleTimeout().toNanos();
+        long idle = System.nanoTime() - lastActivityNanos;
+        if (idle >= limit) {
+            log.debug("listener {}: closing idle connection from {}", runtime.name(), client.remoteAddress());
+            closeBoth();
+        } else {
+            scheduleIdleCheck(limit - idle);
+        }
+    }
+
+    private void closeBoth() {
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+            idleCheck = null;
+        }
+        if (load != null) {
+            load.decrementAndGet();
+            load = null;
+        }
+        flushAndClose(client);
+        flushAndClose(upstream);
+    }
+
+    private static void flushAndClose(Channel ch) {
+        if (ch != null && ch.isActive()) {
+            ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void finishAndClose() {
+        // A byte stream has no request boundary to stop at: it carries on until the drain window ends.
+    }
+
+    @Override
+    public void closeNow() {
+        client.eventLoop().execute(this::closeBoth);
+    }
+
+    @Override
+    public boolean isStreaming() {
+        return true;
+    }
+
+    /** The backend side: relays to the client and reports half-close. */
+    private final class UpstreamSide extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            relay(msg, upstream, client);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable() && !clientInputShut) {
+                client.read();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                upstreamInputShut = true;
+                shutdownOutput(client, clientInputShut && upstreamInputShut);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            closeBoth();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("listener {}: backend {}: {}", runtime.name(), ctx.channel().remoteAddress(), cause.toString());
+            closeBoth();
+        }
+    }
+}
