@@ -365,6 +365,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         } else {
             ReferenceCountUtil.release(msg);
         }
+        // More of the response is read only while the client can take it; otherwise the
+        // client's writability change asks for it.
+        if (upstream != null && !responseDone && ctx.channel().isWritable()) {
+            upstream.read();
+        }
     }
 
     private void onResponseHead(HttpResponse res) {
@@ -421,15 +426,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             ctx.writeAndFlush(content, ctx.voidPromise());
             if (last) {
                 informational = false;
-                upstream.read();
             }
             return;
         }
         if (!last) {
             ctx.writeAndFlush(content, ctx.voidPromise());
-            if (ctx.channel().isWritable()) {
-                upstream.read();
-            }
             return;
         }
         responseDone = true;

@@ -1,0 +1,96 @@
+package dev.slb.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import org.junit.jupiter.api.Test;
+
+class HeaderRulesTest {
+
+    private static HttpRequest get(HttpVersion version, String... headers) {
+        HttpRequest r = new DefaultHttpRequest(version, HttpMethod.GET, "/chat");
+        for (int i = 0; i < headers.length; i += 2) {
+            r.headers().add(headers[i], headers[i + 1]);
+        }
+        return r;
+    }
+
+    @Test
+    void websocketTokenIsMatchedCaseInsensitivelyInLists() {
+        assertThat(HeaderRules.isWebSocketUpgrade(get(HttpVersion.HTTP_1_1,
+                "Connection", "keep-alive, Upgrade", "Upgrade", "WebSocket"))).isTrue();
+        assertThat(HeaderRules.isWebSocketUpgrade(get(HttpVersion.HTTP_1_1,
+                "Connection", "Upgrade, HTTP2-Settings", "Upgrade", "h2c"))).isFalse();
+        assertThat(HeaderRules.isWebSocketUpgrade(get(HttpVersion.HTTP_1_1, "Upgrade", "websocket")))
+                .as("no Connection: upgrade").isFalse();
+        assertThat(HeaderRules.isWebSocketUpgrade(get(HttpVersion.HTTP_1_1,
+                "Connection", "upgrade", "Upgrade", "websocketx"))).isFalse();
+        HttpRequest post = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/");
+        post.headers().add("Connection", "upgrade").add("Upgrade", "websocket");
+        assertThat(HeaderRules.isWebSocketUpgrade(post)).isFalse();
+    }
+
+    @Test
+    void requestLosesHopByHopHeadersAndGainsForwardedOnes() {
+        HttpRequest r = get(HttpVersion.HTTP_1_0,
+                "Host", "chat.example",
+                "Connection", "keep-alive, X-Secret, Host",
+                "X-Secret", "drop me",
+                "Keep-Alive", "timeout=5",
+                "Proxy-Connection", "keep-alive",
+                "TE", "trailers",
+                "X-Forwarded-For", "203.0.113.9",
+                "X-Forwarded-Proto", "spoofed");
+        HeaderRules.prepareRequest(r, false, "127.0.0.1", "https", 18443, "10.0.0.1:8080");
+        assertThat(r.protocolVersion()).isEqualTo(HttpVersion.HTTP_1_1);
+        assertThat(r.headers().names()).doesNotContain("Connection", "X-Secret", "Keep-Alive", "Proxy-Connection", "TE");
+        assertThat(r.headers().get("Host")).as("Host survives even when Connection names it").isEqualTo("chat.example");
+        assertThat(r.headers().get("X-Forwarded-For")).isEqualTo("203.0.113.9, 127.0.0.1");
+        assertThat(r.headers().get("X-Forwarded-Proto")).isEqualTo("https");
+        assertThat(r.headers().get("X-Forwarded-Port")).isEqualTo("18443");
+    }
+
+    @Test
+    void otherUpgradesAreStrippedAndWebSocketIsKept() {
+        HttpRequest h2c = get(HttpVersion.HTTP_1_1, "Host", "a", "Connection", "Upgrade, HTTP2-Settings",
+                "Upgrade", "h2c", "HTTP2-Settings", "AAMAAABkAAQAAP__");
+        HeaderRules.prepareRequest(h2c, false, "127.0.0.1", "http", 80, "b");
+        assertThat(h2c.headers().names()).doesNotContain("Upgrade", "Connection", "HTTP2-Settings");
+
+        HttpRequest ws = get(HttpVersion.HTTP_1_1, "Host", "a", "Connection", "keep-alive, Upgrade",
+                "Upgrade", "websocket", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version", "13");
+        HeaderRules.prepareRequest(ws, true, "127.0.0.1", "http", 80, "b");
+        assertThat(ws.headers().get("Connection")).isEqualTo("upgrade");
+        assertThat(ws.headers().get("Upgrade")).isEqualTo("websocket");
+        assertThat(ws.headers().get("Sec-WebSocket-Key")).isEqualTo("dGhlIHNhbXBsZSBub25jZQ==");
+    }
+
+    @Test
+    void missingHostIsFilledForHttp11Backends() {
+        HttpRequest r = get(HttpVersion.HTTP_1_0);
+        HeaderRules.prepareRequest(r, false, "127.0.0.2", "http", 80, "10.0.0.1:8080");
+        assertThat(r.headers().get("Host")).isEqualTo("10.0.0.1:8080");
+        assertThat(r.headers().get("X-Forwarded-For")).isEqualTo("127.0.0.2");
+    }
+
+    @Test
+    void responseHopByHopHeadersGoExceptOnSwitchingProtocols() {
+        HttpResponse ok = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        ok.headers().add("Connection", "close, X-Internal").add("X-Internal", "1").add("Keep-Alive", "timeout=5")
+                .add("Content-Length", "3");
+        HeaderRules.prepareResponse(ok, false);
+        assertThat(ok.headers().names()).containsExactly("Content-Length");
+
+        HttpResponse switching = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+        switching.headers().add("Connection", "Upgrade").add("Upgrade", "websocket");
+        HeaderRules.prepareResponse(switching, true);
+        assertThat(switching.headers().get("Upgrade")).isEqualTo("websocket");
+        assertThat(switching.headers().get("Connection")).isEqualTo("Upgrade");
+    }
+}
