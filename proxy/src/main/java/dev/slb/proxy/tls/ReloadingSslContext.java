@@ -1,0 +1,306 @@
+package dev.slb.proxy.tls;
+
+import dev.slb.model.Tls;
+import dev.slb.model.TlsPolicy;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolConfig.Protocol;
+import io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior;
+import io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TLS context of one HTTPS listener, built from its PEM certificate and key files and rebuilt
+ * when their content changes, so new handshakes get a renewed certificate while open connections
+ * carry on with the one they started with.
+ */
+public final class ReloadingSslContext {
+    private static final Logger log = LoggerFactory.getLogger(ReloadingSslContext.class);
+
+    /** How long a client has to finish the handshake before the connection is closed. */
+    public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+    // Clients speak HTTP/1.x for now. NO_ADVERTISE + ACCEPT: a client that offers only h2 still
+    // gets a handshake (with no protocol selected) instead of a fatal alert, and BoringSSL accepts
+    // these failure behaviours on a server, which it does not for all of them.
+    private static final ApplicationProtocolConfig ALPN = new ApplicationProtocolConfig(Protocol.ALPN,
+            SelectorFailureBehavior.NO_ADVERTISE, SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_1_1);
+
+    private static final Set<TlsPolicy> WARNED_DOWNGRADE = ConcurrentHashMap.newKeySet();
+    private static final byte[] KEY_PROBE = "does this key belong to this certificate?".getBytes(
+            StandardCharsets.US_ASCII);
+
+    private final Tls config;
+    private final TlsProvider provider;
+    private final TlsPolicies.Offer offer;
+    private final Path certificateFile;
+    private final Path privateKeyFile;
+    private volatile Loaded current;
+    // Guarded by this: what the files held at the last check, good or bad, so a bad pair is
+    // reported once rather than every period, and is retried as soon as either file changes.
+    private String lastSeenDigest;
+    private String lastProblem;
+
+    private record Loaded(SslContext context, X509Certificate certificate, String digest) {}
+
+    private record PemFiles(byte[] certificate, byte[] privateKey) {}
+
+    private ReloadingSslContext(Tls config, TlsProvider provider, TlsPolicies.Offer offer, Loaded first) {
+        this.config = config;
+        this.provider = provider;
+        this.offer = offer;
+        this.certificateFile = Path.of(config.certificateFile());
+        this.privateKeyFile = Path.of(config.privateKeyFile());
+        this.current = first;
+        this.lastSeenDigest = first.digest();
+    }
+
+    /** Loads with the configured provider ({@link TlsProvider#configured()}). */
+    public static ReloadingSslContext load(Tls tls) throws TlsException {
+        return load(tls, TlsProvider.configured());
+    }
+
+    /**
+     * Loads the certificate and key that {@code tls} names, failing with a message that names the
+     * file and the problem: missing, unreadable, not PEM, encrypted, or key and certificate apart.
+     */
+    public static ReloadingSslContext load(Tls tls, TlsProvider provider) throws TlsException {
+        if (tls == null || tls.certificateFile() == null || tls.certificateFile().isBlank()) {
+            throw new TlsException("an HTTPS listener needs tls.certificateFile (a PEM certificate chain)");
+        }
+        if (tls.privateKeyFile() == null || tls.privateKeyFile().isBlank()) {
+            throw new TlsException("an HTTPS listener needs tls.privateKeyFile (a PEM private key)");
+        }
+        if (!provider.isAvailable()) {
+            throw new TlsException("the " + provider + " TLS provider is not available in this process");
+        }
+        TlsPolicies.Offer offer = TlsPolicies.offer(tls.policy(), provider);
+        if (offer.protocols().isEmpty() || offer.cipherSuites().isEmpty()) {
+            throw new TlsException(tls.policy().json() + " leaves nothing to offer with the " + provider
+                    + " provider (protocols " + offer.protocols() + ", cipher suites " + offer.cipherSuites() + ")");
+        }
+        warnAboutMissingProtocols(offer);
+        Path cert = Path.of(tls.certificateFile());
+        Path key = Path.of(tls.privateKeyFile());
+        PemFiles files = read(cert, key);
+        Loaded first = build(files, cert, key, provider, offer);
+        log.info("TLS for {}: {}, valid until {}; {} {} offers {} with {} cipher suites", cert,
+                first.certificate().getSubjectX500Principal().getName(), first.certificate().getNotAfter().toInstant(),
+                provider, tls.policy().json(), offer.protocols(), offer.cipherSuites().size());
+        if (!offer.missingCipherSuites().isEmpty()) {
+            log.debug("{} with the {} provider leaves out cipher suites it does not have: {}", tls.policy().json(),
+                    provider, offer.missingCipherSuites());
+        }
+        return new ReloadingSslContext(tls, provider, offer, first);
+    }
+
+    /** The newest good context; ask again for every accepted connection. */
+    public SslContext current() {
+        return current.context();
+    }
+
+    /** The leaf certificate new handshakes present. */
+    public X509Certificate certificate() {
+        return current.certificate();
+    }
+
+    /** A handler for a newly accepted connection, using the newest good certificate. */
+    public SslHandler newHandler(ByteBufAllocator alloc) {
+        SslHandler handler = current.context().newHandler(alloc);
+        handler.setHandshakeTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        return handler;
+    }
+
+    /**
+     * Re-reads both files and, when their content differs from the last check and makes a good
+     * pair, swaps in a new context; a bad or unreadable pair is logged (once) and the previous
+     * certificate stays in use.
+     *
+     * @return whether new handshakes now use a new certificate
+     */
+    public synchronized boolean reloadIfChanged() {
+        PemFiles files;
+        try {
+            files = read(certificateFile, privateKeyFile);
+        } catch (TlsException e) {
+            problem(e.getMessage());
+            return false;
+        }
+        String digest = digest(files);
+        if (digest.equals(current.digest())) {
+            // Unchanged, or back to the pair in use after a bad one: nothing to swap.
+            lastSeenDigest = digest;
+            lastProblem = null;
+            return false;
+        }
+        if (digest.equals(lastSeenDigest)) {
+            return false;
+        }
+        lastSeenDigest = digest;
+        Loaded next;
+        try {
+            next = build(files, certificateFile, privateKeyFile, provider, offer);
+        } catch (TlsException e) {
+            problem(e.getMessage());
+            return false;
+        }
+        X509Certificate old = current.certificate();
+        current = next;
+        lastProblem = null;
+        log.info("TLS for {}: new certificate {} (serial {}, valid until {}) replaces serial {}; new handshakes"
+                        + " use it, open connections keep theirs", certificateFile,
+                next.certificate().getSubjectX500Principal().getName(), next.certificate().getSerialNumber().toString(16),
+                next.certificate().getNotAfter().toInstant(), old.getSerialNumber().toString(16));
+        return true;
+    }
+
+    public Tls config() {
+        return config;
+    }
+
+    public TlsProvider provider() {
+        return provider;
+    }
+
+    /** The protocols and cipher suites this context offers. */
+    public TlsPolicies.Offer offer() {
+        return offer;
+    }
+
+    private void problem(String message) {
+        if (!message.equals(lastProblem)) {
+            lastProblem = message;
+            log.warn("TLS for {}: {}; the previous certificate stays in use", certificateFile, message);
+        }
+    }
+
+    private static void warnAboutMissingProtocols(TlsPolicies.Offer offer) {
+        if (offer.missingProtocols().isEmpty() || !WARNED_DOWNGRADE.add(offer.policy())) {
+            return;
+        }
+        if (offer.provider() == TlsProvider.JDK) {
+            log.warn("{} asks for {} too, but the JDK TLS provider of Java {} disables them (jdk.tls.disabledAlgorithms);"
+                            + " HTTPS listeners with this policy offer {} only. Clients that need the older versions"
+                            + " need the OpenSSL provider (BoringSSL via netty-tcnative).", offer.policy().json(),
+                    offer.missingProtocols(), Runtime.version().feature(), offer.protocols());
+        } else {
+            log.warn("{} asks for {} too, but the {} provider does not support them; HTTPS listeners with this policy"
+                    + " offer {} only", offer.policy().json(), offer.missingProtocols(), offer.provider(), offer.protocols());
+        }
+    }
+
+    private static PemFiles read(Path cert, Path key) throws TlsException {
+        return new PemFiles(read(cert, "certificate file"), read(key, "private key file"));
+    }
+
+    private static byte[] read(Path file, String what) throws TlsException {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new TlsException(what + " " + file + " does not exist", e);
+        } catch (AccessDeniedException e) {
+            throw new TlsException(what + " " + file + " cannot be read: permission denied", e);
+        } catch (IOException e) {
+            throw new TlsException(what + " " + file + " cannot be read: " + e, e);
+        }
+    }
+
+    private static Loaded build(PemFiles files, Path certFile, Path keyFile, TlsProvider provider,
+                                TlsPolicies.Offer offer) throws TlsException {
+        List<X509Certificate> chain = Pem.certificates(files.certificate(), "certificate file " + certFile);
+        PrivateKey key = Pem.privateKey(files.privateKey(), "private key file " + keyFile);
+        X509Certificate leaf = chain.get(0);
+        checkKeyMatches(key, leaf, certFile, keyFile);
+        warnIfOutsideValidity(leaf, certFile);
+        SslContext context;
+        try {
+            context = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+                    .sslProvider(provider.netty())
+                    .protocols(offer.protocols())
+                    .ciphers(offer.cipherSuites(), SupportedCipherSuiteFilter.INSTANCE)
+                    .applicationProtocolConfig(ALPN)
+                    .build();
+        } catch (IOException | RuntimeException e) {
+            throw new TlsException("certificate " + certFile + " with key " + keyFile + " cannot be used by the "
+                    + provider + " provider: " + e.getMessage(), e);
+        }
+        return new Loaded(context, leaf, digest(files));
+    }
+
+    // A signature made with the key and checked with the certificate's public key: the one test
+    // that works the same for RSA and EC, and it catches a tls.key from a different Secret.
+    private static void checkKeyMatches(PrivateKey key, X509Certificate leaf, Path certFile, Path keyFile)
+            throws TlsException {
+        String mismatch = "the private key in " + keyFile + " does not belong to the first certificate in " + certFile
+                + " (" + leaf.getSubjectX500Principal().getName() + ")";
+        if (!key.getAlgorithm().equals(leaf.getPublicKey().getAlgorithm())) {
+            throw new TlsException(mismatch + ": the key is " + key.getAlgorithm() + ", the certificate's is "
+                    + leaf.getPublicKey().getAlgorithm());
+        }
+        try {
+            Signature s = Signature.getInstance(key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA");
+            s.initSign(key);
+            s.update(KEY_PROBE);
+            byte[] signature = s.sign();
+            s.initVerify(leaf.getPublicKey());
+            s.update(KEY_PROBE);
+            if (!s.verify(signature)) {
+                throw new TlsException(mismatch);
+            }
+        } catch (GeneralSecurityException e) {
+            throw new TlsException(mismatch + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void warnIfOutsideValidity(X509Certificate leaf, Path certFile) {
+        Instant now = Instant.now();
+        if (now.isAfter(leaf.getNotAfter().toInstant())) {
+            log.warn("TLS for {}: the certificate {} expired on {}; clients will refuse it until the Secret is renewed",
+                    certFile, leaf.getSubjectX500Principal().getName(), leaf.getNotAfter().toInstant());
+        } else if (now.isBefore(leaf.getNotBefore().toInstant())) {
+            log.warn("TLS for {}: the certificate {} is not valid before {}; clients will refuse it until then"
+                    + " (is a clock wrong?)", certFile, leaf.getSubjectX500Principal().getName(),
+                    leaf.getNotBefore().toInstant());
+        }
+    }
+
+    private static String digest(PemFiles files) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            // The length first, so the same bytes split differently between the files differ.
+            sha.update(Integer.toString(files.certificate().length).getBytes(StandardCharsets.US_ASCII));
+            sha.update((byte) 0);
+            sha.update(files.certificate());
+            sha.update(files.privateKey());
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package dev.slb.proxy.tls;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.concurrent.Future;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * TLS clients for the tests: the JDK's SSLSocket trusting the test certificates, and a BoringSSL
+ * client for TLS 1.0/1.1, which Java 17 will not even offer (jdk.tls.disabledAlgorithms applies to
+ * clients too, and changing it would change the JDK server under test in the same JVM).
+ */
+final class TestingTlsClients {
+    private TestingTlsClients() {}
+
+    static final Path RESOURCES = resources();
+    static final Path A_CRT = RESOURCES.resolve("a.crt");
+    static final Path A_KEY = RESOURCES.resolve("a.key");
+    static final Path B_CRT = RESOURCES.resolve("b.crt");
+    static final Path B_KEY = RESOURCES.resolve("b.key");
+    static final Path BROKEN_CRT = RESOURCES.resolve("broken.crt");
+
+    private static Path resources() {
+        try {
+            return Path.of(TestingTlsClients.class.getResource("/tls/a.crt").toURI()).getParent();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static X509Certificate certificate(Path pem) {
+        try (InputStream in = new ByteArrayInputStream(Files.readAllBytes(pem))) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A context trusting test certificates a and b, and nothing else. */
+    static SSLContext trustingTestCertificates() throws GeneralSecurityException, IOException {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("a", certificate(A_CRT));
+        trust.setCertificateEntry("b", certificate(B_CRT));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        return context;
+    }
+
+    /**
+     * A handshaken JDK client connection to 127.0.0.1:port that checks the certificate against the
+     * host name {@code localhost}; null arrays leave the JDK defaults.
+     */
+    static SSLSocket connect(int port, String[] protocols, String[] cipherSuites, String[] alpn)
+            throws IOException, GeneralSecurityException {
+        Socket plain = new Socket();
+        plain.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+        plain.setSoTimeout(5_000);
+        SSLSocket socket = (SSLSocket) trustingTestCertificates().getSocketFactory()
+                .createSocket(plain, "localhost", port, true);
+        SSLParameters params = socket.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        if (protocols != null) {
+            params.setProtocols(protocols);
+        }
+        if (cipherSuites != null) {
+            params.setCipherSuites(cipherSuites);
+        }
+        if (alpn != null) {
+            params.setApplicationProtocols(alpn);
+        }
+        socket.setSSLParameters(params);
+        try {
+            socket.startHandshake();
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+        return socket;
+    }
+
+    static SSLSocket connect(int port) throws IOException, GeneralSecurityException {
+        return connect(port, null, null, null);
+    }
+
+    /** Writes a line and reads back what the echo server returns. */
+    static String echo(SSLSocket socket, String line) throws IOException {
+        byte[] out = (line + "\n").getBytes(StandardCharsets.US_ASCII);
+        socket.getOutputStream().write(out);
+        socket.getOutputStream().flush();
+        byte[] in = socket.getInputStream().readNBytes(out.length);
+        return new String(in, StandardCharsets.US_ASCII).trim();
+    }
+
+    /** How a BoringSSL client handshake ended: the protocol and suite, or why it failed. */
+    record Outcome(String protocol, String cipherSuite, Throwable failure) {
+        boolean succeeded() {
+            return failure == null;
+        }
+
+        @Override
+        public String toString() {
+            return succeeded() ? protocol + " " + cipherSuite : "failed: " + failure;
+        }
+    }
+
+    /** A handshake from netty-tcnative's BoringSSL offering only {@code protocols} and {@code cipherSuites}. */
+    static Outcome openSslHandshake(int port, List<String> protocols, List<String> cipherSuites) throws Exception {
+        SslContext client = SslContextBuilder.forClient()
+                .sslProvider(SslProvider.OPENSSL)
+                .trustManager(certificate(A_CRT), certificate(B_CRT))
+                .endpointIdentificationAlgorithm("HTTPS")
+                .protocols(protocols)
+                .ciphers(cipherSuites)
+                .build();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        AtomicReference<SslHandler> handler = new AtomicReference<>();
+        try {
+            Channel ch = new Bootstrap()
+                    .group(group)
+                    .channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            handler.set(client.newHandler(c.alloc(), "localhost", port));
+                            c.pipeline().addLast(handler.get()).addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                    // The handshake future carries the failure; this only keeps the log quiet.
+                                    ctx.close();
+                                }
+                            });
+                        }
+                    })
+                    .connect(new InetSocketAddress("127.0.0.1", port))
+                    .sync()
+                    .channel();
+            SslHandler ssl = handler.get();
+            Future<Channel> done = ssl.handshakeFuture();
+            if (!done.await(10, TimeUnit.SECONDS)) {
+                ch.close();
+                return new Outcome(null, null, new IllegalStateException("handshake did not end within 10 s"));
+            }
+            Outcome outcome = done.isSuccess()
+                    ? new Outcome(ssl.engine().getSession().getProtocol(), ssl.engine().getSession().getCipherSuite(), null)
+                    : new Outcome(null, null, done.cause());
+            ch.close().sync();
+            return outcome;
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+}
