@@ -8,8 +8,10 @@ import dev.slb.proxy.admin.AdminServer;
 import dev.slb.proxy.http.HttpListenerInitializer;
 import dev.slb.proxy.http.UpstreamPools;
 import dev.slb.proxy.tcp.TcpProxyHandler;
+import dev.slb.proxy.tls.CertificateWatcher;
 import dev.slb.proxy.tls.ReloadingSslContext;
 import dev.slb.proxy.tls.TlsException;
+import dev.slb.proxy.tls.TlsProvider;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -38,7 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
-    private static final Duration CERTIFICATE_CHECK_PERIOD = Duration.ofSeconds(2);
 
     private final Transport transport;
     private final EventLoopGroup acceptors;
@@ -74,10 +75,9 @@ public final class ProxyServer implements AutoCloseable {
             shutdownGroups();
             throw e;
         }
-        long period = CERTIFICATE_CHECK_PERIOD.toMillis();
-        housekeeping.scheduleWithFixedDelay(this::reloadCertificates, period, period, TimeUnit.MILLISECONDS);
-        log.info("proxy up: transport {}, {} worker threads, config version {}, admin on {}", transport,
-                workerThreads, initial.version(), admin.boundAddress());
+        CertificateWatcher.start(housekeeping, this::tlsContexts);
+        log.info("proxy up: transport {}, TLS {}, {} worker threads, config version {}, admin on {}", transport,
+                TlsProvider.describeConfigured(), workerThreads, initial.version(), admin.boundAddress());
         if (transport == Transport.NIO && Transport.epollUnavailableReason() != null) {
             log.info("native epoll unavailable ({}); using NIO", Transport.epollUnavailableReason());
         }
@@ -215,7 +215,7 @@ public final class ProxyServer implements AutoCloseable {
         return new Bound(l.bindAddress(), channel, ref);
     }
 
-    private void reloadCertificates() {
+    private List<ReloadingSslContext> tlsContexts() {
         List<ReloadingSslContext> contexts = new ArrayList<>();
         synchronized (bound) {
             bound.values().forEach(b -> {
@@ -225,13 +225,7 @@ public final class ProxyServer implements AutoCloseable {
                 }
             });
         }
-        for (ReloadingSslContext tls : contexts) {
-            try {
-                tls.reloadIfChanged();
-            } catch (RuntimeException e) {
-                log.warn("certificate reload failed; the previous certificate stays in use", e);
-            }
-        }
+        return contexts;
     }
 
     /**

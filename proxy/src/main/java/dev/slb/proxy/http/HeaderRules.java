@@ -75,11 +75,29 @@ final class HeaderRules {
             // HTTP/1.0 clients may leave Host out; HTTP/1.1 requires it.
             h.set(HttpHeaderNames.HOST, fallbackHost);
         }
-        String prior = h.get(X_FORWARDED_FOR);
-        h.set(X_FORWARDED_FOR, prior == null || prior.isBlank() ? clientIp : prior + ", " + clientIp);
+        // Several X-Forwarded-For lines form one list (RFC 9110 5.3); keep them all, in order.
+        List<String> prior = h.getAll(X_FORWARDED_FOR);
+        h.set(X_FORWARDED_FOR, prior.isEmpty() ? clientIp : String.join(", ", prior) + ", " + clientIp);
         h.set(X_FORWARDED_PROTO, proto);
         h.set(X_FORWARDED_PORT, Integer.toString(port));
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    /**
+     * Why a request cannot be forwarded as it is, or null when it can: RFC 9112 3.2 wants exactly
+     * one Host on HTTP/1.1 (two would let proxy and backend disagree on the target), and only
+     * HTTP/1.0 and 1.1 are spoken here.
+     */
+    static String refusal(HttpRequest request) {
+        HttpVersion v = request.protocolVersion();
+        if (v.majorVersion() != 1 || v.minorVersion() > 1) {
+            return "version";
+        }
+        int hosts = request.headers().getAll(HttpHeaderNames.HOST).size();
+        if (hosts > 1 || (hosts == 0 && v.minorVersion() == 1)) {
+            return "host";
+        }
+        return null;
     }
 
     /** Rewrites a backend response for the client; a 101 keeps its upgrade headers. */

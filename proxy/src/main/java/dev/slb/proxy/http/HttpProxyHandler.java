@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -27,6 +28,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +49,8 @@ import org.slf4j.LoggerFactory;
 final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements UpstreamExchange, Connections.Drainable {
     static final String NAME = "http-proxy";
     private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
+    /** How long a lingering close reads and drops what the client still sends. */
+    private static final Duration LINGER = Duration.ofSeconds(2);
 
     private final Supplier<ListenerRuntime> listener;
     private final UpstreamPool pool;
@@ -62,6 +66,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     private boolean drainingPending;
     private boolean closing;
     private boolean clientInputShut;
+    /** The response is out and our side shut; the rest of the client's body is read and dropped. */
+    private boolean lingering;
 
     // The exchange in flight; `exchange` counts exchanges so late callbacks can tell they are stale.
     private int exchange;
@@ -113,6 +119,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (lingering) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if (!(msg instanceof HttpObject o)) {
             ReferenceCountUtil.release(msg);
             return;
@@ -126,7 +136,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (wantsClientData()) {
+        if (lingering ? !closing : wantsClientData()) {
             ctx.read();
         }
     }
@@ -170,6 +180,17 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         if (req.decoderResult().isFailure()) {
             ReferenceCountUtil.release(req);
             rejectMalformed(req.decoderResult().cause());
+            return;
+        }
+        String refusal = HeaderRules.refusal(req);
+        if (refusal != null) {
+            startExchange(req);
+            clientKeepAlive = false;
+            respondLocally(refusal.equals("version")
+                    ? ProxyResponses.error(ctx.alloc(), HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "UnsupportedVersion",
+                            "this load balancer speaks HTTP/1.0 and HTTP/1.1", true)
+                    : ProxyResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "MalformedRequest",
+                            "an HTTP/1.1 request needs exactly one Host header", true));
             return;
         }
         startExchange(req);
@@ -256,7 +277,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             // The client sent all it will send: answer what is in flight, then close.
             clientInputShut = true;
             clientKeepAlive = false;
-            if (!active && pending.isEmpty()) {
+            if (lingering || (!active && pending.isEmpty())) {
+                closeClient();
+            } else if (active && !requestDone && !requestEndQueued()) {
+                // The request body can never be finished: let the backend go now, not at the timeout.
+                closeUpstream();
                 closeClient();
             }
         }
@@ -399,10 +424,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         responseStarted = true;
         upstreamKeepAlive = HttpUtil.isKeepAlive(res);
         HeaderRules.prepareResponse(res, false);
-        if (clientHttp10 && HttpUtil.isTransferEncodingChunked(res)) {
+        boolean chunked = HttpUtil.isTransferEncodingChunked(res);
+        if (clientHttp10 && chunked) {
             // HTTP/1.0 has no chunked coding: the body runs until the connection closes.
             res.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
             closeAfterResponse = true;
+        } else if (!chunked && !res.headers().contains(HttpHeaderNames.CONTENT_LENGTH) && mayHaveBody(res)) {
+            // The backend ends this body by closing: its connection is spent, and the client
+            // needs framing of its own, chunks on HTTP/1.1 or the same close on HTTP/1.0.
+            upstreamKeepAlive = false;
+            if (clientHttp10) {
+                closeAfterResponse = true;
+            } else {
+                HttpUtil.setTransferEncodingChunked(res, true);
+            }
         }
         if (!clientKeepAlive || closeAfterResponse || connections.draining() || (requestHasBody && !requestDone)) {
             closeAfterResponse = true;
@@ -558,6 +593,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         }
         active = false;
         request = null;
+        if (!requestDone && !closing) {
+            lingeringClose();
+            return;
+        }
         if (closeAfterResponse || !clientKeepAlive || connections.draining()) {
             closeClient();
             return;
@@ -685,6 +724,25 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         }
     }
 
+    /**
+     * Closes a connection whose client is still sending a body nobody will read: first our side
+     * (FIN after the response), then, while the rest is read and dropped for a moment, the socket.
+     * Closing at once with unread input makes the kernel send a reset that can destroy the
+     * response before the client reads it (RFC 9112 9.6).
+     */
+    private void lingeringClose() {
+        lingering = true;
+        releasePending();
+        Channel ch = ctx.channel();
+        if (ch instanceof DuplexChannel duplex && ch.isActive()) {
+            duplex.shutdownOutput();
+            ctx.executor().schedule(this::closeClient, LINGER.toMillis(), TimeUnit.MILLISECONDS);
+            ctx.read();
+        } else {
+            closeClient();
+        }
+    }
+
     private void closeClient() {
         closing = true;
         releasePending();
@@ -696,6 +754,21 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         while ((o = pending.poll()) != null) {
             ReferenceCountUtil.release(o);
         }
+    }
+
+    /** True when the end of the request in flight already arrived and waits in {@link #pending}. */
+    private boolean requestEndQueued() {
+        for (HttpObject o : pending) {
+            if (o instanceof LastHttpContent) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean mayHaveBody(HttpResponse res) {
+        int code = res.status().code();
+        return code != 204 && code != 304 && !request.method().equals(HttpMethod.HEAD);
     }
 
     private static boolean isIdempotent(HttpMethod m) {
