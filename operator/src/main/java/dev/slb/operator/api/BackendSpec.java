@@ -1,0 +1,35 @@
+package dev.slb.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** A backend: either a Service (followed) or a static address. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.service) != has(self.address)",
+        message = "a backend names either service or address, not both and not neither")
+@ValidationRule(value = "!has(self.address) || has(self.port)", message = "a static address backend needs a port")
+@ValidationRule(value = "!has(self.service) || !has(self.port)",
+        message = "a service backend takes its port from service.port; remove port")
+public class BackendSpec {
+    @JsonPropertyDescription("A Service in this namespace; its ready endpoints become backends.")
+    public ServiceBackendRef service;
+
+    @JsonPropertyDescription("A static backend: an IP address or DNS name, used as given.")
+    public String address;
+
+    @Min(1)
+    @Max(65535)
+    @JsonPropertyDescription("Port of a static address backend.")
+    public Integer port;
+
+    @Default("100")
+    @Min(0)
+    @Max(100)
+    @JsonPropertyDescription("Share of new connections, 0..100 (default 100). 0 takes no new connections and keeps "
+            + "the ones it has, for draining a backend.")
+    public Integer weight;
+}

@@ -1,0 +1,66 @@
+package dev.slb.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** One listener: a port clients connect to and how it is served. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self.protocol != 'HTTPS' || has(self.tls)",
+        message = "an HTTPS listener needs tls.secretName (a kubernetes.io/tls Secret)")
+@ValidationRule(value = "self.protocol == 'HTTPS' || !has(self.tls)",
+        message = "only HTTPS listeners take tls")
+@ValidationRule(value = "self.protocol != 'TCP' || !has(self.websocketKeepaliveSeconds)",
+        message = "TCP listeners carry no WebSocket; remove websocketKeepaliveSeconds")
+public class ListenerSpec {
+    @Required
+    @Pattern("^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$")
+    @JsonPropertyDescription("Listener name, unique in this LoadBalancer: lower-case letters, digits and '-', at most "
+            + "15 characters (it names the Service port).")
+    public String name;
+
+    @Required
+    @JsonPropertyDescription("HTTP, HTTPS or TCP. HTTP listeners carry WebSocket (ws://) and HTTPS listeners "
+            + "WebSocket Secure (wss://) by default on guaranteed-performance tiers.")
+    public ListenerProtocol protocol;
+
+    @Required
+    @Min(1)
+    @Max(65535)
+    @JsonPropertyDescription("The port clients connect to, on the instance's address. Unique in this LoadBalancer.")
+    public Integer port;
+
+    @JsonPropertyDescription("HTTPS only: the certificate Secret and the TLS policy.")
+    public TlsSpec tls;
+
+    @Default("60")
+    @Min(1)
+    @Max(3600)
+    @JsonPropertyDescription("A WebSocket or TCP connection on which nothing passes for this many seconds is closed "
+            + "(WebSocket with close code 1001). Pings and pongs count as traffic, so client keepalive holds a "
+            + "connection open. Default 60.")
+    public Integer idleTimeoutSeconds;
+
+    @Default("60")
+    @Min(1)
+    @Max(3600)
+    @JsonPropertyDescription("HTTP/HTTPS: how long a backend may take to start answering before the client gets 504. "
+            + "Default 60.")
+    public Integer requestTimeoutSeconds;
+
+    @Min(1)
+    @Max(3600)
+    @JsonPropertyDescription("HTTP/HTTPS: when set, the proxy pings WebSocket clients this often, so quiet clients "
+            + "are not cut by the idle timeout. Off by default.")
+    public Integer websocketKeepaliveSeconds;
+
+    @Default("wrr")
+    @JsonPropertyDescription("How new connections are spread over backends: wrr (smooth weighted round robin, the "
+            + "default), wlc (weighted least connections) or rr (round robin).")
+    public Scheduler scheduler;
+}

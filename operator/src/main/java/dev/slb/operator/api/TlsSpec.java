@@ -1,0 +1,25 @@
+package dev.slb.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+/** Where an HTTPS listener finds its certificate, and the TLS policy it offers. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class TlsSpec {
+    @Required
+    @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+    @JsonPropertyDescription("Name of a kubernetes.io/tls Secret in the LoadBalancer's namespace, holding tls.crt and "
+            + "tls.key (PEM). The proxies mount it as files and pick up a renewed certificate without a restart; "
+            + "the key never enters a ConfigMap.")
+    public String secretName;
+
+    @Default("tls_cipher_policy_1_2")
+    @JsonPropertyDescription("TLS versions and cipher suites offered: tls_cipher_policy_1_0 (TLS 1.0+), "
+            + "tls_cipher_policy_1_1 (TLS 1.1+), tls_cipher_policy_1_2 (TLS 1.2+, the default), "
+            + "tls_cipher_policy_1_2_strict (TLS 1.2+, forward-secret AEAD suites only). Not selectable on the "
+            + "shared tier, which always uses the default.")
+    public TlsCipherPolicy policy;
+}
