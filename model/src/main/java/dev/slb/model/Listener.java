@@ -15,7 +15,8 @@ import java.util.List;
  * @param tls                   HTTPS only: certificate, key and policy
  * @param websocket             HTTP and HTTPS only: WebSocket on (the default) or off
  * @param idleTimeout           a WebSocket or TCP connection with no traffic for this long is
- *                              closed (default 60 s)
+ *                              closed, and so is an HTTP connection idle between requests or
+ *                              stuck in an unfinished request head (default 60 s)
  * @param requestTimeout        HTTP: how long a backend may take to start its response (default 60 s)
  * @param connectTimeout        how long a backend connect may take before the next one is tried (default 5 s)
  * @param scheduler             wrr (default), wlc or rr

@@ -6,6 +6,7 @@ import dev.slb.model.ProxyConfig;
 import dev.slb.model.Tls;
 import dev.slb.proxy.config.ConfigSource;
 import dev.slb.proxy.config.FileConfigSource;
+import dev.slb.proxy.config.KubernetesConfigSource;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -22,9 +23,11 @@ public final class ProxyMain {
 
     public static void main(String[] args) throws Exception {
         Path configFile = null;
+        String configMap = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> configFile = i + 1 < args.length ? Path.of(args[++i]) : null;
+                case "--configmap" -> configMap = i + 1 < args.length ? args[++i] : null;
                 case "-h", "--help" -> {
                     usage();
                     return;
@@ -36,9 +39,23 @@ public final class ProxyMain {
                 }
             }
         }
-        if (configFile == null) {
+        if ((configFile == null) == (configMap == null)) {
+            if (configFile != null) {
+                System.err.println("give --config or --configmap, not both");
+            }
             usage();
             System.exit(2);
+        }
+        if (configMap != null) {
+            int slash = configMap.indexOf('/');
+            if (slash <= 0 || slash == configMap.length() - 1 || configMap.indexOf('/', slash + 1) >= 0) {
+                System.err.println("--configmap takes NAMESPACE/NAME, not '" + configMap + "'");
+                usage();
+                System.exit(2);
+            }
+            // Relative certificate paths have no folder to be taken from: they stay as written.
+            run(new KubernetesConfigSource(configMap.substring(0, slash), configMap.substring(slash + 1)), null);
+            return;
         }
         Path base = configFile.toAbsolutePath().getParent();
         run(new FileConfigSource(configFile), base);
@@ -58,8 +75,11 @@ public final class ProxyMain {
     }
 
     private static void usage() {
-        System.err.println("usage: slb-proxy --config FILE\n"
-                + "  FILE  the proxy config (YAML); it is followed, and a valid change is applied without a restart");
+        System.err.println("usage: slb-proxy --config FILE | --configmap NAMESPACE/NAME\n"
+                + "  FILE            the proxy config (YAML); it is followed, and a valid change is applied without a restart\n"
+                + "  NAMESPACE/NAME  a ConfigMap whose key " + KubernetesConfigSource.KEY + " holds the proxy config, read\n"
+                + "                  and watched through the Kubernetes API (in a pod with its service account, else\n"
+                + "                  KUBECONFIG); a valid change is applied without a restart");
     }
 
     static void run(ConfigSource source, Path base) throws Exception {

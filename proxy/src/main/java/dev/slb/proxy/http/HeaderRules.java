@@ -90,11 +90,12 @@ final class HeaderRules {
      */
     static String refusal(HttpRequest request) {
         HttpVersion v = request.protocolVersion();
-        if (v.majorVersion() != 1 || v.minorVersion() > 1) {
+        // RFC 9110 2.5: a higher minor version of HTTP/1 is served as HTTP/1.1.
+        if (v.majorVersion() != 1) {
             return "version";
         }
         int hosts = request.headers().getAll(HttpHeaderNames.HOST).size();
-        if (hosts > 1 || (hosts == 0 && v.minorVersion() == 1)) {
+        if (hosts > 1 || (hosts == 0 && v.minorVersion() >= 1)) {
             return "host";
         }
         return null;

@@ -91,6 +91,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     private boolean closeAfterResponse;
     private long lastProgressNanos;
     private ScheduledFuture<?> timeout;
+    private ScheduledFuture<?> idleTimer;
+    private long idleSinceNanos;
     private volatile WebSocketRelay relay;
 
     HttpProxyHandler(Supplier<ListenerRuntime> listener, UpstreamPool pool, Connections connections, boolean tls) {
@@ -113,6 +115,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         clientIp = remote.getAddress().getHostAddress();
         localPort = ((InetSocketAddress) ctx.channel().localAddress()).getPort();
         connections.add(this);
+        idleSinceNanos = System.nanoTime();
+        armIdleTimer(listener.get().config().idleTimeout().toNanos());
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -292,6 +296,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     public void channelInactive(ChannelHandlerContext ctx) {
         connections.remove(this);
         cancelTimeout();
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
         closeUpstream();
         releasePending();
         active = false;
@@ -525,6 +532,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
 
     private void switchToWebSocket(HttpResponse res) {
         cancelTimeout();
+        idleTimer.cancel(false);
         responseStarted = true;
         Channel up = upstream;
         upstream = null;
@@ -601,6 +609,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             closeClient();
             return;
         }
+        idleSinceNanos = System.nanoTime();
         if (!pending.isEmpty()) {
             // Handled on a later turn of the event loop: a burst of pipelined requests answered
             // locally must not recurse through write listeners.
@@ -676,6 +685,33 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         closeUpstream();
         respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.GATEWAY_TIMEOUT, "BackendTimeout",
                 "the backend did not answer in time", !requestDone));
+    }
+
+    /**
+     * Closes a connection that sits between requests (or inside an unfinished request head) for
+     * the listener's idle timeout: idle keep-alive connections and slowly dripped heads must not
+     * hold sockets forever. One timer per connection re-arms itself; requests only note the time.
+     */
+    private void armIdleTimer(long delayNanos) {
+        idleTimer = ctx.executor().schedule(this::onIdleTimer, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void onIdleTimer() {
+        if (closing || relay != null || !ctx.channel().isActive()) {
+            return;
+        }
+        long limit = listener.get().config().idleTimeout().toNanos();
+        if (active) {
+            armIdleTimer(limit);
+            return;
+        }
+        long idle = System.nanoTime() - idleSinceNanos;
+        if (idle >= limit) {
+            log.debug("client {}: idle keep-alive connection closed", ctx.channel().remoteAddress());
+            closeClient();
+        } else {
+            armIdleTimer(limit - idle);
+        }
     }
 
     private void cancelTimeout() {

@@ -1,0 +1,32 @@
+package dev.slb.proxy.testing;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** {@code java.net.http} clients the way tests use them: HTTP/1.1 unless a test says otherwise, bounded waits. */
+public final class TestingClients {
+    public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
+
+    private TestingClients() {}
+
+    /** A client forced to HTTP/1.1 (no h2c upgrade), with its own connection pool. */
+    public static HttpClient http11() {
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+    }
+
+    public static HttpRequest.Builder get(URI uri) {
+        return HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).GET();
+    }
+
+    /** GET, body as text. */
+    public static HttpResponse<String> getText(HttpClient client, URI uri) throws IOException, InterruptedException {
+        return client.send(get(uri).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
