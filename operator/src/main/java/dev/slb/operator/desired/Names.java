@@ -1,0 +1,75 @@
+package dev.slb.operator.desired;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Every name, label and annotation the operator gives the resources of one LoadBalancer. */
+public final class Names {
+    /** The ConfigMap key holding the proxy config. */
+    public static final String CONFIG_KEY = "config.yaml";
+    /** On the ConfigMap: the proxy config version it holds, as the proxies report it on their admin port. */
+    public static final String CONFIG_VERSION_ANNOTATION = "slb.dev/config-version";
+    /** On the pod template: a hash of what needs new pods (image, Secret set, pod ports); nothing else. */
+    public static final String POD_TEMPLATE_CHECKSUM_ANNOTATION = "slb.dev/pod-template-checksum";
+
+    public static final String NAME_LABEL = "app.kubernetes.io/name";
+    public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
+    public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+    public static final String APP = "slb-proxy";
+    public static final String MANAGER = "slb-operator";
+
+    /** The proxy container in every proxy pod. */
+    public static final String CONTAINER = "proxy";
+    /** The container port name of the proxy's admin endpoint; no listener may take it. */
+    public static final String ADMIN_PORT_NAME = "admin";
+
+    private Names() {}
+
+    /** The Service exposing the listeners: named as the LoadBalancer, so it reads as the instance's address. */
+    public static String service(String instance) {
+        return instance;
+    }
+
+    public static String configMap(String instance) {
+        return instance + "-proxy-config";
+    }
+
+    public static String deployment(String instance) {
+        return proxy(instance);
+    }
+
+    public static String serviceAccount(String instance) {
+        return proxy(instance);
+    }
+
+    public static String role(String instance) {
+        return proxy(instance);
+    }
+
+    public static String roleBinding(String instance) {
+        return proxy(instance);
+    }
+
+    public static String podDisruptionBudget(String instance) {
+        return proxy(instance);
+    }
+
+    private static String proxy(String instance) {
+        return instance + "-proxy";
+    }
+
+    /** Labels on every resource of the instance. */
+    public static Map<String, String> labels(String instance) {
+        Map<String, String> labels = selector(instance);
+        labels.put(MANAGED_BY_LABEL, MANAGER);
+        return labels;
+    }
+
+    /** The labels that pick the instance's proxy pods; a subset of {@link #labels}, never changed once set. */
+    public static Map<String, String> selector(String instance) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(NAME_LABEL, APP);
+        labels.put(INSTANCE_LABEL, instance);
+        return labels;
+    }
+}

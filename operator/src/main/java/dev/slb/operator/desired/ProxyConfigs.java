@@ -1,0 +1,144 @@
+package dev.slb.operator.desired;
+
+import dev.slb.model.Admin;
+import dev.slb.model.Backend;
+import dev.slb.model.ConfigCodec;
+import dev.slb.model.Listener;
+import dev.slb.model.Protocol;
+import dev.slb.model.ProxyConfig;
+import dev.slb.model.SchedulerKind;
+import dev.slb.model.Tls;
+import dev.slb.model.TlsPolicy;
+import dev.slb.model.WebSocket;
+import dev.slb.operator.api.BackendSpec;
+import dev.slb.operator.api.ListenerSpec;
+import dev.slb.operator.api.LoadBalancer;
+import dev.slb.operator.api.Tier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Renders the proxy config (model/ records) a LoadBalancer's proxies serve, with its content-hash version. */
+public final class ProxyConfigs {
+    /** The proxy's admin port inside the pod: probes and the config version the operator checks. */
+    public static final int ADMIN_PORT = Admin.DEFAULT_PORT;
+    /** Where each TLS Secret is mounted, one directory per Secret. */
+    public static final String TLS_MOUNT_ROOT = "/etc/slb/tls";
+    /** The reason WebSocket is off on a shared instance. */
+    public static final String WEBSOCKET_REQUIRES_GUARANTEED = "RequiresGuaranteedPerformance";
+
+    private static final int PRIVILEGED_PORTS = 1024;
+    private static final int POD_PORT_OFFSET = 10_000;
+
+    private ProxyConfigs() {}
+
+    /**
+     * The port a listener binds inside the pod: ports below 1024 move up by 10000, as a non-root
+     * process cannot bind them; the Service maps the listener port to this one.
+     */
+    public static int podPort(int listenerPort) {
+        return listenerPort < PRIVILEGED_PORTS ? listenerPort + POD_PORT_OFFSET : listenerPort;
+    }
+
+    /** The directory an HTTPS listener's Secret is mounted at; a directory, never subPath, so renewals reach the pod. */
+    public static String tlsDirectory(String secretName) {
+        return TLS_MOUNT_ROOT + "/" + secretName;
+    }
+
+    /**
+     * The config for every proxy replica of a valid, normalized LoadBalancer on the tier in effect.
+     * Service backends become their ready endpoints (a Service with no entry in {@code endpoints}
+     * contributes none); static backends are used as given; each carries its BackendSpec's weight.
+     * The version is a hash of the rest of the content: equal input, equal version.
+     */
+    public static ProxyConfig render(LoadBalancer lb, Tier inEffect, Map<ServiceKey, List<ResolvedEndpoint>> endpoints,
+            OperatorSettings settings) {
+        List<Backend> backends = backends(lb.getSpec().backends, endpoints);
+        List<Listener> listeners = new ArrayList<>();
+        for (ListenerSpec l : lb.getSpec().listeners) {
+            listeners.add(listener(lb, inEffect, l, backends));
+        }
+        ProxyConfig unversioned = new ProxyConfig("", instance(lb), Sizing.of(inEffect).perReplica(),
+                new Admin(null, ADMIN_PORT), settings.drain(), listeners);
+        return unversioned.withVersion(Hashes.of(ConfigCodec.write(unversioned)));
+    }
+
+    /** The config as the ConfigMap holds it. */
+    public static String yaml(ProxyConfig config) {
+        return ConfigCodec.write(config);
+    }
+
+    /**
+     * WebSocket for one listener on the tier in effect: null for TCP; on for HTTP/HTTPS on a
+     * guaranteed tier; off on {@code shared}, with a message naming the field to edit.
+     */
+    public static WebSocket websocket(LoadBalancer lb, Tier inEffect, ListenerSpec l) {
+        if (!protocol(l).isHttp()) {
+            return null;
+        }
+        if (!inEffect.guaranteed()) {
+            return WebSocket.disabled(WEBSOCKET_REQUIRES_GUARANTEED, websocketDisabledMessage(lb));
+        }
+        Duration keepalive = l.websocketKeepaliveSeconds == null ? null : Duration.ofSeconds(l.websocketKeepaliveSeconds);
+        return new WebSocket(true, null, null, keepalive);
+    }
+
+    /** What a person reads when WebSocket is off on a shared instance: the field to edit and the tiers that allow it. */
+    public static String websocketDisabledMessage(LoadBalancer lb) {
+        String name = lb.getMetadata().getName();
+        String namespace = lb.getMetadata().getNamespace();
+        String lowest = Tier.S1_SMALL.wireName();
+        return "WebSocket needs a guaranteed-performance tier. Set spec.tier of LoadBalancer " + namespace + "/" + name
+                + " to " + lowest + " or larger (kubectl patch slb " + name + " -n " + namespace
+                + " --type merge -p '{\"spec\":{\"tier\":\"" + lowest + "\"}}'); WebSocket is then on by default.";
+    }
+
+    private static Listener listener(LoadBalancer lb, Tier inEffect, ListenerSpec l, List<Backend> backends) {
+        Tls tls = null;
+        if (l.tls != null) {
+            String dir = tlsDirectory(l.tls.secretName);
+            // The shared tier offers no TLS policy choice: it always serves the default.
+            TlsPolicy policy = inEffect.guaranteed() && l.tls.policy != null
+                    ? TlsPolicy.valueOf(l.tls.policy.name())
+                    : TlsPolicy.DEFAULT;
+            tls = new Tls(dir + "/tls.crt", dir + "/tls.key", policy);
+        }
+        return new Listener(l.name, protocol(l), null, podPort(l.port), tls, websocket(lb, inEffect, l),
+                Duration.ofSeconds(l.idleTimeoutSeconds), Duration.ofSeconds(l.requestTimeoutSeconds), null,
+                SchedulerKind.valueOf(l.scheduler.name()), null, null, backends);
+    }
+
+    private static Protocol protocol(ListenerSpec l) {
+        return Protocol.valueOf(l.protocol.name());
+    }
+
+    private static List<Backend> backends(List<BackendSpec> specs, Map<ServiceKey, List<ResolvedEndpoint>> endpoints) {
+        List<Backend> backends = new ArrayList<>();
+        for (BackendSpec b : specs) {
+            if (b.address != null) {
+                backends.add(new Backend(b.address, b.port, b.weight));
+                continue;
+            }
+            // Sorted and de-duplicated (an endpoint may sit in two slices while they are rebalanced), so the
+            // order EndpointSlices arrive in never changes the config version.
+            Set<ResolvedEndpoint> ready = new LinkedHashSet<>();
+            endpoints.getOrDefault(new ServiceKey(b.service.name, b.service.port), List.of()).stream()
+                    .filter(ResolvedEndpoint::ready)
+                    .map(e -> new ResolvedEndpoint(e.ip(), e.port(), true))
+                    .sorted(Comparator.comparing(ResolvedEndpoint::ip).thenComparingInt(ResolvedEndpoint::port))
+                    .forEach(ready::add);
+            for (ResolvedEndpoint e : ready) {
+                backends.add(new Backend(e.ip(), e.port(), b.weight));
+            }
+        }
+        return backends;
+    }
+
+    private static String instance(LoadBalancer lb) {
+        return lb.getMetadata().getNamespace() + "/" + lb.getMetadata().getName();
+    }
+}

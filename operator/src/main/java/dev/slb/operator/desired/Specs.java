@@ -1,0 +1,302 @@
+package dev.slb.operator.desired;
+
+import dev.slb.operator.api.BackendSpec;
+import dev.slb.operator.api.ListenerProtocol;
+import dev.slb.operator.api.ListenerSpec;
+import dev.slb.operator.api.LoadBalancer;
+import dev.slb.operator.api.LoadBalancerSpec;
+import dev.slb.operator.api.Scheduler;
+import dev.slb.operator.api.ServiceBackendRef;
+import dev.slb.operator.api.ServiceType;
+import dev.slb.operator.api.Tier;
+import dev.slb.operator.api.TlsCipherPolicy;
+import dev.slb.operator.api.TlsSpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The CRD's defaults and validation rules, in Java: the fabric8 mock and {@code local/} apply no
+ * schema, so a spec is normalized and validated here whatever the API server did.
+ */
+public final class Specs {
+    public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+    public static final int DEFAULT_REQUEST_TIMEOUT_SECONDS = 60;
+    public static final int DEFAULT_WEIGHT = 100;
+    public static final int MAX_TIMEOUT_SECONDS = 3600;
+
+    // The same patterns as the CRD schema (api/).
+    private static final Pattern LISTENER_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$");
+    private static final Pattern SECRET_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$");
+    private static final Pattern SERVICE_NAME = Pattern.compile("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$");
+    private static final Pattern HAS_LETTER = Pattern.compile(".*[a-z].*");
+
+    private Specs() {}
+
+    /** A copy of the resource whose spec has every CRD default filled in; the input is left as it was. */
+    public static LoadBalancer normalize(LoadBalancer lb) {
+        LoadBalancer copy = new LoadBalancer();
+        copy.setMetadata(lb.getMetadata() == null ? null : new ObjectMetaBuilder(lb.getMetadata()).build());
+        copy.setSpec(normalize(lb.getSpec()));
+        copy.setStatus(lb.getStatus());
+        return copy;
+    }
+
+    /**
+     * A copy of the spec with the CRD defaults filled in: tier {@code shared}, serviceType
+     * {@code LoadBalancer}, idle and request timeouts 60 s, scheduler {@code wrr}, TLS policy
+     * {@code tls_cipher_policy_1_2}, backend weight 100. A null spec stays null (validation says so).
+     */
+    public static LoadBalancerSpec normalize(LoadBalancerSpec spec) {
+        if (spec == null) {
+            return null;
+        }
+        LoadBalancerSpec copy = new LoadBalancerSpec();
+        copy.tier = spec.tier == null ? Tier.SHARED : spec.tier;
+        copy.serviceType = spec.serviceType == null ? ServiceType.LoadBalancer : spec.serviceType;
+        copy.listeners = new ArrayList<>();
+        if (spec.listeners != null) {
+            for (ListenerSpec l : spec.listeners) {
+                copy.listeners.add(l == null ? null : normalize(l));
+            }
+        }
+        copy.backends = new ArrayList<>();
+        if (spec.backends != null) {
+            for (BackendSpec b : spec.backends) {
+                copy.backends.add(b == null ? null : normalize(b));
+            }
+        }
+        return copy;
+    }
+
+    private static ListenerSpec normalize(ListenerSpec l) {
+        ListenerSpec copy = new ListenerSpec();
+        copy.name = l.name;
+        copy.protocol = l.protocol;
+        copy.port = l.port;
+        if (l.tls != null) {
+            copy.tls = new TlsSpec();
+            copy.tls.secretName = l.tls.secretName;
+            copy.tls.policy = l.tls.policy == null ? TlsCipherPolicy.TLS_CIPHER_POLICY_1_2 : l.tls.policy;
+        }
+        copy.idleTimeoutSeconds = l.idleTimeoutSeconds == null ? DEFAULT_IDLE_TIMEOUT_SECONDS : l.idleTimeoutSeconds;
+        copy.requestTimeoutSeconds =
+                l.requestTimeoutSeconds == null ? DEFAULT_REQUEST_TIMEOUT_SECONDS : l.requestTimeoutSeconds;
+        copy.websocketKeepaliveSeconds = l.websocketKeepaliveSeconds;
+        copy.scheduler = l.scheduler == null ? Scheduler.WRR : l.scheduler;
+        return copy;
+    }
+
+    private static BackendSpec normalize(BackendSpec b) {
+        BackendSpec copy = new BackendSpec();
+        if (b.service != null) {
+            copy.service = new ServiceBackendRef();
+            copy.service.name = b.service.name;
+            copy.service.port = b.service.port;
+        }
+        copy.address = b.address;
+        copy.port = b.port;
+        copy.weight = b.weight == null ? DEFAULT_WEIGHT : b.weight;
+        return copy;
+    }
+
+    /**
+     * Every problem with a normalized spec: each rule of the CRD schema, plus what a schema cannot
+     * see (two listeners on the same pod port, a listener on the admin port, listener names a
+     * container port cannot take). Empty when the spec can be served.
+     */
+    public static List<Problem> validate(LoadBalancerSpec spec) {
+        List<Problem> problems = new ArrayList<>();
+        if (spec == null) {
+            problems.add(Problem.invalid("spec", "is required: give the LoadBalancer a spec with at least one listener"));
+            return problems;
+        }
+        listeners(spec.listeners, problems);
+        backends(spec.backends, problems);
+        return problems;
+    }
+
+    /**
+     * The problem with moving from the tier in effect to the requested one, if any: a guaranteed
+     * tier cannot go back to {@code shared} (the product refuses it), so the old tier keeps serving.
+     */
+    public static Optional<Problem> checkTierChange(Tier inEffect, Tier requested) {
+        if (inEffect != null && inEffect.guaranteed() && requested == Tier.SHARED) {
+            return Optional.of(new Problem(Problem.TIER_DOWNGRADE_NOT_SUPPORTED, "spec.tier",
+                    "a guaranteed-performance tier cannot be changed back to shared; the instance keeps serving on "
+                            + inEffect + ". Set spec.tier back to " + inEffect + " (or any guaranteed tier), or "
+                            + "create a new LoadBalancer with tier shared and move traffic to it."));
+        }
+        return Optional.empty();
+    }
+
+    private static void listeners(List<ListenerSpec> listeners, List<Problem> problems) {
+        if (listeners == null || listeners.isEmpty()) {
+            problems.add(Problem.invalid("spec.listeners", "needs at least one listener (name, protocol, port)"));
+            return;
+        }
+        if (listeners.size() > LoadBalancerSpec.MAX_LISTENERS) {
+            problems.add(Problem.invalid("spec.listeners", "has " + listeners.size() + " listeners; at most "
+                    + LoadBalancerSpec.MAX_LISTENERS + " are allowed: split them over two LoadBalancers"));
+        }
+        Map<String, Integer> names = new HashMap<>();
+        Map<Integer, Integer> ports = new HashMap<>();
+        Map<Integer, Integer> podPorts = new HashMap<>();
+        for (int i = 0; i < listeners.size(); i++) {
+            String at = "spec.listeners[" + i + "]";
+            ListenerSpec l = listeners.get(i);
+            if (l == null) {
+                problems.add(Problem.invalid(at, "is empty: give it a name, protocol and port, or remove it"));
+                continue;
+            }
+            listener(at, l, problems);
+            if (l.name != null) {
+                Integer first = names.putIfAbsent(l.name, i);
+                if (first != null) {
+                    problems.add(Problem.invalid(at + ".name", "'" + l.name + "' is already the name of listeners["
+                            + first + "]; listener names must be unique"));
+                }
+            }
+            if (l.port != null && validPort(l.port)) {
+                Integer first = ports.putIfAbsent(l.port, i);
+                if (first != null) {
+                    problems.add(Problem.invalid(at + ".port", l.port + " is already the port of listeners["
+                            + first + "]; listener ports must be unique"));
+                    continue;
+                }
+                int podPort = ProxyConfigs.podPort(l.port);
+                if (podPort == ProxyConfigs.ADMIN_PORT) {
+                    problems.add(Problem.invalid(at + ".port", l.port + " is the proxy's admin port inside the pod ("
+                            + ProxyConfigs.ADMIN_PORT + "); pick another port"));
+                    continue;
+                }
+                Integer other = podPorts.putIfAbsent(podPort, i);
+                if (other != null) {
+                    problems.add(Problem.invalid(at + ".port", "listeners[" + other + "] (port "
+                            + listeners.get(other).port + ") and this one (port " + l.port + ") both need pod port "
+                            + podPort + " (a port below 1024 is served on port + 10000 inside the pod, as a non-root "
+                            + "process cannot bind it); pick another port for one of them"));
+                }
+            }
+        }
+    }
+
+    private static void listener(String at, ListenerSpec l, List<Problem> problems) {
+        if (l.name == null) {
+            problems.add(Problem.invalid(at + ".name", "is required: lower-case letters, digits and '-', at most 15 "
+                    + "characters"));
+        } else if (!LISTENER_NAME.matcher(l.name).matches()) {
+            problems.add(Problem.invalid(at + ".name", "'" + l.name + "' is not a listener name: use lower-case "
+                    + "letters, digits and '-', at most 15 characters, starting and ending with a letter or digit"));
+        } else if (!HAS_LETTER.matcher(l.name).matches() || l.name.contains("--")) {
+            problems.add(Problem.invalid(at + ".name", "'" + l.name + "' names a container port, which needs at least "
+                    + "one letter and no '--'; rename it, e.g. 'web'"));
+        } else if (l.name.equals(Names.ADMIN_PORT_NAME)) {
+            problems.add(Problem.invalid(at + ".name", "'admin' is the name of the proxy's admin port; rename the "
+                    + "listener"));
+        }
+        if (l.protocol == null) {
+            problems.add(Problem.invalid(at + ".protocol", "is required: HTTP, HTTPS or TCP"));
+        }
+        if (l.port == null) {
+            problems.add(Problem.invalid(at + ".port", "is required: the port clients connect to, 1..65535"));
+        } else if (!validPort(l.port)) {
+            problems.add(Problem.invalid(at + ".port", l.port + " is not a port: use 1..65535"));
+        }
+        if (l.protocol == ListenerProtocol.HTTPS && l.tls == null) {
+            problems.add(Problem.invalid(at + ".tls", "an HTTPS listener needs tls.secretName, the name of a "
+                    + "kubernetes.io/tls Secret in this namespace"));
+        }
+        if (l.protocol != null && l.protocol != ListenerProtocol.HTTPS && l.tls != null) {
+            problems.add(Problem.invalid(at + ".tls", "only HTTPS listeners take tls (this one is " + l.protocol
+                    + "): remove tls, or set protocol to HTTPS"));
+        }
+        if (l.tls != null) {
+            if (l.tls.secretName == null || l.tls.secretName.isEmpty()) {
+                problems.add(Problem.invalid(at + ".tls.secretName", "is required: the name of a kubernetes.io/tls "
+                        + "Secret in this namespace"));
+            } else if (!SECRET_NAME.matcher(l.tls.secretName).matches()) {
+                problems.add(Problem.invalid(at + ".tls.secretName", "'" + l.tls.secretName + "' is not a Secret name "
+                        + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
+            }
+        }
+        seconds(at + ".idleTimeoutSeconds", l.idleTimeoutSeconds, problems);
+        seconds(at + ".requestTimeoutSeconds", l.requestTimeoutSeconds, problems);
+        seconds(at + ".websocketKeepaliveSeconds", l.websocketKeepaliveSeconds, problems);
+        if (l.protocol == ListenerProtocol.TCP && l.websocketKeepaliveSeconds != null) {
+            problems.add(Problem.invalid(at + ".websocketKeepaliveSeconds", "TCP listeners carry no WebSocket; remove "
+                    + "websocketKeepaliveSeconds"));
+        }
+    }
+
+    private static void backends(List<BackendSpec> backends, List<Problem> problems) {
+        if (backends == null) {
+            return;
+        }
+        if (backends.size() > LoadBalancerSpec.MAX_BACKENDS) {
+            problems.add(Problem.invalid("spec.backends", "has " + backends.size() + " backends; at most "
+                    + LoadBalancerSpec.MAX_BACKENDS + " are allowed: put several pods behind one Service backend"));
+        }
+        for (int i = 0; i < backends.size(); i++) {
+            String at = "spec.backends[" + i + "]";
+            BackendSpec b = backends.get(i);
+            if (b == null) {
+                problems.add(Problem.invalid(at, "is empty: give it a service, or an address and port, or remove it"));
+                continue;
+            }
+            if ((b.service == null) == (b.address == null)) {
+                problems.add(Problem.invalid(at, "a backend names either service or address, not both and not "
+                        + "neither"));
+            }
+            if (b.address != null) {
+                if (b.address.isBlank()) {
+                    problems.add(Problem.invalid(at + ".address", "is empty: give an IP address or DNS name"));
+                }
+                if (b.port == null) {
+                    problems.add(Problem.invalid(at + ".port", "a static address backend needs a port"));
+                }
+            }
+            if (b.service != null) {
+                if (b.port != null) {
+                    problems.add(Problem.invalid(at + ".port", "a service backend takes its port from service.port; "
+                            + "remove port"));
+                }
+                if (b.service.name == null) {
+                    problems.add(Problem.invalid(at + ".service.name", "is required: the name of a Service in this "
+                            + "namespace"));
+                } else if (!SERVICE_NAME.matcher(b.service.name).matches()) {
+                    problems.add(Problem.invalid(at + ".service.name", "'" + b.service.name + "' is not a Service name "
+                            + "(lower-case letters, digits and '-', starting with a letter, at most 63 characters)"));
+                }
+                if (b.service.port == null) {
+                    problems.add(Problem.invalid(at + ".service.port", "is required: the Service port to send "
+                            + "traffic to"));
+                } else if (!validPort(b.service.port)) {
+                    problems.add(Problem.invalid(at + ".service.port", b.service.port + " is not a port: use "
+                            + "1..65535"));
+                }
+            }
+            if (b.port != null && !validPort(b.port)) {
+                problems.add(Problem.invalid(at + ".port", b.port + " is not a port: use 1..65535"));
+            }
+            if (b.weight != null && (b.weight < 0 || b.weight > 100)) {
+                problems.add(Problem.invalid(at + ".weight", b.weight + " is not a weight: use 0..100 (0 takes no new "
+                        + "connections)"));
+            }
+        }
+    }
+
+    private static void seconds(String field, Integer value, List<Problem> problems) {
+        if (value != null && (value < 1 || value > MAX_TIMEOUT_SECONDS)) {
+            problems.add(Problem.invalid(field, value + " is out of range: use 1.." + MAX_TIMEOUT_SECONDS + " seconds"));
+        }
+    }
+
+    private static boolean validPort(int port) {
+        return port >= 1 && port <= 65535;
+    }
+}

@@ -1,0 +1,161 @@
+package dev.slb.operator.desired;
+
+import static dev.slb.operator.desired.TestingSpecs.address;
+import static dev.slb.operator.desired.TestingSpecs.lb;
+import static dev.slb.operator.desired.TestingSpecs.listener;
+import static dev.slb.operator.desired.TestingSpecs.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slb.model.Backend;
+import dev.slb.model.ConfigCodec;
+import dev.slb.model.Listener;
+import dev.slb.model.ProxyConfig;
+import dev.slb.model.TlsPolicy;
+import dev.slb.operator.api.ListenerProtocol;
+import dev.slb.operator.api.LoadBalancer;
+import dev.slb.operator.api.LoadBalancerSpec;
+import dev.slb.operator.api.Tier;
+import dev.slb.operator.api.TlsCipherPolicy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProxyConfigsTest {
+    private static final OperatorSettings SETTINGS = OperatorSettings.defaults();
+    private static final ServiceKey APP = new ServiceKey("app", 8080);
+    private static final Map<ServiceKey, List<ResolvedEndpoint>> ENDPOINTS = Map.of(APP, List.of(
+            new ResolvedEndpoint("10.0.0.2", 8080, true),
+            new ResolvedEndpoint("10.0.0.1", 8080, true),
+            new ResolvedEndpoint("10.0.0.3", 8080, false)));
+
+    @Test
+    void portsBelow1024MoveUpBy10000() {
+        assertThat(ProxyConfigs.podPort(80)).isEqualTo(10080);
+        assertThat(ProxyConfigs.podPort(1023)).isEqualTo(11023);
+        assertThat(ProxyConfigs.podPort(1024)).isEqualTo(1024);
+        assertThat(ProxyConfigs.podPort(8443)).isEqualTo(8443);
+    }
+
+    @Test
+    void readyEndpointsBecomeBackendsInAStableOrder() {
+        ProxyConfig config = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+
+        assertThat(config.listeners()).allSatisfy(l -> assertThat(l.backends())
+                .containsExactly(new Backend("10.0.0.1", 8080, 100), new Backend("10.0.0.2", 8080, 100)));
+    }
+
+    @Test
+    void aServiceWithNoResolvedEndpointsContributesNoBackends() {
+        ProxyConfig config = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL, Map.of(), SETTINGS);
+        assertThat(config.listeners()).allSatisfy(l -> assertThat(l.backends()).isEmpty());
+    }
+
+    @Test
+    void equalInputGivesAnEqualVersionAndAnyChangeANewOne() {
+        ProxyConfig first = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+        ProxyConfig again = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL, Map.of(APP,
+                reversed(ENDPOINTS.get(APP))), SETTINGS);
+        ProxyConfig endpointGone = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL,
+                Map.of(APP, ENDPOINTS.get(APP).subList(0, 1)), SETTINGS);
+        ProxyConfig otherTier = ProxyConfigs.render(lb(Tier.S2_SMALL), Tier.S2_SMALL, ENDPOINTS, SETTINGS);
+
+        assertThat(first.version()).hasSize(16).matches("[0-9a-f]+");
+        assertThat(again).isEqualTo(first);
+        assertThat(endpointGone.version()).isNotEqualTo(first.version());
+        assertThat(otherTier.version()).isNotEqualTo(first.version());
+        assertThat(ConfigCodec.write(again)).isEqualTo(ConfigCodec.write(first));
+    }
+
+    @Test
+    void sharedTierTurnsWebSocketOffWithAMessageNamingTheFieldAndTheTiers() {
+        ProxyConfig config = ProxyConfigs.render(lb(Tier.SHARED), Tier.SHARED, ENDPOINTS, SETTINGS);
+
+        assertThat(config.listeners()).allSatisfy(l -> {
+            assertThat(l.websocketEnabled()).isFalse();
+            assertThat(l.websocket().disabledReason()).isEqualTo("RequiresGuaranteedPerformance");
+            assertThat(l.websocket().disabledMessage()).isEqualTo("WebSocket needs a guaranteed-performance tier. "
+                    + "Set spec.tier of LoadBalancer default/web to slb.s1.small or larger (kubectl patch slb web -n "
+                    + "default --type merge -p '{\"spec\":{\"tier\":\"slb.s1.small\"}}'); WebSocket is then on by "
+                    + "default.");
+        });
+        assertThat(config.limits().maxConnections()).isNull();
+    }
+
+    @Test
+    void guaranteedTierTurnsWebSocketOnWithTheKeepalive() {
+        LoadBalancerSpec spec = spec();
+        spec.listeners.get(1).websocketKeepaliveSeconds = 25;
+        ProxyConfig config = ProxyConfigs.render(lb(spec, Tier.S2_SMALL), Tier.S2_SMALL, ENDPOINTS, SETTINGS);
+
+        assertThat(config.listener("web").orElseThrow().websocket().isEnabled()).isTrue();
+        assertThat(config.listener("web").orElseThrow().websocket().keepalivePingInterval()).isNull();
+        assertThat(config.listener("secure").orElseThrow().websocket().keepalivePingInterval())
+                .isEqualTo(Duration.ofSeconds(25));
+        assertThat(config.limits().maxConnections()).isEqualTo(25_000);
+    }
+
+    @Test
+    void theTierInEffectDecidesNotTheSpec() {
+        // A refused downgrade: spec says shared, the guaranteed tier keeps serving.
+        ProxyConfig config = ProxyConfigs.render(lb(Tier.SHARED), Tier.S2_SMALL, ENDPOINTS, SETTINGS);
+        assertThat(config.listeners()).allSatisfy(l -> assertThat(l.websocketEnabled()).isTrue());
+    }
+
+    @Test
+    void tcpListenersCarryNoWebSocket() {
+        LoadBalancerSpec spec = spec();
+        spec.listeners.add(listener("db", ListenerProtocol.TCP, 5432));
+        ProxyConfig config = ProxyConfigs.render(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+        assertThat(config.listener("db").orElseThrow().websocket()).isNull();
+    }
+
+    @Test
+    void tlsFilesComeFromTheMountedSecretAndThePolicyOnlyOnGuaranteedTiers() {
+        LoadBalancerSpec spec = spec();
+        spec.listeners.get(1).tls.policy = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2_STRICT;
+
+        Listener guaranteed = ProxyConfigs.render(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS)
+                .listener("secure").orElseThrow();
+        Listener shared = ProxyConfigs.render(lb(spec, Tier.SHARED), Tier.SHARED, ENDPOINTS, SETTINGS)
+                .listener("secure").orElseThrow();
+
+        assertThat(guaranteed.tls().certificateFile()).isEqualTo("/etc/slb/tls/web-tls/tls.crt");
+        assertThat(guaranteed.tls().privateKeyFile()).isEqualTo("/etc/slb/tls/web-tls/tls.key");
+        assertThat(guaranteed.tls().policy()).isEqualTo(TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT);
+        assertThat(shared.tls().policy()).isEqualTo(TlsPolicy.DEFAULT);
+    }
+
+    @Test
+    void listenersBindAllAddressesOnTheirPodPortWithTheSpecTimeouts() {
+        LoadBalancerSpec spec = spec();
+        spec.listeners.get(0).idleTimeoutSeconds = 120;
+        spec.listeners.get(0).requestTimeoutSeconds = 15;
+        spec.backends.add(address("192.0.2.1", 81));
+        spec.backends.get(1).weight = 50;
+        ProxyConfig config = ProxyConfigs.render(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+        Listener web = config.listener("web").orElseThrow();
+
+        assertThat(web.bindAddress()).isNull();
+        assertThat(web.port()).isEqualTo(10080);
+        assertThat(web.idleTimeout()).isEqualTo(Duration.ofSeconds(120));
+        assertThat(web.requestTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(web.backends()).endsWith(new Backend("192.0.2.1", 81, 50));
+        assertThat(config.admin().bindAddress()).isNull();
+        assertThat(config.admin().port()).isEqualTo(9901);
+        assertThat(config.drain()).isEqualTo(SETTINGS.drain());
+    }
+
+    private static <T> List<T> reversed(List<T> list) {
+        List<T> copy = new java.util.ArrayList<>(list);
+        java.util.Collections.reverse(copy);
+        return copy;
+    }
+
+    @Test
+    void theRenderedConfigParsesBack() throws Exception {
+        LoadBalancer lb = lb(Tier.S3_LARGE);
+        ProxyConfig config = ProxyConfigs.render(lb, Tier.S3_LARGE, ENDPOINTS, SETTINGS);
+        assertThat(ConfigCodec.parse(ProxyConfigs.yaml(config))).isEqualTo(config);
+    }
+}

@@ -1,0 +1,206 @@
+package dev.slb.operator.desired;
+
+import static dev.slb.operator.desired.TestingSpecs.address;
+import static dev.slb.operator.desired.TestingSpecs.listener;
+import static dev.slb.operator.desired.TestingSpecs.service;
+import static dev.slb.operator.desired.TestingSpecs.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slb.operator.api.ListenerProtocol;
+import dev.slb.operator.api.LoadBalancerSpec;
+import dev.slb.operator.api.Scheduler;
+import dev.slb.operator.api.ServiceType;
+import dev.slb.operator.api.Tier;
+import dev.slb.operator.api.TlsCipherPolicy;
+import dev.slb.operator.api.TlsSpec;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class SpecsTest {
+
+    @Test
+    void normalizeFillsEveryCrdDefaultAndLeavesTheInputAlone() {
+        LoadBalancerSpec input = spec();
+        LoadBalancerSpec n = Specs.normalize(input);
+
+        assertThat(n.tier).isEqualTo(Tier.SHARED);
+        assertThat(n.serviceType).isEqualTo(ServiceType.LoadBalancer);
+        assertThat(n.listeners).allSatisfy(l -> {
+            assertThat(l.idleTimeoutSeconds).isEqualTo(60);
+            assertThat(l.requestTimeoutSeconds).isEqualTo(60);
+            assertThat(l.scheduler).isEqualTo(Scheduler.WRR);
+            assertThat(l.websocketKeepaliveSeconds).isNull();
+        });
+        assertThat(n.listeners.get(1).tls.policy).isEqualTo(TlsCipherPolicy.TLS_CIPHER_POLICY_1_2);
+        assertThat(n.backends.get(0).weight).isEqualTo(100);
+
+        assertThat(input.tier).isNull();
+        assertThat(input.listeners.get(0).idleTimeoutSeconds).isNull();
+        assertThat(input.listeners.get(1).tls.policy).isNull();
+        assertThat(input.backends.get(0).weight).isNull();
+    }
+
+    @Test
+    void normalizeKeepsWhatTheUserSet() {
+        LoadBalancerSpec input = spec();
+        input.tier = Tier.S3_LARGE;
+        input.serviceType = ServiceType.ClusterIP;
+        input.listeners.get(0).idleTimeoutSeconds = 300;
+        input.listeners.get(0).scheduler = Scheduler.WLC;
+        input.backends.get(0).weight = 0;
+
+        LoadBalancerSpec n = Specs.normalize(input);
+
+        assertThat(n.tier).isEqualTo(Tier.S3_LARGE);
+        assertThat(n.serviceType).isEqualTo(ServiceType.ClusterIP);
+        assertThat(n.listeners.get(0).idleTimeoutSeconds).isEqualTo(300);
+        assertThat(n.listeners.get(0).scheduler).isEqualTo(Scheduler.WLC);
+        assertThat(n.backends.get(0).weight).isZero();
+    }
+
+    @Test
+    void theBaseSpecIsValid() {
+        assertThat(Specs.validate(Specs.normalize(spec()))).isEmpty();
+    }
+
+    @Test
+    void aMissingSpecIsReported() {
+        assertThat(Specs.validate(null)).extracting(Problem::field).containsExactly("spec");
+    }
+
+    static Stream<Arguments> rules() {
+        return Stream.of(
+                rule("no listeners", s -> s.listeners.clear(), "spec.listeners", "at least one listener"),
+                rule("more than 16 listeners", s -> {
+                    for (int i = 0; i < 15; i++) {
+                        s.listeners.add(listener("l" + i, ListenerProtocol.HTTP, 2000 + i));
+                    }
+                }, "spec.listeners", "at most 16"),
+                rule("an empty listener", s -> s.listeners.add(null), "spec.listeners[2]", "is empty"),
+                rule("listener name missing", s -> s.listeners.get(0).name = null, "spec.listeners[0].name", "is required"),
+                rule("listener name pattern", s -> s.listeners.get(0).name = "Web", "spec.listeners[0].name",
+                        "is not a listener name"),
+                rule("listener name too long", s -> s.listeners.get(0).name = "a-very-long-name", "spec.listeners[0].name",
+                        "at most 15 characters"),
+                rule("listener name without a letter", s -> s.listeners.get(0).name = "80", "spec.listeners[0].name",
+                        "at least one letter"),
+                rule("listener name with --", s -> s.listeners.get(0).name = "a--b", "spec.listeners[0].name", "no '--'"),
+                rule("listener named admin", s -> s.listeners.get(0).name = "admin", "spec.listeners[0].name",
+                        "admin port"),
+                rule("protocol missing", s -> s.listeners.get(0).protocol = null, "spec.listeners[0].protocol",
+                        "HTTP, HTTPS or TCP"),
+                rule("port missing", s -> s.listeners.get(0).port = null, "spec.listeners[0].port", "is required"),
+                rule("port 0", s -> s.listeners.get(0).port = 0, "spec.listeners[0].port", "1..65535"),
+                rule("port 70000", s -> s.listeners.get(0).port = 70000, "spec.listeners[0].port", "1..65535"),
+                rule("HTTPS without tls", s -> s.listeners.get(1).tls = null, "spec.listeners[1].tls",
+                        "an HTTPS listener needs tls.secretName"),
+                rule("HTTP with tls", s -> {
+                    s.listeners.get(0).tls = new TlsSpec();
+                    s.listeners.get(0).tls.secretName = "x";
+                }, "spec.listeners[0].tls", "only HTTPS listeners take tls"),
+                rule("tls without secretName", s -> s.listeners.get(1).tls.secretName = null,
+                        "spec.listeners[1].tls.secretName", "is required"),
+                rule("secretName pattern", s -> s.listeners.get(1).tls.secretName = "Web_TLS",
+                        "spec.listeners[1].tls.secretName", "is not a Secret name"),
+                rule("idleTimeoutSeconds 0", s -> s.listeners.get(0).idleTimeoutSeconds = 0,
+                        "spec.listeners[0].idleTimeoutSeconds", "1..3600"),
+                rule("idleTimeoutSeconds 3601", s -> s.listeners.get(0).idleTimeoutSeconds = 3601,
+                        "spec.listeners[0].idleTimeoutSeconds", "1..3600"),
+                rule("requestTimeoutSeconds 0", s -> s.listeners.get(0).requestTimeoutSeconds = 0,
+                        "spec.listeners[0].requestTimeoutSeconds", "1..3600"),
+                rule("websocketKeepaliveSeconds 0", s -> s.listeners.get(0).websocketKeepaliveSeconds = 0,
+                        "spec.listeners[0].websocketKeepaliveSeconds", "1..3600"),
+                rule("TCP with websocketKeepaliveSeconds", s -> {
+                    s.listeners.get(0).protocol = ListenerProtocol.TCP;
+                    s.listeners.get(0).websocketKeepaliveSeconds = 30;
+                }, "spec.listeners[0].websocketKeepaliveSeconds", "TCP listeners carry no WebSocket"),
+                rule("duplicate listener names", s -> s.listeners.get(1).name = "web", "spec.listeners[1].name",
+                        "already the name of listeners[0]"),
+                rule("duplicate listener ports", s -> s.listeners.get(1).port = 80, "spec.listeners[1].port",
+                        "already the port of listeners[0]"),
+                rule("two listeners on one pod port", s -> s.listeners.get(1).port = 10080, "spec.listeners[1].port",
+                        "both need pod port 10080"),
+                rule("a listener on the admin port", s -> s.listeners.get(1).port = 9901, "spec.listeners[1].port",
+                        "admin port"),
+                rule("more than 64 backends", s -> {
+                    for (int i = 0; i < 64; i++) {
+                        s.backends.add(address("10.0.0." + i, 80));
+                    }
+                }, "spec.backends", "at most 64"),
+                rule("an empty backend", s -> s.backends.add(null), "spec.backends[1]", "is empty"),
+                rule("backend with service and address", s -> s.backends.get(0).address = "10.0.0.1",
+                        "spec.backends[0]", "either service or address"),
+                rule("backend with neither", s -> s.backends.get(0).service = null, "spec.backends[0]",
+                        "either service or address"),
+                rule("address without port", s -> {
+                    s.backends.add(address("10.0.0.1", 80));
+                    s.backends.get(1).port = null;
+                }, "spec.backends[1].port", "needs a port"),
+                rule("blank address", s -> s.backends.add(address(" ", 80)), "spec.backends[1].address", "is empty"),
+                rule("service with port", s -> s.backends.get(0).port = 8080, "spec.backends[0].port",
+                        "takes its port from service.port"),
+                rule("service name missing", s -> s.backends.get(0).service.name = null, "spec.backends[0].service.name",
+                        "is required"),
+                rule("service name pattern", s -> s.backends.get(0).service.name = "1app",
+                        "spec.backends[0].service.name", "is not a Service name"),
+                rule("service port missing", s -> s.backends.get(0).service.port = null, "spec.backends[0].service.port",
+                        "is required"),
+                rule("service port range", s -> s.backends.get(0).service.port = 0, "spec.backends[0].service.port",
+                        "1..65535"),
+                rule("static port range", s -> s.backends.add(address("10.0.0.1", 65536)), "spec.backends[1].port",
+                        "1..65535"),
+                rule("weight above 100", s -> s.backends.get(0).weight = 101, "spec.backends[0].weight", "0..100"),
+                rule("weight below 0", s -> s.backends.get(0).weight = -1, "spec.backends[0].weight", "0..100"));
+    }
+
+    private static Arguments rule(String name, Consumer<LoadBalancerSpec> breakIt, String field, String says) {
+        return Arguments.of(name, breakIt, field, says);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rules")
+    void everyRuleNamesTheFieldAndWhatToDo(String name, Consumer<LoadBalancerSpec> breakIt, String field, String says) {
+        LoadBalancerSpec spec = spec();
+        breakIt.accept(spec);
+
+        List<Problem> problems = Specs.validate(Specs.normalize(spec));
+
+        assertThat(problems).as(name).anySatisfy(p -> {
+            assertThat(p.field()).isEqualTo(field);
+            assertThat(p.message()).contains(says);
+            assertThat(p.reason()).isEqualTo(Problem.INVALID_SPEC);
+            assertThat(p.toString()).startsWith(field + ": ");
+        });
+    }
+
+    @Test
+    void aGuaranteedTierCannotGoBackToShared() {
+        Problem p = Specs.checkTierChange(Tier.S2_SMALL, Tier.SHARED).orElseThrow();
+
+        assertThat(p.reason()).isEqualTo("TierDowngradeNotSupported");
+        assertThat(p.field()).isEqualTo("spec.tier");
+        assertThat(p.message()).contains("keeps serving on slb.s2.small", "Set spec.tier back to slb.s2.small",
+                "create a new LoadBalancer with tier shared");
+    }
+
+    @Test
+    void everyOtherTierChangeIsAllowed() {
+        assertThat(Specs.checkTierChange(Tier.SHARED, Tier.S1_SMALL)).isEmpty();
+        assertThat(Specs.checkTierChange(Tier.S3_LARGE, Tier.S1_SMALL)).isEmpty();
+        assertThat(Specs.checkTierChange(Tier.SHARED, Tier.SHARED)).isEmpty();
+        assertThat(Specs.checkTierChange(null, Tier.SHARED)).as("no tier in effect yet").isEmpty();
+    }
+
+    @Test
+    void serviceBackendsNeedNoPortOfTheirOwn() {
+        LoadBalancerSpec s = spec();
+        s.backends.add(service("other", 9000));
+        s.backends.add(address("backend.example.com", 443));
+        assertThat(Specs.validate(Specs.normalize(s))).isEmpty();
+    }
+}
