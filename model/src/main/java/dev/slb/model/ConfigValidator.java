@@ -124,9 +124,15 @@ public final class ConfigValidator {
         }
     }
 
+    /** No setting needs more than a week; beyond that, arithmetic in nanoseconds overflows. */
+    static final Duration MAX_DURATION = Duration.ofDays(7);
+
     private static void positive(String field, Duration d, List<String> problems, boolean zeroAllowed) {
         if (d.isNegative() || (!zeroAllowed && d.isZero())) {
             problems.add(field + ": " + Durations.format(d) + " must be " + (zeroAllowed ? "zero or more" : "more than zero"));
+        } else if (d.compareTo(MAX_DURATION) > 0) {
+            problems.add(field + ": " + Durations.format(d) + " is longer than the most this proxy takes ("
+                    + Durations.format(MAX_DURATION) + ")");
         }
     }
 }

@@ -23,6 +23,7 @@ public final class Connections {
     }
 
     private final Set<Drainable> live = ConcurrentHashMap.newKeySet();
+    private volatile boolean keepAliveOff;
     private volatile boolean draining;
 
     /** Registers a connection; when draining, it is told to finish at once. */
@@ -50,7 +51,21 @@ public final class Connections {
         return live.stream().allMatch(Drainable::isStreaming);
     }
 
+    /**
+     * True from the start of the readiness grace period: responses carry {@code Connection: close}
+     * and keep-alive connections close after their exchange, so clients move to other replicas
+     * one by one instead of all at once when accepting stops.
+     */
+    public boolean keepAliveOff() {
+        return keepAliveOff;
+    }
+
+    public void startGracePeriod() {
+        keepAliveOff = true;
+    }
+
     public void startDrain() {
+        keepAliveOff = true;
         draining = true;
         live.forEach(Drainable::finishAndClose);
     }

@@ -138,8 +138,14 @@ public final class ProxyServer implements AutoCloseable {
             try {
                 for (Listener l : next.listeners()) {
                     Bound old = bound.get(l.port());
-                    if (old == null || !Objects.equals(old.bindAddress(), l.bindAddress())) {
-                        fresh.put(l.port(), bind(l, runtimes.get(l.port()), old));
+                    if (old == null) {
+                        fresh.put(l.port(), bind(l, runtimes.get(l.port())));
+                    } else if (!Objects.equals(old.bindAddress(), l.bindAddress())) {
+                        // Rebinding means closing the live socket first; should the new bind then
+                        // fail, the port would be dead while the old config claims to serve it.
+                        throw new IllegalArgumentException("listener " + l.name() + ": moving port " + l.port()
+                                + " from bind address " + old.bindAddress() + " to " + l.bindAddress()
+                                + " takes a restart");
                     }
                 }
             } catch (Exception e) {
@@ -179,12 +185,7 @@ public final class ProxyServer implements AutoCloseable {
         return ReloadingSslContext.load(l.tls());
     }
 
-    private Bound bind(Listener l, ListenerRuntime runtime, Bound replacing) throws Exception {
-        if (replacing != null) {
-            // Same port, new bind address: the old socket must go before the new one can bind.
-            replacing.channel().close().sync();
-            bound.remove(l.port());
-        }
+    private Bound bind(Listener l, ListenerRuntime runtime) throws Exception {
         AtomicReference<ListenerRuntime> ref = new AtomicReference<>(runtime);
         ChannelInitializer<Channel> http = new HttpListenerInitializer(ref::get, pools, connections);
         ChannelInitializer<Channel> child = new ChannelInitializer<>() {
@@ -243,6 +244,7 @@ public final class ProxyServer implements AutoCloseable {
             }
             draining = true;
         }
+        connections.startGracePeriod();
         log.info("draining: /readyz reports not ready; still accepting for {}", grace);
         sleep(grace);
         synchronized (bound) {

@@ -108,13 +108,27 @@ public final class KubernetesConfigSource implements ConfigSource {
     }
 
     private String cannotRead(KubernetesClientException e) {
+        if (e.getCode() <= 0) {
+            // No HTTP answer at all: fabric8's own message only says the operation failed.
+            return "cannot read " + describe() + ": the Kubernetes API at " + client.getMasterUrl()
+                    + " did not answer (" + rootCause(e) + ")";
+        }
         String why = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
                 : e.getMessage();
         if (e.getCode() == 401 || e.getCode() == 403) {
             return "the proxy may not read " + describe() + " (HTTP " + e.getCode() + "): " + why
                     + "; its service account needs get, list and watch on that ConfigMap";
         }
-        return "cannot read " + describe() + (e.getCode() > 0 ? " (HTTP " + e.getCode() + ")" : "") + ": " + why;
+        return "cannot read " + describe() + " (HTTP " + e.getCode() + "): " + why;
+    }
+
+    private static String rootCause(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName()
+                : root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     /**
@@ -233,11 +247,7 @@ public final class KubernetesConfigSource implements ConfigSource {
                         ? " " + k.getStatus().getReason() : "");
             }
         }
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getClass().getSimpleName();
+        return rootCause(t);
     }
 
     private static String text(ConfigMap configMap) {

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -64,16 +65,22 @@ final class HeaderRules {
      * such as h2c are stripped, so the request goes on as a plain one), X-Forwarded-* set.
      */
     static void prepareRequest(HttpRequest request, boolean websocket, String clientIp, String proto, int port,
-            String fallbackHost) {
+            InetSocketAddress fallbackHost) {
         HttpHeaders h = request.headers();
+        toOriginForm(request);
         removeHopByHop(h);
+        if (request.protocolVersion().minorVersion() == 0) {
+            // HTTP/1.0 has no 100 Continue (RFC 9110 10.1.1): the backend must not wait for it.
+            h.remove(HttpHeaderNames.EXPECT);
+        }
         if (websocket) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
             h.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
         }
         if (!h.contains(HttpHeaderNames.HOST)) {
             // HTTP/1.0 clients may leave Host out; HTTP/1.1 requires it.
-            h.set(HttpHeaderNames.HOST, fallbackHost);
+            String host = fallbackHost.getHostString();
+            h.set(HttpHeaderNames.HOST, (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + fallbackHost.getPort());
         }
         // Several X-Forwarded-For lines form one list (RFC 9110 5.3); keep them all, in order.
         List<String> prior = h.getAll(X_FORWARDED_FOR);
@@ -89,6 +96,9 @@ final class HeaderRules {
      * HTTP/1.0 and 1.1 are spoken here.
      */
     static String refusal(HttpRequest request) {
+        if (request.method().equals(HttpMethod.CONNECT)) {
+            return "method";
+        }
         HttpVersion v = request.protocolVersion();
         // RFC 9110 2.5: a higher minor version of HTTP/1 is served as HTTP/1.1.
         if (v.majorVersion() != 1) {
@@ -99,6 +109,33 @@ final class HeaderRules {
             return "host";
         }
         return null;
+    }
+
+    /**
+     * An absolute-form target ({@code GET http://a.example/x}) names its own host, which wins over
+     * Host at the backend (RFC 9112 3.2.2): rewrite it to origin form with Host from the target,
+     * so proxy and backend cannot disagree on where the request goes.
+     */
+    private static void toOriginForm(HttpRequest request) {
+        String uri = request.uri();
+        int scheme = uri.indexOf("://");
+        if (scheme <= 0 || uri.charAt(0) == '/') {
+            return;
+        }
+        int pathStart = uri.indexOf('/', scheme + 3);
+        int queryStart = uri.indexOf('?', scheme + 3);
+        int end = pathStart < 0 ? (queryStart < 0 ? uri.length() : queryStart)
+                : (queryStart < 0 ? pathStart : Math.min(pathStart, queryStart));
+        String authority = uri.substring(scheme + 3, end);
+        int at = authority.lastIndexOf('@');
+        if (at >= 0) {
+            authority = authority.substring(at + 1);
+        }
+        String rest = uri.substring(end);
+        request.setUri(rest.isEmpty() ? "/" : rest.charAt(0) == '?' ? "/" + rest : rest);
+        if (!authority.isEmpty()) {
+            request.headers().set(HttpHeaderNames.HOST, authority);
+        }
     }
 
     /** Rewrites a backend response for the client; a 101 keeps its upgrade headers. */

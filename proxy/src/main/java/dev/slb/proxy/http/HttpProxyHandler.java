@@ -3,12 +3,15 @@ package dev.slb.proxy.http;
 import dev.slb.model.Listener;
 import dev.slb.proxy.Connections;
 import dev.slb.proxy.ListenerRuntime;
+import dev.slb.proxy.RateLimitedLog;
 import dev.slb.proxy.websocket.WebSocketRelay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.DecoderException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpContent;
@@ -49,6 +52,7 @@ import org.slf4j.LoggerFactory;
 final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements UpstreamExchange, Connections.Drainable {
     static final String NAME = "http-proxy";
     private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
+    private static final RateLimitedLog warnings = new RateLimitedLog(log);
     /** How long a lingering close reads and drops what the client still sends. */
     private static final Duration LINGER = Duration.ofSeconds(2);
 
@@ -90,9 +94,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     private boolean upstreamKeepAlive;
     private boolean closeAfterResponse;
     private long lastProgressNanos;
-    private ScheduledFuture<?> timeout;
-    private ScheduledFuture<?> idleTimer;
+    /** One timer per connection: the request timeout while an exchange runs, the idle timeout between. */
+    private ScheduledFuture<?> timer;
+    private long timerDeadlineNanos;
     private long idleSinceNanos;
+    private UpstreamHandler upstreamHandler;
+    private boolean dropInformational;
     private volatile WebSocketRelay relay;
 
     HttpProxyHandler(Supplier<ListenerRuntime> listener, UpstreamPool pool, Connections connections, boolean tls) {
@@ -116,7 +123,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         localPort = ((InetSocketAddress) ctx.channel().localAddress()).getPort();
         connections.add(this);
         idleSinceNanos = System.nanoTime();
-        armIdleTimer(listener.get().config().idleTimeout().toNanos());
+        ensureTimerBy(idleSinceNanos + listener.get().config().idleTimeout().toNanos());
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -190,11 +197,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         if (refusal != null) {
             startExchange(req);
             clientKeepAlive = false;
-            respondLocally(refusal.equals("version")
-                    ? ProxyResponses.error(ctx.alloc(), HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "UnsupportedVersion",
-                            "this load balancer speaks HTTP/1.0 and HTTP/1.1", true)
-                    : ProxyResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "MalformedRequest",
-                            "an HTTP/1.1 request needs exactly one Host header", true));
+            respondLocally(switch (refusal) {
+                case "version" -> ProxyResponses.error(ctx.alloc(), HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                        "UnsupportedVersion", "this load balancer speaks HTTP/1.0 and HTTP/1.1", true);
+                case "method" -> ProxyResponses.error(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED,
+                        "MethodNotAllowed", "CONNECT is not served: this is a reverse proxy, not a forward proxy", true);
+                default -> ProxyResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "MalformedRequest",
+                        "an HTTP/1.1 request needs exactly one Host header", true);
+            });
             return;
         }
         startExchange(req);
@@ -210,8 +220,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
                     "listener '" + runtime.name() + "' has no backends", requestHasBody));
             return;
         }
-        String fallbackHost = runtime.address(0).getHostString() + ":" + runtime.address(0).getPort();
-        HeaderRules.prepareRequest(req, websocket, clientIp, tls ? "https" : "http", localPort, fallbackHost);
+        HeaderRules.prepareRequest(req, websocket, clientIp, tls ? "https" : "http", localPort, runtime.address(0));
         connectNext();
     }
 
@@ -221,7 +230,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         runtime = listener.get();
         request = req;
         clientHttp10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        clientKeepAlive = HttpUtil.isKeepAlive(req) && !connections.draining() && !clientInputShut;
+        clientKeepAlive = HttpUtil.isKeepAlive(req) && !connections.keepAliveOff() && !clientInputShut;
         requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
         websocket = HeaderRules.isWebSocketUpgrade(req);
         requestDone = false;
@@ -232,7 +241,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         upstreamKeepAlive = false;
         closeAfterResponse = false;
         retried = false;
+        dropInformational = false;
         excluded.clear();
+        lastProgressNanos = System.nanoTime();
+        ensureTimerBy(lastProgressNanos + runtime.config().requestTimeout().toNanos());
     }
 
     private void onRequestContent(HttpContent content) {
@@ -295,10 +307,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         connections.remove(this);
-        cancelTimeout();
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-        }
+        cancelTimer();
         closeUpstream();
         releasePending();
         active = false;
@@ -307,7 +316,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException || cause instanceof SSLException
+        if (cause instanceof IOException || cause instanceof SSLException || cause instanceof DecoderException
                 || cause.getCause() instanceof SSLException) {
             log.debug("client {}: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
@@ -339,15 +348,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         int id = exchange;
         InetSocketAddress address = runtime.address(i);
         pool.connect(address, runtime.config().connectTimeout()).addListener((ChannelFuture f) -> {
-            if (id != exchange || !active || closing) {
+            if (id != exchange || !active || closing || responseStarted) {
                 f.channel().close();
                 return;
             }
             if (f.isSuccess()) {
                 attach(f.channel(), false);
             } else {
-                log.warn("listener {}: backend {} failed: {}; trying the next one", runtime.name(), address,
-                        f.cause().toString());
+                warnings.warn("connect " + address, "listener " + runtime.name() + ": backend " + address
+                        + " failed: " + f.cause() + "; trying the next one");
                 excluded.set(i);
                 connectNext();
             }
@@ -358,7 +367,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         upstream = ch;
         upstreamReused = reused;
         runtime.load(backend).incrementAndGet();
-        ch.pipeline().get(UpstreamHandler.class).attach(this, reused);
+        upstreamHandler = ch.pipeline().get(UpstreamHandler.class);
+        upstreamHandler.attach(this, reused);
+        upstreamHandler.decoder().expect(request.method());
         lastProgressNanos = System.nanoTime();
         // The head is written once per connection attempt; a retry writes the same head again.
         ch.write(request, ch.voidPromise());
@@ -367,7 +378,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         }
         ch.flush();
         ch.read();
-        armTimeout();
         drainPending();
         if (wantsClientData()) {
             ctx.read();
@@ -406,8 +416,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
 
     private void onResponseHead(HttpResponse res) {
         if (res.decoderResult().isFailure()) {
-            log.warn("listener {}: backend {} sent an invalid response: {}", runtime.name(), runtime.address(backend),
-                    res.decoderResult().cause().toString());
+            warnings.warn("invalid " + runtime.address(backend), "listener " + runtime.name() + ": backend "
+                    + runtime.address(backend) + " sent an invalid response: " + res.decoderResult().cause());
             badGateway("InvalidBackendResponse", "the backend sent a response that is not valid HTTP/1.1");
             return;
         }
@@ -420,14 +430,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             }
             return;
         }
+        lastProgressNanos = System.nanoTime();
+        // This proxy speaks HTTP/1.1 to its clients whatever version the backend used (RFC 9110 2.5).
+        res.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (code < 200) {
-            // 100 Continue, 103 Early Hints: passed on; the final response follows.
+            // 100 Continue, 103 Early Hints: passed on, except to HTTP/1.0 clients, which have no
+            // 1xx (RFC 9110 15.2); the final response follows.
             informational = true;
-            HeaderRules.prepareResponse(res, false);
-            ctx.write(res, ctx.voidPromise());
+            dropInformational = clientHttp10;
+            if (!dropInformational) {
+                HeaderRules.prepareResponse(res, false);
+                ctx.write(res, ctx.voidPromise());
+            }
             return;
         }
-        cancelTimeout();
         responseStarted = true;
         upstreamKeepAlive = HttpUtil.isKeepAlive(res);
         HeaderRules.prepareResponse(res, false);
@@ -446,7 +462,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
                 HttpUtil.setTransferEncodingChunked(res, true);
             }
         }
-        if (!clientKeepAlive || closeAfterResponse || connections.draining() || (requestHasBody && !requestDone)) {
+        if (!clientKeepAlive || closeAfterResponse || connections.keepAliveOff() || (requestHasBody && !requestDone)) {
             closeAfterResponse = true;
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (clientHttp10) {
@@ -459,18 +475,24 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         boolean last = content instanceof LastHttpContent;
         if (content.decoderResult().isFailure()) {
             ReferenceCountUtil.release(content);
-            log.warn("listener {}: backend {} sent a broken body", runtime.name(), runtime.address(backend));
+            warnings.warn("body " + runtime.address(backend), "listener " + runtime.name() + ": backend "
+                    + runtime.address(backend) + " sent a broken body");
             closeUpstream();
             closeClient();
             return;
         }
         if (informational) {
-            ctx.writeAndFlush(content, ctx.voidPromise());
+            if (dropInformational) {
+                ReferenceCountUtil.release(content);
+            } else {
+                ctx.writeAndFlush(content, ctx.voidPromise());
+            }
             if (last) {
                 informational = false;
             }
             return;
         }
+        lastProgressNanos = System.nanoTime();
         if (!last) {
             ctx.writeAndFlush(content, ctx.voidPromise());
             return;
@@ -482,6 +504,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             upstreamKeepAlive = false;
             closeAfterResponse = true;
         }
+        // The backend is done: its connection goes back now (or is closed), whatever the client's
+        // pace, so nothing it sends later can be taken for part of this response.
+        releaseUpstream();
         int id = exchange;
         ctx.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
             if (id == exchange) {
@@ -504,7 +529,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             }
             return;
         }
-        cancelTimeout();
         if (upstreamReused && !retried && !requestHasBody && requestDone && isIdempotent(request.method())) {
             // The backend closed a pooled keep-alive connection just as it was reused, a race every
             // keep-alive client meets; a request with no body is safe to send again on a new one.
@@ -512,14 +536,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             connect(backend);
             return;
         }
-        log.warn("listener {}: backend {} closed the connection before answering", runtime.name(),
-                runtime.address(backend));
+        warnings.warn("closed " + runtime.address(backend), "listener " + runtime.name() + ": backend "
+                + runtime.address(backend) + " closed the connection before answering");
         respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.BAD_GATEWAY, "BackendClosed",
                 "the backend closed the connection before answering", !requestDone));
     }
 
     private void badGateway(String reason, String text) {
-        cancelTimeout();
         closeUpstream();
         if (responseStarted) {
             closeClient();
@@ -531,12 +554,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     // ---- WebSocket -----------------------------------------------------------------------------
 
     private void switchToWebSocket(HttpResponse res) {
-        cancelTimeout();
-        idleTimer.cancel(false);
+        cancelTimer();
         responseStarted = true;
         Channel up = upstream;
         upstream = null;
-        up.pipeline().get(UpstreamHandler.class).detach();
+        upstreamHandler.detach();
         HeaderRules.prepareResponse(res, true);
         ctx.writeAndFlush(res, ctx.voidPromise());
         releasePending();
@@ -550,18 +572,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
                 });
         // Out with HTTP; bytes the decoders still hold flow on to the relay as they are removed.
         Channel client = ctx.channel();
+        // A WebSocket has no use for half-closure: a client's FIN ends the relay, and the backend hears of it.
+        client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         client.pipeline().remove(this);
         client.pipeline().remove(HttpListenerInitializer.CODEC);
         up.pipeline().remove(UpstreamHandler.NAME);
-        up.pipeline().remove(UpstreamPool.CODEC);
+        up.pipeline().remove(UpstreamPool.ENCODER);
+        up.pipeline().remove(UpstreamPool.DECODER);
     }
 
     // ---- finishing an exchange -----------------------------------------------------------------
 
     private void respondLocally(HttpResponse response) {
-        cancelTimeout();
         responseStarted = true;
-        if (HttpUtil.isKeepAlive(response) && clientKeepAlive && !connections.draining()) {
+        if (HttpUtil.isKeepAlive(response) && clientKeepAlive && !connections.keepAliveOff()) {
             if (clientHttp10) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
@@ -587,29 +611,19 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         if (!active || !responseDone || (!requestDone && !closeAfterResponse)) {
             return;
         }
-        cancelTimeout();
-        if (upstream != null) {
-            Channel up = upstream;
-            upstream = null;
-            runtime.load(backend).decrementAndGet();
-            if (upstreamKeepAlive && requestDone && !closing) {
-                pool.release(up, runtime.address(backend));
-            } else {
-                up.pipeline().get(UpstreamHandler.class).detach();
-                up.close();
-            }
-        }
+        releaseUpstream();
         active = false;
         request = null;
         if (!requestDone && !closing) {
             lingeringClose();
             return;
         }
-        if (closeAfterResponse || !clientKeepAlive || connections.draining()) {
+        if (closeAfterResponse || !clientKeepAlive || connections.keepAliveOff()) {
             closeClient();
             return;
         }
         idleSinceNanos = System.nanoTime();
+        ensureTimerBy(idleSinceNanos + runtime.config().idleTimeout().toNanos());
         if (!pending.isEmpty()) {
             // Handled on a later turn of the event loop: a burst of pipelined requests answered
             // locally must not recurse through write listeners.
@@ -661,63 +675,70 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
 
     // ---- timeouts --------------------------------------------------------------------------------
 
-    private void armTimeout() {
-        if (timeout == null) {
-            long nanos = runtime.config().requestTimeout().toNanos();
-            timeout = ctx.executor().schedule(this::onTimeout, nanos, TimeUnit.NANOSECONDS);
+    /** Makes sure the timer fires no later than {@code deadlineNanos}; a later timer is left alone. */
+    private void ensureTimerBy(long deadlineNanos) {
+        if (timer != null) {
+            if (timerDeadlineNanos <= deadlineNanos) {
+                return;
+            }
+            timer.cancel(false);
+        }
+        timerDeadlineNanos = deadlineNanos;
+        timer = ctx.executor().schedule(this::onTimer, Math.max(0, deadlineNanos - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * While an exchange runs, nothing may stand still for the request timeout: not the backend
+     * before it answers (504), not a response body the backend stopped sending or the client
+     * stopped reading (both connections closed). Between exchanges, or inside an unfinished
+     * request head, the idle timeout applies: idle keep-alive connections and slowly dripped
+     * heads must not hold sockets forever. Requests only note the time; this re-arms itself.
+     */
+    private void onTimer() {
+        timer = null;
+        if (closing || lingering || relay != null || !ctx.channel().isActive()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (active) {
+            long limit = runtime.config().requestTimeout().toNanos();
+            if (now - lastProgressNanos >= limit) {
+                exchangeTimedOut();
+            } else {
+                ensureTimerBy(lastProgressNanos + limit);
+            }
+            return;
+        }
+        long limit = listener.get().config().idleTimeout().toNanos();
+        if (now - idleSinceNanos >= limit) {
+            log.debug("client {}: idle connection closed", ctx.channel().remoteAddress());
+            closeClient();
+        } else {
+            ensureTimerBy(idleSinceNanos + limit);
         }
     }
 
-    /** The request timeout counts from the last request byte sent, so a long upload is not cut. */
-    private void onTimeout() {
-        timeout = null;
-        if (!active || responseStarted || upstream == null) {
+    private void exchangeTimedOut() {
+        if (responseStarted) {
+            log.debug("client {}: response stalled for {}; closing", ctx.channel().remoteAddress(),
+                    runtime.config().requestTimeout());
+            closeUpstream();
+            closeClient();
             return;
         }
-        long limit = runtime.config().requestTimeout().toNanos();
-        long idle = System.nanoTime() - lastProgressNanos;
-        if (idle < limit) {
-            timeout = ctx.executor().schedule(this::onTimeout, limit - idle, TimeUnit.NANOSECONDS);
-            return;
-        }
-        log.warn("listener {}: backend {} did not answer within {}", runtime.name(), runtime.address(backend),
-                runtime.config().requestTimeout());
+        InetSocketAddress address = backend >= 0 && upstream != null ? runtime.address(backend) : null;
+        warnings.warn("timeout " + address, "listener " + runtime.name() + ": backend " + address
+                + " did not answer within " + runtime.config().requestTimeout());
         closeUpstream();
         respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.GATEWAY_TIMEOUT, "BackendTimeout",
                 "the backend did not answer in time", !requestDone));
     }
 
-    /**
-     * Closes a connection that sits between requests (or inside an unfinished request head) for
-     * the listener's idle timeout: idle keep-alive connections and slowly dripped heads must not
-     * hold sockets forever. One timer per connection re-arms itself; requests only note the time.
-     */
-    private void armIdleTimer(long delayNanos) {
-        idleTimer = ctx.executor().schedule(this::onIdleTimer, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void onIdleTimer() {
-        if (closing || relay != null || !ctx.channel().isActive()) {
-            return;
-        }
-        long limit = listener.get().config().idleTimeout().toNanos();
-        if (active) {
-            armIdleTimer(limit);
-            return;
-        }
-        long idle = System.nanoTime() - idleSinceNanos;
-        if (idle >= limit) {
-            log.debug("client {}: idle keep-alive connection closed", ctx.channel().remoteAddress());
-            closeClient();
-        } else {
-            armIdleTimer(limit - idle);
-        }
-    }
-
-    private void cancelTimeout() {
-        if (timeout != null) {
-            timeout.cancel(false);
-            timeout = null;
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
         }
     }
 
@@ -729,7 +750,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             if (relay == null && !active && ctx.channel().isActive()) {
                 closeClient();
             }
-            // A busy connection closes after its response: maybeFinish sees connections.draining().
+            // A busy connection closes after its response: maybeFinish sees connections.keepAliveOff().
         });
     }
 
@@ -755,8 +776,23 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         if (up != null) {
             upstream = null;
             runtime.load(backend).decrementAndGet();
-            up.pipeline().get(UpstreamHandler.class).detach();
+            upstreamHandler.detach();
             up.close();
+        }
+    }
+
+    /** Ends this exchange's use of its upstream connection: back to the pool when it is clean, else closed. */
+    private void releaseUpstream() {
+        Channel up = upstream;
+        if (up == null) {
+            return;
+        }
+        if (upstreamKeepAlive && requestDone && !closing) {
+            upstream = null;
+            runtime.load(backend).decrementAndGet();
+            pool.release(up, upstreamHandler, runtime.address(backend));
+        } else {
+            closeUpstream();
         }
     }
 

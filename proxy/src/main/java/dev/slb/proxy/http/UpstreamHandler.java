@@ -15,8 +15,17 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "upstream";
     private static final Logger log = LoggerFactory.getLogger(UpstreamHandler.class);
 
+    private final UpstreamResponseDecoder decoder;
     private UpstreamExchange exchange;
     private boolean reused;
+
+    UpstreamHandler(UpstreamResponseDecoder decoder) {
+        this.decoder = decoder;
+    }
+
+    UpstreamResponseDecoder decoder() {
+        return decoder;
+    }
 
     void attach(UpstreamExchange newExchange, boolean fromPool) {
         this.exchange = newExchange;

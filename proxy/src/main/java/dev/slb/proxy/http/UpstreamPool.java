@@ -8,7 +8,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -24,7 +24,8 @@ final class UpstreamPool {
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
     /** Idle connections kept per backend and event loop; more are closed on release. */
     private static final int MAX_IDLE_PER_BACKEND = 256;
-    static final String CODEC = "http-client-codec";
+    static final String DECODER = "http-response-decoder";
+    static final String ENCODER = "http-request-encoder";
 
     private final Bootstrap bootstrap;
     private final Map<InetSocketAddress, ArrayDeque<Channel>> idle = new HashMap<>();
@@ -45,8 +46,10 @@ final class UpstreamPool {
                                 .setMaxHeaderSize(64 * 1024)
                                 .setMaxChunkSize(1024 * 1024)
                                 .setUseRfc9112TransferEncoding(true);
-                        ch.pipeline().addLast(CODEC, new HttpClientCodec(config, false, false));
-                        ch.pipeline().addLast(UpstreamHandler.NAME, new UpstreamHandler());
+                        UpstreamResponseDecoder decoder = new UpstreamResponseDecoder(config);
+                        ch.pipeline().addLast(DECODER, decoder);
+                        ch.pipeline().addLast(ENCODER, new HttpRequestEncoder());
+                        ch.pipeline().addLast(UpstreamHandler.NAME, new UpstreamHandler(decoder));
                     }
                 });
     }
@@ -73,8 +76,13 @@ final class UpstreamPool {
     }
 
     /** Returns a connection whose exchange completed cleanly; it waits for the next one. */
-    void release(Channel ch, InetSocketAddress address) {
-        ch.pipeline().get(UpstreamHandler.class).detach();
+    void release(Channel ch, UpstreamHandler handler, InetSocketAddress address) {
+        handler.detach();
+        if (handler.decoder().leftoverBytes() > 0) {
+            // The backend sent more than its answer: the connection is out of step, never reuse it.
+            ch.close();
+            return;
+        }
         ArrayDeque<Channel> q = idle.computeIfAbsent(address, a -> new ArrayDeque<>());
         if (q.size() >= MAX_IDLE_PER_BACKEND) {
             // Connections the backend closed while idle stay queued until found; drop them first.

@@ -5,6 +5,7 @@ import dev.slb.proxy.ListenerRuntime;
 import dev.slb.proxy.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -74,7 +75,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) runtime.config().connectTimeout().toMillis())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, runtime.config().connectTimeout().toMillis()))
                 .handler(new UpstreamSide())
                 .connect(address)
                 .addListener((ChannelFuture f) -> {
@@ -155,10 +156,10 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
         }
         if (bothShut) {
             // Both directions are finished: nothing more can flow.
-            ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> closeBoth());
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> closeBoth());
             return;
         }
-        ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (ch instanceof DuplexChannel d && ch.isActive()) {
                 d.shutdownOutput();
             }
@@ -176,8 +177,13 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
         long limit = runtime.config().idleTimeout().toNanos();
         long idle = System.nanoTime() - lastActivityNanos;
         if (idle >= limit) {
+            // Outright, not after a flush: a peer that stopped reading would hold a flush forever.
             log.debug("listener {}: closing idle connection from {}", runtime.name(), client.remoteAddress());
             closeBoth();
+            client.close();
+            if (upstream != null) {
+                upstream.close();
+            }
         } else {
             scheduleIdleCheck(limit - idle);
         }
@@ -196,9 +202,13 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
         flushAndClose(upstream);
     }
 
-    private static void flushAndClose(Channel ch) {
+    private void flushAndClose(Channel ch) {
         if (ch != null && ch.isActive()) {
-            ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            // A peer that never reads would keep that flush, and both sockets, forever.
+            ch.eventLoop().schedule(() -> {
+                ch.close();
+            }, runtime.config().idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 

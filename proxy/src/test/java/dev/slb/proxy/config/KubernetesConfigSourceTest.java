@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import dev.slb.proxy.testing.TestingPorts;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.IOException;
@@ -132,6 +136,34 @@ class KubernetesConfigSourceTest {
                 .withNewMetadata().withNamespace(NAMESPACE).withName(NAME).endMetadata().build()).create();
         assertThatThrownBy(() -> source().read())
                 .hasMessage("configmap default/chat-proxy-config has no key config.yaml");
+    }
+
+    @Test
+    void readFailsSayingWhatAccessIsMissingWhenForbidden() {
+        server.expect().get().withPath("/api/v1/namespaces/default/configmaps/chat-proxy-config")
+                .andReturn(403, new StatusBuilder().withCode(403).withReason("Forbidden")
+                        .withMessage("configmaps \"chat-proxy-config\" is forbidden: User \"system:serviceaccount:default:proxy\""
+                                + " cannot get resource \"configmaps\" in API group \"\" in the namespace \"default\"")
+                        .build())
+                .always();
+        assertThatThrownBy(() -> source().read())
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("the proxy may not read configmap default/chat-proxy-config (HTTP 403): ")
+                .hasMessageContaining("cannot get resource")
+                .hasMessageEndingWith("its service account needs get, list and watch on that ConfigMap");
+    }
+
+    @Test
+    void readFailsNamingTheApiServerWhenNothingAnswers() {
+        int dead = TestingPorts.dead();
+        try (KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                .withMasterUrl("https://127.0.0.1:" + dead).withRequestRetryBackoffLimit(0).build()).build()) {
+            KubernetesConfigSource source = new KubernetesConfigSource(unreachable, NAMESPACE, NAME);
+            assertThatThrownBy(source::read)
+                    .isInstanceOf(IOException.class)
+                    .hasMessageStartingWith("cannot read configmap default/chat-proxy-config: the Kubernetes API at https://127.0.0.1:"
+                            + dead + "/ did not answer (");
+        }
     }
 
     @Test

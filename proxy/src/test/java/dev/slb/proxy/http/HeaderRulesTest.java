@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
 import org.junit.jupiter.api.Test;
 
 class HeaderRulesTest {
@@ -47,7 +48,7 @@ class HeaderRulesTest {
                 "TE", "trailers",
                 "X-Forwarded-For", "203.0.113.9",
                 "X-Forwarded-Proto", "spoofed");
-        HeaderRules.prepareRequest(r, false, "127.0.0.1", "https", 18443, "10.0.0.1:8080");
+        HeaderRules.prepareRequest(r, false, "127.0.0.1", "https", 18443, new InetSocketAddress("10.0.0.1", 8080));
         assertThat(r.protocolVersion()).isEqualTo(HttpVersion.HTTP_1_1);
         assertThat(r.headers().names()).doesNotContain("Connection", "X-Secret", "Keep-Alive", "Proxy-Connection", "TE");
         assertThat(r.headers().get("Host")).as("Host survives even when Connection names it").isEqualTo("chat.example");
@@ -60,21 +61,42 @@ class HeaderRulesTest {
     void otherUpgradesAreStrippedAndWebSocketIsKept() {
         HttpRequest h2c = get(HttpVersion.HTTP_1_1, "Host", "a", "Connection", "Upgrade, HTTP2-Settings",
                 "Upgrade", "h2c", "HTTP2-Settings", "AAMAAABkAAQAAP__");
-        HeaderRules.prepareRequest(h2c, false, "127.0.0.1", "http", 80, "b");
+        HeaderRules.prepareRequest(h2c, false, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
         assertThat(h2c.headers().names()).doesNotContain("Upgrade", "Connection", "HTTP2-Settings");
 
         HttpRequest ws = get(HttpVersion.HTTP_1_1, "Host", "a", "Connection", "keep-alive, Upgrade",
                 "Upgrade", "websocket", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version", "13");
-        HeaderRules.prepareRequest(ws, true, "127.0.0.1", "http", 80, "b");
+        HeaderRules.prepareRequest(ws, true, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
         assertThat(ws.headers().get("Connection")).isEqualTo("upgrade");
         assertThat(ws.headers().get("Upgrade")).isEqualTo("websocket");
         assertThat(ws.headers().get("Sec-WebSocket-Key")).isEqualTo("dGhlIHNhbXBsZSBub25jZQ==");
     }
 
     @Test
+    void absoluteFormTargetsBecomeOriginFormWithTheirHost() {
+        HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://admin.internal:8080/secret?x=1");
+        r.headers().add("Host", "public.example");
+        HeaderRules.prepareRequest(r, false, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
+        assertThat(r.uri()).isEqualTo("/secret?x=1");
+        assertThat(r.headers().getAll("Host")).containsExactly("admin.internal:8080");
+        HttpRequest bare = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://a.example");
+        HeaderRules.prepareRequest(bare, false, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
+        assertThat(bare.uri()).isEqualTo("/");
+    }
+
+    @Test
+    void connectIsRefusedAndHttp10LosesExpect() {
+        assertThat(HeaderRules.refusal(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, "a:443")))
+                .isEqualTo("method");
+        HttpRequest r = get(HttpVersion.HTTP_1_0, "Expect", "100-continue");
+        HeaderRules.prepareRequest(r, false, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
+        assertThat(r.headers().contains("Expect")).isFalse();
+    }
+
+    @Test
     void missingHostIsFilledForHttp11Backends() {
         HttpRequest r = get(HttpVersion.HTTP_1_0);
-        HeaderRules.prepareRequest(r, false, "127.0.0.2", "http", 80, "10.0.0.1:8080");
+        HeaderRules.prepareRequest(r, false, "127.0.0.2", "http", 80, new InetSocketAddress("10.0.0.1", 8080));
         assertThat(r.headers().get("Host")).isEqualTo("10.0.0.1:8080");
         assertThat(r.headers().get("X-Forwarded-For")).isEqualTo("127.0.0.2");
     }

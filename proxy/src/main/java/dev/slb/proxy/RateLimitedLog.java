@@ -1,0 +1,43 @@
+package dev.slb.proxy;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+
+/**
+ * Warnings that can repeat per request (a backend down, a backend timing out) at most once per
+ * period and key, with a count of what was held back: when a backend fails, every request fails,
+ * and writing a line for each would cost the event loops exactly when they are busiest.
+ */
+public final class RateLimitedLog {
+    private static final long PERIOD_NANOS = 10_000_000_000L;
+
+    private final Logger log;
+    private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
+
+    private static final class Window {
+        volatile long startNanos;
+        final AtomicLong suppressed = new AtomicLong();
+    }
+
+    public RateLimitedLog(Logger log) {
+        this.log = log;
+    }
+
+    /** Logs {@code message} at WARN unless the same key was logged within the period. */
+    public void warn(String key, String message) {
+        long now = System.nanoTime();
+        Window w = windows.computeIfAbsent(key, k -> {
+            Window fresh = new Window();
+            fresh.startNanos = now - PERIOD_NANOS;
+            return fresh;
+        });
+        if (now - w.startNanos < PERIOD_NANOS) {
+            w.suppressed.incrementAndGet();
+            return;
+        }
+        w.startNanos = now;
+        long held = w.suppressed.getAndSet(0);
+        log.warn(held == 0 ? message : message + " (" + held + " more like it in the last 10s)");
+    }
+}
