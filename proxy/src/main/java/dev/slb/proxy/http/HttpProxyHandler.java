@@ -668,6 +668,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             exchange++;
             active = true;
             requestDone = true;
+            runtime = listener.get();
+            lastProgressNanos = System.nanoTime();
         }
         clientKeepAlive = false;
         respondLocally(ProxyResponses.error(ctx.alloc(), status, "MalformedRequest", text, true));

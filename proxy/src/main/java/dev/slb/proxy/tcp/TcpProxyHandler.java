@@ -203,13 +203,17 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void flushAndClose(Channel ch) {
-        if (ch != null && ch.isActive()) {
-            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            // A peer that never reads would keep that flush, and both sockets, forever.
-            ch.eventLoop().schedule(() -> {
-                ch.close();
-            }, runtime.config().idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        if (ch == null || !ch.isActive()) {
+            return;
         }
+        var pending = ch.unsafe().outboundBuffer();
+        if (pending == null || pending.totalPendingWriteBytes() == 0) {
+            ch.close();
+            return;
+        }
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        // A peer that never reads would keep that flush, and both sockets, forever.
+        ch.eventLoop().schedule(() -> ch.close(), runtime.config().idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override
