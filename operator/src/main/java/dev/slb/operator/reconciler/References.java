@@ -1,0 +1,36 @@
+package dev.slb.operator.reconciler;
+
+import dev.slb.operator.api.BackendSpec;
+import dev.slb.operator.api.ListenerSpec;
+import dev.slb.operator.api.LoadBalancer;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The Services and Secrets a LoadBalancer names; tolerant of a spec that is not valid. */
+final class References {
+    private References() {}
+
+    static Set<String> services(LoadBalancer lb) {
+        Set<String> names = new TreeSet<>();
+        if (lb.getSpec() != null && lb.getSpec().backends != null) {
+            for (BackendSpec b : lb.getSpec().backends) {
+                if (b != null && b.service != null && b.service.name != null) {
+                    names.add(b.service.name);
+                }
+            }
+        }
+        return names;
+    }
+
+    static Set<String> secrets(LoadBalancer lb) {
+        Set<String> names = new TreeSet<>();
+        if (lb.getSpec() != null && lb.getSpec().listeners != null) {
+            for (ListenerSpec l : lb.getSpec().listeners) {
+                if (l != null && l.tls != null && l.tls.secretName != null) {
+                    names.add(l.tls.secretName);
+                }
+            }
+        }
+        return names;
+    }
+}

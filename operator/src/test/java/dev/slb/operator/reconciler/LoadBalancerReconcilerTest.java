@@ -1,0 +1,402 @@
+package dev.slb.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slb.operator.api.ListenerStatus;
+import dev.slb.operator.api.LoadBalancer;
+import dev.slb.operator.api.Tier;
+import dev.slb.operator.app.OperatorMain;
+import dev.slb.operator.desired.Names;
+import dev.slb.operator.desired.OperatorSettings;
+import dev.slb.operator.desired.Sizing;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.javaoperatorsdk.operator.Operator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The reconciler run by a real JOSDK Operator against the fabric8 CRUD mock (no GC, no controllers, no SSA). */
+@EnableKubernetesMockClient(crud = true)
+@Timeout(90)
+class LoadBalancerReconcilerTest {
+    private static final String NS = "default";
+    private static final String LB = "demo";
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    KubernetesClient client;
+
+    private Operator operator;
+    private final TestingProxyVersions versions = new TestingProxyVersions();
+
+    @BeforeEach
+    void start() throws Exception {
+        // Without the CRD, /status is not a subresource in the mock and status tests pass for the wrong reason.
+        try (var in = Files.newInputStream(Path.of("../crds/loadbalancers.slb.dev-v1.yml"))) {
+            client.apiextensions().v1().customResourceDefinitions().load(in).create();
+        }
+        operator = OperatorMain.operator(client, false, Optional.empty());
+        operator.register(new LoadBalancerReconciler(OperatorSettings.defaults(), versions, Clock.systemUTC(),
+                new OperatorMetrics()));
+        operator.start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (operator != null) {
+            operator.stop();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void sharedSampleGetsItsFleetAndSaysWebsocketIsOff() {
+        backendAndSecret();
+        LoadBalancer lb = createSample(null);
+        String uid = lb.getMetadata().getUid();
+
+        List<HasMetadata> owned = List.of(
+                await(() -> configMap().get(), Objects::nonNull, "ConfigMap"),
+                await(() -> deployment().get(), Objects::nonNull, "Deployment"),
+                await(() -> proxyService().get(), Objects::nonNull, "Service"),
+                await(() -> client.serviceAccounts().inNamespace(NS).withName(Names.serviceAccount(LB)).get(),
+                        Objects::nonNull, "ServiceAccount"),
+                await(() -> client.rbac().roles().inNamespace(NS).withName(Names.role(LB)).get(),
+                        Objects::nonNull, "Role"),
+                await(() -> client.rbac().roleBindings().inNamespace(NS).withName(Names.roleBinding(LB)).get(),
+                        Objects::nonNull, "RoleBinding"));
+        for (HasMetadata r : owned) {
+            assertThat(r.getMetadata().getOwnerReferences()).as(r.getKind()).singleElement()
+                    .satisfies(o -> assertThat(o.getUid()).isEqualTo(uid));
+        }
+
+        LoadBalancer seen = awaitStatus(s -> condition(s, "Accepted", "True") && condition(s, "ResolvedRefs", "True"),
+                "Accepted and ResolvedRefs");
+        assertThat(seen.getStatus().tier).isEqualTo(Tier.SHARED);
+        assertThat(seen.getStatus().observedGeneration).isEqualTo(seen.getMetadata().getGeneration());
+        assertThat(seen.getStatus().listeners).extracting(l -> l.websocket, l -> l.websocketReason)
+                .containsOnly(org.assertj.core.groups.Tuple.tuple("Disabled", "RequiresGuaranteedPerformance"));
+        assertThat(seen.getStatus().listeners).allSatisfy(l -> assertThat(l.websocketMessage).contains("spec.tier"));
+        assertThat(seen.getStatus().configVersion)
+                .isEqualTo(configMap().get().getMetadata().getAnnotations().get(Names.CONFIG_VERSION_ANNOTATION));
+        // Ready endpoints only; no PodDisruptionBudget for the single shared replica.
+        assertThat(configYaml()).contains("10.1.0.1").doesNotContain("10.1.0.2").contains("name: secure");
+        assertThat(pdb().get()).isNull();
+        assertThat(client.v1().events().inNamespace(NS).list().getItems())
+                .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("RequiresGuaranteedPerformance"));
+    }
+
+    @Test
+    @Timeout(60)
+    void tierUpgradeChangesReplicasAndLimitsButNotThePodTemplate() {
+        backendAndSecret();
+        createSample(null);
+        awaitStatus(s -> condition(s, "Accepted", "True"), "Accepted");
+        Deployment before = await(() -> deployment().get(), Objects::nonNull, "Deployment");
+        String configBefore = configYaml();
+
+        lbResource().edit(lb -> {
+            lb.getSpec().tier = Tier.S2_SMALL;
+            return lb;
+        });
+
+        int replicas = Sizing.of(Tier.S2_SMALL).replicas();
+        Deployment after = await(() -> deployment().get(), d -> d.getSpec().getReplicas() == replicas, "replicas");
+        PodTemplateSpec templateBefore = before.getSpec().getTemplate();
+        PodTemplateSpec templateAfter = after.getSpec().getTemplate();
+        assertThat(templateAfter.getMetadata().getAnnotations()).isEqualTo(templateBefore.getMetadata().getAnnotations());
+        assertThat(templateAfter.getSpec()).isEqualTo(templateBefore.getSpec());
+        String configAfter = await(this::configYaml, c -> !c.equals(configBefore), "ConfigMap change");
+        assertThat(configAfter).contains("maxConnections: " + Sizing.of(Tier.S2_SMALL).perReplica().maxConnections());
+
+        LoadBalancer seen = awaitStatus(s -> s.getStatus().tier == Tier.S2_SMALL, "status.tier");
+        assertThat(seen.getStatus().listeners).extracting(l -> l.websocket).containsOnly("Enabled");
+        assertThat(condition(seen, "Accepted", "True")).isTrue();
+        await(() -> pdb().get(), Objects::nonNull, "PodDisruptionBudget");
+    }
+
+    @Test
+    @Timeout(60)
+    void downgradeToSharedIsRefusedAndTheOldTierKeepsServing() {
+        backendAndSecret();
+        createSample(Tier.S2_SMALL);
+        awaitStatus(s -> condition(s, "Accepted", "True") && s.getStatus().tier == Tier.S2_SMALL, "Accepted");
+        ConfigMap configBefore = await(() -> configMap().get(), Objects::nonNull, "ConfigMap");
+        await(() -> pdb().get(), Objects::nonNull, "PodDisruptionBudget");
+
+        lbResource().edit(lb -> {
+            lb.getSpec().tier = Tier.SHARED;
+            return lb;
+        });
+
+        LoadBalancer seen = awaitStatus(s -> condition(s, "Accepted", "False"), "Accepted=False");
+        Condition accepted = find(seen, "Accepted");
+        assertThat(accepted.getReason()).isEqualTo("TierDowngradeNotSupported");
+        assertThat(accepted.getMessage()).contains("slb.s2.small");
+        assertThat(accepted.getObservedGeneration()).isEqualTo(seen.getMetadata().getGeneration());
+        assertThat(seen.getStatus().tier).isEqualTo(Tier.S2_SMALL);
+        assertThat(configMap().get().getData()).isEqualTo(configBefore.getData());
+        assertThat(deployment().get().getSpec().getReplicas()).isEqualTo(Sizing.of(Tier.S2_SMALL).replicas());
+        assertThat(pdb().get()).isNotNull();
+    }
+
+    @Test
+    @Timeout(60)
+    void anEndpointSliceChangeReachesTheConfigMap() {
+        backendAndSecret();
+        createSample(null);
+        await(this::configYaml, c -> c.contains("10.1.0.1"), "first backend");
+
+        client.discovery().v1().endpointSlices().inNamespace(NS).withName("demo-backend-abc").edit(s -> {
+            s.getEndpoints().add(new EndpointBuilder().withAddresses("10.1.0.3").withNewConditions().withReady(true)
+                    .endConditions().build());
+            return s;
+        });
+
+        String config = await(this::configYaml, c -> c.contains("10.1.0.3"), "new backend in the ConfigMap");
+        assertThat(config).contains("port: 9000");
+        String version = configMap().get().getMetadata().getAnnotations().get(Names.CONFIG_VERSION_ANNOTATION);
+        awaitStatus(s -> version.equals(s.getStatus().configVersion), "status.configVersion follows");
+    }
+
+    @Test
+    @Timeout(60)
+    void aMissingSecretIsNamedAndTheOtherListenersKeepWorking() {
+        backend();
+        createSample(null);
+
+        LoadBalancer seen = awaitStatus(s -> condition(s, "ResolvedRefs", "False"), "ResolvedRefs=False");
+        Condition refs = find(seen, "ResolvedRefs");
+        assertThat(refs.getReason()).isEqualTo("SecretNotFound");
+        assertThat(refs.getMessage()).contains("demo-tls");
+        assertThat(condition(seen, "Accepted", "True")).isTrue();
+        String config = await(this::configYaml, Objects::nonNull, "ConfigMap");
+        assertThat(config).contains("name: web").doesNotContain("name: secure");
+
+        secret();
+
+        awaitStatus(s -> condition(s, "ResolvedRefs", "True"), "ResolvedRefs=True once the Secret exists");
+        await(this::configYaml, c -> c.contains("name: secure"), "HTTPS listener in the config");
+    }
+
+    @Test
+    @Timeout(60)
+    void anInvalidSpecIsRefusedAndNothingServingIsTouched() {
+        backendAndSecret();
+        createSample(null);
+        awaitStatus(s -> condition(s, "Accepted", "True"), "Accepted");
+        ConfigMap config = await(() -> configMap().get(), Objects::nonNull, "ConfigMap");
+        Deployment deployment = await(() -> deployment().get(), Objects::nonNull, "Deployment");
+        Service service = await(() -> proxyService().get(), Objects::nonNull, "Service");
+
+        lbResource().edit(lb -> {
+            lb.getSpec().listeners.get(1).port = 80;
+            return lb;
+        });
+
+        LoadBalancer seen = awaitStatus(s -> condition(s, "Accepted", "False"), "Accepted=False");
+        Condition accepted = find(seen, "Accepted");
+        assertThat(accepted.getReason()).isEqualTo("InvalidSpec");
+        assertThat(accepted.getMessage()).contains("spec.listeners[1].port");
+        assertThat(condition(seen, "Ready", "False")).isTrue();
+        assertThat(configMap().get().getMetadata().getResourceVersion())
+                .isEqualTo(config.getMetadata().getResourceVersion());
+        assertThat(deployment().get().getMetadata().getResourceVersion())
+                .isEqualTo(deployment.getMetadata().getResourceVersion());
+        assertThat(proxyService().get().getMetadata().getResourceVersion())
+                .isEqualTo(service.getMetadata().getResourceVersion());
+    }
+
+    @Test
+    @Timeout(60)
+    void programmedAndReadyOnceEveryReadyReplicaServesTheCurrentConfig() {
+        backendAndSecret();
+        createSample(null);
+        LoadBalancer first = awaitStatus(s -> condition(s, "Accepted", "True") && s.getStatus().configVersion != null
+                && find(s, "Programmed") != null, "Accepted");
+        assertThat(condition(first, "Programmed", "False")).isTrue();
+        assertThat(condition(first, "Ready", "False")).isTrue();
+        String version = first.getStatus().configVersion;
+
+        versions.set(Map.of("demo-proxy-0", version));
+        // The mock runs no Deployment controller: report one ready replica ourselves.
+        deployment().editStatus(d -> {
+            d.setStatus(new DeploymentStatusBuilder().withReplicas(1).withReadyReplicas(1).build());
+            return d;
+        });
+        proxyService().editStatus(s -> {
+            s.setStatus(new io.fabric8.kubernetes.api.model.ServiceStatusBuilder().withNewLoadBalancer()
+                    .addNewIngress().withIp("203.0.113.5").endIngress().endLoadBalancer().build());
+            return s;
+        });
+
+        LoadBalancer seen = awaitStatus(s -> condition(s, "Ready", "True"), "Ready");
+        assertThat(condition(seen, "Programmed", "True")).isTrue();
+        assertThat(seen.getStatus().readyReplicas).isEqualTo(1);
+        assertThat(seen.getStatus().replicas).isEqualTo(1);
+        await(() -> lbResource().get(), l -> l.getStatus().addresses.contains("203.0.113.5"), "address");
+    }
+
+    @Test
+    @Timeout(60)
+    void deletingTheLoadBalancerLeavesOwnerReferencesForTheGarbageCollector() {
+        backendAndSecret();
+        LoadBalancer lb = createSample(Tier.S2_SMALL);
+        awaitStatus(s -> condition(s, "Accepted", "True"), "Accepted");
+        List<HasMetadata> owned = List.of(
+                await(() -> configMap().get(), Objects::nonNull, "ConfigMap"),
+                await(() -> deployment().get(), Objects::nonNull, "Deployment"),
+                await(() -> proxyService().get(), Objects::nonNull, "Service"),
+                await(() -> client.resources(ServiceAccount.class).inNamespace(NS).withName(Names.serviceAccount(LB))
+                        .get(), Objects::nonNull, "ServiceAccount"),
+                await(() -> client.resources(Role.class).inNamespace(NS).withName(Names.role(LB)).get(),
+                        Objects::nonNull, "Role"),
+                await(() -> client.resources(RoleBinding.class).inNamespace(NS).withName(Names.roleBinding(LB)).get(),
+                        Objects::nonNull, "RoleBinding"),
+                await(() -> pdb().get(), Objects::nonNull, "PodDisruptionBudget"));
+
+        lbResource().delete();
+        await(() -> lbResource().get() == null, b -> b, "LoadBalancer gone");
+
+        // The mock has no garbage collector; a real API server deletes each of these through this reference.
+        for (HasMetadata r : owned) {
+            OwnerReference ref = r.getMetadata().getOwnerReferences().get(0);
+            assertThat(r.getMetadata().getOwnerReferences()).as(r.getKind()).hasSize(1);
+            assertThat(ref.getApiVersion()).isEqualTo("slb.dev/v1alpha1");
+            assertThat(ref.getKind()).isEqualTo("LoadBalancer");
+            assertThat(ref.getName()).isEqualTo(LB);
+            assertThat(ref.getUid()).isEqualTo(lb.getMetadata().getUid());
+            assertThat(ref.getController()).isTrue();
+            assertThat(ref.getBlockOwnerDeletion()).isTrue();
+        }
+    }
+
+    // ---- fixtures
+
+    private LoadBalancer createSample(Tier tier) {
+        LoadBalancer lb = client.resources(LoadBalancer.class).load(Path.of("../crds/samples/shared.yaml").toFile())
+                .item();
+        if (tier != null) {
+            lb.getSpec().tier = tier;
+        }
+        return client.resource(lb).create();
+    }
+
+    private void backendAndSecret() {
+        backend();
+        secret();
+    }
+
+    /** Service demo-backend, port 8080 (named http) to target 9000; one ready and one unready endpoint. */
+    private void backend() {
+        client.resource(new ServiceBuilder().withNewMetadata().withName("demo-backend").withNamespace(NS).endMetadata()
+                .withNewSpec().addNewPort().withName("http").withPort(8080).withTargetPort(new IntOrString(9000))
+                .endPort().endSpec().build()).create();
+        EndpointSlice slice = new EndpointSliceBuilder()
+                .withNewMetadata().withName("demo-backend-abc").withNamespace(NS)
+                    .addToLabels("kubernetes.io/service-name", "demo-backend").endMetadata()
+                .withAddressType("IPv4")
+                .addNewPort().withName("http").withPort(9000).withProtocol("TCP").endPort()
+                .addNewEndpoint().withAddresses("10.1.0.1").withNewConditions().withReady(true).endConditions()
+                    .endEndpoint()
+                .addNewEndpoint().withAddresses("10.1.0.2").withNewConditions().withReady(false).endConditions()
+                    .endEndpoint()
+                .build();
+        client.resource(slice).create();
+    }
+
+    private void secret() {
+        client.resource(new SecretBuilder().withNewMetadata().withName("demo-tls").withNamespace(NS).endMetadata()
+                .withType("kubernetes.io/tls")
+                .addToStringData("tls.crt", "not a real certificate")
+                .addToStringData("tls.key", "not a real key")
+                .build()).create();
+    }
+
+    private Resource<LoadBalancer> lbResource() {
+        return client.resources(LoadBalancer.class).inNamespace(NS).withName(LB);
+    }
+
+    private Resource<ConfigMap> configMap() {
+        return client.configMaps().inNamespace(NS).withName(Names.configMap(LB));
+    }
+
+    private String configYaml() {
+        ConfigMap cm = configMap().get();
+        return cm == null ? null : cm.getData().get(Names.CONFIG_KEY);
+    }
+
+    private Resource<Deployment> deployment() {
+        return client.apps().deployments().inNamespace(NS).withName(Names.deployment(LB));
+    }
+
+    private Resource<Service> proxyService() {
+        return client.services().inNamespace(NS).withName(Names.service(LB));
+    }
+
+    private Resource<PodDisruptionBudget> pdb() {
+        return client.policy().v1().podDisruptionBudget().inNamespace(NS).withName(Names.podDisruptionBudget(LB));
+    }
+
+    private LoadBalancer awaitStatus(Predicate<LoadBalancer> ok, String what) {
+        return await(() -> lbResource().get(), lb -> lb != null && lb.getStatus() != null && ok.test(lb), what);
+    }
+
+    private static Condition find(LoadBalancer lb, String type) {
+        return lb.getStatus().conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+    }
+
+    private static boolean condition(LoadBalancer lb, String type, String status) {
+        Condition c = find(lb, type);
+        return c != null && status.equals(c.getStatus());
+    }
+
+    /** Polls until {@code ok} holds, at most {@link #WAIT}; fails naming what was awaited and the last value. */
+    private static <T> T await(Supplier<T> value, Predicate<T> ok, String what) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        T last = null;
+        while (System.nanoTime() < deadline) {
+            last = value.get();
+            if (last != null && ok.test(last)) {
+                return last;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what, e);
+            }
+        }
+        throw new AssertionError("timed out after " + WAIT + " waiting for " + what + "; last seen: " + last);
+    }
+}
