@@ -97,7 +97,7 @@ class KubernetesConfigSourceProcessTest {
         if (cp == null || cp.isBlank()) {
             cp = System.getProperty("java.class.path");
         }
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", cp, "dev.slb.proxy.ProxyMain"));
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", cp, "dev.slb.proxy.ProxyMain"));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)

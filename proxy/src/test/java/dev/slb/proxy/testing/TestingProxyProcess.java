@@ -46,7 +46,7 @@ public final class TestingProxyProcess implements AutoCloseable {
         Files.writeString(configFile, ConfigCodec.write(config), StandardCharsets.UTF_8);
         Path log = dir.resolve("proxy.log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", classpath(),
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", classpath(),
                 "dev.slb.proxy.ProxyMain", "--config", configFile.toString()));
         Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
