@@ -9,6 +9,9 @@ import dev.slb.proxy.config.FileConfigSource;
 import dev.slb.proxy.config.KubernetesConfigSource;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,34 +97,82 @@ public final class ProxyMain {
         }
         ProxyServer server = ProxyServer.start(initial);
         CountDownLatch stopped = new CountDownLatch(1);
-        source.watch(text -> apply(server, source, base, text));
+        Reloader reloader = new Reloader(server, source, base);
+        source.watch(reloader::offer);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             source.close();
+            reloader.close();
             server.drainAndStop();
             stopped.countDown();
         }, "slb-drain"));
         stopped.await();
     }
 
-    private static void apply(ProxyServer server, ConfigSource source, Path base, String text) {
-        String serving = server.config().version();
-        ProxyConfig next;
-        try {
-            next = resolvePaths(ConfigCodec.parse(text), base);
-        } catch (InvalidConfigException e) {
-            log.error("config from {} refused; still serving version {}: {}", source.describe(), serving,
-                    String.join("; ", e.problems()));
-            return;
+    /**
+     * Applies config texts in the order the source delivers them. A valid config that cannot be
+     * applied yet — typically a certificate file the kubelet has not synced into the pod — is tried
+     * again every few seconds until it works or a newer config arrives; an invalid one is refused
+     * for good, and the last good config keeps serving either way.
+     */
+    private static final class Reloader implements AutoCloseable {
+        private static final long RETRY_SECONDS = 5;
+
+        private final ProxyServer server;
+        private final ConfigSource source;
+        private final Path base;
+        private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "slb-config-retry");
+            t.setDaemon(true);
+            return t;
+        });
+        private String latest;
+
+        Reloader(ProxyServer server, ConfigSource source, Path base) {
+            this.server = server;
+            this.source = source;
+            this.base = base;
         }
-        if (next.equals(server.config())) {
-            return;
+
+        void offer(String text) {
+            synchronized (this) {
+                latest = text;
+            }
+            apply(text, true);
         }
-        try {
-            server.apply(next);
-            log.info("config version {} applied (was {})", next.version(), serving);
-        } catch (Exception e) {
-            log.error("config version {} could not be applied; still serving version {}: {}", next.version(), serving,
-                    e.toString());
+
+        private void apply(String text, boolean firstTry) {
+            synchronized (this) {
+                if (!text.equals(latest)) {
+                    return; // a newer config arrived meanwhile
+                }
+                String serving = server.config().version();
+                ProxyConfig next;
+                try {
+                    next = resolvePaths(ConfigCodec.parse(text), base);
+                } catch (InvalidConfigException e) {
+                    log.error("config from {} refused; still serving version {}: {}", source.describe(), serving,
+                            String.join("; ", e.problems()));
+                    return;
+                }
+                if (next.equals(server.config())) {
+                    return;
+                }
+                try {
+                    server.apply(next);
+                    log.info("config version {} applied (was {})", next.version(), serving);
+                } catch (Exception e) {
+                    if (firstTry) {
+                        log.error("config version {} could not be applied; still serving version {}; retrying every {}s: {}",
+                                next.version(), serving, RETRY_SECONDS, e.toString());
+                    }
+                    retries.schedule(() -> apply(text, false), RETRY_SECONDS, TimeUnit.SECONDS);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            retries.shutdownNow();
         }
     }
 }

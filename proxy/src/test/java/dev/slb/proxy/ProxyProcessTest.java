@@ -78,6 +78,33 @@ class ProxyProcessTest {
         return r.headers().firstValue("X-Backend").orElseThrow();
     }
 
+    /**
+     * In a pod, a new HTTPS listener's certificate files can appear a little after the config
+     * that names them (the kubelet syncs Secret volumes on its own schedule): the proxy keeps
+     * serving the old config and applies the new one as soon as the files are there.
+     */
+    @Test
+    void aConfigWhoseCertificateIsNotThereYetIsAppliedOnceItAppears() throws Exception {
+        a = TestingBackend.start("a");
+        Listener web = TestingListener.http("web").backends(a.backend()).build();
+        ProxyConfig v1 = TestingProxy.config("tls-v1", web);
+        proxy = TestingProxyProcess.start(dir, v1);
+        Path certs = dir.resolve("late-certs");
+        Listener secure = new Listener("secure", dev.slb.model.Protocol.HTTPS, TestingPorts.LOOPBACK, TestingPorts.free(),
+                new dev.slb.model.Tls(certs.resolve("tls.crt").toString(), certs.resolve("tls.key").toString(), null),
+                null, null, null, null, null, null, null, List.of(a.backend()));
+        proxy.writeConfig(ConfigCodec.write(v1.withVersion("tls-v2").withListeners(List.of(web, secure))));
+        Thread.sleep(2000);
+        assertThat(proxy.admin("/config").body()).as("not applicable yet: the old version serves")
+                .contains("\"version\":\"tls-v1\"");
+
+        java.nio.file.Files.createDirectories(certs);
+        java.nio.file.Files.copy(Path.of("examples/certs/tls.crt"), certs.resolve("tls.crt"));
+        java.nio.file.Files.copy(Path.of("examples/certs/tls.key"), certs.resolve("tls.key"));
+        proxy.awaitAdmin("/config", r -> serves(r, "tls-v2"), Duration.ofSeconds(20));
+        assertThat(proxy.log()).contains("retrying every");
+    }
+
     @Test
     void aBadConfigFileIsRefusedAndTheLastGoodVersionKeepsServing() throws Exception {
         a = TestingBackend.start("a");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** A backend: either a Service (followed) or a static address. */
@@ -19,6 +20,7 @@ public class BackendSpec {
     public ServiceBackendRef service;
 
     @JsonPropertyDescription("A static backend: an IP address or DNS name, used as given.")
+    @Size(max = 253)
     public String address;
 
     @Min(1)

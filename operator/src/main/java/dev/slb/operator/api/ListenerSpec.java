@@ -7,6 +7,7 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** One listener: a port clients connect to and how it is served. */
@@ -15,11 +16,15 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "an HTTPS listener needs tls.secretName (a kubernetes.io/tls Secret)")
 @ValidationRule(value = "self.protocol == 'HTTPS' || !has(self.tls)",
         message = "only HTTPS listeners take tls")
+@ValidationRule(value = "!self.name.matches('^[0-9]+$') && !self.name.contains('--') && self.name != 'admin'",
+        message = "a listener name needs a letter, has no '--' and is not 'admin' (it names a container port)")
 @ValidationRule(value = "self.protocol != 'TCP' || !has(self.websocketKeepaliveSeconds)",
         message = "TCP listeners carry no WebSocket; remove websocketKeepaliveSeconds")
 public class ListenerSpec {
     @Required
     @Pattern("^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$")
+    // maxLength also bounds the cost of the uniqueness rule: CEL prices an unbounded string at megabytes.
+    @Size(max = 15)
     @JsonPropertyDescription("Listener name, unique in this LoadBalancer: lower-case letters, digits and '-', at most "
             + "15 characters (it names the Service port).")
     public String name;

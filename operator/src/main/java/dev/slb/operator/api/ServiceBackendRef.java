@@ -5,11 +5,13 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** A Service whose ready endpoints are the backends. */
 public class ServiceBackendRef {
     @Required
     @Pattern("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+    @Size(max = 63)
     @JsonPropertyDescription("Name of a Service in the LoadBalancer's namespace. Its ready endpoints (EndpointSlices) "
             + "are followed as pods come and go.")
     public String name;

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** Where an HTTPS listener finds its certificate, and the TLS policy it offers. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TlsSpec {
     @Required
     @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+    @Size(max = 253)
     @JsonPropertyDescription("Name of a kubernetes.io/tls Secret in the LoadBalancer's namespace, holding tls.crt and "
             + "tls.key (PEM). The proxies mount it as files and pick up a renewed certificate without a restart; "
             + "the key never enters a ConfigMap.")

@@ -26,8 +26,12 @@ public final class Names {
     private Names() {}
 
     /** The Service exposing the listeners: named as the LoadBalancer, so it reads as the instance's address. */
+    /**
+     * The Service is {@code N-proxy}, not {@code N}: a LoadBalancer is often named like the
+     * application behind it, whose own Service it must never collide with.
+     */
     public static String service(String instance) {
-        return instance;
+        return proxy(instance);
     }
 
     public static String configMap(String instance) {

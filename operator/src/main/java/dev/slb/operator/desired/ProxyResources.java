@@ -97,7 +97,10 @@ public final class ProxyResources {
         for (String secret : secrets) {
             // The whole Secret as a directory, never subPath: only then does a renewed certificate reach the pod.
             volumes.add(new VolumeBuilder().withName(tlsVolumeName(secret))
-                    .withNewSecret().withSecretName(secret).withDefaultMode(SECRET_FILE_MODE).endSecret().build());
+                    .withNewSecret().withSecretName(secret).withDefaultMode(SECRET_FILE_MODE)
+                    // Optional: a Secret deleted to be re-created must not keep pods from starting;
+                    // the operator leaves its listeners out of the config meanwhile.
+                    .withOptional(true).endSecret().build());
             mounts.add(new VolumeMountBuilder().withName(tlsVolumeName(secret))
                     .withMountPath(ProxyConfigs.tlsDirectory(secret)).withReadOnly(true).build());
         }

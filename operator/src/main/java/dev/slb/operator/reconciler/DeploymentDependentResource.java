@@ -18,6 +18,6 @@ public class DeploymentDependentResource extends CRUDKubernetesDependentResource
     @Override
     protected Deployment desired(LoadBalancer primary, Context<LoadBalancer> context) {
         Plan plan = Plan.of(context);
-        return ProxyResources.deployment(plan.served(), plan.tier(), plan.settings());
+        return ProxyResources.deployment(plan.spec(), plan.tier(), plan.settings());
     }
 }

@@ -239,7 +239,7 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
 
         ProxyConfig config = ProxyConfigs.render(served, inEffect, resolution.endpoints(), settings);
         context.managedWorkflowAndDependentResourceContext().put(Plan.class,
-                new Plan(served, inEffect, config, settings));
+                new Plan(normalized, served, inEffect, config, settings));
         context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow()
                 .throwAggregateExceptionIfErrorsPresent();
 

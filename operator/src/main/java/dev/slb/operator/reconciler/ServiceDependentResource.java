@@ -18,6 +18,6 @@ public class ServiceDependentResource extends CRUDKubernetesDependentResource<Se
     @Override
     protected Service desired(LoadBalancer primary, Context<LoadBalancer> context) {
         Plan plan = Plan.of(context);
-        return ProxyResources.service(plan.served());
+        return ProxyResources.service(plan.spec());
     }
 }

@@ -202,11 +202,23 @@ class LoadBalancerReconcilerTest {
         assertThat(condition(seen, "Accepted", "True")).isTrue();
         String config = await(this::configYaml, Objects::nonNull, "ConfigMap");
         assertThat(config).contains("name: web").doesNotContain("name: secure");
+        // Pods and the Service are shaped by the whole spec: the Secret's arrival must not roll pods.
+        Deployment before = await(() -> deployment().get(), Objects::nonNull, "Deployment");
+        assertThat(before.getSpec().getTemplate().getSpec().getVolumes())
+                .anySatisfy(v -> {
+                    assertThat(v.getSecret()).isNotNull();
+                    assertThat(v.getSecret().getSecretName()).isEqualTo("demo-tls");
+                    assertThat(v.getSecret().getOptional()).isTrue();
+                });
+        assertThat(client.services().inNamespace(NS).withName(Names.service(LB)).get().getSpec().getPorts())
+                .extracting(p -> p.getPort()).contains(443);
 
         secret();
 
         awaitStatus(s -> condition(s, "ResolvedRefs", "True"), "ResolvedRefs=True once the Secret exists");
         await(this::configYaml, c -> c.contains("name: secure"), "HTTPS listener in the config");
+        assertThat(deployment().get().getSpec().getTemplate()).as("no rollout when the Secret appears")
+                .isEqualTo(before.getSpec().getTemplate());
     }
 
     @Test
