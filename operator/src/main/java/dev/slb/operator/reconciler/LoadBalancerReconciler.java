@@ -167,8 +167,12 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
             String message = "The spec cannot be served; the last accepted config keeps serving. Fix: "
                     + problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
             conds = conditions.set(conds, ACCEPTED, Conditions.FALSE, Problem.INVALID_SPEC, message, generation);
-            conds = conditions.set(conds, READY, Conditions.FALSE, "NotAccepted",
-                    "The current spec is not accepted (see Accepted).", generation);
+            if (conds.stream().noneMatch(c -> READY.equals(c.getType()))) {
+                // Never served: nothing is ready. Otherwise Ready stays as it was, since the last
+                // accepted config is still serving traffic.
+                conds = conditions.set(conds, READY, Conditions.FALSE, "NotAccepted",
+                        "The spec is not accepted (see Accepted); nothing is served yet.", generation);
+            }
             status.conditions = conds;
             return patch(lb, status, false);
         }
@@ -240,8 +244,19 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         ProxyConfig config = ProxyConfigs.render(served, inEffect, resolution.endpoints(), settings);
         context.managedWorkflowAndDependentResourceContext().put(Plan.class,
                 new Plan(normalized, served, inEffect, config, settings));
-        context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow()
-                .throwAggregateExceptionIfErrorsPresent();
+        try {
+            context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow()
+                    .throwAggregateExceptionIfErrorsPresent();
+        } catch (RuntimeException e) {
+            // Say so in the status (a quota, an admission webhook, a name taken...) and try again,
+            // rather than leave the last status standing as if all were well.
+            metrics.error();
+            LOG.warn("LoadBalancer {}/{}: applying the proxy resources failed", namespace, lb.getMetadata().getName(), e);
+            conds = conditions.set(conds, PROGRAMMED, Conditions.FALSE, "ReconcileError",
+                    "Applying the proxy resources failed: " + rootMessage(e) + " The operator retries.", generation);
+            status.conditions = conds;
+            return patch(lb, status, true);
+        }
 
         status.configVersion = config.version();
         status.readyReplicas = context.getSecondaryResource(Deployment.class)
@@ -255,23 +270,21 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         boolean programmed = outcome.programmed();
         conds = outcome.conditions();
         boolean accepted = tierProblem.isEmpty();
-        if (accepted && programmed && status.readyReplicas > 0) {
-            conds = conditions.set(conds, READY, Conditions.TRUE, READY, status.readyReplicas + " of "
-                    + status.replicas + " proxy replicas serve the current config.", generation);
-        } else {
-            List<String> missing = new ArrayList<>();
-            if (!accepted) {
-                missing.add("the spec is not accepted (see Accepted); the instance keeps serving on tier " + inEffect);
-            }
+        // Ready summarises "traffic is being served": a ready replica serves. It does not follow
+        // config propagation (that is Programmed), or it would flap with every backend change.
+        if (status.readyReplicas > 0) {
+            List<String> notes = new ArrayList<>();
+            notes.add(status.readyReplicas + " of " + status.replicas + " proxy replicas are ready and serving");
             if (!programmed) {
-                missing.add("not every ready replica serves config " + config.version() + " yet (see Programmed)");
+                notes.add("config " + config.version() + " is still reaching them (see Programmed)");
             }
-            if (status.readyReplicas == 0) {
-                missing.add("no proxy replica is ready yet");
+            if (!accepted) {
+                notes.add("a spec change was refused, tier " + inEffect + " keeps serving (see Accepted)");
             }
-            conds = conditions.set(conds, READY, Conditions.FALSE, !accepted ? "NotAccepted"
-                    : status.readyReplicas == 0 ? "NoReadyReplicas" : "NotProgrammed",
-                    capitalize(String.join("; ", missing)) + ".", generation);
+            conds = conditions.set(conds, READY, Conditions.TRUE, READY, String.join("; ", notes) + ".", generation);
+        } else {
+            conds = conditions.set(conds, READY, Conditions.FALSE, "NoReadyReplicas",
+                    "No proxy replica is ready yet" + (programmed ? "." : " (see Programmed)."), generation);
         }
         status.conditions = conds;
 
@@ -282,6 +295,15 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
     }
 
     private record Programmed(boolean programmed, List<Condition> conditions) {}
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return m.endsWith(".") ? m : m + ".";
+    }
 
     private Programmed programmed(LoadBalancer lb, String version, int readyReplicas, List<Condition> conds,
             Long generation) {
@@ -390,7 +412,4 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         return c;
     }
 
-    private static String capitalize(String s) {
-        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
-    }
 }

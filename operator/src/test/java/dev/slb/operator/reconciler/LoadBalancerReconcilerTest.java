@@ -277,6 +277,23 @@ class LoadBalancerReconcilerTest {
         assertThat(seen.getStatus().readyReplicas).isEqualTo(1);
         assertThat(seen.getStatus().replicas).isEqualTo(1);
         await(() -> lbResource().get(), l -> l.getStatus().addresses.contains("203.0.113.5"), "address");
+
+        // A backend change: the new config must reach the replicas (Programmed drops until it
+        // does), but traffic is served throughout, so Ready neither flaps nor restarts its clock.
+        String readySince = find(seen, "Ready").getLastTransitionTime();
+        client.discovery().v1().endpointSlices().inNamespace(NS).withName("demo-backend-abc").edit(sl -> {
+            sl.getEndpoints().add(new EndpointBuilder().withAddresses("10.1.0.9").withNewConditions().withReady(true)
+                    .endConditions().build());
+            return sl;
+        });
+        LoadBalancer propagating = awaitStatus(s -> !version.equals(s.getStatus().configVersion), "new config version");
+        assertThat(condition(propagating, "Programmed", "False")).isTrue();
+        assertThat(condition(propagating, "Ready", "True")).isTrue();
+        assertThat(find(propagating, "Ready").getLastTransitionTime()).isEqualTo(readySince);
+        String next = propagating.getStatus().configVersion;
+        versions.set(Map.of("demo-proxy-0", next));
+        LoadBalancer settled = awaitStatus(s -> condition(s, "Programmed", "True"), "Programmed again");
+        assertThat(find(settled, "Ready").getLastTransitionTime()).isEqualTo(readySince);
     }
 
     @Test
