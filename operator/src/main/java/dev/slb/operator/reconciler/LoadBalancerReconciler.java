@@ -192,15 +192,33 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
 
         // HTTPS listeners whose Secret is missing are left out until it appears; the others serve.
         Set<String> missingSecrets = new TreeSet<>();
+        Set<String> waitingSecrets = new TreeSet<>();
+        List<String> unusableSecrets = new ArrayList<>();
         for (String secret : References.secrets(normalized)) {
-            if (secrets.get(new ResourceID(secret, namespace)).isEmpty()) {
+            var found = secrets.get(new ResourceID(secret, namespace));
+            if (found.isEmpty()) {
                 missingSecrets.add(secret);
+                waitingSecrets.add(secret);
+                continue;
             }
+            List<String> lacking = lackingTlsKeys(found.get());
+            if (!lacking.isEmpty()) {
+                // Listeners on it wait, as for a missing Secret; the spec is not acceptable as it is.
+                waitingSecrets.add(secret);
+                unusableSecrets.add("Secret " + secret + " has no " + String.join(" and no ", lacking)
+                        + "; re-create it with kubectl create secret tls " + secret + " -n " + namespace
+                        + " --cert=tls.crt --key=tls.key");
+            }
+        }
+        if (!unusableSecrets.isEmpty()) {
+            conds = conditions.set(conds, ACCEPTED, Conditions.FALSE, "InvalidSecret",
+                    "The HTTPS listeners using it are not served until it is fixed: "
+                            + String.join("; ", unusableSecrets) + ".", generation);
         }
         LoadBalancer served = Specs.normalize(lb);
         List<String> waiting = new ArrayList<>();
         served.getSpec().listeners.removeIf(l -> {
-            boolean missing = l.tls != null && missingSecrets.contains(l.tls.secretName);
+            boolean missing = l.tls != null && waitingSecrets.contains(l.tls.secretName);
             if (missing) {
                 waiting.add(l.name);
             }
@@ -233,7 +251,7 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         if (served.getSpec().listeners.isEmpty()) {
             // A proxy with no listener serves nothing: deploy nothing until a Secret appears.
             conds = conditions.set(conds, PROGRAMMED, Conditions.FALSE, "NoListenerServable",
-                    "Every listener waits for a missing Secret (" + String.join(", ", missingSecrets)
+                    "Every listener waits for a missing or unusable Secret (" + String.join(", ", waitingSecrets)
                             + "); nothing is deployed until one exists.", generation);
             conds = conditions.set(conds, READY, Conditions.FALSE, "NotProgrammed",
                     "No listener can be served yet (see ResolvedRefs).", generation);
@@ -295,6 +313,21 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
     }
 
     private record Programmed(boolean programmed, List<Condition> conditions) {}
+
+    /** The PEM keys a TLS Secret must carry that this one lacks (empty when it has both). */
+    static List<String> lackingTlsKeys(io.fabric8.kubernetes.api.model.Secret secret) {
+        List<String> lacking = new ArrayList<>();
+        for (String key : List.of("tls.crt", "tls.key")) {
+            boolean inData = secret.getData() != null && secret.getData().get(key) != null
+                    && !secret.getData().get(key).isEmpty();
+            boolean inStringData = secret.getStringData() != null && secret.getStringData().get(key) != null
+                    && !secret.getStringData().get(key).isEmpty();
+            if (!inData && !inStringData) {
+                lacking.add(key);
+            }
+        }
+        return lacking;
+    }
 
     private static String rootMessage(Throwable e) {
         Throwable root = e;

@@ -223,6 +223,21 @@ class LoadBalancerReconcilerTest {
 
     @Test
     @Timeout(60)
+    void aSecretWithoutAKeyIsNotAcceptedAndNamesTheKey() {
+        backend();
+        client.resource(new SecretBuilder().withNewMetadata().withName("demo-tls").withNamespace(NS).endMetadata()
+                .withType("kubernetes.io/tls").addToStringData("tls.crt", "only the certificate").build()).create();
+        createSample(null);
+        LoadBalancer seen = awaitStatus(s -> condition(s, "Accepted", "False"), "Accepted=False");
+        Condition accepted = find(seen, "Accepted");
+        assertThat(accepted.getReason()).isEqualTo("InvalidSecret");
+        assertThat(accepted.getMessage()).contains("demo-tls", "no tls.key", "kubectl create secret tls");
+        String config = await(this::configYaml, Objects::nonNull, "ConfigMap");
+        assertThat(config).as("the HTTP listener serves meanwhile").contains("name: web").doesNotContain("name: secure");
+    }
+
+    @Test
+    @Timeout(60)
     void anInvalidSpecIsRefusedAndNothingServingIsTouched() {
         backendAndSecret();
         createSample(null);
