@@ -82,7 +82,9 @@ public final class ProxyResources {
 
         List<ContainerPort> ports = listeners.stream()
                 .sorted(Comparator.comparingInt(l -> ProxyConfigs.podPort(l.port)))
-                .map(l -> new ContainerPortBuilder().withName(l.name)
+                // Unnamed: a port name would carry the listener name into the pod template, and a
+                // rename, which the proxy applies by reload, would roll every pod.
+                .map(l -> new ContainerPortBuilder()
                         .withContainerPort(ProxyConfigs.podPort(l.port)).withProtocol("TCP").build())
                 .collect(Collectors.toCollection(ArrayList::new));
         ports.add(new ContainerPortBuilder().withName(Names.ADMIN_PORT_NAME)

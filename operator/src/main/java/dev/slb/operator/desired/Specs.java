@@ -120,6 +120,23 @@ public final class Specs {
         return problems;
     }
 
+    /** The longest LoadBalancer name whose derived names ({@code N-proxy-config}) still fit 63 characters. */
+    public static final int MAX_NAME_LENGTH = 63 - "-proxy-config".length();
+    private static final java.util.regex.Pattern DNS_1035 = java.util.regex.Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
+
+    /**
+     * The problem with a LoadBalancer's own name, if any: it names a Service (a DNS-1035 label)
+     * and labels, so it must start with a letter, hold no dots, and leave room for the suffixes.
+     */
+    public static Optional<Problem> checkName(String name) {
+        if (name == null || !DNS_1035.matcher(name).matches() || name.length() > MAX_NAME_LENGTH) {
+            return Optional.of(Problem.invalid("metadata.name", "'" + name + "' cannot name the proxy resources: use "
+                    + "lower-case letters, digits and '-', starting with a letter, at most " + MAX_NAME_LENGTH
+                    + " characters (create the LoadBalancer again under such a name)"));
+        }
+        return Optional.empty();
+    }
+
     /**
      * The problem with moving from the tier in effect to the requested one, if any: a guaranteed
      * tier cannot go back to {@code shared} (the product refuses it), so the old tier keeps serving.

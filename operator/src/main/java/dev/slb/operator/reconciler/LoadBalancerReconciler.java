@@ -38,7 +38,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -161,7 +160,8 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         List<Condition> conds = previous.conditions;
 
         LoadBalancer normalized = Specs.normalize(lb);
-        List<Problem> problems = Specs.validate(normalized.getSpec());
+        List<Problem> problems = new ArrayList<>(Specs.validate(normalized.getSpec()));
+        Specs.checkName(lb.getMetadata().getName()).ifPresent(p -> problems.add(0, p));
         if (!problems.isEmpty()) {
             // Nothing serving is touched: the workflow is not invoked, the last good config keeps serving.
             String message = "The spec cannot be served; the last accepted config keeps serving. Fix: "
@@ -284,7 +284,7 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         status.addresses = context.getSecondaryResource(Service.class, ProxyDependents.PROXY_SERVICES)
                 .map(LoadBalancerReconciler::addresses).orElse(List.of());
 
-        Programmed outcome = programmed(lb, config.version(), status.readyReplicas, conds, generation);
+        Programmed outcome = programmed(lb, config.version(), conds, generation);
         boolean programmed = outcome.programmed();
         conds = outcome.conditions();
         boolean accepted = tierProblem.isEmpty();
@@ -338,27 +338,34 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         return m.endsWith(".") ? m : m + ".";
     }
 
-    private Programmed programmed(LoadBalancer lb, String version, int readyReplicas, List<Condition> conds,
-            Long generation) {
-        Map<String, String> versions = proxyVersions.versions(lb);
-        List<String> stale = versions.entrySet().stream()
-                .filter(e -> !version.equals(e.getValue()))
-                .map(e -> e.getKey() + " serves " + e.getValue())
+    /**
+     * Programmed=True iff at least one proxy pod is ready and every ready pod reports {@code version}. It is
+     * decided from the pods listed and probed now (not from the Deployment's cached readyReplicas, which lags
+     * behind the pods while scaling); a ready pod that did not answer counts as not yet programmed.
+     */
+    private Programmed programmed(LoadBalancer lb, String version, List<Condition> conds, Long generation) {
+        List<ProxyVersions.Replica> ready = proxyVersions.versions(lb);
+        List<String> behind = ready.stream()
+                .filter(r -> !r.serves(version))
+                .map(r -> r.version() == null ? r.pod() + " did not answer" : r.pod() + " serves " + r.version())
                 .sorted()
                 .toList();
-        long current = versions.values().stream().filter(version::equals).count();
-        boolean programmed = readyReplicas > 0 && stale.isEmpty() && current >= readyReplicas;
+        int current = ready.size() - behind.size();
+        boolean programmed = !ready.isEmpty() && behind.isEmpty();
         if (programmed) {
             return new Programmed(programmed, conditions.set(conds, PROGRAMMED, Conditions.TRUE, PROGRAMMED,
                     "Every ready proxy replica (" + current + ") serves config " + version + ".", generation));
         }
-        if (readyReplicas == 0) {
+        if (ready.isEmpty()) {
             return new Programmed(programmed, conditions.set(conds, PROGRAMMED, Conditions.FALSE, "NoReadyReplicas",
                     "No proxy replica is ready yet to serve config " + version + ".", generation));
         }
+        int shown = Math.min(behind.size(), 5);
+        String listed = String.join(", ", behind.subList(0, shown))
+                + (behind.size() > shown ? " and " + (behind.size() - shown) + " more" : "");
         return new Programmed(programmed, conditions.set(conds, PROGRAMMED, Conditions.FALSE, "Pending",
-                    current + " of " + readyReplicas + " ready proxy replicas report config " + version
-                            + (stale.isEmpty() ? "" : "; " + String.join(", ", stale)) + ".", generation));
+                    current + " of " + ready.size() + " ready proxy replicas report config " + version + "; "
+                            + listed + ".", generation));
     }
 
     private UpdateControl<LoadBalancer> patch(LoadBalancer lb, LoadBalancerStatus status, boolean requeue) {

@@ -29,29 +29,32 @@ import org.junit.jupiter.api.Test;
  * nothing beyond the table below, and a proxy may read its own ConfigMap and nothing else.
  */
 class DeployRbacTest {
-    private static final String ALL = "get list watch create update patch delete";
-    private static final String READ = "get list watch";
+    /** Kept in step with RbacMatchesApiCallsTest, which checks these against the calls the operator makes. */
+    private static final String WRITE = "list watch create update patch";
 
     /** Everything the operator's ClusterRole may grant, each with why. Widening the ClusterRole starts here. */
     private static final List<Grant> OPERATOR_MAY = List.of(
-            grant("slb.dev", "loadbalancers", "get list watch update patch",
-                    "follow every LoadBalancer; JOSDK's finalizer if a Cleaner is added; never create or delete"),
-            grant("slb.dev", "loadbalancers/status", "get update patch",
-                    "conditions, observedGeneration, tier in effect, addresses, listener statuses"),
+            grant("slb.dev", "loadbalancers", "list watch",
+                    "the informer follows every LoadBalancer; never get, create, update or delete; no finalizer"),
+            grant("slb.dev", "loadbalancers/status", "patch",
+                    "conditions, observedGeneration, tier in effect, addresses, listener statuses (merge or apply patch)"),
             grant("slb.dev", "loadbalancers/finalizers", "update",
                     "owner references with blockOwnerDeletion under OwnerReferencesPermissionEnforcement"),
-            grant("", "configmaps", ALL, "the proxy config; get/list/watch also because the proxies' Role grants them"),
-            grant("", "services", ALL, "the Service exposing the listeners; also reads backend Services"),
-            grant("", "serviceaccounts", ALL, "the proxies' own identity"),
-            grant("apps", "deployments", ALL, "the proxy fleet"),
-            grant("policy", "poddisruptionbudgets", ALL, "tiers with more than one replica; deleted when one is enough"),
-            grant("rbac.authorization.k8s.io", "roles", ALL, "the proxies' Role on their one ConfigMap"),
-            grant("rbac.authorization.k8s.io", "rolebindings", ALL, "binds that Role to the proxies' ServiceAccount"),
-            grant("discovery.k8s.io", "endpointslices", READ, "Service backends resolved to ready endpoints, followed"),
-            grant("", "secrets", READ, "TLS Secrets exist and hold tls.crt/tls.key; watched so a late Secret is seen"),
-            grant("", "pods", READ, "each proxy replica's IP, to ask its admin port for the config version served"),
-            grant("", "events", "create patch", "events on LoadBalancers (core API)"),
-            grant("events.k8s.io", "events", "create patch", "events on LoadBalancers (events API)"));
+            grant("", "configmaps", "get " + WRITE,
+                    "the proxy config; get only because the proxies' Role grants it (escalation check)"),
+            grant("", "services", WRITE, "the Service exposing the listeners; the informer also follows backend Services"),
+            grant("", "serviceaccounts", "list watch create patch",
+                    "the proxies' own identity; metadata only, so never updated; patch for server-side apply"),
+            grant("apps", "deployments", WRITE, "the proxy fleet"),
+            grant("policy", "poddisruptionbudgets", WRITE + " delete",
+                    "tiers with more than one replica; JOSDK deletes it when MultipleReplicasCondition turns false"),
+            grant("rbac.authorization.k8s.io", "roles", WRITE, "the proxies' Role on their one ConfigMap"),
+            grant("rbac.authorization.k8s.io", "rolebindings", WRITE, "binds that Role to the proxies' ServiceAccount"),
+            grant("discovery.k8s.io", "endpointslices", "list watch",
+                    "Service backends resolved to ready endpoints, followed"),
+            grant("", "secrets", "list watch", "TLS Secrets exist and hold tls.crt/tls.key; watched so a late Secret is seen"),
+            grant("", "pods", "list", "each proxy replica's IP, to ask its admin port for the config version served"),
+            grant("", "events", "create", "events on LoadBalancers (core API), created once per generation"));
 
     /** The leader-election Role, in the operator's namespace only. */
     private static final List<Grant> LEADER_ELECTION_MAY = List.of(

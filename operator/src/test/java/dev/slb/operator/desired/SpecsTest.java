@@ -24,6 +24,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SpecsTest {
 
     @Test
+    void loadBalancerNamesMustFitTheResourcesTheyName() {
+        assertThat(Specs.checkName("chat")).isEmpty();
+        assertThat(Specs.checkName("a".repeat(Specs.MAX_NAME_LENGTH))).isEmpty();
+        assertThat(Specs.checkName("a".repeat(Specs.MAX_NAME_LENGTH + 1))).isPresent();
+        assertThat(Specs.checkName("1chat")).isPresent();
+        assertThat(Specs.checkName("chat.example")).get().extracting(Problem::toString).asString()
+                .startsWith("metadata.name: 'chat.example' cannot name the proxy resources");
+    }
+
+    @Test
     void normalizeFillsEveryCrdDefaultAndLeavesTheInputAlone() {
         LoadBalancerSpec input = spec();
         LoadBalancerSpec n = Specs.normalize(input);
