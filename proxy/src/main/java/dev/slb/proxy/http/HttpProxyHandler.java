@@ -100,6 +100,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     private long idleSinceNanos;
     private UpstreamHandler upstreamHandler;
     private boolean dropInformational;
+    private int finishingExchange;
+    private final ChannelFutureListener lastWritten = f -> onLastWritten();
     private volatile WebSocketRelay relay;
 
     HttpProxyHandler(Supplier<ListenerRuntime> listener, UpstreamPool pool, Connections connections, boolean tls) {
@@ -507,12 +509,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         // The backend is done: its connection goes back now (or is closed), whatever the client's
         // pace, so nothing it sends later can be taken for part of this response.
         releaseUpstream();
-        int id = exchange;
-        ctx.writeAndFlush(content).addListener((ChannelFutureListener) f -> {
-            if (id == exchange) {
-                maybeFinish();
-            }
-        });
+        finishWrite(content);
     }
 
     @Override
@@ -594,16 +591,26 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         discarding = true;
-        int id = exchange;
-        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
-            if (id == exchange) {
-                responseDone = true;
-                maybeFinish();
-            }
-        });
+        finishWrite(response);
         drainPending();
         if (wantsClientData()) {
             ctx.read();
+        }
+    }
+
+    /**
+     * Writes the last part of a response; once it is on the wire the exchange may finish. One
+     * listener per connection serves every exchange, so a response allocates no callback.
+     */
+    private void finishWrite(Object last) {
+        finishingExchange = exchange;
+        ctx.writeAndFlush(last).addListener(lastWritten);
+    }
+
+    private void onLastWritten() {
+        if (finishingExchange == exchange) {
+            responseDone = true;
+            maybeFinish();
         }
     }
 
