@@ -42,14 +42,7 @@ public final class Connections {
         return live.size();
     }
 
-    public boolean draining() {
-        return draining;
-    }
 
-    /** True when nothing but streaming connections (WebSocket, TCP) is left. */
-    public boolean onlyStreamingLeft() {
-        return live.stream().allMatch(Drainable::isStreaming);
-    }
 
     /**
      * True from the start of the readiness grace period: responses carry {@code Connection: close}

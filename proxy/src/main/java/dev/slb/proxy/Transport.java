@@ -4,6 +4,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -21,6 +22,12 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 public enum Transport {
     EPOLL(EpollServerSocketChannel.class, EpollSocketChannel.class),
     NIO(NioServerSocketChannel.class, NioSocketChannel.class);
+
+    /**
+     * Write-buffer water marks for every proxied channel: a side stops being read once the other
+     * side has this much queued, so a slow reader costs at most about 64 KiB per connection.
+     */
+    public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     private final Class<? extends ServerChannel> serverChannel;
     private final Class<? extends SocketChannel> socketChannel;

@@ -370,7 +370,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         upstreamReused = reused;
         runtime.load(backend).incrementAndGet();
         upstreamHandler = ch.pipeline().get(UpstreamHandler.class);
-        upstreamHandler.attach(this, reused);
+        upstreamHandler.attach(this);
         upstreamHandler.decoder().expect(request.method());
         lastProgressNanos = System.nanoTime();
         // The head is written once per connection attempt; a retry writes the same head again.

@@ -17,7 +17,6 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     private final UpstreamResponseDecoder decoder;
     private UpstreamExchange exchange;
-    private boolean reused;
 
     UpstreamHandler(UpstreamResponseDecoder decoder) {
         this.decoder = decoder;
@@ -27,19 +26,14 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         return decoder;
     }
 
-    void attach(UpstreamExchange newExchange, boolean fromPool) {
+    void attach(UpstreamExchange newExchange) {
         this.exchange = newExchange;
-        this.reused = fromPool;
     }
 
     void detach() {
         this.exchange = null;
     }
 
-    /** True when the connection had served an earlier exchange: the backend may have closed it meanwhile. */
-    boolean reused() {
-        return reused;
-    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

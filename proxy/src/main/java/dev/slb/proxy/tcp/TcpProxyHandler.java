@@ -12,7 +12,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -31,7 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implements Connections.Drainable {
     private static final Logger log = LoggerFactory.getLogger(TcpProxyHandler.class);
-    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     private final ListenerRuntime runtime;
     private final Transport transport;
@@ -74,7 +72,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Transport.WATER_MARK)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, runtime.config().connectTimeout().toMillis()))
                 .handler(new UpstreamSide())
                 .connect(address)
