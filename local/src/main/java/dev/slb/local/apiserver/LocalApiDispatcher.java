@@ -151,6 +151,9 @@ final class LocalApiDispatcher extends Dispatcher {
       List<BuiltinResources.Resource> resources = groupVersions().get(gv);
       return resources == null ? notFound(path) : json(200, resourceList(gv, resources));
     }
+    if (path.startsWith("/openapi/")) {
+      return OpenApi.SHARED.respond(path, storedCrds());
+    }
     return null;
   }
 

@@ -1,28 +1,35 @@
 package dev.slb.local.apiserver;
 
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An API server on loopback that the real kubectl can use: fabric8's mock server in CRUD mode
- * does the storage, {@link LocalApiDispatcher} adds version and discovery in front of it.
- *
- * <p>First slice of issue 4: discovery, {@code /version}, CRDs established on creation, protobuf
- * bodies translated for ConfigMap, Secret and Namespace (kubectl 1.32 sends those for
- * {@code kubectl create ...}) and a 415 for any other non-JSON body. Not yet: OpenAPI (use
- * {@code kubectl apply --validate=false}), Table printing, HTTP watches, RFC 7386 merge patch.
+ * An API server on loopback that the real kubectl (and the fabric8 client) can use as they use a
+ * cluster's: {@link LocalApi} over Netty, with fabric8's CRUD mock as the object store.
  */
 public final class LocalApiServer implements AutoCloseable {
 
@@ -30,27 +37,70 @@ public final class LocalApiServer implements AutoCloseable {
 
   /** What {@code /version} reports: the kubectl minor on these machines, so no skew warning. */
   static final Map<String, String> VERSION_INFO = versionInfo();
+  /** Bodies larger than this are refused, as a cluster refuses objects over etcd's limit. */
+  static final int MAX_BODY_BYTES = 3 * 1024 * 1024 + 512 * 1024;
+  /** How often watches that allow bookmarks get one; a cluster sends them about once a minute. */
+  static final Duration BOOKMARK_INTERVAL = Duration.ofSeconds(30);
 
-  private final KubernetesMockServer server;
-  private final KubernetesCrudDispatcher storage;
-  private volatile boolean started;
+  private final LocalApi api;
+  private EventLoopGroup loop;
+  private EventExecutorGroup workers;
+  private Channel channel;
+  private volatile int port;
 
   public LocalApiServer() {
-    this.storage = new KubernetesCrudDispatcher(List.of());
-    LocalApiDispatcher dispatcher = new LocalApiDispatcher(storage, this::port, VERSION_INFO);
-    this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    this(Clock.systemUTC());
+  }
+
+  LocalApiServer(Clock clock) {
+    this(clock, WatchHub.HISTORY);
+  }
+
+  /** A server whose watches can resume from the last {@code history} changes. */
+  LocalApiServer(Clock clock, int history) {
+    ObjectMapper mapper = new ObjectMapper();
+    Storage storage = new Storage(mapper);
+    WatchHub hub = new WatchHub(history);
+    storage.listener(hub);
+    LocalApiDispatcher discovery = new LocalApiDispatcher(storage, this::port, VERSION_INFO);
+    this.api = new LocalApi(mapper, storage, hub, discovery, clock);
+    api.createInitialNamespaces();
   }
 
   /** Starts on 127.0.0.1, on {@code port} (0 for any free port). */
-  public LocalApiServer start(int port) throws IOException {
-    server.start(InetAddress.getLoopbackAddress(), port);
-    started = true;
+  public synchronized LocalApiServer start(int listenPort) throws IOException {
+    loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    workers = new DefaultEventExecutorGroup(4);
+    ServerBootstrap bootstrap = new ServerBootstrap().group(loop).channel(NioServerSocketChannel.class)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast("http", new HttpServerCodec())
+                .addLast("continue", new HttpServerExpectContinueHandler())
+                .addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES))
+                .addLast("api", new ApiHttpHandler(api, workers));
+          }
+        });
+    try {
+      channel = bootstrap.bind(InetAddress.getLoopbackAddress(), listenPort).sync().channel();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new IOException("interrupted while binding", e);
+    } catch (Exception e) {
+      // Netty rethrows a bind failure (a checked exception) undeclared.
+      close();
+      throw new IOException("cannot listen on 127.0.0.1:" + listenPort + ": " + e.getMessage(), e);
+    }
+    port = ((InetSocketAddress) channel.localAddress()).getPort();
+    workers.scheduleAtFixedRate(api::sendBookmarks, BOOKMARK_INTERVAL.toMillis(), BOOKMARK_INTERVAL.toMillis(),
+        TimeUnit.MILLISECONDS);
     LOG.info("local API server listening on {}", url());
     return this;
   }
 
   public int port() {
-    return started ? server.getPort() : 0;
+    return port;
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:41234} (no trailing slash). */
@@ -64,10 +114,18 @@ public final class LocalApiServer implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    if (started) {
-      started = false;
-      server.shutdown();
+  public synchronized void close() {
+    if (channel != null) {
+      channel.close().syncUninterruptibly();
+      channel = null;
+    }
+    if (loop != null) {
+      loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+      loop = null;
+    }
+    if (workers != null) {
+      workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+      workers = null;
     }
   }
 
@@ -106,7 +164,7 @@ public final class LocalApiServer implements AutoCloseable {
     System.out.println("Local API server on " + apiServer.url() + " (plain HTTP, loopback only, no auth).");
     System.out.println("Point kubectl at it:");
     System.out.println("export KUBECONFIG=" + written);
-    System.out.println("(No OpenAPI yet: use kubectl apply --validate=false.) Ctrl-C stops it.");
+    System.out.println("Ctrl-C stops it.");
     System.out.flush();
     stopped.await();
   }

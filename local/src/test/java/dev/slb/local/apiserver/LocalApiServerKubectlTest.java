@@ -3,103 +3,78 @@ package dev.slb.local.apiserver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Drives the real kubectl against {@link LocalApiServer} on loopback. Skipped (with a message)
- * when no kubectl 1.27+ is on PATH, except when the CI environment variable is set: then a
- * missing kubectl fails the build.
- *
- * <p>Applies use {@code --validate=false} because this slice serves no OpenAPI yet.
+ * Drives the real kubectl against {@link LocalApiServer} on loopback, command by command as a
+ * user would. Skipped (with a message) when no kubectl 1.27+ is on PATH, except when the CI
+ * environment variable is set: then a missing kubectl fails the build.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
 class LocalApiServerKubectlTest {
 
   private static final Path CRD = Path.of("..", "crds", "loadbalancers.slb.dev-v1.yml");
   private static final Path SHARED_SAMPLE = Path.of("..", "crds", "samples", "shared.yaml");
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  private static String kubectlProblem;
 
   @TempDir
   Path dir;
-  private LocalApiServer server;
-  private Path kubeconfig;
-
-  @BeforeAll
-  static void findKubectl() {
-    kubectlProblem = kubectlProblem();
-    if (kubectlProblem != null && System.getenv("CI") != null) {
-      throw new AssertionError("CI is set, so a kubectl 1.27+ on PATH is required: " + kubectlProblem);
-    }
-  }
+  private TestingKubectl kubectl;
 
   @BeforeEach
-  void start() throws IOException {
-    Assumptions.assumeTrue(kubectlProblem == null,
-        () -> "skipping the kubectl tests: " + kubectlProblem + " (install kubectl 1.27 or newer)");
-    server = new LocalApiServer().start(0);
-    kubeconfig = server.writeKubeconfig(dir.resolve("kubeconfig"));
+  void start() throws Exception {
+    kubectl = TestingKubectl.start(dir);
   }
 
   @AfterEach
   void stop() {
-    if (server != null) {
-      server.close();
+    if (kubectl != null) {
+      kubectl.close();
     }
   }
 
   @Test
   void versionReportsTheServer() throws Exception {
-    Result r = kubectl("version", "-o", "json");
-    assertThat(r.code).as(r.toString()).isZero();
-    JsonNode version = JSON.readTree(r.out);
+    TestingKubectl.Result r = kubectl.run("version", "-o", "json");
+    assertThat(r.code()).as(r.toString()).isZero();
+    JsonNode version = r.json();
     assertThat(version.path("serverVersion").path("major").asText()).isEqualTo("1");
     assertThat(version.path("serverVersion").path("gitVersion").asText()).contains("slb.local");
   }
 
   @Test
   void discoveryFallsBackFromAggregatedAndListsCrdsOnceApplied() throws Exception {
-    Result before = kubectl("api-resources", "-v=6");
-    assertThat(before.code).as(before.toString()).isZero();
-    assertThat(before.out).containsPattern("(?m)^configmaps\\s+cm\\s+v1\\s+true\\s+ConfigMap");
-    assertThat(before.out).containsPattern(
+    TestingKubectl.Result before = kubectl.run("api-resources", "-v=6");
+    assertThat(before.code()).as(before.toString()).isZero();
+    assertThat(before.out()).containsPattern("(?m)^configmaps\\s+cm\\s+v1\\s+true\\s+ConfigMap");
+    assertThat(before.out()).containsPattern(
         "(?m)^customresourcedefinitions\\s+crd,crds\\s+apiextensions.k8s.io/v1\\s+false");
     // kubectl asked for aggregated discovery, got plain JSON, and walked the group versions.
-    assertThat(before.err).contains("GET " + server.url() + "/apis?").contains("/apis/apps/v1?");
-    assertThat(before.out).doesNotContain("loadbalancers");
+    assertThat(before.err()).contains("GET " + kubectl.server.url() + "/apis?").contains("/apis/apps/v1?");
+    assertThat(before.out()).doesNotContain("loadbalancers");
 
-    Result apply = kubectl("apply", "-f", CRD.toString(), "--validate=false");
-    assertThat(apply.code).as(apply.toString()).isZero();
-    assertThat(apply.out).contains("customresourcedefinition.apiextensions.k8s.io/loadbalancers.slb.dev created");
+    applyCrd();
 
-    Result after = kubectl("api-resources", "--api-group=slb.dev");
-    assertThat(after.code).as(after.toString()).isZero();
-    assertThat(after.out).containsPattern("(?m)^loadbalancers\\s+slb\\s+slb.dev/v1alpha1\\s+true\\s+LoadBalancer");
+    TestingKubectl.Result after = kubectl.run("api-resources", "--api-group=slb.dev");
+    assertThat(after.code()).as(after.toString()).isZero();
+    assertThat(after.out()).containsPattern("(?m)^loadbalancers\\s+slb\\s+slb.dev/v1alpha1\\s+true\\s+LoadBalancer");
   }
 
   @Test
   void statusSubresourceOfTheCrdIsDiscovered() throws Exception {
-    assertThat(kubectl("apply", "-f", CRD.toString(), "--validate=false").code).isZero();
-    Result raw = kubectl("get", "--raw", "/apis/slb.dev/v1alpha1");
-    assertThat(raw.code).as(raw.toString()).isZero();
-    JsonNode list = JSON.readTree(raw.out);
+    applyCrd();
+    TestingKubectl.Result raw = kubectl.run("get", "--raw", "/apis/slb.dev/v1alpha1");
+    assertThat(raw.code()).as(raw.toString()).isZero();
+    JsonNode list = raw.json();
     List<String> names = new ArrayList<>();
     list.path("resources").forEach(r -> names.add(r.path("name").asText()));
     assertThat(names).containsExactly("loadbalancers", "loadbalancers/status");
@@ -108,132 +83,266 @@ class LocalApiServerKubectlTest {
   }
 
   @Test
-  void aCrdIsEstablishedOnceCreated() throws Exception {
-    assertThat(kubectl("apply", "-f", CRD.toString(), "--validate=false").code).isZero();
-    // The condition is met from the initial list. The watch kubectl also opens fails (watches
-    // are WebSocket-only in this slice) and kubectl logs that to stderr; streaming HTTP watches
-    // are a later slice, so stderr is not checked here.
-    Result wait = kubectl("wait", "--for", "condition=established", "crd/loadbalancers.slb.dev", "--timeout=15s");
-    assertThat(wait.code).as(wait.toString()).isZero();
-    assertThat(wait.out).contains("loadbalancers.slb.dev condition met");
-    Result conditions = kubectl("get", "crd", "loadbalancers.slb.dev", "-o",
+  void aCrdIsEstablishedOnceCreatedAndWaitSaysSoWithoutNoise() throws Exception {
+    applyCrd();
+    TestingKubectl.Result wait = kubectl.run("wait", "--for", "condition=established",
+        "crd/loadbalancers.slb.dev", "--timeout=15s");
+    assertThat(wait.code()).as(wait.toString()).isZero();
+    assertThat(wait.out()).contains("loadbalancers.slb.dev condition met");
+    assertThat(wait.err()).isEmpty();
+    TestingKubectl.Result conditions = kubectl.run("get", "crd", "loadbalancers.slb.dev", "-o",
         "jsonpath={.status.conditions[*].type}={.status.conditions[*].status}");
-    assertThat(conditions.out).isEqualTo("NamesAccepted Established=True True");
+    assertThat(conditions.out()).isEqualTo("NamesAccepted Established=True True");
+  }
+
+  @Test
+  void theUsualNamespacesExistAndAMissingOneIsNamed() throws Exception {
+    TestingKubectl.Result ns = kubectl.run("get", "namespaces", "-o", "name");
+    assertThat(ns.out().lines()).contains("namespace/default", "namespace/kube-system");
+    TestingKubectl.Result create = kubectl.run("create", "configmap", "x", "-n", "nowhere", "--from-literal=a=b");
+    assertThat(create.code()).isNotZero();
+    assertThat(create.err()).contains("namespaces \"nowhere\" not found");
   }
 
   @Test
   void createAndGetConfigMap() throws Exception {
     // kubectl 1.32 sends this body as protobuf; the server translates ConfigMap, Secret, Namespace.
-    Result create = kubectl("create", "configmap", "x", "--from-literal=a=b");
-    assertThat(create.code).as(create.toString()).isZero();
-    assertThat(create.out).contains("configmap/x created");
+    TestingKubectl.Result create = kubectl.run("create", "configmap", "x", "--from-literal=a=b");
+    assertThat(create.code()).as(create.toString()).isZero();
+    assertThat(create.out()).contains("configmap/x created");
 
-    Result get = kubectl("get", "configmap", "x", "-o", "yaml");
-    assertThat(get.code).as(get.toString()).isZero();
-    assertThat(get.out).contains("kind: ConfigMap").contains("name: x").contains("namespace: default")
+    TestingKubectl.Result get = kubectl.run("get", "configmap", "x", "-o", "yaml");
+    assertThat(get.code()).as(get.toString()).isZero();
+    assertThat(get.out()).contains("kind: ConfigMap").contains("name: x").contains("namespace: default")
         .containsPattern("(?m)^data:\\n  a: b$");
 
-    Result missing = kubectl("get", "configmap", "nope");
-    assertThat(missing.code).isNotZero();
-    assertThat(missing.err).contains("NotFound").contains("configmaps \"nope\" not found");
+    TestingKubectl.Result missing = kubectl.run("get", "configmap", "nope");
+    assertThat(missing.code()).isNotZero();
+    assertThat(missing.err()).contains("NotFound").contains("configmaps \"nope\" not found");
   }
 
   @Test
   void applyTheCrdAndTheSharedSampleThenGetItByShortName() throws Exception {
-    assertThat(kubectl("apply", "-f", CRD.toString(), "--validate=false").code).isZero();
-    Result apply = kubectl("apply", "-f", SHARED_SAMPLE.toString(), "--validate=false");
-    assertThat(apply.code).as(apply.toString()).isZero();
-    assertThat(apply.out).contains("loadbalancer.slb.dev/demo created");
+    applyCrd();
+    TestingKubectl.Result apply = kubectl.run("apply", "-f", SHARED_SAMPLE.toString());
+    assertThat(apply.code()).as(apply.toString()).isZero();
+    assertThat(apply.out()).contains("loadbalancer.slb.dev/demo created");
 
-    Result get = kubectl("get", "slb", "demo", "-o", "json");
-    assertThat(get.code).as(get.toString()).isZero();
-    JsonNode lb = JSON.readTree(get.out);
+    JsonNode lb = kubectl.run("get", "slb", "demo", "-o", "json").json();
     assertThat(lb.path("apiVersion").asText()).isEqualTo("slb.dev/v1alpha1");
     assertThat(lb.path("kind").asText()).isEqualTo("LoadBalancer");
     assertThat(lb.path("metadata").path("name").asText()).isEqualTo("demo");
+    assertThat(lb.path("metadata").path("generation").asInt()).isEqualTo(1);
     assertThat(lb.path("spec").path("tier").asText()).isEqualTo("shared");
     assertThat(lb.path("spec").path("listeners")).hasSize(2);
   }
 
   @Test
-  void createSecretAndNamespaceSentAsProtobuf() throws Exception {
-    Result secret = kubectl("create", "secret", "generic", "s", "--from-literal=k=v");
-    assertThat(secret.code).as(secret.toString()).isZero();
-    // No API defaulting yet: a real server would also set type: Opaque here.
-    Result data = kubectl("get", "secret", "s", "-o", "jsonpath={.data.k}");
-    assertThat(data.out).isEqualTo("dg==");
+  void createSecretAndNamespaceSentAsProtobufWithApiDefaults() throws Exception {
+    TestingKubectl.Result secret = kubectl.run("create", "secret", "generic", "s", "--from-literal=k=v");
+    assertThat(secret.code()).as(secret.toString()).isZero();
+    TestingKubectl.Result data = kubectl.run("get", "secret", "s", "-o", "jsonpath={.type} {.data.k}");
+    assertThat(data.out()).isEqualTo("Opaque dg==");
 
-    Result ns = kubectl("create", "namespace", "team-a");
-    assertThat(ns.code).as(ns.toString()).isZero();
-    Result get = kubectl("get", "namespace", "team-a", "-o", "jsonpath={.metadata.name}");
-    assertThat(get.code).as(get.toString()).isZero();
-    assertThat(get.out).isEqualTo("team-a");
+    TestingKubectl.Result ns = kubectl.run("create", "namespace", "team-a");
+    assertThat(ns.code()).as(ns.toString()).isZero();
+    TestingKubectl.Result get = kubectl.run("get", "namespace", "team-a", "-o", "jsonpath={.metadata.name} {.status.phase}");
+    assertThat(get.out()).isEqualTo("team-a Active");
   }
 
   @Test
   void unsupportedProtobufIsAClearErrorNotAHang() throws Exception {
     // A Service body is protobuf too, and outside the translated subset.
-    Result create = kubectl("create", "service", "clusterip", "web", "--tcp=80:8080");
-    assertThat(create.code).isNotZero();
-    assertThat(create.err).contains("protobuf bodies are supported only for v1 ConfigMap, Secret and Namespace");
+    TestingKubectl.Result create = kubectl.run("create", "service", "clusterip", "web", "--tcp=80:8080");
+    assertThat(create.code()).isNotZero();
+    assertThat(create.err()).contains("protobuf bodies are supported only for v1 ConfigMap, Secret and Namespace");
   }
 
-  // --- kubectl plumbing ---
-
-  private Result kubectl(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString(),
-        "--cache-dir", dir.resolve("cache").toString(), "--request-timeout=20s"));
-    command.addAll(List.of(args));
-    return run(command, 30);
+  @Test
+  void getWatchStreamsEveryChange() throws Exception {
+    TestingKubectl.Background watch = kubectl.startInBackground("get", "configmaps", "-w", "--output-watch-events",
+        "-o", "jsonpath={.type} {.object.metadata.name} {.object.data.a}{\"\\n\"}");
+    assertThat(kubectl.run("create", "configmap", "w1", "--from-literal=a=1").code()).isZero();
+    assertThat(watch.awaitOutput("ADDED w1 1", 15)).as(watch.output() + watch.errors()).isTrue();
+    assertThat(kubectl.run("patch", "configmap", "w1", "--type", "merge", "-p", "{\"data\":{\"a\":\"2\"}}").code())
+        .isZero();
+    assertThat(kubectl.run("delete", "configmap", "w1").code()).isZero();
+    assertThat(watch.awaitOutput("DELETED w1 2", 15)).as(watch.output() + watch.errors()).isTrue();
+    assertThat(watch.output().lines()).containsExactly("ADDED w1 1", "MODIFIED w1 2", "DELETED w1 2");
+    assertThat(watch.errors()).isEmpty();
   }
 
-  private static Result run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command);
-    Path out = Files.createTempFile("kubectl", ".out");
-    Path err = Files.createTempFile("kubectl", ".err");
-    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-    pb.environment().remove("KUBECONFIG");
-    Process p = pb.start();
-    try {
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new AssertionError(String.join(" ", command) + " did not finish within " + timeoutSeconds
-            + "s; stderr: " + Files.readString(err, StandardCharsets.UTF_8));
-      }
-      return new Result(command, p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8));
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
+  @Test
+  void waitSeesAConditionTheControllerSetsLater() throws Exception {
+    applyCrdAndSample();
+    TestingKubectl.Background wait = kubectl.startInBackground("wait", "--for=condition=Ready", "slb/demo",
+        "--timeout=30s");
+    Thread.sleep(500);
+    TestingKubectl.Result status = kubectl.run("patch", "slb", "demo", "--subresource=status", "--type=merge", "-p",
+        "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"ReplicasReady\","
+            + "\"message\":\"2 of 2 ready\",\"lastTransitionTime\":\"2026-11-24T00:00:00Z\"}]}}");
+    assertThat(status.code()).as(status.toString()).isZero();
+    assertThat(wait.process().waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(wait.process().exitValue()).as(wait.errors()).isZero();
+    assertThat(wait.output()).contains("loadbalancer.slb.dev/demo condition met");
+    assertThat(wait.errors()).isEmpty();
   }
 
-  /** Null when a kubectl 1.27+ is on PATH, otherwise why not. */
-  private static String kubectlProblem() {
-    try {
-      Result r = run(List.of("kubectl", "version", "--client", "-o", "json"), 20);
-      if (r.code != 0) {
-        return "`kubectl version --client` failed: " + r.err.strip();
-      }
-      JsonNode client = JSON.readTree(r.out).path("clientVersion");
-      Matcher minor = Pattern.compile("^(\\d+)").matcher(client.path("minor").asText());
-      if (!"1".equals(client.path("major").asText()) || !minor.find()) {
-        return "cannot read the kubectl version from " + r.out.strip();
-      }
-      int m = Integer.parseInt(minor.group(1));
-      return m >= 27 ? null : "kubectl on PATH is 1." + m + ", older than 1.27";
-    } catch (IOException e) {
-      return "no kubectl on PATH (" + e.getMessage() + ")";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "interrupted while checking kubectl";
-    }
+  @Test
+  void generationMovesWithTheSpecOnlyAndStatusIsItsOwnSubresource() throws Exception {
+    applyCrdAndSample();
+    TestingKubectl.Result spec = kubectl.run("patch", "slb", "demo", "--type", "merge", "-p",
+        "{\"spec\":{\"tier\":\"slb.s2.small\"},\"status\":{\"tier\":\"ignored\"}}");
+    assertThat(spec.code()).as(spec.toString()).isZero();
+    assertThat(get("slb", "demo", "{.metadata.generation} {.spec.tier} {.status.tier}")).isEqualTo("2 slb.s2.small ");
+
+    TestingKubectl.Result status = kubectl.run("patch", "slb", "demo", "--subresource=status", "--type=merge",
+        "-p", "{\"status\":{\"tier\":\"slb.s2.small\"},\"spec\":{\"tier\":\"shared\"}}");
+    assertThat(status.code()).as(status.toString()).isZero();
+    TestingKubectl.Result labels = kubectl.run("label", "slb", "demo", "team=edge");
+    assertThat(labels.code()).as(labels.toString()).isZero();
+    assertThat(get("slb", "demo", "{.metadata.generation} {.spec.tier} {.status.tier} {.metadata.labels.team}"))
+        .isEqualTo("2 slb.s2.small slb.s2.small edge");
   }
 
-  private record Result(List<String> command, int code, String out, String err) {
-    @Override
-    public String toString() {
-      return String.join(" ", command) + " -> exit " + code + "\nstdout:\n" + out + "\nstderr:\n" + err;
-    }
+  @Test
+  void mergePatchFollowsRfc7386() throws Exception {
+    applyCrdAndSample();
+    assertThat(kubectl.run("label", "slb", "demo", "a=1", "b=2").code()).isZero();
+    TestingKubectl.Result patch = kubectl.run("patch", "slb", "demo", "--type", "merge", "-p",
+        "{\"metadata\":{\"labels\":{\"a\":null}},\"spec\":{\"listeners\":[{\"name\":\"web\",\"protocol\":\"HTTP\","
+            + "\"port\":8080}]}}");
+    assertThat(patch.code()).as(patch.toString()).isZero();
+    // null deleted a label; the array was replaced, not appended to.
+    assertThat(get("slb", "demo", "{.metadata.labels} {.spec.listeners[*].port}")).isEqualTo("{\"b\":\"2\"} 8080");
+  }
+
+  @Test
+  void applyOfAnEditedManifestUpdatesIt() throws Exception {
+    applyCrdAndSample();
+    String edited = Files.readString(SHARED_SAMPLE, StandardCharsets.UTF_8)
+        .replace("tier: shared", "tier: slb.s2.small")
+        .replaceAll("(?s)  - name: secure.*?secretName: demo-tls\n", "");
+    Path file = dir.resolve("edited.yaml");
+    Files.writeString(file, edited, StandardCharsets.UTF_8);
+    TestingKubectl.Result apply = kubectl.run("apply", "-f", file.toString());
+    assertThat(apply.code()).as(apply.toString()).isZero();
+    assertThat(apply.out()).contains("loadbalancer.slb.dev/demo configured");
+    assertThat(get("slb", "demo", "{.spec.tier} {.spec.listeners[*].name} {.metadata.generation}"))
+        .isEqualTo("slb.s2.small web 2");
+    TestingKubectl.Result again = kubectl.run("apply", "-f", file.toString());
+    assertThat(again.out()).contains("loadbalancer.slb.dev/demo unchanged");
+  }
+
+  @Test
+  void deletingAnOwnerCollectsWhatItOwned() throws Exception {
+    applyCrdAndSample();
+    String uid = get("slb", "demo", "{.metadata.uid}");
+    Path owned = dir.resolve("owned.yaml");
+    Files.writeString(owned, ownedConfigMap("demo-proxy-config", uid) + "---\n" + ownedConfigMap("kept", "someone-else"),
+        StandardCharsets.UTF_8);
+    assertThat(kubectl.run("apply", "-f", owned.toString()).code()).isZero();
+
+    TestingKubectl.Result delete = kubectl.run("delete", "slb", "demo");
+    assertThat(delete.code()).as(delete.toString()).isZero();
+    assertThat(delete.out()).contains("loadbalancer.slb.dev \"demo\" deleted");
+    TestingKubectl.Result left = kubectl.run("get", "configmaps", "-o", "name");
+    assertThat(left.out().lines()).contains("configmap/kept").doesNotContain("configmap/demo-proxy-config");
+  }
+
+  @Test
+  void orphanDeletionKeepsDependentsAndDropsTheReference() throws Exception {
+    applyCrdAndSample();
+    String uid = get("slb", "demo", "{.metadata.uid}");
+    Path owned = dir.resolve("owned.yaml");
+    Files.writeString(owned, ownedConfigMap("demo-proxy-config", uid), StandardCharsets.UTF_8);
+    assertThat(kubectl.run("apply", "-f", owned.toString()).code()).isZero();
+
+    assertThat(kubectl.run("delete", "slb", "demo", "--cascade=orphan").code()).isZero();
+    assertThat(get("configmap", "demo-proxy-config", "{.metadata.name} [{.metadata.ownerReferences}]"))
+        .isEqualTo("demo-proxy-config []");
+  }
+
+  @Test
+  void describeShowsTheEventsOfTheObject() throws Exception {
+    applyCrdAndSample();
+    String uid = get("slb", "demo", "{.metadata.uid}");
+    Path events = dir.resolve("events.yaml");
+    Files.writeString(events, event("demo.1", "demo", uid, "TierDowngradeNotSupported",
+        "spec.tier cannot go from slb.s2.small down to shared")
+        + "---\n" + event("other.1", "other", "another-uid", "Unrelated", "not about demo"), StandardCharsets.UTF_8);
+    TestingKubectl.Result create = kubectl.run("create", "-f", events.toString());
+    assertThat(create.code()).as(create.toString()).isZero();
+
+    TestingKubectl.Result describe = kubectl.run("describe", "slb", "demo");
+    assertThat(describe.code()).as(describe.toString()).isZero();
+    assertThat(describe.out()).contains("Name:         demo").containsPattern("(?s)Events:.*TierDowngradeNotSupported")
+        .contains("spec.tier cannot go from slb.s2.small down to shared").doesNotContain("Unrelated");
+
+    TestingKubectl.Result selected = kubectl.run("get", "events", "--field-selector",
+        "involvedObject.name=demo,involvedObject.kind=LoadBalancer", "-o", "name");
+    assertThat(selected.out().lines()).containsExactly("event/demo.1");
+  }
+
+  // --- helpers ---
+
+  private void applyCrd() throws Exception {
+    TestingKubectl.Result apply = kubectl.run("apply", "-f", CRD.toString());
+    assertThat(apply.code()).as(apply.toString()).isZero();
+    assertThat(apply.out()).contains("customresourcedefinition.apiextensions.k8s.io/loadbalancers.slb.dev created");
+  }
+
+  private void applyCrdAndSample() throws Exception {
+    applyCrd();
+    TestingKubectl.Result apply = kubectl.run("apply", "-f", SHARED_SAMPLE.toString());
+    assertThat(apply.code()).as(apply.toString()).isZero();
+  }
+
+  private String get(String resource, String name, String jsonPath) throws Exception {
+    TestingKubectl.Result r = kubectl.run("get", resource, name, "-o", "jsonpath=" + jsonPath);
+    assertThat(r.code()).as(r.toString()).isZero();
+    return r.out();
+  }
+
+  private static String ownedConfigMap(String name, String ownerUid) {
+    return """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: %s
+          namespace: default
+          ownerReferences:
+          - apiVersion: slb.dev/v1alpha1
+            kind: LoadBalancer
+            name: demo
+            uid: %s
+            controller: true
+        data:
+          config.yaml: "version: 1"
+        """.formatted(name, ownerUid);
+  }
+
+  private static String event(String name, String object, String uid, String reason, String message) {
+    return """
+        apiVersion: v1
+        kind: Event
+        metadata:
+          name: %s
+          namespace: default
+        involvedObject:
+          apiVersion: slb.dev/v1alpha1
+          kind: LoadBalancer
+          name: %s
+          namespace: default
+          uid: %s
+        reason: %s
+        message: "%s"
+        type: Warning
+        source:
+          component: slb-operator
+        firstTimestamp: "2026-11-24T00:00:00Z"
+        lastTimestamp: "2026-11-24T00:00:00Z"
+        count: 1
+        """.formatted(name, object, uid, reason, message);
   }
 }
