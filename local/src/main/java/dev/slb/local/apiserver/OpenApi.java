@@ -28,22 +28,9 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * Serves the OpenAPI documents kubectl 1.32 reads: the v3 index and one v3 document per group
- * version (for {@code kubectl explain}, for apply's patch type and for the field-validation
- * check) and the v2 document, as protobuf (for client-side validation, which kubectl 1.32 still
- * does against v2).
- *
- * <p>No operation declares the {@code fieldValidation} (or {@code dryRun}) query parameter:
- * kubectl would then leave validation to this server, which does none, so an unknown field would
- * pass silently. Without it, {@code kubectl apply} (default {@code --validate=strict}) validates
- * against the v2 document itself and refuses unknown fields and wrong types. No PATCH declares
- * strategic merge patch either, so kubectl keeps choosing the patch type as it does with no
- * OpenAPI at all.
- *
- * <p>Documents are built from the stored CRDs and cached by their content; the {@code hash} in
- * the index is the SHA-512 of a document, so it is stable for a given content. Answers carry
- * {@code Cache-Control: no-cache}: the dispatcher drops the query, so it cannot tell a current
- * hash from a stale one and must not let kubectl's disk cache keep either.
+ * Builds and serves the OpenAPI documents kubectl reads: the v3 index and per-group-version
+ * documents (explain, patch type, field-validation check) and the v2 protobuf document
+ * (client-side validation).
  */
 final class OpenApi {
 
@@ -61,7 +48,10 @@ final class OpenApi {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int CACHED_SNAPSHOTS = 4;
 
-  /** An answer to one GET, independent of the HTTP front that sends it. */
+  /**
+   * An answer to one GET, independent of the HTTP front that sends it (which should add
+   * {@code Cache-Control: no-cache, private}, as {@link #respond} does).
+   */
   record Answer(int code, String contentType, byte[] body) {
   }
 
@@ -118,6 +108,8 @@ final class OpenApi {
 
   /** {@link #answer} as the mock server's response, for the dispatcher's discovery hook. */
   MockResponse respond(String path, List<JsonNode> crds) {
+    // no-cache: the dispatcher drops the query, so this cannot tell a current hash from a stale
+    // one, and kubectl's disk cache must keep neither.
     Answer answer = answer(path, null, crds);
     return new MockResponse().setResponseCode(answer.code())
         .setHeader("Content-Type", answer.contentType())
@@ -125,7 +117,10 @@ final class OpenApi {
         .setBody(new Buffer(answer.body()));
   }
 
-  /** The documents for these CRDs, built once per distinct content. */
+  /**
+   * The documents for these CRDs, built once per distinct content: the key is a digest of the
+   * CRDs' names and specs, which (unlike resourceVersions) two servers cannot share by chance.
+   */
   Documents documents(List<JsonNode> crds) {
     List<JsonNode> sorted = new ArrayList<>(crds);
     sorted.sort(Comparator.comparing(c -> c.path("metadata").path("name").asText()));
@@ -166,6 +161,7 @@ final class OpenApi {
       byte[] json = bytes(doc);
       groupVersions.put(entry.getKey(), doc);
       groupVersionJson.put(entry.getKey(), json);
+      // The hash is of the content, as the API server's is, so it is stable while the CRDs are.
       indexPaths.putObject(entry.getKey())
           .put("serverRelativeURL", "/openapi/v3/" + entry.getKey() + "?hash=" + digest("SHA-512", json));
     }
@@ -198,7 +194,7 @@ final class OpenApi {
       parameters.add(pathParameter("name", "name of the object"));
     }
     if (path.contains("{namespace}")) {
-      parameters.add(pathParameter("namespace", "object name and auth scope, such as for teams and projects"));
+      parameters.add(pathParameter("namespace", "namespace of the objects"));
     }
     if (parameters.isEmpty()) {
       item.remove("parameters");
@@ -214,6 +210,12 @@ final class OpenApi {
   }
 
   private static ObjectNode operation(Route route) {
+    // No query parameters, on purpose. Were fieldValidation (or dryRun) declared, kubectl would
+    // leave validation to this server, which does none, and a misspelt field would pass silently;
+    // without it, kubectl's default --validate=strict validates against the v2 document itself.
+    // Strategic merge patch is not declared either: kubectl then builds it from its compiled-in
+    // types for built-ins (as with no OpenAPI at all) rather than from schemas that lack the
+    // patch-merge-key extensions.
     ObjectNode op = NODES.objectNode();
     op.put("description", route.description());
     op.put("operationId", route.operationId());
@@ -305,7 +307,7 @@ final class OpenApi {
       String prefix = reverse(group) + "." + v + ".";
       JsonNode given = version.path("schema").path("openAPIV3Schema");
       ObjectNode schema;
-      if (given.isObject() && !given.path("x-kubernetes-preserve-unknown-fields").asBoolean(false)) {
+      if (given.isObject()) {
         schema = given.deepCopy();
         ObjectNode properties = NODES.objectNode();
         properties.set("apiVersion", described(OpenApiModels.primitive("string", null), API_VERSION));
@@ -316,8 +318,8 @@ final class OpenApi {
         }
         schema.set("properties", properties);
       } else {
-        // With no schema, or one that keeps unknown fields, the API server publishes a bare object:
-        // any field is allowed, so none may be listed (kubectl would refuse the others).
+        // With no schema the API server publishes a bare object: any field is allowed, so none
+        // may be listed (kubectl would refuse the others).
         schema = OpenApiModels.primitive("object", null);
       }
       schema.putArray("x-kubernetes-group-version-kind").add(gvk(group, v, kind));
@@ -332,7 +334,8 @@ final class OpenApi {
       items.putObject("items").put("$ref", OpenApiModels.REF_PREFIX + prefix + kind);
       listProperties.set("items", items);
       listProperties.set("kind", described(OpenApiModels.primitive("string", null), KIND));
-      listProperties.set("metadata", described(allOf(META + "ListMeta"), "Standard list metadata: resourceVersion and continue."));
+      listProperties.set("metadata", described(allOf(META + "ListMeta"),
+          "Standard list metadata: resourceVersion and continue."));
       list.putArray("x-kubernetes-group-version-kind").add(gvk(group, v, listKind));
       schemas.put(prefix + listKind, list);
 

@@ -23,12 +23,8 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * OpenAPI v3 schemas of fabric8's model classes, read by Jackson introspection, named as the
- * Kubernetes API server names them (so that {@code io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta}
- * is one component shared by built-in and custom resources).
- *
- * <p>Built-in schemas carry no descriptions (fabric8 keeps none at run time) and no required
- * fields: kubectl then checks field names and types, which is what a typo needs.
+ * Derives the built-in kinds' OpenAPI v3 schemas from fabric8's model classes by Jackson
+ * introspection.
  */
 final class OpenApiModels {
 
@@ -95,7 +91,11 @@ final class OpenApiModels {
     return name;
   }
 
-  /** The inline schema of a property of this Java type: a primitive, an array, a map or a $ref. */
+  /**
+   * The inline schema of a property of this Java type: a primitive, an array, a map or a $ref.
+   * fabric8 keeps no descriptions and marks no field required, so neither is published: kubectl
+   * still checks field names and types, which is what a typo needs.
+   */
   ObjectNode schemaOf(JavaType type) {
     Class<?> raw = type.getRawClass();
     if (type.isArrayType() && raw != byte[].class || type.isCollectionLikeType()) {
@@ -155,7 +155,11 @@ final class OpenApiModels {
     return schema;
   }
 
-  /** The Kubernetes name of a fabric8 class, e.g. {@code io.k8s.api.apps.v1.DeploymentSpec}. */
+  /**
+   * The Kubernetes name of a fabric8 class, e.g. {@code io.k8s.api.apps.v1.DeploymentSpec}, so
+   * that ObjectMeta is one component shared by built-in and custom resources, and explain shows
+   * the names kubectl users know.
+   */
   static String componentName(Class<?> type) {
     String pkg = type.getPackageName();
     String simple = type.getSimpleName();

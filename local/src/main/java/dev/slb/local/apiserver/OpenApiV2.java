@@ -11,20 +11,13 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The OpenAPI v2 (Swagger 2.0) document that kubectl 1.32 validates manifests against, converted
- * from the v3 schemas, and its protobuf form (gnostic's {@code openapi_v2.Document}), the only form
- * kubectl asks for.
- *
- * <p>The conversion keeps what kubectl's validator reads (types, properties, items, maps,
- * required fields, the GVK extension) and, like the API server's own v2 publishing, drops what v2
- * cannot say: int-or-string becomes a string of format int-or-string, a schema that keeps unknown
- * fields becomes "anything", and anyOf, oneOf, not and value validations go. kubectl's parser
- * refuses a $ref with siblings other than a description and an array without one item schema, so
- * neither is ever written.
+ * Converts the v3 schemas into the OpenAPI v2 document kubectl 1.32 validates against, and
+ * encodes it as protobuf.
  */
 final class OpenApiV2 {
 
-  static final List<String> PATCH_TYPES = List.of("application/json-patch+json", "application/merge-patch+json");
+  static final List<String> PATCH_TYPES =
+      List.of("application/json-patch+json", "application/merge-patch+json");
   private static final String DEFINITIONS = "#/definitions/";
   private static final String GVK = "x-kubernetes-group-version-kind";
   private static final Set<String> PRIMITIVES = Set.of("string", "integer", "number", "boolean");
@@ -58,7 +51,16 @@ final class OpenApiV2 {
     return doc;
   }
 
-  /** One v3 schema as v2 says it, with references pointing into {@code #/definitions/}. */
+  /**
+   * One v3 schema as v2 says it, with references pointing into {@code #/definitions/}.
+   *
+   * <p>It keeps what kubectl's validator reads (types, properties, items, maps, required fields,
+   * the GVK extension) and, like the API server's own v2 publishing, drops what v2 cannot say:
+   * int-or-string becomes a string of format int-or-string, a schema that keeps unknown fields
+   * becomes "anything", and anyOf, oneOf, not and value validations go. kubectl's parser refuses
+   * the whole document for one $ref with a type or properties beside it, or one array without a
+   * single item schema, so neither is ever written.
+   */
   static ObjectNode schema(JsonNode v3) {
     ObjectNode out = NODES.objectNode();
     String ref = reference(v3);
@@ -122,8 +124,8 @@ final class OpenApiV2 {
   }
 
   /**
-   * The document as gnostic's protobuf messages (field numbers from its OpenAPIv2.proto), the
-   * body kubectl parses whatever the Content-Type says.
+   * The document as gnostic's protobuf messages (field numbers from its OpenAPIv2.proto): the
+   * only form kubectl asks for, and parses whatever the Content-Type says.
    */
   static byte[] protobuf(ObjectNode swagger) {
     Message doc = new Message();

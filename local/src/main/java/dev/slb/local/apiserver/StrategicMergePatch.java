@@ -19,18 +19,17 @@ import java.util.function.Function;
 
 /**
  * Kubernetes strategic merge patch ({@code application/strategic-merge-patch+json}) for the
- * built-in kinds this API server serves, as {@code kubectl apply} (client side) and
- * {@code kubectl patch} send it.
- *
- * <p>Follows k8s.io/apimachinery's {@code strategicpatch} as the API server runs it (v0.32):
- * maps merge key by key and a null deletes; a list merges by its merge key, or as a set of values,
- * only where the Kubernetes API types tag it {@code patchStrategy:"merge"}, and is replaced whole
- * otherwise; the directives are {@code $patch} (replace or delete, in a map or a list item),
- * {@code $retainKeys}, {@code $setElementOrder/<field>} and {@code $deleteFromPrimitiveList/<field>};
- * merged lists are ordered as the real server orders them. Anything else that looks like a
- * directive is refused rather than guessed at.
+ * built-in kinds this API server serves, as {@code kubectl apply} and {@code kubectl patch} send it.
  */
 final class StrategicMergePatch {
+
+  // Follows k8s.io/apimachinery's strategicpatch as the API server runs it (v0.32), because kubectl
+  // apply computes its patches expecting exactly that: maps merge key by key and a null deletes; a
+  // list merges by its merge key, or as a set of values, only where the Kubernetes API types tag it
+  // patchStrategy:"merge", and is replaced whole otherwise; the directives are $patch (replace or
+  // delete, in a map or a list item), $retainKeys, $setElementOrder/<field> and
+  // $deleteFromPrimitiveList/<field>; merged lists come out in the order the server gives them.
+  // What the server would reject, or what this table cannot tell, is refused rather than guessed.
 
   private static final String PATCH = "$patch";
   private static final String RETAIN_KEYS = "$retainKeys";
@@ -282,15 +281,15 @@ final class StrategicMergePatch {
     return mergeListKeepingSlots(current, patch, rule, path).list();
   }
 
-  /**
-   * A merged list, and the stored list's slots as the server leaves them: Go deletes items in
-   * place (later items shift left, the last slot keeps a stale copy) and appends new items into
-   * the freed slots, and {@code $setElementOrder} then orders by those slots. Emulating this keeps
-   * the order of a list that loses one item and gains another the same as on a real cluster.
-   */
+  /** A merged list, with the stored list's slots as the server's in-place edits leave them. */
   private record Merged(ArrayNode list, List<JsonNode> slots) {
   }
 
+  // Go deletes items of the stored list in place (later items shift left, the last slot keeps a
+  // stale copy) and appends new items into the freed slots; $setElementOrder then orders by those
+  // slots. Emulating it keeps the order of a list that loses one item and gains another the same
+  // as on a real cluster (a sidecar injected at the end stays ahead of a container added in place
+  // of a removed one).
   private Merged mergeListKeepingSlots(ArrayNode current, ArrayNode patch, Rule rule, Path path)
       throws PatchException {
     if (rule.strategy() == Strategy.MERGE_VALUES) {

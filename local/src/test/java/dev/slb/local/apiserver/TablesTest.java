@@ -324,7 +324,8 @@ class TablesTest {
         {"metadata": {"name": "job-x", "creationTimestamp": "2024-05-01T11:00:00Z"},
          "spec": {"containers": [{"name": "app"}]},
          "status": {"phase": "Succeeded",
-                    "containerStatuses": [{"name": "app", "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}]}}
+                    "containerStatuses": [{"name": "app",
+                                           "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}]}}
         """);
     ObjectNode table = Tables.table("", "v1", "pods", null, List.of(done), null, "1", NOW);
     assertThat(cells(table, 0)).startsWith("job-x", "0/1", "Completed", "0", "60m");
@@ -345,7 +346,8 @@ class TablesTest {
          "spec": {"clusterIP": "10.96.0.11", "ports": [{"port": 8080, "protocol": "UDP"}]}}
         """);
     ObjectNode table = Tables.table("", "v1", "services", null, List.of(lb, plain), null, "1", NOW);
-    assertThat(columnNames(table)).containsExactly("Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age", "Selector");
+    assertThat(columnNames(table))
+        .containsExactly("Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age", "Selector");
     assertThat(cells(table, 0)).containsExactly(
         "web-lb", "LoadBalancer", "10.96.0.10", "<pending>", "80:30080/TCP,443/TCP", "60m", "a=1,b=2");
     assertThat(cells(table, 1)).containsExactly(
