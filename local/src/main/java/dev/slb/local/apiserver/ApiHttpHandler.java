@@ -96,6 +96,8 @@ final class ApiHttpHandler extends ChannelInboundHandlerAdapter {
       FullHttpResponse full = new DefaultFullHttpResponse(version,
           HttpResponseStatus.valueOf(reply.status()), Unpooled.wrappedBuffer(reply.body()));
       full.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
+      // As a cluster's API server: nothing here may be kept by a shared or stale cache.
+      full.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, private");
       HttpUtil.setContentLength(full, reply.body().length);
       HttpUtil.setKeepAlive(full, keepAlive);
       var written = ctx.writeAndFlush(full);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.mockwebserver.http.MockResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -42,14 +41,14 @@ final class LocalApi {
   private final ObjectMapper mapper;
   private final Storage storage;
   private final WatchHub hub;
-  private final LocalApiDispatcher discovery;
+  private final Discovery discovery;
   private final Clock clock;
   private final ReentrantLock writes = new ReentrantLock();
   /** Objects removed by the current write, whose dependents garbage collection visits next. */
   private final Deque<JsonNode> removed = new ArrayDeque<>();
   private volatile Map<String, List<BuiltinResources.Resource>> catalog;
 
-  LocalApi(ObjectMapper mapper, Storage storage, WatchHub hub, LocalApiDispatcher discovery, Clock clock) {
+  LocalApi(ObjectMapper mapper, Storage storage, WatchHub hub, Discovery discovery, Clock clock) {
     this.mapper = mapper;
     this.storage = storage;
     this.hub = hub;
@@ -108,9 +107,9 @@ final class LocalApi {
         ? request.path().substring(0, request.path().length() - 1) : request.path();
     String method = request.method().toUpperCase(Locale.ROOT);
     if (method.equals("GET")) {
-      MockResponse answer = discovery.discovery(path);
+      ApiResponse.Reply answer = discovery.answer(path, request.accept());
       if (answer != null) {
-        return reply(answer);
+        return answer;
       }
     }
     ResourcePath p = ResourcePath.parse(path);
@@ -659,12 +658,6 @@ final class LocalApi {
     String message = b == null ? "the storage answered " + r.code() : b.path("message").asText(b.toString());
     String reason = b == null ? "" : b.path("reason").asText("");
     return new Failure(r.code(), reason.isEmpty() ? (r.code() == 409 ? "Conflict" : "Invalid") : reason, message);
-  }
-
-  private ApiResponse reply(MockResponse answer) {
-    byte[] body = answer.getBody() == null ? new byte[0] : answer.getBody().getBytes();
-    String type = answer.header("Content-Type");
-    return new ApiResponse.Reply(answer.code(), type == null ? JSON : type, body);
   }
 
   private ObjectNode statusNode(int code, String reason, String message) {

@@ -62,7 +62,7 @@ public final class LocalApiServer implements AutoCloseable {
     Storage storage = new Storage(mapper);
     WatchHub hub = new WatchHub(history);
     storage.listener(hub);
-    LocalApiDispatcher discovery = new LocalApiDispatcher(storage, this::port, VERSION_INFO);
+    Discovery discovery = new Discovery(storage, mapper, this::port, VERSION_INFO);
     this.api = new LocalApi(mapper, storage, hub, discovery, clock);
     api.createInitialNamespaces();
   }

@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.Status;
-import io.fabric8.mockwebserver.http.Buffer;
-import io.fabric8.mockwebserver.http.MockResponse;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -104,17 +102,6 @@ final class OpenApi {
           + ": the server serves no such group version (see /openapi/v3 for those it serves)");
     }
     return notFound("the server serves OpenAPI at /openapi/v3 and /openapi/v2 only, not " + path);
-  }
-
-  /** {@link #answer} as the mock server's response, for the dispatcher's discovery hook. */
-  MockResponse respond(String path, List<JsonNode> crds) {
-    // no-cache: the dispatcher drops the query, so this cannot tell a current hash from a stale
-    // one, and kubectl's disk cache must keep neither.
-    Answer answer = answer(path, null, crds);
-    return new MockResponse().setResponseCode(answer.code())
-        .setHeader("Content-Type", answer.contentType())
-        .setHeader("Cache-Control", "no-cache, private")
-        .setBody(new Buffer(answer.body()));
   }
 
   /**

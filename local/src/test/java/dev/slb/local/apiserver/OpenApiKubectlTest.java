@@ -2,20 +2,11 @@ package dev.slb.local.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,7 +23,6 @@ class OpenApiKubectlTest {
 
   private static final Path CRD = Path.of("..", "crds", "loadbalancers.slb.dev-v1.yml");
   private static final Path SAMPLES = Path.of("..", "crds", "samples");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One object of every built-in kind the operator and the proxy use, with the fields they set. */
   private static final String BUILTINS = """
@@ -151,55 +141,41 @@ class OpenApiKubectlTest {
       type: Normal
       """;
 
-  private static String kubectlProblem;
-
   @TempDir
   Path dir;
-  private LocalApiServer server;
-  private Path kubeconfig;
-
-  @BeforeAll
-  static void findKubectl() {
-    kubectlProblem = kubectlProblem();
-    if (kubectlProblem != null && System.getenv("CI") != null) {
-      throw new AssertionError("CI is set, so a kubectl 1.27+ on PATH is required: " + kubectlProblem);
-    }
-  }
+  private TestingKubectl kubectl;
 
   @BeforeEach
   void start() throws IOException {
-    Assumptions.assumeTrue(kubectlProblem == null,
-        () -> "skipping the kubectl tests: " + kubectlProblem + " (install kubectl 1.27 or newer)");
-    server = new LocalApiServer().start(0);
-    kubeconfig = server.writeKubeconfig(dir.resolve("kubeconfig"));
+    kubectl = TestingKubectl.start(dir);
   }
 
   @AfterEach
   void stop() {
-    if (server != null) {
-      server.close();
+    if (kubectl != null) {
+      kubectl.close();
     }
   }
 
   @Test
   void theCrdAndEverySampleApplyWithClientSideValidation() throws Exception {
-    Result crd = kubectl("apply", "-f", CRD.toString(), "-v=6");
-    assertThat(crd.code).as(crd.toString()).isZero();
-    assertThat(crd.out).contains("customresourcedefinition.apiextensions.k8s.io/loadbalancers.slb.dev created");
+    TestingKubectl.Result crd = kubectl("apply", "-f", CRD.toString(), "-v=6");
+    assertThat(crd.code()).as(crd.toString()).isZero();
+    assertThat(crd.out()).contains("customresourcedefinition.apiextensions.k8s.io/loadbalancers.slb.dev created");
     // kubectl looked for server-side field validation in v3, found none, and validated against v2.
-    assertThat(crd.err).contains("GET " + server.url() + "/openapi/v3?")
-        .contains("GET " + server.url() + "/openapi/v3/apis/apiextensions.k8s.io/v1?hash=")
-        .contains("GET " + server.url() + "/openapi/v2?");
+    assertThat(crd.err()).contains("GET " + kubectl.server.url() + "/openapi/v3?")
+        .contains("GET " + kubectl.server.url() + "/openapi/v3/apis/apiextensions.k8s.io/v1?hash=")
+        .contains("GET " + kubectl.server.url() + "/openapi/v2?");
 
-    Result samples = kubectl("apply", "-f", SAMPLES.toString());
-    assertThat(samples.code).as(samples.toString()).isZero();
-    assertThat(samples.out).contains("loadbalancer.slb.dev/chat created", "loadbalancer.slb.dev/demo created",
+    TestingKubectl.Result samples = kubectl("apply", "-f", SAMPLES.toString());
+    assertThat(samples.code()).as(samples.toString()).isZero();
+    assertThat(samples.out()).contains("loadbalancer.slb.dev/chat created", "loadbalancer.slb.dev/demo created",
         "loadbalancer.slb.dev/db created");
   }
 
   @Test
   void anUnknownFieldOrAWrongTypeInALoadBalancerIsRefusedByKubectl() throws Exception {
-    assertThat(kubectl("apply", "-f", CRD.toString()).code).isZero();
+    assertThat(kubectl("apply", "-f", CRD.toString()).code()).isZero();
     Path manifest = write("typo.yaml", """
         apiVersion: slb.dev/v1alpha1
         kind: LoadBalancer
@@ -209,23 +185,23 @@ class OpenApiKubectlTest {
           listeners:
           - {name: web, protocol: HTTP, port: eighty}
         """);
-    Result apply = kubectl("apply", "-f", manifest.toString());
-    assertThat(apply.code).as(apply.toString()).isNotZero();
-    assertThat(apply.err).contains("error validating \"" + manifest + "\"")
+    TestingKubectl.Result apply = kubectl("apply", "-f", manifest.toString());
+    assertThat(apply.code()).as(apply.toString()).isNotZero();
+    assertThat(apply.err()).contains("error validating \"" + manifest + "\"")
         .contains("unknown field \"tierr\" in dev.slb.v1alpha1.LoadBalancer.spec")
         .contains("invalid type for dev.slb.v1alpha1.LoadBalancer.spec.listeners.port: got \"string\", "
             + "expected \"integer\"")
         .contains("turn validation off with --validate=false");
-    Result get = kubectl("get", "slb", "typo");
-    assertThat(get.code).as("nothing was sent").isNotZero();
-    assertThat(get.err).contains("not found");
+    TestingKubectl.Result get = kubectl("get", "slb", "typo");
+    assertThat(get.code()).as("nothing was sent").isNotZero();
+    assertThat(get.err()).contains("not found");
   }
 
   @Test
   void builtinKindsInUseValidateAndTyposInThemAreRefused() throws Exception {
-    Result apply = kubectl("apply", "-f", write("builtins.yaml", BUILTINS).toString());
-    assertThat(apply.code).as(apply.toString()).isZero();
-    assertThat(apply.out).contains("namespace/team-a created", "configmap/proxy-config created",
+    TestingKubectl.Result apply = kubectl("apply", "-f", write("builtins.yaml", BUILTINS).toString());
+    assertThat(apply.code()).as(apply.toString()).isZero();
+    assertThat(apply.out()).contains("namespace/team-a created", "configmap/proxy-config created",
         "secret/demo-tls created", "service/demo created", "serviceaccount/slb-proxy created",
         "deployment.apps/demo created", "endpointslice.discovery.k8s.io/backend-abc created",
         "role.rbac.authorization.k8s.io/proxy created", "rolebinding.rbac.authorization.k8s.io/proxy created",
@@ -233,7 +209,7 @@ class OpenApiKubectlTest {
         "clusterrolebinding.rbac.authorization.k8s.io/slb-operator created",
         "lease.coordination.k8s.io/slb-operator created", "event/demo.1 created", "event.events.k8s.io/demo.2 created");
 
-    Result typo = kubectl("apply", "-f", write("deployment.yaml", """
+    TestingKubectl.Result typo = kubectl("apply", "-f", write("deployment.yaml", """
         apiVersion: apps/v1
         kind: Deployment
         metadata: {name: typo, namespace: default}
@@ -246,106 +222,53 @@ class OpenApiKubectlTest {
               containers:
               - {name: proxy, image: slb-proxy:dev, imagePullPolicyy: Always}
         """).toString());
-    assertThat(typo.code).as(typo.toString()).isNotZero();
-    assertThat(typo.err)
+    assertThat(typo.code()).as(typo.toString()).isNotZero();
+    assertThat(typo.err())
         .contains("invalid type for io.k8s.api.apps.v1.DeploymentSpec.replicas: got \"string\", expected \"integer\"")
         .contains("unknown field \"imagePullPolicyy\" in io.k8s.api.core.v1.Container");
   }
 
   @Test
   void explainPrintsTheCrdsFieldDescriptions() throws Exception {
-    assertThat(kubectl("apply", "-f", CRD.toString()).code).isZero();
+    assertThat(kubectl("apply", "-f", CRD.toString()).code()).isZero();
     // Applying a LoadBalancer refreshes kubectl's discovery cache, as against a real cluster; only
     // then does it know the short name slb.
-    assertThat(kubectl("apply", "-f", SAMPLES.resolve("shared.yaml").toString()).code).isZero();
+    assertThat(kubectl("apply", "-f", SAMPLES.resolve("shared.yaml").toString()).code()).isZero();
 
-    Result tier = kubectl("explain", "slb.spec.tier");
-    assertThat(tier.code).as(tier.toString()).isZero();
-    assertThat(tier.out).contains("GROUP:      slb.dev", "KIND:       LoadBalancer", "VERSION:    v1alpha1",
+    TestingKubectl.Result tier = kubectl("explain", "slb.spec.tier");
+    assertThat(tier.code()).as(tier.toString()).isZero();
+    assertThat(tier.out()).contains("GROUP:      slb.dev", "KIND:       LoadBalancer", "VERSION:    v1alpha1",
         "FIELD: tier <string>", "slb.s3.xxlarge", "Instance tier: shared (best effort, no WebSocket)");
 
-    Result spec = kubectl("explain", "loadbalancers.spec");
-    assertThat(spec.code).as(spec.toString()).isZero();
-    assertThat(spec.out).contains("listeners\t<[]Object> -required-",
+    TestingKubectl.Result spec = kubectl("explain", "loadbalancers.spec");
+    assertThat(spec.code()).as(spec.toString()).isZero();
+    assertThat(spec.out()).contains("listeners\t<[]Object> -required-",
         "The listeners, 1 to 16, with unique names and ports.", "tier\t<string>");
 
-    Result recursive = kubectl("explain", "slb", "--recursive");
-    assertThat(recursive.code).as(recursive.toString()).isZero();
-    assertThat(recursive.out).contains("metadata\t<ObjectMeta>", "secretName\t<string> -required-",
+    TestingKubectl.Result recursive = kubectl("explain", "slb", "--recursive");
+    assertThat(recursive.code()).as(recursive.toString()).isZero();
+    assertThat(recursive.out()).contains("metadata\t<ObjectMeta>", "secretName\t<string> -required-",
         "websocketKeepaliveSeconds\t<integer>", "readyReplicas\t<integer>");
   }
 
   @Test
   void explainDescribesBuiltinFieldsWithoutDescriptions() throws Exception {
-    Result spec = kubectl("explain", "deployment.spec");
-    assertThat(spec.code).as(spec.toString()).isZero();
-    assertThat(spec.out).contains("KIND:       Deployment", "replicas\t<integer>", "template\t<PodTemplateSpec>");
+    TestingKubectl.Result spec = kubectl("explain", "deployment.spec");
+    assertThat(spec.code()).as(spec.toString()).isZero();
+    assertThat(spec.out()).contains("KIND:       Deployment", "replicas\t<integer>", "template\t<PodTemplateSpec>");
 
-    Result ports = kubectl("explain", "service.spec.ports.targetPort");
-    assertThat(ports.code).as(ports.toString()).isZero();
-    assertThat(ports.out).contains("FIELD: targetPort");
+    TestingKubectl.Result ports = kubectl("explain", "service.spec.ports.targetPort");
+    assertThat(ports.code()).as(ports.toString()).isZero();
+    assertThat(ports.out()).contains("FIELD: targetPort");
   }
 
-  // --- kubectl plumbing (as in LocalApiServerKubectlTest) ---
+  // --- plumbing ---
 
   private Path write(String name, String text) throws IOException {
     return Files.writeString(dir.resolve(name), text);
   }
 
-  private Result kubectl(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString(),
-        "--cache-dir", dir.resolve("cache").toString(), "--request-timeout=20s"));
-    command.addAll(List.of(args));
-    return run(command, 30);
-  }
-
-  private static Result run(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command);
-    Path out = Files.createTempFile("kubectl", ".out");
-    Path err = Files.createTempFile("kubectl", ".err");
-    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-    pb.environment().remove("KUBECONFIG");
-    Process p = pb.start();
-    try {
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new AssertionError(String.join(" ", command) + " did not finish within " + timeoutSeconds
-            + "s; stderr: " + Files.readString(err, StandardCharsets.UTF_8));
-      }
-      return new Result(command, p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8));
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
-  }
-
-  /** Null when a kubectl 1.27+ is on PATH, otherwise why not. */
-  private static String kubectlProblem() {
-    try {
-      Result r = run(List.of("kubectl", "version", "--client", "-o", "json"), 20);
-      if (r.code != 0) {
-        return "`kubectl version --client` failed: " + r.err.strip();
-      }
-      JsonNode client = JSON.readTree(r.out).path("clientVersion");
-      Matcher minor = Pattern.compile("^(\\d+)").matcher(client.path("minor").asText());
-      if (!"1".equals(client.path("major").asText()) || !minor.find()) {
-        return "cannot read the kubectl version from " + r.out.strip();
-      }
-      int m = Integer.parseInt(minor.group(1));
-      return m >= 27 ? null : "kubectl on PATH is 1." + m + ", older than 1.27";
-    } catch (IOException e) {
-      return "no kubectl on PATH (" + e.getMessage() + ")";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "interrupted while checking kubectl";
-    }
-  }
-
-  private record Result(List<String> command, int code, String out, String err) {
-    @Override
-    public String toString() {
-      return String.join(" ", command) + " -> exit " + code + "\nstdout:\n" + out + "\nstderr:\n" + err;
-    }
+  private TestingKubectl.Result kubectl(String... args) throws IOException, InterruptedException {
+    return kubectl.run(args);
   }
 }
