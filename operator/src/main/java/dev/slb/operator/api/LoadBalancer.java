@@ -1,5 +1,7 @@
 package dev.slb.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -10,6 +12,8 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /** A load balancer instance: a tier, listeners and backends, served by a fleet of proxy pods. */
+@JsonClassDescription("A load balancer instance (SLB): a tier, listeners and backends, served by a fleet of proxy pods"
+        + " that the operator runs and keeps configured. `kubectl explain slb.spec.tier` lists the tiers.")
 @Group(LoadBalancer.GROUP)
 @Version(LoadBalancer.VERSION)
 @Kind("LoadBalancer")
@@ -25,4 +29,19 @@ import io.fabric8.kubernetes.model.annotation.Version;
 public class LoadBalancer extends CustomResource<LoadBalancerSpec, LoadBalancerStatus> implements Namespaced {
     public static final String GROUP = "slb.dev";
     public static final String VERSION = "v1alpha1";
+
+    @Override
+    @JsonPropertyDescription("What the user asks for: the instance tier, the listeners clients connect to, and the"
+            + " backends they reach. The tier can be raised in place; lowering it means a new instance.")
+    public LoadBalancerSpec getSpec() {
+        return super.getSpec();
+    }
+
+    @Override
+    @JsonPropertyDescription("What the operator observed: the tier in effect, the addresses clients use, each"
+            + " listener as served (WebSocket on or off, and why), replica counts, and the Programmed and Ready"
+            + " conditions. Written by the operator only.")
+    public LoadBalancerStatus getStatus() {
+        return super.getStatus();
+    }
 }
