@@ -264,8 +264,26 @@ class LocalApiServerKubectlTest {
   }
 
   @Test
-  void describeShowsTheEventsOfTheObject() throws Exception {
+  void getPrintsTheCrdsColumnsAndBuiltinsTheirUsualOnes() throws Exception {
     applyCrdAndSample();
+    setStatus();
+    TestingKubectl.Result slb = kubectl.run("get", "slb");
+    assertThat(slb.code()).as(slb.toString()).isZero();
+    assertThat(slb.out().lines().toList()).hasSize(2);
+    assertThat(slb.out()).containsPattern("^NAME\\s+AGE\\s+ADDRESS\\s+PROGRAMMED\\s+READY\\s+TIER\\n")
+        .containsPattern("(?m)^demo\\s+\\d+s\\s+127\\.0\\.0\\.10\\s+True\\s+False\\s+shared$");
+
+    TestingKubectl.Result ns = kubectl.run("get", "namespaces");
+    assertThat(ns.out()).containsPattern("^NAME\\s+STATUS\\s+AGE\\n").containsPattern("(?m)^default\\s+Active\\s+\\d+s$");
+    assertThat(kubectl.run("create", "secret", "generic", "s", "--from-literal=k=v").code()).isZero();
+    TestingKubectl.Result secrets = kubectl.run("get", "secrets");
+    assertThat(secrets.out()).containsPattern("^NAME\\s+TYPE\\s+DATA\\s+AGE\\n").containsPattern("(?m)^s\\s+Opaque\\s+1\\s+");
+  }
+
+  @Test
+  void describeShowsConditionsAndTheEventsOfTheObject() throws Exception {
+    applyCrdAndSample();
+    setStatus();
     String uid = get("slb", "demo", "{.metadata.uid}");
     Path events = dir.resolve("events.yaml");
     Files.writeString(events, event("demo.1", "demo", uid, "TierDowngradeNotSupported",
@@ -276,7 +294,8 @@ class LocalApiServerKubectlTest {
 
     TestingKubectl.Result describe = kubectl.run("describe", "slb", "demo");
     assertThat(describe.code()).as(describe.toString()).isZero();
-    assertThat(describe.out()).contains("Name:         demo").containsPattern("(?s)Events:.*TierDowngradeNotSupported")
+    assertThat(describe.out()).contains("Name:         demo").containsPattern("(?s)Conditions:.*Type:\\s+Ready")
+        .contains("1 of 2 replicas ready").containsPattern("(?s)Events:.*TierDowngradeNotSupported")
         .contains("spec.tier cannot go from slb.s2.small down to shared").doesNotContain("Unrelated");
 
     TestingKubectl.Result selected = kubectl.run("get", "events", "--field-selector",
@@ -296,6 +315,17 @@ class LocalApiServerKubectlTest {
     applyCrd();
     TestingKubectl.Result apply = kubectl.run("apply", "-f", SHARED_SAMPLE.toString());
     assertThat(apply.code()).as(apply.toString()).isZero();
+  }
+
+  /** Writes a status as the operator would, through the status subresource. */
+  private void setStatus() throws Exception {
+    TestingKubectl.Result status = kubectl.run("patch", "slb", "demo", "--subresource=status", "--type=merge", "-p", """
+        {"status":{"tier":"shared","addresses":["127.0.0.10"],"conditions":[
+          {"type":"Programmed","status":"True","reason":"Programmed","message":"2 of 2 replicas serve generation 1",
+           "lastTransitionTime":"2026-11-24T00:00:00Z"},
+          {"type":"Ready","status":"False","reason":"ReplicasNotReady","message":"1 of 2 replicas ready",
+           "lastTransitionTime":"2026-11-24T00:00:00Z"}]}}""");
+    assertThat(status.code()).as(status.toString()).isZero();
   }
 
   private String get(String resource, String name, String jsonPath) throws Exception {
