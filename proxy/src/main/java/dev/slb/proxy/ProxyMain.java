@@ -3,10 +3,10 @@ package dev.slb.proxy;
 import dev.slb.model.ConfigCodec;
 import dev.slb.model.InvalidConfigException;
 import dev.slb.model.ProxyConfig;
-import dev.slb.model.Tls;
 import dev.slb.proxy.config.ConfigSource;
 import dev.slb.proxy.config.FileConfigSource;
 import dev.slb.proxy.config.KubernetesConfigSource;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -25,70 +25,53 @@ public final class ProxyMain {
     private ProxyMain() {}
 
     public static void main(String[] args) throws Exception {
-        Path configFile = null;
-        String configMap = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--config" -> configFile = i + 1 < args.length ? Path.of(args[++i]) : null;
-                case "--configmap" -> configMap = i + 1 < args.length ? args[++i] : null;
-                case "-h", "--help" -> {
-                    usage();
-                    return;
-                }
-                default -> {
-                    System.err.println("unknown argument: " + args[i]);
-                    usage();
-                    System.exit(2);
-                }
-            }
-        }
-        if ((configFile == null) == (configMap == null)) {
-            if (configFile != null) {
-                System.err.println("give --config or --configmap, not both");
-            }
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("slb-proxy: " + e.getMessage());
             usage();
             System.exit(2);
-        }
-        if (configMap != null) {
-            int slash = configMap.indexOf('/');
-            if (slash <= 0 || slash == configMap.length() - 1 || configMap.indexOf('/', slash + 1) >= 0) {
-                System.err.println("--configmap takes NAMESPACE/NAME, not '" + configMap + "'");
-                usage();
-                System.exit(2);
-            }
-            // Relative certificate paths have no folder to be taken from: they stay as written.
-            run(new KubernetesConfigSource(configMap.substring(0, slash), configMap.substring(slash + 1)), null);
             return;
         }
-        Path base = configFile.toAbsolutePath().getParent();
-        run(new FileConfigSource(configFile), base);
-    }
-
-    /** Certificate and key paths that are relative are taken from the config file's folder. */
-    static ProxyConfig resolvePaths(ProxyConfig config, Path base) {
-        if (base == null) {
-            return config;
+        if (options == Options.HELP) {
+            usage();
+            return;
         }
-        return config.withListeners(config.listeners().stream()
-                .map(l -> l.tls() == null ? l : l.withTls(new Tls(
-                        base.resolve(l.tls().certificateFile()).toString(),
-                        base.resolve(l.tls().privateKeyFile()).toString(),
-                        l.tls().policy())))
-                .toList());
+        ConfigSource source = options.configFile() != null
+                ? new FileConfigSource(options.configFile())
+                : new KubernetesConfigSource(options.namespace(), options.name());
+        run(source, options.placement());
     }
 
     private static void usage() {
-        System.err.println("usage: slb-proxy --config FILE | --configmap NAMESPACE/NAME\n"
-                + "  FILE            the proxy config (YAML); it is followed, and a valid change is applied without a restart\n"
-                + "  NAMESPACE/NAME  a ConfigMap whose key " + KubernetesConfigSource.KEY + " holds the proxy config, read\n"
-                + "                  and watched through the Kubernetes API (in a pod with its service account, else\n"
-                + "                  KUBECONFIG); a valid change is applied without a restart");
+        System.err.println("usage: slb-proxy --config FILE | --configmap NAMESPACE/NAME [--bind-address IP] [--root DIR]\n"
+                + "  FILE               the proxy config (YAML); it is followed, and a valid change is applied without\n"
+                + "                     a restart; relative certificate paths in it are taken from its folder\n"
+                + "  NAMESPACE/NAME     a ConfigMap whose key " + KubernetesConfigSource.KEY + " holds the proxy config, read\n"
+                + "                     and watched through the Kubernetes API (in a pod with its service account, else\n"
+                + "                     KUBECONFIG); a valid change is applied without a restart\n"
+                + "  --bind-address IP  listeners and the admin port that the config puts on all addresses (bindAddress\n"
+                + "                     absent, 0.0.0.0 or ::) listen on IP instead, the way a pod's network namespace\n"
+                + "                     makes them listen on the pod IP; an explicit bindAddress is kept. IP is a\n"
+                + "                     literal address such as 127.0.0.2, never a host name\n"
+                + "  --root DIR         absolute file paths in the config (tls.certificateFile, tls.privateKeyFile) are\n"
+                + "                     read under DIR, the way a container sees its mounted volumes:\n"
+                + "                     /etc/slb/tls/x/tls.crt is read from DIR/etc/slb/tls/x/tls.crt\n"
+                + "  --bind-address and --root let pods run as plain processes side by side on one machine (local/ does).");
     }
 
-    static void run(ConfigSource source, Path base) throws Exception {
+    static void run(ConfigSource source, Placement placement) throws Exception {
+        if (placement.bindAddress() != null) {
+            log.info("--bind-address {}: listeners and the admin port that the config puts on all addresses listen on {} only",
+                    placement.bindAddress(), placement.bindAddress());
+        }
+        if (placement.root() != null) {
+            log.info("--root {}: absolute file paths in the config are read under it", placement.root());
+        }
         ProxyConfig initial;
         try {
-            initial = resolvePaths(ConfigCodec.parse(source.read()), base);
+            initial = placement.apply(ConfigCodec.parse(source.read()));
         } catch (InvalidConfigException e) {
             System.err.println("slb-proxy: the config in " + source.describe() + " cannot be served:");
             e.problems().forEach(p -> System.err.println("  " + p));
@@ -97,7 +80,7 @@ public final class ProxyMain {
         }
         ProxyServer server = ProxyServer.start(initial);
         CountDownLatch stopped = new CountDownLatch(1);
-        Reloader reloader = new Reloader(server, source, base);
+        Reloader reloader = new Reloader(server, source, placement);
         source.watch(reloader::offer);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             source.close();
@@ -119,7 +102,7 @@ public final class ProxyMain {
 
         private final ProxyServer server;
         private final ConfigSource source;
-        private final Path base;
+        private final Placement placement;
         private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "slb-config-retry");
             t.setDaemon(true);
@@ -127,10 +110,10 @@ public final class ProxyMain {
         });
         private String latest;
 
-        Reloader(ProxyServer server, ConfigSource source, Path base) {
+        Reloader(ProxyServer server, ConfigSource source, Placement placement) {
             this.server = server;
             this.source = source;
-            this.base = base;
+            this.placement = placement;
         }
 
         void offer(String text) {
@@ -148,7 +131,7 @@ public final class ProxyMain {
                 String serving = server.config().version();
                 ProxyConfig next;
                 try {
-                    next = resolvePaths(ConfigCodec.parse(text), base);
+                    next = placement.apply(ConfigCodec.parse(text));
                 } catch (InvalidConfigException e) {
                     log.error("config from {} refused; still serving version {}: {}", source.describe(), serving,
                             String.join("; ", e.problems()));
@@ -173,6 +156,66 @@ public final class ProxyMain {
         @Override
         public void close() {
             retries.shutdownNow();
+        }
+    }
+
+    /** The command line, checked: where the config comes from and where this process stands. */
+    record Options(Path configFile, String namespace, String name, Placement placement) {
+        /** What {@code -h} and {@code --help} ask for: the usage, and nothing else. */
+        static final Options HELP = new Options(null, null, null, Placement.AS_WRITTEN);
+
+        /** Parses a command line; a message fit for stderr is in the exception when it cannot be served. */
+        static Options parse(String... args) {
+            Path configFile = null;
+            String configMap = null;
+            String bindAddress = null;
+            Path root = null;
+            for (int i = 0; i < args.length; i++) {
+                String option = args[i];
+                switch (option) {
+                    case "-h", "--help" -> {
+                        return HELP;
+                    }
+                    case "--config" -> configFile = Path.of(value(args, ++i, option, "FILE, the proxy config"));
+                    case "--configmap" -> configMap = value(args, ++i, option, "NAMESPACE/NAME");
+                    case "--bind-address" -> bindAddress = value(args, ++i, option, "an IP literal such as 127.0.0.2");
+                    case "--root" -> root = Path.of(value(args, ++i, option, "a directory"));
+                    default -> throw new IllegalArgumentException("unknown argument: " + option);
+                }
+            }
+            if (configFile != null && configMap != null) {
+                throw new IllegalArgumentException("give --config or --configmap, not both");
+            }
+            if (configFile == null && configMap == null) {
+                throw new IllegalArgumentException("give --config FILE or --configmap NAMESPACE/NAME");
+            }
+            if (bindAddress != null && !Placement.isIpLiteral(bindAddress)) {
+                throw new IllegalArgumentException("--bind-address needs an IP literal, not '" + bindAddress
+                        + "' (such as 127.0.0.2; host names are not looked up)");
+            }
+            if (root != null && !Files.isDirectory(root)) {
+                throw new IllegalArgumentException("--root needs an existing directory that stands for the pod's root"
+                        + " filesystem, not '" + root + "'");
+            }
+            if (configFile != null) {
+                return new Options(configFile, null, null,
+                        new Placement(configFile.toAbsolutePath().getParent(), root, bindAddress));
+            }
+            int slash = configMap.indexOf('/');
+            if (slash <= 0 || slash == configMap.length() - 1 || configMap.indexOf('/', slash + 1) >= 0) {
+                throw new IllegalArgumentException("--configmap takes NAMESPACE/NAME, not '" + configMap + "'");
+            }
+            // Relative certificate paths have no folder to be taken from: they stay as written.
+            return new Options(null, configMap.substring(0, slash), configMap.substring(slash + 1),
+                    new Placement(null, root, bindAddress));
+        }
+
+        private static String value(String[] args, int i, String option, String what) {
+            // "--root --bind-address 127.0.0.2" lost its directory; taking the next option as one would hide that.
+            if (i >= args.length || args[i].startsWith("--")) {
+                throw new IllegalArgumentException(option + " needs " + what + " after it");
+            }
+            return args[i];
         }
     }
 }

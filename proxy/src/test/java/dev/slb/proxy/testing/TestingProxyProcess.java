@@ -27,16 +27,18 @@ public final class TestingProxyProcess implements AutoCloseable {
     private final Process process;
     private final Path configFile;
     private final Path log;
+    private final String adminHost;
     private final int adminPort;
     private final HttpClient admin = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(ADMIN_TIMEOUT)
             .build();
 
-    private TestingProxyProcess(Process process, Path configFile, Path log, int adminPort) {
+    private TestingProxyProcess(Process process, Path configFile, Path log, String adminHost, int adminPort) {
         this.process = process;
         this.configFile = configFile;
         this.log = log;
+        this.adminHost = adminHost;
         this.adminPort = adminPort;
     }
 
@@ -44,15 +46,25 @@ public final class TestingProxyProcess implements AutoCloseable {
     public static TestingProxyProcess start(Path dir, ProxyConfig config) throws Exception {
         Path configFile = dir.resolve("config.yaml");
         Files.writeString(configFile, ConfigCodec.write(config), StandardCharsets.UTF_8);
-        Path log = dir.resolve("proxy.log");
+        return start(configFile, dir.resolve("proxy.log"), TestingPorts.LOOPBACK, config.admin().port());
+    }
+
+    /**
+     * Starts the proxy on a config file already written, with more command-line {@code options},
+     * logging to {@code log}, and waits until its admin port at {@code adminHost} says it is ready.
+     * Several proxies may follow one file, as the replicas of a Deployment share one ConfigMap.
+     */
+    public static TestingProxyProcess start(Path configFile, Path log, String adminHost, int adminPort, String... options)
+            throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", classpath(),
                 "dev.slb.proxy.ProxyMain", "--config", configFile.toString()));
+        command.addAll(List.of(options));
         Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        TestingProxyProcess proxy = new TestingProxyProcess(p, configFile, log, config.admin().port());
+        TestingProxyProcess proxy = new TestingProxyProcess(p, configFile, log, adminHost, adminPort);
         try {
             proxy.awaitAdmin("/readyz", r -> r.status() == 200, Duration.ofSeconds(30));
         } catch (Throwable t) {
@@ -88,7 +100,7 @@ public final class TestingProxyProcess implements AutoCloseable {
     /** GET on the admin port; a connection failure comes back as status -1. */
     public AdminResponse admin(String path) {
         try {
-            HttpResponse<String> r = admin.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+            HttpResponse<String> r = admin.send(HttpRequest.newBuilder(URI.create("http://" + adminHost + ":" + adminPort + path))
                     .timeout(ADMIN_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
             return new AdminResponse(r.statusCode(), r.body());
         } catch (IOException e) {
