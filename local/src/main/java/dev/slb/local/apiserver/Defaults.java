@@ -25,7 +25,10 @@ final class Defaults {
         object.withObject("spec").withArray("finalizers");
         object.withObject("status").put("phase", "Active");
       }
-      case "/Service" -> service(object.withObject("spec"));
+      case "/Service" -> {
+        service(object.withObject("spec"));
+        object.withObject("status").withObject("loadBalancer");
+      }
       case "apps/Deployment" -> deployment(object.withObject("spec"));
       case "/Event" -> {
         putIfAbsent(object, "type", "Normal");

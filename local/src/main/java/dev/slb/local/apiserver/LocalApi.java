@@ -82,11 +82,18 @@ final class LocalApi {
     private static final long serialVersionUID = 1L;
     final int code;
     final String reason;
+    /** The Status {@code details} (kind, name, causes), or null. */
+    final transient JsonNode details;
 
     Failure(int code, String reason, String message) {
+      this(code, reason, message, null);
+    }
+
+    Failure(int code, String reason, String message, JsonNode details) {
       super(message);
       this.code = code;
       this.reason = reason;
+      this.details = details;
     }
   }
 
@@ -94,7 +101,11 @@ final class LocalApi {
     try {
       return route(request);
     } catch (Failure f) {
-      return status(f.code, f.reason, f.getMessage());
+      ObjectNode status = statusNode(f.code, f.reason, f.getMessage());
+      if (f.details != null) {
+        status.set("details", f.details);
+      }
+      return json(f.code, status);
     } catch (RuntimeException e) {
       LOG.warn("{} {} failed", request.method(), request.path(), e);
       return status(500, "InternalError", "the local API server failed on " + request.method() + " "
@@ -253,15 +264,16 @@ final class LocalApi {
     writes.lock();
     try {
       long version = storage.resourceVersion();
-      hub.bookmark(version, s -> bookmark(new ResourcePath(s.group, "", null, s.resource, null, null), version));
+      hub.bookmark(version, s -> bookmark(s.collection, version));
     } finally {
       writes.unlock();
     }
   }
 
   private ObjectNode bookmark(ResourcePath p, long version) {
+    // Clients decode a bookmark as an object of the watched kind, so it carries kind and apiVersion.
     ObjectNode mark = mapper.createObjectNode();
-    BuiltinResources.Resource r = p.version().isEmpty() ? null : resource(p.groupVersion(), p.resource());
+    BuiltinResources.Resource r = resource(p.groupVersion(), p.resource());
     if (r != null) {
       mark.put("kind", r.kind()).put("apiVersion", p.groupVersion());
     }
@@ -317,12 +329,16 @@ final class LocalApi {
     if (resource.kind().equals("CustomResourceDefinition")) {
       establish(object);
     }
+    validateCel(p, object, null);
     if (isDryRun(request, null)) {
       return json(201, object);
     }
     Storage.Result r = storage.create(p, object);
     if (!r.ok()) {
       throw fromStorage(r, p.withName(name));
+    }
+    if (deleteIfOrphaned(p.withName(r.body().path("metadata").path("name").asText()), r.body())) {
+      collectGarbage(null);
     }
     return json(201, r.body());
   }
@@ -338,6 +354,12 @@ final class LocalApi {
 
   /** Stores {@code replacement} for the object at {@code p} under the status subresource rules. */
   private ApiResponse replace(ResourcePath p, JsonNode current, ObjectNode replacement) {
+    if (p.subresource() == null) {
+      // A cluster defaults on every write, not only on create: an update that leaves out a
+      // defaulted field must read back as it did (and a Deployment's pod template keep its hash).
+      BuiltinResources.Resource r = resource(p.groupVersion(), p.resource());
+      Defaults.apply(r.group(), r.kind(), replacement);
+    }
     if (p.subresource() == null && hasStatus(p)) {
       // As in a cluster: the main resource ignores status, the status subresource all but status.
       if (current.has("status")) {
@@ -346,9 +368,13 @@ final class LocalApi {
         replacement.remove("status");
       }
     }
+    validateCel(p, replacement, current);
     Storage.Result r = storage.update(p, replacement);
     if (!r.ok()) {
       throw fromStorage(r, p);
+    }
+    if (r.body() != null) {
+      deleteIfOrphaned(p.object(), r.body());
     }
     collectGarbage(null);
     return json(200, r.body() != null ? r.body() : current);
@@ -365,6 +391,7 @@ final class LocalApi {
       throw new Failure(422, "Invalid", "the patch does not leave an object");
     }
     if (isDryRun(request, null)) {
+      validateCel(p, object, current.body()); // a server-side dry run is validated too
       return json(200, object);
     }
     return replace(p, current.body(), object);
@@ -478,23 +505,89 @@ final class LocalApi {
     }
   }
 
+  /**
+   * Deletes an object whose owners are all gone, as a cluster's garbage collector does (it
+   * happens when a controller writes a dependent while its owner is being deleted). An owner
+   * of a kind this server does not know counts as present. Returns true when it deleted.
+   */
+  private boolean deleteIfOrphaned(ResourcePath p, JsonNode object) {
+    JsonNode refs = object.path("metadata").path("ownerReferences");
+    if (!refs.isArray() || refs.isEmpty()) {
+      return false;
+    }
+    String ns = object.path("metadata").path("namespace").asText(null);
+    for (JsonNode ref : refs) {
+      ResourcePath owner = pathOf(ref.path("apiVersion").asText(), ref.path("kind").asText(), ns,
+          ref.path("name").asText());
+      if (owner == null) {
+        return false;
+      }
+      Storage.Result found = storage.get(owner);
+      if (found.ok() && ref.path("uid").asText().equals(found.body().path("metadata").path("uid").asText())) {
+        return false;
+      }
+    }
+    LOG.debug("{} has no owner left; garbage-collecting it", p);
+    storage.delete(p);
+    return true;
+  }
+
   /** The path of a stored object, from its apiVersion and kind. */
   private ResourcePath pathOf(JsonNode object) {
-    String apiVersion = object.path("apiVersion").asText();
-    String kind = object.path("kind").asText();
+    return pathOf(object.path("apiVersion").asText(), object.path("kind").asText(),
+        object.path("metadata").path("namespace").asText(), object.path("metadata").path("name").asText());
+  }
+
+  private ResourcePath pathOf(String apiVersion, String kind, String namespace, String name) {
     List<BuiltinResources.Resource> resources = catalog().get(apiVersion);
     if (resources == null) {
       return null;
     }
     for (BuiltinResources.Resource r : resources) {
       if (r.kind().equals(kind) && !r.name().contains("/")) {
-        String ns = r.namespaced() ? object.path("metadata").path("namespace").asText() : null;
         int slash = apiVersion.indexOf('/');
         return new ResourcePath(slash < 0 ? "" : apiVersion.substring(0, slash), apiVersion.substring(slash + 1),
-            ns, r.name(), object.path("metadata").path("name").asText(), null);
+            r.namespaced() ? namespace : null, r.name(), name, null);
       }
     }
     return null;
+  }
+
+  /**
+   * Refuses, with 422 Invalid and the causes, a custom resource that breaks its CRD's
+   * x-kubernetes-validations rules; the whole object is validated, as the status subresource
+   * would store it when {@code p} is one.
+   */
+  private void validateCel(ResourcePath p, JsonNode object, JsonNode old) {
+    JsonNode crd = crdOf(p);
+    if (crd == null) {
+      return;
+    }
+    JsonNode whole = object;
+    boolean statusOnly = "status".equals(p.subresource());
+    if (old != null && (statusOnly || p.subresource() == null && hasStatus(p))) {
+      // The part that the request cannot change is the stored one.
+      ObjectNode merged = statusOnly ? old.deepCopy() : object.deepCopy();
+      JsonNode status = (statusOnly ? object : old).get("status");
+      if (status == null) {
+        merged.remove("status");
+      } else {
+        merged.set("status", status);
+      }
+      whole = merged;
+    }
+    List<CelValidation.Violation> violations = CelValidation.validate(crd, p.version(), whole, old);
+    if (violations.isEmpty()) {
+      return;
+    }
+    String kind = crd.path("spec").path("names").path("kind").asText();
+    String name = object.path("metadata").path("name").asText();
+    ObjectNode details = mapper.createObjectNode().put("name", name).put("group", p.group()).put("kind", kind);
+    ArrayNode causes = details.putArray("causes");
+    for (CelValidation.Violation v : violations) {
+      causes.addObject().put("reason", v.reason()).put("message", v.message()).put("field", v.field());
+    }
+    throw new Failure(422, "Invalid", CelValidation.statusMessage(kind, p.group(), name, violations), details);
   }
 
   private void requireNamespace(String ns) {

@@ -35,6 +35,7 @@ final class WatchHub implements Storage.ChangeListener {
 
   /** One open watch. */
   static final class Subscription {
+    final ResourcePath collection;
     final String group;
     final String resource;
     final String namespace;
@@ -43,6 +44,7 @@ final class WatchHub implements Storage.ChangeListener {
     final boolean bookmarks;
 
     Subscription(ResourcePath collection, Predicate<JsonNode> selector, Sink sink, boolean bookmarks) {
+      this.collection = collection;
       this.group = collection.group();
       this.resource = collection.resource();
       this.namespace = collection.namespace();

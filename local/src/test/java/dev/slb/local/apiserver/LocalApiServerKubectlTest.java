@@ -239,8 +239,12 @@ class LocalApiServerKubectlTest {
     applyCrdAndSample();
     String uid = get("slb", "demo", "{.metadata.uid}");
     Path owned = dir.resolve("owned.yaml");
-    Files.writeString(owned, ownedConfigMap("demo-proxy-config", uid) + "---\n" + ownedConfigMap("kept", "someone-else"),
-        StandardCharsets.UTF_8);
+    Files.writeString(owned, ownedConfigMap("demo-proxy-config", uid) + """
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: kept, namespace: default}
+        """, StandardCharsets.UTF_8);
     assertThat(kubectl.run("apply", "-f", owned.toString()).code()).isZero();
 
     TestingKubectl.Result delete = kubectl.run("delete", "slb", "demo");
@@ -248,6 +252,18 @@ class LocalApiServerKubectlTest {
     assertThat(delete.out()).contains("loadbalancer.slb.dev \"demo\" deleted");
     TestingKubectl.Result left = kubectl.run("get", "configmaps", "-o", "name");
     assertThat(left.out().lines()).contains("configmap/kept").doesNotContain("configmap/demo-proxy-config");
+  }
+
+  @Test
+  void anObjectWhoseOwnerIsGoneIsCollectedOnceWritten() throws Exception {
+    applyCrdAndSample();
+    Path orphan = dir.resolve("orphan.yaml");
+    // Owned by a LoadBalancer demo that no longer exists under that uid (a controller racing a delete).
+    Files.writeString(orphan, ownedConfigMap("late", "00000000-0000-0000-0000-00000000dead"), StandardCharsets.UTF_8);
+    assertThat(kubectl.run("apply", "-f", orphan.toString()).code()).isZero();
+    TestingKubectl.Result get = kubectl.run("get", "configmap", "late");
+    assertThat(get.code()).isNotZero();
+    assertThat(get.err()).contains("configmaps \"late\" not found");
   }
 
   @Test

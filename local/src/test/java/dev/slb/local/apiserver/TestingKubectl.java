@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Assumptions;
  * directory. Tests skip (with the reason) when no kubectl 1.27+ is on PATH, unless the CI
  * environment variable is set: then a missing kubectl fails them.
  */
-final class TestingKubectl implements AutoCloseable {
+public final class TestingKubectl implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static volatile String problem;
@@ -35,6 +35,18 @@ final class TestingKubectl implements AutoCloseable {
     this.kubeconfig = server.writeKubeconfig(dir.resolve("kubeconfig"));
   }
 
+  private TestingKubectl(Path kubeconfig, Path dir) {
+    this.server = null;
+    this.dir = dir;
+    this.kubeconfig = kubeconfig;
+  }
+
+  /** A kubectl for a server someone else runs; its cache lives in {@code dir}. */
+  public static TestingKubectl forKubeconfig(Path kubeconfig, Path dir) {
+    requireKubectl();
+    return new TestingKubectl(kubeconfig, dir);
+  }
+
   /** Starts a server and a kubectl for it, or skips the test when there is no usable kubectl. */
   static TestingKubectl start(Path dir) throws IOException {
     requireKubectl();
@@ -42,7 +54,7 @@ final class TestingKubectl implements AutoCloseable {
   }
 
   /** Skips the calling test when no kubectl 1.27+ is on PATH, and fails it instead under CI. */
-  static void requireKubectl() {
+  public static void requireKubectl() {
     if (!checked) {
       problem = kubectlProblem();
       checked = true;
@@ -55,7 +67,7 @@ final class TestingKubectl implements AutoCloseable {
   }
 
   /** Runs kubectl to completion (at most 30 s). */
-  Result run(String... args) throws IOException, InterruptedException {
+  public Result run(String... args) throws IOException, InterruptedException {
     return TestingKubectl.run(command(args), 30);
   }
 
@@ -82,7 +94,9 @@ final class TestingKubectl implements AutoCloseable {
     for (Process p : background) {
       p.destroy();
     }
-    server.close();
+    if (server != null) {
+      server.close();
+    }
   }
 
   /** A kubectl running in the background. */
@@ -109,7 +123,7 @@ final class TestingKubectl implements AutoCloseable {
   }
 
   /** A finished kubectl. */
-  record Result(List<String> command, int code, String out, String err) {
+  public record Result(List<String> command, int code, String out, String err) {
     @Override
     public String toString() {
       return String.join(" ", command) + " -> exit " + code + "\nstdout:\n" + out + "\nstderr:\n" + err;

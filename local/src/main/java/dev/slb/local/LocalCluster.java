@@ -1,0 +1,342 @@
+package dev.slb.local;
+
+import dev.slb.local.apiserver.LocalApiServer;
+import dev.slb.local.pods.AddressPool;
+import dev.slb.local.pods.LocalKubelet;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole system on one machine: the embedded API server, the operator (a child process, as
+ * it runs in a cluster), local pods for the proxy Deployments it creates, a load-balancer
+ * address per proxy Service, and a demo backend with its Service, EndpointSlice and a TLS
+ * Secret, so every sample works as it is.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
+  /** Where the demo backend listens; its EndpointSlice says so. */
+  public static final String BACKEND_ADDRESS = "127.0.0.2";
+  public static final int BACKEND_PORT = 8080;
+  /** Load balancers get 127.0.1.1, .2, ... in the order they appear. */
+  static final int SERVICE_SUBNET = 1;
+  static final int DEMO_CERTIFICATE_ADDRESSES = 32;
+
+  /**
+   * Where things are.
+   *
+   * @param repository the repository root (for crds/, the proxy launcher and the built jars)
+   * @param state a directory this run owns: kubeconfig, logs, pods (emptied on start)
+   * @param apiPort the API server's port on 127.0.0.1 (0 for any free one)
+   */
+  public record Options(Path repository, Path state, int apiPort) {
+  }
+
+  private final Options options;
+  private Process backend;
+  private Process operator;
+  private LocalApiServer apiServer;
+  private KubernetesClient client;
+  private EventLoopGroup network;
+  private LocalKubelet kubelet;
+  private Path kubeconfig;
+  private int operatorAdminPort;
+
+  private LocalCluster(Options options) {
+    this.options = options;
+  }
+
+  /** Starts everything; on failure stops what it started and throws. */
+  public static LocalCluster start(Options options) throws IOException, InterruptedException {
+    LocalCluster cluster = new LocalCluster(options);
+    try {
+      cluster.boot();
+      return cluster;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  private void boot() throws IOException, InterruptedException {
+    Path repo = options.repository();
+    Path proxyJar = repo.resolve("proxy/target/slb-proxy.jar");
+    Path operatorJar = repo.resolve("operator/target/slb-operator.jar");
+    for (Path jar : List.of(proxyJar, operatorJar)) {
+      if (!Files.isRegularFile(jar)) {
+        throw new IOException(jar + " is missing: build it first (mvn -q -B -DskipTests package)");
+      }
+    }
+    StaleProcesses.stopThoseRecordedIn(options.state());
+    deleteTree(options.state());
+    Files.createDirectories(options.state());
+
+    apiServer = new LocalApiServer().start(options.apiPort());
+    kubeconfig = apiServer.writeKubeconfig(options.state().resolve("kubeconfig"));
+    Config config = new ConfigBuilder().withMasterUrl(apiServer.url()).withNamespace("default")
+        .withRequestTimeout(20_000).build();
+    client = new KubernetesClientBuilder().withConfig(config).build();
+
+    installCrds(repo.resolve("crds"));
+    createDemo();
+    backend = startProcess("demo-backend", List.of(java(), "-cp", proxyJar.toString(),
+        "dev.slb.proxy.demo.DemoBackend", "--bind", BACKEND_ADDRESS, "--port", String.valueOf(BACKEND_PORT)),
+        Map.of(), "dev.slb.proxy.demo.DemoBackend");
+
+    network = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    kubelet = new LocalKubelet(client, new LocalKubelet.Settings(options.state().resolve("pods"),
+        List.of(repo.resolve("proxy/bin/slb-proxy").toString()),
+        Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_PROXY_JAR", proxyJar.toString()),
+        new AddressPool(0, 0, 10, 250), new AddressPool(0, SERVICE_SUBNET, 1, 254), network, Clock.systemUTC()));
+    kubelet.start();
+
+    operatorAdminPort = freePort();
+    operator = startProcess("operator", List.of(java(), "-jar", operatorJar.toString()),
+        Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_ADMIN_PORT", String.valueOf(operatorAdminPort)),
+        operatorJar.toString());
+    awaitOperatorReady(Duration.ofSeconds(90));
+  }
+
+  public Path kubeconfig() {
+    return kubeconfig;
+  }
+
+  public String apiUrl() {
+    return apiServer.url();
+  }
+
+  /** The CA that clients trust for the demo's HTTPS and wss listeners. */
+  public Path caCertificate() {
+    return options.state().resolve("tls").resolve("tls.crt");
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** Applies every CRD under {@code crds/} (not the samples), as installing the operator does. */
+  private void installCrds(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml")).toList()) {
+        try (InputStream in = Files.newInputStream(file)) {
+          for (HasMetadata crd : client.load(in).items()) {
+            client.resource(crd).createOr(NonDeletingOperation::update);
+          }
+        }
+      }
+    }
+  }
+
+  /** The demo backend's Service and EndpointSlice, and the TLS Secret the HTTPS samples name. */
+  private void createDemo() throws IOException, InterruptedException {
+    List<String> ips = new ArrayList<>(List.of("127.0.0.1"));
+    for (int i = 1; i <= DEMO_CERTIFICATE_ADDRESSES; i++) {
+      ips.add("127.0." + SERVICE_SUBNET + "." + i);
+    }
+    Path tls = options.state().resolve("tls");
+    DemoCertificate.write(tls, ips);
+    client.resource(new SecretBuilder().withNewMetadata().withName("demo-tls").withNamespace("default").endMetadata()
+        .withType("kubernetes.io/tls")
+        .addToData("tls.crt", base64(tls.resolve("tls.crt")))
+        .addToData("tls.key", base64(tls.resolve("tls.key")))
+        .build()).createOr(NonDeletingOperation::update);
+    client.resource(new ServiceBuilder().withNewMetadata().withName("demo-backend").withNamespace("default")
+        .addToLabels("app.kubernetes.io/name", "demo-backend").endMetadata()
+        .withNewSpec().withType("ClusterIP").addNewPort().withName("http").withPort(BACKEND_PORT)
+        .withProtocol("TCP").withNewTargetPort(BACKEND_PORT).endPort().endSpec()
+        .build()).createOr(NonDeletingOperation::update);
+    client.resource(new EndpointSliceBuilder().withNewMetadata().withName("demo-backend-local")
+        .withNamespace("default").addToLabels("kubernetes.io/service-name", "demo-backend").endMetadata()
+        .withAddressType("IPv4")
+        .addNewEndpoint().withAddresses(BACKEND_ADDRESS).withNewConditions().withReady(true).endConditions()
+        .endEndpoint()
+        .addNewPort().withName("http").withPort(BACKEND_PORT).withProtocol("TCP").endPort()
+        .build()).createOr(NonDeletingOperation::update);
+  }
+
+  private static String base64(Path file) throws IOException {
+    return Base64.getEncoder().encodeToString(Files.readAllBytes(file));
+  }
+
+  /** Starts a child process, logging to {@code <state>/<name>.log}; {@code marker} identifies it later. */
+  private Process startProcess(String name, List<String> command, Map<String, String> env, String marker)
+      throws IOException {
+    Path log = options.state().resolve(name + ".log");
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().remove("POD_NAMESPACE");
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    StaleProcesses.record(options.state().resolve(name + ".pid"), p.pid(), marker);
+    LOG.info("{} started (pid {}), log {}", name, p.pid(), log);
+    return p;
+  }
+
+  private void awaitOperatorReady(Duration limit) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!operator.isAlive()) {
+        throw new IOException("the operator exited with " + operator.exitValue() + "; see "
+            + options.state().resolve("operator.log"));
+      }
+      try {
+        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + operatorAdminPort + "/readyz")).timeout(Duration.ofSeconds(1)).build(),
+            HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new IOException("the operator did not become ready within " + limit.toSeconds() + " s; see "
+        + options.state().resolve("operator.log"));
+  }
+
+  /** Stops everything it started: the operator, the pods (drained), the backend, the API server. */
+  @Override
+  public void close() {
+    if (operator != null) {
+      stop(operator, Duration.ofSeconds(15)); // first, so that it does not react to the teardown
+    }
+    if (kubelet != null) {
+      kubelet.close();
+    }
+    if (backend != null) {
+      stop(backend, Duration.ofSeconds(15));
+    }
+    if (client != null) {
+      client.close();
+    }
+    if (network != null) {
+      network.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+    if (apiServer != null) {
+      apiServer.close();
+    }
+  }
+
+  private static void stop(Process p, Duration grace) {
+    if (!p.isAlive()) {
+      return;
+    }
+    p.destroy();
+    try {
+      if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+    }
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /**
+   * Starts the whole system and waits for Ctrl-C. Arguments: {@code [--port N] [--state DIR]};
+   * the defaults are port 0 (any) and {@code local/target/run}.
+   */
+  public static void main(String[] args) throws Exception {
+    int port = 0;
+    Path repo = Path.of("").toAbsolutePath();
+    if (repo.getFileName() != null && repo.getFileName().toString().equals("local")) {
+      repo = repo.getParent();
+    }
+    Path state = repo.resolve("local/target/run");
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--port" -> port = Integer.parseInt(args[++i]);
+        case "--state" -> state = Path.of(args[++i]).toAbsolutePath();
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]
+            + " (usage: LocalCluster [--port N] [--state DIR])");
+      }
+    }
+    LocalCluster cluster = start(new Options(repo, state, port));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("\nStopping: the operator, then every proxy pod (each drains), the backend, the API server.");
+      cluster.close();
+      System.out.println("Stopped.");
+      stopped.countDown();
+    }, "slb-local-shutdown"));
+    System.out.println(banner(cluster, repo));
+    System.out.flush();
+    stopped.await();
+  }
+
+  private static String banner(LocalCluster cluster, Path repo) {
+    String kubeconfig = repo.relativize(cluster.kubeconfig()).toString();
+    String ca = repo.relativize(cluster.caCertificate()).toString();
+    return """
+
+          slb-operator runs locally: API server %s, the operator, and a demo backend.
+          In another shell, from the repository root:
+
+            export KUBECONFIG=$PWD/%s
+            kubectl apply -f crds/samples/shared.yaml
+            kubectl wait --for=condition=Ready slb/demo --timeout=90s
+            kubectl get slb demo                  # ADDRESS is the load balancer, e.g. 127.0.1.1
+            curl -s http://127.0.1.1/hello
+            curl -s --cacert %s https://127.0.1.1/hello
+
+          Logs: local/target/run/*.log, each pod's in local/target/run/pods/<ns>/<pod>/proxy.log.
+          Ctrl-C stops everything (the proxies drain first).
+        """.formatted(cluster.apiUrl(), kubeconfig, ca);
+  }
+}
