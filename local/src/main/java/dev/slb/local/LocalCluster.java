@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -48,11 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class LocalCluster implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
-  /** Where the demo backend listens; its EndpointSlice says so. */
-  public static final String BACKEND_ADDRESS = "127.0.0.2";
   public static final int BACKEND_PORT = 8080;
-  /** Load balancers get 127.0.1.1, .2, ... in the order they appear. */
-  static final int SERVICE_SUBNET = 1;
   static final int DEMO_CERTIFICATE_ADDRESSES = 32;
 
   /**
@@ -61,8 +58,20 @@ public final class LocalCluster implements AutoCloseable {
    * @param repository the repository root (for crds/, the proxy launcher and the built jars)
    * @param state a directory this run owns: kubeconfig, logs, pods (emptied on start)
    * @param apiPort the API server's port on 127.0.0.1 (0 for any free one)
+   * @param block the second octet of every address this run uses, so that two runs (say,
+   *     local/bin/up and the tests) never share one: the demo backend is 127.B.0.2, pods are
+   *     127.B.0.10 to .250, load balancers 127.B.1.1, .2, ...
    */
-  public record Options(Path repository, Path state, int apiPort) {
+  public record Options(Path repository, Path state, int apiPort, int block) {
+    public Options {
+      if (block < 0 || block > 255) {
+        throw new IllegalArgumentException("the address block is the second octet of 127.B.x.y, 0..255");
+      }
+    }
+
+    String backendAddress() {
+      return "127." + block + ".0.2";
+    }
   }
 
   private final Options options;
@@ -113,14 +122,15 @@ public final class LocalCluster implements AutoCloseable {
     installCrds(repo.resolve("crds"));
     createDemo();
     backend = startProcess("demo-backend", List.of(java(), "-cp", proxyJar.toString(),
-        "dev.slb.proxy.demo.DemoBackend", "--bind", BACKEND_ADDRESS, "--port", String.valueOf(BACKEND_PORT)),
+        "dev.slb.proxy.demo.DemoBackend", "--bind", options.backendAddress(), "--port", String.valueOf(BACKEND_PORT)),
         Map.of(), "dev.slb.proxy.demo.DemoBackend");
 
     network = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     kubelet = new LocalKubelet(client, new LocalKubelet.Settings(options.state().resolve("pods"),
         List.of(repo.resolve("proxy/bin/slb-proxy").toString()),
         Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_PROXY_JAR", proxyJar.toString()),
-        new AddressPool(0, 0, 10, 250), new AddressPool(0, SERVICE_SUBNET, 1, 254), network, Clock.systemUTC()));
+        new AddressPool(options.block(), 0, 10, 250), new AddressPool(options.block(), 1, 1, 254), network,
+        Clock.systemUTC()));
     kubelet.start();
 
     operatorAdminPort = freePort();
@@ -153,6 +163,9 @@ public final class LocalCluster implements AutoCloseable {
       for (Path file : files.filter(f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml")).toList()) {
         try (InputStream in = Files.newInputStream(file)) {
           for (HasMetadata crd : client.load(in).items()) {
+            // As `kubectl apply` would have left it, so that the user's own apply is a clean patch.
+            crd.getMetadata().setAnnotations(new java.util.LinkedHashMap<>(Map.of(
+                "kubectl.kubernetes.io/last-applied-configuration", Serialization.asJson(crd) + "\n")));
             client.resource(crd).createOr(NonDeletingOperation::update);
           }
         }
@@ -164,7 +177,7 @@ public final class LocalCluster implements AutoCloseable {
   private void createDemo() throws IOException, InterruptedException {
     List<String> ips = new ArrayList<>(List.of("127.0.0.1"));
     for (int i = 1; i <= DEMO_CERTIFICATE_ADDRESSES; i++) {
-      ips.add("127.0." + SERVICE_SUBNET + "." + i);
+      ips.add("127." + options.block() + ".1." + i);
     }
     Path tls = options.state().resolve("tls");
     DemoCertificate.write(tls, ips);
@@ -181,7 +194,7 @@ public final class LocalCluster implements AutoCloseable {
     client.resource(new EndpointSliceBuilder().withNewMetadata().withName("demo-backend-local")
         .withNamespace("default").addToLabels("kubernetes.io/service-name", "demo-backend").endMetadata()
         .withAddressType("IPv4")
-        .addNewEndpoint().withAddresses(BACKEND_ADDRESS).withNewConditions().withReady(true).endConditions()
+        .addNewEndpoint().withAddresses(options.backendAddress()).withNewConditions().withReady(true).endConditions()
         .endEndpoint()
         .addNewPort().withName("http").withPort(BACKEND_PORT).withProtocol("TCP").endPort()
         .build()).createOr(NonDeletingOperation::update);
@@ -195,7 +208,7 @@ public final class LocalCluster implements AutoCloseable {
   private Process startProcess(String name, List<String> command, Map<String, String> env, String marker)
       throws IOException {
     Path log = options.state().resolve(name + ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+    ProcessBuilder pb = new ProcessBuilder(Detached.command(command)).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().remove("POD_NAMESPACE");
     pb.environment().putAll(env);
@@ -289,11 +302,13 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /**
-   * Starts the whole system and waits for Ctrl-C. Arguments: {@code [--port N] [--state DIR]};
-   * the defaults are port 0 (any) and {@code local/target/run}.
+   * Starts the whole system and waits for Ctrl-C. Arguments: {@code [--port N] [--state DIR]
+   * [--block B]}; the defaults are port 0 (any), {@code local/target/run} and block 0 (addresses
+   * 127.0.x.y).
    */
   public static void main(String[] args) throws Exception {
     int port = 0;
+    int block = 0;
     Path repo = Path.of("").toAbsolutePath();
     if (repo.getFileName() != null && repo.getFileName().toString().equals("local")) {
       repo = repo.getParent();
@@ -303,11 +318,12 @@ public final class LocalCluster implements AutoCloseable {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[++i]);
         case "--state" -> state = Path.of(args[++i]).toAbsolutePath();
+        case "--block" -> block = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + " (usage: LocalCluster [--port N] [--state DIR])");
+            + " (usage: LocalCluster [--port N] [--state DIR] [--block B])");
       }
     }
-    LocalCluster cluster = start(new Options(repo, state, port));
+    LocalCluster cluster = start(new Options(repo, state, port, block));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("\nStopping: the operator, then every proxy pod (each drains), the backend, the API server.");
@@ -323,6 +339,7 @@ public final class LocalCluster implements AutoCloseable {
   private static String banner(LocalCluster cluster, Path repo) {
     String kubeconfig = repo.relativize(cluster.kubeconfig()).toString();
     String ca = repo.relativize(cluster.caCertificate()).toString();
+    String lb = "127." + cluster.options.block() + ".1.1";
     return """
 
           slb-operator runs locally: API server %s, the operator, and a demo backend.
@@ -331,12 +348,12 @@ public final class LocalCluster implements AutoCloseable {
             export KUBECONFIG=$PWD/%s
             kubectl apply -f crds/samples/shared.yaml
             kubectl wait --for=condition=Ready slb/demo --timeout=90s
-            kubectl get slb demo                  # ADDRESS is the load balancer, e.g. 127.0.1.1
-            curl -s http://127.0.1.1/hello
-            curl -s --cacert %s https://127.0.1.1/hello
+            kubectl get slb demo                  # ADDRESS is the load balancer, e.g. %s
+            curl -s http://%s/hello
+            curl -s --cacert %s https://%s/hello
 
           Logs: local/target/run/*.log, each pod's in local/target/run/pods/<ns>/<pod>/proxy.log.
           Ctrl-C stops everything (the proxies drain first).
-        """.formatted(cluster.apiUrl(), kubeconfig, ca);
+        """.formatted(cluster.apiUrl(), kubeconfig, lb, lb, ca, lb);
   }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,16 +79,28 @@ public final class ProxyMain {
             System.exit(2);
             return;
         }
-        ProxyServer server = ProxyServer.start(initial);
+        // The drain hook is in place before anything listens: /readyz answers 200 as soon as the
+        // admin port is up, and a SIGTERM from then on must drain, not end the process outright.
+        AtomicReference<ProxyServer> running = new AtomicReference<>();
+        AtomicReference<Reloader> reloading = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
-        Reloader reloader = new Reloader(server, source, placement);
-        source.watch(reloader::offer);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             source.close();
-            reloader.close();
-            server.drainAndStop();
+            Reloader reloader = reloading.get();
+            if (reloader != null) {
+                reloader.close();
+            }
+            ProxyServer server = running.get();
+            if (server != null) {
+                server.drainAndStop();
+            }
             stopped.countDown();
         }, "slb-drain"));
+        ProxyServer server = ProxyServer.start(initial);
+        running.set(server);
+        Reloader reloader = new Reloader(server, source, placement);
+        reloading.set(reloader);
+        source.watch(reloader::offer);
         stopped.await();
     }
 

@@ -95,7 +95,8 @@ public final class LocalKubelet implements AutoCloseable {
     return t;
   });
   private final Map<String, LocalPod> pods = new LinkedHashMap<>();
-  private final Map<String, Boolean> publishedReady = new HashMap<>();
+  /** What each pod's published status says (readiness, restarts, back-off), to write only changes. */
+  private final Map<String, String> publishedReady = new HashMap<>();
   private final Map<String, LocalService> services = new HashMap<>();
   private final List<CompletableFuture<?>> terminations = new ArrayList<>();
   private SharedIndexInformer<Deployment> deployments;
@@ -141,8 +142,9 @@ public final class LocalKubelet implements AutoCloseable {
         if (volumes && pod.phase() == LocalPod.Phase.RUNNING) {
           PodVolumes.sync(client, pod.namespace, pod.template.getSpec(), pod.container(), pod.dir);
         }
-        if (pod.restartIfDead()) {
-          LOG.warn("pod {}/{} exited on its own; restarted (restart {})", pod.namespace, pod.name, pod.restarts());
+        if (pod.restartIfDead(now)) {
+          LOG.warn("pod {}/{} exited on its own (exit code {}); restarted (restart {}), log {}", pod.namespace,
+              pod.name, pod.lastExitCode(), pod.restarts(), pod.dir.resolve("proxy.log"));
         }
         pod.probe(http, now);
         publishPodStatus(pod);
@@ -289,7 +291,9 @@ public final class LocalKubelet implements AutoCloseable {
   private void publishPodStatus(LocalPod pod) {
     String key = pod.namespace + "/" + pod.name;
     boolean ready = pod.ready();
-    if (Objects.equals(publishedReady.get(key), ready) || pod.phase() == LocalPod.Phase.GONE) {
+    boolean backingOff = pod.backingOff();
+    String state = ready + "/" + pod.restarts() + "/" + backingOff + "/" + pod.phase();
+    if (Objects.equals(publishedReady.get(key), state) || pod.phase() == LocalPod.Phase.GONE) {
       return;
     }
     String now = settings.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -302,21 +306,38 @@ public final class LocalKubelet implements AutoCloseable {
         .withHostIP("127.0.0.1").withPodIP(pod.ip.getHostAddress())
         .withPodIPs(new PodIPBuilder().withIp(pod.ip.getHostAddress()).build())
         .withStartTime(started).withConditions(conditions)
-        .withContainerStatuses(new ContainerStatusBuilder().withName(pod.container().getName())
-            .withImage(pod.container().getImage()).withImageID("").withContainerID("local://" + pod.pid())
-            .withReady(ready).withStarted(pod.phase() == LocalPod.Phase.RUNNING)
-            .withRestartCount(pod.restarts())
-            .withNewState().withNewRunning().withStartedAt(started).endRunning().endState().build())
+        .withContainerStatuses(containerStatus(pod, ready, backingOff, started))
         .build();
     try {
       client.pods().inNamespace(pod.namespace).withName(pod.name).editStatus(p -> {
         p.setStatus(status);
         return p;
       });
-      publishedReady.put(key, ready);
+      publishedReady.put(key, state);
     } catch (KubernetesClientException e) {
       LOG.debug("cannot write the status of pod {}: {}", key, e.getMessage());
     }
+  }
+
+  private static io.fabric8.kubernetes.api.model.ContainerStatus containerStatus(LocalPod pod, boolean ready,
+      boolean backingOff, String started) {
+    ContainerStatusBuilder status = new ContainerStatusBuilder().withName(pod.container().getName())
+        .withImage(pod.container().getImage()).withImageID("").withContainerID("local://" + pod.pid())
+        .withReady(ready).withStarted(pod.phase() == LocalPod.Phase.RUNNING && !backingOff)
+        .withRestartCount(pod.restarts());
+    if (backingOff) {
+      status.withNewState().withNewWaiting().withReason("CrashLoopBackOff")
+          .withMessage("back-off restarting the proxy, which exited with " + pod.lastExitCode() + "; see "
+              + pod.dir.resolve("proxy.log"))
+          .endWaiting().endState();
+    } else {
+      status.withNewState().withNewRunning().withStartedAt(started).endRunning().endState();
+    }
+    if (pod.lastExitCode() != null) {
+      status.withNewLastState().withNewTerminated().withExitCode(pod.lastExitCode()).withReason("Error")
+          .endTerminated().endLastState();
+    }
+    return status.build();
   }
 
   private static PodCondition condition(String type, String status, String since) {

@@ -51,6 +51,8 @@ final class LocalPod {
   private volatile int restarts;
   private volatile Instant nextProbe = Instant.EPOCH;
   private volatile Instant startedAt;
+  private volatile Instant exitedAt;
+  private volatile Integer lastExitCode;
   private volatile CompletableFuture<?> probing = CompletableFuture.completedFuture(null);
 
   LocalPod(String namespace, String name, String deployment, String templateHash, PodTemplateSpec template,
@@ -80,7 +82,7 @@ final class LocalPod {
     }
     // The pod's network namespace and root filesystem, emulated (see the proxy's README).
     command.addAll(List.of("--bind-address", ip.getHostAddress(), "--root", dir.toString()));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+    ProcessBuilder pb = new ProcessBuilder(dev.slb.local.Detached.command(command)).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("proxy.log").toFile()));
     pb.environment().putAll(environment);
     pb.environment().put("JAVA_OPTS", jvmLimits(c));
@@ -144,16 +146,39 @@ final class LocalPod {
     return startedAt;
   }
 
-  /** Restarts a process that died on its own; true when it did. */
-  synchronized boolean restartIfDead() throws IOException {
+  /**
+   * Restarts a process that died on its own, after a back-off that doubles from 10 s to 5 min
+   * as a kubelet's CrashLoopBackOff does (the first restart is at once); true when it did.
+   */
+  synchronized boolean restartIfDead(Instant now) throws IOException {
     Process p = process;
     if (phase != Phase.RUNNING || p == null || p.isAlive()) {
       return false;
     }
-    restarts++;
     ready = false;
+    if (exitedAt == null) {
+      exitedAt = now;
+      lastExitCode = p.exitValue();
+    }
+    Duration backOff = restarts == 0 ? Duration.ZERO
+        : Duration.ofSeconds(Math.min(300, 10L << Math.min(restarts - 1, 5)));
+    if (now.isBefore(exitedAt.plus(backOff))) {
+      return false;
+    }
+    restarts++;
+    exitedAt = null;
     start();
     return true;
+  }
+
+  /** True while a process that died waits out its back-off. */
+  boolean backingOff() {
+    Process p = process;
+    return phase == Phase.RUNNING && p != null && !p.isAlive();
+  }
+
+  Integer lastExitCode() {
+    return lastExitCode;
   }
 
   /**
