@@ -173,13 +173,17 @@ class LocalClusterStoryTest {
     assertThat(proxyPids).isNotEmpty();
     TestingKubectl.Result delete = kubectl.run("delete", "slb", "demo", "--timeout=60s");
     assertThat(delete.code()).as(delete.toString()).isZero();
-    TestingKubectl.Result left = kubectl.run("get", "deployments,services,configmaps,pods", "-o", "name");
+    TestingKubectl.Result left = kubectl.run("get", "deployments,services,configmaps", "-o", "name");
     assertThat(left.out()).doesNotContain("demo-proxy");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline && proxyPids.stream().anyMatch(LocalClusterStoryTest::alive)) {
       Thread.sleep(200);
     }
     assertThat(proxyPids).noneMatch(LocalClusterStoryTest::alive);
+    // The Pods were Terminating while their proxies drained; the kubelet removes them once stopped.
+    while (System.nanoTime() < deadline && !kubectl.run("get", "pods", "-o", "name").out().isEmpty()) {
+      Thread.sleep(200);
+    }
     assertThat(kubectl.run("get", "pods", "-o", "name").out()).isEmpty();
   }
 

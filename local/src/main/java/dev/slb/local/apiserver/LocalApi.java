@@ -369,6 +369,24 @@ final class LocalApi {
       }
     }
     validateCel(p, replacement, current);
+    if (current.path("metadata").hasNonNull("deletionTimestamp")
+        && current.path("metadata").path("finalizers").isEmpty()
+        && replacement.path("metadata").path("finalizers").isEmpty()) {
+      // A terminating Pod is still written to (its kubelet reports it stopping); the mock would
+      // take the deletionTimestamp as "remove now", so the write is stored as it is.
+      ObjectNode kept = p.subresource() == null ? replacement : ((ObjectNode) current.deepCopy());
+      if (p.subresource() != null) {
+        kept.set("status", replacement.get("status"));
+      }
+      ObjectNode meta = kept.withObject("metadata");
+      for (String field : List.of("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+          "generation", "namespace", "name")) {
+        if (current.path("metadata").has(field)) {
+          meta.set(field, current.path("metadata").get(field));
+        }
+      }
+      return json(200, storage.markDeleted(p, kept).body());
+    }
     Storage.Result r = storage.update(p, replacement);
     if (!r.ok()) {
       throw fromStorage(r, p);
@@ -417,13 +435,44 @@ final class LocalApi {
     } else if (options != null && options.has("orphanDependents")) {
       policy = options.get("orphanDependents").asBoolean() ? "Orphan" : "Background";
     }
-    Storage.Result r = storage.delete(p);
+    Long grace = gracePeriod(request, options);
+    Storage.Result r = deleteObject(p, current.body(), grace);
     if (!r.ok()) {
       throw fromStorage(r, p);
     }
     collectGarbage("Orphan".equals(policy) ? current.body().path("metadata").path("uid").asText() : null);
     Storage.Result after = storage.get(p);
     return json(200, after.ok() ? after.body() : current.body());
+  }
+
+  private static Long gracePeriod(ApiRequest request, JsonNode options) {
+    if (options != null && options.hasNonNull("gracePeriodSeconds")) {
+      return options.get("gracePeriodSeconds").asLong();
+    }
+    String query = request.param("gracePeriodSeconds");
+    return query == null ? null : Long.valueOf(query);
+  }
+
+  /**
+   * Deletes an object. A Pod that runs on a node is deleted gracefully, as in a cluster: it is
+   * marked (deletionTimestamp and deletionGracePeriodSeconds) and stays Terminating until its
+   * kubelet has stopped it and deletes it with a grace period of 0.
+   */
+  private Storage.Result deleteObject(ResourcePath p, JsonNode current, Long grace) {
+    boolean scheduledPod = p.group().isEmpty() && p.resource().equals("pods")
+        && !current.path("spec").path("nodeName").asText("").isEmpty();
+    if (!scheduledPod || (grace != null && grace == 0)) {
+      return storage.delete(p.object());
+    }
+    if (current.path("metadata").hasNonNull("deletionTimestamp")) {
+      return new Storage.Result(200, current);
+    }
+    ObjectNode marked = current.deepCopy();
+    long seconds = grace != null ? grace : current.path("spec").path("terminationGracePeriodSeconds").asLong(30);
+    marked.withObject("metadata").put("deletionTimestamp",
+        clock.instant().plusSeconds(seconds).truncatedTo(ChronoUnit.SECONDS).toString());
+    marked.withObject("metadata").put("deletionGracePeriodSeconds", seconds);
+    return storage.markDeleted(p, marked);
   }
 
   private ApiResponse deleteCollection(ApiRequest request, ResourcePath p, JsonNode options) {
@@ -434,7 +483,7 @@ final class LocalApi {
         String ns = object.path("metadata").path("namespace").asText(null);
         ResourcePath one = p.inNamespace(ns).withName(object.path("metadata").path("name").asText());
         if (!isDryRun(request, options)) {
-          storage.delete(one);
+          deleteObject(one, object, gracePeriod(request, options));
         }
         deleted.add(object);
       }
@@ -499,7 +548,7 @@ final class LocalApi {
           }
           storage.update(where, orphan);
         } else {
-          storage.delete(where);
+          deleteObject(where, object, null);
         }
       }
     }

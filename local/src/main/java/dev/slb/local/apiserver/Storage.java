@@ -115,6 +115,28 @@ final class Storage extends KubernetesCrudDispatcher {
     return result(handleUpdate(request(HttpMethod.PUT, object, replacement)));
   }
 
+  /**
+   * Stores an object marked for deletion but kept, which the mock's update would remove at once
+   * when it has no finalizers (a Pod being deleted gracefully has none). Writes go through
+   * {@link LocalApi}'s lock; a concurrent reader may miss the object for the instant it is swapped.
+   */
+  Result markDeleted(ResourcePath object, ObjectNode marked) {
+    AttributeSet key = getKey(object.object().toString());
+    java.util.Map.Entry<AttributeSet, String> current = findResource(key);
+    if (current == null) {
+      return new Result(404, null);
+    }
+    marked.withObject("metadata").put("resourceVersion", String.valueOf(requestResourceVersion()));
+    String json;
+    try {
+      json = mapper.writeValueAsString(marked);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    processEvent(object.object().toString(), key, current.getKey(), null, json);
+    return new Result(200, marked);
+  }
+
   /** Removes the object, or only marks it for deletion while it has finalizers. */
   Result delete(ResourcePath object) {
     return result(handleDelete(object.object().toString()));

@@ -134,7 +134,7 @@ public final class LocalKubelet implements AutoCloseable {
       }
       for (LocalPod pod : List.copyOf(pods.values())) {
         if (!live.contains(pod.deployment) || podObjectDeleted(pod)) {
-          terminate(pod, "its " + (live.contains(pod.deployment) ? "Pod object" : "Deployment") + " was deleted");
+          terminate(pod, (live.contains(pod.deployment) ? "its Pod" : "its Deployment") + " is being deleted");
         }
       }
       boolean volumes = ++ticks % VOLUME_SYNC_TICKS == 0;
@@ -276,10 +276,16 @@ public final class LocalKubelet implements AutoCloseable {
     terminations.removeIf(CompletableFuture::isDone);
   }
 
+  /** True when the Pod object is being deleted (or is gone): a kubelet then stops the pod. */
   private boolean podObjectDeleted(LocalPod pod) {
-    return pod.phase() == LocalPod.Phase.RUNNING
-        && pod.created.isBefore(settings.clock().instant().minusSeconds(5))
-        && podInformer.getStore().getByKey(pod.namespace + "/" + pod.name) == null;
+    if (pod.phase() != LocalPod.Phase.RUNNING) {
+      return false;
+    }
+    Pod object = podInformer.getStore().getByKey(pod.namespace + "/" + pod.name);
+    if (object == null) {
+      return pod.created.isBefore(settings.clock().instant().minusSeconds(5));
+    }
+    return object.getMetadata().getDeletionTimestamp() != null;
   }
 
   private List<LocalPod> active(String deployment) {

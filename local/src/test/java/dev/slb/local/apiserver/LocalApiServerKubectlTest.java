@@ -267,6 +267,30 @@ class LocalApiServerKubectlTest {
   }
 
   @Test
+  void aScheduledPodTerminatesGracefullyUntilItsKubeletRemovesIt() throws Exception {
+    Path pod = dir.resolve("pod.yaml");
+    Files.writeString(pod, """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: default}
+        spec:
+          nodeName: local
+          terminationGracePeriodSeconds: 50
+          containers: [{name: c, image: slb-proxy:dev}]
+        """, StandardCharsets.UTF_8);
+    assertThat(kubectl.run("apply", "-f", pod.toString()).code()).isZero();
+    TestingKubectl.Result delete = kubectl.run("delete", "pod", "p", "--wait=false");
+    assertThat(delete.code()).as(delete.toString()).isZero();
+    assertThat(kubectl.run("get", "pod", "p").out()).containsPattern("(?m)^p\\s+0/1\\s+Terminating");
+    assertThat(get("pod", "p", "{.metadata.deletionGracePeriodSeconds}")).isEqualTo("50");
+
+    // What the kubelet does once the container has stopped.
+    TestingKubectl.Result force = kubectl.run("delete", "pod", "p", "--grace-period=0", "--force");
+    assertThat(force.code()).as(force.toString()).isZero();
+    assertThat(kubectl.run("get", "pods", "-o", "name").out()).isEmpty();
+  }
+
+  @Test
   void orphanDeletionKeepsDependentsAndDropsTheReference() throws Exception {
     applyCrdAndSample();
     String uid = get("slb", "demo", "{.metadata.uid}");
