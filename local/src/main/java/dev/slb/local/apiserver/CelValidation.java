@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -155,8 +154,7 @@ final class CelValidation {
     if (value.isObject()) {
       JsonNode properties = schema.path("properties");
       JsonNode additional = schema.path("additionalProperties");
-      for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> field = it.next();
+      for (Map.Entry<String, JsonNode> field : value.properties()) {
         JsonNode oldField = old != null && old.isObject() ? old.get(field.getKey()) : null;
         if (properties.has(field.getKey())) {
           walk(node.child(properties.get(field.getKey()), "/properties/" + escape(field.getKey()), field.getKey()),
@@ -202,8 +200,8 @@ final class CelValidation {
     }
     Type selfType = celType(node.schema(), node.resourceRoot());
     // The schema's hash too: a fieldPath is resolved against the schema below the rule.
-    String key = node.crd() + "#" + node.pointer() + "#" + node.schema().hashCode() + "\n" + selfType + "\n" + text + "\n"
-        + rule.path("messageExpression").asText("") + "\n" + rule.path("fieldPath").asText("");
+    String key = node.crd() + "#" + node.pointer() + "#" + node.schema().hashCode() + "\n" + selfType + "\n" + text
+        + "\n" + rule.path("messageExpression").asText("") + "\n" + rule.path("fieldPath").asText("");
     Compiled compiled = COMPILED.computeIfAbsent(key, k -> compile(node, selfType, rule, text));
     if (compiled.failure() != null) {
       return;
@@ -264,7 +262,9 @@ final class CelValidation {
       LOG.debug("messageExpression failed: {}", e.getMessage());
       return null;
     }
-    if (Err.isError(v) || !(v.value() instanceof String s) || s.isBlank() || s.strip().contains("\n") || s.strip().length() > 5 * 1024) {
+    // As the API server: a non-empty single line of at most 5 KiB.
+    if (Err.isError(v) || !(v.value() instanceof String s) || s.isBlank() || s.strip().contains("\n")
+        || s.strip().length() > 5 * 1024) {
       LOG.debug("messageExpression gave {}, not a one-line message", v);
       return null;
     }
@@ -432,8 +432,7 @@ final class CelValidation {
         || additional.asBoolean(false);
     boolean embedded = resourceRoot || schema.path("x-kubernetes-embedded-resource").asBoolean(false);
     ObjectNode copy = NODES.objectNode();
-    for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
+    for (Map.Entry<String, JsonNode> field : value.properties()) {
       String name = field.getKey();
       JsonNode child = field.getValue();
       JsonNode childSchema = properties.has(name) ? properties.get(name) : additional.isObject() ? additional : null;
@@ -447,8 +446,7 @@ final class CelValidation {
         copy.set(name, child.deepCopy());
       }
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = properties.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> property = it.next();
+    for (Map.Entry<String, JsonNode> property : properties.properties()) {
       if (!copy.has(property.getKey()) && property.getValue().has("default")) {
         copy.set(property.getKey(), prepare(property.getValue(), property.getValue().get("default"), false));
       }
@@ -470,8 +468,7 @@ final class CelValidation {
       Map<String, Object> map = new LinkedHashMap<>();
       JsonNode properties = schema == null ? NODES.missingNode() : schema.path("properties");
       JsonNode additional = schema == null ? NODES.missingNode() : schema.path("additionalProperties");
-      for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> field = it.next();
+      for (Map.Entry<String, JsonNode> field : value.properties()) {
         JsonNode childSchema = properties.has(field.getKey()) ? properties.get(field.getKey())
             : additional.isObject() ? additional : null;
         map.put(field.getKey(), toCel(childSchema, field.getValue(), false));

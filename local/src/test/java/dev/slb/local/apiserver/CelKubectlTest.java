@@ -72,7 +72,8 @@ class CelKubectlTest {
   void theRefusalIsAnInvalidStatusWithItsCauses() throws Exception {
     String body = new ObjectMapper().writeValueAsString(new ObjectMapper(new YAMLFactory()).readTree(DUPLICATE_NAMES));
     HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(
-        HttpRequest.newBuilder(URI.create(kubectl.server.url() + "/apis/slb.dev/v1alpha1/namespaces/default/loadbalancers"))
+        HttpRequest.newBuilder(URI.create(kubectl.server.url() + "/apis/slb.dev/v1alpha1/namespaces/default"
+                + "/loadbalancers"))
             .header("Content-Type", "application/json").timeout(Duration.ofSeconds(10))
             .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -102,7 +103,8 @@ class CelKubectlTest {
 
     String refusal = "The LoadBalancer \"chat\" is invalid: spec: Invalid value: \"object\": a guaranteed-performance"
         + " tier cannot be changed back to shared";
-    TestingKubectl.Result down = kubectl.run("patch", "slb", "chat", "--type=merge", "-p", "{\"spec\":{\"tier\":\"shared\"}}");
+    TestingKubectl.Result down = kubectl.run("patch", "slb", "chat", "--type=merge", "-p",
+        "{\"spec\":{\"tier\":\"shared\"}}");
     assertThat(down.code()).as(down.toString()).isNotZero();
     assertThat(down.err()).contains(refusal);
     TestingKubectl.Result dryRun = kubectl.run("patch", "slb", "chat", "--dry-run=server", "--type=merge", "-p",
@@ -112,7 +114,8 @@ class CelKubectlTest {
     assertThat(kubectl.run("get", "slb", "chat", "-o", "jsonpath={.spec.tier}").out()).isEqualTo("slb.s2.small");
 
     // Up is fine, and the status subresource still takes writes.
-    TestingKubectl.Result up = kubectl.run("patch", "slb", "demo", "--type=merge", "-p", "{\"spec\":{\"tier\":\"slb.s1.small\"}}");
+    TestingKubectl.Result up = kubectl.run("patch", "slb", "demo", "--type=merge", "-p",
+        "{\"spec\":{\"tier\":\"slb.s1.small\"}}");
     assertThat(up.code()).as(up.toString()).isZero();
     TestingKubectl.Result status = kubectl.run("patch", "slb", "demo", "--subresource=status", "--type=merge", "-p",
         "{\"status\":{\"tier\":\"slb.s1.small\"}}");

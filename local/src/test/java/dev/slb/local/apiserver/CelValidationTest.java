@@ -242,7 +242,8 @@ class CelValidationTest {
                 items: {type: integer}
                 x-kubernetes-validations:
                 - rule: "self.all(p, p >= 1024)"
-                  messageExpression: "'ports below 1024 are taken: ' + self.filter(p, p < 1024).map(p, string(p)).join(', ')"
+                  messageExpression: >-
+                    'ports below 1024 are taken: ' + self.filter(p, p < 1024).map(p, string(p)).join(', ')
               host:
                 type: object
                 properties:
@@ -329,7 +330,8 @@ class CelValidationTest {
   @Test
   void aVersionWithoutRulesOrUnknownValidatesNothing() {
     ObjectNode noRules = crd.deepCopy();
-    ((ObjectNode) noRules.at("/spec/versions/0")).putObject("schema").putObject("openAPIV3Schema").put("type", "object");
+    ((ObjectNode) noRules.at("/spec/versions/0")).putObject("schema").putObject("openAPIV3Schema")
+        .put("type", "object");
     ObjectNode lb = demo();
     listener(lb, 1).put("name", "web");
     assertThat(CelValidation.validate(noRules, "v1alpha1", lb, null)).isEmpty();
