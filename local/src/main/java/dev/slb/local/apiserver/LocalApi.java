@@ -138,7 +138,7 @@ final class LocalApi {
     return switch (method) {
       case "GET" -> p.isCollection() ? (isWatch(request) ? watch(request, p) : list(request, p)) : get(request, p);
       case "POST" -> p.isCollection() ? locked(() -> create(request, p, resource, body)) : notAllowed(method, p);
-      case "PUT" -> p.isCollection() ? notAllowed(method, p) : locked(() -> update(p, resource, body));
+      case "PUT" -> p.isCollection() ? notAllowed(method, p) : locked(() -> update(request, p, resource, body));
       case "PATCH" -> p.isCollection() ? notAllowed(method, p) : locked(() -> patch(request, p, resource));
       case "DELETE" -> locked(() -> p.isCollection() ? deleteCollection(request, p, body) : delete(request, p, body));
       default -> notAllowed(method, p);
@@ -343,11 +343,16 @@ final class LocalApi {
     return json(201, r.body());
   }
 
-  private ApiResponse update(ResourcePath p, BuiltinResources.Resource resource, JsonNode body) {
+  private ApiResponse update(ApiRequest request, ResourcePath p, BuiltinResources.Resource resource,
+      JsonNode body) {
     ObjectNode object = objectBody(body, p, resource);
     Storage.Result current = storage.get(p);
     if (!current.ok()) {
       throw notFound(p);
+    }
+    if (isDryRun(request, null)) {
+      validateCel(p, object, current.body());
+      return json(200, object);
     }
     return replace(p, current.body(), object);
   }
