@@ -75,8 +75,14 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private final Options options;
+  static final String STATE_MARKER = ".slb-local-state";
+
+  private final Object lifecycle = new Object();
+  private volatile boolean closing;
+  private boolean stopped;
   private Process backend;
-  private Process operator;
+  private volatile Process operator;
+  private List<String> operatorCommand;
   private LocalApiServer apiServer;
   private KubernetesClient client;
   private EventLoopGroup network;
@@ -91,16 +97,29 @@ public final class LocalCluster implements AutoCloseable {
   /** Starts everything; on failure stops what it started and throws. */
   public static LocalCluster start(Options options) throws IOException, InterruptedException {
     LocalCluster cluster = new LocalCluster(options);
-    try {
-      cluster.boot();
-      return cluster;
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      cluster.close();
-      throw e;
+    cluster.boot();
+    return cluster;
+  }
+
+  /** Starts everything, step by step; {@link #close} from another thread stops it between steps. */
+  private void boot() throws IOException, InterruptedException {
+    synchronized (lifecycle) {
+      try {
+        bootSteps();
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        stopAll();
+        throw e;
+      }
     }
   }
 
-  private void boot() throws IOException, InterruptedException {
+  private void checkNotClosing() throws IOException {
+    if (closing) {
+      throw new IOException("stopped while starting");
+    }
+  }
+
+  private void bootSteps() throws IOException, InterruptedException {
     Path repo = options.repository();
     Path proxyJar = repo.resolve("proxy/target/slb-proxy.jar");
     Path operatorJar = repo.resolve("operator/target/slb-operator.jar");
@@ -110,8 +129,8 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
     StaleProcesses.stopThoseRecordedIn(options.state());
-    deleteTree(options.state());
-    Files.createDirectories(options.state());
+    claimStateDirectory(options.state());
+    checkNotClosing();
 
     apiServer = new LocalApiServer().start(options.apiPort());
     kubeconfig = apiServer.writeKubeconfig(options.state().resolve("kubeconfig"));
@@ -121,6 +140,7 @@ public final class LocalCluster implements AutoCloseable {
 
     installCrds(repo.resolve("crds"));
     createDemo();
+    checkNotClosing();
     backend = startProcess("demo-backend", List.of(java(), "-cp", proxyJar.toString(),
         "dev.slb.proxy.demo.DemoBackend", "--bind", options.backendAddress(), "--port", String.valueOf(BACKEND_PORT)),
         Map.of(), "dev.slb.proxy.demo.DemoBackend");
@@ -132,12 +152,70 @@ public final class LocalCluster implements AutoCloseable {
         new AddressPool(options.block(), 0, 10, 250), new AddressPool(options.block(), 1, 1, 254), network,
         Clock.systemUTC()));
     kubelet.start();
+    checkNotClosing();
 
     operatorAdminPort = freePort();
-    operator = startProcess("operator", List.of(java(), "-jar", operatorJar.toString()),
-        Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_ADMIN_PORT", String.valueOf(operatorAdminPort)),
-        operatorJar.toString());
+    operatorCommand = List.of(java(), "-jar", operatorJar.toString());
+    operator = startOperator();
     awaitOperatorReady(Duration.ofSeconds(90));
+    watchOperator(operator, Duration.ofSeconds(5));
+  }
+
+  private Process startOperator() throws IOException {
+    return startProcess("operator", operatorCommand,
+        Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_ADMIN_PORT", String.valueOf(operatorAdminPort)),
+        operatorCommand.get(2));
+  }
+
+  /**
+   * Restarts the operator when it exits on its own, as its Deployment would in a cluster, with a
+   * back-off that doubles up to a minute; says so loudly, since nothing gets reconciled meanwhile.
+   */
+  private void watchOperator(Process watched, Duration backOff) {
+    watched.onExit().thenRun(() -> {
+      if (closing) {
+        return;
+      }
+      LOG.error("the operator exited on its own (exit code {}); see {}; restarting it in {} s", watched.exitValue(),
+          options.state().resolve("operator.log"), backOff.toSeconds());
+      try {
+        Thread.sleep(backOff.toMillis());
+        synchronized (lifecycle) {
+          if (closing) {
+            return;
+          }
+          operator = startOperator();
+          Duration next = backOff.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0
+              ? Duration.ofMinutes(1) : backOff.multipliedBy(2);
+          watchOperator(operator, next);
+        }
+      } catch (IOException e) {
+        LOG.error("cannot restart the operator: {}", e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
+
+  /**
+   * Empties the state directory for this run, but only one local/ made (it carries a marker) or
+   * an empty one: {@code --state} pointed at the wrong place must not delete someone's files.
+   */
+  private static void claimStateDirectory(Path state) throws IOException {
+    Path marker = state.resolve(STATE_MARKER);
+    if (Files.isDirectory(state)) {
+      boolean empty;
+      try (Stream<Path> entries = Files.list(state)) {
+        empty = entries.findAny().isEmpty();
+      }
+      if (!empty && !Files.exists(marker)) {
+        throw new IOException(state + " is not empty and was not made by local/; give --state an empty or new"
+            + " directory (local/ empties it on every start)");
+      }
+      deleteTree(state);
+    }
+    Files.createDirectories(state);
+    Files.writeString(marker, "made by slb-operator local/; emptied on every start\n");
   }
 
   public Path kubeconfig() {
@@ -222,6 +300,7 @@ public final class LocalCluster implements AutoCloseable {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     long deadline = System.nanoTime() + limit.toNanos();
     while (System.nanoTime() < deadline) {
+      checkNotClosing();
       if (!operator.isAlive()) {
         throw new IOException("the operator exited with " + operator.exitValue() + "; see "
             + options.state().resolve("operator.log"));
@@ -242,9 +321,23 @@ public final class LocalCluster implements AutoCloseable {
         + options.state().resolve("operator.log"));
   }
 
-  /** Stops everything it started: the operator, the pods (drained), the backend, the API server. */
+  /**
+   * Stops everything it started: the operator, the pods (drained), the backend, the API server.
+   * Safe while {@link #start} is still running (it stops between steps) and more than once.
+   */
   @Override
   public void close() {
+    closing = true;
+    synchronized (lifecycle) {
+      stopAll();
+    }
+  }
+
+  private void stopAll() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     if (operator != null) {
       stop(operator, Duration.ofSeconds(15)); // first, so that it does not react to the teardown
     }
@@ -323,14 +416,24 @@ public final class LocalCluster implements AutoCloseable {
             + " (usage: LocalCluster [--port N] [--state DIR] [--block B])");
       }
     }
-    LocalCluster cluster = start(new Options(repo, state, port, block));
+    LocalCluster cluster = new LocalCluster(new Options(repo, state, port, block));
     CountDownLatch stopped = new CountDownLatch(1);
+    // Before anything starts: Ctrl-C while starting must stop what has started so far.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("\nStopping: the operator, then every proxy pod (each drains), the backend, the API server.");
       cluster.close();
       System.out.println("Stopped.");
       stopped.countDown();
     }, "slb-local-shutdown"));
+    try {
+      cluster.boot();
+    } catch (IOException e) {
+      if (cluster.closing) {
+        return; // stopped while starting; the shutdown hook has stopped what had started
+      }
+      System.err.println("local/ could not start: " + e.getMessage());
+      System.exit(1);
+    }
     System.out.println(banner(cluster, repo));
     System.out.flush();
     stopped.await();
@@ -340,6 +443,8 @@ public final class LocalCluster implements AutoCloseable {
     String kubeconfig = repo.relativize(cluster.kubeconfig()).toString();
     String ca = repo.relativize(cluster.caCertificate()).toString();
     String lb = "127." + cluster.options.block() + ".1.1";
+    String state = cluster.options.state().startsWith(repo) ? repo.relativize(cluster.options.state()).toString()
+        : cluster.options.state().toString();
     return """
 
           slb-operator runs locally: API server %s, the operator, and a demo backend.
@@ -352,8 +457,8 @@ public final class LocalCluster implements AutoCloseable {
             curl -s http://%s/hello
             curl -s --cacert %s https://%s/hello
 
-          Logs: local/target/run/*.log, each pod's in local/target/run/pods/<ns>/<pod>/proxy.log.
+          Logs: %s/*.log, each pod's in %s/pods/<ns>/<pod>/proxy.log.
           Ctrl-C stops everything (the proxies drain first).
-        """.formatted(cluster.apiUrl(), kubeconfig, lb, lb, ca, lb);
+        """.formatted(cluster.apiUrl(), kubeconfig, lb, lb, ca, lb, state, state);
   }
 }

@@ -37,6 +37,7 @@ public final class StaleProcesses {
     try (Stream<Path> walk = Files.walk(state)) {
       files = walk.filter(f -> f.getFileName().toString().endsWith(".pid")).toList();
     }
+    List<ProcessHandle> stopping = new java.util.ArrayList<>();
     for (Path file : files) {
       String[] line = Files.readString(file, StandardCharsets.UTF_8).strip().split(" ", 2);
       Optional<ProcessHandle> handle;
@@ -51,12 +52,17 @@ public final class StaleProcesses {
           .ifPresent(h -> {
             LOG.warn("stopping pid {} left running by an earlier run ({})", h.pid(), file);
             h.destroy();
-            h.onExit().completeOnTimeout(h, Duration.ofSeconds(10).toMillis(),
-                java.util.concurrent.TimeUnit.MILLISECONDS).join();
-            if (h.isAlive()) {
-              h.destroyForcibly();
-            }
+            stopping.add(h);
           });
+    }
+    // All were signalled at once; they drain side by side, then whoever is left is killed.
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    for (ProcessHandle h : stopping) {
+      long left = Math.max(0, deadline - System.nanoTime());
+      h.onExit().completeOnTimeout(h, left, java.util.concurrent.TimeUnit.NANOSECONDS).join();
+      if (h.isAlive()) {
+        h.destroyForcibly();
+      }
     }
   }
 }

@@ -211,8 +211,11 @@ public final class ProxyMain {
                         + " filesystem, not '" + root + "'");
             }
             if (configFile != null) {
-                return new Options(configFile, null, null,
-                        new Placement(configFile.toAbsolutePath().getParent(), root, bindAddress));
+                // An absolute --config is a path in the pod's filesystem too (a mounted ConfigMap).
+                Path file = root != null && configFile.isAbsolute()
+                        ? Path.of(new Placement(null, root, null).file(configFile.toString()))
+                        : configFile;
+                return new Options(file, null, null, new Placement(file.toAbsolutePath().getParent(), root, bindAddress));
             }
             int slash = configMap.indexOf('/');
             if (slash <= 0 || slash == configMap.length() - 1 || configMap.indexOf('/', slash + 1) >= 0) {

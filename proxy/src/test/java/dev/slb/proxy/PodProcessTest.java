@@ -174,11 +174,13 @@ class PodProcessTest {
         int adminPort = TestingPorts.free();
         int securePort = TestingPorts.free();
         Tls mounted = new Tls(SECRET_MOUNT.resolve("tls.crt").toString(), SECRET_MOUNT.resolve("tls.key").toString(), null);
-        Path config = Files.writeString(dir.resolve("config.yaml"), ConfigCodec.write(rendered("root-v1", adminPort,
+        // The config is a mounted ConfigMap too: --config names it as the pod sees it.
+        Files.createDirectories(root.resolve("etc/slb/config"));
+        Files.writeString(root.resolve("etc/slb/config/config.yaml"), ConfigCodec.write(rendered("root-v1", adminPort,
                 listener("secure", Protocol.HTTPS, null, securePort, mounted, a.backend()))), StandardCharsets.UTF_8);
 
         // 127.0.0.1 because that is the address the example certificate names.
-        pod(config, "127.0.0.1", adminPort, "--root", root.toString());
+        pod(Path.of("/etc/slb/config/config.yaml"), "127.0.0.1", adminPort, "--root", root.toString());
         try {
             HttpResponse<String> r = https(securePort, "/over-tls");
             assertThat(r.statusCode()).isEqualTo(200);

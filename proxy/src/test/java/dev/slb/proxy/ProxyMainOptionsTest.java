@@ -16,10 +16,18 @@ class ProxyMainOptionsTest {
 
     @Test
     void bothOptionsWorkWithAConfigFile() {
-        Options options = Options.parse("--config", dir.resolve("config.yaml").toString(),
+        // An absolute --config names a file in the pod's filesystem (a mounted ConfigMap) as well.
+        Options options = Options.parse("--config", "/etc/slb/config/config.yaml",
                 "--bind-address", "127.0.0.2", "--root", dir.toString());
-        assertThat(options.configFile()).isEqualTo(dir.resolve("config.yaml"));
-        assertThat(options.placement()).isEqualTo(new Placement(dir, dir, "127.0.0.2"));
+        Path mounted = dir.resolve("etc/slb/config/config.yaml");
+        assertThat(options.configFile()).isEqualTo(mounted);
+        assertThat(options.placement()).isEqualTo(new Placement(mounted.getParent(), dir, "127.0.0.2"));
+    }
+
+    @Test
+    void aRelativeConfigFileIsNotMovedUnderTheRoot() {
+        Options options = Options.parse("--config", "examples/websocket.yaml", "--root", dir.toString());
+        assertThat(options.configFile()).isEqualTo(Path.of("examples/websocket.yaml"));
     }
 
     @Test

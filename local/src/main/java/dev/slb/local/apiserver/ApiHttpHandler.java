@@ -40,6 +40,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class ApiHttpHandler extends ChannelInboundHandlerAdapter {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ApiHttpHandler.class);
+
   private final LocalApi api;
   private final EventExecutorGroup workers;
   /** One worker per connection keeps a connection's answers in the order of its requests. */
@@ -121,6 +123,9 @@ final class ApiHttpHandler extends ChannelInboundHandlerAdapter {
         if (ended.get() || !ctx.channel().isActive()) {
           return false;
         }
+        if (tooSlow(ctx)) {
+          return false;
+        }
         ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(event)));
         return true;
       }
@@ -154,7 +159,7 @@ final class ApiHttpHandler extends ChannelInboundHandlerAdapter {
       ApiResponse.EventSink sink = new ApiResponse.EventSink() {
         @Override
         public boolean send(byte[] event) {
-          if (ended.get() || !ctx.channel().isActive()) {
+          if (ended.get() || !ctx.channel().isActive() || tooSlow(ctx)) {
             return false;
           }
           ctx.writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(event)));
@@ -170,6 +175,20 @@ final class ApiHttpHandler extends ChannelInboundHandlerAdapter {
       };
       worker.execute(() -> follow(ctx, watch, sink));
     });
+  }
+
+  /**
+   * A watcher that stopped reading (its unsent events passed the high water mark) is cut off, as
+   * a cluster's API server drops slow watchers; it resumes from its last resourceVersion.
+   */
+  private static boolean tooSlow(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable()) {
+      return false;
+    }
+    LOG.warn("closing a watch from {}: it has not read {} bytes of events", ctx.channel().remoteAddress(),
+        ctx.channel().unsafe().outboundBuffer() == null ? "?" : ctx.channel().unsafe().outboundBuffer().totalPendingWriteBytes());
+    ctx.close();
+    return true;
   }
 
   /** Starts the watch and stops it when the client leaves or its time is up. */

@@ -36,12 +36,15 @@ final class BuiltinResources {
 
       r("apps", "v1", "deployments", "deployment", "Deployment", true, "deploy"),
       sub("apps", "v1", "deployments/status", "Deployment", true),
+      sub("apps", "v1", "deployments/scale", "Scale", true),
       r("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, "sts"),
       sub("apps", "v1", "statefulsets/status", "StatefulSet", true),
+      sub("apps", "v1", "statefulsets/scale", "Scale", true),
       r("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true, "ds"),
       sub("apps", "v1", "daemonsets/status", "DaemonSet", true),
       r("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, "rs"),
       sub("apps", "v1", "replicasets/status", "ReplicaSet", true),
+      sub("apps", "v1", "replicasets/scale", "Scale", true),
 
       r("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true, "pdb"),
       sub("policy", "v1", "poddisruptionbudgets/status", "PodDisruptionBudget", true),

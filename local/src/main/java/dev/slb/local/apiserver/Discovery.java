@@ -193,6 +193,10 @@ final class Discovery {
       item.put("singularName", r.singularName());
       item.put("namespaced", r.namespaced());
       item.put("kind", r.kind());
+      if (r.kind().equals("Scale")) {
+        // Clients find the Scale type's own group version here (kubectl scale does).
+        item.put("group", "autoscaling").put("version", "v1");
+      }
       ArrayNode verbs = item.putArray("verbs");
       r.verbs().forEach(verbs::add);
       if (!r.shortNames().isEmpty()) {

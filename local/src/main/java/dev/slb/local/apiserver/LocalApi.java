@@ -135,6 +135,9 @@ final class LocalApi {
       throw notFoundPath();
     }
     JsonNode body = request.hasBody() && !method.equals("PATCH") ? parseBody(request) : null;
+    if ("scale".equals(p.subresource())) {
+      return scale(request, p, method, body);
+    }
     return switch (method) {
       case "GET" -> p.isCollection() ? (isWatch(request) ? watch(request, p) : list(request, p)) : get(request, p);
       case "POST" -> p.isCollection() ? locked(() -> create(request, p, resource, body)) : notAllowed(method, p);
@@ -224,7 +227,12 @@ final class LocalApi {
       throw new Failure(400, "BadRequest", "resourceVersion \"" + from + "\" is not a number");
     }
     String timeout = request.param("timeoutSeconds");
-    Duration limit = timeout == null ? null : Duration.ofSeconds(Long.parseLong(timeout));
+    Duration limit;
+    try {
+      limit = timeout == null ? null : Duration.ofSeconds(Long.parseLong(timeout));
+    } catch (NumberFormatException e) {
+      throw new Failure(400, "BadRequest", "timeoutSeconds \"" + timeout + "\" is not a number of seconds");
+    }
     return new ApiResponse.Watch(JSON, limit, sink -> {
       java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
       WatchHub.Sink events = (type, object) -> sink.send(event(type, table && !type.equals("BOOKMARK")
@@ -257,6 +265,69 @@ final class LocalApi {
         writes.unlock();
       }
     });
+  }
+
+  /**
+   * The scale subresource ({@code kubectl scale}): an {@code autoscaling/v1} Scale read from and
+   * written to the workload's {@code spec.replicas}.
+   */
+  private ApiResponse scale(ApiRequest request, ResourcePath p, String method, JsonNode body) {
+    if (method.equals("GET")) {
+      Storage.Result current = storage.get(p);
+      if (!current.ok()) {
+        throw notFound(p);
+      }
+      return json(200, scaleOf(current.body()));
+    }
+    if (!method.equals("PUT") && !method.equals("PATCH")) {
+      return notAllowed(method, p);
+    }
+    return locked(() -> {
+      Storage.Result current = storage.get(p);
+      if (!current.ok()) {
+        throw notFound(p);
+      }
+      JsonNode wanted;
+      if (method.equals("PUT")) {
+        wanted = body;
+      } else {
+        Patches.requireSupported(request.contentType());
+        wanted = Patches.apply(request.contentType(), scaleOf(current.body()), parse(request.body(), "patch"),
+            new BuiltinResources.Resource("autoscaling", "v1", "scale", "scale", "Scale", true, List.of(),
+                BuiltinResources.SUBRESOURCE_VERBS));
+      }
+      JsonNode replicas = wanted == null ? null : wanted.path("spec").get("replicas");
+      if (replicas == null || !replicas.canConvertToInt() || replicas.asInt() < 0) {
+        throw new Failure(422, "Invalid", "Scale.autoscaling \"" + p.name() + "\" is invalid: spec.replicas: "
+            + "Invalid value: " + replicas + ": must be greater than or equal to 0");
+      }
+      ObjectNode updated = current.body().deepCopy();
+      updated.withObject("spec").put("replicas", replicas.asInt());
+      if (isDryRun(request, null)) {
+        return json(200, scaleOf(updated));
+      }
+      replace(p.object(), current.body(), updated);
+      return json(200, scaleOf(storage.get(p).body()));
+    });
+  }
+
+  private ObjectNode scaleOf(JsonNode workload) {
+    ObjectNode scale = mapper.createObjectNode();
+    scale.put("kind", "Scale").put("apiVersion", "autoscaling/v1");
+    ObjectNode meta = scale.putObject("metadata");
+    for (String field : List.of("name", "namespace", "uid", "resourceVersion", "creationTimestamp")) {
+      if (workload.path("metadata").has(field)) {
+        meta.set(field, workload.path("metadata").get(field));
+      }
+    }
+    scale.putObject("spec").put("replicas", workload.path("spec").path("replicas").asInt(1));
+    StringBuilder selector = new StringBuilder();
+    workload.path("spec").path("selector").path("matchLabels").properties().forEach(e -> {
+      selector.append(selector.length() == 0 ? "" : ",").append(e.getKey()).append('=').append(e.getValue().asText());
+    });
+    scale.putObject("status").put("replicas", workload.path("status").path("replicas").asInt(0))
+        .put("selector", selector.toString());
+    return scale;
   }
 
   /** Sends every watch that allows bookmarks the current resourceVersion. */
@@ -404,11 +475,11 @@ final class LocalApi {
   }
 
   private ApiResponse patch(ApiRequest request, ResourcePath p, BuiltinResources.Resource resource) {
+    Patches.requireSupported(request.contentType()); // before the lookup: SSA of a new object too
     Storage.Result current = storage.get(p);
     if (!current.ok()) {
       throw notFound(p);
     }
-    Patches.requireSupported(request.contentType());
     JsonNode patched = Patches.apply(request.contentType(), current.body(), parse(request.body(), "patch"), resource);
     if (!(patched instanceof ObjectNode object)) {
       throw new Failure(422, "Invalid", "the patch does not leave an object");
@@ -524,6 +595,9 @@ final class LocalApi {
       if (!visited.add(uid)) {
         continue;
       }
+      if (gone.path("kind").asText().equals("CustomResourceDefinition")) {
+        deleteCustomResources(gone);
+      }
       boolean namespace = gone.path("kind").asText().equals("Namespace") && gone.path("apiVersion").asText().equals("v1");
       String namespaceName = gone.path("metadata").path("name").asText();
       for (JsonNode object : storage.all()) {
@@ -555,6 +629,21 @@ final class LocalApi {
         } else {
           deleteObject(where, object, null);
         }
+      }
+    }
+  }
+
+  /** A deleted CRD takes its custom resources along, as in a cluster. */
+  private void deleteCustomResources(JsonNode crd) {
+    String group = crd.path("spec").path("group").asText();
+    String plural = crd.path("spec").path("names").path("plural").asText();
+    for (JsonNode version : crd.path("spec").path("versions")) {
+      for (JsonNode object : storage.list(new ResourcePath(group, version.path("name").asText(), null, plural, null,
+          null))) {
+        String ns = object.path("metadata").path("namespace").asText(null);
+        storage.delete(new ResourcePath(group, version.path("name").asText(),
+            "Cluster".equals(crd.path("spec").path("scope").asText()) ? null : ns, plural,
+            object.path("metadata").path("name").asText(), null));
       }
     }
   }
@@ -692,13 +781,24 @@ final class LocalApi {
 
   private Map<String, List<BuiltinResources.Resource>> catalog() {
     Map<String, List<BuiltinResources.Resource>> c = catalog;
-    if (c == null) {
-      c = new java.util.LinkedHashMap<>();
-      c.put("v1", BuiltinResources.RESOURCES.stream().filter(r -> r.group().isEmpty()).toList());
-      c.putAll(discovery.groupVersions());
-      catalog = c;
+    if (c != null) {
+      return c;
     }
-    return c;
+    // Built from the stored CRDs under the write lock, so a CRD write cannot slip in between the
+    // read and the cache (which its change event has just emptied).
+    writes.lock();
+    try {
+      c = catalog;
+      if (c == null) {
+        c = new java.util.LinkedHashMap<>();
+        c.put("v1", BuiltinResources.RESOURCES.stream().filter(r -> r.group().isEmpty()).toList());
+        c.putAll(discovery.groupVersions());
+        catalog = c;
+      }
+      return c;
+    } finally {
+      writes.unlock();
+    }
   }
 
   private BuiltinResources.Resource resource(String groupVersion, String name) {
@@ -801,10 +901,16 @@ final class LocalApi {
     if (r.code() == 404) {
       return notFound(p);
     }
+    if (r.code() == 409) {
+      // client-go retries on reason Conflict only; the mock says Invalid and names the kind.
+      return new Failure(409, "Conflict", "Operation cannot be fulfilled on " + p.qualifiedResource() + " \""
+          + p.name() + "\": the object has been modified; please apply your changes to the latest version and"
+          + " try again");
+    }
     JsonNode b = r.body();
     String message = b == null ? "the storage answered " + r.code() : b.path("message").asText(b.toString());
     String reason = b == null ? "" : b.path("reason").asText("");
-    return new Failure(r.code(), reason.isEmpty() ? (r.code() == 409 ? "Conflict" : "Invalid") : reason, message);
+    return new Failure(r.code(), reason.isEmpty() ? "Invalid" : reason, message);
   }
 
   private ObjectNode statusNode(int code, String reason, String message) {

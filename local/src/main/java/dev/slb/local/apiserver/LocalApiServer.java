@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -39,6 +41,8 @@ public final class LocalApiServer implements AutoCloseable {
   static final Map<String, String> VERSION_INFO = versionInfo();
   /** Bodies larger than this are refused, as a cluster refuses objects over etcd's limit. */
   static final int MAX_BODY_BYTES = 3 * 1024 * 1024 + 512 * 1024;
+  /** Unsent watch events a client may have pending before its watch is closed. */
+  static final int WATCH_BACKLOG_BYTES = 16 << 20;
   /** How often watches that allow bookmarks get one; a cluster sends them about once a minute. */
   static final Duration BOOKMARK_INTERVAL = Duration.ofSeconds(30);
 
@@ -72,6 +76,8 @@ public final class LocalApiServer implements AutoCloseable {
     loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     workers = new DefaultEventExecutorGroup(4);
     ServerBootstrap bootstrap = new ServerBootstrap().group(loop).channel(NioServerSocketChannel.class)
+        // A watcher more than this behind is cut off (ApiHttpHandler); replies are not affected.
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, WATCH_BACKLOG_BYTES))
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

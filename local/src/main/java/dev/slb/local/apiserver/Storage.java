@@ -31,6 +31,11 @@ final class Storage extends KubernetesCrudDispatcher {
   interface ChangeListener {
     /** {@code before} is null for a creation, {@code after} null for a removal. */
     void changed(ResourcePath path, JsonNode before, JsonNode after);
+
+    /** The same, with the size of both states as JSON text, for listeners that keep them. */
+    default void changed(ResourcePath path, JsonNode before, JsonNode after, long jsonBytes) {
+      changed(path, before, after);
+    }
   }
 
   /** A storage answer: HTTP code and body (null when the storage gave none). */
@@ -75,7 +80,8 @@ final class Storage extends KubernetesCrudDispatcher {
     if (after == null && removed instanceof ObjectNode o) {
       o.withObjectProperty("metadata").put("resourceVersion", String.valueOf(version));
     }
-    listener.changed(where, removed, after);
+    listener.changed(where, removed, after,
+        (before == null ? 0 : before.length()) + (newState == null ? 0 : newState.length()));
   }
 
   /** Every stored object, of every kind. */

@@ -29,8 +29,14 @@ final class WatchHub implements Storage.ChangeListener {
     boolean send(String type, JsonNode object);
   }
 
+  /**
+   * At most this much JSON (both states of each change) is kept for resuming watches; the parsed
+   * trees take a few times more heap. A watch from an older version gets 410 Expired and lists.
+   */
+  static final long HISTORY_BYTES = 32L << 20;
+
   /** One change, as it is kept for resuming watches. */
-  record Change(long resourceVersion, ResourcePath path, JsonNode before, JsonNode after) {
+  record Change(long resourceVersion, ResourcePath path, JsonNode before, JsonNode after, long bytes) {
   }
 
   /** One open watch. */
@@ -92,6 +98,7 @@ final class WatchHub implements Storage.ChangeListener {
   private final Set<Subscription> subscriptions = new CopyOnWriteArraySet<>();
   private final List<Storage.ChangeListener> followers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private long forgottenUpTo;
+  private long historyBytes;
 
   WatchHub(int capacity) {
     this.capacity = capacity;
@@ -103,13 +110,21 @@ final class WatchHub implements Storage.ChangeListener {
   }
 
   @Override
-  public synchronized void changed(ResourcePath path, JsonNode before, JsonNode after) {
+  public void changed(ResourcePath path, JsonNode before, JsonNode after) {
+    changed(path, before, after, 0);
+  }
+
+  @Override
+  public synchronized void changed(ResourcePath path, JsonNode before, JsonNode after, long jsonBytes) {
     JsonNode current = after != null ? after : before;
     long version = current.path("metadata").path("resourceVersion").asLong();
-    Change change = new Change(version, path, before, after);
+    Change change = new Change(version, path, before, after, jsonBytes);
     history.addLast(change);
-    if (history.size() > capacity) {
-      forgottenUpTo = history.removeFirst().resourceVersion();
+    historyBytes += jsonBytes;
+    while (history.size() > capacity || (historyBytes > HISTORY_BYTES && history.size() > 1)) {
+      Change forgotten = history.removeFirst();
+      historyBytes -= forgotten.bytes();
+      forgottenUpTo = forgotten.resourceVersion();
     }
     for (Subscription s : subscriptions) {
       if (s.concerns(path) && !s.deliver(change)) {

@@ -99,6 +99,7 @@ public final class LocalKubelet implements AutoCloseable {
   private final Map<String, String> publishedReady = new HashMap<>();
   private final Map<String, LocalService> services = new HashMap<>();
   private final List<CompletableFuture<?>> terminations = new ArrayList<>();
+  private final Map<String, String> failures = new HashMap<>();
   private SharedIndexInformer<Deployment> deployments;
   private SharedIndexInformer<Service> serviceInformer;
   private SharedIndexInformer<Pod> podInformer;
@@ -126,19 +127,18 @@ public final class LocalKubelet implements AutoCloseable {
     if (closed) {
       return;
     }
-    try {
-      Instant now = settings.clock().instant();
-      Set<String> live = deployments.getStore().list().stream().map(LocalKubelet::key).collect(Collectors.toSet());
-      for (Deployment d : deployments.getStore().list()) {
-        syncDeployment(d, now);
-      }
-      for (LocalPod pod : List.copyOf(pods.values())) {
-        if (!live.contains(pod.deployment) || podObjectDeleted(pod)) {
-          terminate(pod, (live.contains(pod.deployment) ? "its Pod" : "its Deployment") + " is being deleted");
+    Instant now = settings.clock().instant();
+    // Each object is handled apart: one that cannot be (a bad field, a missing port) is logged
+    // once and does not hold up the others.
+    for (Deployment d : deployments.getStore().list()) {
+      guarded("deployment " + key(d), () -> syncDeployment(d, now));
+    }
+    boolean volumes = ++ticks % VOLUME_SYNC_TICKS == 0;
+    for (LocalPod pod : List.copyOf(pods.values())) {
+      guarded("pod " + pod.namespace + "/" + pod.name, () -> {
+        if (podObjectDeleted(pod)) {
+          terminate(pod, "its Pod is being deleted");
         }
-      }
-      boolean volumes = ++ticks % VOLUME_SYNC_TICKS == 0;
-      for (LocalPod pod : pods.values()) {
         if (volumes && pod.phase() == LocalPod.Phase.RUNNING) {
           PodVolumes.sync(client, pod.namespace, pod.template.getSpec(), pod.container(), pod.dir);
         }
@@ -148,15 +148,33 @@ public final class LocalKubelet implements AutoCloseable {
         }
         pod.probe(http, now);
         publishPodStatus(pod);
-      }
-      for (Deployment d : deployments.getStore().list()) {
-        publishDeploymentStatus(d);
-      }
-      syncServices();
-      pods.values().removeIf(p -> p.phase() == LocalPod.Phase.GONE);
-    } catch (RuntimeException | IOException e) {
-      LOG.warn("local kubelet: {}", e.toString(), e);
+      });
     }
+    for (Deployment d : deployments.getStore().list()) {
+      guarded("deployment " + key(d), () -> publishDeploymentStatus(d));
+    }
+    guarded("services", this::syncServices);
+    pods.values().removeIf(p -> p.phase() == LocalPod.Phase.GONE);
+  }
+
+  /** A step that may fail; its failure is logged once per distinct message, then at debug. */
+  private void guarded(String what, Step step) {
+    try {
+      step.run();
+      failures.remove(what);
+    } catch (Exception e) {
+      String message = e.toString();
+      if (!message.equals(failures.put(what, message))) {
+        LOG.warn("local kubelet: {}: {}", what, message, e);
+      } else {
+        LOG.debug("local kubelet: {} still fails: {}", what, message);
+      }
+    }
+  }
+
+  /** One step of a tick. */
+  private interface Step {
+    void run() throws Exception;
   }
 
   // --- Deployments ---
@@ -221,13 +239,24 @@ public final class LocalKubelet implements AutoCloseable {
     Path dir = settings.podsDir().resolve(ns).resolve(name);
     LocalPod pod = new LocalPod(ns, name, key(d), hash, d.getSpec().getTemplate(), ip, dir, settings.launcher(),
         settings.environment(), now);
-    Container container = pod.container();
-    if (d.getSpec().getTemplate().getSpec().getContainers().size() != 1) {
-      LOG.warn("{}: local/ runs the first container of each pod only", key(d));
+    boolean created = false;
+    try {
+      Container container = pod.container();
+      if (d.getSpec().getTemplate().getSpec().getContainers().size() != 1) {
+        LOG.warn("{}: local/ runs the first container of each pod only", key(d));
+      }
+      PodVolumes.sync(client, ns, d.getSpec().getTemplate().getSpec(), container, dir);
+      createPodObject(d, pod);
+      created = true;
+      pod.start();
+    } catch (IOException | RuntimeException e) {
+      // Nothing half-made is left behind: the address goes back, the Pod object away.
+      settings.podAddresses().release(ip);
+      if (created) {
+        client.pods().inNamespace(ns).withName(name).withGracePeriod(0).delete();
+      }
+      throw e;
     }
-    PodVolumes.sync(client, ns, d.getSpec().getTemplate().getSpec(), container, dir);
-    createPodObject(d, pod);
-    pod.start();
     pods.put(ns + "/" + name, pod);
     LOG.info("pod {}/{} started on {} (pid {})", ns, name, ip.getHostAddress(), pod.pid());
     return pod;

@@ -53,7 +53,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -75,10 +74,15 @@ class LocalKubeletTest {
 
   private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
   private static final String NS = "default";
-  /** Pods and load balancers on subnets of their own, clear of LocalCluster's 127.0.0.x and 127.0.1.x. */
-  private static final String POD_SUBNET = "127.0.3.";
-  private static final String SERVICE_SUBNET = "127.0.2.";
-  private static final String BACKEND_ADDRESS = "127.0.4.1";
+  /**
+   * The address block (127.B.x.y), by this JVM's PID as LocalClusterStoryTest picks its own, away
+   * from a local/bin/up beside the tests (block 0) and from test runs of other checkouts; within
+   * it, subnets that LocalCluster leaves alone (it takes 127.B.0.x and 127.B.1.x).
+   */
+  private static final int BLOCK = 100 + (int) (ProcessHandle.current().pid() % 150);
+  private static final String SERVICE_SUBNET = "127." + BLOCK + ".2.";
+  private static final String POD_SUBNET = "127." + BLOCK + ".3.";
+  private static final String BACKEND_ADDRESS = "127." + BLOCK + ".4.1";
   private static final int WEB_PORT = 10080;
   private static final int SERVICE_PORT = 8080;
   private static final Duration SETTLE = Duration.ofSeconds(30);
@@ -91,13 +95,17 @@ class LocalKubeletTest {
   private static LocalKubelet kubelet;
   private static HttpServer backend;
   private static ExecutorService backendThreads;
-  private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  /** Every proxy PID seen, so that none outlives the class even when a test fails half-way. */
-  private static final Set<Long> pids = ConcurrentHashMap.newKeySet();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  /**
+   * Every proxy process seen, by PID, as first seen: a handle knows its process's start time, so
+   * it neither reports nor kills another process that reuses the PID. None outlives the class.
+   */
+  private static final Map<Long, ProcessHandle> processes = new ConcurrentHashMap<>();
 
   private final List<String> apps = new ArrayList<>();
 
   @BeforeAll
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
   static void start() throws Exception {
     Path jar = REPO.resolve("proxy/target/slb-proxy.jar");
     assertThat(jar).as("build the proxy first: mvn -q -B -DskipTests install").isRegularFile();
@@ -128,7 +136,7 @@ class LocalKubeletTest {
     kubelet = new LocalKubelet(client, new LocalKubelet.Settings(work.resolve("pods"),
         List.of(launcher(work).toString()),
         Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_PROXY_JAR", jar.toString()),
-        new AddressPool(0, 3, 1, 50), new AddressPool(0, 2, 1, 20), network, Clock.systemUTC()));
+        new AddressPool(BLOCK, 3, 1, 50), new AddressPool(BLOCK, 2, 1, 20), network, Clock.systemUTC()));
     kubelet.start();
   }
 
@@ -168,18 +176,17 @@ class LocalKubeletTest {
     eventually(Duration.ofSeconds(20), () -> {
       assertThat(kubelet.podNames()).as("pods the kubelet still runs").isEmpty();
       assertThat(client.pods().inNamespace(NS).list().getItems()).as("Pod objects").isEmpty();
-      assertThat(pids).as("proxy processes still alive").noneMatch(LocalKubeletTest::alive);
+      assertThat(processes.keySet()).as("proxy processes still alive").noneMatch(LocalKubeletTest::alive);
     });
   }
 
   @AfterAll
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
   static void stop() throws IOException {
     if (kubelet != null) {
       kubelet.close();
     }
-    for (long pid : pids) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
+    processes.values().forEach(ProcessHandle::destroyForcibly);
     if (client != null) {
       client.close();
     }
@@ -223,11 +230,7 @@ class LocalKubeletTest {
 
     String ip = awaitServiceAddress(app);
     assertThat(ip).startsWith(SERVICE_SUBNET);
-    try (Http1 connection = new Http1(ip, SERVICE_PORT)) {
-      Response r = connection.get("/hello");
-      assertThat(r.status()).isEqualTo(200);
-      assertThat(r.body()).isEqualTo("backend saw GET /hello\n");
-    }
+    assertThat(getThroughService(ip, "/hello").body()).isEqualTo("backend saw GET /hello\n");
 
     // Connections held open through the Service show up on the pods' admin ports, one pod each way.
     List<Http1> held = new ArrayList<>();
@@ -240,7 +243,8 @@ class LocalKubeletTest {
       eventually(Duration.ofSeconds(5), () -> {
         Map<String, Integer> perPod = new HashMap<>();
         for (Pod pod : pods) {
-          perPod.put(pod.getMetadata().getName(), admin(pod.getStatus().getPodIP(), "/config").get("connections").asInt());
+          JsonNode config = admin(pod.getStatus().getPodIP(), "/config");
+          perPod.put(pod.getMetadata().getName(), config.get("connections").asInt());
         }
         assertThat(perPod.values()).as("client connections per pod: %s", perPod).allMatch(n -> n > 0);
         assertThat(perPod.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(held.size());
@@ -288,6 +292,8 @@ class LocalKubeletTest {
       assertThat(after).extracting(LocalKubeletTest::hash).containsOnly(newHash);
       assertThat(after).extracting(LocalKubeletTest::pid).doesNotContainAnyElementsOf(oldPids);
       awaitDeploymentStatus(app, 2, 2, 2);
+      assertThat(client.apps().deployments().inNamespace(NS).withName(app).get().getMetadata().getGeneration())
+          .as("generation after one spec change").isEqualTo(2L);
 
       List<Event> seen = List.copyOf(events);
       int firstNewPod = indexOf(seen, e -> e.hash().equals(newHash));
@@ -296,7 +302,6 @@ class LocalKubeletTest {
       assertThat(firstNewPod).as("a new pod in %s", seen).isNotNegative();
       assertThat(firstOldStopping).as("an old pod stopping in %s", seen).isNotNegative();
       assertThat(firstNewPod).as("the new pod appears before an old one stops: %s", seen).isLessThan(firstOldStopping);
-      System.err.println("ROLLOUT EVENTS " + seen + " readyTimeline=" + readyTimeline(seen));
       for (Pod old : before) {
         assertThat(Files.readString(podDir(old).resolve("proxy.log")))
             .as("log of %s: SIGTERM drains", old.getMetadata().getName())
@@ -324,9 +329,7 @@ class LocalKubeletTest {
     eventually(SETTLE, () -> assertThat(before.stream().map(LocalKubeletTest::pid).filter(LocalKubeletTest::alive))
         .as("proxy processes left").containsExactly(pid(after.get(0))));
     awaitDeploymentStatus(app, 1, 1, 1);
-    try (Http1 c = new Http1(awaitServiceAddress(app), SERVICE_PORT)) {
-      assertThat(c.get("/after-scale").status()).isEqualTo(200);
-    }
+    getThroughService(awaitServiceAddress(app), "/after-scale");
   }
 
   @Test
@@ -336,7 +339,7 @@ class LocalKubeletTest {
     long first = pid(pod);
     assertThat(pod.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero();
 
-    assertThat(ProcessHandle.of(first).orElseThrow().destroyForcibly()).isTrue();
+    assertThat(processes.get(first).destroyForcibly()).isTrue();
 
     eventually(SETTLE, () -> {
       Pod now = client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
@@ -348,9 +351,7 @@ class LocalKubeletTest {
       assertThat(alive(second)).isTrue();
     });
     assertThat(alive(first)).isFalse();
-    try (Http1 c = new Http1(awaitServiceAddress(app), SERVICE_PORT)) {
-      assertThat(c.get("/after-restart").status()).isEqualTo(200);
-    }
+    getThroughService(awaitServiceAddress(app), "/after-restart");
   }
 
   @Test
@@ -358,9 +359,7 @@ class LocalKubeletTest {
     String app = create("delete", 2);
     List<Pod> pods = awaitReadyPods(app, 2, null);
     String ip = awaitServiceAddress(app);
-    try (Http1 c = new Http1(ip, SERVICE_PORT)) {
-      assertThat(c.get("/before-delete").status()).isEqualTo(200);
-    }
+    getThroughService(ip, "/before-delete");
 
     client.apps().deployments().inNamespace(NS).withName(app).delete();
     eventually(SETTLE, () -> {
@@ -393,7 +392,7 @@ class LocalKubeletTest {
       eventually(Duration.ofSeconds(15), () -> {
         assertThat(Files.readString(podDir(pod).resolve("etc/slb/config/config.yaml"))).contains("extra");
         assertThat(admin(ip, "/config").get("version").asText()).isEqualTo("2");
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + (WEB_PORT + 1)
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":" + (WEB_PORT + 1)
             + "/extra")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("backend saw GET /extra\n");
@@ -403,36 +402,6 @@ class LocalKubeletTest {
     assertThat(after).extracting(LocalKubeletTest::pid).containsExactlyInAnyOrderElementsOf(before);
     assertThat(after).allSatisfy(p ->
         assertThat(p.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero());
-  }
-
-  @Test
-  void zzCrashLoopExperiment() throws Exception {
-    String app = create("crash", 1);
-    client.configMaps().inNamespace(NS).withName(app + "-config").edit(cm -> {
-      cm.setData(Map.of("config.yaml", "version: \"\"\n"));
-      return cm;
-    });
-    client.apps().deployments().inNamespace(NS).withName(app).edit(d -> {
-      d.getSpec().getTemplate().getMetadata().setAnnotations(Map.of("x", "y"));
-      return d;
-    });
-    Thread.sleep(8000);
-    Thread.getAllStackTraces().forEach((t, st) -> {
-      if (t.getName().startsWith("local-kubelet")) {
-        System.err.println("CRASH thread " + t.getName() + " " + t.getState());
-        for (StackTraceElement e : st) {
-          System.err.println("CRASH   at " + e);
-        }
-      }
-    });
-    for (Pod p : client.pods().inNamespace(NS).withLabel("app", app).list().getItems()) {
-      System.err.println("CRASH pod " + p.getMetadata().getName() + " hash " + hash(p) + " ready " + ready(p)
-          + " restarts(API) " + p.getStatus().getContainerStatuses().get(0).getRestartCount());
-      Path log = podDir(p).resolve("proxy.log");
-      if (Files.exists(log)) {
-        System.err.println("CRASH log starts " + Files.readString(log).lines().filter(l -> l.contains("cannot be served")).count());
-      }
-    }
   }
 
   // --- what a user creates ---
@@ -498,7 +467,7 @@ class LocalKubeletTest {
       List<Pod> pods = client.pods().inNamespace(NS).withLabel("app", app).list().getItems();
       assertThat(pods).as("Pods of %s", app).hasSize(count).allMatch(LocalKubeletTest::ready, "Ready")
           .noneMatch(p -> hash(p).equals(notHash));
-      pods.forEach(p -> pids.add(pid(p)));
+      pods.forEach(p -> alive(pid(p)));
       found.add(pods);
     });
     return found.get(found.size() - 1);
@@ -527,8 +496,25 @@ class LocalKubeletTest {
     return ip.get(ip.size() - 1);
   }
 
+  /**
+   * A request on a new connection through the Service, answered by the backend. Tried until it
+   * is: the Service's endpoints follow a pod's readiness a moment after its Pod says Ready, as
+   * they do in a cluster.
+   */
+  private static Response getThroughService(String ip, String path) {
+    List<Response> answer = new ArrayList<>(1);
+    eventually(Duration.ofSeconds(10), () -> {
+      try (Http1 connection = new Http1(ip, SERVICE_PORT)) {
+        Response r = connection.get(path);
+        assertThat(r.status()).as("GET %s through %s: %s", path, ip, r.body()).isEqualTo(200);
+        answer.add(r);
+      }
+    });
+    return answer.get(answer.size() - 1);
+  }
+
   private static JsonNode admin(String podIp, String path) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + podIp + ":9901" + path))
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + podIp + ":9901" + path))
         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as("admin %s on %s", path, podIp).isEqualTo(200);
     return JSON.readTree(r.body());
@@ -555,27 +541,22 @@ class LocalKubeletTest {
     return Long.parseLong(id.substring("local://".length()));
   }
 
+  /** Whether the process first seen with this PID still runs; a PID is tracked from its first look. */
   private static boolean alive(long pid) {
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    ProcessHandle handle = processes.get(pid);
+    if (handle == null) {
+      handle = ProcessHandle.of(pid).orElse(null);
+      if (handle == null) {
+        return false;
+      }
+      ProcessHandle first = processes.putIfAbsent(pid, handle);
+      handle = first == null ? handle : first;
+    }
+    return handle.isAlive();
   }
 
   private static int hostPart(String ip) {
     return Integer.parseInt(ip.substring(ip.lastIndexOf('.') + 1));
-  }
-
-  /** How many pods were Ready after each event. */
-  private static List<Integer> readyTimeline(List<Event> events) {
-    Map<String, Boolean> readyNow = new HashMap<>();
-    List<Integer> timeline = new ArrayList<>();
-    for (Event e : events) {
-      if (e.action() == Watcher.Action.DELETED) {
-        readyNow.remove(e.pod());
-      } else {
-        readyNow.put(e.pod(), e.ready());
-      }
-      timeline.add((int) readyNow.values().stream().filter(r -> r).count());
-    }
-    return timeline;
   }
 
   private static int indexOf(List<Event> events, java.util.function.Predicate<Event> which) {
