@@ -2,7 +2,6 @@ package dev.slb.local.apiserver;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -66,13 +65,13 @@ final class CelValidation {
    * stored object on update (null on create), which transition rules ({@code oldSelf}) need.
    */
   static List<Violation> validate(JsonNode crd, String version, JsonNode object, JsonNode oldObject) {
-    JsonNode schema = schemaOf(crd, version);
+    JsonNode schema = StructuralSchema.schemaOf(crd, version);
     if (schema == null || !hasRules(schema)) {
       return List.of();
     }
-    // The API server defaults and prunes both objects before it validates them.
-    JsonNode self = prepare(schema, object, true);
-    JsonNode old = oldObject == null ? null : prepare(schema, oldObject, true);
+    // The API server prunes and defaults both objects before it validates them.
+    JsonNode self = StructuralSchema.prepare(schema, object);
+    JsonNode old = oldObject == null ? null : StructuralSchema.prepare(schema, oldObject);
     String where = crd.path("metadata").path("name").asText() + " " + version;
     List<Violation> violations = new ArrayList<>();
     walk(new Node(where, schema, "", null, true), self, old, false, violations);
@@ -92,17 +91,8 @@ final class CelValidation {
     return kind + (group.isEmpty() ? "" : "." + group) + " " + quote(name) + " is invalid: " + joined;
   }
 
-  private static JsonNode schemaOf(JsonNode crd, String version) {
-    for (JsonNode v : crd.path("spec").path("versions")) {
-      if (v.path("name").asText().equals(version)) {
-        JsonNode schema = v.path("schema").path("openAPIV3Schema");
-        return schema.isObject() ? schema : null;
-      }
-    }
-    return null;
-  }
-
-  private static boolean hasRules(JsonNode schema) {
+  /** Whether the schema has CEL rules anywhere. */
+  static boolean hasRules(JsonNode schema) {
     if (!schema.isObject()) {
       return false;
     }
@@ -407,52 +397,6 @@ final class CelValidation {
   }
 
   // --- values ---
-
-  /**
-   * A copy of {@code value} as the API server sees it when validating: fields the schema does not
-   * know pruned (unless it preserves them), nulls of non-nullable fields dropped, and schema
-   * defaults filled in for absent fields.
-   */
-  private static JsonNode prepare(JsonNode schema, JsonNode value, boolean resourceRoot) {
-    if (schema == null || !schema.isObject() || value == null) {
-      return value == null ? null : value.deepCopy();
-    }
-    if (value.isArray()) {
-      JsonNode items = schema.path("items");
-      List<JsonNode> prepared = new ArrayList<>();
-      value.forEach(item -> prepared.add(items.isObject() ? prepare(items, item, false) : item.deepCopy()));
-      return NODES.arrayNode().addAll(prepared);
-    }
-    if (!value.isObject()) {
-      return value.deepCopy();
-    }
-    JsonNode properties = schema.path("properties");
-    JsonNode additional = schema.path("additionalProperties");
-    boolean keepUnknown = schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false)
-        || additional.asBoolean(false);
-    boolean embedded = resourceRoot || schema.path("x-kubernetes-embedded-resource").asBoolean(false);
-    ObjectNode copy = NODES.objectNode();
-    for (Map.Entry<String, JsonNode> field : value.properties()) {
-      String name = field.getKey();
-      JsonNode child = field.getValue();
-      JsonNode childSchema = properties.has(name) ? properties.get(name) : additional.isObject() ? additional : null;
-      if (childSchema != null) {
-        if (child.isNull() && !childSchema.path("nullable").asBoolean(false)) {
-          continue; // defaulted below if the schema has a default, else pruned
-        }
-        copy.set(name, prepare(childSchema, child, false));
-      } else if (keepUnknown || embedded && (name.equals("apiVersion") || name.equals("kind")
-          || name.equals("metadata"))) {
-        copy.set(name, child.deepCopy());
-      }
-    }
-    for (Map.Entry<String, JsonNode> property : properties.properties()) {
-      if (!copy.has(property.getKey()) && property.getValue().has("default")) {
-        copy.set(property.getKey(), prepare(property.getValue(), property.getValue().get("default"), false));
-      }
-    }
-    return copy;
-  }
 
   /**
    * The CEL value of a JSON value under its schema: objects as maps, arrays as lists, integers as

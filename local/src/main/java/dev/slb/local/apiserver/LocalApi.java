@@ -719,7 +719,8 @@ final class LocalApi {
       }
       whole = merged;
     }
-    List<CelValidation.Violation> violations = CelValidation.validate(crd, p.version(), whole, old);
+    // As a cluster: prune and default in place (so that is what gets stored), then schema errors and CEL.
+    List<CelValidation.Violation> violations = StructuralSchema.admit(crd, p.version(), object, whole, old, statusOnly);
     if (violations.isEmpty()) {
       return;
     }

@@ -36,6 +36,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,7 +44,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +58,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -74,20 +75,23 @@ class LocalKubeletTest {
 
   private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
   private static final String NS = "default";
-  /**
-   * The address block (127.B.x.y), by this JVM's PID as LocalClusterStoryTest picks its own, away
-   * from a local/bin/up beside the tests (block 0) and from test runs of other checkouts; within
-   * it, subnets that LocalCluster leaves alone (it takes 127.B.0.x and 127.B.1.x).
-   */
-  private static final int BLOCK = 100 + (int) (ProcessHandle.current().pid() % 150);
-  private static final String SERVICE_SUBNET = "127." + BLOCK + ".2.";
-  private static final String POD_SUBNET = "127." + BLOCK + ".3.";
-  private static final String BACKEND_ADDRESS = "127." + BLOCK + ".4.1";
+  /** The port on 127.B.2.254 where a run of this class listens to claim block B while it runs. */
+  private static final int CLAIM_PORT = 9999;
   private static final int WEB_PORT = 10080;
   private static final int SERVICE_PORT = 8080;
   private static final Duration SETTLE = Duration.ofSeconds(30);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * The address block (127.B.x.y) this run claimed, away from a local/bin/up beside the tests
+   * (block 0) and from other runs of this class, in other checkouts or CI on the same machine;
+   * within it, subnets LocalCluster leaves alone (it takes 127.B.0.x and 127.B.1.x), so that
+   * LocalClusterStoryTest may share the block.
+   */
+  private static ServerSocket claim;
+  private static String serviceSubnet;
+  private static String podSubnet;
+  private static String backendAddress;
   private static Path work;
   private static LocalApiServer apiServer;
   private static KubernetesClient client;
@@ -109,13 +113,17 @@ class LocalKubeletTest {
   static void start() throws Exception {
     Path jar = REPO.resolve("proxy/target/slb-proxy.jar");
     assertThat(jar).as("build the proxy first: mvn -q -B -DskipTests install").isRegularFile();
+    int block = claimBlock();
+    serviceSubnet = "127." + block + ".2.";
+    podSubnet = "127." + block + ".3.";
+    backendAddress = "127." + block + ".4.1";
     work = Files.createTempDirectory("slb-kubelet");
     backendThreads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "test-backend");
       t.setDaemon(true);
       return t;
     });
-    backend = HttpServer.create(new InetSocketAddress(BACKEND_ADDRESS, 0), 64);
+    backend = HttpServer.create(new InetSocketAddress(backendAddress, 0), 64);
     backend.createContext("/", exchange -> {
       byte[] body = ("backend saw " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + "\n")
           .getBytes(UTF_8);
@@ -134,36 +142,31 @@ class LocalKubeletTest {
         .withNamespace(NS).withRequestTimeout(20_000).build()).build();
     network = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     kubelet = new LocalKubelet(client, new LocalKubelet.Settings(work.resolve("pods"),
-        List.of(launcher(work).toString()),
+        List.of(REPO.resolve("proxy/bin/slb-proxy").toString()),
         Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_PROXY_JAR", jar.toString()),
-        new AddressPool(BLOCK, 3, 1, 50), new AddressPool(BLOCK, 2, 1, 20), network, Clock.systemUTC()));
+        new AddressPool(block, 3, 1, 50), new AddressPool(block, 2, 1, 20), network, Clock.systemUTC()));
     kubelet.start();
   }
 
   /**
-   * {@code proxy/bin/slb-proxy}, except that an absolute {@code --config} path is read under
-   * {@code --root}, as the container would read it from its mounted volume. Neither LocalPod nor
-   * the proxy maps that path (only paths inside the config), so the plain launcher cannot start
-   * a pod whose container reads its config from a ConfigMap volume. The launcher execs, so the
-   * PID the kubelet sees is still the proxy's JVM.
+   * Claims a block by listening on 127.B.2.254 (outside the Service pool): a second listener
+   * cannot bind it, and the claim ends with this JVM however it ends. The PID picks where to start
+   * looking, which a concurrent run may share; the claim is what keeps two runs apart.
    */
-  private static Path launcher(Path dir) throws IOException {
-    Path script = dir.resolve("slb-proxy-under-root");
-    Files.writeString(script, """
-        #!/usr/bin/env bash
-        set -euo pipefail
-        args=("$@")
-        root=
-        for ((i = 0; i < ${#args[@]} - 1; i++)); do
-          if [[ ${args[i]} == --root ]]; then root=${args[i+1]}; fi
-        done
-        for ((i = 0; i < ${#args[@]} - 1; i++)); do
-          if [[ ${args[i]} == --config && ${args[i+1]} == /* && -n $root ]]; then args[i+1]=$root${args[i+1]}; fi
-        done
-        exec %s "${args[@]}"
-        """.formatted(REPO.resolve("proxy/bin/slb-proxy")));
-    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-    return script;
+  private static int claimBlock() throws IOException {
+    int start = (int) (ProcessHandle.current().pid() % 150);
+    for (int i = 0; i < 150; i++) {
+      int block = 100 + (start + i) % 150;
+      ServerSocket socket = new ServerSocket();
+      try {
+        socket.bind(new InetSocketAddress("127." + block + ".2.254", CLAIM_PORT));
+        claim = socket;
+        return block;
+      } catch (IOException taken) {
+        socket.close();
+      }
+    }
+    throw new IOException("every address block 127.100-249.x.y is claimed by another run of this test");
   }
 
   @AfterEach
@@ -207,6 +210,9 @@ class LocalKubeletTest {
         }
       }
     }
+    if (claim != null) {
+      claim.close();
+    }
   }
 
   // --- the tests ---
@@ -218,7 +224,7 @@ class LocalKubeletTest {
     List<Pod> pods = awaitReadyPods(app, 2, null);
     for (Pod pod : pods) {
       assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
-      assertThat(pod.getStatus().getPodIP()).startsWith(POD_SUBNET);
+      assertThat(pod.getStatus().getPodIP()).startsWith(podSubnet);
       assertThat(hostPart(pod.getStatus().getPodIP())).isBetween(1, 50);
       assertThat(pod.getStatus().getContainerStatuses().get(0).getContainerID()).matches("local://\\d+");
       assertThat(alive(pid(pod))).as("process of %s", pod.getMetadata().getName()).isTrue();
@@ -229,7 +235,7 @@ class LocalKubeletTest {
     awaitDeploymentStatus(app, 2, 2, 2);
 
     String ip = awaitServiceAddress(app);
-    assertThat(ip).startsWith(SERVICE_SUBNET);
+    assertThat(ip).startsWith(serviceSubnet);
     assertThat(getThroughService(ip, "/hello").body()).isEqualTo("backend saw GET /hello\n");
 
     // Connections held open through the Service show up on the pods' admin ports, one pod each way.
@@ -339,7 +345,7 @@ class LocalKubeletTest {
     long first = pid(pod);
     assertThat(pod.getStatus().getContainerStatuses().get(0).getRestartCount()).isZero();
 
-    assertThat(processes.get(first).destroyForcibly()).isTrue();
+    assertThat(tracked(first).destroyForcibly()).isTrue();
 
     eventually(SETTLE, () -> {
       Pod now = client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
@@ -454,8 +460,8 @@ class LocalKubeletTest {
         drain: {readinessGracePeriod: 1s, timeout: 5s}
         listeners:
         """.formatted(version, app)
-        + listener.formatted("web", WEB_PORT, BACKEND_ADDRESS, backendPort)
-        + (extraPort == null ? "" : listener.formatted("extra", extraPort, BACKEND_ADDRESS, backendPort));
+        + listener.formatted("web", WEB_PORT, backendAddress, backendPort)
+        + (extraPort == null ? "" : listener.formatted("extra", extraPort, backendAddress, backendPort));
   }
 
   // --- what a user looks at ---
@@ -467,7 +473,7 @@ class LocalKubeletTest {
       List<Pod> pods = client.pods().inNamespace(NS).withLabel("app", app).list().getItems();
       assertThat(pods).as("Pods of %s", app).hasSize(count).allMatch(LocalKubeletTest::ready, "Ready")
           .noneMatch(p -> hash(p).equals(notHash));
-      pods.forEach(p -> alive(pid(p)));
+      pods.forEach(p -> tracked(pid(p)));
       found.add(pods);
     });
     return found.get(found.size() - 1);
@@ -541,25 +547,31 @@ class LocalKubeletTest {
     return Long.parseLong(id.substring("local://".length()));
   }
 
-  /** Whether the process first seen with this PID still runs; a PID is tracked from its first look. */
+  /** Whether the process first seen with this PID still runs. */
   private static boolean alive(long pid) {
+    ProcessHandle handle = tracked(pid);
+    return handle != null && handle.isAlive();
+  }
+
+  /** The process first seen with this PID (tracked from now on), or null when none runs. */
+  private static ProcessHandle tracked(long pid) {
     ProcessHandle handle = processes.get(pid);
-    if (handle == null) {
-      handle = ProcessHandle.of(pid).orElse(null);
-      if (handle == null) {
-        return false;
-      }
-      ProcessHandle first = processes.putIfAbsent(pid, handle);
-      handle = first == null ? handle : first;
+    if (handle != null) {
+      return handle;
     }
-    return handle.isAlive();
+    handle = ProcessHandle.of(pid).orElse(null);
+    if (handle == null) {
+      return null;
+    }
+    ProcessHandle first = processes.putIfAbsent(pid, handle);
+    return first == null ? handle : first;
   }
 
   private static int hostPart(String ip) {
     return Integer.parseInt(ip.substring(ip.lastIndexOf('.') + 1));
   }
 
-  private static int indexOf(List<Event> events, java.util.function.Predicate<Event> which) {
+  private static int indexOf(List<Event> events, Predicate<Event> which) {
     for (int i = 0; i < events.size(); i++) {
       if (which.test(events.get(i))) {
         return i;
