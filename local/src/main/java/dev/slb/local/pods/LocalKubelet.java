@@ -124,15 +124,21 @@ public final class LocalKubelet implements AutoCloseable {
   }
 
   private void tick() {
+    try {
+      tickOnce();
+    } catch (Throwable t) {
+      // An exception escaping a scheduled task would cancel every later tick, silently.
+      LOG.error("local kubelet: a tick failed; the next one runs as usual", t);
+    }
+  }
+
+  private void tickOnce() {
     if (closed) {
       return;
     }
     Instant now = settings.clock().instant();
     // Each object is handled apart: one that cannot be (a bad field, a missing port) is logged
     // once and does not hold up the others.
-    for (Deployment d : deployments.getStore().list()) {
-      guarded("deployment " + key(d), () -> syncDeployment(d, now));
-    }
     boolean volumes = ++ticks % VOLUME_SYNC_TICKS == 0;
     for (LocalPod pod : List.copyOf(pods.values())) {
       guarded("pod " + pod.namespace + "/" + pod.name, () -> {
@@ -149,6 +155,11 @@ public final class LocalKubelet implements AutoCloseable {
         pod.probe(http, now);
         publishPodStatus(pod);
       });
+    }
+    // After the pods have published what they are: an old pod is taken out (and shown NotReady)
+    // only once the new one's readiness is visible, so nobody counts one replica too few.
+    for (Deployment d : deployments.getStore().list()) {
+      guarded("deployment " + key(d), () -> syncDeployment(d, now));
     }
     for (Deployment d : deployments.getStore().list()) {
       guarded("deployment " + key(d), () -> publishDeploymentStatus(d));

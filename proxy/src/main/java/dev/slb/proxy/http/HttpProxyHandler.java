@@ -625,7 +625,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             lingeringClose();
             return;
         }
-        if (closeAfterResponse || !clientKeepAlive || connections.keepAliveOff()) {
+        // Close as the response said. A drain that began after the response went out with
+        // keep-alive does not close here: the client may already be sending its next request,
+        // which then gets Connection: close; idle connections are closed when the drain starts.
+        if (closeAfterResponse || !clientKeepAlive) {
             closeClient();
             return;
         }
