@@ -303,6 +303,15 @@ public final class LocalKubelet implements AutoCloseable {
     LOG.info("pod {}/{}: terminating ({}), SIGTERM to pid {}", pod.namespace, pod.name, why, pod.pid());
     CompletableFuture<Void> done = pod.terminate(Duration.ofSeconds(grace == null ? 30 : grace));
     publishPodStatus(pod);
+    if (!closed) {
+      // As the Deployment controller does: the Pod is deleted gracefully, so kubectl shows it
+      // Terminating while it drains; once the process is gone it is removed for good (below).
+      try {
+        client.pods().inNamespace(pod.namespace).withName(pod.name).delete();
+      } catch (KubernetesClientException e) {
+        LOG.debug("pod {}/{} object already gone: {}", pod.namespace, pod.name, e.getMessage());
+      }
+    }
     terminations.add(done.whenCompleteAsync((v, e) -> {
       settings.podAddresses().release(pod.ip);
       publishedReady.remove(pod.namespace + "/" + pod.name);
