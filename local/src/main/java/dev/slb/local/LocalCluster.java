@@ -24,7 +24,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -229,10 +228,6 @@ public final class LocalCluster implements AutoCloseable {
   /** The CA that clients trust for the demo's HTTPS and wss listeners. */
   public Path caCertificate() {
     return options.state().resolve("tls").resolve("tls.crt");
-  }
-
-  public KubernetesClient client() {
-    return client;
   }
 
   /** Applies every CRD under {@code crds/} (not the samples), as installing the operator does. */

@@ -8,10 +8,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
@@ -940,9 +938,5 @@ final class LocalApi {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  Instant now() {
-    return clock.instant();
   }
 }

@@ -168,8 +168,4 @@ final class WatchHub implements Storage.ChangeListener {
       }
     }
   }
-
-  int open() {
-    return subscriptions.size();
-  }
 }
