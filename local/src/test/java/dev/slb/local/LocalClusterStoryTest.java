@@ -80,6 +80,13 @@ class LocalClusterStoryTest {
     if (cluster != null) {
       cluster.close();
     }
+    // What Ctrl-C promises: nothing it started is left running, the operator and backend included.
+    try (var pidFiles = Files.walk(work.resolve("run"))) {
+      for (Path file : pidFiles.filter(f -> f.toString().endsWith(".pid")).toList()) {
+        long pid = Long.parseLong(Files.readString(file).strip().split(" ", 2)[0]);
+        assertThat(alive(pid)).as("%s (pid %d) still running after local/ stopped", file.getFileName(), pid).isFalse();
+      }
+    }
     for (long pid : proxyPids) {
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
           .as("proxy pid %d still running after local/ stopped", pid).isFalse();
