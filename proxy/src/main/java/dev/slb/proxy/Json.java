@@ -1,5 +1,7 @@
 package dev.slb.proxy;
 
+import dev.slb.model.Limits;
+
 /** The little JSON the proxy writes by hand (admin status), escaped properly. */
 final class Json {
     private Json() {}
@@ -24,5 +26,20 @@ final class Json {
             }
         }
         return sb.append('"').toString();
+    }
+
+    /** The limits in effect as a JSON object; a limit that is not set is left out. */
+    static String limits(Limits l) {
+        StringBuilder sb = new StringBuilder(96).append('{');
+        field(sb, "maxConnections", l.maxConnections());
+        field(sb, "newConnectionsPerSecond", l.newConnectionsPerSecond());
+        field(sb, "requestsPerSecond", l.requestsPerSecond());
+        return sb.append('}').toString();
+    }
+
+    private static void field(StringBuilder sb, String name, Long value) {
+        if (value != null) {
+            sb.append(sb.length() > 1 ? "," : "").append('"').append(name).append("\":").append(value);
+        }
     }
 }

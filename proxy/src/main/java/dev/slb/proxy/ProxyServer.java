@@ -1,5 +1,6 @@
 package dev.slb.proxy;
 
+import dev.slb.model.Limits;
 import dev.slb.model.Listener;
 import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
@@ -7,6 +8,8 @@ import dev.slb.model.Tls;
 import dev.slb.proxy.admin.AdminServer;
 import dev.slb.proxy.http.HttpListenerInitializer;
 import dev.slb.proxy.http.UpstreamPools;
+import dev.slb.proxy.limits.AdmissionHandler;
+import dev.slb.proxy.limits.ReplicaLimits;
 import dev.slb.proxy.tcp.TcpProxyHandler;
 import dev.slb.proxy.tls.CertificateWatcher;
 import dev.slb.proxy.tls.ReloadingSslContext;
@@ -45,6 +48,8 @@ public final class ProxyServer implements AutoCloseable {
     private final UpstreamPools pools;
     private final BackendLoad backendLoad = new BackendLoad();
     private final Connections connections = new Connections();
+    private final ReplicaLimits limits;
+    private final AdmissionHandler admission;
     private final ScheduledExecutorService housekeeping;
     /** Bound listeners by port: a port keeps its socket across reloads while it stays in the config. */
     private final Map<Integer, Bound> bound = new HashMap<>();
@@ -60,6 +65,8 @@ public final class ProxyServer implements AutoCloseable {
         this.acceptors = transport.newGroup(1, "slb-accept");
         this.workers = transport.newGroup(workerThreads, "slb-io");
         this.pools = new UpstreamPools(transport);
+        this.limits = new ReplicaLimits(initial.limits(), System.nanoTime());
+        this.admission = new AdmissionHandler(limits);
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "slb-housekeeping");
             t.setDaemon(true);
@@ -114,6 +121,11 @@ public final class ProxyServer implements AutoCloseable {
         return connections;
     }
 
+    /** This replica's limits and what they refused. */
+    public ReplicaLimits limits() {
+        return limits;
+    }
+
     /**
      * Applies a validated config: new ports are bound first, and if one cannot be, or a
      * certificate cannot be loaded, nothing changes and the exception says why.
@@ -166,6 +178,7 @@ public final class ProxyServer implements AutoCloseable {
                 log.info("listener {} on port {} removed; its open connections carry on", b.runtime().get().name(), port);
             }
             bound.putAll(fresh);
+            limits.apply(next.limits(), System.nanoTime());
             config = next;
         }
     }
@@ -185,7 +198,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private Bound bind(Listener l, ListenerRuntime runtime) throws Exception {
         AtomicReference<ListenerRuntime> ref = new AtomicReference<>(runtime);
-        ChannelInitializer<Channel> http = new HttpListenerInitializer(ref::get, pools, connections);
+        ChannelInitializer<Channel> http = new HttpListenerInitializer(ref::get, pools, connections, limits);
         ChannelInitializer<Channel> child = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -202,6 +215,7 @@ public final class ProxyServer implements AutoCloseable {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(admission)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -327,6 +341,7 @@ public final class ProxyServer implements AutoCloseable {
                     .append(",\"instance\":").append(c.instance() == null ? "null" : Json.quote(c.instance()))
                     .append(",\"ready\":").append(ready())
                     .append(",\"connections\":").append(connections.size())
+                    .append(",\"limits\":").append(Json.limits(c.limits()))
                     .append(",\"listeners\":[");
             for (int i = 0; i < c.listeners().size(); i++) {
                 Listener l = c.listeners().get(i);
@@ -339,6 +354,44 @@ public final class ProxyServer implements AutoCloseable {
                         .append('}');
             }
             return sb.append("]}").toString();
+        }
+
+        @Override
+        public String metrics() {
+            Limits l = limits.limits();
+            StringBuilder sb = new StringBuilder(1024);
+            metric(sb, "slb_connections", "gauge", "Client connections open now, on every listener.")
+                    .append("slb_connections ").append(limits.open()).append('\n');
+            metric(sb, "slb_connections_accepted_total", "counter", "Client connections admitted.")
+                    .append("slb_connections_accepted_total ").append(limits.accepted()).append('\n');
+            metric(sb, "slb_connections_refused_total", "counter",
+                    "Client connections reset at once because a limit was reached, by limit.");
+            for (ReplicaLimits.Refusal r : ReplicaLimits.Refusal.values()) {
+                sb.append("slb_connections_refused_total{limit=\"").append(r.limit()).append("\"} ")
+                        .append(limits.refused(r)).append('\n');
+            }
+            metric(sb, "slb_requests_refused_total", "counter",
+                    "HTTP requests answered 503 because a limit was reached, by limit.")
+                    .append("slb_requests_refused_total{limit=\"requestsPerSecond\"} ")
+                    .append(limits.rejectedRequests()).append('\n');
+            metric(sb, "slb_limit", "gauge", "This replica's share of the tier's limits; absent means none.");
+            limit(sb, "maxConnections", l.maxConnections());
+            limit(sb, "newConnectionsPerSecond", l.newConnectionsPerSecond());
+            limit(sb, "requestsPerSecond", l.requestsPerSecond());
+            metric(sb, "slb_ready", "gauge", "1 while this replica takes new traffic, 0 while draining.")
+                    .append("slb_ready ").append(ready() ? 1 : 0).append('\n');
+            return sb.toString();
+        }
+
+        private static StringBuilder metric(StringBuilder sb, String name, String type, String help) {
+            return sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                    .append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        }
+
+        private static void limit(StringBuilder sb, String name, Long value) {
+            if (value != null) {
+                sb.append("slb_limit{limit=\"").append(name).append("\"} ").append(value).append('\n');
+            }
         }
     }
 }

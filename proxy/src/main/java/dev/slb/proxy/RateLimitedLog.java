@@ -2,6 +2,7 @@ package dev.slb.proxy;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
@@ -26,6 +27,11 @@ public final class RateLimitedLog {
 
     /** Logs {@code message} at WARN unless the same key was logged within the period. */
     public void warn(String key, String message) {
+        warn(key, () -> message);
+    }
+
+    /** As {@link #warn(String, String)}, building the message only when it is written. */
+    public void warn(String key, Supplier<String> message) {
         long now = System.nanoTime();
         Window w = windows.computeIfAbsent(key, k -> {
             Window fresh = new Window();
@@ -38,6 +44,7 @@ public final class RateLimitedLog {
         }
         w.startNanos = now;
         long held = w.suppressed.getAndSet(0);
-        log.warn(held == 0 ? message : message + " (" + held + " more like it in the last 10s)");
+        String text = message.get();
+        log.warn(held == 0 ? text : text + " (" + held + " more like it in the last 10s)");
     }
 }

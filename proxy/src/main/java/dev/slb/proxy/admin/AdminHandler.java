@@ -32,6 +32,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     static final String CONFIG_VERSION_HEADER = "X-Config-Version";
     private static final String TEXT = "text/plain; charset=utf-8";
     private static final String JSON = "application/json";
+    private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
     private final AdminServer.Status status;
 
@@ -60,10 +61,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private Answer answer(FullHttpRequest request) {
         String path = new QueryStringDecoder(request.uri()).path();
-        boolean known = path.equals("/healthz") || path.equals("/readyz") || path.equals("/config");
+        boolean known = path.equals("/healthz") || path.equals("/readyz") || path.equals("/config")
+                || path.equals("/metrics");
         if (!known) {
             return Answer.text(HttpResponseStatus.NOT_FOUND,
-                    "not found: the admin endpoint serves /healthz, /readyz and /config");
+                    "not found: the admin endpoint serves /healthz, /readyz, /config and /metrics");
         }
         HttpMethod method = request.method();
         if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
@@ -77,6 +79,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 case "/readyz" -> status.ready()
                         ? Answer.text(HttpResponseStatus.OK, "ready")
                         : Answer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining");
+                case "/metrics" -> new Answer(HttpResponseStatus.OK, PROMETHEUS, status.metrics(), null);
                 default -> new Answer(HttpResponseStatus.OK, JSON,
                         Objects.requireNonNull(status.configJson(), "the config summary is missing"),
                         status.configVersion());

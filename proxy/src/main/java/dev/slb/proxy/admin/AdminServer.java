@@ -49,6 +49,9 @@ public final class AdminServer implements AutoCloseable {
 
         /** A JSON object describing the config served, with at least {@code "version"}. */
         String configJson();
+
+        /** Counters and gauges in the Prometheus text format (version 0.0.4). */
+        String metrics();
     }
 
     private final Channel serverChannel;

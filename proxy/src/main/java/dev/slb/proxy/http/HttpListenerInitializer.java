@@ -3,6 +3,7 @@ package dev.slb.proxy.http;
 import dev.slb.model.Listener;
 import dev.slb.proxy.Connections;
 import dev.slb.proxy.ListenerRuntime;
+import dev.slb.proxy.limits.ReplicaLimits;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -18,11 +19,14 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
     private final Supplier<ListenerRuntime> listener;
     private final UpstreamPools pools;
     private final Connections connections;
+    private final ReplicaLimits limits;
 
-    public HttpListenerInitializer(Supplier<ListenerRuntime> listener, UpstreamPools pools, Connections connections) {
+    public HttpListenerInitializer(Supplier<ListenerRuntime> listener, UpstreamPools pools, Connections connections,
+            ReplicaLimits limits) {
         this.listener = listener;
         this.pools = pools;
         this.connections = connections;
+        this.limits = limits;
     }
 
     @Override
@@ -42,6 +46,6 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
                 // dropping one of them: the classic request-smuggling gap between proxy and backend.
                 .setUseRfc9112TransferEncoding(true);
         p.addLast(CODEC, new HttpServerCodec(decoder));
-        p.addLast(HttpProxyHandler.NAME, new HttpProxyHandler(listener, pools.forLoop(ch.eventLoop()), connections, tls));
+        p.addLast(HttpProxyHandler.NAME, new HttpProxyHandler(listener, pools.forLoop(ch.eventLoop()), connections, limits, tls));
     }
 }

@@ -4,6 +4,7 @@ import dev.slb.model.Listener;
 import dev.slb.proxy.Connections;
 import dev.slb.proxy.ListenerRuntime;
 import dev.slb.proxy.RateLimitedLog;
+import dev.slb.proxy.limits.ReplicaLimits;
 import dev.slb.proxy.websocket.WebSocketRelay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -59,6 +60,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     private final Supplier<ListenerRuntime> listener;
     private final UpstreamPool pool;
     private final Connections connections;
+    private final ReplicaLimits limits;
     private final boolean tls;
     /** Client messages that cannot be handled yet: request parts while connecting, pipelined requests. */
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>(4);
@@ -104,10 +106,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     private final ChannelFutureListener lastWritten = f -> onLastWritten();
     private volatile WebSocketRelay relay;
 
-    HttpProxyHandler(Supplier<ListenerRuntime> listener, UpstreamPool pool, Connections connections, boolean tls) {
+    HttpProxyHandler(Supplier<ListenerRuntime> listener, UpstreamPool pool, Connections connections,
+            ReplicaLimits limits, boolean tls) {
         this.listener = listener;
         this.pool = pool;
         this.connections = connections;
+        this.limits = limits;
         this.tls = tls;
     }
 
@@ -210,6 +214,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             return;
         }
         startExchange(req);
+        long delay = limits.requestDelay(lastProgressNanos);
+        if (delay > 0) {
+            discarding = true;
+            respondLocally(ProxyResponses.overRequestRate(ctx.alloc(), limits.limits().requestsPerSecond(), delay,
+                    requestHasBody));
+            return;
+        }
         Listener config = runtime.config();
         if (websocket && !config.websocketEnabled()) {
             discarding = true;

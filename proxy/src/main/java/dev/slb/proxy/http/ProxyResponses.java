@@ -43,6 +43,19 @@ final class ProxyResponses {
         return r;
     }
 
+    /**
+     * The answer to a request over this replica's requests-per-second share: 503 with
+     * {@code Retry-After} in whole seconds, at least 1, since a client that retries at once only
+     * adds to the load.
+     */
+    static FullHttpResponse overRequestRate(ByteBufAllocator alloc, long perSecond, long delayNanos, boolean close) {
+        FullHttpResponse r = error(alloc, HttpResponseStatus.SERVICE_UNAVAILABLE, "RequestRateLimited",
+                "this load balancer is at its limit of " + perSecond + " requests per second per replica; retry later, "
+                        + "or raise the LoadBalancer's spec.tier for more", close);
+        r.headers().setInt(HttpHeaderNames.RETRY_AFTER, (int) Math.max(1, (delayNanos + 999_999_999L) / 1_000_000_000L));
+        return r;
+    }
+
     private static FullHttpResponse plain(ByteBufAllocator alloc, HttpResponseStatus status, String body, boolean close) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, alloc.buffer(bytes.length).writeBytes(bytes));

@@ -67,6 +67,10 @@ class AdminServerTest {
             }
             return "{\"version\":\"" + version + "\",\"listeners\":[]}";
         }
+        @Override
+        public String metrics() {
+            return "slb_ready " + (ready ? 1 : 0) + "\n";
+        }
     }
 
     @BeforeAll
@@ -158,9 +162,9 @@ class AdminServerTest {
 
     @Test
     void unknownPathsAreNotFound() throws Exception {
-        HttpResponse<String> r = send("GET", "/metrics");
+        HttpResponse<String> r = send("GET", "/stats");
         assertThat(r.statusCode()).isEqualTo(404);
-        assertThat(r.body()).contains("/healthz", "/readyz", "/config");
+        assertThat(r.body()).contains("/healthz", "/readyz", "/config", "/metrics");
         assertThat(send("POST", "/nope").statusCode()).isEqualTo(404);
     }
 
