@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -104,7 +105,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     private boolean dropInformational;
     private int finishingExchange;
     private final ChannelFutureListener lastWritten = f -> onLastWritten();
-    private volatile WebSocketRelay relay;
+    /** The connection became a WebSocket relay; this handler is out of the pipeline. */
+    private boolean switched;
 
     HttpProxyHandler(Supplier<ListenerRuntime> listener, UpstreamPool pool, Connections connections,
             ReplicaLimits limits, boolean tls) {
@@ -571,13 +573,17 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         ctx.writeAndFlush(res, ctx.voidPromise());
         releasePending();
         Listener config = runtime.config();
-        var load = runtime.load(backend);
-        relay = WebSocketRelay.start(ctx.channel(), up,
-                new WebSocketRelay.Settings(config.idleTimeout(), config.websocket().keepalivePingInterval()),
-                () -> {
-                    load.decrementAndGet();
-                    connections.remove(this);
-                });
+        switched = true;
+        // The drain now deals with the relay alone: nothing keeps this handler, its request and
+        // the removed HTTP codecs alive for the connection's lifetime (they cost an idle
+        // WebSocket connection about twice its memory).
+        RelayedConnection relayed = new RelayedConnection(connections, runtime.load(backend));
+        relayed.relay = WebSocketRelay.start(ctx.channel(), up,
+                new WebSocketRelay.Settings(config.idleTimeout(), config.websocket().keepalivePingInterval()), relayed);
+        if (!relayed.closed) {
+            connections.add(relayed);
+        }
+        connections.remove(this);
         // Out with HTTP; bytes the decoders still hold flow on to the relay as they are removed.
         Channel client = ctx.channel();
         // A WebSocket has no use for half-closure: a client's FIN ends the relay, and the backend hears of it.
@@ -720,7 +726,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
      */
     private void onTimer() {
         timer = null;
-        if (closing || lingering || relay != null || !ctx.channel().isActive()) {
+        if (closing || lingering || switched || !ctx.channel().isActive()) {
             return;
         }
         long now = System.nanoTime();
@@ -770,7 +776,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     @Override
     public void finishAndClose() {
         ctx.executor().execute(() -> {
-            if (relay == null && !active && ctx.channel().isActive()) {
+            if (!switched && !active && ctx.channel().isActive()) {
                 closeClient();
             }
             // A busy connection closes after its response: maybeFinish sees connections.keepAliveOff().
@@ -779,17 +785,49 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
 
     @Override
     public void closeNow() {
-        WebSocketRelay r = relay;
-        if (r != null) {
-            r.goingAway("the load balancer is restarting or scaling in; please reconnect");
-        } else {
-            ctx.channel().close();
-        }
+        ctx.channel().close();
     }
 
     @Override
     public boolean isStreaming() {
-        return relay != null;
+        return false;
+    }
+
+    /** A connection switched to WebSocket, as the drain and the backend load see it. */
+    private static final class RelayedConnection implements Connections.Drainable, Runnable {
+        private final Connections connections;
+        private final AtomicInteger backendLoad;
+        volatile WebSocketRelay relay;
+        /** Both channels closed; set on the event loop, possibly while the relay starts. */
+        boolean closed;
+
+        RelayedConnection(Connections connections, AtomicInteger backendLoad) {
+            this.connections = connections;
+            this.backendLoad = backendLoad;
+        }
+
+        /** The relay's end. */
+        @Override
+        public void run() {
+            closed = true;
+            backendLoad.decrementAndGet();
+            connections.remove(this);
+        }
+
+        @Override
+        public void finishAndClose() {
+            // A WebSocket stays open until the drain window ends; its backend decides before that.
+        }
+
+        @Override
+        public void closeNow() {
+            relay.goingAway("the load balancer is restarting or scaling in; please reconnect");
+        }
+
+        @Override
+        public boolean isStreaming() {
+            return true;
+        }
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
