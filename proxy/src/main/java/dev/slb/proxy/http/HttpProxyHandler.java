@@ -5,6 +5,7 @@ import dev.slb.proxy.Connections;
 import dev.slb.proxy.ListenerRuntime;
 import dev.slb.proxy.RateLimitedLog;
 import dev.slb.proxy.limits.ReplicaLimits;
+import dev.slb.proxy.routing.BackendSelector;
 import dev.slb.proxy.websocket.WebSocketRelay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -12,6 +13,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -91,6 +93,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     private int backend = -1;
     private boolean upstreamReused;
     private boolean retried;
+    /** A connect failed fast (refused, reset) rather than timing out, so another round may help. */
+    private boolean connectFailedFast;
+    private boolean secondRound;
     private boolean responseStarted;
     private boolean responseDone;
     private boolean informational;
@@ -256,6 +261,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         upstreamKeepAlive = false;
         closeAfterResponse = false;
         retried = false;
+        connectFailedFast = false;
+        secondRound = false;
         dropInformational = false;
         excluded.clear();
         lastProgressNanos = System.nanoTime();
@@ -343,7 +350,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     // ---- choosing and connecting a backend -----------------------------------------------------
 
     private void connectNext() {
-        int i = runtime.selector(ctx.channel().eventLoop()).next(excluded);
+        BackendSelector selector = runtime.selector(ctx.channel().eventLoop());
+        int i = selector.next(excluded);
+        if (i < 0 && connectFailedFast && !secondRound) {
+            // Every backend failed at once. A reset or refused connect is often transient (a
+            // backend's accept queue full, a four-tuple still in TIME_WAIT on its side): one more
+            // round, as HAProxy's retries do, rather than a 502 for a hiccup.
+            secondRound = true;
+            excluded.clear();
+            i = selector.next(excluded);
+        }
         if (i < 0) {
             discarding = true;
             respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.BAD_GATEWAY, "NoBackendReachable",
@@ -372,6 +388,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             } else {
                 warnings.warn("connect " + address, "listener " + runtime.name() + ": backend " + address
                         + " failed: " + f.cause() + "; trying the next one");
+                connectFailedFast |= !(f.cause() instanceof ConnectTimeoutException);
                 excluded.set(i);
                 connectNext();
             }

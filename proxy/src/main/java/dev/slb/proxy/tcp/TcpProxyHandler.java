@@ -3,6 +3,7 @@ package dev.slb.proxy.tcp;
 import dev.slb.proxy.Connections;
 import dev.slb.proxy.ListenerRuntime;
 import dev.slb.proxy.Transport;
+import dev.slb.proxy.routing.BackendSelector;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -12,6 +13,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -35,6 +37,9 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     private final Transport transport;
     private final Connections connections;
     private final BitSet excluded = new BitSet();
+    /** A connect failed fast (refused, reset) rather than timing out, so another round may help. */
+    private boolean connectFailedFast;
+    private boolean secondRound;
 
     private Channel client;
     private Channel upstream;
@@ -59,7 +64,15 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void connectNext() {
-        int i = runtime.selector(client.eventLoop()).next(excluded);
+        BackendSelector selector = runtime.selector(client.eventLoop());
+        int next = selector.next(excluded);
+        if (next < 0 && connectFailedFast && !secondRound) {
+            // Every backend failed at once; a reset or refused connect is often transient: one more round.
+            secondRound = true;
+            excluded.clear();
+            next = selector.next(excluded);
+        }
+        final int i = next;
         if (i < 0) {
             log.warn("listener {}: no backend accepted a connection; closing the client connection", runtime.name());
             client.close();
@@ -90,6 +103,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                     } else {
                         log.warn("listener {}: backend {} failed: {}; trying the next one", runtime.name(), address,
                                 f.cause().toString());
+                        connectFailedFast |= !(f.cause() instanceof ConnectTimeoutException);
                         excluded.set(i);
                         connectNext();
                     }
