@@ -43,7 +43,6 @@ public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
     private final Transport transport;
-    private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final UpstreamPools pools;
     private final BackendLoad backendLoad = new BackendLoad();
@@ -62,7 +61,6 @@ public final class ProxyServer implements AutoCloseable {
 
     private ProxyServer(ProxyConfig initial, int workerThreads) throws Exception {
         this.transport = Transport.best();
-        this.acceptors = transport.newGroup(1, "slb-accept");
         this.workers = transport.newGroup(workerThreads, "slb-io");
         this.pools = new UpstreamPools(transport);
         this.limits = new ReplicaLimits(initial.limits(), System.nanoTime());
@@ -75,7 +73,7 @@ public final class ProxyServer implements AutoCloseable {
         try {
             apply(initial);
             InetSocketAddress adminAddress = address(initial.admin().bindAddress(), initial.admin().port());
-            this.admin = AdminServer.start(acceptors, transport, adminAddress, new AdminStatus());
+            this.admin = AdminServer.start(workers, transport, adminAddress, new AdminStatus());
         } catch (Exception e) {
             shutdownGroups();
             throw e;
@@ -211,13 +209,14 @@ public final class ProxyServer implements AutoCloseable {
             }
         };
         Channel channel = new ServerBootstrap()
-                .group(acceptors, workers)
+                // Accepting on an I/O loop, not a thread of its own: a new connection is then
+                // registered without waking another thread, and a one-core replica runs one thread.
+                .group(workers, workers)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .handler(admission)
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Transport.WATER_MARK)
                 .childHandler(child)
@@ -300,7 +299,6 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private void shutdownGroups() {
-        acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 

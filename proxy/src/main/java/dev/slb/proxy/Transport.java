@@ -18,6 +18,10 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 /**
  * The socket transport: native epoll when the platform offers it, NIO otherwise. Set
  * {@code -Dslb.transport=nio} to force NIO.
+ *
+ * <p>Both enable {@code TCP_NODELAY} on every TCP socket they create or accept (Linux), which the
+ * proxy relies on: it writes whole messages and flushes them itself, so Nagle would only delay
+ * them. Setting it again per channel would cost a system call per connection for nothing.
  */
 public enum Transport {
     EPOLL(EpollServerSocketChannel.class, EpollSocketChannel.class),

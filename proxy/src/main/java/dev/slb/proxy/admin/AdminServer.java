@@ -74,7 +74,6 @@ public final class AdminServer implements AutoCloseable {
                 .group(group)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

@@ -33,7 +33,6 @@ final class UpstreamPool {
                 .group(loop)
                 .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Transport.WATER_MARK)
                 .handler(new ChannelInitializer<Channel>() {

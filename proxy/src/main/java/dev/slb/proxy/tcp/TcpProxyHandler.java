@@ -84,7 +84,6 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                 .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Transport.WATER_MARK)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, runtime.config().connectTimeout().toMillis()))
                 .handler(new UpstreamSide())
