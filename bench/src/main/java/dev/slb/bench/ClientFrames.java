@@ -41,7 +41,7 @@ final class ClientFrames implements AutoCloseable {
         int key = random.nextInt();
         // Never all zeros: a zero key would send the payload in clear, which hides masking bugs.
         maskKey = key == 0 ? 0x5A5A5A5A : key;
-        payload = Unpooled.wrappedBuffer(bytes).asReadOnly();
+        payload = Unpooled.wrappedBuffer(bytes);
         messageFrame = maskedFrame(ByteBufAllocator.DEFAULT, OP_BINARY, bytes, bytes.length, maskKey);
         closeFrame = maskedFrame(ByteBufAllocator.DEFAULT, OP_CLOSE,
                 new byte[] {(byte) (CLOSE_NORMAL >>> 8), (byte) CLOSE_NORMAL}, 2, maskKey);

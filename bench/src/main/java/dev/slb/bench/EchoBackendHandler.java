@@ -1,6 +1,7 @@
 package dev.slb.bench;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -40,13 +41,18 @@ final class EchoBackendHandler extends ChannelInboundHandlerAdapter {
             .closeOnProtocolViolation(true)
             .build();
 
+    // The URL only matters to pre-RFC 6455 drafts; version 13 handshakes never use it.
+    private static final WebSocketServerHandshakerFactory WS =
+            new WebSocketServerHandshakerFactory("ws://localhost" + WS_PATH, null, DECODER);
+    private static final WebSocketServerHandshakerFactory WSS =
+            new WebSocketServerHandshakerFactory("wss://localhost" + WS_PATH, null, DECODER);
+
     private final WebSocketServerHandshakerFactory handshakers;
     private WebSocketServerHandshaker handshaker;
     private boolean flushNeeded;
 
     EchoBackendHandler(boolean tls) {
-        // The URL only matters to pre-RFC 6455 drafts; version 13 handshakes never use it.
-        handshakers = new WebSocketServerHandshakerFactory((tls ? "wss" : "ws") + "://localhost" + WS_PATH, null, DECODER);
+        handshakers = tls ? WSS : WS;
     }
 
     @Override
@@ -85,11 +91,6 @@ final class EchoBackendHandler extends ChannelInboundHandlerAdapter {
             respond(ctx, req, HttpResponseStatus.BAD_REQUEST, false);
             return;
         }
-        if (handshaker != null) {
-            // Bytes after an upgrade are frames; an HTTP request here cannot happen.
-            ctx.close();
-            return;
-        }
         if (!path(req.uri()).equals(WS_PATH)) {
             respond(ctx, req, HttpResponseStatus.OK, HttpUtil.isKeepAlive(req));
             return;
@@ -116,7 +117,7 @@ final class EchoBackendHandler extends ChannelInboundHandlerAdapter {
     private void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, boolean keepAlive) {
         ByteBuf body = status == HttpResponseStatus.OK
                 ? ctx.alloc().buffer(OK.length).writeBytes(OK)
-                : ctx.alloc().buffer(0);
+                : Unpooled.EMPTY_BUFFER;
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         res.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)

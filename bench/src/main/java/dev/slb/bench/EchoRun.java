@@ -47,11 +47,8 @@ final class EchoRun extends TimedRun {
 
     @Override
     void windowClosed() {
-        for (WsConnection c : live()) {
-            if (c.isOpen() && !c.awaitingEcho()) {
-                c.sendClose();
-            }
-        }
+        // Connections waiting for an echo close when it comes back (see echoed).
+        closeIdleConnections();
     }
 
     private void oneSettled() {

@@ -212,12 +212,18 @@ abstract class LoadRun implements WsConnection.Events {
             allClosed.complete(null);
             return;
         }
+        closeIdleConnections();
+        loop.schedule(() -> cutAll("not closed within the grace time"), CLOSE_GRACE_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    /** Starts the close handshake on every open connection that awaits nothing; busy ones close when done. */
+    void closeIdleConnections() {
+        // A copy: a write that fails at once ends its connection, which leaves the live list.
         for (WsConnection c : new ArrayList<>(live)) {
             if (c.isOpen() && !c.awaitingEcho()) {
                 c.sendClose();
             }
         }
-        loop.schedule(() -> cutAll("not closed within the grace time"), CLOSE_GRACE_NANOS, TimeUnit.NANOSECONDS);
     }
 
     /** Fails every live connection now. */
