@@ -41,16 +41,16 @@ def short_error: tostring | .[0:160] | gsub("\\|"; "/") | gsub("\n"; " ");
 | if ($rows | length) == 0 then empty else
   "## \($name | title)\n",
   (if $name == "idle" then
-     "| target | bytes per connection | connections open | proxy RSS before → after (kB) | others' CPU % | rounds |",
-     "|---|---:|---:|---:|---:|---:|",
+     "| target | bytes per connection | connections open | proxy RSS before → after (kB) | errors | others' CPU % | rounds |",
+     "|---|---:|---:|---:|---:|---:|---:|",
      ($targets[] as $t
       | [$rows[] | select(.target == $t)] as $mine
       | [$mine[] | select(.error == null and .skipped == null)] as $ok
       | if ($mine | length) == 0 then empty
         elif ($ok | length) == 0 then
-          "| \($t) | failed: \([$mine[] | .error // .skipped][0] | short_error) | | | | 0/\($mine | length) |"
+          "| \($t) | failed: \([$mine[] | .error // .skipped][0] | short_error) | | | | | 0/\($mine | length) |"
         else
-          "| \($t) | \($ok | spread(.bytes_per_conn)) | \($ok | spread(.open)) of \($ok[0].connections) | \($ok | [.[].rss_before_kb] | median | num) → \($ok | [.[].rss_after_kb] | median | num) | \($ok | spread(.other_cpu_pct)) | \($ok | length)/\($mine | length) |"
+          "| \($t) | \($ok | spread(.bytes_per_conn)) | \($ok | spread(.open)) of \($ok[0].connections) | \($ok | [.[].rss_before_kb] | median | num) → \($ok | [.[].rss_after_kb] | median | num) | \([$ok[].errors // 0] | add) | \($ok | spread(.other_cpu_pct)) | \($ok | length)/\($mine | length) |"
         end)
    else
      "| target | ops/s | p50 µs | p99 µs | proxy CPU µs/op | errors | others' CPU % | rounds |",
