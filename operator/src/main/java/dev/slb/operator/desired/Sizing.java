@@ -5,21 +5,22 @@ import dev.slb.operator.api.Tier;
 
 /**
  * How many proxy replicas a tier runs and each replica's share of the tier's limits, derived from
- * what one replica was measured to do in {@code bench/} (see {@code bench/RESULTS.md}). Every
- * replica has the same pod size (1 CPU, 1 GiB), so a tier only sets the replica count and the
- * limits carried in the config.
+ * what one replica was measured to do in {@code bench/} (figures and commands in
+ * {@code bench/RESULTS.md}). Every replica has the same pod size (1 CPU, 1 GiB), so a tier only
+ * sets the replica count and the limits carried in the config.
  *
  * <pre>
- *   measured, one replica on one core:
- *     m  = memory per idle WebSocket connection (RSS, client and backend side together)
+ *   measured on one core, as a proxy pod gets:
+ *     h  = live Java heap per idle WebSocket connection (client and backend side together)
  *     cN = proxy CPU per new connection (accept, upgrade, one message, close handshake)
  *     cR = proxy CPU per HTTP keep-alive request
  *   capacity of one replica:
- *     connections  C = M / m       M = the memory a 1 GiB pod gives to connections
+ *     connections  C = (H / 2) / h     H = the JVM's default heap in a 1 GiB pod (a quarter: 256 MiB);
+ *                                      live data kept to half of it, so the collector has room
  *     CPU          1 core-second per second
- *   headroom h = 0.7: a replica is sold at 70% of what it can do
- *   replicas = max( ceil( tier.maxConnections / (C * h) ),
- *                   ceil( (tier.newConnectionsPerSecond * cN + tier.requestsPerSecond * cR) / h ),
+ *   headroom k = 0.7: a replica is sold at 70% of what it can do
+ *   replicas = max( ceil( tier.maxConnections / (C * k) ),
+ *                   ceil( (tier.newConnectionsPerSecond * cN + tier.requestsPerSecond * cR) / k ),
  *                   2 )                          guaranteed tiers: two replicas at least, for availability
  *   replicas = 1, limits unlimited               shared (best effort)
  *   per-replica limit = ceil(tier limit / replicas)   for each of the three limits
@@ -27,28 +28,36 @@ import dev.slb.operator.api.Tier;
  *
  * New connections and requests draw on the same core, so their CPU adds up rather than taking
  * the larger of the two. WebSocket messages are not a tier limit; the 30% kept back is also what
- * carries them.
+ * carries them. The kernel's memory for the sockets (two per connection) is outside the heap but
+ * inside the pod's memory limit; {@code SizingTest} checks that a replica at {@code C}
+ * connections still fits in 1 GiB.
  *
  * @param replicas   proxy replicas the tier runs
  * @param perReplica each replica's share of the tier's limits
  */
 public record Sizing(int replicas, Limits perReplica) {
-    /** The memory a 1 GiB proxy pod gives to connections: the rest is the JVM's own, buffers in flight and kernel socket memory. */
-    public static final long CONNECTION_MEMORY_BYTES = 512L * 1024 * 1024;
-    /** Measured: bytes per idle WebSocket connection, both sides (bench/RESULTS.md), rounded up. */
-    public static final long BYTES_PER_CONNECTION = 6_144;
-    /** Measured: proxy CPU per new WebSocket connection in nanoseconds (bench/RESULTS.md), rounded up. */
-    public static final long CPU_NANOS_PER_NEW_CONNECTION = 150_000;
-    /** Measured: proxy CPU per HTTP keep-alive request in nanoseconds (bench/RESULTS.md), rounded up. */
-    public static final long CPU_NANOS_PER_REQUEST = 15_000;
+    /** The proxy pod's memory limit (OperatorSettings' default). */
+    public static final long POD_MEMORY_BYTES = 1024L * 1024 * 1024;
+    /** The JVM's default maximum heap in that pod: a quarter of its memory. */
+    public static final long HEAP_BYTES = POD_MEMORY_BYTES / 4;
+    /** Measured: live heap per idle WebSocket connection, rounded up. */
+    public static final long LIVE_HEAP_BYTES_PER_CONNECTION = 3_400;
+    /** Measured: kernel memory (slab) per idle WebSocket connection, the proxy's two sockets, rounded up. */
+    public static final long KERNEL_BYTES_PER_CONNECTION = 9_000;
+    /** Measured: the proxy process's memory outside the heap's live data, warmed and idle (RSS), rounded up. */
+    public static final long BASELINE_BYTES = 160L * 1024 * 1024;
+    /** Measured: proxy CPU per new WebSocket connection in nanoseconds, rounded up. */
+    public static final long CPU_NANOS_PER_NEW_CONNECTION = 90_000;
+    /** Measured: proxy CPU per HTTP keep-alive request in nanoseconds, rounded up. */
+    public static final long CPU_NANOS_PER_REQUEST = 14_000;
     /** The share of a replica's capacity that is sold, in percent (the headroom factor 0.7). */
     public static final long HEADROOM_PERCENT = 70;
     public static final int MIN_GUARANTEED_REPLICAS = 2;
 
-    private static final long CORE_NANOS_PER_SECOND = 1_000_000_000L;
+    /** Connections one replica holds: {@code C = (H / 2) / h}. */
+    public static final long CONNECTIONS_PER_REPLICA = HEAP_BYTES / 2 / LIVE_HEAP_BYTES_PER_CONNECTION;
 
-    /** Connections one replica holds: {@code C = M / m}. */
-    public static final long CONNECTIONS_PER_REPLICA = CONNECTION_MEMORY_BYTES / BYTES_PER_CONNECTION;
+    private static final long CORE_NANOS_PER_SECOND = 1_000_000_000L;
 
     public static Sizing of(Tier tier) {
         if (!tier.guaranteed()) {
