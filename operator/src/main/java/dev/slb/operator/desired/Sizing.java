@@ -43,13 +43,13 @@ public record Sizing(int replicas, Limits perReplica) {
     /** Measured: live heap per idle WebSocket connection, rounded up. */
     public static final long LIVE_HEAP_BYTES_PER_CONNECTION = 3_400;
     /** Measured: kernel memory (slab) per idle WebSocket connection, the proxy's two sockets, rounded up. */
-    public static final long KERNEL_BYTES_PER_CONNECTION = 9_000;
+    public static final long KERNEL_BYTES_PER_CONNECTION = 10_000;
     /** Measured: the proxy process's memory outside the heap's live data, warmed and idle (RSS), rounded up. */
     public static final long BASELINE_BYTES = 160L * 1024 * 1024;
     /** Measured: proxy CPU per new WebSocket connection in nanoseconds, rounded up. */
     public static final long CPU_NANOS_PER_NEW_CONNECTION = 90_000;
     /** Measured: proxy CPU per HTTP keep-alive request in nanoseconds, rounded up. */
-    public static final long CPU_NANOS_PER_REQUEST = 14_000;
+    public static final long CPU_NANOS_PER_REQUEST = 15_000;
     /** The share of a replica's capacity that is sold, in percent (the headroom factor 0.7). */
     public static final long HEADROOM_PERCENT = 70;
     public static final int MIN_GUARANTEED_REPLICAS = 2;
