@@ -1,5 +1,7 @@
 package dev.slb.proxy.websocket;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -24,6 +26,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +41,18 @@ final class TestingEchoBackend implements AutoCloseable {
 
     /** What the backend received, one line per frame: "Text fin", "Continuation", "Pong", "Close 1001 reason", "Binary rsv=4". */
     final Queue<String> seen = new ConcurrentLinkedQueue<>();
+    /**
+     * Waits until the backend has recorded {@code frame}: the proxy may finish with a connection a
+     * moment before the backend's own thread has noted the last frame it got.
+     */
+    void awaitSeen(String frame, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!seen.contains(frame) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(seen).contains(frame);
+    }
+
     /** Flood bytes the kernel has accepted from the backend. */
     final AtomicLong floodWritten = new AtomicLong();
 

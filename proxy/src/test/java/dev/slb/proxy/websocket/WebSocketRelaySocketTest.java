@@ -116,7 +116,7 @@ class WebSocketRelaySocketTest {
         Recorder client = connect(new WebSocketRelay.Settings(Duration.ofMillis(300), null));
         assertThat(client.closed.get(5, TimeUnit.SECONDS)).isEqualTo("1001 idle timeout: no message for 0.3s");
         proxy.awaitClosedRelays(1, Duration.ofSeconds(5));
-        assertThat(backend.seen).contains("Close 1001 idle timeout: no message for 0.3s");
+        backend.awaitSeen("Close 1001 idle timeout: no message for 0.3s", Duration.ofSeconds(5));
     }
 
     @Test
@@ -140,7 +140,7 @@ class WebSocketRelaySocketTest {
         proxy.awaitRelay().goingAway("the load balancer is draining; please reconnect");
         assertThat(client.closed.get(5, TimeUnit.SECONDS)).isEqualTo("1001 the load balancer is draining; please reconnect");
         proxy.awaitClosedRelays(1, Duration.ofSeconds(5));
-        assertThat(backend.seen).contains("Close 1001 the load balancer is draining; please reconnect");
+        backend.awaitSeen("Close 1001 the load balancer is draining; please reconnect", Duration.ofSeconds(5));
     }
 
     @Test
@@ -150,7 +150,7 @@ class WebSocketRelaySocketTest {
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
         assertThat(client.closed.get(5, TimeUnit.SECONDS)).isEqualTo("1000 ");
         proxy.awaitClosedRelays(1, Duration.ofSeconds(5));
-        assertThat(backend.seen).contains("Close 1000 done");
+        backend.awaitSeen("Close 1000 done", Duration.ofSeconds(5));
     }
 
     @Test
