@@ -96,8 +96,19 @@ public final class ConfigValidator {
 
     private static void limits(Limits limits, List<String> problems) {
         atLeastOne("limits.maxConnections", limits.maxConnections(), problems);
-        atLeastOne("limits.newConnectionsPerSecond", limits.newConnectionsPerSecond(), problems);
-        atLeastOne("limits.requestsPerSecond", limits.requestsPerSecond(), problems);
+        rate("limits.newConnectionsPerSecond", limits.newConnectionsPerSecond(), problems);
+        rate("limits.requestsPerSecond", limits.requestsPerSecond(), problems);
+    }
+
+    /** Rates above this are beyond any replica and could not be enforced exactly (a 100 ns interval). */
+    public static final long MAX_RATE_PER_SECOND = 10_000_000;
+
+    private static void rate(String field, Long value, List<String> problems) {
+        atLeastOne(field, value, problems);
+        if (value != null && value > MAX_RATE_PER_SECOND) {
+            problems.add(field + ": " + value + " is above the largest rate a replica enforces (" + MAX_RATE_PER_SECOND
+                    + " per second; leave it out for no limit)");
+        }
     }
 
     private static void atLeastOne(String field, Long value, List<String> problems) {

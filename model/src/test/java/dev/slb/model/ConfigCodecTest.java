@@ -118,4 +118,13 @@ class ConfigCodecTest {
         assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "limits: {maxConnections: 0}\n"))
                 .hasMessage("limits.maxConnections: 0 is not a limit (at least 1; leave it out for no limit)");
     }
+
+    @Test
+    void ratesHaveACeilingTheProxyCanEnforceExactly() throws Exception {
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "limits: {requestsPerSecond: 2000000000}\n"))
+                .hasMessage("limits.requestsPerSecond: 2000000000 is above the largest rate a replica enforces"
+                        + " (10000000 per second; leave it out for no limit)");
+        assertThat(ConfigCodec.parse(MINIMAL + "limits: {newConnectionsPerSecond: 10000000}\n").limits()
+                .newConnectionsPerSecond()).isEqualTo(10_000_000L);
+    }
 }

@@ -44,6 +44,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private final Transport transport;
     private final EventLoopGroup workers;
+    private EventLoopGroup adminLoop;
     private final UpstreamPools pools;
     private final BackendLoad backendLoad = new BackendLoad();
     private final Connections connections = new Connections();
@@ -73,7 +74,10 @@ public final class ProxyServer implements AutoCloseable {
         try {
             apply(initial);
             InetSocketAddress adminAddress = address(initial.admin().bindAddress(), initial.admin().port());
-            this.admin = AdminServer.start(workers, transport, adminAddress, new AdminStatus());
+            // Probes get a thread of their own, so a replica whose loops are saturated still answers
+            // /healthz and /readyz rather than being restarted for being busy.
+            this.adminLoop = transport.newGroup(1, "slb-admin");
+            this.admin = AdminServer.start(adminLoop, transport, adminAddress, new AdminStatus());
         } catch (Exception e) {
             shutdownGroups();
             throw e;
@@ -209,8 +213,9 @@ public final class ProxyServer implements AutoCloseable {
             }
         };
         Channel channel = new ServerBootstrap()
-                // Accepting on an I/O loop, not a thread of its own: a new connection is then
-                // registered without waking another thread, and a one-core replica runs one thread.
+                // Accepting on an I/O loop, not a thread of its own: on a one-core replica (the pod
+                // size the operator deploys) a new connection is then registered without waking
+                // another thread; with more loops, Netty hands connections to them in turn.
                 .group(workers, workers)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
@@ -299,6 +304,9 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private void shutdownGroups() {
+        if (adminLoop != null) {
+            adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 

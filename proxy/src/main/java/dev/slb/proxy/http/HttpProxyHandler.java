@@ -96,6 +96,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     /** A connect failed fast (refused, reset) rather than timing out, so another round may help. */
     private boolean connectFailedFast;
     private boolean secondRound;
+    /** Backends whose connect timed out: a second round skips them rather than wait for them again. */
+    private final BitSet timedOut = new BitSet();
     private boolean responseStarted;
     private boolean responseDone;
     private boolean informational;
@@ -263,6 +265,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         retried = false;
         connectFailedFast = false;
         secondRound = false;
+        timedOut.clear();
         dropInformational = false;
         excluded.clear();
         lastProgressNanos = System.nanoTime();
@@ -358,6 +361,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             // round, as HAProxy's retries do, rather than a 502 for a hiccup.
             secondRound = true;
             excluded.clear();
+            excluded.or(timedOut);
             i = selector.next(excluded);
         }
         if (i < 0) {
@@ -388,7 +392,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             } else {
                 warnings.warn("connect " + address, "listener " + runtime.name() + ": backend " + address
                         + " failed: " + f.cause() + "; trying the next one");
-                connectFailedFast |= !(f.cause() instanceof ConnectTimeoutException);
+                if (f.cause() instanceof ConnectTimeoutException) {
+                    timedOut.set(i);
+                } else {
+                    connectFailedFast = true;
+                }
                 excluded.set(i);
                 connectNext();
             }

@@ -48,9 +48,11 @@ final class ProxyResponses {
      * {@code Retry-After} in whole seconds, at least 1, since a client that retries at once only
      * adds to the load.
      */
-    static FullHttpResponse overRequestRate(ByteBufAllocator alloc, long perSecond, long delayNanos, boolean close) {
+    static FullHttpResponse overRequestRate(ByteBufAllocator alloc, Long perSecond, long delayNanos, boolean close) {
+        // perSecond is read after the check; a reload in between may have removed the limit.
+        String limit = perSecond == null ? "its request limit" : "its limit of " + perSecond + " requests per second";
         FullHttpResponse r = error(alloc, HttpResponseStatus.SERVICE_UNAVAILABLE, "RequestRateLimited",
-                "this load balancer is at its limit of " + perSecond + " requests per second per replica; retry later, "
+                "this load balancer is at " + limit + " per replica; retry later, "
                         + "or raise the LoadBalancer's spec.tier for more", close);
         r.headers().setInt(HttpHeaderNames.RETRY_AFTER, (int) Math.max(1, (delayNanos + 999_999_999L) / 1_000_000_000L));
         return r;

@@ -40,6 +40,8 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     /** A connect failed fast (refused, reset) rather than timing out, so another round may help. */
     private boolean connectFailedFast;
     private boolean secondRound;
+    /** Backends whose connect timed out: a second round skips them rather than wait for them again. */
+    private final BitSet timedOut = new BitSet();
 
     private Channel client;
     private Channel upstream;
@@ -70,6 +72,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
             // Every backend failed at once; a reset or refused connect is often transient: one more round.
             secondRound = true;
             excluded.clear();
+            excluded.or(timedOut);
             next = selector.next(excluded);
         }
         final int i = next;
@@ -102,7 +105,11 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                     } else {
                         log.warn("listener {}: backend {} failed: {}; trying the next one", runtime.name(), address,
                                 f.cause().toString());
-                        connectFailedFast |= !(f.cause() instanceof ConnectTimeoutException);
+                        if (f.cause() instanceof ConnectTimeoutException) {
+                            timedOut.set(i);
+                        } else {
+                            connectFailedFast = true;
+                        }
                         excluded.set(i);
                         connectNext();
                     }
