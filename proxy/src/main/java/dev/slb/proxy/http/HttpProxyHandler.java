@@ -1,11 +1,11 @@
 package dev.slb.proxy.http;
 
 import dev.slb.model.Listener;
+import dev.slb.proxy.ConnectAttempts;
 import dev.slb.proxy.Connections;
 import dev.slb.proxy.ListenerRuntime;
 import dev.slb.proxy.RateLimitedLog;
 import dev.slb.proxy.limits.ReplicaLimits;
-import dev.slb.proxy.routing.BackendSelector;
 import dev.slb.proxy.websocket.WebSocketRelay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -13,7 +13,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -36,7 +35,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -67,7 +65,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     private final boolean tls;
     /** Client messages that cannot be handled yet: request parts while connecting, pipelined requests. */
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>(4);
-    private final BitSet excluded = new BitSet();
+    private final ConnectAttempts attempts = new ConnectAttempts();
 
     private ChannelHandlerContext ctx;
     private String clientIp;
@@ -93,11 +91,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     private int backend = -1;
     private boolean upstreamReused;
     private boolean retried;
-    /** A connect failed fast (refused, reset) rather than timing out, so another round may help. */
-    private boolean connectFailedFast;
-    private boolean secondRound;
-    /** Backends whose connect timed out: a second round skips them rather than wait for them again. */
-    private final BitSet timedOut = new BitSet();
     private boolean responseStarted;
     private boolean responseDone;
     private boolean informational;
@@ -263,11 +256,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         upstreamKeepAlive = false;
         closeAfterResponse = false;
         retried = false;
-        connectFailedFast = false;
-        secondRound = false;
-        timedOut.clear();
         dropInformational = false;
-        excluded.clear();
+        attempts.reset();
         lastProgressNanos = System.nanoTime();
         ensureTimerBy(lastProgressNanos + runtime.config().requestTimeout().toNanos());
     }
@@ -353,17 +343,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     // ---- choosing and connecting a backend -----------------------------------------------------
 
     private void connectNext() {
-        BackendSelector selector = runtime.selector(ctx.channel().eventLoop());
-        int i = selector.next(excluded);
-        if (i < 0 && connectFailedFast && !secondRound) {
-            // Every backend failed at once. A reset or refused connect is often transient (a
-            // backend's accept queue full, a four-tuple still in TIME_WAIT on its side): one more
-            // round, as HAProxy's retries do, rather than a 502 for a hiccup.
-            secondRound = true;
-            excluded.clear();
-            excluded.or(timedOut);
-            i = selector.next(excluded);
-        }
+        int i = attempts.next(runtime.selector(ctx.channel().eventLoop()));
         if (i < 0) {
             discarding = true;
             respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.BAD_GATEWAY, "NoBackendReachable",
@@ -392,12 +372,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             } else {
                 warnings.warn("connect " + address, "listener " + runtime.name() + ": backend " + address
                         + " failed: " + f.cause() + "; trying the next one");
-                if (f.cause() instanceof ConnectTimeoutException) {
-                    timedOut.set(i);
-                } else {
-                    connectFailedFast = true;
-                }
-                excluded.set(i);
+                attempts.failed(i, f.cause());
                 connectNext();
             }
         });

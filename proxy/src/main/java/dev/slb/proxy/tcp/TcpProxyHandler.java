@@ -1,9 +1,9 @@
 package dev.slb.proxy.tcp;
 
+import dev.slb.proxy.ConnectAttempts;
 import dev.slb.proxy.Connections;
 import dev.slb.proxy.ListenerRuntime;
 import dev.slb.proxy.Transport;
-import dev.slb.proxy.routing.BackendSelector;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -13,13 +13,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
-import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -36,12 +34,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     private final ListenerRuntime runtime;
     private final Transport transport;
     private final Connections connections;
-    private final BitSet excluded = new BitSet();
-    /** A connect failed fast (refused, reset) rather than timing out, so another round may help. */
-    private boolean connectFailedFast;
-    private boolean secondRound;
-    /** Backends whose connect timed out: a second round skips them rather than wait for them again. */
-    private final BitSet timedOut = new BitSet();
+    private final ConnectAttempts attempts = new ConnectAttempts();
 
     private Channel client;
     private Channel upstream;
@@ -66,16 +59,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void connectNext() {
-        BackendSelector selector = runtime.selector(client.eventLoop());
-        int next = selector.next(excluded);
-        if (next < 0 && connectFailedFast && !secondRound) {
-            // Every backend failed at once; a reset or refused connect is often transient: one more round.
-            secondRound = true;
-            excluded.clear();
-            excluded.or(timedOut);
-            next = selector.next(excluded);
-        }
-        final int i = next;
+        final int i = attempts.next(runtime.selector(client.eventLoop()));
         if (i < 0) {
             log.warn("listener {}: no backend accepted a connection; closing the client connection", runtime.name());
             client.close();
@@ -105,12 +89,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                     } else {
                         log.warn("listener {}: backend {} failed: {}; trying the next one", runtime.name(), address,
                                 f.cause().toString());
-                        if (f.cause() instanceof ConnectTimeoutException) {
-                            timedOut.set(i);
-                        } else {
-                            connectFailedFast = true;
-                        }
-                        excluded.set(i);
+                        attempts.failed(i, f.cause());
                         connectNext();
                     }
                 });
