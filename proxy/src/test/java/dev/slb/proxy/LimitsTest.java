@@ -232,20 +232,20 @@ class LimitsTest {
         }
     }
 
-    /** A refused connection is reset before any byte comes back: no response, no hang. */
+    /**
+     * A refused connection is reset (TCP RST) before any byte comes back: no response, no hang,
+     * and not a clean close either, which a client would take for a server that hung up.
+     */
     private static void assertRefused(int port) throws IOException {
         try (Socket s = new Socket()) {
             s.setSoTimeout((int) TestingConnection.READ_TIMEOUT.toMillis());
-            int first;
-            try {
-                // The reset may come before connect() returns, or on the first read.
+            // The reset may come before connect() returns, on the write, or on the first read.
+            assertThatThrownBy(() -> {
                 s.connect(new InetSocketAddress(TestingPorts.LOOPBACK, port), 5_000);
                 s.getOutputStream().write(REQUEST.getBytes(StandardCharsets.US_ASCII));
-                first = s.getInputStream().read();
-            } catch (SocketException reset) {
-                return;
-            }
-            assertThat(first).as("a refused connection gets no bytes").isEqualTo(-1);
+                int first = s.getInputStream().read();
+                throw new AssertionError("a refused connection read " + (first < 0 ? "a clean close" : "a byte"));
+            }).isInstanceOf(SocketException.class).hasMessageContaining("reset");
         }
     }
 
