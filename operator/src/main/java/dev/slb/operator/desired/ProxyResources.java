@@ -107,6 +107,8 @@ public final class ProxyResources {
                     .withMountPath(ProxyConfigs.tlsDirectory(secret)).withReadOnly(true).build());
         }
 
+        // The builder is indented as the YAML it makes; the formatter would flatten it.
+        // spotless:off
         return new DeploymentBuilder()
                 .withMetadata(metadata(lb, Names.deployment(name), Map.of()))
                 .withNewSpec()
@@ -164,6 +166,7 @@ public final class ProxyResources {
                     .endTemplate()
                 .endSpec()
                 .build();
+        // spotless:on
     }
 
     /**
