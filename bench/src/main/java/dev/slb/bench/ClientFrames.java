@@ -30,6 +30,7 @@ final class ClientFrames implements AutoCloseable {
     final ByteBuf messageFrame;
     /** A masked close frame with code 1000; send {@code closeFrame.retainedDuplicate()}. */
     final ByteBuf closeFrame;
+
     final int maskKey;
 
     ClientFrames(int size, long seed) {
@@ -43,8 +44,12 @@ final class ClientFrames implements AutoCloseable {
         maskKey = key == 0 ? 0x5A5A5A5A : key;
         payload = Unpooled.wrappedBuffer(bytes);
         messageFrame = maskedFrame(ByteBufAllocator.DEFAULT, OP_BINARY, bytes, bytes.length, maskKey);
-        closeFrame = maskedFrame(ByteBufAllocator.DEFAULT, OP_CLOSE,
-                new byte[] {(byte) (CLOSE_NORMAL >>> 8), (byte) CLOSE_NORMAL}, 2, maskKey);
+        closeFrame = maskedFrame(
+                ByteBufAllocator.DEFAULT,
+                OP_CLOSE,
+                new byte[] {(byte) (CLOSE_NORMAL >>> 8), (byte) CLOSE_NORMAL},
+                2,
+                maskKey);
     }
 
     int size() {

@@ -68,7 +68,9 @@ public final class EchoBackend implements AutoCloseable {
 
     /** A TLS context for {@link #start} from PEM files (a PKCS#8 or PKCS#1 key). */
     public static SslContext tls(File certificate, File key) throws SSLException {
-        return SslContextBuilder.forServer(certificate, key).sslProvider(Io.sslProvider()).build();
+        return SslContextBuilder.forServer(certificate, key)
+                .sslProvider(Io.sslProvider())
+                .build();
     }
 
     public InetSocketAddress address() {

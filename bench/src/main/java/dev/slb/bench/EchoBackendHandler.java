@@ -115,9 +115,8 @@ final class EchoBackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, boolean keepAlive) {
-        ByteBuf body = status == HttpResponseStatus.OK
-                ? ctx.alloc().buffer(OK.length).writeBytes(OK)
-                : Unpooled.EMPTY_BUFFER;
+        ByteBuf body =
+                status == HttpResponseStatus.OK ? ctx.alloc().buffer(OK.length).writeBytes(OK) : Unpooled.EMPTY_BUFFER;
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         res.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)

@@ -30,7 +30,8 @@ final class IdleRun extends LoadRun {
     IdleRun(LoadSpec spec, EventLoop loop, ClientFrames frames) throws SSLException {
         super(spec, loop, frames, true);
         // Room for slow handshakes: a second per 200 connections on top of the per-connection timeout.
-        openDeadlineNanos = WsConnection.OPEN_TIMEOUT_NANOS + WsConnection.REPLY_TIMEOUT_NANOS
+        openDeadlineNanos = WsConnection.OPEN_TIMEOUT_NANOS
+                + WsConnection.REPLY_TIMEOUT_NANOS
                 + TimeUnit.SECONDS.toNanos(Math.max(30, spec.connections() / IN_FLIGHT));
     }
 
@@ -40,9 +41,10 @@ final class IdleRun extends LoadRun {
         // on Linux), so this is the hard limit unless that flag was turned off.
         long limit = ProcStats.openFilesLimit();
         if (limit > 0 && spec.connections() + FD_MARGIN > limit) {
-            throw new IllegalArgumentException("cannot open " + spec.connections() + " connections: this process may have "
-                    + limit + " open files (ulimit -n), and needs one per connection plus about " + FD_MARGIN
-                    + ". Raise ulimit -n (within the hard limit, ulimit -Hn) or ask for fewer connections.");
+            throw new IllegalArgumentException(
+                    "cannot open " + spec.connections() + " connections: this process may have "
+                            + limit + " open files (ulimit -n), and needs one per connection plus about " + FD_MARGIN
+                            + ". Raise ulimit -n (within the hard limit, ulimit -Hn) or ask for fewer connections.");
         }
     }
 
@@ -91,8 +93,8 @@ final class IdleRun extends LoadRun {
             inFlight--;
             if (errors >= MAX_OPEN_FAILURES && !openingOver) {
                 openingOver = true;
-                System.err.println("load client: " + errors + " connections failed; opening no more (" + (launched - inFlight)
-                        + " of " + spec.connections() + " tried)");
+                System.err.println("load client: " + errors + " connections failed; opening no more ("
+                        + (launched - inFlight) + " of " + spec.connections() + " tried)");
             }
         }
         if (!settling) {
@@ -131,6 +133,9 @@ final class IdleRun extends LoadRun {
 
     @Override
     long timeLimitNanos() {
-        return openDeadlineNanos + WsConnection.REPLY_TIMEOUT_NANOS + spec.settle().toNanos() + TimeUnit.SECONDS.toNanos(10);
+        return openDeadlineNanos
+                + WsConnection.REPLY_TIMEOUT_NANOS
+                + spec.settle().toNanos()
+                + TimeUnit.SECONDS.toNanos(10);
     }
 }

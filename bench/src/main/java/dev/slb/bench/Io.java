@@ -48,7 +48,8 @@ final class Io {
     /** One line for stderr, so a run that fell back to NIO or JDK TLS says so. */
     static String describe() {
         String transport = EPOLL ? "epoll" : "nio (epoll unavailable: " + Epoll.unavailabilityCause() + ")";
-        String tls = OpenSsl.isAvailable() ? "openssl (" + OpenSsl.versionString() + ")"
+        String tls = OpenSsl.isAvailable()
+                ? "openssl (" + OpenSsl.versionString() + ")"
                 : "jdk (BoringSSL unavailable: " + OpenSsl.unavailabilityCause() + ")";
         return "transport " + transport + ", tls " + tls;
     }

@@ -24,8 +24,8 @@ public final class LoadClient {
             System.exit(2);
             return;
         }
-        System.err.println("load client: " + spec.scenario().jsonName() + " against " + spec.target().address()
-                + "; " + Io.describe());
+        System.err.println("load client: " + spec.scenario().jsonName() + " against "
+                + spec.target().address() + "; " + Io.describe());
         try {
             LoadRun.execute(spec, result -> {
                 System.out.println(result.toJson());
@@ -35,7 +35,8 @@ public final class LoadClient {
             System.err.println("LoadClient: " + e.getMessage());
             System.exit(2);
         } catch (NoSuchFileException e) {
-            System.err.println("LoadClient: no such process: " + e.getFile() + " does not exist (check --cpu-pids and --mem-pids)");
+            System.err.println("LoadClient: no such process: " + e.getFile()
+                    + " does not exist (check --cpu-pids and --mem-pids)");
             System.exit(2);
         } catch (IOException | RuntimeException | TimeoutException e) {
             System.err.println("LoadClient: " + e);

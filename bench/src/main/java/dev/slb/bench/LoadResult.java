@@ -14,8 +14,18 @@ sealed interface LoadResult permits LoadResult.Timed, LoadResult.Idle {
      * percentiles in microseconds (null with no operations), and the CPU the watched processes
      * spent in that window (null when none were watched or one could not be read).
      */
-    record Timed(String scenario, int connections, int size, long ops, double seconds, Long p50Us, Long p99Us,
-            Long maxUs, long errors, Long cpuMs) implements LoadResult {
+    record Timed(
+            String scenario,
+            int connections,
+            int size,
+            long ops,
+            double seconds,
+            Long p50Us,
+            Long p99Us,
+            Long maxUs,
+            long errors,
+            Long cpuMs)
+            implements LoadResult {
 
         double opsPerSecond() {
             return seconds > 0 ? ops / seconds : 0;
@@ -50,7 +60,8 @@ sealed interface LoadResult permits LoadResult.Timed, LoadResult.Idle {
     record Idle(int connections, int open, long errors, Long rssBeforeKb, Long rssAfterKb) implements LoadResult {
 
         Long bytesPerConnection() {
-            return rssBeforeKb == null || rssAfterKb == null || open == 0 ? null
+            return rssBeforeKb == null || rssAfterKb == null || open == 0
+                    ? null
                     : (rssAfterKb - rssBeforeKb) * 1024 / open;
         }
 

@@ -29,6 +29,7 @@ abstract class LoadRun implements WsConnection.Events {
     private static final long WATCHDOG_MILLIS = 100;
     /** How long closing may take after the result is known, before the rest is cut. */
     static final long CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
     private static final int ERRORS_SHOWN = 10;
     /** Client sockets on loopback take source addresses 127.0.0.2 to 127.0.0.250 in turn. */
     private static final int SOURCES = 249;
@@ -58,8 +59,8 @@ abstract class LoadRun implements WsConnection.Events {
                 .group(loop)
                 .channel(Io.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                        (int) TimeUnit.NANOSECONDS.toMillis(WsConnection.OPEN_TIMEOUT_NANOS));
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        TimeUnit.NANOSECONDS.toMillis(WsConnection.OPEN_TIMEOUT_NANOS));
         if (sources != null && Io.EPOLL) {
             // The port is picked at connect, per destination, not at bind: 28k ports per source address
             // would otherwise cap the connections per address across all destinations.
@@ -88,8 +89,9 @@ abstract class LoadRun implements WsConnection.Events {
             } catch (ExecutionException e) {
                 throw new IllegalStateException("load run failed: " + e.getCause(), e.getCause());
             } catch (TimeoutException e) {
-                throw new TimeoutException("the run did not end within " + TimeUnit.NANOSECONDS.toSeconds(run.timeLimitNanos())
-                        + " s (every step has a timeout, so this is a bug in the load client)");
+                throw new TimeoutException(
+                        "the run did not end within " + TimeUnit.NANOSECONDS.toSeconds(run.timeLimitNanos())
+                                + " s (every step has a timeout, so this is a bug in the load client)");
             }
             report.accept(r);
             loop.execute(run::closeAll);
@@ -105,8 +107,7 @@ abstract class LoadRun implements WsConnection.Events {
     }
 
     /** Refuses a run that cannot work, before it starts; on the caller's thread. */
-    void check() {
-    }
+    void check() {}
 
     /** On the loop: opens the first connections and schedules what comes after. */
     abstract void start();

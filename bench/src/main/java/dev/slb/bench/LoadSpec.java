@@ -6,8 +6,16 @@ import java.util.List;
 import java.util.Locale;
 
 /** One load client run as asked on the command line. */
-record LoadSpec(Scenario scenario, WsTarget target, int connections, int size, Duration warmup, Duration duration,
-        Duration settle, List<Long> cpuPids, List<Long> memPids) {
+record LoadSpec(
+        Scenario scenario,
+        WsTarget target,
+        int connections,
+        int size,
+        Duration warmup,
+        Duration duration,
+        Duration settle,
+        List<Long> cpuPids,
+        List<Long> memPids) {
 
     /** The three things the load client measures. */
     enum Scenario {
@@ -26,7 +34,8 @@ record LoadSpec(Scenario scenario, WsTarget target, int connections, int size, D
     static final int MAX_SIZE = EchoBackend.MAX_FRAME_PAYLOAD;
     static final int MAX_CONNECTIONS = 100_000;
 
-    static final String USAGE = String.join("\n",
+    static final String USAGE = String.join(
+            "\n",
             "usage: java -cp slb-bench.jar dev.slb.bench.LoadClient SCENARIO --url ws[s]://HOST:PORT/ws [options]",
             "  echo     --connections C --size B     C connections, each sending B-byte messages in a closed loop",
             "  connect  --connections C              C workers: connect, upgrade, one echo, close, again",
@@ -75,7 +84,8 @@ record LoadSpec(Scenario scenario, WsTarget target, int connections, int size, D
         if (url == null) {
             throw new IllegalArgumentException("--url is required");
         }
-        return new LoadSpec(scenario, WsTarget.parse(url), connections, size, warmup, duration, settle, cpuPids, memPids);
+        return new LoadSpec(
+                scenario, WsTarget.parse(url), connections, size, warmup, duration, settle, cpuPids, memPids);
     }
 
     private static int integer(String option, String value, int min, int max) {
@@ -87,7 +97,8 @@ record LoadSpec(Scenario scenario, WsTarget target, int connections, int size, D
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException(option + " takes a whole number from " + min + " to " + max + ", not " + value);
+        throw new IllegalArgumentException(
+                option + " takes a whole number from " + min + " to " + max + ", not " + value);
     }
 
     private static Duration seconds(String option, String value, boolean positive) {
@@ -99,8 +110,8 @@ record LoadSpec(Scenario scenario, WsTarget target, int connections, int size, D
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException(option + " takes seconds (" + (positive ? "more than 0" : "0 or more")
-                + "), not " + value);
+        throw new IllegalArgumentException(
+                option + " takes seconds (" + (positive ? "more than 0" : "0 or more") + "), not " + value);
     }
 
     private static List<Long> pids(String option, String value) {

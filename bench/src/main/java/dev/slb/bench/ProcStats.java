@@ -21,7 +21,8 @@ final class ProcStats {
     static long cpuMillis(List<Long> pids) throws IOException {
         long ticks = 0;
         for (long pid : pids) {
-            ticks += cpuTicks(Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII));
+            ticks +=
+                    cpuTicks(Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII));
         }
         return ticks * 1000 / ticksPerSecond();
     }
@@ -48,7 +49,8 @@ final class ProcStats {
     static long rssKib(List<Long> pids) throws IOException {
         long kib = 0;
         for (long pid : pids) {
-            kib += statusKib(Files.readString(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.US_ASCII),
+            kib += statusKib(
+                    Files.readString(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.US_ASCII),
                     "VmRSS");
         }
         return kib;
@@ -95,7 +97,9 @@ final class ProcStats {
 
     private static long askGetconf() {
         try {
-            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("getconf", "CLK_TCK")
+                    .redirectErrorStream(true)
+                    .start();
             try (InputStream out = p.getInputStream()) {
                 if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0) {
                     long hz = Long.parseLong(new String(out.readAllBytes(), StandardCharsets.US_ASCII).trim());
@@ -111,7 +115,8 @@ final class ProcStats {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        System.err.println("load client: getconf CLK_TCK failed; assuming " + DEFAULT_TICKS_PER_SECOND + " ticks per second");
+        System.err.println(
+                "load client: getconf CLK_TCK failed; assuming " + DEFAULT_TICKS_PER_SECOND + " ticks per second");
         return DEFAULT_TICKS_PER_SECOND;
     }
 }

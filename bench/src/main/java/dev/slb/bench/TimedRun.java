@@ -19,6 +19,7 @@ abstract class TimedRun extends LoadRun {
     private boolean measuring;
     /** The window has closed: connections finish what they are doing and close. */
     boolean stopping;
+
     private long windowStart;
     private long windowEnd;
     private Long cpuStart;
@@ -52,8 +53,10 @@ abstract class TimedRun extends LoadRun {
         stopping = true;
         windowClosed();
         // Whatever is still in flight has had every timeout by now.
-        loop.schedule(() -> cutAll("still running after the window closed"),
-                WsConnection.REPLY_TIMEOUT_NANOS * 2 + CLOSE_GRACE_NANOS, TimeUnit.NANOSECONDS);
+        loop.schedule(
+                () -> cutAll("still running after the window closed"),
+                WsConnection.REPLY_TIMEOUT_NANOS * 2 + CLOSE_GRACE_NANOS,
+                TimeUnit.NANOSECONDS);
         finishIfIdle();
     }
 
@@ -75,17 +78,26 @@ abstract class TimedRun extends LoadRun {
         }
         boolean any = ops > 0;
         Long cpu = cpuStart == null || cpuEnd == null ? null : cpuEnd - cpuStart;
-        result.complete(new LoadResult.Timed(spec.scenario().jsonName(), spec.connections(), spec.size(), ops,
+        result.complete(new LoadResult.Timed(
+                spec.scenario().jsonName(),
+                spec.connections(),
+                spec.size(),
+                ops,
                 (windowEnd - windowStart) / 1e9,
                 any ? latency.getValueAtPercentile(50) : null,
                 any ? latency.getValueAtPercentile(99) : null,
                 any ? latency.getMaxValue() : null,
-                errors, cpu));
+                errors,
+                cpu));
     }
 
     @Override
     long timeLimitNanos() {
-        return WsConnection.OPEN_TIMEOUT_NANOS + spec.warmup().toNanos() + spec.duration().toNanos()
-                + WsConnection.REPLY_TIMEOUT_NANOS * 2 + CLOSE_GRACE_NANOS + TimeUnit.SECONDS.toNanos(10);
+        return WsConnection.OPEN_TIMEOUT_NANOS
+                + spec.warmup().toNanos()
+                + spec.duration().toNanos()
+                + WsConnection.REPLY_TIMEOUT_NANOS * 2
+                + CLOSE_GRACE_NANOS
+                + TimeUnit.SECONDS.toNanos(10);
     }
 }

@@ -30,7 +30,13 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
         void ended(WsConnection c);
     }
 
-    private enum State { CONNECTING, UPGRADING, OPEN, CLOSE_SENT, CLOSED }
+    private enum State {
+        CONNECTING,
+        UPGRADING,
+        OPEN,
+        CLOSE_SENT,
+        CLOSED
+    }
 
     /** Connect, TLS and upgrade together. */
     static final long OPEN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -80,6 +86,7 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
     private boolean inMessage;
     /** Bytes of the current echo compared so far. */
     private int messageLen;
+
     private byte[] control;
     private int controlLen;
 
@@ -231,7 +238,8 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
             failure = switch (state) {
                 case CONNECTING -> "connection closed before it was established";
                 case UPGRADING -> "connection closed before the 101 answer";
-                case OPEN -> awaitingEcho ? "connection closed while waiting for an echo" : "connection closed by the server";
+                case OPEN ->
+                    awaitingEcho ? "connection closed while waiting for an echo" : "connection closed by the server";
                 case CLOSE_SENT, CLOSED -> "connection closed before the server's close frame";
             };
         }
@@ -377,7 +385,10 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
                 inMessage = true;
                 messageLen = 0;
             } else {
-                fail(opcode == ClientFrames.OP_TEXT ? "a binary message was echoed as text" : "unknown opcode " + opcode);
+                fail(
+                        opcode == ClientFrames.OP_TEXT
+                                ? "a binary message was echoed as text"
+                                : "unknown opcode " + opcode);
                 return;
             }
             if (length < 0 || messageLen + length > frames.size()) {
@@ -392,9 +403,11 @@ final class WsConnection extends ChannelInboundHandlerAdapter {
     private void frameComplete() {
         inPayload = false;
         switch (opcode) {
-            case ClientFrames.OP_PING -> ctx.writeAndFlush(
-                    ClientFrames.maskedFrame(ctx.alloc(), ClientFrames.OP_PONG, control, controlLen, frames.maskKey),
-                    ctx.voidPromise());
+            case ClientFrames.OP_PING ->
+                ctx.writeAndFlush(
+                        ClientFrames.maskedFrame(
+                                ctx.alloc(), ClientFrames.OP_PONG, control, controlLen, frames.maskKey),
+                        ctx.voidPromise());
             case ClientFrames.OP_PONG -> {
                 // unsolicited pongs are allowed and mean nothing
             }

@@ -54,7 +54,8 @@ record WsTarget(String host, int port, String path, boolean secure, InetSocketAd
 
     /** True when the target is on IPv4 loopback, where any 127.x.y.z can be a source address. */
     boolean loopbackV4() {
-        return address.getAddress() instanceof Inet4Address && address.getAddress().isLoopbackAddress();
+        return address.getAddress() instanceof Inet4Address
+                && address.getAddress().isLoopbackAddress();
     }
 
     /** For wss: a client context that trusts any certificate (a bench talks to its own test servers only). */

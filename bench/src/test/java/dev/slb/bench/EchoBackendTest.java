@@ -37,7 +37,10 @@ class EchoBackendTest {
     @BeforeEach
     void start() throws Exception {
         backend = EchoBackend.start(new InetSocketAddress("127.0.0.1", 0), null);
-        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(WAIT).build();
+        client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(WAIT)
+                .build();
     }
 
     @AfterEach
@@ -51,7 +54,10 @@ class EchoBackendTest {
 
     @Test
     void anyPathButWsIsAnsweredOk() throws Exception {
-        HttpResponse<String> res = client.send(HttpRequest.newBuilder(uri("http", "/anything?x=1")).timeout(WAIT).build(),
+        HttpResponse<String> res = client.send(
+                HttpRequest.newBuilder(uri("http", "/anything?x=1"))
+                        .timeout(WAIT)
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(res.statusCode()).isEqualTo(200);
@@ -80,8 +86,8 @@ class EchoBackendTest {
 
     @Test
     void wsWithoutAnUpgradeIsABadRequest() throws Exception {
-        HttpResponse<String> res = client.send(HttpRequest.newBuilder(uri("http", "/ws")).timeout(WAIT).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> res = client.send(
+                HttpRequest.newBuilder(uri("http", "/ws")).timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
 
         assertThat(res.statusCode()).isEqualTo(400);
     }
@@ -89,7 +95,9 @@ class EchoBackendTest {
     @Test
     void webSocketEchoesEachMessageAsItsOwnTypeAndAnswersPingAndClose() throws Exception {
         Recorder recorder = new Recorder();
-        WebSocket ws = client.newWebSocketBuilder().connectTimeout(WAIT).buildAsync(uri("ws", "/ws"), recorder)
+        WebSocket ws = client.newWebSocketBuilder()
+                .connectTimeout(WAIT)
+                .buildAsync(uri("ws", "/ws"), recorder)
                 .get(WAIT.toSeconds(), TimeUnit.SECONDS);
         byte[] small = bytes(4096, 1);
         byte[] large = bytes(EchoBackend.MAX_FRAME_PAYLOAD, 2);

@@ -59,8 +59,14 @@ class LoadClientTest {
     @ParameterizedTest
     @ValueSource(ints = {64, 4096})
     void echoCompletesRoundTripsWithoutErrors(int size) throws Exception {
-        LoadResult.Timed r = timed("echo", "--url", url(backend.address().getPort()), "--connections", "2",
-                "--size", Integer.toString(size));
+        LoadResult.Timed r = timed(
+                "echo",
+                "--url",
+                url(backend.address().getPort()),
+                "--connections",
+                "2",
+                "--size",
+                Integer.toString(size));
 
         assertThat(r.errors()).isZero();
         assertThat(r.ops()).isPositive();
@@ -69,13 +75,20 @@ class LoadClientTest {
         assertThat(r.p99Us()).isGreaterThanOrEqualTo(r.p50Us());
         assertThat(r.maxUs()).isGreaterThanOrEqualTo(r.p99Us());
         assertThat(r.cpuMs()).isNull();
-        assertThat(r.toJson()).startsWith("{\"scenario\":\"echo\",\"connections\":2,\"size\":" + size + ",\"ops\":" + r.ops());
+        assertThat(r.toJson())
+                .startsWith("{\"scenario\":\"echo\",\"connections\":2,\"size\":" + size + ",\"ops\":" + r.ops());
     }
 
     @Test
     void echoOfAOneMebibyteMessageComesBackWhole() throws Exception {
-        LoadResult.Timed r = timed("echo", "--url", url(backend.address().getPort()), "--connections", "1",
-                "--size", Integer.toString(EchoBackend.MAX_FRAME_PAYLOAD));
+        LoadResult.Timed r = timed(
+                "echo",
+                "--url",
+                url(backend.address().getPort()),
+                "--connections",
+                "1",
+                "--size",
+                Integer.toString(EchoBackend.MAX_FRAME_PAYLOAD));
 
         assertThat(r.errors()).isZero();
         assertThat(r.ops()).isPositive();
@@ -83,8 +96,8 @@ class LoadClientTest {
 
     @Test
     void echoReportsTheCpuOfTheWatchedProcesses() throws Exception {
-        LoadResult.Timed r = timed("echo", "--url", url(backend.address().getPort()), "--connections", "2",
-                "--cpu-pids", SELF);
+        LoadResult.Timed r =
+                timed("echo", "--url", url(backend.address().getPort()), "--connections", "2", "--cpu-pids", SELF);
 
         assertThat(r.errors()).isZero();
         assertThat(r.cpuMs()).isNotNull().isNotNegative();
@@ -106,10 +119,17 @@ class LoadClientTest {
     @Test
     void echoOverTlsWorks() throws Exception {
         File tls = new File(getClass().getResource("/tls/echo.crt").toURI()).getParentFile();
-        try (EchoBackend secure = EchoBackend.start(new InetSocketAddress("127.0.0.1", 0),
+        try (EchoBackend secure = EchoBackend.start(
+                new InetSocketAddress("127.0.0.1", 0),
                 EchoBackend.tls(new File(tls, "echo.crt"), new File(tls, "echo.key")))) {
-            LoadResult.Timed r = timed("echo", "--url", "wss://localhost:" + secure.address().getPort() + "/ws",
-                    "--connections", "2", "--size", "4096");
+            LoadResult.Timed r = timed(
+                    "echo",
+                    "--url",
+                    "wss://localhost:" + secure.address().getPort() + "/ws",
+                    "--connections",
+                    "2",
+                    "--size",
+                    "4096");
 
             assertThat(r.errors()).isZero();
             assertThat(r.ops()).isPositive();
@@ -139,8 +159,8 @@ class LoadClientTest {
 
     @Test
     void anAnswerOtherThan101IsAnError() throws Exception {
-        LoadResult.Timed r = timed("echo", "--url", "ws://127.0.0.1:" + backend.address().getPort() + "/not-ws",
-                "--connections", "1");
+        LoadResult.Timed r = timed(
+                "echo", "--url", "ws://127.0.0.1:" + backend.address().getPort() + "/not-ws", "--connections", "1");
 
         assertThat(r.errors()).isEqualTo(1);
         assertThat(r.ops()).isZero();
@@ -148,8 +168,16 @@ class LoadClientTest {
 
     @Test
     void idleOpensEveryConnectionAndReadsMemory() throws Exception {
-        LoadResult.Idle r = (LoadResult.Idle) run("idle", "--url", url(backend.address().getPort()),
-                "--connections", "50", "--settle", "0.2", "--mem-pids", SELF);
+        LoadResult.Idle r = (LoadResult.Idle) run(
+                "idle",
+                "--url",
+                url(backend.address().getPort()),
+                "--connections",
+                "50",
+                "--settle",
+                "0.2",
+                "--mem-pids",
+                SELF);
 
         assertThat(r.open()).isEqualTo(50);
         assertThat(r.errors()).isZero();
@@ -177,8 +205,12 @@ class LoadClientTest {
         long limit = ProcStats.openFilesLimit();
         assumeTrue(limit > 0 && limit < LoadSpec.MAX_CONNECTIONS);
 
-        assertThatThrownBy(() -> run("idle", "--url", url(backend.address().getPort()),
-                "--connections", Long.toString(LoadSpec.MAX_CONNECTIONS)))
+        assertThatThrownBy(() -> run(
+                        "idle",
+                        "--url",
+                        url(backend.address().getPort()),
+                        "--connections",
+                        Long.toString(LoadSpec.MAX_CONNECTIONS)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("ulimit -n");
     }

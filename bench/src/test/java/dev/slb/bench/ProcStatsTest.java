@@ -29,7 +29,8 @@ class ProcStatsTest {
                 + "Max open files            1024                 20000                files     \n";
 
         assertThat(ProcStats.openFilesLimit(limits)).isEqualTo(1024);
-        assertThat(ProcStats.openFilesLimit(limits.replace("1024 ", "unlimited "))).isEqualTo(-1);
+        assertThat(ProcStats.openFilesLimit(limits.replace("1024 ", "unlimited ")))
+                .isEqualTo(-1);
     }
 
     @Test

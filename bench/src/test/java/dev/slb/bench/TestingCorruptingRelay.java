@@ -48,24 +48,27 @@ final class TestingCorruptingRelay implements AutoCloseable {
     }
 
     private void pump(Socket from, Socket to, boolean corrupt) {
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[64 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    if (corrupt && buf[0] == (byte) 0x82) {
-                        buf[n - 1] ^= 1;
+        Thread t = new Thread(
+                () -> {
+                    byte[] buf = new byte[64 * 1024];
+                    try (InputStream in = from.getInputStream();
+                            OutputStream out = to.getOutputStream()) {
+                        int n;
+                        while ((n = in.read(buf)) > 0) {
+                            if (corrupt && buf[0] == (byte) 0x82) {
+                                buf[n - 1] ^= 1;
+                            }
+                            out.write(buf, 0, n);
+                            out.flush();
+                        }
+                    } catch (IOException e) {
+                        // one side went away; closing both ends below tells the other
+                    } finally {
+                        close(from);
+                        close(to);
                     }
-                    out.write(buf, 0, n);
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // one side went away; closing both ends below tells the other
-            } finally {
-                close(from);
-                close(to);
-            }
-        }, "corrupting-relay-pump");
+                },
+                "corrupting-relay-pump");
         t.setDaemon(true);
         t.start();
     }

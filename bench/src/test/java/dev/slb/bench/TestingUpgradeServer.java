@@ -41,7 +41,8 @@ final class TestingUpgradeServer implements AutoCloseable {
     }
 
     private void serve(Socket s) {
-        try (s; InputStream in = s.getInputStream()) {
+        try (s;
+                InputStream in = s.getInputStream()) {
             int matched = 0;
             while (matched < 4) {
                 int b = in.read();

@@ -33,8 +33,8 @@ class WireTest {
 
         assertThat(Handshake.check(good, "abc=")).isNull();
         assertThat(Handshake.check(good, "xyz=")).contains("Sec-WebSocket-Accept abc=, expected xyz=");
-        assertThat(Handshake.check("HTTP/1.1 403 Forbidden\r\nContent-Length: 0", "abc=")).isEqualTo(
-                "upgrade refused: HTTP/1.1 403 Forbidden");
+        assertThat(Handshake.check("HTTP/1.1 403 Forbidden\r\nContent-Length: 0", "abc="))
+                .isEqualTo("upgrade refused: HTTP/1.1 403 Forbidden");
         assertThat(Handshake.check("HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: abc=", "abc="))
                 .contains("without Upgrade");
     }
@@ -43,7 +43,8 @@ class WireTest {
     @ValueSource(ints = {0, 64, 125, 126, 4096, 65535, 65536, 1048576})
     void maskedFramesCarryTheLengthAndUnmaskToThePayload(int size) {
         byte[] payload = EchoBackendTest.bytes(size, size);
-        ByteBuf frame = ClientFrames.maskedFrame(ByteBufAllocator.DEFAULT, ClientFrames.OP_BINARY, payload, size, 0x11223344);
+        ByteBuf frame =
+                ClientFrames.maskedFrame(ByteBufAllocator.DEFAULT, ClientFrames.OP_BINARY, payload, size, 0x11223344);
         try {
             assertThat((int) frame.readUnsignedByte()).isEqualTo(0x82);
             int second = frame.readUnsignedByte();

@@ -13,27 +13,26 @@ import java.util.List;
  */
 public final class Detached {
 
-  private static final String SETSID = find("/usr/bin/setsid", "/bin/setsid");
+    private static final String SETSID = find("/usr/bin/setsid", "/bin/setsid");
 
-  private Detached() {
-  }
+    private Detached() {}
 
-  public static List<String> command(List<String> command) {
-    if (SETSID == null) {
-      return command;
+    public static List<String> command(List<String> command) {
+        if (SETSID == null) {
+            return command;
+        }
+        List<String> detached = new ArrayList<>(command.size() + 1);
+        detached.add(SETSID);
+        detached.addAll(command);
+        return detached;
     }
-    List<String> detached = new ArrayList<>(command.size() + 1);
-    detached.add(SETSID);
-    detached.addAll(command);
-    return detached;
-  }
 
-  private static String find(String... candidates) {
-    for (String c : candidates) {
-      if (Files.isExecutable(Path.of(c))) {
-        return c;
-      }
+    private static String find(String... candidates) {
+        for (String c : candidates) {
+            if (Files.isExecutable(Path.of(c))) {
+                return c;
+            }
+        }
+        return null;
     }
-    return null;
-  }
 }

@@ -47,400 +47,468 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalCluster implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
-  public static final int BACKEND_PORT = 8080;
-  static final int DEMO_CERTIFICATE_ADDRESSES = 32;
+    private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
+    public static final int BACKEND_PORT = 8080;
+    static final int DEMO_CERTIFICATE_ADDRESSES = 32;
 
-  /**
-   * Where things are.
-   *
-   * @param repository the repository root (for crds/, the proxy launcher and the built jars)
-   * @param state a directory this run owns: kubeconfig, logs, pods (emptied on start)
-   * @param apiPort the API server's port on 127.0.0.1 (0 for any free one)
-   * @param block the second octet of every address this run uses, so that two runs (say,
-   *     local/bin/up and the tests) never share one: the demo backend is 127.B.0.2, pods are
-   *     127.B.0.10 to .250, load balancers 127.B.1.1, .2, ...
-   */
-  public record Options(Path repository, Path state, int apiPort, int block) {
-    public Options {
-      if (block < 0 || block > 255) {
-        throw new IllegalArgumentException("the address block is the second octet of 127.B.x.y, 0..255");
-      }
+    /**
+     * Where things are.
+     *
+     * @param repository the repository root (for crds/, the proxy launcher and the built jars)
+     * @param state a directory this run owns: kubeconfig, logs, pods (emptied on start)
+     * @param apiPort the API server's port on 127.0.0.1 (0 for any free one)
+     * @param block the second octet of every address this run uses, so that two runs (say,
+     *     local/bin/up and the tests) never share one: the demo backend is 127.B.0.2, pods are
+     *     127.B.0.10 to .250, load balancers 127.B.1.1, .2, ...
+     */
+    public record Options(Path repository, Path state, int apiPort, int block) {
+        public Options {
+            if (block < 0 || block > 255) {
+                throw new IllegalArgumentException("the address block is the second octet of 127.B.x.y, 0..255");
+            }
+        }
+
+        String backendAddress() {
+            return "127." + block + ".0.2";
+        }
     }
 
-    String backendAddress() {
-      return "127." + block + ".0.2";
+    private final Options options;
+    static final String STATE_MARKER = ".slb-local-state";
+
+    private final Object lifecycle = new Object();
+    private volatile boolean closing;
+    private boolean stopped;
+    private Process backend;
+    private volatile Process operator;
+    private List<String> operatorCommand;
+    private LocalApiServer apiServer;
+    private KubernetesClient client;
+    private EventLoopGroup network;
+    private LocalKubelet kubelet;
+    private Path kubeconfig;
+    private int operatorAdminPort;
+
+    private LocalCluster(Options options) {
+        this.options = options;
     }
-  }
 
-  private final Options options;
-  static final String STATE_MARKER = ".slb-local-state";
-
-  private final Object lifecycle = new Object();
-  private volatile boolean closing;
-  private boolean stopped;
-  private Process backend;
-  private volatile Process operator;
-  private List<String> operatorCommand;
-  private LocalApiServer apiServer;
-  private KubernetesClient client;
-  private EventLoopGroup network;
-  private LocalKubelet kubelet;
-  private Path kubeconfig;
-  private int operatorAdminPort;
-
-  private LocalCluster(Options options) {
-    this.options = options;
-  }
-
-  /** Starts everything; on failure stops what it started and throws. */
-  public static LocalCluster start(Options options) throws IOException, InterruptedException {
-    LocalCluster cluster = new LocalCluster(options);
-    cluster.boot();
-    return cluster;
-  }
-
-  /** Starts everything, step by step; {@link #close} from another thread stops it between steps. */
-  private void boot() throws IOException, InterruptedException {
-    synchronized (lifecycle) {
-      try {
-        bootSteps();
-      } catch (IOException | InterruptedException | RuntimeException e) {
-        stopAll();
-        throw e;
-      }
+    /** Starts everything; on failure stops what it started and throws. */
+    public static LocalCluster start(Options options) throws IOException, InterruptedException {
+        LocalCluster cluster = new LocalCluster(options);
+        cluster.boot();
+        return cluster;
     }
-  }
 
-  private void checkNotClosing() throws IOException {
-    if (closing) {
-      throw new IOException("stopped while starting");
-    }
-  }
-
-  private void bootSteps() throws IOException, InterruptedException {
-    Path repo = options.repository();
-    Path proxyJar = repo.resolve("proxy/target/slb-proxy.jar");
-    Path operatorJar = repo.resolve("operator/target/slb-operator.jar");
-    for (Path jar : List.of(proxyJar, operatorJar)) {
-      if (!Files.isRegularFile(jar)) {
-        throw new IOException(jar + " is missing: build it first (mvn -q -B -DskipTests package)");
-      }
-    }
-    StaleProcesses.stopThoseRecordedIn(options.state());
-    claimStateDirectory(options.state());
-    checkNotClosing();
-
-    apiServer = new LocalApiServer().start(options.apiPort());
-    kubeconfig = apiServer.writeKubeconfig(options.state().resolve("kubeconfig"));
-    Config config = new ConfigBuilder().withMasterUrl(apiServer.url()).withNamespace("default")
-        .withRequestTimeout(20_000).build();
-    client = new KubernetesClientBuilder().withConfig(config).build();
-
-    installCrds(repo.resolve("crds"));
-    createDemo();
-    checkNotClosing();
-    backend = startProcess("demo-backend", List.of(java(), "-cp", proxyJar.toString(),
-        "dev.slb.proxy.demo.DemoBackend", "--bind", options.backendAddress(), "--port", String.valueOf(BACKEND_PORT)),
-        Map.of(), "dev.slb.proxy.demo.DemoBackend");
-
-    network = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    kubelet = new LocalKubelet(client, new LocalKubelet.Settings(options.state().resolve("pods"),
-        List.of(repo.resolve("proxy/bin/slb-proxy").toString()),
-        Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_PROXY_JAR", proxyJar.toString()),
-        new AddressPool(options.block(), 0, 10, 250), new AddressPool(options.block(), 1, 1, 254), network,
-        Clock.systemUTC()));
-    kubelet.start();
-    checkNotClosing();
-
-    operatorAdminPort = freePort();
-    operatorCommand = List.of(java(), "-jar", operatorJar.toString());
-    operator = startOperator();
-    awaitOperatorReady(Duration.ofSeconds(90));
-    watchOperator(operator, Duration.ofSeconds(5));
-  }
-
-  private Process startOperator() throws IOException {
-    return startProcess("operator", operatorCommand,
-        Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_ADMIN_PORT", String.valueOf(operatorAdminPort)),
-        operatorCommand.get(2));
-  }
-
-  /**
-   * Restarts the operator when it exits on its own, as its Deployment would in a cluster, with a
-   * back-off that doubles up to a minute; says so loudly, since nothing gets reconciled meanwhile.
-   */
-  private void watchOperator(Process watched, Duration backOff) {
-    watched.onExit().thenRun(() -> {
-      if (closing) {
-        return;
-      }
-      LOG.error("the operator exited on its own (exit code {}); see {}; restarting it in {} s", watched.exitValue(),
-          options.state().resolve("operator.log"), backOff.toSeconds());
-      try {
-        Thread.sleep(backOff.toMillis());
+    /** Starts everything, step by step; {@link #close} from another thread stops it between steps. */
+    private void boot() throws IOException, InterruptedException {
         synchronized (lifecycle) {
-          if (closing) {
+            try {
+                bootSteps();
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                stopAll();
+                throw e;
+            }
+        }
+    }
+
+    private void checkNotClosing() throws IOException {
+        if (closing) {
+            throw new IOException("stopped while starting");
+        }
+    }
+
+    private void bootSteps() throws IOException, InterruptedException {
+        Path repo = options.repository();
+        Path proxyJar = repo.resolve("proxy/target/slb-proxy.jar");
+        Path operatorJar = repo.resolve("operator/target/slb-operator.jar");
+        for (Path jar : List.of(proxyJar, operatorJar)) {
+            if (!Files.isRegularFile(jar)) {
+                throw new IOException(jar + " is missing: build it first (mvn -q -B -DskipTests package)");
+            }
+        }
+        StaleProcesses.stopThoseRecordedIn(options.state());
+        claimStateDirectory(options.state());
+        checkNotClosing();
+
+        apiServer = new LocalApiServer().start(options.apiPort());
+        kubeconfig = apiServer.writeKubeconfig(options.state().resolve("kubeconfig"));
+        Config config = new ConfigBuilder()
+                .withMasterUrl(apiServer.url())
+                .withNamespace("default")
+                .withRequestTimeout(20_000)
+                .build();
+        client = new KubernetesClientBuilder().withConfig(config).build();
+
+        installCrds(repo.resolve("crds"));
+        createDemo();
+        checkNotClosing();
+        backend = startProcess(
+                "demo-backend",
+                List.of(
+                        java(),
+                        "-cp",
+                        proxyJar.toString(),
+                        "dev.slb.proxy.demo.DemoBackend",
+                        "--bind",
+                        options.backendAddress(),
+                        "--port",
+                        String.valueOf(BACKEND_PORT)),
+                Map.of(),
+                "dev.slb.proxy.demo.DemoBackend");
+
+        network = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        kubelet = new LocalKubelet(
+                client,
+                new LocalKubelet.Settings(
+                        options.state().resolve("pods"),
+                        List.of(repo.resolve("proxy/bin/slb-proxy").toString()),
+                        Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_PROXY_JAR", proxyJar.toString()),
+                        new AddressPool(options.block(), 0, 10, 250),
+                        new AddressPool(options.block(), 1, 1, 254),
+                        network,
+                        Clock.systemUTC()));
+        kubelet.start();
+        checkNotClosing();
+
+        operatorAdminPort = freePort();
+        operatorCommand = List.of(java(), "-jar", operatorJar.toString());
+        operator = startOperator();
+        awaitOperatorReady(Duration.ofSeconds(90));
+        watchOperator(operator, Duration.ofSeconds(5));
+    }
+
+    private Process startOperator() throws IOException {
+        return startProcess(
+                "operator",
+                operatorCommand,
+                Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_ADMIN_PORT", String.valueOf(operatorAdminPort)),
+                operatorCommand.get(2));
+    }
+
+    /**
+     * Restarts the operator when it exits on its own, as its Deployment would in a cluster, with a
+     * back-off that doubles up to a minute; says so loudly, since nothing gets reconciled meanwhile.
+     */
+    private void watchOperator(Process watched, Duration backOff) {
+        watched.onExit().thenRun(() -> {
+            if (closing) {
+                return;
+            }
+            LOG.error(
+                    "the operator exited on its own (exit code {}); see {}; restarting it in {} s",
+                    watched.exitValue(),
+                    options.state().resolve("operator.log"),
+                    backOff.toSeconds());
+            try {
+                Thread.sleep(backOff.toMillis());
+                synchronized (lifecycle) {
+                    if (closing) {
+                        return;
+                    }
+                    operator = startOperator();
+                    Duration next = backOff.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0
+                            ? Duration.ofMinutes(1)
+                            : backOff.multipliedBy(2);
+                    watchOperator(operator, next);
+                }
+            } catch (IOException e) {
+                LOG.error("cannot restart the operator: {}", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    /**
+     * Empties the state directory for this run, but only one local/ made (it carries a marker) or
+     * an empty one: {@code --state} pointed at the wrong place must not delete someone's files.
+     */
+    private static void claimStateDirectory(Path state) throws IOException {
+        Path marker = state.resolve(STATE_MARKER);
+        if (Files.isDirectory(state)) {
+            boolean empty;
+            try (Stream<Path> entries = Files.list(state)) {
+                empty = entries.findAny().isEmpty();
+            }
+            if (!empty && !Files.exists(marker)) {
+                throw new IOException(state + " is not empty and was not made by local/; give --state an empty or new"
+                        + " directory (local/ empties it on every start)");
+            }
+            deleteTree(state);
+        }
+        Files.createDirectories(state);
+        Files.writeString(marker, "made by slb-operator local/; emptied on every start\n");
+    }
+
+    public Path kubeconfig() {
+        return kubeconfig;
+    }
+
+    public String apiUrl() {
+        return apiServer.url();
+    }
+
+    /** The CA that clients trust for the demo's HTTPS and wss listeners. */
+    public Path caCertificate() {
+        return options.state().resolve("tls").resolve("tls.crt");
+    }
+
+    /** Applies every CRD under {@code crds/} (not the samples), as installing the operator does. */
+    private void installCrds(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.filter(
+                            f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml"))
+                    .toList()) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    for (HasMetadata crd : client.load(in).items()) {
+                        // As `kubectl apply` would have left it, so that the user's own apply is a clean patch.
+                        crd.getMetadata()
+                                .setAnnotations(new java.util.LinkedHashMap<>(Map.of(
+                                        "kubectl.kubernetes.io/last-applied-configuration",
+                                        Serialization.asJson(crd) + "\n")));
+                        client.resource(crd).createOr(NonDeletingOperation::update);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The demo backend's Service and EndpointSlice, and the TLS Secret the HTTPS samples name. */
+    private void createDemo() throws IOException, InterruptedException {
+        List<String> ips = new ArrayList<>(List.of("127.0.0.1"));
+        for (int i = 1; i <= DEMO_CERTIFICATE_ADDRESSES; i++) {
+            ips.add("127." + options.block() + ".1." + i);
+        }
+        Path tls = options.state().resolve("tls");
+        DemoCertificate.write(tls, ips);
+        client.resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("demo-tls")
+                        .withNamespace("default")
+                        .endMetadata()
+                        .withType("kubernetes.io/tls")
+                        .addToData("tls.crt", base64(tls.resolve("tls.crt")))
+                        .addToData("tls.key", base64(tls.resolve("tls.key")))
+                        .build())
+                .createOr(NonDeletingOperation::update);
+        client.resource(new ServiceBuilder()
+                        .withNewMetadata()
+                        .withName("demo-backend")
+                        .withNamespace("default")
+                        .addToLabels("app.kubernetes.io/name", "demo-backend")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withType("ClusterIP")
+                        .addNewPort()
+                        .withName("http")
+                        .withPort(BACKEND_PORT)
+                        .withProtocol("TCP")
+                        .withNewTargetPort(BACKEND_PORT)
+                        .endPort()
+                        .endSpec()
+                        .build())
+                .createOr(NonDeletingOperation::update);
+        client.resource(new EndpointSliceBuilder()
+                        .withNewMetadata()
+                        .withName("demo-backend-local")
+                        .withNamespace("default")
+                        .addToLabels("kubernetes.io/service-name", "demo-backend")
+                        .endMetadata()
+                        .withAddressType("IPv4")
+                        .addNewEndpoint()
+                        .withAddresses(options.backendAddress())
+                        .withNewConditions()
+                        .withReady(true)
+                        .endConditions()
+                        .endEndpoint()
+                        .addNewPort()
+                        .withName("http")
+                        .withPort(BACKEND_PORT)
+                        .withProtocol("TCP")
+                        .endPort()
+                        .build())
+                .createOr(NonDeletingOperation::update);
+    }
+
+    private static String base64(Path file) throws IOException {
+        return Base64.getEncoder().encodeToString(Files.readAllBytes(file));
+    }
+
+    /** Starts a child process, logging to {@code <state>/<name>.log}; {@code marker} identifies it later. */
+    private Process startProcess(String name, List<String> command, Map<String, String> env, String marker)
+            throws IOException {
+        Path log = options.state().resolve(name + ".log");
+        ProcessBuilder pb = new ProcessBuilder(Detached.command(command))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().remove("POD_NAMESPACE");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        StaleProcesses.record(options.state().resolve(name + ".pid"), p.pid(), marker);
+        LOG.info("{} started (pid {}), log {}", name, p.pid(), log);
+        return p;
+    }
+
+    private void awaitOperatorReady(Duration limit) throws IOException, InterruptedException {
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            checkNotClosing();
+            if (!operator.isAlive()) {
+                throw new IOException("the operator exited with " + operator.exitValue() + "; see "
+                        + options.state().resolve("operator.log"));
+            }
+            try {
+                HttpResponse<Void> r = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operatorAdminPort + "/readyz"))
+                                .timeout(Duration.ofSeconds(1))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IOException("the operator did not become ready within " + limit.toSeconds() + " s; see "
+                + options.state().resolve("operator.log"));
+    }
+
+    /**
+     * Stops everything it started: the operator, the pods (drained), the backend, the API server.
+     * Safe while {@link #start} is still running (it stops between steps) and more than once.
+     */
+    @Override
+    public void close() {
+        closing = true;
+        synchronized (lifecycle) {
+            stopAll();
+        }
+    }
+
+    private void stopAll() {
+        if (stopped) {
             return;
-          }
-          operator = startOperator();
-          Duration next = backOff.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0
-              ? Duration.ofMinutes(1) : backOff.multipliedBy(2);
-          watchOperator(operator, next);
         }
-      } catch (IOException e) {
-        LOG.error("cannot restart the operator: {}", e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-  }
-
-  /**
-   * Empties the state directory for this run, but only one local/ made (it carries a marker) or
-   * an empty one: {@code --state} pointed at the wrong place must not delete someone's files.
-   */
-  private static void claimStateDirectory(Path state) throws IOException {
-    Path marker = state.resolve(STATE_MARKER);
-    if (Files.isDirectory(state)) {
-      boolean empty;
-      try (Stream<Path> entries = Files.list(state)) {
-        empty = entries.findAny().isEmpty();
-      }
-      if (!empty && !Files.exists(marker)) {
-        throw new IOException(state + " is not empty and was not made by local/; give --state an empty or new"
-            + " directory (local/ empties it on every start)");
-      }
-      deleteTree(state);
-    }
-    Files.createDirectories(state);
-    Files.writeString(marker, "made by slb-operator local/; emptied on every start\n");
-  }
-
-  public Path kubeconfig() {
-    return kubeconfig;
-  }
-
-  public String apiUrl() {
-    return apiServer.url();
-  }
-
-  /** The CA that clients trust for the demo's HTTPS and wss listeners. */
-  public Path caCertificate() {
-    return options.state().resolve("tls").resolve("tls.crt");
-  }
-
-  /** Applies every CRD under {@code crds/} (not the samples), as installing the operator does. */
-  private void installCrds(Path dir) throws IOException {
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml")).toList()) {
-        try (InputStream in = Files.newInputStream(file)) {
-          for (HasMetadata crd : client.load(in).items()) {
-            // As `kubectl apply` would have left it, so that the user's own apply is a clean patch.
-            crd.getMetadata().setAnnotations(new java.util.LinkedHashMap<>(Map.of(
-                "kubectl.kubernetes.io/last-applied-configuration", Serialization.asJson(crd) + "\n")));
-            client.resource(crd).createOr(NonDeletingOperation::update);
-          }
+        stopped = true;
+        if (operator != null) {
+            stop(operator, Duration.ofSeconds(15)); // first, so that it does not react to the teardown
         }
-      }
-    }
-  }
-
-  /** The demo backend's Service and EndpointSlice, and the TLS Secret the HTTPS samples name. */
-  private void createDemo() throws IOException, InterruptedException {
-    List<String> ips = new ArrayList<>(List.of("127.0.0.1"));
-    for (int i = 1; i <= DEMO_CERTIFICATE_ADDRESSES; i++) {
-      ips.add("127." + options.block() + ".1." + i);
-    }
-    Path tls = options.state().resolve("tls");
-    DemoCertificate.write(tls, ips);
-    client.resource(new SecretBuilder().withNewMetadata().withName("demo-tls").withNamespace("default").endMetadata()
-        .withType("kubernetes.io/tls")
-        .addToData("tls.crt", base64(tls.resolve("tls.crt")))
-        .addToData("tls.key", base64(tls.resolve("tls.key")))
-        .build()).createOr(NonDeletingOperation::update);
-    client.resource(new ServiceBuilder().withNewMetadata().withName("demo-backend").withNamespace("default")
-        .addToLabels("app.kubernetes.io/name", "demo-backend").endMetadata()
-        .withNewSpec().withType("ClusterIP").addNewPort().withName("http").withPort(BACKEND_PORT)
-        .withProtocol("TCP").withNewTargetPort(BACKEND_PORT).endPort().endSpec()
-        .build()).createOr(NonDeletingOperation::update);
-    client.resource(new EndpointSliceBuilder().withNewMetadata().withName("demo-backend-local")
-        .withNamespace("default").addToLabels("kubernetes.io/service-name", "demo-backend").endMetadata()
-        .withAddressType("IPv4")
-        .addNewEndpoint().withAddresses(options.backendAddress()).withNewConditions().withReady(true).endConditions()
-        .endEndpoint()
-        .addNewPort().withName("http").withPort(BACKEND_PORT).withProtocol("TCP").endPort()
-        .build()).createOr(NonDeletingOperation::update);
-  }
-
-  private static String base64(Path file) throws IOException {
-    return Base64.getEncoder().encodeToString(Files.readAllBytes(file));
-  }
-
-  /** Starts a child process, logging to {@code <state>/<name>.log}; {@code marker} identifies it later. */
-  private Process startProcess(String name, List<String> command, Map<String, String> env, String marker)
-      throws IOException {
-    Path log = options.state().resolve(name + ".log");
-    ProcessBuilder pb = new ProcessBuilder(Detached.command(command)).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    pb.environment().remove("POD_NAMESPACE");
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    StaleProcesses.record(options.state().resolve(name + ".pid"), p.pid(), marker);
-    LOG.info("{} started (pid {}), log {}", name, p.pid(), log);
-    return p;
-  }
-
-  private void awaitOperatorReady(Duration limit) throws IOException, InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (System.nanoTime() < deadline) {
-      checkNotClosing();
-      if (!operator.isAlive()) {
-        throw new IOException("the operator exited with " + operator.exitValue() + "; see "
-            + options.state().resolve("operator.log"));
-      }
-      try {
-        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + operatorAdminPort + "/readyz")).timeout(Duration.ofSeconds(1)).build(),
-            HttpResponse.BodyHandlers.discarding());
-        if (r.statusCode() == 200) {
-          return;
+        if (kubelet != null) {
+            kubelet.close();
         }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(200);
+        if (backend != null) {
+            stop(backend, Duration.ofSeconds(15));
+        }
+        if (client != null) {
+            client.close();
+        }
+        if (network != null) {
+            network.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (apiServer != null) {
+            apiServer.close();
+        }
     }
-    throw new IOException("the operator did not become ready within " + limit.toSeconds() + " s; see "
-        + options.state().resolve("operator.log"));
-  }
 
-  /**
-   * Stops everything it started: the operator, the pods (drained), the backend, the API server.
-   * Safe while {@link #start} is still running (it stops between steps) and more than once.
-   */
-  @Override
-  public void close() {
-    closing = true;
-    synchronized (lifecycle) {
-      stopAll();
+    private static void stop(Process p, Duration grace) {
+        if (!p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        try {
+            if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+        }
     }
-  }
 
-  private void stopAll() {
-    if (stopped) {
-      return;
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
-    stopped = true;
-    if (operator != null) {
-      stop(operator, Duration.ofSeconds(15)); // first, so that it does not react to the teardown
-    }
-    if (kubelet != null) {
-      kubelet.close();
-    }
-    if (backend != null) {
-      stop(backend, Duration.ofSeconds(15));
-    }
-    if (client != null) {
-      client.close();
-    }
-    if (network != null) {
-      network.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-    if (apiServer != null) {
-      apiServer.close();
-    }
-  }
 
-  private static void stop(Process p, Duration grace) {
-    if (!p.isAlive()) {
-      return;
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
-    p.destroy();
-    try {
-      if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      p.destroyForcibly();
-    }
-  }
 
-  private static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    /**
+     * Starts the whole system and waits for Ctrl-C. Arguments: {@code [--port N] [--state DIR]
+     * [--block B]}; the defaults are port 0 (any), {@code local/target/run} and block 0 (addresses
+     * 127.0.x.y).
+     */
+    public static void main(String[] args) throws Exception {
+        int port = 0;
+        int block = 0;
+        Path repo = Path.of("").toAbsolutePath();
+        if (repo.getFileName() != null && repo.getFileName().toString().equals("local")) {
+            repo = repo.getParent();
+        }
+        Path state = repo.resolve("local/target/run");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--port" -> port = Integer.parseInt(args[++i]);
+                case "--state" -> state = Path.of(args[++i]).toAbsolutePath();
+                case "--block" -> block = Integer.parseInt(args[++i]);
+                default ->
+                    throw new IllegalArgumentException("unknown argument " + args[i]
+                            + " (usage: LocalCluster [--port N] [--state DIR] [--block B])");
+            }
+        }
+        LocalCluster cluster = new LocalCluster(new Options(repo, state, port, block));
+        CountDownLatch stopped = new CountDownLatch(1);
+        // Before anything starts: Ctrl-C while starting must stop what has started so far.
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            System.out.println(
+                                    "\nStopping: the operator, then every proxy pod (each drains), the backend, the API server.");
+                            cluster.close();
+                            System.out.println("Stopped.");
+                            stopped.countDown();
+                        },
+                        "slb-local-shutdown"));
+        try {
+            cluster.boot();
+        } catch (IOException e) {
+            if (cluster.closing) {
+                return; // stopped while starting; the shutdown hook has stopped what had started
+            }
+            System.err.println("local/ could not start: " + e.getMessage());
+            System.exit(1);
+        }
+        System.out.println(banner(cluster, repo));
+        System.out.flush();
+        stopped.await();
     }
-  }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  /**
-   * Starts the whole system and waits for Ctrl-C. Arguments: {@code [--port N] [--state DIR]
-   * [--block B]}; the defaults are port 0 (any), {@code local/target/run} and block 0 (addresses
-   * 127.0.x.y).
-   */
-  public static void main(String[] args) throws Exception {
-    int port = 0;
-    int block = 0;
-    Path repo = Path.of("").toAbsolutePath();
-    if (repo.getFileName() != null && repo.getFileName().toString().equals("local")) {
-      repo = repo.getParent();
-    }
-    Path state = repo.resolve("local/target/run");
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--port" -> port = Integer.parseInt(args[++i]);
-        case "--state" -> state = Path.of(args[++i]).toAbsolutePath();
-        case "--block" -> block = Integer.parseInt(args[++i]);
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + " (usage: LocalCluster [--port N] [--state DIR] [--block B])");
-      }
-    }
-    LocalCluster cluster = new LocalCluster(new Options(repo, state, port, block));
-    CountDownLatch stopped = new CountDownLatch(1);
-    // Before anything starts: Ctrl-C while starting must stop what has started so far.
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("\nStopping: the operator, then every proxy pod (each drains), the backend, the API server.");
-      cluster.close();
-      System.out.println("Stopped.");
-      stopped.countDown();
-    }, "slb-local-shutdown"));
-    try {
-      cluster.boot();
-    } catch (IOException e) {
-      if (cluster.closing) {
-        return; // stopped while starting; the shutdown hook has stopped what had started
-      }
-      System.err.println("local/ could not start: " + e.getMessage());
-      System.exit(1);
-    }
-    System.out.println(banner(cluster, repo));
-    System.out.flush();
-    stopped.await();
-  }
-
-  private static String banner(LocalCluster cluster, Path repo) {
-    String kubeconfig = repo.relativize(cluster.kubeconfig()).toString();
-    String ca = repo.relativize(cluster.caCertificate()).toString();
-    String lb = "127." + cluster.options.block() + ".1.1";
-    String state = cluster.options.state().startsWith(repo) ? repo.relativize(cluster.options.state()).toString()
-        : cluster.options.state().toString();
-    return """
+    private static String banner(LocalCluster cluster, Path repo) {
+        String kubeconfig = repo.relativize(cluster.kubeconfig()).toString();
+        String ca = repo.relativize(cluster.caCertificate()).toString();
+        String lb = "127." + cluster.options.block() + ".1.1";
+        String state = cluster.options.state().startsWith(repo)
+                ? repo.relativize(cluster.options.state()).toString()
+                : cluster.options.state().toString();
+        return """
 
           slb-operator runs locally: API server %s, the operator, and a demo backend.
           In another shell, from the repository root:
@@ -455,5 +523,5 @@ public final class LocalCluster implements AutoCloseable {
           Logs: %s/*.log, each pod's in %s/pods/<ns>/<pod>/proxy.log.
           Ctrl-C stops everything (the proxies drain first).
         """.formatted(cluster.apiUrl(), kubeconfig, lb, lb, ca, lb, state, state);
-  }
+    }
 }

@@ -3,7 +3,6 @@ package dev.slb.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slb.local.apiserver.TestingKubectl;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,301 +45,339 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class LocalClusterStoryTest {
 
-  private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-  private static final Path SAMPLE = REPO.resolve("crds/samples/shared.yaml");
-  private static final long DOWNLOAD_BYTES = 64L * 1024 * 1024;
-  /**
-   * The address block (127.B.x.y), away from a local/bin/up someone runs beside the tests (block
-   * 0) and, by this JVM's PID, from test runs of other checkouts on the same machine.
-   */
-  private static final int BLOCK = 100 + (int) (ProcessHandle.current().pid() % 150);
+    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    private static final Path SAMPLE = REPO.resolve("crds/samples/shared.yaml");
+    private static final long DOWNLOAD_BYTES = 64L * 1024 * 1024;
+    /**
+     * The address block (127.B.x.y), away from a local/bin/up someone runs beside the tests (block
+     * 0) and, by this JVM's PID, from test runs of other checkouts on the same machine.
+     */
+    private static final int BLOCK = 100 + (int) (ProcessHandle.current().pid() % 150);
 
-  private static LocalCluster cluster;
-  private static TestingKubectl kubectl;
-  private static Path work;
-  private static String address;
-  private static Socket keepAlive;
-  private static CompletableFuture<Long> download;
-  private static final AtomicLong downloaded = new AtomicLong();
-  private static final List<Long> proxyPids = new ArrayList<>();
+    private static LocalCluster cluster;
+    private static TestingKubectl kubectl;
+    private static Path work;
+    private static String address;
+    private static Socket keepAlive;
+    private static CompletableFuture<Long> download;
+    private static final AtomicLong downloaded = new AtomicLong();
+    private static final List<Long> proxyPids = new ArrayList<>();
 
-  @BeforeAll
-  static void start() throws Exception {
-    TestingKubectl.requireKubectl();
-    work = Files.createTempDirectory("slb-story");
-    cluster = LocalCluster.start(new LocalCluster.Options(REPO, work.resolve("run"), 0, BLOCK));
-    kubectl = TestingKubectl.forKubeconfig(cluster.kubeconfig(), work);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (keepAlive != null) {
-      keepAlive.close();
+    @BeforeAll
+    static void start() throws Exception {
+        TestingKubectl.requireKubectl();
+        work = Files.createTempDirectory("slb-story");
+        cluster = LocalCluster.start(new LocalCluster.Options(REPO, work.resolve("run"), 0, BLOCK));
+        kubectl = TestingKubectl.forKubeconfig(cluster.kubeconfig(), work);
     }
-    if (cluster != null) {
-      cluster.close();
-    }
-    // What Ctrl-C promises: nothing it started is left running, the operator and backend included.
-    try (var pidFiles = Files.walk(work.resolve("run"))) {
-      for (Path file : pidFiles.filter(f -> f.toString().endsWith(".pid")).toList()) {
-        long pid = Long.parseLong(Files.readString(file).strip().split(" ", 2)[0]);
-        assertThat(alive(pid)).as("%s (pid %d) still running after local/ stopped", file.getFileName(), pid).isFalse();
-      }
-    }
-    for (long pid : proxyPids) {
-      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-          .as("proxy pid %d still running after local/ stopped", pid).isFalse();
-    }
-  }
 
-  @Test
-  @Order(1)
-  void theCrdsApplyAndTheSharedInstanceBecomesReady() throws Exception {
-    TestingKubectl.Result crds = kubectl.run("apply", "-f", REPO.resolve("crds").toString());
-    assertThat(crds.code()).as(crds.toString()).isZero();
-    TestingKubectl.Result apply = kubectl.run("apply", "-f", SAMPLE.toString());
-    assertThat(apply.code()).as(apply.toString()).isZero();
-    assertThat(apply.out()).contains("loadbalancer.slb.dev/demo created");
-
-    TestingKubectl.Result wait = kubectl.run("wait", "--for=condition=Ready", "slb/demo", "--timeout=90s");
-    assertThat(wait.code()).as(wait + "\n" + logs()).isZero();
-    address = kubectl.run("get", "slb", "demo", "-o", "jsonpath={.status.addresses[0]}").out();
-    assertThat(address).startsWith("127." + BLOCK + ".1.");
-  }
-
-  @Test
-  @Order(2)
-  void httpAndHttpsReachTheBackendThroughTheProxy() throws Exception {
-    HttpResponse<String> http = get("http://" + address + "/hello");
-    assertThat(http.statusCode()).isEqualTo(200);
-    assertThat(http.body()).contains("saw GET /hello");
-    HttpResponse<String> https = HttpClient.newBuilder().sslContext(demoTrust()).build().send(
-        HttpRequest.newBuilder(URI.create("https://" + address + "/hello")).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(https.statusCode()).isEqualTo(200);
-    assertThat(https.body()).contains("saw GET /hello").containsIgnoringCase("X-Forwarded-Proto: https");
-  }
-
-  @Test
-  @Order(3)
-  void aWebSocketUpgradeIsRefusedWithTheReasonAndKubectlSaysWhatToDo() throws Exception {
-    String answer = rawUpgrade();
-    assertThat(answer).startsWith("HTTP/1.1 403")
-        .containsIgnoringCase("X-SLB-WebSocket: disabled; reason=RequiresGuaranteedPerformance")
-        .contains("spec.tier");
-
-    TestingKubectl.Result get = kubectl.run("get", "slb", "demo");
-    assertThat(get.out()).containsPattern("(?m)^demo\\s+\\S+\\s+" + address.replace(".", "\\.") + "\\s+True\\s+True\\s+shared$");
-    TestingKubectl.Result describe = kubectl.run("describe", "slb", "demo");
-    assertThat(describe.out()).contains("RequiresGuaranteedPerformance").contains("slb.s1.small or larger");
-  }
-
-  @Test
-  @Order(4)
-  void raisingTheTierWithApplyTurnsWebSocketOnWithoutCuttingOpenConnections() throws Exception {
-    openKeepAliveAndDownload();
-    Path edited = work.resolve("demo-s1.yaml");
-    Files.writeString(edited, Files.readString(SAMPLE).replace("tier: shared", "tier: slb.s1.small"));
-    TestingKubectl.Result apply = kubectl.run("apply", "-f", edited.toString());
-    assertThat(apply.code()).as(apply.toString()).isZero();
-    assertThat(apply.out()).contains("loadbalancer.slb.dev/demo configured");
-    awaitProgrammed();
-
-    assertThat(echo("ws://" + address + "/ws", "hello over ws")).isEqualTo("hello over ws");
-    assertThat(echo("wss://" + address + "/ws", "hello over wss")).isEqualTo("hello over wss");
-    assertKeepAliveStillServes();
-  }
-
-  @Test
-  @Order(5)
-  void raisingItAgainWithAMergePatchWorksTooAndTheDownloadCompletes() throws Exception {
-    TestingKubectl.Result patch = kubectl.run("patch", "slb", "demo", "--type", "merge", "-p",
-        "{\"spec\":{\"tier\":\"slb.s2.small\"}}");
-    assertThat(patch.code()).as(patch.toString()).isZero();
-    awaitProgrammed();
-    assertThat(kubectl.run("get", "slb", "demo", "-o", "jsonpath={.status.tier}").out()).isEqualTo("slb.s2.small");
-    assertThat(echo("ws://" + address + "/ws", "still here")).isEqualTo("still here");
-    assertKeepAliveStillServes();
-    assertThat(download.get(60, TimeUnit.SECONDS)).isEqualTo(DOWNLOAD_BYTES);
-  }
-
-  @Test
-  @Order(6)
-  void aDowngradeIsRefusedWithAMessage() throws Exception {
-    TestingKubectl.Result patch = kubectl.run("patch", "slb", "demo", "--type", "merge", "-p",
-        "{\"spec\":{\"tier\":\"shared\"}}");
-    assertThat(patch.code()).as(patch.toString()).isNotZero();
-    assertThat(patch.err()).contains("shared");
-    assertThat(kubectl.run("get", "slb", "demo", "-o", "jsonpath={.spec.tier}").out()).isEqualTo("slb.s2.small");
-  }
-
-  @Test
-  @Order(7)
-  void deletingTheInstanceStopsItsProxiesAndRemovesWhatItOwned() throws Exception {
-    for (String pid : kubectl.run("get", "pods", "-l", "app.kubernetes.io/instance=demo", "-o",
-        "jsonpath={.items[*].status.containerStatuses[0].containerID}").out().split(" ")) {
-      proxyPids.add(Long.parseLong(pid.replace("local://", "")));
-    }
-    assertThat(proxyPids).isNotEmpty();
-    TestingKubectl.Result delete = kubectl.run("delete", "slb", "demo", "--timeout=60s");
-    assertThat(delete.code()).as(delete.toString()).isZero();
-    TestingKubectl.Result left = kubectl.run("get", "deployments,services,configmaps", "-o", "name");
-    assertThat(left.out()).doesNotContain("demo-proxy");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline && proxyPids.stream().anyMatch(LocalClusterStoryTest::alive)) {
-      Thread.sleep(200);
-    }
-    assertThat(proxyPids).noneMatch(LocalClusterStoryTest::alive);
-    // The Pods were Terminating while their proxies drained; the kubelet removes them once stopped.
-    while (System.nanoTime() < deadline && !kubectl.run("get", "pods", "-o", "name").out().isEmpty()) {
-      Thread.sleep(200);
-    }
-    assertThat(kubectl.run("get", "pods", "-o", "name").out()).isEmpty();
-  }
-
-  // --- steps ---
-
-  /** Waits until the operator reports the current generation Programmed (every replica serves it). */
-  private static void awaitProgrammed() throws Exception {
-    String generation = kubectl.run("get", "slb", "demo", "-o", "jsonpath={.metadata.generation}").out();
-    TestingKubectl.Result wait = kubectl.run("wait", "slb/demo", "--timeout=90s",
-        "--for=jsonpath={.status.conditions[?(@.type==\"Programmed\")].observedGeneration}=" + generation);
-    assertThat(wait.code()).as(wait + "\n" + logs()).isZero();
-    TestingKubectl.Result programmed = kubectl.run("wait", "slb/demo", "--timeout=90s", "--for=condition=Programmed");
-    assertThat(programmed.code()).as(programmed.toString()).isZero();
-  }
-
-  private static void openKeepAliveAndDownload() throws IOException {
-    keepAlive = new Socket();
-    keepAlive.connect(new InetSocketAddress(address, 80), 5000);
-    keepAlive.setSoTimeout(10_000);
-    assertKeepAliveStillServes();
-    download = CompletableFuture.supplyAsync(() -> {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(address, 80), 5000);
-        s.setSoTimeout(30_000);
-        s.getOutputStream().write(("GET /bytes/" + DOWNLOAD_BYTES + " HTTP/1.1\r\nHost: demo\r\n\r\n")
-            .getBytes(StandardCharsets.US_ASCII));
-        InputStream in = s.getInputStream();
-        String head = readHead(in);
-        if (!head.startsWith("HTTP/1.1 200")) {
-          throw new IOException("download answered " + head);
+    @AfterAll
+    static void stop() throws Exception {
+        if (keepAlive != null) {
+            keepAlive.close();
         }
-        byte[] buffer = new byte[16 * 1024];
-        long offset = 0;
-        while (offset < DOWNLOAD_BYTES) {
-          int n = in.read(buffer);
-          if (n < 0) {
-            throw new IOException("download cut after " + offset + " bytes");
-          }
-          for (int i = 0; i < n; i++) {
-            if ((buffer[i] & 0xff) != (int) ((offset + i) % 251)) {
-              throw new IOException("download corrupt at byte " + (offset + i));
+        if (cluster != null) {
+            cluster.close();
+        }
+        // What Ctrl-C promises: nothing it started is left running, the operator and backend included.
+        try (var pidFiles = Files.walk(work.resolve("run"))) {
+            for (Path file : pidFiles.filter(f -> f.toString().endsWith(".pid")).toList()) {
+                long pid = Long.parseLong(Files.readString(file).strip().split(" ", 2)[0]);
+                assertThat(alive(pid))
+                        .as("%s (pid %d) still running after local/ stopped", file.getFileName(), pid)
+                        .isFalse();
             }
-          }
-          offset += n;
-          downloaded.set(offset);
-          Thread.sleep(2); // a slow client: the download spans the tier edits
         }
-        return offset;
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    });
-  }
-
-  /** One more request on the connection opened before the edits: still served, not closed. */
-  private static void assertKeepAliveStillServes() throws IOException {
-    OutputStream out = keepAlive.getOutputStream();
-    out.write("GET /keepalive HTTP/1.1\r\nHost: demo\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-    out.flush();
-    InputStream in = keepAlive.getInputStream();
-    String head = readHead(in);
-    assertThat(head).startsWith("HTTP/1.1 200").doesNotContainIgnoringCase("connection: close");
-    int length = Integer.parseInt(head.replaceAll("(?is).*content-length:\\s*(\\d+).*", "$1"));
-    assertThat(in.readNBytes(length)).hasSize(length);
-  }
-
-  private static String readHead(InputStream in) throws IOException {
-    StringBuilder head = new StringBuilder();
-    while (!head.toString().endsWith("\r\n\r\n")) {
-      int c = in.read();
-      if (c < 0) {
-        throw new IOException("connection closed after: " + head);
-      }
-      head.append((char) c);
+        for (long pid : proxyPids) {
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                    .as("proxy pid %d still running after local/ stopped", pid)
+                    .isFalse();
+        }
     }
-    return head.toString();
-  }
 
-  private static String rawUpgrade() throws IOException {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(address, 80), 5000);
-      s.setSoTimeout(10_000);
-      s.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: demo\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-          + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      InputStream in = s.getInputStream();
-      String head = readHead(in);
-      int length = Integer.parseInt(head.replaceAll("(?is).*content-length:\\s*(\\d+).*", "$1"));
-      return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    @Test
+    @Order(1)
+    void theCrdsApplyAndTheSharedInstanceBecomesReady() throws Exception {
+        TestingKubectl.Result crds =
+                kubectl.run("apply", "-f", REPO.resolve("crds").toString());
+        assertThat(crds.code()).as(crds.toString()).isZero();
+        TestingKubectl.Result apply = kubectl.run("apply", "-f", SAMPLE.toString());
+        assertThat(apply.code()).as(apply.toString()).isZero();
+        assertThat(apply.out()).contains("loadbalancer.slb.dev/demo created");
+
+        TestingKubectl.Result wait = kubectl.run("wait", "--for=condition=Ready", "slb/demo", "--timeout=90s");
+        assertThat(wait.code()).as(wait + "\n" + logs()).isZero();
+        address = kubectl.run("get", "slb", "demo", "-o", "jsonpath={.status.addresses[0]}")
+                .out();
+        assertThat(address).startsWith("127." + BLOCK + ".1.");
     }
-  }
 
-  private static String echo(String uri, String text) throws Exception {
-    CompletableFuture<String> reply = new CompletableFuture<>();
-    HttpClient client = HttpClient.newBuilder().sslContext(demoTrust()).build();
-    WebSocket ws = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-        .buildAsync(URI.create(uri), new WebSocket.Listener() {
-          @Override
-          public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            reply.complete(data.toString());
-            return null;
-          }
-        }).get(10, TimeUnit.SECONDS);
-    try {
-      ws.sendText(text, true).get(5, TimeUnit.SECONDS);
-      return reply.get(10, TimeUnit.SECONDS);
-    } finally {
-      ws.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+    @Test
+    @Order(2)
+    void httpAndHttpsReachTheBackendThroughTheProxy() throws Exception {
+        HttpResponse<String> http = get("http://" + address + "/hello");
+        assertThat(http.statusCode()).isEqualTo(200);
+        assertThat(http.body()).contains("saw GET /hello");
+        HttpResponse<String> https = HttpClient.newBuilder()
+                .sslContext(demoTrust())
+                .build()
+                .send(
+                        HttpRequest.newBuilder(URI.create("https://" + address + "/hello"))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(https.statusCode()).isEqualTo(200);
+        assertThat(https.body()).contains("saw GET /hello").containsIgnoringCase("X-Forwarded-Proto: https");
     }
-  }
 
-  private static HttpResponse<String> get(String uri) throws IOException, InterruptedException {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(10))
-        .build(), HttpResponse.BodyHandlers.ofString());
-  }
+    @Test
+    @Order(3)
+    void aWebSocketUpgradeIsRefusedWithTheReasonAndKubectlSaysWhatToDo() throws Exception {
+        String answer = rawUpgrade();
+        assertThat(answer)
+                .startsWith("HTTP/1.1 403")
+                .containsIgnoringCase("X-SLB-WebSocket: disabled; reason=RequiresGuaranteedPerformance")
+                .contains("spec.tier");
 
-  private static SSLContext demoTrust() throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(cluster.caCertificate())) {
-      trust.setCertificateEntry("demo", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        TestingKubectl.Result get = kubectl.run("get", "slb", "demo");
+        assertThat(get.out())
+                .containsPattern("(?m)^demo\\s+\\S+\\s+" + address.replace(".", "\\.") + "\\s+True\\s+True\\s+shared$");
+        TestingKubectl.Result describe = kubectl.run("describe", "slb", "demo");
+        assertThat(describe.out()).contains("RequiresGuaranteedPerformance").contains("slb.s1.small or larger");
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ssl = SSLContext.getInstance("TLS");
-    ssl.init(null, tmf.getTrustManagers(), null);
-    return ssl;
-  }
 
-  private static boolean alive(long pid) {
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-  }
+    @Test
+    @Order(4)
+    void raisingTheTierWithApplyTurnsWebSocketOnWithoutCuttingOpenConnections() throws Exception {
+        openKeepAliveAndDownload();
+        Path edited = work.resolve("demo-s1.yaml");
+        Files.writeString(edited, Files.readString(SAMPLE).replace("tier: shared", "tier: slb.s1.small"));
+        TestingKubectl.Result apply = kubectl.run("apply", "-f", edited.toString());
+        assertThat(apply.code()).as(apply.toString()).isZero();
+        assertThat(apply.out()).contains("loadbalancer.slb.dev/demo configured");
+        awaitProgrammed();
 
-  private static String logs() {
-    try {
-      return "operator log tail:\n" + tail(work.resolve("run/operator.log"));
-    } catch (IOException | ExecutionException e) {
-      return "(no operator log: " + e + ")";
+        assertThat(echo("ws://" + address + "/ws", "hello over ws")).isEqualTo("hello over ws");
+        assertThat(echo("wss://" + address + "/ws", "hello over wss")).isEqualTo("hello over wss");
+        assertKeepAliveStillServes();
     }
-  }
 
-  private static String tail(Path file) throws IOException, ExecutionException {
-    List<String> lines = Files.readAllLines(file);
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-  }
+    @Test
+    @Order(5)
+    void raisingItAgainWithAMergePatchWorksTooAndTheDownloadCompletes() throws Exception {
+        TestingKubectl.Result patch =
+                kubectl.run("patch", "slb", "demo", "--type", "merge", "-p", "{\"spec\":{\"tier\":\"slb.s2.small\"}}");
+        assertThat(patch.code()).as(patch.toString()).isZero();
+        awaitProgrammed();
+        assertThat(kubectl.run("get", "slb", "demo", "-o", "jsonpath={.status.tier}")
+                        .out())
+                .isEqualTo("slb.s2.small");
+        assertThat(echo("ws://" + address + "/ws", "still here")).isEqualTo("still here");
+        assertKeepAliveStillServes();
+        assertThat(download.get(60, TimeUnit.SECONDS)).isEqualTo(DOWNLOAD_BYTES);
+    }
+
+    @Test
+    @Order(6)
+    void aDowngradeIsRefusedWithAMessage() throws Exception {
+        TestingKubectl.Result patch =
+                kubectl.run("patch", "slb", "demo", "--type", "merge", "-p", "{\"spec\":{\"tier\":\"shared\"}}");
+        assertThat(patch.code()).as(patch.toString()).isNotZero();
+        assertThat(patch.err()).contains("shared");
+        assertThat(kubectl.run("get", "slb", "demo", "-o", "jsonpath={.spec.tier}")
+                        .out())
+                .isEqualTo("slb.s2.small");
+    }
+
+    @Test
+    @Order(7)
+    void deletingTheInstanceStopsItsProxiesAndRemovesWhatItOwned() throws Exception {
+        for (String pid : kubectl.run(
+                        "get",
+                        "pods",
+                        "-l",
+                        "app.kubernetes.io/instance=demo",
+                        "-o",
+                        "jsonpath={.items[*].status.containerStatuses[0].containerID}")
+                .out()
+                .split(" ")) {
+            proxyPids.add(Long.parseLong(pid.replace("local://", "")));
+        }
+        assertThat(proxyPids).isNotEmpty();
+        TestingKubectl.Result delete = kubectl.run("delete", "slb", "demo", "--timeout=60s");
+        assertThat(delete.code()).as(delete.toString()).isZero();
+        TestingKubectl.Result left = kubectl.run("get", "deployments,services,configmaps", "-o", "name");
+        assertThat(left.out()).doesNotContain("demo-proxy");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && proxyPids.stream().anyMatch(LocalClusterStoryTest::alive)) {
+            Thread.sleep(200);
+        }
+        assertThat(proxyPids).noneMatch(LocalClusterStoryTest::alive);
+        // The Pods were Terminating while their proxies drained; the kubelet removes them once stopped.
+        while (System.nanoTime() < deadline
+                && !kubectl.run("get", "pods", "-o", "name").out().isEmpty()) {
+            Thread.sleep(200);
+        }
+        assertThat(kubectl.run("get", "pods", "-o", "name").out()).isEmpty();
+    }
+
+    // --- steps ---
+
+    /** Waits until the operator reports the current generation Programmed (every replica serves it). */
+    private static void awaitProgrammed() throws Exception {
+        String generation = kubectl.run("get", "slb", "demo", "-o", "jsonpath={.metadata.generation}")
+                .out();
+        TestingKubectl.Result wait = kubectl.run(
+                "wait",
+                "slb/demo",
+                "--timeout=90s",
+                "--for=jsonpath={.status.conditions[?(@.type==\"Programmed\")].observedGeneration}=" + generation);
+        assertThat(wait.code()).as(wait + "\n" + logs()).isZero();
+        TestingKubectl.Result programmed =
+                kubectl.run("wait", "slb/demo", "--timeout=90s", "--for=condition=Programmed");
+        assertThat(programmed.code()).as(programmed.toString()).isZero();
+    }
+
+    private static void openKeepAliveAndDownload() throws IOException {
+        keepAlive = new Socket();
+        keepAlive.connect(new InetSocketAddress(address, 80), 5000);
+        keepAlive.setSoTimeout(10_000);
+        assertKeepAliveStillServes();
+        download = CompletableFuture.supplyAsync(() -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(address, 80), 5000);
+                s.setSoTimeout(30_000);
+                s.getOutputStream()
+                        .write(("GET /bytes/" + DOWNLOAD_BYTES + " HTTP/1.1\r\nHost: demo\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                InputStream in = s.getInputStream();
+                String head = readHead(in);
+                if (!head.startsWith("HTTP/1.1 200")) {
+                    throw new IOException("download answered " + head);
+                }
+                byte[] buffer = new byte[16 * 1024];
+                long offset = 0;
+                while (offset < DOWNLOAD_BYTES) {
+                    int n = in.read(buffer);
+                    if (n < 0) {
+                        throw new IOException("download cut after " + offset + " bytes");
+                    }
+                    for (int i = 0; i < n; i++) {
+                        if ((buffer[i] & 0xff) != (int) ((offset + i) % 251)) {
+                            throw new IOException("download corrupt at byte " + (offset + i));
+                        }
+                    }
+                    offset += n;
+                    downloaded.set(offset);
+                    Thread.sleep(2); // a slow client: the download spans the tier edits
+                }
+                return offset;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** One more request on the connection opened before the edits: still served, not closed. */
+    private static void assertKeepAliveStillServes() throws IOException {
+        OutputStream out = keepAlive.getOutputStream();
+        out.write("GET /keepalive HTTP/1.1\r\nHost: demo\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        InputStream in = keepAlive.getInputStream();
+        String head = readHead(in);
+        assertThat(head).startsWith("HTTP/1.1 200").doesNotContainIgnoringCase("connection: close");
+        int length = Integer.parseInt(head.replaceAll("(?is).*content-length:\\s*(\\d+).*", "$1"));
+        assertThat(in.readNBytes(length)).hasSize(length);
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("connection closed after: " + head);
+            }
+            head.append((char) c);
+        }
+        return head.toString();
+    }
+
+    private static String rawUpgrade() throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(address, 80), 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream()
+                    .write(("GET /ws HTTP/1.1\r\nHost: demo\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            String head = readHead(in);
+            int length = Integer.parseInt(head.replaceAll("(?is).*content-length:\\s*(\\d+).*", "$1"));
+            return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String echo(String uri, String text) throws Exception {
+        CompletableFuture<String> reply = new CompletableFuture<>();
+        HttpClient client = HttpClient.newBuilder().sslContext(demoTrust()).build();
+        WebSocket ws = client.newWebSocketBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .buildAsync(URI.create(uri), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                        reply.complete(data.toString());
+                        return null;
+                    }
+                })
+                .get(10, TimeUnit.SECONDS);
+        try {
+            ws.sendText(text, true).get(5, TimeUnit.SECONDS);
+            return reply.get(10, TimeUnit.SECONDS);
+        } finally {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+        }
+    }
+
+    private static HttpResponse<String> get(String uri) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(uri))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static SSLContext demoTrust() throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(cluster.caCertificate())) {
+            trust.setCertificateEntry(
+                    "demo", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(null, tmf.getTrustManagers(), null);
+        return ssl;
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static String logs() {
+        try {
+            return "operator log tail:\n" + tail(work.resolve("run/operator.log"));
+        } catch (IOException | ExecutionException e) {
+            return "(no operator log: " + e + ")";
+        }
+    }
+
+    private static String tail(Path file) throws IOException, ExecutionException {
+        List<String> lines = Files.readAllLines(file);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    }
 }

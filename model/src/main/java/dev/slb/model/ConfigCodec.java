@@ -84,7 +84,8 @@ public final class ConfigCodec {
             return where + cause.getMessage();
         }
         if (e instanceof InvalidFormatException f) {
-            return where + "'" + f.getValue() + "' is not a valid " + f.getTargetType().getSimpleName();
+            return where + "'" + f.getValue() + "' is not a valid "
+                    + f.getTargetType().getSimpleName();
         }
         if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
             return where + "has the wrong shape (expected " + shape(m.getTargetType()) + ")";
@@ -124,7 +125,8 @@ public final class ConfigCodec {
         SimpleModule module = new SimpleModule("slb-durations");
         module.addSerializer(Duration.class, new JsonSerializer<>() {
             @Override
-            public void serialize(Duration value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
+            public void serialize(Duration value, JsonGenerator gen, SerializerProvider serializers)
+                    throws IOException {
                 gen.writeString(Durations.format(value));
             }
         });

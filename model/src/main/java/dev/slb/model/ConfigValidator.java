@@ -51,7 +51,8 @@ public final class ConfigValidator {
 
     private static void listener(String at, Listener l, List<String> problems) {
         if (l.name() == null || !NAME.matcher(l.name()).matches()) {
-            problems.add(at + ".name: '" + l.name() + "' is not a valid name (lower-case letters, digits and '-', 1..63 characters)");
+            problems.add(at + ".name: '" + l.name()
+                    + "' is not a valid name (lower-case letters, digits and '-', 1..63 characters)");
         }
         if (l.protocol() == null) {
             problems.add(at + ".protocol: is required (HTTP, HTTPS or TCP)");
@@ -140,7 +141,8 @@ public final class ConfigValidator {
 
     private static void positive(String field, Duration d, List<String> problems, boolean zeroAllowed) {
         if (d.isNegative() || (!zeroAllowed && d.isZero())) {
-            problems.add(field + ": " + Durations.format(d) + " must be " + (zeroAllowed ? "zero or more" : "more than zero"));
+            problems.add(field + ": " + Durations.format(d) + " must be "
+                    + (zeroAllowed ? "zero or more" : "more than zero"));
         } else if (d.compareTo(MAX_DURATION) > 0) {
             problems.add(field + ": " + Durations.format(d) + " is longer than the most this proxy takes ("
                     + Durations.format(MAX_DURATION) + ")");

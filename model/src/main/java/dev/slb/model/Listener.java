@@ -24,8 +24,21 @@ import java.util.List;
  * @param maxHeaderBytes        HTTP: a larger header section is answered 431 (default 32 KiB)
  * @param backends              where requests and connections go
  */
-@JsonPropertyOrder({"name", "protocol", "bindAddress", "port", "tls", "websocket", "idleTimeout", "requestTimeout",
-    "connectTimeout", "scheduler", "maxRequestLineBytes", "maxHeaderBytes", "backends"})
+@JsonPropertyOrder({
+    "name",
+    "protocol",
+    "bindAddress",
+    "port",
+    "tls",
+    "websocket",
+    "idleTimeout",
+    "requestTimeout",
+    "connectTimeout",
+    "scheduler",
+    "maxRequestLineBytes",
+    "maxHeaderBytes",
+    "backends"
+})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Listener(
         String name,
@@ -70,37 +83,121 @@ public record Listener(
     }
 
     public Listener withBackends(List<Backend> newBackends) {
-        return new Listener(name, protocol, bindAddress, port, tls, websocket, idleTimeout, requestTimeout,
-                connectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, newBackends);
+        return new Listener(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                tls,
+                websocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                newBackends);
     }
 
     public Listener withWebsocket(WebSocket newWebsocket) {
-        return new Listener(name, protocol, bindAddress, port, tls, newWebsocket, idleTimeout, requestTimeout,
-                connectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+        return new Listener(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                tls,
+                newWebsocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                backends);
     }
 
     public Listener withTls(Tls newTls) {
-        return new Listener(name, protocol, bindAddress, port, newTls, websocket, idleTimeout, requestTimeout,
-                connectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+        return new Listener(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                newTls,
+                websocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                backends);
     }
 
     public Listener withIdleTimeout(Duration newIdleTimeout) {
-        return new Listener(name, protocol, bindAddress, port, tls, websocket, newIdleTimeout, requestTimeout,
-                connectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+        return new Listener(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                tls,
+                websocket,
+                newIdleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                backends);
     }
 
     public Listener withBindAddress(String newBindAddress, int newPort) {
-        return new Listener(name, protocol, newBindAddress, newPort, tls, websocket, idleTimeout, requestTimeout,
-                connectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+        return new Listener(
+                name,
+                protocol,
+                newBindAddress,
+                newPort,
+                tls,
+                websocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                backends);
     }
 
     public Listener withTimeouts(Duration newRequestTimeout, Duration newConnectTimeout) {
-        return new Listener(name, protocol, bindAddress, port, tls, websocket, idleTimeout, newRequestTimeout,
-                newConnectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+        return new Listener(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                tls,
+                websocket,
+                idleTimeout,
+                newRequestTimeout,
+                newConnectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                backends);
     }
 
     public Listener withScheduler(SchedulerKind newScheduler) {
-        return new Listener(name, protocol, bindAddress, port, tls, websocket, idleTimeout, requestTimeout,
-                connectTimeout, newScheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+        return new Listener(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                tls,
+                websocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                newScheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                backends);
     }
 }

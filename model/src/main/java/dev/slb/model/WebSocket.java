@@ -17,7 +17,8 @@ import java.time.Duration;
  */
 @JsonPropertyOrder({"enabled", "disabledReason", "disabledMessage", "keepalivePingInterval"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record WebSocket(Boolean enabled, String disabledReason, String disabledMessage, Duration keepalivePingInterval) {
+public record WebSocket(
+        Boolean enabled, String disabledReason, String disabledMessage, Duration keepalivePingInterval) {
     public static final WebSocket ENABLED = new WebSocket(true, null, null, null);
 
     public WebSocket {

@@ -24,7 +24,9 @@ class ConfigCodecTest {
     void minimalConfigGetsDefaults() throws Exception {
         ProxyConfig config = ConfigCodec.parse(MINIMAL);
         Listener web = config.listeners().get(0);
-        assertThat(web.websocketEnabled()).as("WebSocket is on by default on HTTP listeners").isTrue();
+        assertThat(web.websocketEnabled())
+                .as("WebSocket is on by default on HTTP listeners")
+                .isTrue();
         assertThat(web.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(web.requestTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(web.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
@@ -36,13 +38,18 @@ class ConfigCodecTest {
 
     @Test
     void writeThenParseIsIdentityAndDeterministic() throws Exception {
-        ProxyConfig config = new ProxyConfig("v1", "chat", new Limits(5000L, 3000L, 1000L),
-                new Admin("127.0.0.1", 18081), new Drain(Duration.ofSeconds(2), Duration.ofSeconds(10)),
+        ProxyConfig config = new ProxyConfig(
+                "v1",
+                "chat",
+                new Limits(5000L, 3000L, 1000L),
+                new Admin("127.0.0.1", 18081),
+                new Drain(Duration.ofSeconds(2), Duration.ofSeconds(10)),
                 List.of(
                         Listener.of("web", Protocol.HTTP, 18080, List.of(new Backend("127.0.0.1", 19000, 50)))
                                 .withIdleTimeout(Duration.ofMillis(1500)),
                         Listener.of("secure", Protocol.HTTPS, 18443, List.of())
-                                .withTls(new Tls("/certs/tls.crt", "/certs/tls.key", TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT))
+                                .withTls(new Tls(
+                                        "/certs/tls.crt", "/certs/tls.key", TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT))
                                 .withWebsocket(new WebSocket(true, null, null, Duration.ofSeconds(20))),
                         Listener.of("shared", Protocol.HTTP, 18082, List.of())
                                 .withWebsocket(WebSocket.disabled("RequiresGuaranteedPerformance", "raise spec.tier")),
@@ -51,8 +58,12 @@ class ConfigCodecTest {
         String yaml = ConfigCodec.write(config);
         assertThat(ConfigCodec.parse(yaml)).isEqualTo(config);
         assertThat(ConfigCodec.write(ConfigCodec.parse(yaml))).isEqualTo(yaml);
-        assertThat(yaml).contains("idleTimeout: 1500ms", "policy: tls_cipher_policy_1_2_strict", "scheduler: wlc",
-                "keepalivePingInterval: 20s");
+        assertThat(yaml)
+                .contains(
+                        "idleTimeout: 1500ms",
+                        "policy: tls_cipher_policy_1_2_strict",
+                        "scheduler: wlc",
+                        "keepalivePingInterval: 20s");
     }
 
     @Test
@@ -70,12 +81,15 @@ class ConfigCodecTest {
                   - {address: 10.0.0.1, port: 0, weight: 101}
                 """;
         assertThatThrownBy(() -> ConfigCodec.parse(yaml))
-                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
-                        "listeners[1].port: 70000 is not a port (1..65535)",
-                        "listeners[1].tls: an HTTPS listener needs tls.certificateFile and tls.privateKeyFile",
-                        "listeners[1].backends[0].port: 0 is not a port (1..65535)",
-                        "listeners[1].backends[0].weight: 101 is not a weight (0..100)",
-                        "listeners[1].name: 'web' is already used by listeners[0]"));
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactlyInAnyOrder(
+                                        "listeners[1].port: 70000 is not a port (1..65535)",
+                                        "listeners[1].tls: an HTTPS listener needs tls.certificateFile and tls.privateKeyFile",
+                                        "listeners[1].backends[0].port: 0 is not a port (1..65535)",
+                                        "listeners[1].backends[0].weight: 101 is not a weight (0..100)",
+                                        "listeners[1].name: 'web' is already used by listeners[0]"));
     }
 
     @Test
@@ -95,8 +109,10 @@ class ConfigCodecTest {
                 .hasMessage("listeners[0].protocol: 'UDP' is not one of HTTP, HTTPS, TCP");
         assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "    idleTimeout: soon\n".replace("    ", "  ")))
                 .hasMessageContaining("'soon' is not a duration");
-        assertThatThrownBy(() -> ConfigCodec.parse("version: [1]")).hasMessage("version: has the wrong shape (expected a string)");
-        assertThatThrownBy(() -> ConfigCodec.parse("version: \"1\nlisteners: x")).hasMessageStartingWith("not valid YAML");
+        assertThatThrownBy(() -> ConfigCodec.parse("version: [1]"))
+                .hasMessage("version: has the wrong shape (expected a string)");
+        assertThatThrownBy(() -> ConfigCodec.parse("version: \"1\nlisteners: x"))
+                .hasMessageStartingWith("not valid YAML");
         assertThatThrownBy(() -> ConfigCodec.parse("")).hasMessage("the config is empty");
     }
 
@@ -108,9 +124,12 @@ class ConfigCodecTest {
                 - {name: raw, protocol: TCP, port: 5000, websocket: {enabled: true}, tls: {certificateFile: a, privateKeyFile: b}}
                 """;
         assertThatThrownBy(() -> ConfigCodec.parse(yaml))
-                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems()).containsExactly(
-                        "listeners[0].tls: only HTTPS listeners take tls (this one is TCP)",
-                        "listeners[0].websocket: only HTTP and HTTPS listeners carry WebSocket"));
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly(
+                                        "listeners[0].tls: only HTTPS listeners take tls (this one is TCP)",
+                                        "listeners[0].websocket: only HTTP and HTTPS listeners carry WebSocket"));
     }
 
     @Test
@@ -124,7 +143,9 @@ class ConfigCodecTest {
         assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "limits: {requestsPerSecond: 2000000000}\n"))
                 .hasMessage("limits.requestsPerSecond: 2000000000 is above the largest rate a replica enforces"
                         + " (10000000 per second; leave it out for no limit)");
-        assertThat(ConfigCodec.parse(MINIMAL + "limits: {newConnectionsPerSecond: 10000000}\n").limits()
-                .newConnectionsPerSecond()).isEqualTo(10_000_000L);
+        assertThat(ConfigCodec.parse(MINIMAL + "limits: {newConnectionsPerSecond: 10000000}\n")
+                        .limits()
+                        .newConnectionsPerSecond())
+                .isEqualTo(10_000_000L);
     }
 }

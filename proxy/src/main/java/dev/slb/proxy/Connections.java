@@ -42,8 +42,6 @@ public final class Connections {
         return live.size();
     }
 
-
-
     /**
      * True from the start of the readiness grace period: responses carry {@code Connection: close}
      * and keep-alive connections close after their exchange, so clients move to other replicas

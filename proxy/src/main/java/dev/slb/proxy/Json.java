@@ -39,7 +39,11 @@ final class Json {
 
     private static void field(StringBuilder sb, String name, Long value) {
         if (value != null) {
-            sb.append(sb.length() > 1 ? "," : "").append('"').append(name).append("\":").append(value);
+            sb.append(sb.length() > 1 ? "," : "")
+                    .append('"')
+                    .append(name)
+                    .append("\":")
+                    .append(value);
         }
     }
 }

@@ -75,7 +75,8 @@ public final class ListenerRuntime {
     public BackendSelector selector(EventLoop loop) {
         BackendSelector s = selectors.get(loop);
         if (s == null) {
-            s = selectors.computeIfAbsent(loop, l -> BackendSelectors.create(config.scheduler(), weights, i -> load[i].get()));
+            s = selectors.computeIfAbsent(
+                    loop, l -> BackendSelectors.create(config.scheduler(), weights, i -> load[i].get()));
         }
         return s;
     }

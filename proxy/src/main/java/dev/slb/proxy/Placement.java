@@ -40,15 +40,18 @@ record Placement(Path base, Path root, String bindAddress) {
      */
     ProxyConfig apply(ProxyConfig config) {
         Admin admin = config.admin();
-        return config
-                .withAdmin(new Admin(address(admin.bindAddress()), admin.port()))
+        return config.withAdmin(new Admin(address(admin.bindAddress()), admin.port()))
                 .withListeners(config.listeners().stream().map(this::apply).toList());
     }
 
     private Listener apply(Listener l) {
         Listener placed = l.withBindAddress(address(l.bindAddress()), l.port());
-        return l.tls() == null ? placed : placed.withTls(new Tls(
-                file(l.tls().certificateFile()), file(l.tls().privateKeyFile()), l.tls().policy()));
+        return l.tls() == null
+                ? placed
+                : placed.withTls(new Tls(
+                        file(l.tls().certificateFile()),
+                        file(l.tls().privateKeyFile()),
+                        l.tls().policy()));
     }
 
     /** The address to bind for one the config names. */

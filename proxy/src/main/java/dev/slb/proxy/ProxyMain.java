@@ -46,26 +46,30 @@ public final class ProxyMain {
     }
 
     private static void usage() {
-        System.err.println("usage: slb-proxy --config FILE | --configmap NAMESPACE/NAME [--bind-address IP] [--root DIR]\n"
-                + "  FILE               the proxy config (YAML); it is followed, and a valid change is applied without\n"
-                + "                     a restart; relative certificate paths in it are taken from its folder\n"
-                + "  NAMESPACE/NAME     a ConfigMap whose key " + KubernetesConfigSource.KEY + " holds the proxy config, read\n"
-                + "                     and watched through the Kubernetes API (in a pod with its service account, else\n"
-                + "                     KUBECONFIG); a valid change is applied without a restart\n"
-                + "  --bind-address IP  listeners and the admin port that the config puts on all addresses (bindAddress\n"
-                + "                     absent, 0.0.0.0 or ::) listen on IP instead, the way a pod's network namespace\n"
-                + "                     makes them listen on the pod IP; an explicit bindAddress is kept. IP is a\n"
-                + "                     literal address such as 127.0.0.2, never a host name\n"
-                + "  --root DIR         absolute file paths in the config (tls.certificateFile, tls.privateKeyFile) are\n"
-                + "                     read under DIR, the way a container sees its mounted volumes:\n"
-                + "                     /etc/slb/tls/x/tls.crt is read from DIR/etc/slb/tls/x/tls.crt\n"
-                + "  --bind-address and --root let pods run as plain processes side by side on one machine (local/ does).");
+        System.err.println(
+                "usage: slb-proxy --config FILE | --configmap NAMESPACE/NAME [--bind-address IP] [--root DIR]\n"
+                        + "  FILE               the proxy config (YAML); it is followed, and a valid change is applied without\n"
+                        + "                     a restart; relative certificate paths in it are taken from its folder\n"
+                        + "  NAMESPACE/NAME     a ConfigMap whose key " + KubernetesConfigSource.KEY
+                        + " holds the proxy config, read\n"
+                        + "                     and watched through the Kubernetes API (in a pod with its service account, else\n"
+                        + "                     KUBECONFIG); a valid change is applied without a restart\n"
+                        + "  --bind-address IP  listeners and the admin port that the config puts on all addresses (bindAddress\n"
+                        + "                     absent, 0.0.0.0 or ::) listen on IP instead, the way a pod's network namespace\n"
+                        + "                     makes them listen on the pod IP; an explicit bindAddress is kept. IP is a\n"
+                        + "                     literal address such as 127.0.0.2, never a host name\n"
+                        + "  --root DIR         absolute file paths in the config (tls.certificateFile, tls.privateKeyFile) are\n"
+                        + "                     read under DIR, the way a container sees its mounted volumes:\n"
+                        + "                     /etc/slb/tls/x/tls.crt is read from DIR/etc/slb/tls/x/tls.crt\n"
+                        + "  --bind-address and --root let pods run as plain processes side by side on one machine (local/ does).");
     }
 
     static void run(ConfigSource source, Placement placement) throws Exception {
         if (placement.bindAddress() != null) {
-            log.info("--bind-address {}: listeners and the admin port that the config puts on all addresses listen on {} only",
-                    placement.bindAddress(), placement.bindAddress());
+            log.info(
+                    "--bind-address {}: listeners and the admin port that the config puts on all addresses listen on {} only",
+                    placement.bindAddress(),
+                    placement.bindAddress());
         }
         if (placement.root() != null) {
             log.info("--root {}: absolute file paths in the config are read under it", placement.root());
@@ -84,18 +88,21 @@ public final class ProxyMain {
         AtomicReference<ProxyServer> running = new AtomicReference<>();
         AtomicReference<Reloader> reloading = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            source.close();
-            Reloader reloader = reloading.get();
-            if (reloader != null) {
-                reloader.close();
-            }
-            ProxyServer server = running.get();
-            if (server != null) {
-                server.drainAndStop();
-            }
-            stopped.countDown();
-        }, "slb-drain"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            source.close();
+                            Reloader reloader = reloading.get();
+                            if (reloader != null) {
+                                reloader.close();
+                            }
+                            ProxyServer server = running.get();
+                            if (server != null) {
+                                server.drainAndStop();
+                            }
+                            stopped.countDown();
+                        },
+                        "slb-drain"));
         ProxyServer server = ProxyServer.start(initial);
         running.set(server);
         Reloader reloader = new Reloader(server, source, placement);
@@ -146,7 +153,10 @@ public final class ProxyMain {
                 try {
                     next = placement.apply(ConfigCodec.parse(text));
                 } catch (InvalidConfigException e) {
-                    log.error("config from {} refused; still serving version {}: {}", source.describe(), serving,
+                    log.error(
+                            "config from {} refused; still serving version {}: {}",
+                            source.describe(),
+                            serving,
                             String.join("; ", e.problems()));
                     return;
                 }
@@ -158,8 +168,12 @@ public final class ProxyMain {
                     log.info("config version {} applied (was {})", next.version(), serving);
                 } catch (Exception e) {
                     if (firstTry) {
-                        log.error("config version {} could not be applied; still serving version {}; retrying every {}s: {}",
-                                next.version(), serving, RETRY_SECONDS, e.toString());
+                        log.error(
+                                "config version {} could not be applied; still serving version {}; retrying every {}s: {}",
+                                next.version(),
+                                serving,
+                                RETRY_SECONDS,
+                                e.toString());
                     }
                     retries.schedule(() -> apply(text, false), RETRY_SECONDS, TimeUnit.SECONDS);
                 }
@@ -215,14 +229,18 @@ public final class ProxyMain {
                 Path file = root != null && configFile.isAbsolute()
                         ? Path.of(new Placement(null, root, null).file(configFile.toString()))
                         : configFile;
-                return new Options(file, null, null, new Placement(file.toAbsolutePath().getParent(), root, bindAddress));
+                return new Options(
+                        file, null, null, new Placement(file.toAbsolutePath().getParent(), root, bindAddress));
             }
             int slash = configMap.indexOf('/');
             if (slash <= 0 || slash == configMap.length() - 1 || configMap.indexOf('/', slash + 1) >= 0) {
                 throw new IllegalArgumentException("--configmap takes NAMESPACE/NAME, not '" + configMap + "'");
             }
             // Relative certificate paths have no folder to be taken from: they stay as written.
-            return new Options(null, configMap.substring(0, slash), configMap.substring(slash + 1),
+            return new Options(
+                    null,
+                    configMap.substring(0, slash),
+                    configMap.substring(slash + 1),
                     new Placement(null, root, bindAddress));
         }
 

@@ -53,6 +53,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     /** Bound listeners by port: a port keeps its socket across reloads while it stays in the config. */
     private final Map<Integer, Bound> bound = new HashMap<>();
+
     private final AdminServer admin;
     private volatile ProxyConfig config;
     private volatile boolean draining;
@@ -73,7 +74,8 @@ public final class ProxyServer implements AutoCloseable {
         });
         try {
             apply(initial);
-            InetSocketAddress adminAddress = address(initial.admin().bindAddress(), initial.admin().port());
+            InetSocketAddress adminAddress =
+                    address(initial.admin().bindAddress(), initial.admin().port());
             // Probes get a thread of their own, so a replica whose loops are saturated still answers
             // /healthz and /readyz rather than being restarted for being busy.
             this.adminLoop = transport.newGroup(1, "slb-admin");
@@ -83,8 +85,13 @@ public final class ProxyServer implements AutoCloseable {
             throw e;
         }
         CertificateWatcher.start(housekeeping, this::tlsContexts);
-        log.info("proxy up: transport {}, TLS {}, {} worker threads, config version {}, admin on {}", transport,
-                TlsProvider.describeConfigured(), workerThreads, initial.version(), admin.boundAddress());
+        log.info(
+                "proxy up: transport {}, TLS {}, {} worker threads, config version {}, admin on {}",
+                transport,
+                TlsProvider.describeConfigured(),
+                workerThreads,
+                initial.version(),
+                admin.boundAddress());
         if (transport == Transport.NIO && Transport.epollUnavailableReason() != null) {
             log.info("native epoll unavailable ({}); using NIO", Transport.epollUnavailableReason());
         }
@@ -139,8 +146,10 @@ public final class ProxyServer implements AutoCloseable {
             }
             ProxyConfig previous = config;
             if (previous != null && !Objects.equals(previous.admin(), next.admin())) {
-                log.warn("the admin endpoint changed ({} -> {}); that takes a restart, the old one stays",
-                        previous.admin(), next.admin());
+                log.warn(
+                        "the admin endpoint changed ({} -> {}); that takes a restart, the old one stays",
+                        previous.admin(),
+                        next.admin());
             }
             Map<Integer, ListenerRuntime> runtimes = new HashMap<>();
             for (Listener l : next.listeners()) {
@@ -177,7 +186,10 @@ public final class ProxyServer implements AutoCloseable {
                 Bound b = bound.remove(port);
                 // Closing the server socket stops new connections; accepted ones carry on.
                 b.channel().close();
-                log.info("listener {} on port {} removed; its open connections carry on", b.runtime().get().name(), port);
+                log.info(
+                        "listener {} on port {} removed; its open connections carry on",
+                        b.runtime().get().name(),
+                        port);
             }
             bound.putAll(fresh);
             limits.apply(next.limits(), System.nanoTime());
@@ -190,8 +202,10 @@ public final class ProxyServer implements AutoCloseable {
             return null;
         }
         Bound existing = bound.get(l.port());
-        ReloadingSslContext current = existing == null ? null : existing.runtime().get().tls();
-        Tls currentTls = existing == null ? null : existing.runtime().get().config().tls();
+        ReloadingSslContext current =
+                existing == null ? null : existing.runtime().get().tls();
+        Tls currentTls =
+                existing == null ? null : existing.runtime().get().config().tls();
         if (current != null && l.tls().equals(currentTls)) {
             return current;
         }
@@ -343,20 +357,34 @@ public final class ProxyServer implements AutoCloseable {
         public String configJson() {
             ProxyConfig c = config;
             StringBuilder sb = new StringBuilder(256);
-            sb.append("{\"version\":").append(Json.quote(c.version()))
-                    .append(",\"instance\":").append(c.instance() == null ? "null" : Json.quote(c.instance()))
-                    .append(",\"ready\":").append(ready())
-                    .append(",\"connections\":").append(connections.size())
-                    .append(",\"limits\":").append(Json.limits(c.limits()))
+            sb.append("{\"version\":")
+                    .append(Json.quote(c.version()))
+                    .append(",\"instance\":")
+                    .append(c.instance() == null ? "null" : Json.quote(c.instance()))
+                    .append(",\"ready\":")
+                    .append(ready())
+                    .append(",\"connections\":")
+                    .append(connections.size())
+                    .append(",\"limits\":")
+                    .append(Json.limits(c.limits()))
                     .append(",\"listeners\":[");
             for (int i = 0; i < c.listeners().size(); i++) {
                 Listener l = c.listeners().get(i);
                 sb.append(i == 0 ? "" : ",")
-                        .append("{\"name\":").append(Json.quote(l.name()))
-                        .append(",\"protocol\":\"").append(l.protocol()).append('"')
-                        .append(",\"port\":").append(l.port())
-                        .append(",\"websocket\":").append(l.protocol().isHttp() ? (l.websocketEnabled() ? "\"Enabled\"" : "\"Disabled\"") : "null")
-                        .append(",\"backends\":").append(l.backends().size())
+                        .append("{\"name\":")
+                        .append(Json.quote(l.name()))
+                        .append(",\"protocol\":\"")
+                        .append(l.protocol())
+                        .append('"')
+                        .append(",\"port\":")
+                        .append(l.port())
+                        .append(",\"websocket\":")
+                        .append(
+                                l.protocol().isHttp()
+                                        ? (l.websocketEnabled() ? "\"Enabled\"" : "\"Disabled\"")
+                                        : "null")
+                        .append(",\"backends\":")
+                        .append(l.backends().size())
                         .append('}');
             }
             return sb.append("]}").toString();
@@ -367,36 +395,64 @@ public final class ProxyServer implements AutoCloseable {
             Limits l = limits.limits();
             StringBuilder sb = new StringBuilder(1024);
             metric(sb, "slb_connections", "gauge", "Client connections open now, on every listener.")
-                    .append("slb_connections ").append(limits.open()).append('\n');
+                    .append("slb_connections ")
+                    .append(limits.open())
+                    .append('\n');
             metric(sb, "slb_connections_accepted_total", "counter", "Client connections admitted.")
-                    .append("slb_connections_accepted_total ").append(limits.accepted()).append('\n');
-            metric(sb, "slb_connections_refused_total", "counter",
+                    .append("slb_connections_accepted_total ")
+                    .append(limits.accepted())
+                    .append('\n');
+            metric(
+                    sb,
+                    "slb_connections_refused_total",
+                    "counter",
                     "Client connections reset at once because a limit was reached, by limit.");
             for (ReplicaLimits.Refusal r : ReplicaLimits.Refusal.values()) {
-                sb.append("slb_connections_refused_total{limit=\"").append(r.limit()).append("\"} ")
-                        .append(limits.refused(r)).append('\n');
+                sb.append("slb_connections_refused_total{limit=\"")
+                        .append(r.limit())
+                        .append("\"} ")
+                        .append(limits.refused(r))
+                        .append('\n');
             }
-            metric(sb, "slb_requests_refused_total", "counter",
-                    "HTTP requests answered 503 because a limit was reached, by limit.")
+            metric(
+                            sb,
+                            "slb_requests_refused_total",
+                            "counter",
+                            "HTTP requests answered 503 because a limit was reached, by limit.")
                     .append("slb_requests_refused_total{limit=\"requestsPerSecond\"} ")
-                    .append(limits.rejectedRequests()).append('\n');
+                    .append(limits.rejectedRequests())
+                    .append('\n');
             metric(sb, "slb_limit", "gauge", "This replica's share of the tier's limits; absent means none.");
             limit(sb, "maxConnections", l.maxConnections());
             limit(sb, "newConnectionsPerSecond", l.newConnectionsPerSecond());
             limit(sb, "requestsPerSecond", l.requestsPerSecond());
             metric(sb, "slb_ready", "gauge", "1 while this replica takes new traffic, 0 while draining.")
-                    .append("slb_ready ").append(ready() ? 1 : 0).append('\n');
+                    .append("slb_ready ")
+                    .append(ready() ? 1 : 0)
+                    .append('\n');
             return sb.toString();
         }
 
         private static StringBuilder metric(StringBuilder sb, String name, String type, String help) {
-            return sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                    .append("# TYPE ").append(name).append(' ').append(type).append('\n');
+            return sb.append("# HELP ")
+                    .append(name)
+                    .append(' ')
+                    .append(help)
+                    .append('\n')
+                    .append("# TYPE ")
+                    .append(name)
+                    .append(' ')
+                    .append(type)
+                    .append('\n');
         }
 
         private static void limit(StringBuilder sb, String name, Long value) {
             if (value != null) {
-                sb.append("slb_limit{limit=\"").append(name).append("\"} ").append(value).append('\n');
+                sb.append("slb_limit{limit=\"")
+                        .append(name)
+                        .append("\"} ")
+                        .append(value)
+                        .append('\n');
             }
         }
     }

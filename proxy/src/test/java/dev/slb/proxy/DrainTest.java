@@ -53,9 +53,12 @@ class DrainTest {
     void idleAndBusyHttpConnectionsAndTcpRelaysEachEndTheirWay() throws Exception {
         backend = TestingBackend.start("a");
         tcpBackend = TestingTcpBackend.start("echo");
-        ProxyConfig config = TestingProxy.config("v1",
+        ProxyConfig config = TestingProxy.config(
+                        "v1",
                         TestingListener.http("web").backends(backend.backend()).build(),
-                        TestingListener.tcp("tcp").backends(tcpBackend.backend()).build())
+                        TestingListener.tcp("tcp")
+                                .backends(tcpBackend.backend())
+                                .build())
                 .withDrain(new Drain(GRACE, WINDOW));
         proxy = TestingProxy.start(config);
         int web = proxy.port("web");
@@ -68,24 +71,31 @@ class DrainTest {
             tcp.setSoTimeout(10_000);
             tcp.connect(new InetSocketAddress(TestingPorts.LOOPBACK, proxy.port("tcp")), 5_000);
             tcp.getOutputStream().write("ping".getBytes(StandardCharsets.UTF_8));
-            assertThat(new String(tcp.getInputStream().readNBytes(4), StandardCharsets.UTF_8)).isEqualTo("ping");
+            assertThat(new String(tcp.getInputStream().readNBytes(4), StandardCharsets.UTF_8))
+                    .isEqualTo("ping");
             busy.send("GET /slow?delayMs=1000 HTTP/1.1\r\nHost: h\r\n\r\n");
             assertThat(backend.awaitInFlight(1, Duration.ofSeconds(10))).isTrue();
 
             long start = System.nanoTime();
-            CompletableFuture<Void> drained = CompletableFuture.runAsync(() -> proxy.server().drainAndStop());
+            CompletableFuture<Void> drained =
+                    CompletableFuture.runAsync(() -> proxy.server().drainAndStop());
 
-            assertThat(idle.closedByPeer()).as("the idle keep-alive connection is closed after the grace period").isTrue();
+            assertThat(idle.closedByPeer())
+                    .as("the idle keep-alive connection is closed after the grace period")
+                    .isTrue();
             long idleClosed = System.nanoTime() - start;
 
             TestingConnection.Response slow = busy.readResponse();
             assertThat(slow.status()).as("the request in flight finishes").isEqualTo(200);
-            assertThat(slow.header("Connection")).as("and tells the client to go elsewhere").isEqualToIgnoringCase("close");
+            assertThat(slow.header("Connection"))
+                    .as("and tells the client to go elsewhere")
+                    .isEqualToIgnoringCase("close");
             assertThat(busy.closedByPeer()).isTrue();
 
             // The TCP relay still carries bytes after the grace period, until the window ends.
             tcp.getOutputStream().write("pong".getBytes(StandardCharsets.UTF_8));
-            assertThat(new String(tcp.getInputStream().readNBytes(4), StandardCharsets.UTF_8)).isEqualTo("pong");
+            assertThat(new String(tcp.getInputStream().readNBytes(4), StandardCharsets.UTF_8))
+                    .isEqualTo("pong");
             int read;
             try {
                 read = tcp.getInputStream().read();
@@ -93,12 +103,15 @@ class DrainTest {
                 read = -1;
             }
             long tcpClosed = System.nanoTime() - start;
-            assertThat(read).as("the TCP relay is closed at the end of the drain window").isEqualTo(-1);
+            assertThat(read)
+                    .as("the TCP relay is closed at the end of the drain window")
+                    .isEqualTo(-1);
 
             drained.get(20, TimeUnit.SECONDS);
             assertThat(idleClosed).as("not before the grace period").isGreaterThanOrEqualTo(GRACE.toNanos());
-            assertThat(tcpClosed).as("the relay lasts the drain window").isGreaterThanOrEqualTo(
-                    GRACE.plus(WINDOW).minusMillis(100).toNanos());
+            assertThat(tcpClosed)
+                    .as("the relay lasts the drain window")
+                    .isGreaterThanOrEqualTo(GRACE.plus(WINDOW).minusMillis(100).toNanos());
         }
         assertThatRefused(web);
     }

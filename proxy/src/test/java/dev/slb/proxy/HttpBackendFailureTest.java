@@ -45,17 +45,25 @@ class HttpBackendFailureTest {
 
     @Test
     void nothingListeningIs502WithAReason() throws Exception {
-        proxy = TestingProxy.start(TestingListener.http("web").backends(deadBackend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(deadBackend()).build());
         HttpResponse<String> r = TestingClients.getText(TestingClients.http11(), proxy.uri("web", "/x"));
         assertThat(r.statusCode()).isEqualTo(502);
-        assertThat(r.headers().firstValue("X-SLB-Error")).as("a stable reason for scripts").isPresent()
+        assertThat(r.headers().firstValue("X-SLB-Error"))
+                .as("a stable reason for scripts")
+                .isPresent()
                 .hasValueSatisfying(v -> assertThat(v).isNotBlank());
-        assertThat(r.body()).as("a sentence for the person reading it").contains("502").contains("backend");
+        assertThat(r.body())
+                .as("a sentence for the person reading it")
+                .contains("502")
+                .contains("backend");
     }
 
     @Test
     void nothingListeningOnAnyOfTwoBackendsIs502() throws Exception {
-        proxy = TestingProxy.start(TestingListener.http("web").backends(deadBackend(), deadBackend()).build());
+        proxy = TestingProxy.start(TestingListener.http("web")
+                .backends(deadBackend(), deadBackend())
+                .build());
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
             TestingConnection.Response r = c.readResponse();
@@ -67,7 +75,9 @@ class HttpBackendFailureTest {
     @Test
     void aDeadBackendIsSkippedForTheNextOne() throws Exception {
         alive = TestingBackend.start("alive");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(deadBackend(), alive.backend()).build());
+        proxy = TestingProxy.start(TestingListener.http("web")
+                .backends(deadBackend(), alive.backend())
+                .build());
         int n = 12;
         for (int i = 0; i < n; i++) {
             // A fresh connection each time, so both event loops' schedulers meet the dead backend.
@@ -81,9 +91,12 @@ class HttpBackendFailureTest {
         // The JDK client too, with a body: the request is replayed to the next backend whole.
         HttpClient client = TestingClients.http11();
         for (int i = 0; i < 4; i++) {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(proxy.uri("web", "/post" + i))
-                    .timeout(TestingClients.REQUEST_TIMEOUT)
-                    .POST(HttpRequest.BodyPublishers.ofString("payload-" + i)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = client.send(
+                    HttpRequest.newBuilder(proxy.uri("web", "/post" + i))
+                            .timeout(TestingClients.REQUEST_TIMEOUT)
+                            .POST(HttpRequest.BodyPublishers.ofString("payload-" + i))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).contains("body: payload-" + i);
         }
@@ -93,19 +106,22 @@ class HttpBackendFailureTest {
     @Test
     void aBackendThatClosesWithoutAnsweringIs502() throws Exception {
         alive = TestingBackend.start("rude");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(alive.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(alive.backend()).build());
         HttpClient client = TestingClients.http11();
         HttpResponse<String> r = TestingClients.getText(client, proxy.uri("web", "/close"));
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(r.headers().firstValue("X-SLB-Error")).isPresent();
         // The listener carries on.
-        assertThat(TestingClients.getText(client, proxy.uri("web", "/fine")).statusCode()).isEqualTo(200);
+        assertThat(TestingClients.getText(client, proxy.uri("web", "/fine")).statusCode())
+                .isEqualTo(200);
     }
 
     @Test
     void aBackendThatClosesWithoutAnsweringAPostIs502() throws Exception {
         alive = TestingBackend.start("rude");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(alive.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(alive.backend()).build());
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("POST /close HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nbody");
             TestingConnection.Response r = c.readResponse();
@@ -117,8 +133,10 @@ class HttpBackendFailureTest {
     @Test
     void aSlowBackendIs504() throws Exception {
         alive = TestingBackend.start("slow");
-        proxy = TestingProxy.start(TestingListener.http("web").requestTimeout(Duration.ofMillis(300))
-                .backends(alive.backend()).build());
+        proxy = TestingProxy.start(TestingListener.http("web")
+                .requestTimeout(Duration.ofMillis(300))
+                .backends(alive.backend())
+                .build());
         HttpClient client = TestingClients.http11();
         HttpResponse<String> r = TestingClients.getText(client, proxy.uri("web", "/slow?delayMs=2000"));
         assertThat(r.statusCode()).isEqualTo(504);
@@ -133,8 +151,10 @@ class HttpBackendFailureTest {
     @Test
     void aSlowBackendIs504OnARawConnection() throws Exception {
         alive = TestingBackend.start("slow");
-        proxy = TestingProxy.start(TestingListener.http("web").requestTimeout(Duration.ofMillis(300))
-                .backends(alive.backend()).build());
+        proxy = TestingProxy.start(TestingListener.http("web")
+                .requestTimeout(Duration.ofMillis(300))
+                .backends(alive.backend())
+                .build());
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("GET /slow?delayMs=2000 HTTP/1.1\r\nHost: h\r\n\r\n");
             TestingConnection.Response r = c.readResponse();
@@ -150,7 +170,8 @@ class HttpBackendFailureTest {
     @Test
     void aBackendResponseThatIsNotValidHttpIs502() throws Exception {
         alive = TestingBackend.start("broken");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(alive.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(alive.backend()).build());
         HttpResponse<String> r = TestingClients.getText(TestingClients.http11(), proxy.uri("web", "/bad-response"));
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(r.headers().firstValue("X-SLB-Error")).isPresent();
@@ -167,7 +188,8 @@ class HttpBackendFailureTest {
     @Test
     void aListenerWhoseBackendsAllHaveWeightZeroAnswersInsteadOfHanging() throws Exception {
         alive = TestingBackend.start("drained");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(alive.backend(0)).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(alive.backend(0)).build());
         HttpResponse<String> r = TestingClients.getText(TestingClients.http11(), proxy.uri("web", "/x"));
         assertThat(r.statusCode()).isIn(502, 503);
         assertThat(alive.requestCount()).isZero();
@@ -176,7 +198,8 @@ class HttpBackendFailureTest {
     @Test
     void aClientThatGoesAwayMidDownloadReleasesTheBackend() throws Exception {
         alive = TestingBackend.start("big");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(alive.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(alive.backend()).build());
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("GET /download?bytes=" + (1L << 30) + " HTTP/1.1\r\nHost: h\r\n\r\n");
             TestingConnection.Response head = c.readHead();
@@ -184,7 +207,9 @@ class HttpBackendFailureTest {
             c.body(head).readNBytes(1 << 20);
         }
         // The proxy closes its backend connection, so the backend stops writing: not 1 GiB later.
-        assertThat(awaitIdle(alive)).as("the backend's download ended after the client left").isTrue();
+        assertThat(awaitIdle(alive))
+                .as("the backend's download ended after the client left")
+                .isTrue();
         assertThat(alive.downloadBytesWritten()).isLessThan(1L << 30);
         HttpResponse<String> next = TestingClients.getText(TestingClients.http11(), proxy.uri("web", "/next"));
         assertThat(next.statusCode()).isEqualTo(200);
@@ -199,7 +224,8 @@ class HttpBackendFailureTest {
     @Test
     void aClientThatGoesAwayMidUploadReleasesTheBackend() throws Exception {
         alive = TestingBackend.start("sink");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(alive.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(alive.backend()).build());
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: " + (1L << 30) + "\r\n\r\n");
             c.send(new byte[1 << 20]);
@@ -216,14 +242,18 @@ class HttpBackendFailureTest {
     @Test
     void aClientThatGoesAwayMidUploadIsCutOffByTheRequestTimeoutAtTheLatest() throws Exception {
         alive = TestingBackend.start("sink");
-        proxy = TestingProxy.start(TestingListener.http("web").requestTimeout(Duration.ofMillis(500))
-                .backends(alive.backend()).build());
+        proxy = TestingProxy.start(TestingListener.http("web")
+                .requestTimeout(Duration.ofMillis(500))
+                .backends(alive.backend())
+                .build());
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: " + (1L << 30) + "\r\n\r\n");
             c.send(new byte[1 << 20]);
             assertThat(alive.awaitInFlight(1, Duration.ofSeconds(10))).isTrue();
         }
-        assertThat(awaitIdle(alive)).as("the backend is let go within the request timeout").isTrue();
+        assertThat(awaitIdle(alive))
+                .as("the backend is let go within the request timeout")
+                .isTrue();
     }
 
     /**
@@ -238,16 +268,21 @@ class HttpBackendFailureTest {
     @Test
     void anUploadRefusedEarlyByTheBackendShowsTheClientTheRefusal() throws Exception {
         alive = TestingBackend.start("strict");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(alive.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(alive.backend()).build());
         int refusedSeen = 0;
         StringBuilder failures = new StringBuilder();
         int attempts = 40;
         for (int i = 0; i < attempts; i++) {
             try {
-                HttpResponse<String> r = TestingClients.http11().send(HttpRequest.newBuilder(proxy.uri("web", "/reject"))
-                        .timeout(TestingClients.REQUEST_TIMEOUT)
-                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> TestingBodies.stream(64 * TestingBodies.MIB)))
-                        .build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = TestingClients.http11()
+                        .send(
+                                HttpRequest.newBuilder(proxy.uri("web", "/reject"))
+                                        .timeout(TestingClients.REQUEST_TIMEOUT)
+                                        .POST(HttpRequest.BodyPublishers.ofInputStream(
+                                                () -> TestingBodies.stream(64 * TestingBodies.MIB)))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).isEqualTo(413);
                 assertThat(r.body()).isEqualTo("too big\n");
                 refusedSeen++;
@@ -256,16 +291,19 @@ class HttpBackendFailureTest {
             }
         }
         assertThat(refusedSeen)
-                .as("regression (below %d): uploads refused early by the backend where the client saw the 413 instead "
-                        + "of an I/O error (the proxy closes the client connection outright while the client is still "
-                        + "sending):%s", attempts, failures)
+                .as(
+                        "regression (below %d): uploads refused early by the backend where the client saw the 413 instead "
+                                + "of an I/O error (the proxy closes the client connection outright while the client is still "
+                                + "sending):%s",
+                        attempts, failures)
                 .isEqualTo(attempts);
     }
 
     @Test
     void anUploadRefusedEarlyByTheBackendShowsARawClientTheRefusal() throws Exception {
         alive = TestingBackend.start("strict");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(alive.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(alive.backend()).build());
         int refusedSeen = 0;
         StringBuilder failures = new StringBuilder();
         for (int i = 0; i < 10; i++) {
@@ -303,7 +341,8 @@ class HttpBackendFailureTest {
     @Test
     void aClientThatNeverStopsSendingAfterTheAnswerIsCutOff() throws Exception {
         alive = TestingBackend.start("strict");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(alive.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(alive.backend()).build());
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("POST /reject HTTP/1.1\r\nHost: h\r\nContent-Length: " + Long.MAX_VALUE / 2 + "\r\n\r\n");
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -320,15 +359,18 @@ class HttpBackendFailureTest {
             });
             assertThat(c.readResponse().status()).isEqualTo(413);
             assertThat(cutOff.get(30, java.util.concurrent.TimeUnit.SECONDS))
-                    .as("the proxy stops taking the endless body within 20 s of answering").isTrue();
+                    .as("the proxy stops taking the endless body within 20 s of answering")
+                    .isTrue();
         }
     }
 
     @Test
     void aSlowButSteadyUploadIsNotCutByTheRequestTimeout() throws Exception {
         alive = TestingBackend.start("sink");
-        proxy = TestingProxy.start(TestingListener.http("web").requestTimeout(Duration.ofMillis(500))
-                .backends(alive.backend()).build());
+        proxy = TestingProxy.start(TestingListener.http("web")
+                .requestTimeout(Duration.ofMillis(500))
+                .backends(alive.backend())
+                .build());
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
             // Ten chunks 200 ms apart: 2 s in all, four request timeouts, never 500 ms without progress.
@@ -338,7 +380,9 @@ class HttpBackendFailureTest {
             }
             c.send("0\r\n\r\n");
             TestingConnection.Response r = c.readResponse();
-            assertThat(r.status()).as("the request timeout counts from the last byte sent").isEqualTo(200);
+            assertThat(r.status())
+                    .as("the request timeout counts from the last byte sent")
+                    .isEqualTo(200);
             assertThat(r.header("X-Body-Bytes")).isEqualTo("100");
         }
     }

@@ -27,7 +27,8 @@ class HttpHeadersTest {
     @BeforeEach
     void start() throws Exception {
         backend = TestingBackend.start("a");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(backend.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(backend.backend()).build());
         port = proxy.port("web");
     }
 
@@ -64,23 +65,32 @@ class HttpHeadersTest {
             r = c.readResponse();
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.header("Connection")).as("the client asked to close").isEqualToIgnoringCase("close");
-            assertThat(c.closedByPeer()).as("the proxy closes after answering Connection: close").isTrue();
+            assertThat(c.closedByPeer())
+                    .as("the proxy closes after answering Connection: close")
+                    .isTrue();
         }
         TestingBackend.Seen seen = lastSeen();
         assertThat(seen.version()).isEqualTo("HTTP/1.1");
         assertThat(seen.target()).isEqualTo("/headers?x=1");
         assertThat(seen.header("X-Forwarded-For")).isEqualTo("1.2.3.4, 127.0.0.1");
-        assertThat(seen.header("X-Forwarded-Proto")).as("set by the proxy, not taken from the client").isEqualTo("http");
+        assertThat(seen.header("X-Forwarded-Proto"))
+                .as("set by the proxy, not taken from the client")
+                .isEqualTo("http");
         assertThat(seen.header("X-Forwarded-Port")).as("the listener port").isEqualTo(Integer.toString(port));
         assertThat(seen.header("Host")).isEqualTo("shop.example:8080");
         assertThat(seen.header("X-Custom")).isEqualTo("kept");
-        assertThat(seen.has("Foo")).as("a header named in Connection is hop-by-hop").isFalse();
+        assertThat(seen.has("Foo"))
+                .as("a header named in Connection is hop-by-hop")
+                .isFalse();
         assertThat(seen.has("Keep-Alive")).isFalse();
         assertThat(seen.has("TE")).isFalse();
         assertThat(seen.has("Proxy-Connection")).isFalse();
-        assertThat(seen.header("Connection")).as("the client's Connection: close is not the backend's business")
+        assertThat(seen.header("Connection"))
+                .as("the client's Connection: close is not the backend's business")
                 .satisfiesAnyOf(v -> assertThat(v).isNull(), v -> assertThat(v).doesNotContainIgnoringCase("close"));
-        assertThat(seen.headerNames()).filteredOn(n -> n.equalsIgnoreCase("X-Forwarded-For")).hasSize(1);
+        assertThat(seen.headerNames())
+                .filteredOn(n -> n.equalsIgnoreCase("X-Forwarded-For"))
+                .hasSize(1);
     }
 
     /**
@@ -96,7 +106,8 @@ class HttpHeadersTest {
             assertThat(c.readResponse().status()).isEqualTo(200);
         }
         TestingBackend.Seen seen = lastSeen();
-        assertThat(seen.headers()).filteredOn(h -> h[0].equalsIgnoreCase("X-Forwarded-For"))
+        assertThat(seen.headers())
+                .filteredOn(h -> h[0].equalsIgnoreCase("X-Forwarded-For"))
                 .extracting(h -> h[1])
                 .as("regression (this fails): an X-Forwarded-For line other than the first is lost")
                 .containsExactly("1.2.3.4, 5.6.7.8, 127.0.0.1");
@@ -109,11 +120,15 @@ class HttpHeadersTest {
             TestingConnection.Response r = c.readResponse();
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.bodyText()).contains("request: GET /old HTTP/1.1");
-            assertThat(c.closedByPeer()).as("HTTP/1.0 without keep-alive: closed after the response").isTrue();
+            assertThat(c.closedByPeer())
+                    .as("HTTP/1.0 without keep-alive: closed after the response")
+                    .isTrue();
         }
         TestingBackend.Seen seen = lastSeen();
         assertThat(seen.version()).isEqualTo("HTTP/1.1");
-        assertThat(seen.header("Host")).as("HTTP/1.1 needs a Host; the HTTP/1.0 client sent none").isNotBlank();
+        assertThat(seen.header("Host"))
+                .as("HTTP/1.1 needs a Host; the HTTP/1.0 client sent none")
+                .isNotBlank();
     }
 
     @Test
@@ -123,9 +138,12 @@ class HttpHeadersTest {
             c.send("GET /download?bytes=" + size + "&chunked=true HTTP/1.0\r\nHost: h\r\n\r\n");
             TestingConnection.Response head = c.readHead();
             assertThat(head.status()).isEqualTo(200);
-            assertThat(head.header("Transfer-Encoding")).as("HTTP/1.0 has no chunked coding").isNull();
+            assertThat(head.header("Transfer-Encoding"))
+                    .as("HTTP/1.0 has no chunked coding")
+                    .isNull();
             try (InputStream body = c.body(head)) {
-                assertThat(TestingBodies.digest(body)).as("the body up to the end of the connection")
+                assertThat(TestingBodies.digest(body))
+                        .as("the body up to the end of the connection")
                         .isEqualTo(TestingBodies.Digest.ofPattern(size));
             }
         }
@@ -139,7 +157,9 @@ class HttpHeadersTest {
             c.send("GET /unframed?bytes=" + size + " HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n\r\n");
             TestingConnection.Response head = c.readHead();
             assertThat(head.status()).isEqualTo(200);
-            assertThat(head.header("Transfer-Encoding")).as("HTTP/1.0 has no chunked coding").isNull();
+            assertThat(head.header("Transfer-Encoding"))
+                    .as("HTTP/1.0 has no chunked coding")
+                    .isNull();
             try (InputStream body = c.body(head)) {
                 assertThat(TestingBodies.digest(body)).isEqualTo(TestingBodies.Digest.ofPattern(size));
             }
@@ -173,9 +193,11 @@ class HttpHeadersTest {
         assertThat(r.body()).contains("request: GET /h2c HTTP/1.1");
         TestingBackend.Seen seen = lastSeen();
         assertThat(seen.has("Upgrade")).as("the h2c upgrade is stripped").isFalse();
-        assertThat(seen.has("HTTP2-Settings")).as("named in Connection, so hop-by-hop").isFalse();
-        assertThat(seen.header("Connection")).satisfiesAnyOf(
-                v -> assertThat(v).isNull(), v -> assertThat(v).doesNotContainIgnoringCase("upgrade"));
+        assertThat(seen.has("HTTP2-Settings"))
+                .as("named in Connection, so hop-by-hop")
+                .isFalse();
+        assertThat(seen.header("Connection"))
+                .satisfiesAnyOf(v -> assertThat(v).isNull(), v -> assertThat(v).doesNotContainIgnoringCase("upgrade"));
     }
 
     @Test
@@ -200,11 +222,14 @@ class HttpHeadersTest {
             TestingConnection.Response r = c.readResponse();
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.header("X-End-To-End")).isEqualTo("kept");
-            assertThat(r.header("X-Secret")).as("named in the backend's Connection header").isNull();
+            assertThat(r.header("X-Secret"))
+                    .as("named in the backend's Connection header")
+                    .isNull();
             assertThat(r.header("Keep-Alive")).isNull();
             assertThat(r.header("Proxy-Connection")).isNull();
-            assertThat(r.header("Connection")).satisfiesAnyOf(
-                    v -> assertThat(v).isNull(), v -> assertThat(v).doesNotContainIgnoringCase("x-secret"));
+            assertThat(r.header("Connection"))
+                    .satisfiesAnyOf(
+                            v -> assertThat(v).isNull(), v -> assertThat(v).doesNotContainIgnoringCase("x-secret"));
             assertThat(r.bodyText()).isEqualTo("hop\n");
         }
     }
@@ -228,7 +253,9 @@ class HttpHeadersTest {
                 }
                 rest += more;
             }
-            assertThat(rest).contains("HTTP/1.1 200").contains("request: GET /early-hints ")
+            assertThat(rest)
+                    .contains("HTTP/1.1 200")
+                    .contains("request: GET /early-hints ")
                     .contains("request: GET /after-hints ");
         }
     }

@@ -22,8 +22,10 @@ class HttpIdleConnectionTest {
     @BeforeEach
     void start() throws Exception {
         backend = TestingBackend.start("b");
-        proxy = TestingProxy.start(TestingListener.http("web").idleTimeout(Duration.ofMillis(400))
-                .backends(backend.backend()).build());
+        proxy = TestingProxy.start(TestingListener.http("web")
+                .idleTimeout(Duration.ofMillis(400))
+                .backends(backend.backend())
+                .build());
     }
 
     @AfterEach

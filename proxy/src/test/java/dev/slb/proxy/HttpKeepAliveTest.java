@@ -32,7 +32,8 @@ class HttpKeepAliveTest {
     @BeforeEach
     void start() throws Exception {
         backend = TestingBackend.start("a");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(backend.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(backend.backend()).build());
     }
 
     @AfterEach
@@ -66,7 +67,9 @@ class HttpKeepAliveTest {
             c.send("GET /first HTTP/1.1\r\nHost: example.test\r\n\r\n");
             TestingConnection.Response first = c.readResponse();
             assertThat(first.status()).isEqualTo(200);
-            assertThat(first.header("Connection")).as("keep-alive is the HTTP/1.1 default").isNull();
+            assertThat(first.header("Connection"))
+                    .as("keep-alive is the HTTP/1.1 default")
+                    .isNull();
             assertThat(first.bodyText()).contains("request: GET /first HTTP/1.1");
 
             c.send("GET /second HTTP/1.1\r\nHost: example.test\r\n\r\n");
@@ -74,7 +77,9 @@ class HttpKeepAliveTest {
             assertThat(second.status()).isEqualTo(200);
             assertThat(second.bodyText()).contains("request: GET /second HTTP/1.1");
         }
-        assertThat(backend.accepted()).as("backend connections for two requests on one client connection").isEqualTo(1);
+        assertThat(backend.accepted())
+                .as("backend connections for two requests on one client connection")
+                .isEqualTo(1);
     }
 
     @Test
@@ -90,7 +95,10 @@ class HttpKeepAliveTest {
             assertThat(r1.status()).isEqualTo(200);
             assertThat(r1.bodyText()).contains("request: GET /p1 ");
             assertThat(r2.status()).isEqualTo(200);
-            assertThat(r2.bodyText()).contains("request: POST /p2 ").contains("body-bytes: 5").contains("body: hello");
+            assertThat(r2.bodyText())
+                    .contains("request: POST /p2 ")
+                    .contains("body-bytes: 5")
+                    .contains("body: hello");
             assertThat(r3.status()).isEqualTo(200);
             assertThat(r3.bodyText()).contains("request: GET /p3 ");
         }
@@ -103,7 +111,9 @@ class HttpKeepAliveTest {
             c.send("HEAD /head HTTP/1.1\r\nHost: h\r\n\r\n");
             TestingConnection.Response head = c.readHead();
             assertThat(head.status()).isEqualTo(200);
-            assertThat(head.header("Content-Length")).as("the length the GET would have").isNotNull();
+            assertThat(head.header("Content-Length"))
+                    .as("the length the GET would have")
+                    .isNotNull();
             // No body follows a HEAD response: the next bytes are the next response.
             c.send("GET /after-head HTTP/1.1\r\nHost: h\r\n\r\n");
             TestingConnection.Response next = c.readResponse();
@@ -143,10 +153,15 @@ class HttpKeepAliveTest {
             try (InputStream body = c.body(head)) {
                 got = TestingBodies.digest(body);
             } catch (SocketTimeoutException hang) {
-                throw new AssertionError("regression: the response has no length and is not chunked, and the proxy "
-                        + "kept the client connection open after the backend closed, so the client cannot find the "
-                        + "end of the body (headers: " + head.headers().stream().map(h -> h[0] + ": " + h[1]).toList()
-                        + ")", hang);
+                throw new AssertionError(
+                        "regression: the response has no length and is not chunked, and the proxy "
+                                + "kept the client connection open after the backend closed, so the client cannot find the "
+                                + "end of the body (headers: "
+                                + head.headers().stream()
+                                        .map(h -> h[0] + ": " + h[1])
+                                        .toList()
+                                + ")",
+                        hang);
             }
             assertThat(got).isEqualTo(TestingBodies.Digest.ofPattern(size));
         }
@@ -165,11 +180,14 @@ class HttpKeepAliveTest {
             r = response.get(10, TimeUnit.SECONDS);
         } catch (TimeoutException hang) {
             response.cancel(true);
-            throw new AssertionError("regression: the JDK client never got the end of a body that the backend ended "
-                    + "by closing its connection (the proxy keeps the client connection open)", hang);
+            throw new AssertionError(
+                    "regression: the JDK client never got the end of a body that the backend ended "
+                            + "by closing its connection (the proxy keeps the client connection open)",
+                    hang);
         }
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(TestingBodies.digest(new ByteArrayInputStream(r.body()))).isEqualTo(TestingBodies.Digest.ofPattern(size));
+        assertThat(TestingBodies.digest(new ByteArrayInputStream(r.body())))
+                .isEqualTo(TestingBodies.Digest.ofPattern(size));
     }
 
     @Test
@@ -177,15 +195,24 @@ class HttpKeepAliveTest {
         backend.closeIdleConnectionsAfter(Duration.ofMillis(100));
         HttpClient client = TestingClients.http11();
         for (int i = 0; i < 4; i++) {
-            assertThat(TestingClients.getText(client, proxy.uri("web", "/get" + i)).statusCode()).isEqualTo(200);
+            assertThat(TestingClients.getText(client, proxy.uri("web", "/get" + i))
+                            .statusCode())
+                    .isEqualTo(200);
             // A POST is not retried by the proxy, so it must never be sent on a connection the
             // backend has already closed.
-            HttpResponse<String> post = client.send(HttpRequest.newBuilder(proxy.uri("web", "/post" + i))
-                    .timeout(TestingClients.REQUEST_TIMEOUT)
-                    .POST(HttpRequest.BodyPublishers.ofString("p" + i)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(post.statusCode()).as("POST %d after the backend closed its idle connection", i).isEqualTo(200);
+            HttpResponse<String> post = client.send(
+                    HttpRequest.newBuilder(proxy.uri("web", "/post" + i))
+                            .timeout(TestingClients.REQUEST_TIMEOUT)
+                            .POST(HttpRequest.BodyPublishers.ofString("p" + i))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(post.statusCode())
+                    .as("POST %d after the backend closed its idle connection", i)
+                    .isEqualTo(200);
             Thread.sleep(300);
         }
-        assertThat(backend.accepted()).as("a fresh backend connection after each idle close").isGreaterThan(1);
+        assertThat(backend.accepted())
+                .as("a fresh backend connection after each idle close")
+                .isGreaterThan(1);
     }
 }

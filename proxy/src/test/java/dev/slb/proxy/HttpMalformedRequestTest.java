@@ -33,7 +33,8 @@ class HttpMalformedRequestTest {
         proxy = TestingProxy.start(TestingListener.http("web")
                 .maxHeaderBytes(MAX_HEADER_BYTES)
                 .maxRequestLineBytes(MAX_REQUEST_LINE_BYTES)
-                .backends(backend.backend()).build());
+                .backends(backend.backend())
+                .build());
     }
 
     @AfterEach
@@ -46,20 +47,32 @@ class HttpMalformedRequestTest {
 
     static Stream<Arguments> malformed() {
         return Stream.of(
-                Arguments.of("Content-Length and Transfer-Encoding together", 400,
+                Arguments.of(
+                        "Content-Length and Transfer-Encoding together",
+                        400,
                         "POST /smuggle HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
                                 + "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n"),
-                Arguments.of("two different Content-Lengths", 400,
+                Arguments.of(
+                        "two different Content-Lengths",
+                        400,
                         "POST /cl HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"),
-                Arguments.of("a Content-Length that is not a number", 400,
+                Arguments.of(
+                        "a Content-Length that is not a number",
+                        400,
                         "POST /cl HTTP/1.1\r\nHost: h\r\nContent-Length: five\r\n\r\nhello"),
-                Arguments.of("header section over maxHeaderBytes", 431,
+                Arguments.of(
+                        "header section over maxHeaderBytes",
+                        431,
                         "GET /big HTTP/1.1\r\nHost: h\r\nX-Big: " + "x".repeat(MAX_HEADER_BYTES * 2) + "\r\n\r\n"),
-                Arguments.of("request line over maxRequestLineBytes", 414,
+                Arguments.of(
+                        "request line over maxRequestLineBytes",
+                        414,
                         "GET /" + "a".repeat(MAX_REQUEST_LINE_BYTES * 2) + " HTTP/1.1\r\nHost: h\r\n\r\n"),
                 Arguments.of("garbage", 400, "\u0001\u0002\u0003 this is not HTTP at all\r\n\r\n"),
                 Arguments.of("a space before the colon", 400, "GET / HTTP/1.1\r\nHost : h\r\n\r\n"),
-                Arguments.of("a Transfer-Encoding that does not end in chunked", 400,
+                Arguments.of(
+                        "a Transfer-Encoding that does not end in chunked",
+                        400,
                         "POST /te HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n"));
     }
 
@@ -71,9 +84,13 @@ class HttpMalformedRequestTest {
             TestingConnection.Response r = c.readHead();
             assertThat(r.status()).as("status for %s", what).isEqualTo(status);
             assertThat(r.header("Connection")).isEqualToIgnoringCase("close");
-            assertThat(c.closedByPeer()).as("the proxy closes the connection after %s", what).isTrue();
+            assertThat(c.closedByPeer())
+                    .as("the proxy closes the connection after %s", what)
+                    .isTrue();
         }
-        assertThat(backend.requests()).as("nothing of %s reaches the backend", what).isEmpty();
+        assertThat(backend.requests())
+                .as("nothing of %s reaches the backend", what)
+                .isEmpty();
     }
 
     /** RFC 9112 3.2: "A server MUST respond with a 400 ... to any HTTP/1.1 request message that lacks a Host". */
@@ -82,8 +99,10 @@ class HttpMalformedRequestTest {
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("GET /no-host HTTP/1.1\r\n\r\n");
             TestingConnection.Response r = c.readHead();
-            assertThat(r.status()).as("regression (200): an HTTP/1.1 request without Host is forwarded with a made-up "
-                    + "Host instead of being refused").isEqualTo(400);
+            assertThat(r.status())
+                    .as("regression (200): an HTTP/1.1 request without Host is forwarded with a made-up "
+                            + "Host instead of being refused")
+                    .isEqualTo(400);
             assertThat(c.closedByPeer()).isTrue();
         }
         assertThat(backend.requests()).isEmpty();
@@ -95,7 +114,9 @@ class HttpMalformedRequestTest {
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("GET /two-hosts HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n");
             TestingConnection.Response r = c.readHead();
-            assertThat(r.status()).as("regression (200): a request with two Host headers is forwarded").isEqualTo(400);
+            assertThat(r.status())
+                    .as("regression (200): a request with two Host headers is forwarded")
+                    .isEqualTo(400);
             assertThat(c.closedByPeer()).isTrue();
         }
         assertThat(backend.requests()).isEmpty();
@@ -106,8 +127,10 @@ class HttpMalformedRequestTest {
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("GET /v7 HTTP/7.3\r\nHost: h\r\n\r\n");
             TestingConnection.Response r = c.readHead();
-            assertThat(r.status()).as("regression (200): 'HTTP/7.3' is forwarded to the backend as HTTP/1.1; "
-                    + "expected 400 or 505 (RFC 9110 15.6.6)").isIn(400, 505);
+            assertThat(r.status())
+                    .as("regression (200): 'HTTP/7.3' is forwarded to the backend as HTTP/1.1; "
+                            + "expected 400 or 505 (RFC 9110 15.6.6)")
+                    .isIn(400, 505);
             assertThat(c.closedByPeer()).isTrue();
         }
         assertThat(backend.requests()).isEmpty();
@@ -122,8 +145,10 @@ class HttpMalformedRequestTest {
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("GET /v12 HTTP/1.2\r\nHost: h\r\n\r\n");
             TestingConnection.Response r = c.readResponse();
-            assertThat(r.status()).as("regression (RFC 9110 2.5 says SHOULD): if 505, HTTP/1.2 is refused instead of "
-                    + "being served as HTTP/1.1").isEqualTo(200);
+            assertThat(r.status())
+                    .as("regression (RFC 9110 2.5 says SHOULD): if 505, HTTP/1.2 is refused instead of "
+                            + "being served as HTTP/1.1")
+                    .isEqualTo(200);
         }
         assertThat(backend.requests()).extracting(TestingBackend.Seen::version).containsExactly("HTTP/1.1");
     }

@@ -4,8 +4,8 @@ import static dev.slb.proxy.testing.TestingBodies.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slb.proxy.testing.TestingBackend;
-import dev.slb.proxy.testing.TestingBodies.Digest;
 import dev.slb.proxy.testing.TestingBodies;
+import dev.slb.proxy.testing.TestingBodies.Digest;
 import dev.slb.proxy.testing.TestingClients;
 import dev.slb.proxy.testing.TestingListener;
 import dev.slb.proxy.testing.TestingMemory;
@@ -37,6 +37,7 @@ class HttpStreamingTest {
     private static final long PAUSE_AT = 10 * MIB;
     /** Far below the body size, far above the few windows of buffering a streaming proxy needs. */
     private static final long MAX_GROWTH = 64 * MIB;
+
     private static final Duration STALL = Duration.ofSeconds(1);
     /**
      * Bytes the sender may be ahead of a stalled receiver: kernel socket buffers on two loopback
@@ -52,10 +53,12 @@ class HttpStreamingTest {
     @BeforeEach
     void start() throws Exception {
         backend = TestingBackend.start("a");
-        proxy = TestingProxy.start(TestingListener.http("web").backends(backend.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(backend.backend()).build());
         client = TestingClients.http11();
         // Warm up: classes loaded, pools made, so the baseline is not measured cold.
-        assertThat(TestingClients.getText(client, proxy.uri("web", "/warm-up")).statusCode()).isEqualTo(200);
+        assertThat(TestingClients.getText(client, proxy.uri("web", "/warm-up")).statusCode())
+                .isEqualTo(200);
     }
 
     @AfterEach
@@ -75,7 +78,8 @@ class HttpStreamingTest {
         long writtenBefore = backend.downloadBytesWritten();
         HttpResponse<InputStream> r = client.send(
                 TestingClients.get(proxy.uri("web", "/download?bytes=" + BODY + "&chunked=" + chunked + "&piece=65536"))
-                        .timeout(Duration.ofMinutes(3)).build(),
+                        .timeout(Duration.ofMinutes(3))
+                        .build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
         if (!chunked) {
@@ -98,12 +102,14 @@ class HttpStreamingTest {
                 .as("bytes the backend wrote beyond what the stalled client had read")
                 .isLessThan(MAX_AHEAD);
         assertThat(during.get() - before)
-                .as("memory growth while the client stalled (before %s, during %s)", TestingMemory.mib(before),
-                        TestingMemory.mib(during.get()))
+                .as(
+                        "memory growth while the client stalled (before %s, during %s)",
+                        TestingMemory.mib(before), TestingMemory.mib(during.get()))
                 .isLessThan(MAX_GROWTH);
         assertThat(after - before)
-                .as("memory growth after the download (before %s, after %s)", TestingMemory.mib(before),
-                        TestingMemory.mib(after))
+                .as(
+                        "memory growth after the download (before %s, after %s)",
+                        TestingMemory.mib(before), TestingMemory.mib(after))
                 .isLessThan(MAX_GROWTH);
     }
 
@@ -113,15 +119,21 @@ class HttpStreamingTest {
         long before = TestingMemory.inUse();
         TestingBackend.UploadPause pause = backend.pauseUploadAt(PAUSE_AT);
         AtomicLong produced = new AtomicLong();
-        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.ofInputStream(() -> TestingBodies.stream(BODY, produced));
+        HttpRequest.BodyPublisher body =
+                HttpRequest.BodyPublishers.ofInputStream(() -> TestingBodies.stream(BODY, produced));
         if (!chunked) {
             // A publisher with a known length: the JDK client sends Content-Length.
             body = HttpRequest.BodyPublishers.fromPublisher(body, BODY);
         }
         CompletableFuture<HttpResponse<String>> response = client.sendAsync(
-                HttpRequest.newBuilder(proxy.uri("web", "/upload")).timeout(Duration.ofMinutes(3)).POST(body).build(),
+                HttpRequest.newBuilder(proxy.uri("web", "/upload"))
+                        .timeout(Duration.ofMinutes(3))
+                        .POST(body)
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(pause.awaitReached(Duration.ofSeconds(60))).as("the backend got the first %d bytes", PAUSE_AT).isTrue();
+        assertThat(pause.awaitReached(Duration.ofSeconds(60)))
+                .as("the backend got the first %d bytes", PAUSE_AT)
+                .isTrue();
         // The backend stops reading; the client keeps writing. Whatever the proxy reads from the
         // client now has to sit in memory, unless it stops reading too.
         sleep(STALL);
@@ -131,11 +143,13 @@ class HttpStreamingTest {
         HttpResponse<String> r = response.get(3, TimeUnit.MINUTES);
         long after = TestingMemory.inUse();
         report("upload", chunked, before, during, after, aheadWhileStalled);
-        assertThat(aheadWhileStalled).as("bytes the client sent beyond what the stalled backend had read")
+        assertThat(aheadWhileStalled)
+                .as("bytes the client sent beyond what the stalled backend had read")
                 .isLessThan(MAX_AHEAD);
 
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.body().trim()).as("what the backend received")
+        assertThat(r.body().trim())
+                .as("what the backend received")
                 .isEqualTo("bytes=" + BODY + " crc=" + Long.toHexString(TestingBodies.crc(BODY)));
         TestingBackend.Seen seen = backend.requests().get(backend.requestCount() - 1);
         if (chunked) {
@@ -144,36 +158,49 @@ class HttpStreamingTest {
             assertThat(seen.header("Content-Length")).isEqualTo(Long.toString(BODY));
         }
         assertThat(during - before)
-                .as("memory growth while the backend stalled (before %s, during %s)", TestingMemory.mib(before),
-                        TestingMemory.mib(during))
+                .as(
+                        "memory growth while the backend stalled (before %s, during %s)",
+                        TestingMemory.mib(before), TestingMemory.mib(during))
                 .isLessThan(MAX_GROWTH);
         assertThat(after - before)
-                .as("memory growth after the upload (before %s, after %s)", TestingMemory.mib(before),
-                        TestingMemory.mib(after))
+                .as(
+                        "memory growth after the upload (before %s, after %s)",
+                        TestingMemory.mib(before), TestingMemory.mib(after))
                 .isLessThan(MAX_GROWTH);
     }
 
     @Test
     void uploadAndDownloadOnOneKeepAliveConnectionLeaveItUsable() throws Exception {
         // After two big exchanges the same client connection still serves a small request.
-        HttpResponse<String> up = client.send(HttpRequest.newBuilder(proxy.uri("web", "/upload"))
-                .timeout(Duration.ofMinutes(1))
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> TestingBodies.stream(8 * MIB))).build(),
+        HttpResponse<String> up = client.send(
+                HttpRequest.newBuilder(proxy.uri("web", "/upload"))
+                        .timeout(Duration.ofMinutes(1))
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> TestingBodies.stream(8 * MIB)))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(up.body().trim()).isEqualTo("bytes=" + 8 * MIB + " crc=" + Long.toHexString(TestingBodies.crc(8 * MIB)));
+        assertThat(up.body().trim())
+                .isEqualTo("bytes=" + 8 * MIB + " crc=" + Long.toHexString(TestingBodies.crc(8 * MIB)));
         HttpResponse<InputStream> down = client.send(
-                TestingClients.get(proxy.uri("web", "/download?bytes=" + 8 * MIB)).build(),
+                TestingClients.get(proxy.uri("web", "/download?bytes=" + 8 * MIB))
+                        .build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = down.body()) {
             assertThat(TestingBodies.digest(in)).isEqualTo(Digest.ofPattern(8 * MIB));
         }
-        assertThat(TestingClients.getText(client, proxy.uri("web", "/after")).body()).contains("request: GET /after ");
+        assertThat(TestingClients.getText(client, proxy.uri("web", "/after")).body())
+                .contains("request: GET /after ");
     }
 
     private static void report(String what, boolean chunked, long before, long during, long after, long ahead) {
-        System.out.printf("[HttpStreamingTest] %s (chunked=%s): in use before %s, while stalled %s, after %s;"
-                + " sender ahead of the stalled receiver by %s%n", what, chunked, TestingMemory.mib(before),
-                TestingMemory.mib(during), TestingMemory.mib(after), TestingMemory.mib(ahead));
+        System.out.printf(
+                "[HttpStreamingTest] %s (chunked=%s): in use before %s, while stalled %s, after %s;"
+                        + " sender ahead of the stalled receiver by %s%n",
+                what,
+                chunked,
+                TestingMemory.mib(before),
+                TestingMemory.mib(during),
+                TestingMemory.mib(after),
+                TestingMemory.mib(ahead));
     }
 
     private static void sleep(Duration d) {

@@ -45,9 +45,12 @@ class HttpUpstreamHygieneTest {
     @Test
     void bytesAfterAResponseNeverReachTheNextRequest() throws Exception {
         // Every answer is followed by half a response: a connection that carries it must not be reused.
-        backend = RawBackend.start((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok" + n
-                + "HTTP/1.1 200 OK\r\nX-Injected: yes\r\nContent-Le"));
-        proxy = TestingProxy.start(TestingListener.http("web").backends(backend.backend()).build());
+        backend = RawBackend.start((n, out) -> write(
+                out,
+                "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok" + n
+                        + "HTTP/1.1 200 OK\r\nX-Injected: yes\r\nContent-Le"));
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(backend.backend()).build());
         for (int i = 0; i < 4; i++) {
             try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
                 c.send("GET /" + i + " HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -57,7 +60,9 @@ class HttpUpstreamHygieneTest {
                 assertThat(r.bodyText()).startsWith("ok");
             }
         }
-        assertThat(backend.accepted.get()).as("each dirty connection was closed, not pooled").isEqualTo(4);
+        assertThat(backend.accepted.get())
+                .as("each dirty connection was closed, not pooled")
+                .isEqualTo(4);
     }
 
     @Test
@@ -66,20 +71,25 @@ class HttpUpstreamHygieneTest {
             write(out, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial");
             sleep(20_000);
         });
-        proxy = TestingProxy.start(TestingListener.http("web").requestTimeout(Duration.ofMillis(500))
-                .backends(backend.backend()).build());
+        proxy = TestingProxy.start(TestingListener.http("web")
+                .requestTimeout(Duration.ofMillis(500))
+                .backends(backend.backend())
+                .build());
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("GET /stall HTTP/1.1\r\nHost: h\r\n\r\n");
             TestingConnection.Response head = c.readHead();
             assertThat(head.status()).isEqualTo(200);
-            assertThat(c.closedByPeer()).as("the proxy gives up on a body that stopped").isTrue();
+            assertThat(c.closedByPeer())
+                    .as("the proxy gives up on a body that stopped")
+                    .isTrue();
         }
     }
 
     @Test
     void connectIsRefused() throws Exception {
         backend = RawBackend.start((n, out) -> write(out, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
-        proxy = TestingProxy.start(TestingListener.http("web").backends(backend.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(backend.backend()).build());
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("CONNECT internal.example:443 HTTP/1.1\r\nHost: internal.example:443\r\n\r\n");
             assertThat(c.readHead().status()).isEqualTo(405);
@@ -90,8 +100,10 @@ class HttpUpstreamHygieneTest {
 
     @Test
     void anHttp10CloseDelimitedAnswerReachesAnHttp11ClientAsHttp11Chunked() throws Exception {
-        backend = RawBackend.start((n, out) -> write(out, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold school"));
-        proxy = TestingProxy.start(TestingListener.http("web").backends(backend.backend()).build());
+        backend = RawBackend.start(
+                (n, out) -> write(out, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold school"));
+        proxy = TestingProxy.start(
+                TestingListener.http("web").backends(backend.backend()).build());
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             for (int i = 0; i < 2; i++) {
                 c.send("GET /old HTTP/1.1\r\nHost: h\r\n\r\n");

@@ -71,7 +71,9 @@ class LimitsTest {
     }
 
     private Listener web() {
-        return TestingListener.http("web").backends(new Backend(TestingPorts.LOOPBACK, backend.address().getPort())).build();
+        return TestingListener.http("web")
+                .backends(new Backend(TestingPorts.LOOPBACK, backend.address().getPort()))
+                .build();
     }
 
     private void start(Limits limits, Listener... listeners) throws Exception {
@@ -87,10 +89,13 @@ class LimitsTest {
         }
 
         assertRefused(proxy.port("web"));
-        assertThat(metric("slb_connections_refused_total{limit=\"maxConnections\"}")).isEqualTo(1);
+        assertThat(metric("slb_connections_refused_total{limit=\"maxConnections\"}"))
+                .isEqualTo(1);
         assertThat(metric("slb_connections")).isEqualTo(3);
         for (TestingConnection c : admitted) {
-            assertThat(c.send(REQUEST).readResponse().status()).as("the admitted ones carry on").isEqualTo(200);
+            assertThat(c.send(REQUEST).readResponse().status())
+                    .as("the admitted ones carry on")
+                    .isEqualTo(200);
         }
 
         admitted.get(0).close();
@@ -110,7 +115,8 @@ class LimitsTest {
 
         assertRefused(proxy.port("tcp"));
         assertRefused(proxy.port("web"));
-        assertThat(metric("slb_connections_refused_total{limit=\"maxConnections\"}")).isEqualTo(2);
+        assertThat(metric("slb_connections_refused_total{limit=\"maxConnections\"}"))
+                .isEqualTo(2);
         relayed.getOutputStream().write("still here\n".getBytes(StandardCharsets.US_ASCII));
         assertThat(readLine(relayed.getInputStream())).isEqualTo("still here");
     }
@@ -132,10 +138,13 @@ class LimitsTest {
         // A burst of one second's worth (5), then 5 per second.
         assertThat(served).isGreaterThanOrEqualTo(5).isLessThanOrEqualTo(5 + (int) Math.ceil(seconds * 5) + 1);
         assertThat(refused).isGreaterThan(0);
-        assertThat(metric("slb_connections_refused_total{limit=\"newConnectionsPerSecond\"}")).isEqualTo(refused);
+        assertThat(metric("slb_connections_refused_total{limit=\"newConnectionsPerSecond\"}"))
+                .isEqualTo(refused);
 
         Thread.sleep(1_100);
-        assertThat(tryServed(proxy.port("web"))).as("a second later the rate admits again").isTrue();
+        assertThat(tryServed(proxy.port("web")))
+                .as("a second later the rate admits again")
+                .isTrue();
     }
 
     @Test
@@ -156,16 +165,21 @@ class LimitsTest {
             assertThat(r.status()).isEqualTo(503);
             assertThat(Integer.parseInt(r.header("Retry-After"))).isBetween(1, 2);
             assertThat(r.header("X-SLB-Error")).isEqualTo("RequestRateLimited");
-            assertThat(r.header("Connection")).as("a refused request does not cost the client its connection").isNull();
+            assertThat(r.header("Connection"))
+                    .as("a refused request does not cost the client its connection")
+                    .isNull();
             assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("3 requests per second", "spec.tier");
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         assertThat(ok).isGreaterThanOrEqualTo(3).isLessThanOrEqualTo(3 + (int) Math.ceil(seconds * 3) + 1);
         assertThat(limited).isEqualTo(12 - ok);
-        assertThat(metric("slb_requests_refused_total{limit=\"requestsPerSecond\"}")).isEqualTo(limited);
+        assertThat(metric("slb_requests_refused_total{limit=\"requestsPerSecond\"}"))
+                .isEqualTo(limited);
 
         Thread.sleep(1_100);
-        assertThat(c.send(REQUEST).readResponse().status()).as("the same connection, a second later").isEqualTo(200);
+        assertThat(c.send(REQUEST).readResponse().status())
+                .as("the same connection, a second later")
+                .isEqualTo(200);
     }
 
     @Test
@@ -174,21 +188,29 @@ class LimitsTest {
         served(proxy.port("web"));
         HttpClient client = HttpClient.newHttpClient();
         URI ws = URI.create("ws://" + TestingPorts.LOOPBACK + ":" + proxy.port("web") + "/ws");
-        assertThatThrownBy(() -> client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(ws, new Echoes()).get(10, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> client.newWebSocketBuilder()
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .buildAsync(ws, new Echoes())
+                        .get(10, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
-                .cause().isInstanceOf(WebSocketHandshakeException.class)
-                .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode()).isEqualTo(503));
+                .cause()
+                .isInstanceOf(WebSocketHandshakeException.class)
+                .satisfies(e -> assertThat(
+                                ((WebSocketHandshakeException) e).getResponse().statusCode())
+                        .isEqualTo(503));
 
         Thread.sleep(1_100);
         Echoes echoes = new Echoes();
-        WebSocket socket = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(ws, echoes).get(10, TimeUnit.SECONDS);
+        WebSocket socket = client.newWebSocketBuilder()
+                .connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(ws, echoes)
+                .get(10, TimeUnit.SECONDS);
         for (int i = 0; i < 50; i++) {
             socket.sendText("message " + i, true).get(10, TimeUnit.SECONDS);
             assertThat(echoes.texts.poll(10, TimeUnit.SECONDS)).isEqualTo("message " + i);
         }
-        assertThat(metric("slb_requests_refused_total{limit=\"requestsPerSecond\"}")).isEqualTo(1);
+        assertThat(metric("slb_requests_refused_total{limit=\"requestsPerSecond\"}"))
+                .isEqualTo(1);
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
     }
 
@@ -203,10 +225,13 @@ class LimitsTest {
         ProxyConfig lower = proxy.config().withVersion("v2").withLimits(new Limits(2L, null, null));
         proxy.apply(lower);
         for (TestingConnection c : admitted) {
-            assertThat(c.send(REQUEST).readResponse().status()).as("open connections stay over a lower limit").isEqualTo(200);
+            assertThat(c.send(REQUEST).readResponse().status())
+                    .as("open connections stay over a lower limit")
+                    .isEqualTo(200);
         }
         assertRefused(proxy.port("web"));
-        assertThat(TestingClients.getText(TestingClients.http11(), proxy.adminUri("/config")).body())
+        assertThat(TestingClients.getText(TestingClients.http11(), proxy.adminUri("/config"))
+                        .body())
                 .contains("\"limits\":{\"maxConnections\":2}");
 
         proxy.apply(lower.withVersion("v3").withLimits(new Limits(5L, null, null)));
@@ -241,11 +266,14 @@ class LimitsTest {
             s.setSoTimeout((int) TestingConnection.READ_TIMEOUT.toMillis());
             // The reset may come before connect() returns, on the write, or on the first read.
             assertThatThrownBy(() -> {
-                s.connect(new InetSocketAddress(TestingPorts.LOOPBACK, port), 5_000);
-                s.getOutputStream().write(REQUEST.getBytes(StandardCharsets.US_ASCII));
-                int first = s.getInputStream().read();
-                throw new AssertionError("a refused connection read " + (first < 0 ? "a clean close" : "a byte"));
-            }).isInstanceOf(SocketException.class).hasMessageContaining("reset");
+                        s.connect(new InetSocketAddress(TestingPorts.LOOPBACK, port), 5_000);
+                        s.getOutputStream().write(REQUEST.getBytes(StandardCharsets.US_ASCII));
+                        int first = s.getInputStream().read();
+                        throw new AssertionError(
+                                "a refused connection read " + (first < 0 ? "a clean close" : "a byte"));
+                    })
+                    .isInstanceOf(SocketException.class)
+                    .hasMessageContaining("reset");
         }
     }
 
@@ -271,8 +299,10 @@ class LimitsTest {
     }
 
     private long metric(String series) throws Exception {
-        String body = TestingClients.getText(TestingClients.http11(), proxy.adminUri("/metrics")).body();
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\d+)$").matcher(body);
+        String body = TestingClients.getText(TestingClients.http11(), proxy.adminUri("/metrics"))
+                .body();
+        Matcher m =
+                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\d+)$").matcher(body);
         assertThat(m.find()).as("%s in /metrics:%n%s", series, body).isTrue();
         return Long.parseLong(m.group(1));
     }

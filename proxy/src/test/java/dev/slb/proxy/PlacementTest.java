@@ -23,8 +23,20 @@ class PlacementTest {
     private static final Path ROOT = Path.of("/var/lib/slb-local/pods/chat-0");
 
     private static Listener listener(String name, String bindAddress, int port, Tls tls) {
-        return new Listener(name, tls == null ? Protocol.HTTP : Protocol.HTTPS, bindAddress, port, tls, null, null,
-                null, null, null, null, null, List.of(new Backend("10.0.0.7", 8080, 100)));
+        return new Listener(
+                name,
+                tls == null ? Protocol.HTTP : Protocol.HTTPS,
+                bindAddress,
+                port,
+                tls,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                List.of(new Backend("10.0.0.7", 8080, 100)));
     }
 
     private static ProxyConfig config(Admin admin, Listener... listeners) {
@@ -56,7 +68,8 @@ class PlacementTest {
 
     @Test
     void listenersAndTheAdminPortAreBothPlaced() {
-        ProxyConfig rendered = config(new Admin(null, 9901),
+        ProxyConfig rendered = config(
+                new Admin(null, 9901),
                 listener("web", null, 8080, null),
                 listener("all", "0.0.0.0", 8081, null),
                 listener("own", "127.0.0.9", 8082, null));
@@ -64,19 +77,27 @@ class PlacementTest {
         ProxyConfig placed = new Placement(BASE, null, "127.0.0.3").apply(rendered);
 
         assertThat(placed.admin()).isEqualTo(new Admin("127.0.0.3", 9901));
-        assertThat(placed.listeners()).extracting(Listener::bindAddress).containsExactly("127.0.0.3", "127.0.0.3", "127.0.0.9");
+        assertThat(placed.listeners())
+                .extracting(Listener::bindAddress)
+                .containsExactly("127.0.0.3", "127.0.0.3", "127.0.0.9");
         assertThat(placed.withAdmin(rendered.admin()).withListeners(rendered.listeners()))
-                .as("nothing else changes").isEqualTo(rendered);
-        assertThat(new Placement(BASE, null, "127.0.0.3").apply(config(new Admin("127.0.0.1", 9901))).admin())
-                .as("an explicit admin address is kept").isEqualTo(new Admin("127.0.0.1", 9901));
+                .as("nothing else changes")
+                .isEqualTo(rendered);
+        assertThat(new Placement(BASE, null, "127.0.0.3")
+                        .apply(config(new Admin("127.0.0.1", 9901)))
+                        .admin())
+                .as("an explicit admin address is kept")
+                .isEqualTo(new Admin("127.0.0.1", 9901));
     }
 
     @Test
     void absolutePathsAreReadUnderTheRootAndRelativeOnesFromTheConfigFolder() {
         Placement pod = new Placement(BASE, ROOT, null);
-        assertThat(pod.file("/etc/slb/tls/demo-tls/tls.crt")).isEqualTo("/var/lib/slb-local/pods/chat-0/etc/slb/tls/demo-tls/tls.crt");
+        assertThat(pod.file("/etc/slb/tls/demo-tls/tls.crt"))
+                .isEqualTo("/var/lib/slb-local/pods/chat-0/etc/slb/tls/demo-tls/tls.crt");
         assertThat(pod.file("certs/tls.crt")).isEqualTo("/srv/slb/config/certs/tls.crt");
-        assertThat(pod.file("/../../etc/passwd")).as("as in a container, '/..' is '/'")
+        assertThat(pod.file("/../../etc/passwd"))
+                .as("as in a container, '/..' is '/'")
                 .isEqualTo("/var/lib/slb-local/pods/chat-0/etc/passwd");
     }
 
@@ -87,18 +108,23 @@ class PlacementTest {
         assertThat(file.file("certs/tls.crt")).isEqualTo("/srv/slb/config/certs/tls.crt");
 
         Placement configMap = new Placement(null, ROOT, null);
-        assertThat(configMap.file("certs/tls.crt")).as("a ConfigMap has no folder: relative stays as written")
+        assertThat(configMap.file("certs/tls.crt"))
+                .as("a ConfigMap has no folder: relative stays as written")
                 .isEqualTo("certs/tls.crt");
     }
 
     @Test
     void tlsFilesOfEveryHttpsListenerArePlacedAndThePolicyKept() {
         Tls rendered = new Tls("/etc/slb/tls/demo-tls/tls.crt", "/etc/slb/tls/demo-tls/tls.key", TlsPolicy.DEFAULT);
-        ProxyConfig placed = new Placement(BASE, ROOT, "127.0.0.2").apply(config(null, listener("secure", null, 8443, rendered)));
+        ProxyConfig placed =
+                new Placement(BASE, ROOT, "127.0.0.2").apply(config(null, listener("secure", null, 8443, rendered)));
 
         Listener secure = placed.listener("secure").orElseThrow();
-        assertThat(secure.tls()).isEqualTo(new Tls(
-                ROOT + "/etc/slb/tls/demo-tls/tls.crt", ROOT + "/etc/slb/tls/demo-tls/tls.key", TlsPolicy.DEFAULT));
+        assertThat(secure.tls())
+                .isEqualTo(new Tls(
+                        ROOT + "/etc/slb/tls/demo-tls/tls.crt",
+                        ROOT + "/etc/slb/tls/demo-tls/tls.key",
+                        TlsPolicy.DEFAULT));
         assertThat(secure.bindAddress()).isEqualTo("127.0.0.2");
     }
 
@@ -106,7 +132,9 @@ class PlacementTest {
     @Test
     void placingIsTheSameForEveryCopyOfTheConfig() {
         Placement pod = new Placement(BASE, ROOT, "127.0.0.2");
-        ProxyConfig rendered = config(null, listener("web", null, 8080, null),
+        ProxyConfig rendered = config(
+                null,
+                listener("web", null, 8080, null),
                 listener("secure", null, 8443, new Tls("/etc/slb/tls/x/tls.crt", "/etc/slb/tls/x/tls.key", null)));
         assertThat(pod.apply(rendered)).isEqualTo(pod.apply(rendered));
         assertThat(Placement.AS_WRITTEN.apply(rendered)).isEqualTo(rendered);

@@ -70,8 +70,8 @@ class PodProcessTest {
     private TestingProxyProcess pod(Path config, String address, int adminPort, String... options) throws Exception {
         List<String> all = new ArrayList<>(List.of("--bind-address", address));
         all.addAll(List.of(options));
-        TestingProxyProcess pod = TestingProxyProcess.start(config, dir.resolve("pod-" + address + ".log"), address,
-                adminPort, all.toArray(String[]::new));
+        TestingProxyProcess pod = TestingProxyProcess.start(
+                config, dir.resolve("pod-" + address + ".log"), address, adminPort, all.toArray(String[]::new));
         open.add(pod);
         pods.add(pod);
         return pod;
@@ -85,29 +85,38 @@ class PodProcessTest {
         return new AssertionError(logs.toString(), t);
     }
 
-    private static Listener listener(String name, Protocol protocol, String bindAddress, int port, Tls tls, Backend backend) {
-        return new Listener(name, protocol, bindAddress, port, tls, null, null, null, null, null, null, null, List.of(backend));
+    private static Listener listener(
+            String name, Protocol protocol, String bindAddress, int port, Tls tls, Backend backend) {
+        return new Listener(
+                name, protocol, bindAddress, port, tls, null, null, null, null, null, null, null, List.of(backend));
     }
 
     /** As the operator renders it: admin and listeners on all addresses. */
     private static ProxyConfig rendered(String version, int adminPort, Listener... listeners) {
-        return new ProxyConfig(version, "testing", null, new Admin(null, adminPort),
-                new Drain(Duration.ofMillis(200), Duration.ofSeconds(2)), List.of(listeners));
+        return new ProxyConfig(
+                version,
+                "testing",
+                null,
+                new Admin(null, adminPort),
+                new Drain(Duration.ofMillis(200), Duration.ofSeconds(2)),
+                List.of(listeners));
     }
 
     private static String answeredBy(String address, int port, String path) throws Exception {
-        HttpResponse<String> r = TestingClients.getText(TestingClients.http11(),
-                URI.create("http://" + address + ":" + port + path));
+        HttpResponse<String> r =
+                TestingClients.getText(TestingClients.http11(), URI.create("http://" + address + ":" + port + path));
         assertThat(r.statusCode()).as("%s:%d%s", address, port, path).isEqualTo(200);
         return r.headers().firstValue("X-Backend").orElseThrow();
     }
 
     private static void assertRefused(String address, int port) {
         assertThatThrownBy(() -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(address, port), 2_000);
-            }
-        }).as("nothing listens on %s:%d", address, port).isInstanceOf(ConnectException.class);
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress(address, port), 2_000);
+                    }
+                })
+                .as("nothing listens on %s:%d", address, port)
+                .isInstanceOf(ConnectException.class);
     }
 
     private static boolean serves(TestingProxyProcess.AdminResponse r, String version) {
@@ -121,7 +130,9 @@ class PodProcessTest {
         int adminPort = TestingPorts.free();
         int webPort = TestingPorts.free();
         int allPort = TestingPorts.free();
-        ProxyConfig v1 = rendered("pods-v1", adminPort,
+        ProxyConfig v1 = rendered(
+                "pods-v1",
+                adminPort,
                 listener("web", Protocol.HTTP, null, webPort, null, a.backend()),
                 listener("all", Protocol.HTTP, "0.0.0.0", allPort, null, a.backend()));
         Path config = Files.writeString(dir.resolve("config.yaml"), ConfigCodec.write(v1), StandardCharsets.UTF_8);
@@ -140,7 +151,11 @@ class PodProcessTest {
 
             // A reload is placed the same way: kept ports stay, a new one binds each pod's address.
             int extraPort = TestingPorts.free();
-            ProxyConfig v2 = rendered("pods-v2", adminPort, v1.listeners().get(0), v1.listeners().get(1),
+            ProxyConfig v2 = rendered(
+                    "pods-v2",
+                    adminPort,
+                    v1.listeners().get(0),
+                    v1.listeners().get(1),
                     listener("extra", Protocol.HTTP, null, extraPort, null, a.backend()));
             Files.writeString(config, ConfigCodec.write(v2), StandardCharsets.UTF_8);
             pod2.awaitAdmin("/config", r -> serves(r, "pods-v2"), Duration.ofSeconds(30));
@@ -163,8 +178,10 @@ class PodProcessTest {
 
     @Test
     void absoluteCertificatePathsAreReadUnderTheRoot() throws Exception {
-        assumeFalse(Files.exists(SECRET_MOUNT), SECRET_MOUNT + " exists on this machine; the test needs it absent to"
-                + " show that the files come from --root");
+        assumeFalse(
+                Files.exists(SECRET_MOUNT),
+                SECRET_MOUNT + " exists on this machine; the test needs it absent to"
+                        + " show that the files come from --root");
         TestingBackend a = TestingBackend.start("a");
         open.add(a);
         Path root = Files.createDirectories(dir.resolve("pod-root"));
@@ -173,11 +190,19 @@ class PodProcessTest {
         Files.copy(EXAMPLE_KEY, secret.resolve("tls.key"));
         int adminPort = TestingPorts.free();
         int securePort = TestingPorts.free();
-        Tls mounted = new Tls(SECRET_MOUNT.resolve("tls.crt").toString(), SECRET_MOUNT.resolve("tls.key").toString(), null);
+        Tls mounted = new Tls(
+                SECRET_MOUNT.resolve("tls.crt").toString(),
+                SECRET_MOUNT.resolve("tls.key").toString(),
+                null);
         // The config is a mounted ConfigMap too: --config names it as the pod sees it.
         Files.createDirectories(root.resolve("etc/slb/config"));
-        Files.writeString(root.resolve("etc/slb/config/config.yaml"), ConfigCodec.write(rendered("root-v1", adminPort,
-                listener("secure", Protocol.HTTPS, null, securePort, mounted, a.backend()))), StandardCharsets.UTF_8);
+        Files.writeString(
+                root.resolve("etc/slb/config/config.yaml"),
+                ConfigCodec.write(rendered(
+                        "root-v1",
+                        adminPort,
+                        listener("secure", Protocol.HTTPS, null, securePort, mounted, a.backend()))),
+                StandardCharsets.UTF_8);
 
         // 127.0.0.1 because that is the address the example certificate names.
         pod(Path.of("/etc/slb/config/config.yaml"), "127.0.0.1", adminPort, "--root", root.toString());
@@ -185,7 +210,9 @@ class PodProcessTest {
             HttpResponse<String> r = https(securePort, "/over-tls");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("X-Backend")).contains("a");
-            assertThat(servedSubject(r)).isEqualTo(certificate(EXAMPLE_CRT).getSubjectX500Principal().getName());
+            assertThat(servedSubject(r))
+                    .isEqualTo(
+                            certificate(EXAMPLE_CRT).getSubjectX500Principal().getName());
 
             // The certificate watcher follows the files under the root: a renewed Secret is served.
             Path aCrt = resource("/tls/a.crt");
@@ -198,7 +225,9 @@ class PodProcessTest {
                 Thread.sleep(100);
                 served = servedSubject(https(securePort, "/after-renewal"));
             } while (!served.equals(renewed) && System.nanoTime() < deadline);
-            assertThat(served).as("the certificate served after the one under the root changed").isEqualTo(renewed);
+            assertThat(served)
+                    .as("the certificate served after the one under the root changed")
+                    .isEqualTo(renewed);
         } catch (Throwable t) {
             throw withLogs(t);
         }
@@ -211,12 +240,16 @@ class PodProcessTest {
                 .connectTimeout(Duration.ofSeconds(5))
                 .sslContext(trusting(EXAMPLE_CRT, resource("/tls/a.crt")))
                 .build();
-        return client.send(TestingClients.get(URI.create("https://127.0.0.1:" + port + path)).build(),
+        return client.send(
+                TestingClients.get(URI.create("https://127.0.0.1:" + port + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private static String servedSubject(HttpResponse<?> r) throws Exception {
-        return ((X509Certificate) r.sslSession().orElseThrow().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+        return ((X509Certificate) r.sslSession().orElseThrow().getPeerCertificates()[0])
+                .getSubjectX500Principal()
+                .getName();
     }
 
     private static SSLContext trusting(Path... certificates) throws Exception {

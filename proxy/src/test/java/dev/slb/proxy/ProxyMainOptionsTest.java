@@ -17,8 +17,8 @@ class ProxyMainOptionsTest {
     @Test
     void bothOptionsWorkWithAConfigFile() {
         // An absolute --config names a file in the pod's filesystem (a mounted ConfigMap) as well.
-        Options options = Options.parse("--config", "/etc/slb/config/config.yaml",
-                "--bind-address", "127.0.0.2", "--root", dir.toString());
+        Options options = Options.parse(
+                "--config", "/etc/slb/config/config.yaml", "--bind-address", "127.0.0.2", "--root", dir.toString());
         Path mounted = dir.resolve("etc/slb/config/config.yaml");
         assertThat(options.configFile()).isEqualTo(mounted);
         assertThat(options.placement()).isEqualTo(new Placement(mounted.getParent(), dir, "127.0.0.2"));
@@ -32,8 +32,8 @@ class ProxyMainOptionsTest {
 
     @Test
     void bothOptionsWorkWithAConfigMap() {
-        Options options = Options.parse("--root", dir.toString(), "--configmap", "default/chat-proxy-config",
-                "--bind-address", "127.0.0.3");
+        Options options = Options.parse(
+                "--root", dir.toString(), "--configmap", "default/chat-proxy-config", "--bind-address", "127.0.0.3");
         assertThat(options.namespace()).isEqualTo("default");
         assertThat(options.name()).isEqualTo("chat-proxy-config");
         assertThat(options.placement()).isEqualTo(new Placement(null, dir, "127.0.0.3"));
@@ -78,7 +78,8 @@ class ProxyMainOptionsTest {
                 .hasMessage("give --config FILE or --configmap NAMESPACE/NAME");
         assertThatThrownBy(() -> Options.parse("--config", "c.yaml", "--configmap", "a/b"))
                 .hasMessage("give --config or --configmap, not both");
-        assertThatThrownBy(() -> Options.parse("--configmap", "a/b/c")).hasMessage("--configmap takes NAMESPACE/NAME, not 'a/b/c'");
+        assertThatThrownBy(() -> Options.parse("--configmap", "a/b/c"))
+                .hasMessage("--configmap takes NAMESPACE/NAME, not 'a/b/c'");
         assertThatThrownBy(() -> Options.parse("--config", "c.yaml", "--bind")).hasMessage("unknown argument: --bind");
         assertThat(Options.parse("--config", "c.yaml", "--help")).isSameAs(Options.HELP);
     }

@@ -72,8 +72,8 @@ class ProxyProcessTest {
     }
 
     private static String answeredBy(int port, String path) throws Exception {
-        HttpResponse<String> r = TestingClients.getText(TestingClients.http11(),
-                URI.create("http://127.0.0.1:" + port + path));
+        HttpResponse<String> r =
+                TestingClients.getText(TestingClients.http11(), URI.create("http://127.0.0.1:" + port + path));
         assertThat(r.statusCode()).isEqualTo(200);
         return r.headers().firstValue("X-Backend").orElseThrow();
     }
@@ -90,12 +90,27 @@ class ProxyProcessTest {
         ProxyConfig v1 = TestingProxy.config("tls-v1", web);
         proxy = TestingProxyProcess.start(dir, v1);
         Path certs = dir.resolve("late-certs");
-        Listener secure = new Listener("secure", dev.slb.model.Protocol.HTTPS, TestingPorts.LOOPBACK, TestingPorts.free(),
-                new dev.slb.model.Tls(certs.resolve("tls.crt").toString(), certs.resolve("tls.key").toString(), null),
-                null, null, null, null, null, null, null, List.of(a.backend()));
+        Listener secure = new Listener(
+                "secure",
+                dev.slb.model.Protocol.HTTPS,
+                TestingPorts.LOOPBACK,
+                TestingPorts.free(),
+                new dev.slb.model.Tls(
+                        certs.resolve("tls.crt").toString(),
+                        certs.resolve("tls.key").toString(),
+                        null),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                List.of(a.backend()));
         proxy.writeConfig(ConfigCodec.write(v1.withVersion("tls-v2").withListeners(List.of(web, secure))));
         Thread.sleep(2000);
-        assertThat(proxy.admin("/config").body()).as("not applicable yet: the old version serves")
+        assertThat(proxy.admin("/config").body())
+                .as("not applicable yet: the old version serves")
                 .contains("\"version\":\"tls-v1\"");
 
         java.nio.file.Files.createDirectories(certs);
@@ -130,7 +145,9 @@ class ProxyProcessTest {
             Duration settle = Duration.ofMillis(Math.max(3000, 2 * followed.toMillis()));
             proxy.writeConfig("version: file-v3\nlisteners: [ {{{ this is not yaml\n");
             Thread.sleep(settle.toMillis());
-            assertThat(proxy.process().isAlive()).as("the proxy survives a bad config file").isTrue();
+            assertThat(proxy.process().isAlive())
+                    .as("the proxy survives a bad config file")
+                    .isTrue();
             assertThat(proxy.admin("/config").body()).contains("\"version\":\"file-v2\"");
             assertThat(answeredBy(port, "/after-bad-yaml")).isEqualTo("b");
 
@@ -143,8 +160,8 @@ class ProxyProcessTest {
             assertThat(proxy.admin("/readyz").status()).isEqualTo(200);
 
             // And the watcher is still alive: the next good edit is applied.
-            proxy.writeConfig(ConfigCodec.write(v2.withVersion("file-v5").withListeners(
-                    List.of(web.withBackends(List.of(a.backend()))))));
+            proxy.writeConfig(ConfigCodec.write(
+                    v2.withVersion("file-v5").withListeners(List.of(web.withBackends(List.of(a.backend()))))));
             proxy.awaitAdmin("/config", r -> serves(r, "file-v5"), Duration.ofSeconds(30));
             assertThat(answeredBy(port, "/v5")).isEqualTo("a");
             assertThat(proxy.log()).as("the refusals are logged").contains("file-v2");
@@ -158,8 +175,10 @@ class ProxyProcessTest {
         a = TestingBackend.start("a");
         ws = DemoBackend.start(new InetSocketAddress(TestingPorts.LOOPBACK, 0), "ws-demo");
         Listener web = TestingListener.http("web").backends(a.backend()).build();
-        Listener wsListener = TestingListener.http("ws").backends(
-                new dev.slb.model.Backend(TestingPorts.LOOPBACK, ws.address().getPort(), 100)).build();
+        Listener wsListener = TestingListener.http("ws")
+                .backends(new dev.slb.model.Backend(
+                        TestingPorts.LOOPBACK, ws.address().getPort(), 100))
+                .build();
         ProxyConfig config = TestingProxy.config("drain-v1", web, wsListener).withDrain(new Drain(GRACE, DRAIN));
         proxy = TestingProxyProcess.start(dir, config);
         try {
@@ -174,16 +193,19 @@ class ProxyProcessTest {
 
         // A WebSocket through the relay, echoing.
         ClosingListener wsEvents = new ClosingListener();
-        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+        WebSocket socket = HttpClient.newHttpClient()
+                .newWebSocketBuilder()
                 .buildAsync(URI.create("ws://127.0.0.1:" + wsPort + "/ws"), wsEvents)
                 .get(10, TimeUnit.SECONDS);
         socket.sendText("hello through the relay", true).get(5, TimeUnit.SECONDS);
         assertThat(wsEvents.firstText.get(5, TimeUnit.SECONDS)).isEqualTo("hello through the relay");
 
         // A slow request in flight: the backend answers 1.5 s after it arrives.
-        CompletableFuture<HttpResponse<String>> inFlight = TestingClients.http11().sendAsync(
-                TestingClients.get(URI.create("http://127.0.0.1:" + webPort + "/slow?delayMs=1500")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> inFlight = TestingClients.http11()
+                .sendAsync(
+                        TestingClients.get(URI.create("http://127.0.0.1:" + webPort + "/slow?delayMs=1500"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(a.awaitInFlight(1, Duration.ofSeconds(10))).isTrue();
 
         long sigterm = System.nanoTime();
@@ -199,7 +221,8 @@ class ProxyProcessTest {
         }
         long served = System.nanoTime() - sigterm;
         assertThat(duringGrace.status())
-                .as("a new connection during the grace period (not ready after %d ms, served after %d ms)",
+                .as(
+                        "a new connection during the grace period (not ready after %d ms, served after %d ms)",
                         notReady / 1_000_000, served / 1_000_000)
                 .isEqualTo(200);
         assertThat(inFlight).as("the slow request is still in flight").isNotDone();
@@ -211,18 +234,23 @@ class ProxyProcessTest {
 
         // Past the grace period no new connection is taken.
         assertThatThrownBy(() -> {
-            try (TestingConnection c = TestingConnection.open(webPort)) {
-                c.send("GET /after-grace HTTP/1.1\r\nHost: h\r\n\r\n");
-                c.readResponse();
-            }
-        }).as("a new connection after the grace period").isInstanceOf(IOException.class);
-        assertThat(proxy.admin("/readyz").status()).as("still not ready while draining").isIn(503, -1);
+                    try (TestingConnection c = TestingConnection.open(webPort)) {
+                        c.send("GET /after-grace HTTP/1.1\r\nHost: h\r\n\r\n");
+                        c.readResponse();
+                    }
+                })
+                .as("a new connection after the grace period")
+                .isInstanceOf(IOException.class);
+        assertThat(proxy.admin("/readyz").status())
+                .as("still not ready while draining")
+                .isIn(503, -1);
 
         // The WebSocket is closed with 1001 at the end of the drain window, not before.
         CloseEvent close = wsEvents.closed.get(15, TimeUnit.SECONDS);
         long closedAfter = close.atNanos() - sigterm;
         assertThat(close.code()).as("close code (reason '%s')", close.reason()).isEqualTo(1001);
-        assertThat(closedAfter).as("the WebSocket lasts through the drain window")
+        assertThat(closedAfter)
+                .as("the WebSocket lasts through the drain window")
                 .isGreaterThanOrEqualTo(GRACE.plus(DRAIN).minusMillis(200).toNanos());
 
         Integer exit = proxy.waitForExit(Duration.ofSeconds(20));

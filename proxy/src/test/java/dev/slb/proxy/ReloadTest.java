@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.slb.model.Listener;
 import dev.slb.model.ProxyConfig;
 import dev.slb.proxy.testing.TestingBackend;
-import dev.slb.proxy.testing.TestingBodies.Digest;
 import dev.slb.proxy.testing.TestingBodies;
+import dev.slb.proxy.testing.TestingBodies.Digest;
 import dev.slb.proxy.testing.TestingClients;
 import dev.slb.proxy.testing.TestingConnection;
 import dev.slb.proxy.testing.TestingListener;
@@ -76,9 +76,12 @@ class ReloadTest {
         long size = 4 * MIB;
         CompletableFuture<Digest> download = CompletableFuture.supplyAsync(() -> {
             try {
-                HttpResponse<InputStream> r = TestingClients.http11().send(TestingClients.get(
-                        proxy.uri("web", "/download?bytes=" + size + "&piece=65536&delayMs=30")).build(),
-                        HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> r = TestingClients.http11()
+                        .send(
+                                TestingClients.get(
+                                                proxy.uri("web", "/download?bytes=" + size + "&piece=65536&delayMs=30"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofInputStream());
                 assertThat(r.headers().firstValue("X-Backend")).hasValue("a");
                 try (InputStream in = r.body()) {
                     return TestingBodies.digest(in);
@@ -91,20 +94,28 @@ class ReloadTest {
         try (TestingConnection kept = TestingConnection.open(proxy.port("web"))) {
             kept.send("GET /kept-before HTTP/1.1\r\nHost: h\r\n\r\n");
             assertThat(kept.readResponse().header("X-Backend")).isEqualTo("a");
-            assertThat(a.awaitInFlight(1, Duration.ofSeconds(10))).as("the download is under way at a").isTrue();
+            assertThat(a.awaitInFlight(1, Duration.ofSeconds(10)))
+                    .as("the download is under way at a")
+                    .isTrue();
 
             proxy.apply(v1.withVersion("v2").withListeners(List.of(web.withBackends(List.of(b.backend())))));
 
             assertThat(proxy.config().version()).isEqualTo("v2");
-            assertThat(download).as("the download is still running across the reload").isNotDone();
+            assertThat(download)
+                    .as("the download is still running across the reload")
+                    .isNotDone();
             for (int i = 0; i < 6; i++) {
-                assertThat(answeredBy(TestingClients.http11(), "/after" + i)).as("new connection %d", i).isEqualTo("b");
+                assertThat(answeredBy(TestingClients.http11(), "/after" + i))
+                        .as("new connection %d", i)
+                        .isEqualTo("b");
             }
             kept.send("GET /kept-after HTTP/1.1\r\nHost: h\r\n\r\n");
             assertThat(kept.readResponse().header("X-Backend"))
-                    .as("a request on a connection accepted before the reload").isEqualTo("b");
+                    .as("a request on a connection accepted before the reload")
+                    .isEqualTo("b");
         }
-        assertThat(download.get(30, TimeUnit.SECONDS)).as("the download that started before the reload")
+        assertThat(download.get(30, TimeUnit.SECONDS))
+                .as("the download that started before the reload")
                 .isEqualTo(Digest.ofPattern(size));
     }
 
@@ -117,18 +128,27 @@ class ReloadTest {
 
         try (ServerSocket squatter = new ServerSocket(0, 1, InetAddress.getByName(TestingPorts.LOOPBACK))) {
             // v3 moves web to c and adds a listener on a port someone else holds: all or nothing.
-            ProxyConfig v3 = v2.withVersion("v3").withListeners(List.of(
-                    web.withBackends(List.of(c.backend())),
-                    TestingListener.http("extra").port(squatter.getLocalPort()).backends(c.backend()).build()));
-            assertThatThrownBy(() -> proxy.apply(v3)).as("binding a port that is taken").isInstanceOf(Exception.class);
+            ProxyConfig v3 = v2.withVersion("v3")
+                    .withListeners(List.of(
+                            web.withBackends(List.of(c.backend())),
+                            TestingListener.http("extra")
+                                    .port(squatter.getLocalPort())
+                                    .backends(c.backend())
+                                    .build()));
+            assertThatThrownBy(() -> proxy.apply(v3))
+                    .as("binding a port that is taken")
+                    .isInstanceOf(Exception.class);
 
             assertThat(proxy.config().version()).isEqualTo("v2");
             for (int i = 0; i < 4; i++) {
                 assertThat(answeredBy(client, "/still-v2-" + i)).isEqualTo("b");
-                assertThat(answeredBy(TestingClients.http11(), "/still-v2-fresh-" + i)).isEqualTo("b");
+                assertThat(answeredBy(TestingClients.http11(), "/still-v2-fresh-" + i))
+                        .isEqualTo("b");
             }
         }
-        assertThat(c.requestCount()).as("nothing of the refused config took effect").isZero();
+        assertThat(c.requestCount())
+                .as("nothing of the refused config took effect")
+                .isZero();
 
         // And once the port is free, the same config applies.
         proxy.apply(v2.withVersion("v4").withListeners(List.of(web.withBackends(List.of(c.backend())))));
@@ -138,7 +158,10 @@ class ReloadTest {
     @Test
     void aListenerAddedByReloadServesAndARemovedOneStopsAccepting() throws Exception {
         int extraPort = TestingPorts.free();
-        Listener extra = TestingListener.http("extra").port(extraPort).backends(b.backend()).build();
+        Listener extra = TestingListener.http("extra")
+                .port(extraPort)
+                .backends(b.backend())
+                .build();
         proxy.apply(v1.withVersion("v2").withListeners(List.of(web, extra)));
         HttpResponse<String> r = TestingClients.getText(TestingClients.http11(), proxy.uri("extra", "/x"));
         assertThat(r.headers().firstValue("X-Backend")).hasValue("b");
@@ -155,10 +178,13 @@ class ReloadTest {
                     refused = true;
                 }
             }
-            assertThat(refused).as("the removed listener's port refuses new connections").isTrue();
+            assertThat(refused)
+                    .as("the removed listener's port refuses new connections")
+                    .isTrue();
             open.send("GET /accepted-before-removal HTTP/1.1\r\nHost: h\r\n\r\n");
             TestingConnection.Response onOld = open.readResponse();
-            assertThat(onOld.status()).as("a connection accepted before the listener went away carries on")
+            assertThat(onOld.status())
+                    .as("a connection accepted before the listener went away carries on")
                     .isEqualTo(200);
         }
         assertThat(answeredBy(TestingClients.http11(), "/web")).isEqualTo("a");

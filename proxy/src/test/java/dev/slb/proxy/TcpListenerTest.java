@@ -73,7 +73,8 @@ class TcpListenerTest {
 
     @Test
     void bytesGoBothWaysAndHalfCloseStillGetsTheReply() throws Exception {
-        proxy = TestingProxy.start(TestingListener.tcp("tcp").backends(backend.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.tcp("tcp").backends(backend.backend()).build());
         try (Socket s = connect(proxy.port("tcp"))) {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
@@ -97,7 +98,8 @@ class TcpListenerTest {
 
             // Half-close: the backend sees end of stream and still answers before it closes.
             s.shutdownOutput();
-            assertThat(readToEnd(in)).as("the backend's reply after the client's half-close, then end of stream")
+            assertThat(readToEnd(in))
+                    .as("the backend's reply after the client's half-close, then end of stream")
                     .isEqualTo("bye echo " + (6 + size) + "\n");
         }
         assertThat(backend.endsOfStream()).isEqualTo(1);
@@ -105,7 +107,8 @@ class TcpListenerTest {
 
     @Test
     void halfCloseReachesTheBackendAsEndOfStream() throws Exception {
-        proxy = TestingProxy.start(TestingListener.tcp("tcp").backends(backend.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.tcp("tcp").backends(backend.backend()).build());
         try (Socket s = connect(proxy.port("tcp"))) {
             s.getOutputStream().write("abc".getBytes(StandardCharsets.UTF_8));
             s.getOutputStream().flush();
@@ -119,10 +122,12 @@ class TcpListenerTest {
     @Test
     void aBackendThatHalfClosesFirstStillHearsTheClient() throws Exception {
         try (TestingTcpBackend greeter = TestingTcpBackend.greeter("greeter")) {
-            proxy = TestingProxy.start(TestingListener.tcp("tcp").backends(greeter.backend()).build());
+            proxy = TestingProxy.start(
+                    TestingListener.tcp("tcp").backends(greeter.backend()).build());
             try (Socket s = connect(proxy.port("tcp"))) {
                 InputStream in = s.getInputStream();
-                assertThat(readToEnd(in)).as("the greeting, then end of stream from the backend's half-close")
+                assertThat(readToEnd(in))
+                        .as("the greeting, then end of stream from the backend's half-close")
                         .isEqualTo("hello\n");
                 // The client's direction is still open.
                 s.getOutputStream().write("still talking".getBytes(StandardCharsets.UTF_8));
@@ -132,7 +137,8 @@ class TcpListenerTest {
                 while (greeter.receivedAfterGreeting() < 0 && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
-                assertThat(greeter.receivedAfterGreeting()).as("bytes the backend got after its half-close")
+                assertThat(greeter.receivedAfterGreeting())
+                        .as("bytes the backend got after its half-close")
                         .isEqualTo("still talking".length());
             }
         }
@@ -140,7 +146,10 @@ class TcpListenerTest {
 
     @Test
     void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
-        proxy = TestingProxy.start(TestingListener.tcp("tcp").idleTimeout(IDLE).backends(backend.backend()).build());
+        proxy = TestingProxy.start(TestingListener.tcp("tcp")
+                .idleTimeout(IDLE)
+                .backends(backend.backend())
+                .build());
         try (Socket s = connect(proxy.port("tcp"))) {
             s.getOutputStream().write("x".getBytes(StandardCharsets.UTF_8));
             assertThat(readExactly(s.getInputStream(), 1)).isEqualTo("x");
@@ -159,12 +168,17 @@ class TcpListenerTest {
         while (backend.openConnections() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(backend.openConnections()).as("the backend side is closed too").isZero();
+        assertThat(backend.openConnections())
+                .as("the backend side is closed too")
+                .isZero();
     }
 
     @Test
     void trafficKeepsAConnectionPastTheIdleTimeout() throws Exception {
-        proxy = TestingProxy.start(TestingListener.tcp("tcp").idleTimeout(IDLE).backends(backend.backend()).build());
+        proxy = TestingProxy.start(TestingListener.tcp("tcp")
+                .idleTimeout(IDLE)
+                .backends(backend.backend())
+                .build());
         try (Socket s = connect(proxy.port("tcp"))) {
             // A byte every 100 ms for 1.2 s: four idle timeouts long, never idle for one.
             for (int i = 0; i < 12; i++) {
@@ -178,7 +192,8 @@ class TcpListenerTest {
     @Test
     void aDeadBackendIsSkipped() throws Exception {
         Backend dead = new Backend(TestingPorts.LOOPBACK, TestingPorts.dead(), 100);
-        proxy = TestingProxy.start(TestingListener.tcp("tcp").backends(dead, backend.backend()).build());
+        proxy = TestingProxy.start(
+                TestingListener.tcp("tcp").backends(dead, backend.backend()).build());
         for (int i = 0; i < 6; i++) {
             try (Socket s = connect(proxy.port("tcp"))) {
                 String line = "line " + i + "\n";

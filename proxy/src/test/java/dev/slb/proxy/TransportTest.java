@@ -13,7 +13,9 @@ class TransportTest {
         for (Transport t : new Transport[] {Transport.best(), Transport.NIO}) {
             SocketChannel ch = t.socketChannel().getDeclaredConstructor().newInstance();
             try {
-                assertThat(ch.config().isTcpNoDelay()).as("%s sockets are created with TCP_NODELAY", t).isTrue();
+                assertThat(ch.config().isTcpNoDelay())
+                        .as("%s sockets are created with TCP_NODELAY", t)
+                        .isTrue();
             } finally {
                 ch.unsafe().closeForcibly();
             }

@@ -36,7 +36,8 @@ class WebSocketGateTest {
         backend = TestingBackend.start("a");
         proxy = TestingProxy.start(TestingListener.http("web")
                 .websocket(WebSocket.disabled(REASON, MESSAGE))
-                .backends(backend.backend()).build());
+                .backends(backend.backend())
+                .build());
     }
 
     @AfterEach
@@ -50,14 +51,17 @@ class WebSocketGateTest {
     @Test
     void jdkWebSocketClientGetsA403() throws Exception {
         URI ws = URI.create("ws://127.0.0.1:" + proxy.port("web") + "/chat");
-        Throwable failure = catchThrowable(() -> HttpClient.newHttpClient().newWebSocketBuilder()
+        Throwable failure = catchThrowable(() -> HttpClient.newHttpClient()
+                .newWebSocketBuilder()
                 .buildAsync(ws, new java.net.http.WebSocket.Listener() {})
                 .get(10, TimeUnit.SECONDS));
         assertThat(failure).isInstanceOf(ExecutionException.class);
         assertThat(failure.getCause()).isInstanceOf(WebSocketHandshakeException.class);
         WebSocketHandshakeException handshake = (WebSocketHandshakeException) failure.getCause();
         assertThat(handshake.getResponse().statusCode()).isEqualTo(403);
-        assertThat(backend.requests()).as("the upgrade never reaches the backend").isEmpty();
+        assertThat(backend.requests())
+                .as("the upgrade never reaches the backend")
+                .isEmpty();
     }
 
     @Test
@@ -69,7 +73,9 @@ class WebSocketGateTest {
             assertThat(gate.status()).isEqualTo(403);
             assertThat(gate.header("X-SLB-WebSocket")).startsWith("disabled");
             assertThat(gate.header("X-SLB-WebSocket")).contains(REASON);
-            assertThat(gate.header("Upgrade")).as("not a 426: nothing to switch to").isNull();
+            assertThat(gate.header("Upgrade"))
+                    .as("not a 426: nothing to switch to")
+                    .isNull();
             assertThat(gate.bodyText()).contains(MESSAGE).contains(REASON);
 
             c.send("GET /plain HTTP/1.1\r\nHost: h\r\n\r\n");

@@ -64,15 +64,41 @@ class WebSocketProxyTest {
     }
 
     private Listener http(Duration idle) {
-        return new Listener("web", Protocol.HTTP, TestingPorts.LOOPBACK, TestingPorts.free(), null, null, idle,
-                null, null, null, null, null, List.of(echo()));
+        return new Listener(
+                "web",
+                Protocol.HTTP,
+                TestingPorts.LOOPBACK,
+                TestingPorts.free(),
+                null,
+                null,
+                idle,
+                null,
+                null,
+                null,
+                null,
+                null,
+                List.of(echo()));
     }
 
     private Listener https() {
-        Tls tls = new Tls(CERTS.resolve("tls.crt").toAbsolutePath().toString(),
-                CERTS.resolve("tls.key").toAbsolutePath().toString(), TlsPolicy.TLS_CIPHER_POLICY_1_2);
-        return new Listener("secure", Protocol.HTTPS, TestingPorts.LOOPBACK, TestingPorts.free(), tls, null, null,
-                null, null, null, null, null, List.of(echo()));
+        Tls tls = new Tls(
+                CERTS.resolve("tls.crt").toAbsolutePath().toString(),
+                CERTS.resolve("tls.key").toAbsolutePath().toString(),
+                TlsPolicy.TLS_CIPHER_POLICY_1_2);
+        return new Listener(
+                "secure",
+                Protocol.HTTPS,
+                TestingPorts.LOOPBACK,
+                TestingPorts.free(),
+                tls,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                List.of(echo()));
     }
 
     @Test
@@ -118,7 +144,8 @@ class WebSocketProxyTest {
     void wssEchoesOverTls() throws Exception {
         proxy = TestingProxy.start(https());
         Recorder r = new Recorder();
-        HttpClient client = HttpClient.newBuilder().sslContext(trustingTestCertificate()).build();
+        HttpClient client =
+                HttpClient.newBuilder().sslContext(trustingTestCertificate()).build();
         java.net.http.WebSocket ws = connect(client, "wss", proxy.port("secure"), r);
         ws.sendText("secure hello", true).get(10, TimeUnit.SECONDS);
         assertThat(r.texts.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("secure hello");
@@ -131,19 +158,23 @@ class WebSocketProxyTest {
         proxy = TestingProxy.start(http(Duration.ofMillis(500)));
         Recorder r = new Recorder();
         connect(HttpClient.newHttpClient(), "ws", proxy.port("web"), r);
-        assertThat(r.closed.get(10, TimeUnit.SECONDS)).as("close code after the idle timeout").isEqualTo(1001);
+        assertThat(r.closed.get(10, TimeUnit.SECONDS))
+                .as("close code after the idle timeout")
+                .isEqualTo(1001);
         assertThat(r.closeReason).contains("idle timeout");
     }
 
     @Test
     void keepalivePingsHoldAQuietConnectionOpen() throws Exception {
-        Listener quiet = http(Duration.ofMillis(600))
-                .withWebsocket(new WebSocket(true, null, null, Duration.ofMillis(150)));
+        Listener quiet =
+                http(Duration.ofMillis(600)).withWebsocket(new WebSocket(true, null, null, Duration.ofMillis(150)));
         proxy = TestingProxy.start(quiet);
         Recorder r = new Recorder();
         java.net.http.WebSocket ws = connect(HttpClient.newHttpClient(), "ws", proxy.port("web"), r);
         Thread.sleep(2000);
-        assertThat(r.closed).as("still open after more than three idle timeouts").isNotDone();
+        assertThat(r.closed)
+                .as("still open after more than three idle timeouts")
+                .isNotDone();
         assertThat(r.pings).as("the proxy pinged the client").isNotEmpty();
         ws.sendText("still here", true).get(10, TimeUnit.SECONDS);
         assertThat(r.texts.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("still here");
@@ -158,15 +189,23 @@ class WebSocketProxyTest {
         ws.sendText("before", true).get(10, TimeUnit.SECONDS);
         assertThat(r.texts.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("before");
 
-        ProxyConfig off = proxy.config().withVersion("v2").withListeners(List.of(
-                web.withWebsocket(WebSocket.disabled("RequiresGuaranteedPerformance", "raise spec.tier"))));
+        ProxyConfig off = proxy.config()
+                .withVersion("v2")
+                .withListeners(List.of(
+                        web.withWebsocket(WebSocket.disabled("RequiresGuaranteedPerformance", "raise spec.tier"))));
         proxy.apply(off);
 
         ws.sendText("after", true).get(10, TimeUnit.SECONDS);
-        assertThat(r.texts.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the open connection carries on").isEqualTo("after");
-        CompletableFuture<java.net.http.WebSocket> refused = HttpClient.newHttpClient().newWebSocketBuilder()
+        assertThat(r.texts.poll(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .as("the open connection carries on")
+                .isEqualTo("after");
+        CompletableFuture<java.net.http.WebSocket> refused = HttpClient.newHttpClient()
+                .newWebSocketBuilder()
                 .buildAsync(URI.create("ws://127.0.0.1:" + proxy.port("web") + "/ws"), new Recorder());
-        assertThat(refused).failsWithin(WAIT).withThrowableThat().havingRootCause()
+        assertThat(refused)
+                .failsWithin(WAIT)
+                .withThrowableThat()
+                .havingRootCause()
                 .withMessageContaining("403");
     }
 
@@ -195,7 +234,8 @@ class WebSocketProxyTest {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
         try (InputStream in = Files.newInputStream(CERTS.resolve("tls.crt"))) {
-            trust.setCertificateEntry("test", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            trust.setCertificateEntry(
+                    "test", CertificateFactory.getInstance("X.509").generateCertificate(in));
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);

@@ -40,8 +40,8 @@ public class LimitsBenchmark {
 
     @Setup
     public void setUp() {
-        Limits l = limits.equals("none") ? Limits.UNLIMITED
-                : new Limits(Long.MAX_VALUE, 1_000_000_000L, 1_000_000_000L);
+        Limits l =
+                limits.equals("none") ? Limits.UNLIMITED : new Limits(Long.MAX_VALUE, 1_000_000_000L, 1_000_000_000L);
         replica = new ReplicaLimits(l, System.nanoTime());
     }
 

@@ -9,16 +9,16 @@ import java.util.Map;
  * @param path the path without its query string
  * @param query the decoded query parameters
  */
-record ApiRequest(String method, String path, Map<String, List<String>> query, String accept,
-    String contentType, byte[] body) {
+record ApiRequest(
+        String method, String path, Map<String, List<String>> query, String accept, String contentType, byte[] body) {
 
-  /** The first value of a query parameter, or null. */
-  String param(String name) {
-    List<String> values = query.get(name);
-    return values == null || values.isEmpty() ? null : values.get(0);
-  }
+    /** The first value of a query parameter, or null. */
+    String param(String name) {
+        List<String> values = query.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
 
-  boolean hasBody() {
-    return body != null && body.length > 0;
-  }
+    boolean hasBody() {
+        return body != null && body.length > 0;
+    }
 }

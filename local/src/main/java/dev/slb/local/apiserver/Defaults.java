@@ -11,76 +11,75 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class Defaults {
 
-  private Defaults() {
-  }
+    private Defaults() {}
 
-  static void apply(String group, String kind, ObjectNode object) {
-    switch (group + "/" + kind) {
-      case "/Secret" -> {
-        putIfAbsent(object, "type", "Opaque");
-      }
-      case "/Namespace" -> {
-        String name = object.path("metadata").path("name").asText();
-        object.withObject("metadata").withObject("labels").put("kubernetes.io/metadata.name", name);
-        object.withObject("spec").withArray("finalizers");
-        object.withObject("status").put("phase", "Active");
-      }
-      case "/Service" -> {
-        service(object.withObject("spec"));
-        object.withObject("status").withObject("loadBalancer");
-      }
-      case "apps/Deployment" -> deployment(object.withObject("spec"));
-      case "/Event" -> {
-        putIfAbsent(object, "type", "Normal");
-      }
-      default -> {
-        // no defaults
-      }
+    static void apply(String group, String kind, ObjectNode object) {
+        switch (group + "/" + kind) {
+            case "/Secret" -> {
+                putIfAbsent(object, "type", "Opaque");
+            }
+            case "/Namespace" -> {
+                String name = object.path("metadata").path("name").asText();
+                object.withObject("metadata").withObject("labels").put("kubernetes.io/metadata.name", name);
+                object.withObject("spec").withArray("finalizers");
+                object.withObject("status").put("phase", "Active");
+            }
+            case "/Service" -> {
+                service(object.withObject("spec"));
+                object.withObject("status").withObject("loadBalancer");
+            }
+            case "apps/Deployment" -> deployment(object.withObject("spec"));
+            case "/Event" -> {
+                putIfAbsent(object, "type", "Normal");
+            }
+            default -> {
+                // no defaults
+            }
+        }
     }
-  }
 
-  private static void service(ObjectNode spec) {
-    putIfAbsent(spec, "type", "ClusterIP");
-    putIfAbsent(spec, "sessionAffinity", "None");
-    for (JsonNode port : spec.path("ports")) {
-      ObjectNode p = (ObjectNode) port;
-      putIfAbsent(p, "protocol", "TCP");
-      if (!p.has("targetPort") && p.has("port")) {
-        p.set("targetPort", p.get("port"));
-      }
+    private static void service(ObjectNode spec) {
+        putIfAbsent(spec, "type", "ClusterIP");
+        putIfAbsent(spec, "sessionAffinity", "None");
+        for (JsonNode port : spec.path("ports")) {
+            ObjectNode p = (ObjectNode) port;
+            putIfAbsent(p, "protocol", "TCP");
+            if (!p.has("targetPort") && p.has("port")) {
+                p.set("targetPort", p.get("port"));
+            }
+        }
     }
-  }
 
-  private static void deployment(ObjectNode spec) {
-    if (!spec.has("replicas")) {
-      spec.put("replicas", 1);
+    private static void deployment(ObjectNode spec) {
+        if (!spec.has("replicas")) {
+            spec.put("replicas", 1);
+        }
+        if (!spec.has("revisionHistoryLimit")) {
+            spec.put("revisionHistoryLimit", 10);
+        }
+        if (!spec.has("progressDeadlineSeconds")) {
+            spec.put("progressDeadlineSeconds", 600);
+        }
+        ObjectNode strategy = spec.withObject("strategy");
+        putIfAbsent(strategy, "type", "RollingUpdate");
+        if (strategy.path("type").asText().equals("RollingUpdate")) {
+            ObjectNode rolling = strategy.withObject("rollingUpdate");
+            putIfAbsent(rolling, "maxUnavailable", "25%");
+            putIfAbsent(rolling, "maxSurge", "25%");
+        }
+        ObjectNode pod = spec.withObject("template").withObject("spec");
+        putIfAbsent(pod, "restartPolicy", "Always");
+        putIfAbsent(pod, "dnsPolicy", "ClusterFirst");
+        putIfAbsent(pod, "schedulerName", "default-scheduler");
+        if (!pod.has("terminationGracePeriodSeconds")) {
+            pod.put("terminationGracePeriodSeconds", 30);
+        }
     }
-    if (!spec.has("revisionHistoryLimit")) {
-      spec.put("revisionHistoryLimit", 10);
-    }
-    if (!spec.has("progressDeadlineSeconds")) {
-      spec.put("progressDeadlineSeconds", 600);
-    }
-    ObjectNode strategy = spec.withObject("strategy");
-    putIfAbsent(strategy, "type", "RollingUpdate");
-    if (strategy.path("type").asText().equals("RollingUpdate")) {
-      ObjectNode rolling = strategy.withObject("rollingUpdate");
-      putIfAbsent(rolling, "maxUnavailable", "25%");
-      putIfAbsent(rolling, "maxSurge", "25%");
-    }
-    ObjectNode pod = spec.withObject("template").withObject("spec");
-    putIfAbsent(pod, "restartPolicy", "Always");
-    putIfAbsent(pod, "dnsPolicy", "ClusterFirst");
-    putIfAbsent(pod, "schedulerName", "default-scheduler");
-    if (!pod.has("terminationGracePeriodSeconds")) {
-      pod.put("terminationGracePeriodSeconds", 30);
-    }
-  }
 
-  /** Sets a string field that is missing, null or empty (as an empty string is unset in Go). */
-  private static void putIfAbsent(ObjectNode node, String field, String value) {
-    if (node.path(field).asText("").isEmpty()) {
-      node.put(field, value);
+    /** Sets a string field that is missing, null or empty (as an empty string is unset in Go). */
+    private static void putIfAbsent(ObjectNode node, String field, String value) {
+        if (node.path(field).asText("").isEmpty()) {
+            node.put(field, value);
+        }
     }
-  }
 }

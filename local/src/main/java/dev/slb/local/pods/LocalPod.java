@@ -31,217 +31,245 @@ import java.util.concurrent.TimeUnit;
  */
 final class LocalPod {
 
-  /** What the pod is doing, as far as endpoints and the Deployment's status care. */
-  enum Phase { STARTING, RUNNING, TERMINATING, GONE }
-
-  final String namespace;
-  final String name;
-  final String deployment;
-  final String templateHash;
-  final PodTemplateSpec template;
-  final InetAddress ip;
-  final Path dir;
-  final Instant created;
-
-  private final List<String> launcher;
-  private final Map<String, String> environment;
-  private volatile Process process;
-  private volatile Phase phase = Phase.STARTING;
-  private volatile boolean ready;
-  private volatile int restarts;
-  private volatile Instant nextProbe = Instant.EPOCH;
-  private volatile Instant startedAt;
-  private volatile Instant exitedAt;
-  private volatile Integer lastExitCode;
-  private volatile CompletableFuture<?> probing = CompletableFuture.completedFuture(null);
-
-  LocalPod(String namespace, String name, String deployment, String templateHash, PodTemplateSpec template,
-      InetAddress ip, Path dir, List<String> launcher, Map<String, String> environment, Instant created) {
-    this.namespace = namespace;
-    this.name = name;
-    this.deployment = deployment;
-    this.templateHash = templateHash;
-    this.template = template;
-    this.ip = ip;
-    this.dir = dir;
-    this.launcher = launcher;
-    this.environment = environment;
-    this.created = created;
-  }
-
-  Container container() {
-    return template.getSpec().getContainers().get(0);
-  }
-
-  /** Starts (or restarts) the process. */
-  synchronized void start() throws IOException {
-    Container c = container();
-    List<String> command = new ArrayList<>(launcher);
-    if (c.getArgs() != null) {
-      command.addAll(c.getArgs());
+    /** What the pod is doing, as far as endpoints and the Deployment's status care. */
+    enum Phase {
+        STARTING,
+        RUNNING,
+        TERMINATING,
+        GONE
     }
-    // The pod's network namespace and root filesystem, emulated (see the proxy's README).
-    command.addAll(List.of("--bind-address", ip.getHostAddress(), "--root", dir.toString()));
-    ProcessBuilder pb = new ProcessBuilder(dev.slb.local.Detached.command(command)).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("proxy.log").toFile()));
-    pb.environment().putAll(environment);
-    pb.environment().put("JAVA_OPTS", jvmLimits(c));
-    if (c.getEnv() != null) {
-      for (EnvVar e : c.getEnv()) {
-        pb.environment().put(e.getName(), value(e));
-      }
+
+    final String namespace;
+    final String name;
+    final String deployment;
+    final String templateHash;
+    final PodTemplateSpec template;
+    final InetAddress ip;
+    final Path dir;
+    final Instant created;
+
+    private final List<String> launcher;
+    private final Map<String, String> environment;
+    private volatile Process process;
+    private volatile Phase phase = Phase.STARTING;
+    private volatile boolean ready;
+    private volatile int restarts;
+    private volatile Instant nextProbe = Instant.EPOCH;
+    private volatile Instant startedAt;
+    private volatile Instant exitedAt;
+    private volatile Integer lastExitCode;
+    private volatile CompletableFuture<?> probing = CompletableFuture.completedFuture(null);
+
+    LocalPod(
+            String namespace,
+            String name,
+            String deployment,
+            String templateHash,
+            PodTemplateSpec template,
+            InetAddress ip,
+            Path dir,
+            List<String> launcher,
+            Map<String, String> environment,
+            Instant created) {
+        this.namespace = namespace;
+        this.name = name;
+        this.deployment = deployment;
+        this.templateHash = templateHash;
+        this.template = template;
+        this.ip = ip;
+        this.dir = dir;
+        this.launcher = launcher;
+        this.environment = environment;
+        this.created = created;
     }
-    Files.createDirectories(dir);
-    process = pb.start();
-    // The launcher execs the JVM, so this PID is the proxy's; a later run stops it if this one is killed.
-    dev.slb.local.StaleProcesses.record(dir.resolve("proxy.pid"), process.pid(), dir.toString());
-    startedAt = Instant.now();
-    if (phase != Phase.TERMINATING) {
-      phase = Phase.RUNNING;
+
+    Container container() {
+        return template.getSpec().getContainers().get(0);
     }
-  }
 
-  /** The JVM sized to the container's limits, as it sizes itself inside a container. */
-  private static String jvmLimits(Container c) {
-    List<String> flags = new ArrayList<>();
-    if (c.getResources() != null && c.getResources().getLimits() != null) {
-      Quantity memory = c.getResources().getLimits().get("memory");
-      Quantity cpu = c.getResources().getLimits().get("cpu");
-      if (memory != null) {
-        flags.add("-XX:MaxRAM=" + Quantity.getAmountInBytes(memory).longValue());
-      }
-      if (cpu != null) {
-        int cores = Math.max(1, (int) Math.ceil(Quantity.getAmountInBytes(cpu).doubleValue()));
-        flags.add("-XX:ActiveProcessorCount=" + Math.min(cores, Runtime.getRuntime().availableProcessors()));
-      }
+    /** Starts (or restarts) the process. */
+    synchronized void start() throws IOException {
+        Container c = container();
+        List<String> command = new ArrayList<>(launcher);
+        if (c.getArgs() != null) {
+            command.addAll(c.getArgs());
+        }
+        // The pod's network namespace and root filesystem, emulated (see the proxy's README).
+        command.addAll(List.of("--bind-address", ip.getHostAddress(), "--root", dir.toString()));
+        ProcessBuilder pb = new ProcessBuilder(dev.slb.local.Detached.command(command))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("proxy.log").toFile()));
+        pb.environment().putAll(environment);
+        pb.environment().put("JAVA_OPTS", jvmLimits(c));
+        if (c.getEnv() != null) {
+            for (EnvVar e : c.getEnv()) {
+                pb.environment().put(e.getName(), value(e));
+            }
+        }
+        Files.createDirectories(dir);
+        process = pb.start();
+        // The launcher execs the JVM, so this PID is the proxy's; a later run stops it if this one is killed.
+        dev.slb.local.StaleProcesses.record(dir.resolve("proxy.pid"), process.pid(), dir.toString());
+        startedAt = Instant.now();
+        if (phase != Phase.TERMINATING) {
+            phase = Phase.RUNNING;
+        }
     }
-    return String.join(" ", flags);
-  }
 
-  private String value(EnvVar e) {
-    if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
-      return switch (e.getValueFrom().getFieldRef().getFieldPath()) {
-        case "metadata.name" -> name;
-        case "metadata.namespace" -> namespace;
-        case "status.podIP" -> ip.getHostAddress();
-        default -> "";
-      };
+    /** The JVM sized to the container's limits, as it sizes itself inside a container. */
+    private static String jvmLimits(Container c) {
+        List<String> flags = new ArrayList<>();
+        if (c.getResources() != null && c.getResources().getLimits() != null) {
+            Quantity memory = c.getResources().getLimits().get("memory");
+            Quantity cpu = c.getResources().getLimits().get("cpu");
+            if (memory != null) {
+                flags.add("-XX:MaxRAM=" + Quantity.getAmountInBytes(memory).longValue());
+            }
+            if (cpu != null) {
+                int cores = Math.max(
+                        1, (int) Math.ceil(Quantity.getAmountInBytes(cpu).doubleValue()));
+                flags.add("-XX:ActiveProcessorCount="
+                        + Math.min(cores, Runtime.getRuntime().availableProcessors()));
+            }
+        }
+        return String.join(" ", flags);
     }
-    return e.getValue() == null ? "" : e.getValue();
-  }
 
-  Phase phase() {
-    return phase;
-  }
-
-  boolean ready() {
-    return ready && phase == Phase.RUNNING;
-  }
-
-  int restarts() {
-    return restarts;
-  }
-
-  Instant startedAt() {
-    return startedAt;
-  }
-
-  /**
-   * Restarts a process that died on its own, after a back-off that doubles from 10 s to 5 min
-   * as a kubelet's CrashLoopBackOff does (the first restart is at once); true when it did.
-   */
-  synchronized boolean restartIfDead(Instant now) throws IOException {
-    Process p = process;
-    if (phase != Phase.RUNNING || p == null || p.isAlive()) {
-      return false;
+    private String value(EnvVar e) {
+        if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
+            return switch (e.getValueFrom().getFieldRef().getFieldPath()) {
+                case "metadata.name" -> name;
+                case "metadata.namespace" -> namespace;
+                case "status.podIP" -> ip.getHostAddress();
+                default -> "";
+            };
+        }
+        return e.getValue() == null ? "" : e.getValue();
     }
-    ready = false;
-    if (exitedAt == null) {
-      exitedAt = now;
-      lastExitCode = p.exitValue();
-    }
-    Duration backOff = restarts == 0 ? Duration.ZERO
-        : Duration.ofSeconds(Math.min(300, 10L << Math.min(restarts - 1, 5)));
-    if (now.isBefore(exitedAt.plus(backOff))) {
-      return false;
-    }
-    restarts++;
-    exitedAt = null;
-    start();
-    return true;
-  }
 
-  /** True while a process that died waits out its back-off. */
-  boolean backingOff() {
-    Process p = process;
-    return phase == Phase.RUNNING && p != null && !p.isAlive();
-  }
-
-  Integer lastExitCode() {
-    return lastExitCode;
-  }
-
-  /**
-   * Runs the readiness probe when it is due; the result lands later. Returns true when the
-   * readiness seen so far changed since the last call.
-   */
-  boolean probe(HttpClient http, Instant now) {
-    if (phase != Phase.RUNNING || now.isBefore(nextProbe) || !probing.isDone()) {
-      return false;
+    Phase phase() {
+        return phase;
     }
-    Container c = container();
-    if (c.getReadinessProbe() == null || c.getReadinessProbe().getHttpGet() == null) {
-      boolean alive = process != null && process.isAlive();
-      boolean changed = alive != ready;
-      ready = alive;
-      return changed;
-    }
-    int period = c.getReadinessProbe().getPeriodSeconds() == null ? 10 : c.getReadinessProbe().getPeriodSeconds();
-    nextProbe = now.plusSeconds(Math.max(1, Math.min(period, 2)));
-    HTTPGetAction get = c.getReadinessProbe().getHttpGet();
-    URI uri = URI.create("http://" + ip.getHostAddress() + ":" + port(c, get) + get.getPath());
-    probing = http.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(1)).GET().build(),
-        HttpResponse.BodyHandlers.discarding()).handle((r, failure) -> {
-          ready = failure == null && r.statusCode() >= 200 && r.statusCode() < 400 && phase == Phase.RUNNING;
-          return null;
-        });
-    return false;
-  }
 
-  private static int port(Container c, HTTPGetAction get) {
-    if (get.getPort().getIntVal() != null) {
-      return get.getPort().getIntVal();
+    boolean ready() {
+        return ready && phase == Phase.RUNNING;
     }
-    String named = get.getPort().getStrVal();
-    for (ContainerPort p : c.getPorts()) {
-      if (named.equals(p.getName())) {
-        return p.getContainerPort();
-      }
-    }
-    throw new IllegalStateException("container " + c.getName() + " has no port named " + named);
-  }
 
-  /** SIGTERM now, SIGKILL after the grace period; completes when the process is gone. */
-  CompletableFuture<Void> terminate(Duration grace) {
-    phase = Phase.TERMINATING;
-    ready = false;
-    Process p = process;
-    if (p == null || !p.isAlive()) {
-      phase = Phase.GONE;
-      return CompletableFuture.completedFuture(null);
+    int restarts() {
+        return restarts;
     }
-    p.destroy();
-    return p.onExit().completeOnTimeout(null, grace.toMillis(), TimeUnit.MILLISECONDS).thenCompose(exited -> {
-      if (p.isAlive()) {
-        p.destroyForcibly();
-        return p.onExit();
-      }
-      return CompletableFuture.completedFuture(p);
-    }).thenRun(() -> phase = Phase.GONE);
-  }
 
-  Long pid() {
-    Process p = process;
-    return p == null ? null : p.pid();
-  }
+    Instant startedAt() {
+        return startedAt;
+    }
+
+    /**
+     * Restarts a process that died on its own, after a back-off that doubles from 10 s to 5 min
+     * as a kubelet's CrashLoopBackOff does (the first restart is at once); true when it did.
+     */
+    synchronized boolean restartIfDead(Instant now) throws IOException {
+        Process p = process;
+        if (phase != Phase.RUNNING || p == null || p.isAlive()) {
+            return false;
+        }
+        ready = false;
+        if (exitedAt == null) {
+            exitedAt = now;
+            lastExitCode = p.exitValue();
+        }
+        Duration backOff =
+                restarts == 0 ? Duration.ZERO : Duration.ofSeconds(Math.min(300, 10L << Math.min(restarts - 1, 5)));
+        if (now.isBefore(exitedAt.plus(backOff))) {
+            return false;
+        }
+        restarts++;
+        exitedAt = null;
+        start();
+        return true;
+    }
+
+    /** True while a process that died waits out its back-off. */
+    boolean backingOff() {
+        Process p = process;
+        return phase == Phase.RUNNING && p != null && !p.isAlive();
+    }
+
+    Integer lastExitCode() {
+        return lastExitCode;
+    }
+
+    /**
+     * Runs the readiness probe when it is due; the result lands later. Returns true when the
+     * readiness seen so far changed since the last call.
+     */
+    boolean probe(HttpClient http, Instant now) {
+        if (phase != Phase.RUNNING || now.isBefore(nextProbe) || !probing.isDone()) {
+            return false;
+        }
+        Container c = container();
+        if (c.getReadinessProbe() == null || c.getReadinessProbe().getHttpGet() == null) {
+            boolean alive = process != null && process.isAlive();
+            boolean changed = alive != ready;
+            ready = alive;
+            return changed;
+        }
+        int period = c.getReadinessProbe().getPeriodSeconds() == null
+                ? 10
+                : c.getReadinessProbe().getPeriodSeconds();
+        nextProbe = now.plusSeconds(Math.max(1, Math.min(period, 2)));
+        HTTPGetAction get = c.getReadinessProbe().getHttpGet();
+        URI uri = URI.create("http://" + ip.getHostAddress() + ":" + port(c, get) + get.getPath());
+        probing = http.sendAsync(
+                        HttpRequest.newBuilder(uri)
+                                .timeout(Duration.ofSeconds(1))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding())
+                .handle((r, failure) -> {
+                    ready = failure == null && r.statusCode() >= 200 && r.statusCode() < 400 && phase == Phase.RUNNING;
+                    return null;
+                });
+        return false;
+    }
+
+    private static int port(Container c, HTTPGetAction get) {
+        if (get.getPort().getIntVal() != null) {
+            return get.getPort().getIntVal();
+        }
+        String named = get.getPort().getStrVal();
+        for (ContainerPort p : c.getPorts()) {
+            if (named.equals(p.getName())) {
+                return p.getContainerPort();
+            }
+        }
+        throw new IllegalStateException("container " + c.getName() + " has no port named " + named);
+    }
+
+    /** SIGTERM now, SIGKILL after the grace period; completes when the process is gone. */
+    CompletableFuture<Void> terminate(Duration grace) {
+        phase = Phase.TERMINATING;
+        ready = false;
+        Process p = process;
+        if (p == null || !p.isAlive()) {
+            phase = Phase.GONE;
+            return CompletableFuture.completedFuture(null);
+        }
+        p.destroy();
+        return p.onExit()
+                .completeOnTimeout(null, grace.toMillis(), TimeUnit.MILLISECONDS)
+                .thenCompose(exited -> {
+                    if (p.isAlive()) {
+                        p.destroyForcibly();
+                        return p.onExit();
+                    }
+                    return CompletableFuture.completedFuture(p);
+                })
+                .thenRun(() -> phase = Phase.GONE);
+    }
+
+    Long pid() {
+        Process p = process;
+        return p == null ? null : p.pid();
+    }
 }

@@ -25,55 +25,64 @@ import java.util.Map;
  */
 final class PodVolumes {
 
-  private PodVolumes() {
-  }
+    private PodVolumes() {}
 
-  /** Writes every volume the container mounts; a missing optional source leaves an empty directory. */
-  static void sync(KubernetesClient client, String namespace, PodSpec spec, Container container, Path root)
-      throws IOException {
-    for (VolumeMount mount : container.getVolumeMounts()) {
-      Volume volume = spec.getVolumes().stream().filter(v -> v.getName().equals(mount.getName()))
-          .findFirst().orElse(null);
-      Path dir = under(root, mount.getMountPath());
-      Files.createDirectories(dir);
-      if (volume == null) {
-        continue;
-      }
-      Map<String, byte[]> files = new LinkedHashMap<>();
-      if (volume.getSecret() != null) {
-        Secret secret = client.secrets().inNamespace(namespace).withName(volume.getSecret().getSecretName()).get();
-        if (secret != null && secret.getData() != null) {
-          secret.getData().forEach((k, v) -> files.put(k, Base64.getDecoder().decode(v)));
+    /** Writes every volume the container mounts; a missing optional source leaves an empty directory. */
+    static void sync(KubernetesClient client, String namespace, PodSpec spec, Container container, Path root)
+            throws IOException {
+        for (VolumeMount mount : container.getVolumeMounts()) {
+            Volume volume = spec.getVolumes().stream()
+                    .filter(v -> v.getName().equals(mount.getName()))
+                    .findFirst()
+                    .orElse(null);
+            Path dir = under(root, mount.getMountPath());
+            Files.createDirectories(dir);
+            if (volume == null) {
+                continue;
+            }
+            Map<String, byte[]> files = new LinkedHashMap<>();
+            if (volume.getSecret() != null) {
+                Secret secret = client.secrets()
+                        .inNamespace(namespace)
+                        .withName(volume.getSecret().getSecretName())
+                        .get();
+                if (secret != null && secret.getData() != null) {
+                    secret.getData()
+                            .forEach((k, v) -> files.put(k, Base64.getDecoder().decode(v)));
+                }
+                if (secret != null && secret.getStringData() != null) {
+                    secret.getStringData().forEach((k, v) -> files.put(k, v.getBytes(StandardCharsets.UTF_8)));
+                }
+            } else if (volume.getConfigMap() != null) {
+                ConfigMap map = client.configMaps()
+                        .inNamespace(namespace)
+                        .withName(volume.getConfigMap().getName())
+                        .get();
+                if (map != null && map.getData() != null) {
+                    map.getData().forEach((k, v) -> files.put(k, v.getBytes(StandardCharsets.UTF_8)));
+                }
+                if (map != null && map.getBinaryData() != null) {
+                    map.getBinaryData()
+                            .forEach((k, v) -> files.put(k, Base64.getDecoder().decode(v)));
+                }
+            }
+            for (Map.Entry<String, byte[]> file : files.entrySet()) {
+                write(dir.resolve(file.getKey()), file.getValue());
+            }
         }
-        if (secret != null && secret.getStringData() != null) {
-          secret.getStringData().forEach((k, v) -> files.put(k, v.getBytes(StandardCharsets.UTF_8)));
-        }
-      } else if (volume.getConfigMap() != null) {
-        ConfigMap map = client.configMaps().inNamespace(namespace).withName(volume.getConfigMap().getName()).get();
-        if (map != null && map.getData() != null) {
-          map.getData().forEach((k, v) -> files.put(k, v.getBytes(StandardCharsets.UTF_8)));
-        }
-        if (map != null && map.getBinaryData() != null) {
-          map.getBinaryData().forEach((k, v) -> files.put(k, Base64.getDecoder().decode(v)));
-        }
-      }
-      for (Map.Entry<String, byte[]> file : files.entrySet()) {
-        write(dir.resolve(file.getKey()), file.getValue());
-      }
     }
-  }
 
-  /** {@code root} + an absolute path inside the container. */
-  static Path under(Path root, String containerPath) {
-    return root.resolve(containerPath.replaceFirst("^/+", ""));
-  }
-
-  private static void write(Path file, byte[] content) throws IOException {
-    if (Files.exists(file) && Arrays.equals(Files.readAllBytes(file), content)) {
-      return;
+    /** {@code root} + an absolute path inside the container. */
+    static Path under(Path root, String containerPath) {
+        return root.resolve(containerPath.replaceFirst("^/+", ""));
     }
-    Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-    Files.write(temp, content);
-    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
+
+    private static void write(Path file, byte[] content) throws IOException {
+        if (Files.exists(file) && Arrays.equals(Files.readAllBytes(file), content)) {
+            return;
+        }
+        Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.write(temp, content);
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
 }

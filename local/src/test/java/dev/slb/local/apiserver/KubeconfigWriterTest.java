@@ -11,14 +11,17 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(10)
 class KubeconfigWriterTest {
 
-  @Test
-  void writesAPlainHttpContextWithoutCredentials(@TempDir Path dir) throws Exception {
-    Path file = KubeconfigWriter.write(dir.resolve("sub/kubeconfig"), "http://127.0.0.1:1234", "default");
-    String text = Files.readString(file);
-    assertThat(file).isAbsolute();
-    assertThat(text).contains("server: \"http://127.0.0.1:1234\"")
-        .contains("current-context: slb-local")
-        .contains("namespace: \"default\"")
-        .doesNotContain("token").doesNotContain("password").doesNotContain("certificate");
-  }
+    @Test
+    void writesAPlainHttpContextWithoutCredentials(@TempDir Path dir) throws Exception {
+        Path file = KubeconfigWriter.write(dir.resolve("sub/kubeconfig"), "http://127.0.0.1:1234", "default");
+        String text = Files.readString(file);
+        assertThat(file).isAbsolute();
+        assertThat(text)
+                .contains("server: \"http://127.0.0.1:1234\"")
+                .contains("current-context: slb-local")
+                .contains("namespace: \"default\"")
+                .doesNotContain("token")
+                .doesNotContain("password")
+                .doesNotContain("certificate");
+    }
 }

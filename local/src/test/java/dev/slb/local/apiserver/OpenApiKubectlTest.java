@@ -21,11 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OpenApiKubectlTest {
 
-  private static final Path CRD = Path.of("..", "crds", "loadbalancers.slb.dev-v1.yml");
-  private static final Path SAMPLES = Path.of("..", "crds", "samples");
+    private static final Path CRD = Path.of("..", "crds", "loadbalancers.slb.dev-v1.yml");
+    private static final Path SAMPLES = Path.of("..", "crds", "samples");
 
-  /** One object of every built-in kind the operator and the proxy use, with the fields they set. */
-  private static final String BUILTINS = """
+    /** One object of every built-in kind the operator and the proxy use, with the fields they set. */
+    private static final String BUILTINS = """
       apiVersion: v1
       kind: Namespace
       metadata: {name: team-a, labels: {team: a}}
@@ -141,42 +141,47 @@ class OpenApiKubectlTest {
       type: Normal
       """;
 
-  @TempDir
-  Path dir;
-  private TestingKubectl kubectl;
+    @TempDir
+    Path dir;
 
-  @BeforeEach
-  void start() throws IOException {
-    kubectl = TestingKubectl.start(dir);
-  }
+    private TestingKubectl kubectl;
 
-  @AfterEach
-  void stop() {
-    if (kubectl != null) {
-      kubectl.close();
+    @BeforeEach
+    void start() throws IOException {
+        kubectl = TestingKubectl.start(dir);
     }
-  }
 
-  @Test
-  void theCrdAndEverySampleApplyWithClientSideValidation() throws Exception {
-    TestingKubectl.Result crd = kubectl("apply", "-f", CRD.toString(), "-v=6");
-    assertThat(crd.code()).as(crd.toString()).isZero();
-    assertThat(crd.out()).contains("customresourcedefinition.apiextensions.k8s.io/loadbalancers.slb.dev created");
-    // kubectl looked for server-side field validation in v3, found none, and validated against v2.
-    assertThat(crd.err()).contains("GET " + kubectl.server.url() + "/openapi/v3?")
-        .contains("GET " + kubectl.server.url() + "/openapi/v3/apis/apiextensions.k8s.io/v1?hash=")
-        .contains("GET " + kubectl.server.url() + "/openapi/v2?");
+    @AfterEach
+    void stop() {
+        if (kubectl != null) {
+            kubectl.close();
+        }
+    }
 
-    TestingKubectl.Result samples = kubectl("apply", "-f", SAMPLES.toString());
-    assertThat(samples.code()).as(samples.toString()).isZero();
-    assertThat(samples.out()).contains("loadbalancer.slb.dev/chat created", "loadbalancer.slb.dev/demo created",
-        "loadbalancer.slb.dev/db created");
-  }
+    @Test
+    void theCrdAndEverySampleApplyWithClientSideValidation() throws Exception {
+        TestingKubectl.Result crd = kubectl("apply", "-f", CRD.toString(), "-v=6");
+        assertThat(crd.code()).as(crd.toString()).isZero();
+        assertThat(crd.out()).contains("customresourcedefinition.apiextensions.k8s.io/loadbalancers.slb.dev created");
+        // kubectl looked for server-side field validation in v3, found none, and validated against v2.
+        assertThat(crd.err())
+                .contains("GET " + kubectl.server.url() + "/openapi/v3?")
+                .contains("GET " + kubectl.server.url() + "/openapi/v3/apis/apiextensions.k8s.io/v1?hash=")
+                .contains("GET " + kubectl.server.url() + "/openapi/v2?");
 
-  @Test
-  void anUnknownFieldOrAWrongTypeInALoadBalancerIsRefusedByKubectl() throws Exception {
-    assertThat(kubectl("apply", "-f", CRD.toString()).code()).isZero();
-    Path manifest = write("typo.yaml", """
+        TestingKubectl.Result samples = kubectl("apply", "-f", SAMPLES.toString());
+        assertThat(samples.code()).as(samples.toString()).isZero();
+        assertThat(samples.out())
+                .contains(
+                        "loadbalancer.slb.dev/chat created",
+                        "loadbalancer.slb.dev/demo created",
+                        "loadbalancer.slb.dev/db created");
+    }
+
+    @Test
+    void anUnknownFieldOrAWrongTypeInALoadBalancerIsRefusedByKubectl() throws Exception {
+        assertThat(kubectl("apply", "-f", CRD.toString()).code()).isZero();
+        Path manifest = write("typo.yaml", """
         apiVersion: slb.dev/v1alpha1
         kind: LoadBalancer
         metadata: {name: typo, namespace: default}
@@ -185,31 +190,43 @@ class OpenApiKubectlTest {
           listeners:
           - {name: web, protocol: HTTP, port: eighty}
         """);
-    TestingKubectl.Result apply = kubectl("apply", "-f", manifest.toString());
-    assertThat(apply.code()).as(apply.toString()).isNotZero();
-    assertThat(apply.err()).contains("error validating \"" + manifest + "\"")
-        .contains("unknown field \"tierr\" in dev.slb.v1alpha1.LoadBalancer.spec")
-        .contains("invalid type for dev.slb.v1alpha1.LoadBalancer.spec.listeners.port: got \"string\", "
-            + "expected \"integer\"")
-        .contains("turn validation off with --validate=false");
-    TestingKubectl.Result get = kubectl("get", "slb", "typo");
-    assertThat(get.code()).as("nothing was sent").isNotZero();
-    assertThat(get.err()).contains("not found");
-  }
+        TestingKubectl.Result apply = kubectl("apply", "-f", manifest.toString());
+        assertThat(apply.code()).as(apply.toString()).isNotZero();
+        assertThat(apply.err())
+                .contains("error validating \"" + manifest + "\"")
+                .contains("unknown field \"tierr\" in dev.slb.v1alpha1.LoadBalancer.spec")
+                .contains("invalid type for dev.slb.v1alpha1.LoadBalancer.spec.listeners.port: got \"string\", "
+                        + "expected \"integer\"")
+                .contains("turn validation off with --validate=false");
+        TestingKubectl.Result get = kubectl("get", "slb", "typo");
+        assertThat(get.code()).as("nothing was sent").isNotZero();
+        assertThat(get.err()).contains("not found");
+    }
 
-  @Test
-  void builtinKindsInUseValidateAndTyposInThemAreRefused() throws Exception {
-    TestingKubectl.Result apply = kubectl("apply", "-f", write("builtins.yaml", BUILTINS).toString());
-    assertThat(apply.code()).as(apply.toString()).isZero();
-    assertThat(apply.out()).contains("namespace/team-a created", "configmap/proxy-config created",
-        "secret/demo-tls created", "service/demo created", "serviceaccount/slb-proxy created",
-        "deployment.apps/demo created", "endpointslice.discovery.k8s.io/backend-abc created",
-        "role.rbac.authorization.k8s.io/proxy created", "rolebinding.rbac.authorization.k8s.io/proxy created",
-        "clusterrole.rbac.authorization.k8s.io/slb-operator created",
-        "clusterrolebinding.rbac.authorization.k8s.io/slb-operator created",
-        "lease.coordination.k8s.io/slb-operator created", "event/demo.1 created", "event.events.k8s.io/demo.2 created");
+    @Test
+    void builtinKindsInUseValidateAndTyposInThemAreRefused() throws Exception {
+        TestingKubectl.Result apply =
+                kubectl("apply", "-f", write("builtins.yaml", BUILTINS).toString());
+        assertThat(apply.code()).as(apply.toString()).isZero();
+        assertThat(apply.out())
+                .contains(
+                        "namespace/team-a created",
+                        "configmap/proxy-config created",
+                        "secret/demo-tls created",
+                        "service/demo created",
+                        "serviceaccount/slb-proxy created",
+                        "deployment.apps/demo created",
+                        "endpointslice.discovery.k8s.io/backend-abc created",
+                        "role.rbac.authorization.k8s.io/proxy created",
+                        "rolebinding.rbac.authorization.k8s.io/proxy created",
+                        "clusterrole.rbac.authorization.k8s.io/slb-operator created",
+                        "clusterrolebinding.rbac.authorization.k8s.io/slb-operator created",
+                        "lease.coordination.k8s.io/slb-operator created",
+                        "event/demo.1 created",
+                        "event.events.k8s.io/demo.2 created");
 
-    TestingKubectl.Result typo = kubectl("apply", "-f", write("deployment.yaml", """
+        TestingKubectl.Result typo =
+                kubectl("apply", "-f", write("deployment.yaml", """
         apiVersion: apps/v1
         kind: Deployment
         metadata: {name: typo, namespace: default}
@@ -222,53 +239,69 @@ class OpenApiKubectlTest {
               containers:
               - {name: proxy, image: slb-proxy:dev, imagePullPolicyy: Always}
         """).toString());
-    assertThat(typo.code()).as(typo.toString()).isNotZero();
-    assertThat(typo.err())
-        .contains("invalid type for io.k8s.api.apps.v1.DeploymentSpec.replicas: got \"string\", expected \"integer\"")
-        .contains("unknown field \"imagePullPolicyy\" in io.k8s.api.core.v1.Container");
-  }
+        assertThat(typo.code()).as(typo.toString()).isNotZero();
+        assertThat(typo.err())
+                .contains(
+                        "invalid type for io.k8s.api.apps.v1.DeploymentSpec.replicas: got \"string\", expected \"integer\"")
+                .contains("unknown field \"imagePullPolicyy\" in io.k8s.api.core.v1.Container");
+    }
 
-  @Test
-  void explainPrintsTheCrdsFieldDescriptions() throws Exception {
-    assertThat(kubectl("apply", "-f", CRD.toString()).code()).isZero();
-    // Applying a LoadBalancer refreshes kubectl's discovery cache, as against a real cluster; only
-    // then does it know the short name slb.
-    assertThat(kubectl("apply", "-f", SAMPLES.resolve("shared.yaml").toString()).code()).isZero();
+    @Test
+    void explainPrintsTheCrdsFieldDescriptions() throws Exception {
+        assertThat(kubectl("apply", "-f", CRD.toString()).code()).isZero();
+        // Applying a LoadBalancer refreshes kubectl's discovery cache, as against a real cluster; only
+        // then does it know the short name slb.
+        assertThat(kubectl("apply", "-f", SAMPLES.resolve("shared.yaml").toString())
+                        .code())
+                .isZero();
 
-    TestingKubectl.Result tier = kubectl("explain", "slb.spec.tier");
-    assertThat(tier.code()).as(tier.toString()).isZero();
-    assertThat(tier.out()).contains("GROUP:      slb.dev", "KIND:       LoadBalancer", "VERSION:    v1alpha1",
-        "FIELD: tier <string>", "slb.s3.xxlarge", "Instance tier: shared (best effort, no WebSocket)");
+        TestingKubectl.Result tier = kubectl("explain", "slb.spec.tier");
+        assertThat(tier.code()).as(tier.toString()).isZero();
+        assertThat(tier.out())
+                .contains(
+                        "GROUP:      slb.dev",
+                        "KIND:       LoadBalancer",
+                        "VERSION:    v1alpha1",
+                        "FIELD: tier <string>",
+                        "slb.s3.xxlarge",
+                        "Instance tier: shared (best effort, no WebSocket)");
 
-    TestingKubectl.Result spec = kubectl("explain", "loadbalancers.spec");
-    assertThat(spec.code()).as(spec.toString()).isZero();
-    assertThat(spec.out()).contains("listeners\t<[]Object> -required-",
-        "The listeners, 1 to 16, with unique names and ports.", "tier\t<string>");
+        TestingKubectl.Result spec = kubectl("explain", "loadbalancers.spec");
+        assertThat(spec.code()).as(spec.toString()).isZero();
+        assertThat(spec.out())
+                .contains(
+                        "listeners\t<[]Object> -required-",
+                        "The listeners, 1 to 16, with unique names and ports.",
+                        "tier\t<string>");
 
-    TestingKubectl.Result recursive = kubectl("explain", "slb", "--recursive");
-    assertThat(recursive.code()).as(recursive.toString()).isZero();
-    assertThat(recursive.out()).contains("metadata\t<ObjectMeta>", "secretName\t<string> -required-",
-        "websocketKeepaliveSeconds\t<integer>", "readyReplicas\t<integer>");
-  }
+        TestingKubectl.Result recursive = kubectl("explain", "slb", "--recursive");
+        assertThat(recursive.code()).as(recursive.toString()).isZero();
+        assertThat(recursive.out())
+                .contains(
+                        "metadata\t<ObjectMeta>",
+                        "secretName\t<string> -required-",
+                        "websocketKeepaliveSeconds\t<integer>",
+                        "readyReplicas\t<integer>");
+    }
 
-  @Test
-  void explainDescribesBuiltinFieldsWithoutDescriptions() throws Exception {
-    TestingKubectl.Result spec = kubectl("explain", "deployment.spec");
-    assertThat(spec.code()).as(spec.toString()).isZero();
-    assertThat(spec.out()).contains("KIND:       Deployment", "replicas\t<integer>", "template\t<PodTemplateSpec>");
+    @Test
+    void explainDescribesBuiltinFieldsWithoutDescriptions() throws Exception {
+        TestingKubectl.Result spec = kubectl("explain", "deployment.spec");
+        assertThat(spec.code()).as(spec.toString()).isZero();
+        assertThat(spec.out()).contains("KIND:       Deployment", "replicas\t<integer>", "template\t<PodTemplateSpec>");
 
-    TestingKubectl.Result ports = kubectl("explain", "service.spec.ports.targetPort");
-    assertThat(ports.code()).as(ports.toString()).isZero();
-    assertThat(ports.out()).contains("FIELD: targetPort");
-  }
+        TestingKubectl.Result ports = kubectl("explain", "service.spec.ports.targetPort");
+        assertThat(ports.code()).as(ports.toString()).isZero();
+        assertThat(ports.out()).contains("FIELD: targetPort");
+    }
 
-  // --- plumbing ---
+    // --- plumbing ---
 
-  private Path write(String name, String text) throws IOException {
-    return Files.writeString(dir.resolve(name), text);
-  }
+    private Path write(String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
 
-  private TestingKubectl.Result kubectl(String... args) throws IOException, InterruptedException {
-    return kubectl.run(args);
-  }
+    private TestingKubectl.Result kubectl(String... args) throws IOException, InterruptedException {
+        return kubectl.run(args);
+    }
 }

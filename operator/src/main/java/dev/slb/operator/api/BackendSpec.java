@@ -10,10 +10,12 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** A backend: either a Service (followed) or a static address. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "has(self.service) != has(self.address)",
+@ValidationRule(
+        value = "has(self.service) != has(self.address)",
         message = "a backend names either service or address, not both and not neither")
 @ValidationRule(value = "!has(self.address) || has(self.port)", message = "a static address backend needs a port")
-@ValidationRule(value = "!has(self.service) || !has(self.port)",
+@ValidationRule(
+        value = "!has(self.service) || !has(self.port)",
         message = "a service backend takes its port from service.port; remove port")
 public class BackendSpec {
     @JsonPropertyDescription("A Service in this namespace; its ready endpoints become backends.")

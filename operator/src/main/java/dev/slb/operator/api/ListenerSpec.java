@@ -12,13 +12,15 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** One listener: a port clients connect to and how it is served. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "self.protocol != 'HTTPS' || has(self.tls)",
+@ValidationRule(
+        value = "self.protocol != 'HTTPS' || has(self.tls)",
         message = "an HTTPS listener needs tls.secretName (a kubernetes.io/tls Secret)")
-@ValidationRule(value = "self.protocol == 'HTTPS' || !has(self.tls)",
-        message = "only HTTPS listeners take tls")
-@ValidationRule(value = "!self.name.matches('^[0-9]+$') && !self.name.contains('--') && self.name != 'admin'",
+@ValidationRule(value = "self.protocol == 'HTTPS' || !has(self.tls)", message = "only HTTPS listeners take tls")
+@ValidationRule(
+        value = "!self.name.matches('^[0-9]+$') && !self.name.contains('--') && self.name != 'admin'",
         message = "a listener name needs a letter, has no '--' and is not 'admin' (it names a container port)")
-@ValidationRule(value = "self.protocol != 'TCP' || !has(self.websocketKeepaliveSeconds)",
+@ValidationRule(
+        value = "self.protocol != 'TCP' || !has(self.websocketKeepaliveSeconds)",
         message = "TCP listeners carry no WebSocket; remove websocketKeepaliveSeconds")
 public class ListenerSpec {
     @Required
@@ -54,8 +56,8 @@ public class ListenerSpec {
     @Default("60")
     @Min(1)
     @Max(3600)
-    @JsonPropertyDescription("HTTP/HTTPS: how long a backend may take to start answering before the client gets 504. "
-            + "Default 60.")
+    @JsonPropertyDescription(
+            "HTTP/HTTPS: how long a backend may take to start answering before the client gets 504. " + "Default 60.")
     public Integer requestTimeoutSeconds;
 
     @Min(1)

@@ -20,12 +20,22 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("loadbalancers")
 @ShortNames("slb")
 @AdditionalPrinterColumn(name = "Tier", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.tier")
-@AdditionalPrinterColumn(name = "Address", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.addresses[0]")
-@AdditionalPrinterColumn(name = "Programmed", type = AdditionalPrinterColumn.Type.STRING,
+@AdditionalPrinterColumn(
+        name = "Address",
+        type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.addresses[0]")
+@AdditionalPrinterColumn(
+        name = "Programmed",
+        type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Programmed\")].status")
-@AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.STRING,
+@AdditionalPrinterColumn(
+        name = "Ready",
+        type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
-@AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+@AdditionalPrinterColumn(
+        name = "Age",
+        type = AdditionalPrinterColumn.Type.DATE,
+        jsonPath = ".metadata.creationTimestamp")
 public class LoadBalancer extends CustomResource<LoadBalancerSpec, LoadBalancerStatus> implements Namespaced {
     public static final String GROUP = "slb.dev";
     public static final String VERSION = "v1alpha1";

@@ -11,7 +11,8 @@ import java.util.List;
 
 /** What the user asks for: a tier, listeners and backends. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "!has(oldSelf.tier) || oldSelf.tier == 'shared' || self.tier != 'shared'",
+@ValidationRule(
+        value = "!has(oldSelf.tier) || oldSelf.tier == 'shared' || self.tier != 'shared'",
         message = "a guaranteed-performance tier cannot be changed back to shared; keep the tier, or create a new "
                 + "shared LoadBalancer and move traffic to it")
 public class LoadBalancerSpec {
@@ -27,8 +28,12 @@ public class LoadBalancerSpec {
 
     @Required
     @Size(min = 1, max = MAX_LISTENERS)
-    @ValidationRule(value = "self.all(l, self.exists_one(m, m.name == l.name))", message = "listener names must be unique")
-    @ValidationRule(value = "self.all(l, self.exists_one(m, m.port == l.port))", message = "listener ports must be unique")
+    @ValidationRule(
+            value = "self.all(l, self.exists_one(m, m.name == l.name))",
+            message = "listener names must be unique")
+    @ValidationRule(
+            value = "self.all(l, self.exists_one(m, m.port == l.port))",
+            message = "listener ports must be unique")
     @JsonPropertyDescription("The listeners, 1 to 16, with unique names and ports.")
     public List<ListenerSpec> listeners = new ArrayList<>();
 
@@ -38,6 +43,7 @@ public class LoadBalancerSpec {
     public List<BackendSpec> backends = new ArrayList<>();
 
     @Default("LoadBalancer")
-    @JsonPropertyDescription("Type of the Service exposing the listeners: LoadBalancer (default), NodePort or ClusterIP.")
+    @JsonPropertyDescription(
+            "Type of the Service exposing the listeners: LoadBalancer (default), NodePort or ClusterIP.")
     public ServiceType serviceType;
 }

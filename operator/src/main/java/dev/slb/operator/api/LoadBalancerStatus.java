@@ -15,7 +15,8 @@ public class LoadBalancerStatus {
     @JsonPropertyDescription("The tier in effect. Differs from spec.tier while a refused change is pending.")
     public Tier tier;
 
-    @JsonPropertyDescription("Where clients reach the instance: the Service's load-balancer ingress, else its cluster IP.")
+    @JsonPropertyDescription(
+            "Where clients reach the instance: the Service's load-balancer ingress, else its cluster IP.")
     public List<String> addresses = new ArrayList<>();
 
     @JsonPropertyDescription("The proxy config version the operator wrote last.")

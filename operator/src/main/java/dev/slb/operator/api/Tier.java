@@ -9,15 +9,24 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * effort with no WebSocket; the others are guaranteed-performance specs.
  */
 public enum Tier {
-    @JsonProperty("shared") SHARED("shared", 0, 0, 0),
-    @JsonProperty("slb.s1.small") S1_SMALL("slb.s1.small", 5_000, 3_000, 1_000),
-    @JsonProperty("slb.s2.small") S2_SMALL("slb.s2.small", 50_000, 5_000, 5_000),
-    @JsonProperty("slb.s2.medium") S2_MEDIUM("slb.s2.medium", 100_000, 10_000, 10_000),
-    @JsonProperty("slb.s3.small") S3_SMALL("slb.s3.small", 200_000, 20_000, 20_000),
-    @JsonProperty("slb.s3.medium") S3_MEDIUM("slb.s3.medium", 500_000, 50_000, 30_000),
-    @JsonProperty("slb.s3.large") S3_LARGE("slb.s3.large", 1_000_000, 100_000, 50_000),
-    @JsonProperty("slb.s3.xlarge") S3_XLARGE("slb.s3.xlarge", 2_000_000, 200_000, 100_000),
-    @JsonProperty("slb.s3.xxlarge") S3_XXLARGE("slb.s3.xxlarge", 5_000_000, 500_000, 100_000);
+    @JsonProperty("shared")
+    SHARED("shared", 0, 0, 0),
+    @JsonProperty("slb.s1.small")
+    S1_SMALL("slb.s1.small", 5_000, 3_000, 1_000),
+    @JsonProperty("slb.s2.small")
+    S2_SMALL("slb.s2.small", 50_000, 5_000, 5_000),
+    @JsonProperty("slb.s2.medium")
+    S2_MEDIUM("slb.s2.medium", 100_000, 10_000, 10_000),
+    @JsonProperty("slb.s3.small")
+    S3_SMALL("slb.s3.small", 200_000, 20_000, 20_000),
+    @JsonProperty("slb.s3.medium")
+    S3_MEDIUM("slb.s3.medium", 500_000, 50_000, 30_000),
+    @JsonProperty("slb.s3.large")
+    S3_LARGE("slb.s3.large", 1_000_000, 100_000, 50_000),
+    @JsonProperty("slb.s3.xlarge")
+    S3_XLARGE("slb.s3.xlarge", 2_000_000, 200_000, 100_000),
+    @JsonProperty("slb.s3.xxlarge")
+    S3_XXLARGE("slb.s3.xxlarge", 5_000_000, 500_000, 100_000);
 
     private final String wireName;
     private final long maxConnections;

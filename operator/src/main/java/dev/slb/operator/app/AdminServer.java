@@ -26,8 +26,10 @@ public final class AdminServer implements AutoCloseable {
             boolean ready = started.getAsBoolean();
             respond(exchange, ready ? 200 : 503, "text/plain", ready ? "ready\n" : "operator not started\n");
         });
-        server.createContext("/metrics", exchange ->
-                respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.prometheusText()));
+        server.createContext(
+                "/metrics",
+                exchange ->
+                        respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.prometheusText()));
         server.start();
         return new AdminServer(server);
     }
@@ -41,8 +43,7 @@ public final class AdminServer implements AutoCloseable {
         server.stop(0);
     }
 
-    private static void respond(HttpExchange exchange, int status, String contentType, String body)
-            throws IOException {
+    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
         try (exchange) {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", contentType);

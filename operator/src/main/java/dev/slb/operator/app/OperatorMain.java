@@ -43,14 +43,17 @@ public final class OperatorMain {
         AdminServer admin = AdminServer.start(new InetSocketAddress(adminPort), metrics, started::get);
 
         Operator operator = operator(client, ssa, leaderElection(env));
-        operator.register(new LoadBalancerReconciler(settings, new HttpProxyVersions(client), Clock.systemUTC(),
-                metrics));
+        operator.register(
+                new LoadBalancerReconciler(settings, new HttpProxyVersions(client), Clock.systemUTC(), metrics));
         Runtime.getRuntime().addShutdownHook(new Thread(admin::close, "admin-server-stop"));
         operator.installShutdownHook(Duration.ofSeconds(30));
         operator.start();
         started.set(true);
-        LOG.info("slb-operator started: proxy image {}, server-side apply {}, admin port {}", settings.proxyImage(),
-                ssa, admin.port());
+        LOG.info(
+                "slb-operator started: proxy image {}, server-side apply {}, admin port {}",
+                settings.proxyImage(),
+                ssa,
+                admin.port());
     }
 
     /**
@@ -58,8 +61,8 @@ public final class OperatorMain {
      * dependents' create/update matching to server-side apply; off, JOSDK uses JSON patches and
      * plain updates, which the fabric8 mock supports (it has no server-side apply).
      */
-    public static Operator operator(KubernetesClient client, boolean ssa,
-            Optional<LeaderElectionConfiguration> leaderElection) {
+    public static Operator operator(
+            KubernetesClient client, boolean ssa, Optional<LeaderElectionConfiguration> leaderElection) {
         return new Operator(o -> {
             o.withKubernetesClient(client)
                     .withUseSSAToPatchPrimaryResource(ssa)

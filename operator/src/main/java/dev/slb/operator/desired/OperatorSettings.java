@@ -40,13 +40,27 @@ public record OperatorSettings(
 
     /** Image {@value #DEFAULT_IMAGE} (IfNotPresent), drain 5 s + 30 s, 1 CPU and 1 GiB requested and limited. */
     public static OperatorSettings defaults() {
-        return new OperatorSettings(DEFAULT_IMAGE, "IfNotPresent", Drain.DEFAULT_READINESS_GRACE_PERIOD,
-                Drain.DEFAULT_TIMEOUT, "1", "1", "1Gi", "1Gi");
+        return new OperatorSettings(
+                DEFAULT_IMAGE,
+                "IfNotPresent",
+                Drain.DEFAULT_READINESS_GRACE_PERIOD,
+                Drain.DEFAULT_TIMEOUT,
+                "1",
+                "1",
+                "1Gi",
+                "1Gi");
     }
 
     public OperatorSettings withProxyImage(String image) {
-        return new OperatorSettings(image, imagePullPolicy, readinessGracePeriod, drainTimeout, cpuRequest, cpuLimit,
-                memoryRequest, memoryLimit);
+        return new OperatorSettings(
+                image,
+                imagePullPolicy,
+                readinessGracePeriod,
+                drainTimeout,
+                cpuRequest,
+                cpuLimit,
+                memoryRequest,
+                memoryLimit);
     }
 
     /** The drain the proxies are configured with. */

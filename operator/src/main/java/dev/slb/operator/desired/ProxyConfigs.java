@@ -55,15 +55,23 @@ public final class ProxyConfigs {
      * contributes none); static backends are used as given; each carries its BackendSpec's weight.
      * The version is a hash of the rest of the content: equal input, equal version.
      */
-    public static ProxyConfig render(LoadBalancer lb, Tier inEffect, Map<ServiceKey, List<ResolvedEndpoint>> endpoints,
+    public static ProxyConfig render(
+            LoadBalancer lb,
+            Tier inEffect,
+            Map<ServiceKey, List<ResolvedEndpoint>> endpoints,
             OperatorSettings settings) {
         List<Backend> backends = backends(lb.getSpec().backends, endpoints);
         List<Listener> listeners = new ArrayList<>();
         for (ListenerSpec l : lb.getSpec().listeners) {
             listeners.add(listener(lb, inEffect, l, backends));
         }
-        ProxyConfig unversioned = new ProxyConfig("", instance(lb), Sizing.of(inEffect).perReplica(),
-                new Admin(null, ADMIN_PORT), settings.drain(), listeners);
+        ProxyConfig unversioned = new ProxyConfig(
+                "",
+                instance(lb),
+                Sizing.of(inEffect).perReplica(),
+                new Admin(null, ADMIN_PORT),
+                settings.drain(),
+                listeners);
         return unversioned.withVersion(Hashes.of(ConfigCodec.write(unversioned)));
     }
 
@@ -83,7 +91,8 @@ public final class ProxyConfigs {
         if (!inEffect.guaranteed()) {
             return WebSocket.disabled(WEBSOCKET_REQUIRES_GUARANTEED, websocketDisabledMessage(lb));
         }
-        Duration keepalive = l.websocketKeepaliveSeconds == null ? null : Duration.ofSeconds(l.websocketKeepaliveSeconds);
+        Duration keepalive =
+                l.websocketKeepaliveSeconds == null ? null : Duration.ofSeconds(l.websocketKeepaliveSeconds);
         return new WebSocket(true, null, null, keepalive);
     }
 
@@ -107,9 +116,20 @@ public final class ProxyConfigs {
                     : TlsPolicy.DEFAULT;
             tls = new Tls(dir + "/tls.crt", dir + "/tls.key", policy);
         }
-        return new Listener(l.name, protocol(l), null, podPort(l.port), tls, websocket(lb, inEffect, l),
-                Duration.ofSeconds(l.idleTimeoutSeconds), Duration.ofSeconds(l.requestTimeoutSeconds), null,
-                SchedulerKind.valueOf(l.scheduler.name()), null, null, backends);
+        return new Listener(
+                l.name,
+                protocol(l),
+                null,
+                podPort(l.port),
+                tls,
+                websocket(lb, inEffect, l),
+                Duration.ofSeconds(l.idleTimeoutSeconds),
+                Duration.ofSeconds(l.requestTimeoutSeconds),
+                null,
+                SchedulerKind.valueOf(l.scheduler.name()),
+                null,
+                null,
+                backends);
     }
 
     private static Protocol protocol(ListenerSpec l) {

@@ -54,6 +54,7 @@ import java.util.stream.Collectors;
 public final class ProxyResources {
     /** The proxy runs as this user and group, never root. */
     public static final long PROXY_UID = 10001;
+
     static final String TMP_VOLUME = "tmp";
     private static final Pattern VOLUME_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     private static final int SECRET_FILE_MODE = 0440;
@@ -63,8 +64,8 @@ public final class ProxyResources {
     /** The ConfigMap the proxies watch: the rendered config under {@value Names#CONFIG_KEY}, its version annotated. */
     public static ConfigMap configMap(LoadBalancer lb, ProxyConfig config) {
         return new ConfigMapBuilder()
-                .withMetadata(metadata(lb, Names.configMap(name(lb)),
-                        Map.of(Names.CONFIG_VERSION_ANNOTATION, config.version())))
+                .withMetadata(metadata(
+                        lb, Names.configMap(name(lb)), Map.of(Names.CONFIG_VERSION_ANNOTATION, config.version())))
                 .addToData(Names.CONFIG_KEY, ProxyConfigs.yaml(config))
                 .build();
     }
@@ -85,26 +86,46 @@ public final class ProxyResources {
                 // Unnamed: a port name would carry the listener name into the pod template, and a
                 // rename, which the proxy applies by reload, would roll every pod.
                 .map(l -> new ContainerPortBuilder()
-                        .withContainerPort(ProxyConfigs.podPort(l.port)).withProtocol("TCP").build())
+                        .withContainerPort(ProxyConfigs.podPort(l.port))
+                        .withProtocol("TCP")
+                        .build())
                 .collect(Collectors.toCollection(ArrayList::new));
-        ports.add(new ContainerPortBuilder().withName(Names.ADMIN_PORT_NAME)
-                .withContainerPort(ProxyConfigs.ADMIN_PORT).withProtocol("TCP").build());
+        ports.add(new ContainerPortBuilder()
+                .withName(Names.ADMIN_PORT_NAME)
+                .withContainerPort(ProxyConfigs.ADMIN_PORT)
+                .withProtocol("TCP")
+                .build());
 
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> mounts = new ArrayList<>();
         // Netty unpacks its native epoll and BoringSSL libraries here; on a read-only root with no
         // writable /tmp it falls back, silently, to NIO and JDK TLS.
-        volumes.add(new VolumeBuilder().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().build());
-        mounts.add(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build());
+        volumes.add(new VolumeBuilder()
+                .withName(TMP_VOLUME)
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .build());
+        mounts.add(new VolumeMountBuilder()
+                .withName(TMP_VOLUME)
+                .withMountPath("/tmp")
+                .build());
         for (String secret : secrets) {
             // The whole Secret as a directory, never subPath: only then does a renewed certificate reach the pod.
-            volumes.add(new VolumeBuilder().withName(tlsVolumeName(secret))
-                    .withNewSecret().withSecretName(secret).withDefaultMode(SECRET_FILE_MODE)
+            volumes.add(new VolumeBuilder()
+                    .withName(tlsVolumeName(secret))
+                    .withNewSecret()
+                    .withSecretName(secret)
+                    .withDefaultMode(SECRET_FILE_MODE)
                     // Optional: a Secret deleted to be re-created must not keep pods from starting;
                     // the operator leaves its listeners out of the config meanwhile.
-                    .withOptional(true).endSecret().build());
-            mounts.add(new VolumeMountBuilder().withName(tlsVolumeName(secret))
-                    .withMountPath(ProxyConfigs.tlsDirectory(secret)).withReadOnly(true).build());
+                    .withOptional(true)
+                    .endSecret()
+                    .build());
+            mounts.add(new VolumeMountBuilder()
+                    .withName(tlsVolumeName(secret))
+                    .withMountPath(ProxyConfigs.tlsDirectory(secret))
+                    .withReadOnly(true)
+                    .build());
         }
 
         // The builder is indented as the YAML it makes; the formatter would flatten it.
@@ -187,15 +208,19 @@ public final class ProxyResources {
     public static Service service(LoadBalancer lb) {
         String name = name(lb);
         List<ServicePort> ports = lb.getSpec().listeners.stream()
-                .map(l -> new ServicePortBuilder().withName(l.name).withProtocol("TCP").withPort(l.port)
-                        .withTargetPort(new IntOrString(ProxyConfigs.podPort(l.port))).build())
+                .map(l -> new ServicePortBuilder()
+                        .withName(l.name)
+                        .withProtocol("TCP")
+                        .withPort(l.port)
+                        .withTargetPort(new IntOrString(ProxyConfigs.podPort(l.port)))
+                        .build())
                 .toList();
         return new ServiceBuilder()
                 .withMetadata(metadata(lb, Names.service(name), Map.of()))
                 .withNewSpec()
-                    .withType(lb.getSpec().serviceType.name())
-                    .withSelector(Names.selector(name))
-                    .withPorts(ports)
+                .withType(lb.getSpec().serviceType.name())
+                .withSelector(Names.selector(name))
+                .withPorts(ports)
                 .endSpec()
                 .build();
     }
@@ -213,10 +238,10 @@ public final class ProxyResources {
         return new RoleBuilder()
                 .withMetadata(metadata(lb, Names.role(name), Map.of()))
                 .addNewRule()
-                    .withApiGroups("")
-                    .withResources("configmaps")
-                    .withResourceNames(Names.configMap(name))
-                    .withVerbs("get", "list", "watch")
+                .withApiGroups("")
+                .withResources("configmaps")
+                .withResourceNames(Names.configMap(name))
+                .withVerbs("get", "list", "watch")
                 .endRule()
                 .build();
     }
@@ -225,10 +250,16 @@ public final class ProxyResources {
         String name = name(lb);
         return new RoleBindingBuilder()
                 .withMetadata(metadata(lb, Names.roleBinding(name), Map.of()))
-                .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role")
-                    .withName(Names.role(name)).endRoleRef()
-                .addNewSubject().withKind("ServiceAccount").withName(Names.serviceAccount(name))
-                    .withNamespace(lb.getMetadata().getNamespace()).endSubject()
+                .withNewRoleRef()
+                .withApiGroup("rbac.authorization.k8s.io")
+                .withKind("Role")
+                .withName(Names.role(name))
+                .endRoleRef()
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName(Names.serviceAccount(name))
+                .withNamespace(lb.getMetadata().getNamespace())
+                .endSubject()
                 .build();
     }
 
@@ -241,8 +272,10 @@ public final class ProxyResources {
         return Optional.of(new PodDisruptionBudgetBuilder()
                 .withMetadata(metadata(lb, Names.podDisruptionBudget(name), Map.of()))
                 .withNewSpec()
-                    .withMaxUnavailable(new IntOrString(1))
-                    .withNewSelector().withMatchLabels(Names.selector(name)).endSelector()
+                .withMaxUnavailable(new IntOrString(1))
+                .withNewSelector()
+                .withMatchLabels(Names.selector(name))
+                .endSelector()
                 .endSpec()
                 .build());
     }
@@ -280,15 +313,23 @@ public final class ProxyResources {
 
     private static Probe httpProbe(String path, int periodSeconds, int failureThreshold) {
         return new ProbeBuilder()
-                .withNewHttpGet().withPath(path).withPort(new IntOrString(Names.ADMIN_PORT_NAME)).endHttpGet()
+                .withNewHttpGet()
+                .withPath(path)
+                .withPort(new IntOrString(Names.ADMIN_PORT_NAME))
+                .endHttpGet()
                 .withPeriodSeconds(periodSeconds)
                 .withFailureThreshold(failureThreshold)
                 .build();
     }
 
     private static EnvVar fieldRef(String name, String fieldPath) {
-        return new EnvVarBuilder().withName(name)
-                .withNewValueFrom().withNewFieldRef().withFieldPath(fieldPath).endFieldRef().endValueFrom()
+        return new EnvVarBuilder()
+                .withName(name)
+                .withNewValueFrom()
+                .withNewFieldRef()
+                .withFieldPath(fieldPath)
+                .endFieldRef()
+                .endValueFrom()
                 .build();
     }
 

@@ -52,6 +52,7 @@ public record Sizing(int replicas, Limits perReplica) {
     public static final long CPU_NANOS_PER_REQUEST = 15_000;
     /** The share of a replica's capacity that is sold, in percent (the headroom factor 0.7). */
     public static final long HEADROOM_PERCENT = 70;
+
     public static final int MIN_GUARANTEED_REPLICAS = 2;
 
     /** Connections one replica holds: {@code C = (H / 2) / h}. */
@@ -68,10 +69,12 @@ public record Sizing(int replicas, Limits perReplica) {
                 + tier.requestsPerSecond() * CPU_NANOS_PER_REQUEST;
         long byCpu = ceilDiv(cpuNanosPerSecond * 100, CORE_NANOS_PER_SECOND * HEADROOM_PERCENT);
         long replicas = Math.max(MIN_GUARANTEED_REPLICAS, Math.max(byConnections, byCpu));
-        return new Sizing(Math.toIntExact(replicas), new Limits(
-                ceilDiv(tier.maxConnections(), replicas),
-                ceilDiv(tier.newConnectionsPerSecond(), replicas),
-                ceilDiv(tier.requestsPerSecond(), replicas)));
+        return new Sizing(
+                Math.toIntExact(replicas),
+                new Limits(
+                        ceilDiv(tier.maxConnections(), replicas),
+                        ceilDiv(tier.newConnectionsPerSecond(), replicas),
+                        ceilDiv(tier.requestsPerSecond(), replicas)));
     }
 
     private static long ceilDiv(long a, long b) {

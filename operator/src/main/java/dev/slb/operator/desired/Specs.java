@@ -112,7 +112,8 @@ public final class Specs {
     public static List<Problem> validate(LoadBalancerSpec spec) {
         List<Problem> problems = new ArrayList<>();
         if (spec == null) {
-            problems.add(Problem.invalid("spec", "is required: give the LoadBalancer a spec with at least one listener"));
+            problems.add(
+                    Problem.invalid("spec", "is required: give the LoadBalancer a spec with at least one listener"));
             return problems;
         }
         listeners(spec.listeners, problems);
@@ -122,7 +123,9 @@ public final class Specs {
 
     /** The longest LoadBalancer name whose derived names ({@code N-proxy-config}) still fit 63 characters. */
     public static final int MAX_NAME_LENGTH = 63 - "-proxy-config".length();
-    private static final java.util.regex.Pattern DNS_1035 = java.util.regex.Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
+
+    private static final java.util.regex.Pattern DNS_1035 =
+            java.util.regex.Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
 
     /**
      * The problem with a LoadBalancer's own name, if any: it names a Service (a DNS-1035 label)
@@ -130,9 +133,11 @@ public final class Specs {
      */
     public static Optional<Problem> checkName(String name) {
         if (name == null || !DNS_1035.matcher(name).matches() || name.length() > MAX_NAME_LENGTH) {
-            return Optional.of(Problem.invalid("metadata.name", "'" + name + "' cannot name the proxy resources: use "
-                    + "lower-case letters, digits and '-', starting with a letter, at most " + MAX_NAME_LENGTH
-                    + " characters (create the LoadBalancer again under such a name)"));
+            return Optional.of(Problem.invalid(
+                    "metadata.name",
+                    "'" + name + "' cannot name the proxy resources: use "
+                            + "lower-case letters, digits and '-', starting with a letter, at most " + MAX_NAME_LENGTH
+                            + " characters (create the LoadBalancer again under such a name)"));
         }
         return Optional.empty();
     }
@@ -143,7 +148,9 @@ public final class Specs {
      */
     public static Optional<Problem> checkTierChange(Tier inEffect, Tier requested) {
         if (inEffect != null && inEffect.guaranteed() && requested == Tier.SHARED) {
-            return Optional.of(new Problem(Problem.TIER_DOWNGRADE_NOT_SUPPORTED, "spec.tier",
+            return Optional.of(new Problem(
+                    Problem.TIER_DOWNGRADE_NOT_SUPPORTED,
+                    "spec.tier",
                     "a guaranteed-performance tier cannot be changed back to shared; the instance keeps serving on "
                             + inEffect + ". Set spec.tier back to " + inEffect + " (or any guaranteed tier), or "
                             + "create a new LoadBalancer with tier shared and move traffic to it."));
@@ -157,8 +164,10 @@ public final class Specs {
             return;
         }
         if (listeners.size() > LoadBalancerSpec.MAX_LISTENERS) {
-            problems.add(Problem.invalid("spec.listeners", "has " + listeners.size() + " listeners; at most "
-                    + LoadBalancerSpec.MAX_LISTENERS + " are allowed: split them over two LoadBalancers"));
+            problems.add(Problem.invalid(
+                    "spec.listeners",
+                    "has " + listeners.size() + " listeners; at most " + LoadBalancerSpec.MAX_LISTENERS
+                            + " are allowed: split them over two LoadBalancers"));
         }
         Map<String, Integer> names = new HashMap<>();
         Map<Integer, Integer> ports = new HashMap<>();
@@ -174,29 +183,39 @@ public final class Specs {
             if (l.name != null) {
                 Integer first = names.putIfAbsent(l.name, i);
                 if (first != null) {
-                    problems.add(Problem.invalid(at + ".name", "'" + l.name + "' is already the name of listeners["
-                            + first + "]; listener names must be unique"));
+                    problems.add(Problem.invalid(
+                            at + ".name",
+                            "'" + l.name + "' is already the name of listeners[" + first
+                                    + "]; listener names must be unique"));
                 }
             }
             if (l.port != null && validPort(l.port)) {
                 Integer first = ports.putIfAbsent(l.port, i);
                 if (first != null) {
-                    problems.add(Problem.invalid(at + ".port", l.port + " is already the port of listeners["
-                            + first + "]; listener ports must be unique"));
+                    problems.add(Problem.invalid(
+                            at + ".port",
+                            l.port + " is already the port of listeners[" + first
+                                    + "]; listener ports must be unique"));
                     continue;
                 }
                 int podPort = ProxyConfigs.podPort(l.port);
                 if (podPort == ProxyConfigs.ADMIN_PORT) {
-                    problems.add(Problem.invalid(at + ".port", l.port + " is the proxy's admin port inside the pod ("
-                            + ProxyConfigs.ADMIN_PORT + "); pick another port"));
+                    problems.add(Problem.invalid(
+                            at + ".port",
+                            l.port + " is the proxy's admin port inside the pod (" + ProxyConfigs.ADMIN_PORT
+                                    + "); pick another port"));
                     continue;
                 }
                 Integer other = podPorts.putIfAbsent(podPort, i);
                 if (other != null) {
-                    problems.add(Problem.invalid(at + ".port", "listeners[" + other + "] (port "
-                            + listeners.get(other).port + ") and this one (port " + l.port + ") both need pod port "
-                            + podPort + " (a port below 1024 is served on port + 10000 inside the pod, as a non-root "
-                            + "process cannot bind it); pick another port for one of them"));
+                    problems.add(Problem.invalid(
+                            at + ".port",
+                            "listeners[" + other + "] (port "
+                                    + listeners.get(other).port + ") and this one (port " + l.port
+                                    + ") both need pod port "
+                                    + podPort
+                                    + " (a port below 1024 is served on port + 10000 inside the pod, as a non-root "
+                                    + "process cannot bind it); pick another port for one of them"));
                 }
             }
         }
@@ -204,17 +223,22 @@ public final class Specs {
 
     private static void listener(String at, ListenerSpec l, List<Problem> problems) {
         if (l.name == null) {
-            problems.add(Problem.invalid(at + ".name", "is required: lower-case letters, digits and '-', at most 15 "
-                    + "characters"));
+            problems.add(Problem.invalid(
+                    at + ".name", "is required: lower-case letters, digits and '-', at most 15 " + "characters"));
         } else if (!LISTENER_NAME.matcher(l.name).matches()) {
-            problems.add(Problem.invalid(at + ".name", "'" + l.name + "' is not a listener name: use lower-case "
-                    + "letters, digits and '-', at most 15 characters, starting and ending with a letter or digit"));
+            problems.add(
+                    Problem.invalid(
+                            at + ".name",
+                            "'" + l.name + "' is not a listener name: use lower-case "
+                                    + "letters, digits and '-', at most 15 characters, starting and ending with a letter or digit"));
         } else if (!HAS_LETTER.matcher(l.name).matches() || l.name.contains("--")) {
-            problems.add(Problem.invalid(at + ".name", "'" + l.name + "' names a container port, which needs at least "
-                    + "one letter and no '--'; rename it, e.g. 'web'"));
+            problems.add(Problem.invalid(
+                    at + ".name",
+                    "'" + l.name + "' names a container port, which needs at least "
+                            + "one letter and no '--'; rename it, e.g. 'web'"));
         } else if (l.name.equals(Names.ADMIN_PORT_NAME)) {
-            problems.add(Problem.invalid(at + ".name", "'admin' is the name of the proxy's admin port; rename the "
-                    + "listener"));
+            problems.add(Problem.invalid(
+                    at + ".name", "'admin' is the name of the proxy's admin port; rename the " + "listener"));
         }
         if (l.protocol == null) {
             problems.add(Problem.invalid(at + ".protocol", "is required: HTTP, HTTPS or TCP"));
@@ -225,28 +249,36 @@ public final class Specs {
             problems.add(Problem.invalid(at + ".port", l.port + " is not a port: use 1..65535"));
         }
         if (l.protocol == ListenerProtocol.HTTPS && l.tls == null) {
-            problems.add(Problem.invalid(at + ".tls", "an HTTPS listener needs tls.secretName, the name of a "
-                    + "kubernetes.io/tls Secret in this namespace"));
+            problems.add(Problem.invalid(
+                    at + ".tls",
+                    "an HTTPS listener needs tls.secretName, the name of a "
+                            + "kubernetes.io/tls Secret in this namespace"));
         }
         if (l.protocol != null && l.protocol != ListenerProtocol.HTTPS && l.tls != null) {
-            problems.add(Problem.invalid(at + ".tls", "only HTTPS listeners take tls (this one is " + l.protocol
-                    + "): remove tls, or set protocol to HTTPS"));
+            problems.add(Problem.invalid(
+                    at + ".tls",
+                    "only HTTPS listeners take tls (this one is " + l.protocol
+                            + "): remove tls, or set protocol to HTTPS"));
         }
         if (l.tls != null) {
             if (l.tls.secretName == null || l.tls.secretName.isEmpty()) {
-                problems.add(Problem.invalid(at + ".tls.secretName", "is required: the name of a kubernetes.io/tls "
-                        + "Secret in this namespace"));
+                problems.add(Problem.invalid(
+                        at + ".tls.secretName",
+                        "is required: the name of a kubernetes.io/tls " + "Secret in this namespace"));
             } else if (!SECRET_NAME.matcher(l.tls.secretName).matches()) {
-                problems.add(Problem.invalid(at + ".tls.secretName", "'" + l.tls.secretName + "' is not a Secret name "
-                        + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
+                problems.add(Problem.invalid(
+                        at + ".tls.secretName",
+                        "'" + l.tls.secretName + "' is not a Secret name "
+                                + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
             }
         }
         seconds(at + ".idleTimeoutSeconds", l.idleTimeoutSeconds, problems);
         seconds(at + ".requestTimeoutSeconds", l.requestTimeoutSeconds, problems);
         seconds(at + ".websocketKeepaliveSeconds", l.websocketKeepaliveSeconds, problems);
         if (l.protocol == ListenerProtocol.TCP && l.websocketKeepaliveSeconds != null) {
-            problems.add(Problem.invalid(at + ".websocketKeepaliveSeconds", "TCP listeners carry no WebSocket; remove "
-                    + "websocketKeepaliveSeconds"));
+            problems.add(Problem.invalid(
+                    at + ".websocketKeepaliveSeconds",
+                    "TCP listeners carry no WebSocket; remove " + "websocketKeepaliveSeconds"));
         }
     }
 
@@ -255,8 +287,10 @@ public final class Specs {
             return;
         }
         if (backends.size() > LoadBalancerSpec.MAX_BACKENDS) {
-            problems.add(Problem.invalid("spec.backends", "has " + backends.size() + " backends; at most "
-                    + LoadBalancerSpec.MAX_BACKENDS + " are allowed: put several pods behind one Service backend"));
+            problems.add(Problem.invalid(
+                    "spec.backends",
+                    "has " + backends.size() + " backends; at most " + LoadBalancerSpec.MAX_BACKENDS
+                            + " are allowed: put several pods behind one Service backend"));
         }
         for (int i = 0; i < backends.size(); i++) {
             String at = "spec.backends[" + i + "]";
@@ -266,8 +300,8 @@ public final class Specs {
                 continue;
             }
             if ((b.service == null) == (b.address == null)) {
-                problems.add(Problem.invalid(at, "a backend names either service or address, not both and not "
-                        + "neither"));
+                problems.add(Problem.invalid(
+                        at, "a backend names either service or address, not both and not " + "neither"));
             }
             if (b.address != null) {
                 if (b.address.isBlank()) {
@@ -279,37 +313,41 @@ public final class Specs {
             }
             if (b.service != null) {
                 if (b.port != null) {
-                    problems.add(Problem.invalid(at + ".port", "a service backend takes its port from service.port; "
-                            + "remove port"));
+                    problems.add(Problem.invalid(
+                            at + ".port", "a service backend takes its port from service.port; " + "remove port"));
                 }
                 if (b.service.name == null) {
-                    problems.add(Problem.invalid(at + ".service.name", "is required: the name of a Service in this "
-                            + "namespace"));
+                    problems.add(Problem.invalid(
+                            at + ".service.name", "is required: the name of a Service in this " + "namespace"));
                 } else if (!SERVICE_NAME.matcher(b.service.name).matches()) {
-                    problems.add(Problem.invalid(at + ".service.name", "'" + b.service.name + "' is not a Service name "
-                            + "(lower-case letters, digits and '-', starting with a letter, at most 63 characters)"));
+                    problems.add(
+                            Problem.invalid(
+                                    at + ".service.name",
+                                    "'" + b.service.name + "' is not a Service name "
+                                            + "(lower-case letters, digits and '-', starting with a letter, at most 63 characters)"));
                 }
                 if (b.service.port == null) {
-                    problems.add(Problem.invalid(at + ".service.port", "is required: the Service port to send "
-                            + "traffic to"));
+                    problems.add(Problem.invalid(
+                            at + ".service.port", "is required: the Service port to send " + "traffic to"));
                 } else if (!validPort(b.service.port)) {
-                    problems.add(Problem.invalid(at + ".service.port", b.service.port + " is not a port: use "
-                            + "1..65535"));
+                    problems.add(Problem.invalid(
+                            at + ".service.port", b.service.port + " is not a port: use " + "1..65535"));
                 }
             }
             if (b.port != null && !validPort(b.port)) {
                 problems.add(Problem.invalid(at + ".port", b.port + " is not a port: use 1..65535"));
             }
             if (b.weight != null && (b.weight < 0 || b.weight > 100)) {
-                problems.add(Problem.invalid(at + ".weight", b.weight + " is not a weight: use 0..100 (0 takes no new "
-                        + "connections)"));
+                problems.add(Problem.invalid(
+                        at + ".weight", b.weight + " is not a weight: use 0..100 (0 takes no new " + "connections)"));
             }
         }
     }
 
     private static void seconds(String field, Integer value, List<Problem> problems) {
         if (value != null && (value < 1 || value > MAX_TIMEOUT_SECONDS)) {
-            problems.add(Problem.invalid(field, value + " is out of range: use 1.." + MAX_TIMEOUT_SECONDS + " seconds"));
+            problems.add(
+                    Problem.invalid(field, value + " is out of range: use 1.." + MAX_TIMEOUT_SECONDS + " seconds"));
         }
     }
 

@@ -34,7 +34,9 @@ public final class Backends {
      * Looks up each Service backend: the Service port's name (and target port) picks the port of
      * each EndpointSlice endpoint. A Service that does not exist, or has no such port, is missing.
      */
-    public static Resolution resolve(LoadBalancerSpec spec, Function<String, Optional<Service>> services,
+    public static Resolution resolve(
+            LoadBalancerSpec spec,
+            Function<String, Optional<Service>> services,
             Function<String, List<EndpointSlice>> slicesOf) {
         Map<ServiceKey, List<ResolvedEndpoint>> endpoints = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
@@ -52,10 +54,12 @@ public final class Backends {
                 endpoints.put(key, List.of());
                 continue;
             }
-            Optional<ServicePort> port = service.get().getSpec() == null || service.get().getSpec().getPorts() == null
-                    ? Optional.empty()
-                    : service.get().getSpec().getPorts().stream()
-                            .filter(p -> Objects.equals(p.getPort(), b.service.port)).findFirst();
+            Optional<ServicePort> port =
+                    service.get().getSpec() == null || service.get().getSpec().getPorts() == null
+                            ? Optional.empty()
+                            : service.get().getSpec().getPorts().stream()
+                                    .filter(p -> Objects.equals(p.getPort(), b.service.port))
+                                    .findFirst();
             if (port.isEmpty()) {
                 missing.add("Service " + b.service.name + " has no port " + b.service.port);
                 endpoints.put(key, List.of());
@@ -68,8 +72,10 @@ public final class Backends {
 
     private static List<ResolvedEndpoint> endpoints(ServicePort servicePort, List<EndpointSlice> slices) {
         String portName = servicePort.getName() == null ? "" : servicePort.getName();
-        Integer numericTarget = servicePort.getTargetPort() != null && servicePort.getTargetPort().getIntVal() != null
-                ? servicePort.getTargetPort().getIntVal() : null;
+        Integer numericTarget = servicePort.getTargetPort() != null
+                        && servicePort.getTargetPort().getIntVal() != null
+                ? servicePort.getTargetPort().getIntVal()
+                : null;
         List<ResolvedEndpoint> result = new ArrayList<>();
         for (EndpointSlice slice : slices) {
             Integer port = null;
@@ -84,7 +90,8 @@ public final class Backends {
             }
             if (port == null) {
                 // A slice with no matching port entry: only a numeric target port says where to connect.
-                if (numericTarget == null || (slice.getPorts() != null && !slice.getPorts().isEmpty())) {
+                if (numericTarget == null
+                        || (slice.getPorts() != null && !slice.getPorts().isEmpty())) {
                     continue;
                 }
                 port = numericTarget;
@@ -94,7 +101,8 @@ public final class Backends {
             }
             for (Endpoint e : slice.getEndpoints()) {
                 // Per the EndpointSlice API, an unknown (null) ready condition is to be taken as ready.
-                boolean ready = e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
+                boolean ready = e.getConditions() == null
+                        || !Boolean.FALSE.equals(e.getConditions().getReady());
                 if (e.getAddresses() != null) {
                     for (String ip : e.getAddresses()) {
                         result.add(new ResolvedEndpoint(ip, port, ready));

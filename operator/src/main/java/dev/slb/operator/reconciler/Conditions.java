@@ -26,15 +26,26 @@ public final class Conditions {
      * A new list: {@code existing} with the condition of {@code type} replaced (or appended). The
      * transition time is kept when the status is unchanged, and is now (RFC 3339, seconds) otherwise.
      */
-    public List<Condition> set(List<Condition> existing, String type, String status, String reason, String message,
+    public List<Condition> set(
+            List<Condition> existing,
+            String type,
+            String status,
+            String reason,
+            String message,
             Long observedGeneration) {
         List<Condition> result = new ArrayList<>();
         boolean replaced = false;
         for (Condition c : existing == null ? List.<Condition>of() : existing) {
             if (type.equals(c.getType())) {
-                result.add(build(type, status, reason, message, observedGeneration,
+                result.add(build(
+                        type,
+                        status,
+                        reason,
+                        message,
+                        observedGeneration,
                         status.equals(c.getStatus()) && c.getLastTransitionTime() != null
-                                ? c.getLastTransitionTime() : now()));
+                                ? c.getLastTransitionTime()
+                                : now()));
                 replaced = true;
             } else {
                 result.add(c);
@@ -47,7 +58,8 @@ public final class Conditions {
     }
 
     public static Optional<Condition> find(List<Condition> conditions, String type) {
-        return conditions == null ? Optional.empty()
+        return conditions == null
+                ? Optional.empty()
                 : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
     }
 
@@ -59,8 +71,8 @@ public final class Conditions {
         return DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
     }
 
-    private static Condition build(String type, String status, String reason, String message, Long generation,
-            String lastTransitionTime) {
+    private static Condition build(
+            String type, String status, String reason, String message, Long generation, String lastTransitionTime) {
         return new ConditionBuilder()
                 .withType(type)
                 .withStatus(status)

@@ -45,14 +45,17 @@ public final class HttpProxyVersions implements ProxyVersions {
     }
 
     /** For tests: where to ask a pod, and how long to wait for one pod and for all of them. */
-    HttpProxyVersions(KubernetesClient client, Function<Pod, URI> configUri, Duration requestTimeout,
-            Duration deadline) {
+    HttpProxyVersions(
+            KubernetesClient client, Function<Pod, URI> configUri, Duration requestTimeout, Duration deadline) {
         this.client = Objects.requireNonNull(client, "client");
         this.configUri = Objects.requireNonNull(configUri, "configUri");
         this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
         this.deadline = Objects.requireNonNull(deadline, "deadline");
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(requestTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(requestTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     /** {@code http://<podIP>:<admin port>/config}. */
@@ -64,8 +67,13 @@ public final class HttpProxyVersions implements ProxyVersions {
 
     @Override
     public List<Replica> versions(LoadBalancer lb) {
-        List<Pod> ready = client.pods().inNamespace(lb.getMetadata().getNamespace())
-                .withLabels(Names.selector(lb.getMetadata().getName())).list().getItems().stream()
+        List<Pod> ready = client
+                .pods()
+                .inNamespace(lb.getMetadata().getNamespace())
+                .withLabels(Names.selector(lb.getMetadata().getName()))
+                .list()
+                .getItems()
+                .stream()
                 .filter(HttpProxyVersions::readyWithIp)
                 .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
                 .toList();
@@ -84,8 +92,11 @@ public final class HttpProxyVersions implements ProxyVersions {
             CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new))
                     .get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            LOG.debug("LoadBalancer {}/{}: not every proxy pod reported its config version within {}",
-                    lb.getMetadata().getNamespace(), lb.getMetadata().getName(), deadline);
+            LOG.debug(
+                    "LoadBalancer {}/{}: not every proxy pod reported its config version within {}",
+                    lb.getMetadata().getNamespace(),
+                    lb.getMetadata().getName(),
+                    deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
@@ -104,7 +115,10 @@ public final class HttpProxyVersions implements ProxyVersions {
 
     private CompletableFuture<HttpResponse<Void>> send(Pod pod) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(configUri.apply(pod)).timeout(requestTimeout).GET().build();
+            HttpRequest request = HttpRequest.newBuilder(configUri.apply(pod))
+                    .timeout(requestTimeout)
+                    .GET()
+                    .build();
             return http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -119,8 +133,8 @@ public final class HttpProxyVersions implements ProxyVersions {
                 return null;
             }
             if (response.statusCode() != 200) {
-                LOG.debug("proxy pod {} answered HTTP {} when asked for its config version", pod,
-                        response.statusCode());
+                LOG.debug(
+                        "proxy pod {} answered HTTP {} when asked for its config version", pod, response.statusCode());
                 return null;
             }
             return response.headers().firstValue(VERSION_HEADER).orElse(null);
@@ -128,11 +142,15 @@ public final class HttpProxyVersions implements ProxyVersions {
     }
 
     private static boolean readyWithIp(Pod pod) {
-        if (pod.getStatus() == null || pod.getStatus().getPodIP() == null || pod.getStatus().getPodIP().isBlank()
-                || pod.getMetadata() == null || pod.getMetadata().getName() == null) {
+        if (pod.getStatus() == null
+                || pod.getStatus().getPodIP() == null
+                || pod.getStatus().getPodIP().isBlank()
+                || pod.getMetadata() == null
+                || pod.getMetadata().getName() == null) {
             return false;
         }
-        return pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
-                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        return pod.getStatus().getConditions() != null
+                && pod.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 }

@@ -6,9 +6,9 @@ import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.LoadBalancerStatus;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.desired.ListenerStatuses;
+import dev.slb.operator.desired.Names;
 import dev.slb.operator.desired.OperatorSettings;
 import dev.slb.operator.desired.Problem;
-import dev.slb.operator.desired.Names;
 import dev.slb.operator.desired.ProxyConfigs;
 import dev.slb.operator.desired.Sizing;
 import dev.slb.operator.desired.Specs;
@@ -51,18 +51,26 @@ import org.slf4j.LoggerFactory;
  * resolves backends and Secrets, then invokes the dependents' workflow explicitly (only for a spec
  * that can be served) and reports what it saw in status conditions.
  */
-@Workflow(explicitInvocation = true, dependents = {
-        @Dependent(name = "config", type = ConfigMapDependentResource.class),
-        @Dependent(name = "service-account", type = ServiceAccountDependentResource.class),
-        @Dependent(name = "role", type = RoleDependentResource.class),
-        @Dependent(name = "role-binding", type = RoleBindingDependentResource.class,
-                dependsOn = {"role", "service-account"}),
-        @Dependent(name = "deployment", type = DeploymentDependentResource.class,
-                dependsOn = {"config", "service-account"}),
-        @Dependent(name = ProxyDependents.PROXY_SERVICES, type = ServiceDependentResource.class),
-        @Dependent(name = "pdb", type = PodDisruptionBudgetDependentResource.class,
-                reconcilePrecondition = MultipleReplicasCondition.class)
-})
+@Workflow(
+        explicitInvocation = true,
+        dependents = {
+            @Dependent(name = "config", type = ConfigMapDependentResource.class),
+            @Dependent(name = "service-account", type = ServiceAccountDependentResource.class),
+            @Dependent(name = "role", type = RoleDependentResource.class),
+            @Dependent(
+                    name = "role-binding",
+                    type = RoleBindingDependentResource.class,
+                    dependsOn = {"role", "service-account"}),
+            @Dependent(
+                    name = "deployment",
+                    type = DeploymentDependentResource.class,
+                    dependsOn = {"config", "service-account"}),
+            @Dependent(name = ProxyDependents.PROXY_SERVICES, type = ServiceDependentResource.class),
+            @Dependent(
+                    name = "pdb",
+                    type = PodDisruptionBudgetDependentResource.class,
+                    reconcilePrecondition = MultipleReplicasCondition.class)
+        })
 @ControllerConfiguration(name = LoadBalancerReconciler.NAME)
 public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
     public static final String NAME = "loadbalancer";
@@ -92,8 +100,8 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
     private volatile InformerEventSource<EndpointSlice, LoadBalancer> endpointSlices;
     private volatile InformerEventSource<Secret, LoadBalancer> secrets;
 
-    public LoadBalancerReconciler(OperatorSettings settings, ProxyVersions proxyVersions, Clock clock,
-            OperatorMetrics metrics) {
+    public LoadBalancerReconciler(
+            OperatorSettings settings, ProxyVersions proxyVersions, Clock clock, OperatorMetrics metrics) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.proxyVersions = Objects.requireNonNull(proxyVersions, "proxyVersions");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -105,38 +113,53 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
     public List<EventSource<?, LoadBalancer>> prepareEventSources(EventSourceContext<LoadBalancer> context) {
         // Backend Services and their EndpointSlices, and TLS Secrets: each event finds the
         // LoadBalancers naming it by a scan of the primary cache (a handful per namespace).
-        services = new InformerEventSource<>(InformerEventSourceConfiguration.from(Service.class, LoadBalancer.class)
-                .withName(BACKEND_SERVICES)
-                .withNamespacesInheritedFromController()
-                .withSecondaryToPrimaryMapper(s -> referencing(context, s.getMetadata().getNamespace(),
-                        lb -> References.services(lb).contains(s.getMetadata().getName())))
-                .build(), context);
+        services = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Service.class, LoadBalancer.class)
+                        .withName(BACKEND_SERVICES)
+                        .withNamespacesInheritedFromController()
+                        .withSecondaryToPrimaryMapper(s -> referencing(
+                                context,
+                                s.getMetadata().getNamespace(),
+                                lb -> References.services(lb)
+                                        .contains(s.getMetadata().getName())))
+                        .build(),
+                context);
         endpointSlices = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(EndpointSlice.class, LoadBalancer.class)
                         .withName(ENDPOINT_SLICES)
                         .withNamespacesInheritedFromController()
                         .withLabelSelector(Backends.SERVICE_NAME_LABEL)
-                        .withSecondaryToPrimaryMapper(s -> referencing(context, s.getMetadata().getNamespace(),
+                        .withSecondaryToPrimaryMapper(s -> referencing(
+                                context,
+                                s.getMetadata().getNamespace(),
                                 lb -> References.services(lb).contains(serviceOf(s))))
-                        .build(), context);
-        secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, LoadBalancer.class)
-                .withName(TLS_SECRETS)
-                .withNamespacesInheritedFromController()
-                .withSecondaryToPrimaryMapper(s -> referencing(context, s.getMetadata().getNamespace(),
-                        lb -> References.secrets(lb).contains(s.getMetadata().getName())))
-                .build(), context);
+                        .build(),
+                context);
+        secrets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Secret.class, LoadBalancer.class)
+                        .withName(TLS_SECRETS)
+                        .withNamespacesInheritedFromController()
+                        .withSecondaryToPrimaryMapper(s -> referencing(
+                                context,
+                                s.getMetadata().getNamespace(),
+                                lb -> References.secrets(lb)
+                                        .contains(s.getMetadata().getName())))
+                        .build(),
+                context);
         return List.of(services, endpointSlices, secrets);
     }
 
-    private static Set<ResourceID> referencing(EventSourceContext<LoadBalancer> context, String namespace,
-            Predicate<LoadBalancer> references) {
-        return context.getPrimaryCache().list(namespace, references)
+    private static Set<ResourceID> referencing(
+            EventSourceContext<LoadBalancer> context, String namespace, Predicate<LoadBalancer> references) {
+        return context.getPrimaryCache()
+                .list(namespace, references)
                 .map(ResourceID::fromResource)
                 .collect(Collectors.toSet());
     }
 
     private static String serviceOf(EndpointSlice slice) {
-        return slice.getMetadata().getLabels() == null ? null
+        return slice.getMetadata().getLabels() == null
+                ? null
                 : slice.getMetadata().getLabels().get(Backends.SERVICE_NAME_LABEL);
     }
 
@@ -170,8 +193,13 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
             if (conds.stream().noneMatch(c -> READY.equals(c.getType()))) {
                 // Never served: nothing is ready. Otherwise Ready stays as it was, since the last
                 // accepted config is still serving traffic.
-                conds = conditions.set(conds, READY, Conditions.FALSE, "NotAccepted",
-                        "The spec is not accepted (see Accepted); nothing is served yet.", generation);
+                conds = conditions.set(
+                        conds,
+                        READY,
+                        Conditions.FALSE,
+                        "NotAccepted",
+                        "The spec is not accepted (see Accepted); nothing is served yet.",
+                        generation);
             }
             status.conditions = conds;
             return patch(lb, status, false);
@@ -182,12 +210,22 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         var tierProblem = Specs.checkTierChange(inEffect, requested);
         if (tierProblem.isEmpty()) {
             inEffect = requested;
-            conds = conditions.set(conds, ACCEPTED, Conditions.TRUE, ACCEPTED,
-                    "The spec is valid and served on tier " + inEffect + ".", generation);
+            conds = conditions.set(
+                    conds,
+                    ACCEPTED,
+                    Conditions.TRUE,
+                    ACCEPTED,
+                    "The spec is valid and served on tier " + inEffect + ".",
+                    generation);
         } else {
             // The rest of the spec is valid: it keeps being served (backends followed) on the old tier.
-            conds = conditions.set(conds, ACCEPTED, Conditions.FALSE, tierProblem.get().reason(),
-                    tierProblem.get().toString(), generation);
+            conds = conditions.set(
+                    conds,
+                    ACCEPTED,
+                    Conditions.FALSE,
+                    tierProblem.get().reason(),
+                    tierProblem.get().toString(),
+                    generation);
         }
 
         // HTTPS listeners whose Secret is missing are left out until it appears; the others serve.
@@ -211,9 +249,14 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
             }
         }
         if (!unusableSecrets.isEmpty()) {
-            conds = conditions.set(conds, ACCEPTED, Conditions.FALSE, "InvalidSecret",
+            conds = conditions.set(
+                    conds,
+                    ACCEPTED,
+                    Conditions.FALSE,
+                    "InvalidSecret",
                     "The HTTPS listeners using it are not served until it is fixed: "
-                            + String.join("; ", unusableSecrets) + ".", generation);
+                            + String.join("; ", unusableSecrets) + ".",
+                    generation);
         }
         LoadBalancer served = Specs.normalize(lb);
         List<String> waiting = new ArrayList<>();
@@ -225,23 +268,36 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
             return missing;
         });
 
-        Backends.Resolution resolution = Backends.resolve(normalized.getSpec(),
+        Backends.Resolution resolution = Backends.resolve(
+                normalized.getSpec(),
                 name -> services.get(new ResourceID(name, namespace)),
-                name -> endpointSlices.list(namespace, s -> name.equals(serviceOf(s))).toList());
+                name -> endpointSlices
+                        .list(namespace, s -> name.equals(serviceOf(s)))
+                        .toList());
 
         List<String> unresolved = new ArrayList<>();
         for (String secret : missingSecrets) {
             unresolved.add("Secret " + secret + " not found (listeners waiting for it are not served; create it, "
-                    + "e.g. kubectl create secret tls " + secret + " -n " + namespace + " --cert=tls.crt --key=tls.key)");
+                    + "e.g. kubectl create secret tls " + secret + " -n " + namespace
+                    + " --cert=tls.crt --key=tls.key)");
         }
         unresolved.addAll(resolution.missing());
         if (unresolved.isEmpty()) {
-            conds = conditions.set(conds, RESOLVED_REFS, Conditions.TRUE, RESOLVED_REFS,
-                    "Every referenced Service and Secret was found.", generation);
+            conds = conditions.set(
+                    conds,
+                    RESOLVED_REFS,
+                    Conditions.TRUE,
+                    RESOLVED_REFS,
+                    "Every referenced Service and Secret was found.",
+                    generation);
         } else {
-            conds = conditions.set(conds, RESOLVED_REFS, Conditions.FALSE,
+            conds = conditions.set(
+                    conds,
+                    RESOLVED_REFS,
+                    Conditions.FALSE,
                     missingSecrets.isEmpty() ? SERVICE_NOT_FOUND : SECRET_NOT_FOUND,
-                    String.join("; ", unresolved) + ".", generation);
+                    String.join("; ", unresolved) + ".",
+                    generation);
         }
 
         status.tier = inEffect;
@@ -250,28 +306,48 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
 
         if (served.getSpec().listeners.isEmpty()) {
             // A proxy with no listener serves nothing: deploy nothing until a Secret appears.
-            conds = conditions.set(conds, PROGRAMMED, Conditions.FALSE, "NoListenerServable",
+            conds = conditions.set(
+                    conds,
+                    PROGRAMMED,
+                    Conditions.FALSE,
+                    "NoListenerServable",
                     "Every listener waits for a missing or unusable Secret (" + String.join(", ", waitingSecrets)
-                            + "); nothing is deployed until one exists.", generation);
-            conds = conditions.set(conds, READY, Conditions.FALSE, "NotProgrammed",
-                    "No listener can be served yet (see ResolvedRefs).", generation);
+                            + "); nothing is deployed until one exists.",
+                    generation);
+            conds = conditions.set(
+                    conds,
+                    READY,
+                    Conditions.FALSE,
+                    "NotProgrammed",
+                    "No listener can be served yet (see ResolvedRefs).",
+                    generation);
             status.conditions = conds;
             return patch(lb, status, true);
         }
 
         ProxyConfig config = ProxyConfigs.render(served, inEffect, resolution.endpoints(), settings);
-        context.managedWorkflowAndDependentResourceContext().put(Plan.class,
-                new Plan(normalized, served, inEffect, config, settings));
+        context.managedWorkflowAndDependentResourceContext()
+                .put(Plan.class, new Plan(normalized, served, inEffect, config, settings));
         try {
-            context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow()
+            context.managedWorkflowAndDependentResourceContext()
+                    .reconcileManagedWorkflow()
                     .throwAggregateExceptionIfErrorsPresent();
         } catch (RuntimeException e) {
             // Say so in the status (a quota, an admission webhook, a name taken...) and try again,
             // rather than leave the last status standing as if all were well.
             metrics.error();
-            LOG.warn("LoadBalancer {}/{}: applying the proxy resources failed", namespace, lb.getMetadata().getName(), e);
-            conds = conditions.set(conds, PROGRAMMED, Conditions.FALSE, "ReconcileError",
-                    "Applying the proxy resources failed: " + rootMessage(e) + " The operator retries.", generation);
+            LOG.warn(
+                    "LoadBalancer {}/{}: applying the proxy resources failed",
+                    namespace,
+                    lb.getMetadata().getName(),
+                    e);
+            conds = conditions.set(
+                    conds,
+                    PROGRAMMED,
+                    Conditions.FALSE,
+                    "ReconcileError",
+                    "Applying the proxy resources failed: " + rootMessage(e) + " The operator retries.",
+                    generation);
             status.conditions = conds;
             return patch(lb, status, true);
         }
@@ -279,10 +355,12 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         status.configVersion = config.version();
         status.readyReplicas = context.getSecondaryResource(Deployment.class)
                 .map(d -> d.getStatus() == null || d.getStatus().getReadyReplicas() == null
-                        ? 0 : d.getStatus().getReadyReplicas())
+                        ? 0
+                        : d.getStatus().getReadyReplicas())
                 .orElse(0);
         status.addresses = context.getSecondaryResource(Service.class, ProxyDependents.PROXY_SERVICES)
-                .map(LoadBalancerReconciler::addresses).orElse(List.of());
+                .map(LoadBalancerReconciler::addresses)
+                .orElse(List.of());
 
         Programmed outcome = programmed(lb, config.version(), conds, generation);
         boolean programmed = outcome.programmed();
@@ -301,8 +379,13 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
             }
             conds = conditions.set(conds, READY, Conditions.TRUE, READY, String.join("; ", notes) + ".", generation);
         } else {
-            conds = conditions.set(conds, READY, Conditions.FALSE, "NoReadyReplicas",
-                    "No proxy replica is ready yet" + (programmed ? "." : " (see Programmed)."), generation);
+            conds = conditions.set(
+                    conds,
+                    READY,
+                    Conditions.FALSE,
+                    "NoReadyReplicas",
+                    "No proxy replica is ready yet" + (programmed ? "." : " (see Programmed)."),
+                    generation);
         }
         status.conditions = conds;
 
@@ -318,9 +401,11 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
     static List<String> lackingTlsKeys(io.fabric8.kubernetes.api.model.Secret secret) {
         List<String> lacking = new ArrayList<>();
         for (String key : List.of("tls.crt", "tls.key")) {
-            boolean inData = secret.getData() != null && secret.getData().get(key) != null
+            boolean inData = secret.getData() != null
+                    && secret.getData().get(key) != null
                     && !secret.getData().get(key).isEmpty();
-            boolean inStringData = secret.getStringData() != null && secret.getStringData().get(key) != null
+            boolean inStringData = secret.getStringData() != null
+                    && secret.getStringData().get(key) != null
                     && !secret.getStringData().get(key).isEmpty();
             if (!inData && !inStringData) {
                 lacking.add(key);
@@ -353,19 +438,40 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         int current = ready.size() - behind.size();
         boolean programmed = !ready.isEmpty() && behind.isEmpty();
         if (programmed) {
-            return new Programmed(programmed, conditions.set(conds, PROGRAMMED, Conditions.TRUE, PROGRAMMED,
-                    "Every ready proxy replica (" + current + ") serves config " + version + ".", generation));
+            return new Programmed(
+                    programmed,
+                    conditions.set(
+                            conds,
+                            PROGRAMMED,
+                            Conditions.TRUE,
+                            PROGRAMMED,
+                            "Every ready proxy replica (" + current + ") serves config " + version + ".",
+                            generation));
         }
         if (ready.isEmpty()) {
-            return new Programmed(programmed, conditions.set(conds, PROGRAMMED, Conditions.FALSE, "NoReadyReplicas",
-                    "No proxy replica is ready yet to serve config " + version + ".", generation));
+            return new Programmed(
+                    programmed,
+                    conditions.set(
+                            conds,
+                            PROGRAMMED,
+                            Conditions.FALSE,
+                            "NoReadyReplicas",
+                            "No proxy replica is ready yet to serve config " + version + ".",
+                            generation));
         }
         int shown = Math.min(behind.size(), 5);
         String listed = String.join(", ", behind.subList(0, shown))
                 + (behind.size() > shown ? " and " + (behind.size() - shown) + " more" : "");
-        return new Programmed(programmed, conditions.set(conds, PROGRAMMED, Conditions.FALSE, "Pending",
-                    current + " of " + ready.size() + " ready proxy replicas report config " + version + "; "
-                            + listed + ".", generation));
+        return new Programmed(
+                programmed,
+                conditions.set(
+                        conds,
+                        PROGRAMMED,
+                        Conditions.FALSE,
+                        "Pending",
+                        current + " of " + ready.size() + " ready proxy replicas report config " + version + "; "
+                                + listed + ".",
+                        generation));
     }
 
     private UpdateControl<LoadBalancer> patch(LoadBalancer lb, LoadBalancerStatus status, boolean requeue) {
@@ -377,9 +483,11 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
 
     private static List<String> addresses(Service service) {
         List<String> addresses = new ArrayList<>();
-        if (service.getStatus() != null && service.getStatus().getLoadBalancer() != null
+        if (service.getStatus() != null
+                && service.getStatus().getLoadBalancer() != null
                 && service.getStatus().getLoadBalancer().getIngress() != null) {
-            for (LoadBalancerIngress ingress : service.getStatus().getLoadBalancer().getIngress()) {
+            for (LoadBalancerIngress ingress :
+                    service.getStatus().getLoadBalancer().getIngress()) {
                 if (ingress.getIp() != null) {
                     addresses.add(ingress.getIp());
                 } else if (ingress.getHostname() != null) {
@@ -387,7 +495,9 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
                 }
             }
         }
-        if (addresses.isEmpty() && service.getSpec() != null && service.getSpec().getClusterIP() != null
+        if (addresses.isEmpty()
+                && service.getSpec() != null
+                && service.getSpec().getClusterIP() != null
                 && !"None".equals(service.getSpec().getClusterIP())) {
             addresses.add(service.getSpec().getClusterIP());
         }
@@ -395,8 +505,10 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
     }
 
     private static boolean websocketDisabled(List<ListenerStatus> listeners) {
-        return listeners != null && listeners.stream().anyMatch(l -> ListenerStatuses.DISABLED.equals(l.websocket)
-                && ProxyConfigs.WEBSOCKET_REQUIRES_GUARANTEED.equals(l.websocketReason));
+        return listeners != null
+                && listeners.stream()
+                        .anyMatch(l -> ListenerStatuses.DISABLED.equals(l.websocket)
+                                && ProxyConfigs.WEBSOCKET_REQUIRES_GUARANTEED.equals(l.websocketReason));
     }
 
     /** Best effort: an event that cannot be written is logged, never a failed reconciliation. */
@@ -404,38 +516,55 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         String namespace = lb.getMetadata().getNamespace();
         String now = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
         try {
-            context.getClient().v1().events().inNamespace(namespace).resource(new EventBuilder()
-                    .withNewMetadata()
-                        .withName(lb.getMetadata().getName() + ".websocket-disabled." + lb.getMetadata().getGeneration())
-                        .withNamespace(namespace)
-                    .endMetadata()
-                    .withType("Normal")
-                    .withReason(ProxyConfigs.WEBSOCKET_REQUIRES_GUARANTEED)
-                    .withMessage(ProxyConfigs.websocketDisabledMessage(lb))
-                    .withInvolvedObject(new ObjectReferenceBuilder()
-                            .withApiVersion(lb.getApiVersion())
-                            .withKind(lb.getKind())
-                            .withName(lb.getMetadata().getName())
+            context.getClient()
+                    .v1()
+                    .events()
+                    .inNamespace(namespace)
+                    .resource(new EventBuilder()
+                            .withNewMetadata()
+                            .withName(lb.getMetadata().getName() + ".websocket-disabled."
+                                    + lb.getMetadata().getGeneration())
                             .withNamespace(namespace)
-                            .withUid(lb.getMetadata().getUid())
-                            .withResourceVersion(lb.getMetadata().getResourceVersion())
+                            .endMetadata()
+                            .withType("Normal")
+                            .withReason(ProxyConfigs.WEBSOCKET_REQUIRES_GUARANTEED)
+                            .withMessage(ProxyConfigs.websocketDisabledMessage(lb))
+                            .withInvolvedObject(new ObjectReferenceBuilder()
+                                    .withApiVersion(lb.getApiVersion())
+                                    .withKind(lb.getKind())
+                                    .withName(lb.getMetadata().getName())
+                                    .withNamespace(namespace)
+                                    .withUid(lb.getMetadata().getUid())
+                                    .withResourceVersion(lb.getMetadata().getResourceVersion())
+                                    .build())
+                            .withNewSource()
+                            .withComponent(Names.MANAGER)
+                            .endSource()
+                            .withFirstTimestamp(now)
+                            .withLastTimestamp(now)
+                            .withCount(1)
                             .build())
-                    .withNewSource().withComponent(Names.MANAGER).endSource()
-                    .withFirstTimestamp(now)
-                    .withLastTimestamp(now)
-                    .withCount(1)
-                    .build()).create();
+                    .create();
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
                 // The event is named by generation: another reconciliation of this generation recorded it already.
-                LOG.debug("event already recorded for {}/{}", namespace, lb.getMetadata().getName());
+                LOG.debug(
+                        "event already recorded for {}/{}",
+                        namespace,
+                        lb.getMetadata().getName());
                 return;
             }
-            LOG.warn("could not record the event that WebSocket is off on {}/{}: {}", namespace,
-                    lb.getMetadata().getName(), e.toString());
+            LOG.warn(
+                    "could not record the event that WebSocket is off on {}/{}: {}",
+                    namespace,
+                    lb.getMetadata().getName(),
+                    e.toString());
         } catch (RuntimeException e) {
-            LOG.warn("could not record the event that WebSocket is off on {}/{}: {}", namespace,
-                    lb.getMetadata().getName(), e.toString());
+            LOG.warn(
+                    "could not record the event that WebSocket is off on {}/{}: {}",
+                    namespace,
+                    lb.getMetadata().getName(),
+                    e.toString());
         }
     }
 
@@ -451,5 +580,4 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         c.conditions = s.conditions == null ? new ArrayList<>() : new ArrayList<>(s.conditions);
         return c;
     }
-
 }

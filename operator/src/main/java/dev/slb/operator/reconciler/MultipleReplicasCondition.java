@@ -14,7 +14,9 @@ import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
  */
 public class MultipleReplicasCondition implements Condition<PodDisruptionBudget, LoadBalancer> {
     @Override
-    public boolean isMet(DependentResource<PodDisruptionBudget, LoadBalancer> dependentResource, LoadBalancer primary,
+    public boolean isMet(
+            DependentResource<PodDisruptionBudget, LoadBalancer> dependentResource,
+            LoadBalancer primary,
             Context<LoadBalancer> context) {
         return Sizing.of(Plan.of(context).tier()).replicas() > 1;
     }

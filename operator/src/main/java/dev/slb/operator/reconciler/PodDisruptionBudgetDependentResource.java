@@ -10,7 +10,8 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 
 /** The PodDisruptionBudget of a fleet with more than one replica (see MultipleReplicasCondition). */
 @KubernetesDependent(informer = @Informer(labelSelector = ProxyDependents.SELECTOR))
-public class PodDisruptionBudgetDependentResource extends CRUDKubernetesDependentResource<PodDisruptionBudget, LoadBalancer> {
+public class PodDisruptionBudgetDependentResource
+        extends CRUDKubernetesDependentResource<PodDisruptionBudget, LoadBalancer> {
     public PodDisruptionBudgetDependentResource() {
         super(PodDisruptionBudget.class);
     }

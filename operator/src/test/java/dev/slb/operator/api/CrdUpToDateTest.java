@@ -14,7 +14,9 @@ class CrdUpToDateTest {
     void committedCrdMatchesTheGeneratedOne() throws Exception {
         Path generated = Path.of("target/classes/META-INF/fabric8", FILE);
         Path committed = Path.of("../crds", FILE);
-        assertThat(generated).as("the build generates the CRD (crd-generator-maven-plugin)").exists();
+        assertThat(generated)
+                .as("the build generates the CRD (crd-generator-maven-plugin)")
+                .exists();
         assertThat(Files.readString(committed))
                 .as("crds/%s is stale; refresh it with: cp operator/%s crds/", FILE, generated)
                 .isEqualTo(Files.readString(generated));

@@ -69,7 +69,9 @@ final class DeployManifests {
 
     /** The one object of this type and name in deploy/. */
     static <T extends HasMetadata> T one(Class<T> type, String name) {
-        List<T> found = all().stream().filter(type::isInstance).map(type::cast)
+        List<T> found = all().stream()
+                .filter(type::isInstance)
+                .map(type::cast)
                 .filter(o -> name.equals(o.getMetadata().getName()))
                 .toList();
         assertThat(found).as("%s %s in deploy/", type.getSimpleName(), name).hasSize(1);
@@ -88,7 +90,8 @@ final class DeployManifests {
     static List<LoadBalancer> samples() {
         try (Stream<Path> files = Files.list(SAMPLES)) {
             List<LoadBalancer> samples = new ArrayList<>();
-            for (Path file : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+            for (Path file :
+                    files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
                 LoadBalancer lb = SERIALIZATION.unmarshal(Files.readString(file), LoadBalancer.class);
                 lb.getMetadata().setUid("00000000-0000-0000-0000-000000000001");
                 samples.add(Specs.normalize(lb));
@@ -105,7 +108,9 @@ final class DeployManifests {
         HasMetadata object = (HasMetadata) document;
         assertThat(object.getApiVersion()).as("apiVersion").isNotBlank();
         assertThat(object.getKind()).as("kind").isNotBlank();
-        assertThat(object.getMetadata().getName()).as("name of a %s", object.getKind()).isNotBlank();
+        assertThat(object.getMetadata().getName())
+                .as("name of a %s", object.getKind())
+                .isNotBlank();
         return object;
     }
 }

@@ -40,23 +40,31 @@ class DeployManifestsTest {
         List<String> resources = (List<String>) DeployManifests.kustomization().get("resources");
         assertThat(resources).as("resources in deploy/kustomization.yaml").doesNotHaveDuplicates();
 
-        List<String> local = resources.stream().filter(r -> !r.startsWith("../")).sorted().toList();
+        List<String> local =
+                resources.stream().filter(r -> !r.startsWith("../")).sorted().toList();
         List<String> manifests = DeployManifests.manifestFiles().stream()
-                .map(p -> p.getFileName().toString()).sorted().toList();
+                .map(p -> p.getFileName().toString())
+                .sorted()
+                .toList();
         assertThat(local).as("deploy/ manifests listed in the kustomization").isEqualTo(manifests);
 
         // The CRD is generated into crds/ and referenced from there; every CRD file there is installed.
-        List<String> outside = resources.stream().filter(r -> r.startsWith("../")).sorted().toList();
+        List<String> outside =
+                resources.stream().filter(r -> r.startsWith("../")).sorted().toList();
         List<String> crdFiles;
         try (Stream<Path> files = Files.list(CRDS)) {
-            crdFiles = files.filter(Files::isRegularFile).map(p -> "../crds/" + p.getFileName())
-                    .filter(r -> r.endsWith(".yml") || r.endsWith(".yaml")).sorted().toList();
+            crdFiles = files.filter(Files::isRegularFile)
+                    .map(p -> "../crds/" + p.getFileName())
+                    .filter(r -> r.endsWith(".yml") || r.endsWith(".yaml"))
+                    .sorted()
+                    .toList();
         }
         assertThat(crdFiles).contains("../crds/" + CRD_FILE);
         assertThat(outside).isEqualTo(crdFiles);
         for (String crd : outside) {
             assertThat(DeployManifests.read(DEPLOY.resolve(crd)))
-                    .singleElement().isInstanceOf(CustomResourceDefinition.class);
+                    .singleElement()
+                    .isInstanceOf(CustomResourceDefinition.class);
         }
     }
 
@@ -64,8 +72,11 @@ class DeployManifestsTest {
     void noCrdIsCopiedIntoDeployAndEveryNamespacedObjectIsInTheOperatorsNamespace() {
         List<HasMetadata> objects = DeployManifests.all();
         assertThat(objects).noneMatch(CustomResourceDefinition.class::isInstance);
-        assertThat(objects).filteredOn(Namespace.class::isInstance).singleElement()
-                .extracting(o -> o.getMetadata().getName()).isEqualTo(NAMESPACE);
+        assertThat(objects)
+                .filteredOn(Namespace.class::isInstance)
+                .singleElement()
+                .extracting(o -> o.getMetadata().getName())
+                .isEqualTo(NAMESPACE);
         Set<String> clusterScoped = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding");
         for (HasMetadata o : objects) {
             String where = o.getKind() + " " + o.getMetadata().getName();
@@ -82,9 +93,11 @@ class DeployManifestsTest {
         Optional<Path> kubectl = onPath("kubectl");
         assumeTrue(kubectl.isPresent(), "kubectl is not on PATH; skipping the kustomize build check");
 
-        Run built = run(kubectl.get().toString(), "kustomize", "--load-restrictor=LoadRestrictionsNone",
-                DEPLOY.toString());
-        assertThat(built.exitCode).as("kubectl kustomize failed:\n%s", built.stderr).isZero();
+        Run built =
+                run(kubectl.get().toString(), "kustomize", "--load-restrictor=LoadRestrictionsNone", DEPLOY.toString());
+        assertThat(built.exitCode)
+                .as("kubectl kustomize failed:\n%s", built.stderr)
+                .isZero();
         Set<String> expected = new TreeSet<>();
         DeployManifests.all().forEach(o -> expected.add(key(o)));
         DeployManifests.read(CRDS.resolve(CRD_FILE)).forEach(o -> expected.add(key(o)));
@@ -94,19 +107,25 @@ class DeployManifestsTest {
 
         // If this starts passing, `kubectl apply -k deploy/` works and the README can say so.
         Run plain = run(kubectl.get().toString(), "kustomize", DEPLOY.toString());
-        assertThat(plain.exitCode).as("plain kubectl kustomize now accepts ../crds; simplify the README").isNotZero();
+        assertThat(plain.exitCode)
+                .as("plain kubectl kustomize now accepts ../crds; simplify the README")
+                .isNotZero();
         assertThat(plain.stderr).contains("is not in or below");
     }
 
     private static String key(HasMetadata o) {
-        return o.getKind() + " " + Optional.ofNullable(o.getMetadata().getNamespace()).orElse("-") + "/"
+        return o.getKind() + " "
+                + Optional.ofNullable(o.getMetadata().getNamespace()).orElse("-") + "/"
                 + o.getMetadata().getName();
     }
 
     private static Optional<Path> onPath(String command) {
         String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
-        return Stream.of(path.split(File.pathSeparator)).filter(d -> !d.isEmpty())
-                .map(d -> Path.of(d, command)).filter(Files::isExecutable).findFirst();
+        return Stream.of(path.split(File.pathSeparator))
+                .filter(d -> !d.isEmpty())
+                .map(d -> Path.of(d, command))
+                .filter(Files::isExecutable)
+                .findFirst();
     }
 
     private record Run(int exitCode, String stdout, String stderr) {}
@@ -116,12 +135,17 @@ class DeployManifestsTest {
         Path out = Files.createTempFile("kustomize", ".out");
         Path err = Files.createTempFile("kustomize", ".err");
         try {
-            Process process = new ProcessBuilder(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process process = new ProcessBuilder(args)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new AssertionError(String.join(" ", args) + " did not finish in 60 s");
             }
-            return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+            return new Run(
+                    process.exitValue(),
+                    Files.readString(out, StandardCharsets.UTF_8),
                     Files.readString(err, StandardCharsets.UTF_8));
         } finally {
             Files.deleteIfExists(out);

@@ -34,31 +34,60 @@ class DeployRbacTest {
 
     /** Everything the operator's ClusterRole may grant, each with why. Widening the ClusterRole starts here. */
     private static final List<Grant> OPERATOR_MAY = List.of(
-            grant("slb.dev", "loadbalancers", "list watch",
+            grant(
+                    "slb.dev",
+                    "loadbalancers",
+                    "list watch",
                     "the informer follows every LoadBalancer; never get, create, update or delete; no finalizer"),
-            grant("slb.dev", "loadbalancers/status", "patch",
+            grant(
+                    "slb.dev",
+                    "loadbalancers/status",
+                    "patch",
                     "conditions, observedGeneration, tier in effect, addresses, listener statuses (merge or apply patch)"),
-            grant("slb.dev", "loadbalancers/finalizers", "update",
+            grant(
+                    "slb.dev",
+                    "loadbalancers/finalizers",
+                    "update",
                     "owner references with blockOwnerDeletion under OwnerReferencesPermissionEnforcement"),
-            grant("", "configmaps", "get " + WRITE,
+            grant(
+                    "",
+                    "configmaps",
+                    "get " + WRITE,
                     "the proxy config; get only because the proxies' Role grants it (escalation check)"),
-            grant("", "services", WRITE, "the Service exposing the listeners; the informer also follows backend Services"),
-            grant("", "serviceaccounts", "list watch create patch",
+            grant(
+                    "",
+                    "services",
+                    WRITE,
+                    "the Service exposing the listeners; the informer also follows backend Services"),
+            grant(
+                    "",
+                    "serviceaccounts",
+                    "list watch create patch",
                     "the proxies' own identity; metadata only, so never updated; patch for server-side apply"),
             grant("apps", "deployments", WRITE, "the proxy fleet"),
-            grant("policy", "poddisruptionbudgets", WRITE + " delete",
+            grant(
+                    "policy",
+                    "poddisruptionbudgets",
+                    WRITE + " delete",
                     "tiers with more than one replica; JOSDK deletes it when MultipleReplicasCondition turns false"),
             grant("rbac.authorization.k8s.io", "roles", WRITE, "the proxies' Role on their one ConfigMap"),
             grant("rbac.authorization.k8s.io", "rolebindings", WRITE, "binds that Role to the proxies' ServiceAccount"),
-            grant("discovery.k8s.io", "endpointslices", "list watch",
+            grant(
+                    "discovery.k8s.io",
+                    "endpointslices",
+                    "list watch",
                     "Service backends resolved to ready endpoints, followed"),
-            grant("", "secrets", "list watch", "TLS Secrets exist and hold tls.crt/tls.key; watched so a late Secret is seen"),
+            grant(
+                    "",
+                    "secrets",
+                    "list watch",
+                    "TLS Secrets exist and hold tls.crt/tls.key; watched so a late Secret is seen"),
             grant("", "pods", "list", "each proxy replica's IP, to ask its admin port for the config version served"),
             grant("", "events", "create", "events on LoadBalancers (core API), created once per generation"));
 
     /** The leader-election Role, in the operator's namespace only. */
-    private static final List<Grant> LEADER_ELECTION_MAY = List.of(
-            grant("coordination.k8s.io", "leases", "get create update", "fabric8's LeaseLock; JOSDK checks these three"));
+    private static final List<Grant> LEADER_ELECTION_MAY = List.of(grant(
+            "coordination.k8s.io", "leases", "get create update", "fabric8's LeaseLock; JOSDK checks these three"));
 
     @Test
     void theOperatorHoldsEveryPermissionOfThePerInstanceRoleItCreates() {
@@ -66,8 +95,11 @@ class DeployRbacTest {
         for (LoadBalancer lb : DeployManifests.samples()) {
             Role role = ProxyResources.role(lb);
             for (Permission wanted : permissions(role.getRules())) {
-                assertThat(held).as("the operator's ClusterRole allows %s, which the Role of %s grants", wanted,
-                        lb.getMetadata().getName()).anyMatch(rule -> allows(rule, wanted));
+                assertThat(held)
+                        .as(
+                                "the operator's ClusterRole allows %s, which the Role of %s grants",
+                                wanted, lb.getMetadata().getName())
+                        .anyMatch(rule -> allows(rule, wanted));
             }
         }
         // Creating that Role and binding it needs these too.
@@ -82,7 +114,9 @@ class DeployRbacTest {
     @Test
     void theClusterRoleGrantsExactlyTheDeclaredTable() {
         ClusterRole role = boundClusterRole();
-        assertThat(role.getAggregationRule()).as("an aggregated ClusterRole grows behind the table's back").isNull();
+        assertThat(role.getAggregationRule())
+                .as("an aggregated ClusterRole grows behind the table's back")
+                .isNull();
         for (PolicyRule rule : role.getRules()) {
             assertThat(rule.getNonResourceURLs()).as("non-resource URLs").isNullOrEmpty();
             assertThat(rule.getResourceNames()).as("resourceNames in %s", rule).isNullOrEmpty();
@@ -103,15 +137,20 @@ class DeployRbacTest {
         assertThat(binding.getSubjects()).singleElement().satisfies(DeployRbacTest::isTheOperator);
 
         // Exactly one ClusterRole, one Role: nothing else in deploy/ grants anything.
-        assertThat(DeployManifests.all()).filteredOn(o -> o instanceof Role || o instanceof ClusterRole).hasSize(2);
+        assertThat(DeployManifests.all())
+                .filteredOn(o -> o instanceof Role || o instanceof ClusterRole)
+                .hasSize(2);
     }
 
     @Test
     void noRuleAnywhereUsesAWildcard() {
         List<PolicyRule> rules = new ArrayList<>(boundClusterRole().getRules());
-        DeployManifests.all().stream().filter(Role.class::isInstance).map(Role.class::cast)
+        DeployManifests.all().stream()
+                .filter(Role.class::isInstance)
+                .map(Role.class::cast)
                 .forEach(r -> rules.addAll(r.getRules()));
-        DeployManifests.samples().forEach(lb -> rules.addAll(ProxyResources.role(lb).getRules()));
+        DeployManifests.samples()
+                .forEach(lb -> rules.addAll(ProxyResources.role(lb).getRules()));
         assertThat(rules).isNotEmpty();
         for (PolicyRule rule : rules) {
             List<String> all = new ArrayList<>();
@@ -151,7 +190,8 @@ class DeployRbacTest {
             Deployment proxies = ProxyResources.deployment(lb, lb.getSpec().tier, OperatorSettings.defaults());
             assertThat(proxies.getSpec().getTemplate().getSpec().getServiceAccountName())
                     .isEqualTo(Names.serviceAccount(name));
-            assertThat(ProxyResources.serviceAccount(lb).getMetadata().getName()).isEqualTo(Names.serviceAccount(name));
+            assertThat(ProxyResources.serviceAccount(lb).getMetadata().getName())
+                    .isEqualTo(Names.serviceAccount(name));
         }
     }
 
@@ -161,7 +201,8 @@ class DeployRbacTest {
         assertThat(binding.getSubjects()).singleElement().satisfies(DeployRbacTest::isTheOperator);
         assertRef(binding.getRoleRef(), "ClusterRole", binding.getRoleRef().getName());
         Deployment operator = DeployManifests.one(Deployment.class, "slb-operator");
-        assertThat(operator.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(SERVICE_ACCOUNT);
+        assertThat(operator.getSpec().getTemplate().getSpec().getServiceAccountName())
+                .isEqualTo(SERVICE_ACCOUNT);
         return DeployManifests.one(ClusterRole.class, binding.getRoleRef().getName());
     }
 
@@ -210,8 +251,8 @@ class DeployRbacTest {
     private static List<Permission> permissions(List<PolicyRule> rules) {
         List<Permission> permissions = new ArrayList<>();
         for (PolicyRule rule : rules) {
-            List<String> names = rule.getResourceNames().isEmpty() ? Collections.singletonList(null)
-                    : rule.getResourceNames();
+            List<String> names =
+                    rule.getResourceNames().isEmpty() ? Collections.singletonList(null) : rule.getResourceNames();
             for (String group : rule.getApiGroups()) {
                 for (String resource : rule.getResources()) {
                     for (String verb : rule.getVerbs()) {

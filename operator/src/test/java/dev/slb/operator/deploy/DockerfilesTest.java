@@ -29,8 +29,11 @@ class DockerfilesTest {
         for (Path dockerfile : List.of(OPERATOR, PROXY)) {
             assertThat(instructions(dockerfile, "FROM")).as("%s", dockerfile).containsExactly("eclipse-temurin:17-jre");
             assertThat(instructions(dockerfile, "RUN")).as("%s", dockerfile).isEmpty();
-            assertThat(instructions(dockerfile, "ENTRYPOINT")).as("%s: exec form", dockerfile)
-                    .singleElement().asString().startsWith("[\"");
+            assertThat(instructions(dockerfile, "ENTRYPOINT"))
+                    .as("%s: exec form", dockerfile)
+                    .singleElement()
+                    .asString()
+                    .startsWith("[\"");
         }
     }
 

@@ -39,16 +39,22 @@ class OperatorDeploymentTest {
         assertThat(context.getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(context.getCapabilities().getAdd()).isNullOrEmpty();
         assertThat(context.getPrivileged()).isNotEqualTo(Boolean.TRUE);
-        assertThat(context.getRunAsUser()).as("the container keeps the pod's user").isNull();
+        assertThat(context.getRunAsUser())
+                .as("the container keeps the pod's user")
+                .isNull();
         assertThat(pod.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
     }
 
     @Test
     void tmpIsAWritableEmptyDir() {
-        VolumeMount tmp = container.getVolumeMounts().stream().filter(m -> m.getMountPath().equals("/tmp"))
-                .findFirst().orElseThrow(() -> new AssertionError("no volume mounted at /tmp"));
+        VolumeMount tmp = container.getVolumeMounts().stream()
+                .filter(m -> m.getMountPath().equals("/tmp"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no volume mounted at /tmp"));
         assertThat(tmp.getReadOnly()).isNotEqualTo(Boolean.TRUE);
-        Volume volume = pod.getVolumes().stream().filter(v -> v.getName().equals(tmp.getName())).findFirst()
+        Volume volume = pod.getVolumes().stream()
+                .filter(v -> v.getName().equals(tmp.getName()))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no volume " + tmp.getName()));
         assertThat(volume.getEmptyDir()).as("volume %s", volume.getName()).isNotNull();
     }
@@ -71,7 +77,9 @@ class OperatorDeploymentTest {
                 .containsAllEntriesOf(deployment.getSpec().getSelector().getMatchLabels());
         assertThat(container.getImage()).isEqualTo("slb-operator:0.1.0-SNAPSHOT");
         assertThat(pod.getServiceAccountName()).isEqualTo(SERVICE_ACCOUNT);
-        assertThat(DeployManifests.one(ServiceAccount.class, SERVICE_ACCOUNT).getMetadata().getNamespace())
+        assertThat(DeployManifests.one(ServiceAccount.class, SERVICE_ACCOUNT)
+                        .getMetadata()
+                        .getNamespace())
                 .isEqualTo(deployment.getMetadata().getNamespace());
 
         EnvVar namespace = env("POD_NAMESPACE");
@@ -94,13 +102,17 @@ class OperatorDeploymentTest {
         if (port.getIntVal() != null) {
             return port.getIntVal();
         }
-        return container.getPorts().stream().filter(p -> port.getStrVal().equals(p.getName())).findFirst()
+        return container.getPorts().stream()
+                .filter(p -> port.getStrVal().equals(p.getName()))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no container port named " + port.getStrVal()))
                 .getContainerPort();
     }
 
     private EnvVar env(String name) {
-        Optional<EnvVar> found = container.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst();
+        Optional<EnvVar> found = container.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .findFirst();
         assertThat(found).as("env %s", name).isPresent();
         return found.get();
     }

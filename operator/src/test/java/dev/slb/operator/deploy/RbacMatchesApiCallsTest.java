@@ -108,16 +108,24 @@ class RbacMatchesApiCallsTest {
         Map<ApiPermission, String> m = new LinkedHashMap<>();
         String ssa = "server-side apply (SLB_SERVER_SIDE_APPLY=true) sends PATCH (apply) for every dependent and the"
                 + " primary's status; the fabric8 mock has no server-side apply, so this run takes the update path";
-        for (String[] r : new String[][] {{"", "configmaps"}, {"", "services"}, {"", "serviceaccounts"},
-                {"apps", "deployments"}, {"policy", "poddisruptionbudgets"},
-                {"rbac.authorization.k8s.io", "roles"}, {"rbac.authorization.k8s.io", "rolebindings"}}) {
+        for (String[] r : new String[][] {
+            {"", "configmaps"},
+            {"", "services"},
+            {"", "serviceaccounts"},
+            {"apps", "deployments"},
+            {"policy", "poddisruptionbudgets"},
+            {"rbac.authorization.k8s.io", "roles"},
+            {"rbac.authorization.k8s.io", "rolebindings"}
+        }) {
             m.put(new ApiPermission(r[0], r[1], "patch"), ssa);
         }
-        m.put(new ApiPermission("slb.dev", "loadbalancers/finalizers", "update"),
+        m.put(
+                new ApiPermission("slb.dev", "loadbalancers/finalizers", "update"),
                 "setting blockOwnerDeletion on the owner references needs it where the"
                         + " OwnerReferencesPermissionEnforcement admission plugin is on (OpenShift, some managed"
                         + " clusters); the fabric8 mock runs no admission plugins");
-        m.put(new ApiPermission("policy", "poddisruptionbudgets", "delete"),
+        m.put(
+                new ApiPermission("policy", "poddisruptionbudgets", "delete"),
                 "JOSDK deletes the budget when MultipleReplicasCondition turns false (the tier in effect runs one"
                         + " replica); no tier change a user can make gets there today (guaranteed tiers run two or"
                         + " more, and back to shared is refused), but the dependent is a Deleter and JOSDK will call it");
@@ -142,8 +150,11 @@ class RbacMatchesApiCallsTest {
         try (KubernetesClient operatorClient = clientAs(OPERATOR_AGENT)) {
             Operator operator = OperatorMain.operator(operatorClient, false, Optional.empty());
             // HttpProxyVersions, as in production: it lists the proxy pods (none run here, so it asks no one).
-            operator.register(new LoadBalancerReconciler(OperatorSettings.defaults(),
-                    new HttpProxyVersions(operatorClient), Clock.systemUTC(), new OperatorMetrics()));
+            operator.register(new LoadBalancerReconciler(
+                    OperatorSettings.defaults(),
+                    new HttpProxyVersions(operatorClient),
+                    Clock.systemUTC(),
+                    new OperatorMetrics()));
             operator.start();
             try {
                 runEveryScenario();
@@ -152,7 +163,8 @@ class RbacMatchesApiCallsTest {
             }
         }
         calls.addAll(recorded(OPERATOR_AGENT));
-        Set<ApiPermission> used = calls.stream().map(ApiCall::permission).collect(Collectors.toCollection(TreeSet::new));
+        Set<ApiPermission> used =
+                calls.stream().map(ApiCall::permission).collect(Collectors.toCollection(TreeSet::new));
         System.out.println("API calls of the operator (" + calls.size() + " requests):\n  "
                 + used.stream().map(ApiPermission::toString).collect(Collectors.joining("\n  ")));
 
@@ -162,68 +174,125 @@ class RbacMatchesApiCallsTest {
         // 1. Every call is allowed.
         assertThat(used).as("the run made calls (the recording works)").hasSizeGreaterThan(10);
         for (ApiCall call : calls) {
-            assertThat(clusterRole).as("deploy/rbac.yaml's ClusterRole allows %s", call).anyMatch(r -> allows(r, call));
+            assertThat(clusterRole)
+                    .as("deploy/rbac.yaml's ClusterRole allows %s", call)
+                    .anyMatch(r -> allows(r, call));
         }
 
         // 2. Every grant is used, or granted on to the proxies (the API server lets the operator create their
         // Role only if it holds every permission in it), or is an explained exception.
         Set<ApiPermission> granted = permissions(clusterRole);
-        Set<ApiPermission> grantedOn = permissions(ProxyResources.role(sample(null)).getRules());
+        Set<ApiPermission> grantedOn =
+                permissions(ProxyResources.role(sample(null)).getRules());
         Set<ApiPermission> unused = new TreeSet<>(granted);
         unused.removeAll(used);
         unused.removeAll(grantedOn);
-        assertThat(unused).as("granted by the ClusterRole but neither used in the run nor explained in"
-                + " OPERATOR_UNUSED_BUT_NEEDED: drop the grant").isSubsetOf(OPERATOR_UNUSED_BUT_NEEDED.keySet());
-        assertThat(granted).as("every explained exception is still granted").containsAll(OPERATOR_UNUSED_BUT_NEEDED.keySet());
-        assertThat(used).as("an explained exception that the run does use is no exception").doesNotContainAnyElementsOf(
-                OPERATOR_UNUSED_BUT_NEEDED.keySet());
-        assertThat(OPERATOR_UNUSED_BUT_NEEDED.values()).allSatisfy(reason -> assertThat(reason).isNotBlank());
+        assertThat(unused)
+                .as("granted by the ClusterRole but neither used in the run nor explained in"
+                        + " OPERATOR_UNUSED_BUT_NEEDED: drop the grant")
+                .isSubsetOf(OPERATOR_UNUSED_BUT_NEEDED.keySet());
+        assertThat(granted)
+                .as("every explained exception is still granted")
+                .containsAll(OPERATOR_UNUSED_BUT_NEEDED.keySet());
+        assertThat(used)
+                .as("an explained exception that the run does use is no exception")
+                .doesNotContainAnyElementsOf(OPERATOR_UNUSED_BUT_NEEDED.keySet());
+        assertThat(OPERATOR_UNUSED_BUT_NEEDED.values())
+                .allSatisfy(reason -> assertThat(reason).isNotBlank());
 
         // The lease Role: nothing in the run touches leases, and the Role grants exactly what the LeaseLock needs.
         assertThat(used).noneMatch(p -> p.resource().equals("leases"));
-        assertThat(permissions(leaseRole.getRules())).as(LEASE_REASON).containsExactlyInAnyOrder(
-                new ApiPermission("coordination.k8s.io", "leases", "get"),
-                new ApiPermission("coordination.k8s.io", "leases", "create"),
-                new ApiPermission("coordination.k8s.io", "leases", "update"));
+        assertThat(permissions(leaseRole.getRules()))
+                .as(LEASE_REASON)
+                .containsExactlyInAnyOrder(
+                        new ApiPermission("coordination.k8s.io", "leases", "get"),
+                        new ApiPermission("coordination.k8s.io", "leases", "create"),
+                        new ApiPermission("coordination.k8s.io", "leases", "update"));
 
         // The operator can only grant what it holds: the proxies' Role is within its ClusterRole.
         for (ApiPermission p : grantedOn) {
-            assertThat(granted).as("the operator holds %s, which it grants its proxies", p).contains(p);
+            assertThat(granted)
+                    .as("the operator holds %s, which it grants its proxies", p)
+                    .contains(p);
         }
     }
 
     /** Creation with a Secret and a backend Service + EndpointSlice, events, status, EndpointSlice change, tier upgrade, delete. */
     private void runEveryScenario() {
-        client.resource(new ServiceBuilder().withNewMetadata().withName("demo-backend").withNamespace(NS).endMetadata()
-                .withNewSpec().addNewPort().withName("http").withPort(8080).withTargetPort(new IntOrString(9000))
-                .endPort().endSpec().build()).create();
+        client.resource(new ServiceBuilder()
+                        .withNewMetadata()
+                        .withName("demo-backend")
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewPort()
+                        .withName("http")
+                        .withPort(8080)
+                        .withTargetPort(new IntOrString(9000))
+                        .endPort()
+                        .endSpec()
+                        .build())
+                .create();
         client.resource(new EndpointSliceBuilder()
-                .withNewMetadata().withName("demo-backend-abc").withNamespace(NS)
-                    .addToLabels("kubernetes.io/service-name", "demo-backend").endMetadata()
-                .withAddressType("IPv4")
-                .addNewPort().withName("http").withPort(9000).withProtocol("TCP").endPort()
-                .addNewEndpoint().withAddresses("10.1.0.1").withNewConditions().withReady(true).endConditions()
-                    .endEndpoint()
-                .build()).create();
-        client.resource(new SecretBuilder().withNewMetadata().withName("demo-tls").withNamespace(NS).endMetadata()
-                .withType("kubernetes.io/tls")
-                .addToStringData("tls.crt", "not a real certificate")
-                .addToStringData("tls.key", "not a real key")
-                .build()).create();
+                        .withNewMetadata()
+                        .withName("demo-backend-abc")
+                        .withNamespace(NS)
+                        .addToLabels("kubernetes.io/service-name", "demo-backend")
+                        .endMetadata()
+                        .withAddressType("IPv4")
+                        .addNewPort()
+                        .withName("http")
+                        .withPort(9000)
+                        .withProtocol("TCP")
+                        .endPort()
+                        .addNewEndpoint()
+                        .withAddresses("10.1.0.1")
+                        .withNewConditions()
+                        .withReady(true)
+                        .endConditions()
+                        .endEndpoint()
+                        .build())
+                .create();
+        client.resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("demo-tls")
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .withType("kubernetes.io/tls")
+                        .addToStringData("tls.crt", "not a real certificate")
+                        .addToStringData("tls.key", "not a real key")
+                        .build())
+                .create();
 
         // Shared: the fleet, status patches, the WebSocket-disabled event.
         client.resource(sample(null)).create();
-        await(() -> client.rbac().roleBindings().inNamespace(NS).withName(Names.roleBinding(LB)).get(),
-                Objects::nonNull, "RoleBinding");
+        await(
+                () -> client.rbac()
+                        .roleBindings()
+                        .inNamespace(NS)
+                        .withName(Names.roleBinding(LB))
+                        .get(),
+                Objects::nonNull,
+                "RoleBinding");
         awaitStatus(lb -> condition(lb, "Accepted") && condition(lb, "ResolvedRefs"), "Accepted and ResolvedRefs");
         await(() -> client.v1().events().inNamespace(NS).list().getItems(), e -> !e.isEmpty(), "an event");
 
         // An EndpointSlice change reaches the ConfigMap (update) and the status.
-        client.discovery().v1().endpointSlices().inNamespace(NS).withName("demo-backend-abc").edit(s -> {
-            s.getEndpoints().add(new EndpointBuilder().withAddresses("10.1.0.3").withNewConditions().withReady(true)
-                    .endConditions().build());
-            return s;
-        });
+        client.discovery()
+                .v1()
+                .endpointSlices()
+                .inNamespace(NS)
+                .withName("demo-backend-abc")
+                .edit(s -> {
+                    s.getEndpoints()
+                            .add(new EndpointBuilder()
+                                    .withAddresses("10.1.0.3")
+                                    .withNewConditions()
+                                    .withReady(true)
+                                    .endConditions()
+                                    .build());
+                    return s;
+                });
         await(this::configYaml, c -> c.contains("10.1.0.3"), "new backend in the ConfigMap");
 
         // Tier upgrade: more replicas (Deployment update), a PodDisruptionBudget (create).
@@ -232,24 +301,42 @@ class RbacMatchesApiCallsTest {
             return lb;
         });
         int replicas = Sizing.of(Tier.S2_SMALL).replicas();
-        await(() -> client.apps().deployments().inNamespace(NS).withName(Names.deployment(LB)).get(),
-                d -> d.getSpec().getReplicas() == replicas, "replicas");
-        await(() -> client.policy().v1().podDisruptionBudget().inNamespace(NS)
-                .withName(Names.podDisruptionBudget(LB)).get(), Objects::nonNull, "PodDisruptionBudget");
+        await(
+                () -> client.apps()
+                        .deployments()
+                        .inNamespace(NS)
+                        .withName(Names.deployment(LB))
+                        .get(),
+                d -> d.getSpec().getReplicas() == replicas,
+                "replicas");
+        await(
+                () -> client.policy()
+                        .v1()
+                        .podDisruptionBudget()
+                        .inNamespace(NS)
+                        .withName(Names.podDisruptionBudget(LB))
+                        .get(),
+                Objects::nonNull,
+                "PodDisruptionBudget");
         awaitStatus(lb -> lb.getStatus().tier == Tier.S2_SMALL, "status.tier");
 
         // Drift: someone edits what the operator owns; its informers notice and it puts it back (update).
         String account = Names.serviceAccount(LB);
         // Not the ServiceAccount: its desired state is metadata only, which JOSDK's (non-SSA) matcher does not
         // compare, so the operator never updates one; serviceaccounts update is not granted for that reason.
-        drift("Role rules", client.rbac().roles().inNamespace(NS).withName(Names.role(LB)),
+        drift(
+                "Role rules",
+                client.rbac().roles().inNamespace(NS).withName(Names.role(LB)),
                 r -> r.getRules().get(0).setVerbs(List.of("get")),
                 r -> r.getRules().get(0).getVerbs().contains("watch"));
-        drift("RoleBinding subjects", client.rbac().roleBindings().inNamespace(NS).withName(Names.roleBinding(LB)),
+        drift(
+                "RoleBinding subjects",
+                client.rbac().roleBindings().inNamespace(NS).withName(Names.roleBinding(LB)),
                 b -> b.getSubjects().get(0).setName("someone-else"),
                 b -> b.getSubjects().get(0).getName().equals(account));
-        drift("PodDisruptionBudget spec", client.policy().v1().podDisruptionBudget().inNamespace(NS)
-                .withName(Names.podDisruptionBudget(LB)),
+        drift(
+                "PodDisruptionBudget spec",
+                client.policy().v1().podDisruptionBudget().inNamespace(NS).withName(Names.podDisruptionBudget(LB)),
                 b -> b.getSpec().setMaxUnavailable(new IntOrString(0)),
                 b -> Integer.valueOf(1).equals(b.getSpec().getMaxUnavailable().getIntVal()));
 
@@ -258,8 +345,13 @@ class RbacMatchesApiCallsTest {
             lb.getSpec().listeners.get(0).port = 81;
             return lb;
         });
-        await(() -> client.services().inNamespace(NS).withName(Names.service(LB)).get(),
-                svc -> svc.getSpec().getPorts().stream().anyMatch(port -> port.getPort() == 81), "Service port 81");
+        await(
+                () -> client.services()
+                        .inNamespace(NS)
+                        .withName(Names.service(LB))
+                        .get(),
+                svc -> svc.getSpec().getPorts().stream().anyMatch(port -> port.getPort() == 81),
+                "Service port 81");
 
         // Deletion: owner references leave the rest to the garbage collector.
         lbResource().delete();
@@ -267,8 +359,8 @@ class RbacMatchesApiCallsTest {
         pause(Duration.ofSeconds(1));
     }
 
-    private <T extends io.fabric8.kubernetes.api.model.HasMetadata> void drift(String what, Resource<T> resource,
-            Consumer<T> change, Predicate<T> restored) {
+    private <T extends io.fabric8.kubernetes.api.model.HasMetadata> void drift(
+            String what, Resource<T> resource, Consumer<T> change, Predicate<T> restored) {
         await(resource::get, restored, what + " as the operator made it");
         resource.edit(r -> {
             change.accept(r);
@@ -283,18 +375,31 @@ class RbacMatchesApiCallsTest {
     void everyProxyCallIsGrantedByItsRoleAndItsRoleGrantsNothingUnused() throws Exception {
         LoadBalancer lb = sample(null);
         String configMap = Names.configMap(LB);
-        client.resource(new ConfigMapBuilder().withNewMetadata().withName(configMap).withNamespace(NS).endMetadata()
-                .addToData("config.yaml", "first").build()).create();
+        client.resource(new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName(configMap)
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .addToData("config.yaml", "first")
+                        .build())
+                .create();
         // Another ConfigMap in the namespace: the proxy must never see it, nor ask for it.
-        client.resource(new ConfigMapBuilder().withNewMetadata().withName("someone-else").withNamespace(NS)
-                .endMetadata().addToData("config.yaml", "not for the proxy").build()).create();
+        client.resource(new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName("someone-else")
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .addToData("config.yaml", "not for the proxy")
+                        .build())
+                .create();
 
         List<String> delivered = new CopyOnWriteArrayList<>();
         try (KubernetesClient proxyClient = clientAs(PROXY_AGENT);
                 URLClassLoader proxyClasses = compileProxyConfigSource()) {
             Class<?> type = proxyClasses.loadClass("dev.slb.proxy.config.KubernetesConfigSource");
-            AutoCloseable source = (AutoCloseable) type.getConstructor(KubernetesClient.class, String.class,
-                    String.class).newInstance(proxyClient, NS, configMap);
+            AutoCloseable source =
+                    (AutoCloseable) type.getConstructor(KubernetesClient.class, String.class, String.class)
+                            .newInstance(proxyClient, NS, configMap);
             try (source) {
                 Method read = type.getMethod("read");
                 Method watch = type.getMethod("watch", Consumer.class);
@@ -311,14 +416,17 @@ class RbacMatchesApiCallsTest {
         }
 
         List<ApiCall> calls = recorded(PROXY_AGENT);
-        Set<ApiPermission> used = calls.stream().map(ApiCall::permission).collect(Collectors.toCollection(TreeSet::new));
-        System.out.println("API calls of the proxy (" + calls.size() + " requests):\n  " + calls.stream()
-                .map(ApiCall::toString).distinct().collect(Collectors.joining("\n  ")));
+        Set<ApiPermission> used =
+                calls.stream().map(ApiCall::permission).collect(Collectors.toCollection(TreeSet::new));
+        System.out.println("API calls of the proxy (" + calls.size() + " requests):\n  "
+                + calls.stream().map(ApiCall::toString).distinct().collect(Collectors.joining("\n  ")));
 
         Role role = ProxyResources.role(lb);
         List<PolicyRule> rules = role.getRules();
         for (ApiCall call : calls) {
-            assertThat(call.namespace()).as("%s", call).isEqualTo(role.getMetadata().getNamespace());
+            assertThat(call.namespace())
+                    .as("%s", call)
+                    .isEqualTo(role.getMetadata().getNamespace());
             assertThat(rules).as("the proxies' Role allows %s", call).anyMatch(r -> allows(r, call));
         }
         // Exactly: every verb on every resource the Role grants is used (its one ConfigMap by name).
@@ -354,7 +462,8 @@ class RbacMatchesApiCallsTest {
     private List<ApiCall> recorded(String userAgent) throws InterruptedException {
         List<ApiCall> calls = new ArrayList<>();
         int total = 0;
-        for (RecordedRequest r = server.takeRequest(200, TimeUnit.MILLISECONDS); r != null;
+        for (RecordedRequest r = server.takeRequest(200, TimeUnit.MILLISECONDS);
+                r != null;
                 r = server.takeRequest(200, TimeUnit.MILLISECONDS)) {
             total++;
             if (userAgent.equals(r.getHeader("User-Agent"))) {
@@ -383,7 +492,8 @@ class RbacMatchesApiCallsTest {
                 query.put(key, value);
             }
         }
-        List<String> parts = new ArrayList<>(Arrays.asList(uri.getPath().replaceAll("^/+", "").split("/")));
+        List<String> parts = new ArrayList<>(
+                Arrays.asList(uri.getPath().replaceAll("^/+", "").split("/")));
         String group;
         if (parts.size() >= 2 && parts.get(0).equals("api")) {
             group = "";
@@ -419,9 +529,11 @@ class RbacMatchesApiCallsTest {
 
     @Test
     void requestsMapToRbacAttributes() {
-        assertThat(toCall("GET", "/apis/slb.dev/v1alpha1/loadbalancers?watch=true&resourceVersion=1").permission())
+        assertThat(toCall("GET", "/apis/slb.dev/v1alpha1/loadbalancers?watch=true&resourceVersion=1")
+                        .permission())
                 .isEqualTo(new ApiPermission("slb.dev", "loadbalancers", "watch"));
-        assertThat(toCall("PATCH", "/apis/slb.dev/v1alpha1/namespaces/default/loadbalancers/demo/status").permission())
+        assertThat(toCall("PATCH", "/apis/slb.dev/v1alpha1/namespaces/default/loadbalancers/demo/status")
+                        .permission())
                 .isEqualTo(new ApiPermission("slb.dev", "loadbalancers/status", "patch"));
         ApiCall list = toCall("GET", "/api/v1/namespaces/ns/configmaps?fieldSelector=metadata.name%3Dcm");
         assertThat(list.permission()).isEqualTo(new ApiPermission("", "configmaps", "list"));
@@ -431,7 +543,8 @@ class RbacMatchesApiCallsTest {
                 .isEqualTo(new ApiPermission("", "services", "update"));
         assertThat(toCall("POST", "/apis/events.k8s.io/v1/namespaces/ns/events").permission())
                 .isEqualTo(new ApiPermission("events.k8s.io", "events", "create"));
-        assertThat(toCall("DELETE", "/apis/policy/v1/namespaces/ns/poddisruptionbudgets/p").permission())
+        assertThat(toCall("DELETE", "/apis/policy/v1/namespaces/ns/poddisruptionbudgets/p")
+                        .permission())
                 .isEqualTo(new ApiPermission("policy", "poddisruptionbudgets", "delete"));
     }
 
@@ -460,10 +573,12 @@ class RbacMatchesApiCallsTest {
     /** RBAC's matching without wildcards (DeployRbacTest checks there are none). */
     private static boolean allows(PolicyRule rule, ApiCall call) {
         ApiPermission p = call.permission();
-        return rule.getApiGroups().contains(p.apiGroup()) && rule.getResources().contains(p.resource())
+        return rule.getApiGroups().contains(p.apiGroup())
+                && rule.getResources().contains(p.resource())
                 && rule.getVerbs().contains(p.verb())
                 && (rule.getResourceNames().isEmpty()
-                        || (call.resourceName() != null && rule.getResourceNames().contains(call.resourceName())));
+                        || (call.resourceName() != null
+                                && rule.getResourceNames().contains(call.resourceName())));
     }
 
     // ---- the proxy's code, compiled from its sources (the operator module does not depend on the proxy)
@@ -477,10 +592,19 @@ class RbacMatchesApiCallsTest {
         List<String> options = List.of("-d", out.toString(), "-classpath", testClassPath(), "-proc:none");
         boolean ok;
         try (var files = javac.getStandardFileManager(null, null, StandardCharsets.UTF_8)) {
-            ok = javac.getTask(errors, files, null, options, null, files.getJavaFileObjects(
-                    src.resolve("ConfigSource.java"), src.resolve("KubernetesConfigSource.java"))).call();
+            ok = javac.getTask(
+                            errors,
+                            files,
+                            null,
+                            options,
+                            null,
+                            files.getJavaFileObjects(
+                                    src.resolve("ConfigSource.java"), src.resolve("KubernetesConfigSource.java")))
+                    .call();
         }
-        assertThat(ok).as("compiling the proxy's KubernetesConfigSource:\n%s", errors).isTrue();
+        assertThat(ok)
+                .as("compiling the proxy's KubernetesConfigSource:\n%s", errors)
+                .isTrue();
         return new URLClassLoader(new URL[] {out.toUri().toURL()}, RbacMatchesApiCallsTest.class.getClassLoader());
     }
 
@@ -496,7 +620,9 @@ class RbacMatchesApiCallsTest {
             if (entry.endsWith(".jar") && Files.isRegularFile(Path.of(entry))) {
                 try (JarFile jar = new JarFile(entry)) {
                     Manifest manifest = jar.getManifest();
-                    String classPath = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
+                    String classPath = manifest == null
+                            ? null
+                            : manifest.getMainAttributes().getValue("Class-Path");
                     if (classPath != null) {
                         for (String url : classPath.trim().split("\\s+")) {
                             entries.add(Path.of(URI.create(url)).toString());
@@ -511,7 +637,9 @@ class RbacMatchesApiCallsTest {
     // ---- fixtures
 
     private KubernetesClient clientAs(String userAgent) {
-        Config config = new ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent).build();
+        Config config = new ConfigBuilder(client.getConfiguration())
+                .withUserAgent(userAgent)
+                .build();
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
@@ -536,7 +664,10 @@ class RbacMatchesApiCallsTest {
     }
 
     private String configYaml() {
-        ConfigMap cm = client.configMaps().inNamespace(NS).withName(Names.configMap(LB)).get();
+        ConfigMap cm = client.configMaps()
+                .inNamespace(NS)
+                .withName(Names.configMap(LB))
+                .get();
         return cm == null ? null : cm.getData().get(Names.CONFIG_KEY);
     }
 
@@ -545,8 +676,9 @@ class RbacMatchesApiCallsTest {
     }
 
     private static boolean condition(LoadBalancer lb, String type) {
-        return lb.getStatus().conditions != null && lb.getStatus().conditions.stream()
-                .anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
+        return lb.getStatus().conditions != null
+                && lb.getStatus().conditions.stream()
+                        .anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     private static void pause(Duration d) {

@@ -73,20 +73,25 @@ class DerivedResourcesTest {
         outputs.put("ListenerStatuses", ListenerStatuses.of(lb, tier));
 
         List<DynamicNode> tests = new ArrayList<>();
-        tests.add(dynamicTest("the sample is valid", () -> assertThat(Specs.validate(lb.getSpec())).isEmpty()));
+        tests.add(dynamicTest(
+                "the sample is valid",
+                () -> assertThat(Specs.validate(lb.getSpec())).isEmpty()));
         tests.add(dynamicTest("every field of the sample is one the API knows", () -> {
             // fabric8 drops unknown fields silently; a typo in a sample would otherwise go unseen.
             Map<?, ?> raw = SERIALIZATION.unmarshal(Files.readString(sample), Map.class);
             LoadBalancer typed = SERIALIZATION.unmarshal(Files.readString(sample), LoadBalancer.class);
             assertEquals(raw, SERIALIZATION.convertValue(typed, Map.class));
         }));
-        outputs.forEach((kind, resource) -> tests.add(dynamicTest("out-" + kind + ".yaml",
-                () -> compare(GOLDEN.resolve(sampleName).resolve("out-" + kind + ".yaml"), SERIALIZATION.asYaml(resource)))));
+        outputs.forEach((kind, resource) -> tests.add(dynamicTest(
+                "out-" + kind + ".yaml",
+                () -> compare(
+                        GOLDEN.resolve(sampleName).resolve("out-" + kind + ".yaml"), SERIALIZATION.asYaml(resource)))));
         tests.add(dynamicTest("the ConfigMap's config.yaml parses back with model/", () -> {
             ConfigMap cm = (ConfigMap) outputs.get("ConfigMap");
             ProxyConfig parsed = ConfigCodec.parse(cm.getData().get(Names.CONFIG_KEY));
             assertThat(parsed).isEqualTo(config);
-            assertThat(cm.getMetadata().getAnnotations()).containsEntry(Names.CONFIG_VERSION_ANNOTATION, parsed.version());
+            assertThat(cm.getMetadata().getAnnotations())
+                    .containsEntry(Names.CONFIG_VERSION_ANNOTATION, parsed.version());
         }));
         return dynamicContainer(sampleName, tests);
     }
@@ -106,9 +111,14 @@ class DerivedResourcesTest {
             Files.writeString(golden, actual);
             return;
         }
-        assertThat(golden).as("%s is missing; write it with -Dslb.golden.update=true and review it", golden).exists();
-        assertEquals(Files.readString(golden), actual,
-                golden + " differs; if the change is intended, rerun with -Dslb.golden.update=true and review the diff");
+        assertThat(golden)
+                .as("%s is missing; write it with -Dslb.golden.update=true and review it", golden)
+                .exists();
+        assertEquals(
+                Files.readString(golden),
+                actual,
+                golden
+                        + " differs; if the change is intended, rerun with -Dslb.golden.update=true and review the diff");
     }
 
     private void noOrphans() throws IOException {
@@ -123,7 +133,8 @@ class DerivedResourcesTest {
             }
             return;
         }
-        assertThat(present).as("golden files no sample produces (delete them, or rerun with -Dslb.golden.update=true)")
+        assertThat(present)
+                .as("golden files no sample produces (delete them, or rerun with -Dslb.golden.update=true)")
                 .isEmpty();
     }
 }

@@ -24,10 +24,12 @@ import org.junit.jupiter.api.Test;
 class ProxyConfigsTest {
     private static final OperatorSettings SETTINGS = OperatorSettings.defaults();
     private static final ServiceKey APP = new ServiceKey("app", 8080);
-    private static final Map<ServiceKey, List<ResolvedEndpoint>> ENDPOINTS = Map.of(APP, List.of(
-            new ResolvedEndpoint("10.0.0.2", 8080, true),
-            new ResolvedEndpoint("10.0.0.1", 8080, true),
-            new ResolvedEndpoint("10.0.0.3", 8080, false)));
+    private static final Map<ServiceKey, List<ResolvedEndpoint>> ENDPOINTS = Map.of(
+            APP,
+            List.of(
+                    new ResolvedEndpoint("10.0.0.2", 8080, true),
+                    new ResolvedEndpoint("10.0.0.1", 8080, true),
+                    new ResolvedEndpoint("10.0.0.3", 8080, false)));
 
     @Test
     void portsBelow1024MoveUpBy10000() {
@@ -41,8 +43,9 @@ class ProxyConfigsTest {
     void readyEndpointsBecomeBackendsInAStableOrder() {
         ProxyConfig config = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
 
-        assertThat(config.listeners()).allSatisfy(l -> assertThat(l.backends())
-                .containsExactly(new Backend("10.0.0.1", 8080, 100), new Backend("10.0.0.2", 8080, 100)));
+        assertThat(config.listeners())
+                .allSatisfy(l -> assertThat(l.backends())
+                        .containsExactly(new Backend("10.0.0.1", 8080, 100), new Backend("10.0.0.2", 8080, 100)));
     }
 
     @Test
@@ -54,10 +57,10 @@ class ProxyConfigsTest {
     @Test
     void equalInputGivesAnEqualVersionAndAnyChangeANewOne() {
         ProxyConfig first = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
-        ProxyConfig again = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL, Map.of(APP,
-                reversed(ENDPOINTS.get(APP))), SETTINGS);
-        ProxyConfig endpointGone = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL,
-                Map.of(APP, ENDPOINTS.get(APP).subList(0, 1)), SETTINGS);
+        ProxyConfig again = ProxyConfigs.render(
+                lb(Tier.S1_SMALL), Tier.S1_SMALL, Map.of(APP, reversed(ENDPOINTS.get(APP))), SETTINGS);
+        ProxyConfig endpointGone = ProxyConfigs.render(
+                lb(Tier.S1_SMALL), Tier.S1_SMALL, Map.of(APP, ENDPOINTS.get(APP).subList(0, 1)), SETTINGS);
         ProxyConfig otherTier = ProxyConfigs.render(lb(Tier.S2_SMALL), Tier.S2_SMALL, ENDPOINTS, SETTINGS);
 
         assertThat(first.version()).hasSize(16).matches("[0-9a-f]+");
@@ -74,10 +77,11 @@ class ProxyConfigsTest {
         assertThat(config.listeners()).allSatisfy(l -> {
             assertThat(l.websocketEnabled()).isFalse();
             assertThat(l.websocket().disabledReason()).isEqualTo("RequiresGuaranteedPerformance");
-            assertThat(l.websocket().disabledMessage()).isEqualTo("WebSocket needs a guaranteed-performance tier. "
-                    + "Set spec.tier of LoadBalancer default/web to slb.s1.small or larger (kubectl patch slb web -n "
-                    + "default --type merge -p '{\"spec\":{\"tier\":\"slb.s1.small\"}}'); WebSocket is then on by "
-                    + "default.");
+            assertThat(l.websocket().disabledMessage())
+                    .isEqualTo("WebSocket needs a guaranteed-performance tier. "
+                            + "Set spec.tier of LoadBalancer default/web to slb.s1.small or larger (kubectl patch slb web -n "
+                            + "default --type merge -p '{\"spec\":{\"tier\":\"slb.s1.small\"}}'); WebSocket is then on by "
+                            + "default.");
         });
         assertThat(config.limits().maxConnections()).isNull();
     }
@@ -89,7 +93,8 @@ class ProxyConfigsTest {
         ProxyConfig config = ProxyConfigs.render(lb(spec, Tier.S2_SMALL), Tier.S2_SMALL, ENDPOINTS, SETTINGS);
 
         assertThat(config.listener("web").orElseThrow().websocket().isEnabled()).isTrue();
-        assertThat(config.listener("web").orElseThrow().websocket().keepalivePingInterval()).isNull();
+        assertThat(config.listener("web").orElseThrow().websocket().keepalivePingInterval())
+                .isNull();
         assertThat(config.listener("secure").orElseThrow().websocket().keepalivePingInterval())
                 .isEqualTo(Duration.ofSeconds(25));
         assertThat(config.limits().maxConnections()).isEqualTo(25_000);
@@ -99,7 +104,8 @@ class ProxyConfigsTest {
     void theTierInEffectDecidesNotTheSpec() {
         // A refused downgrade: spec says shared, the guaranteed tier keeps serving.
         ProxyConfig config = ProxyConfigs.render(lb(Tier.SHARED), Tier.S2_SMALL, ENDPOINTS, SETTINGS);
-        assertThat(config.listeners()).allSatisfy(l -> assertThat(l.websocketEnabled()).isTrue());
+        assertThat(config.listeners())
+                .allSatisfy(l -> assertThat(l.websocketEnabled()).isTrue());
     }
 
     @Test
@@ -116,9 +122,11 @@ class ProxyConfigsTest {
         spec.listeners.get(1).tls.policy = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2_STRICT;
 
         Listener guaranteed = ProxyConfigs.render(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS)
-                .listener("secure").orElseThrow();
+                .listener("secure")
+                .orElseThrow();
         Listener shared = ProxyConfigs.render(lb(spec, Tier.SHARED), Tier.SHARED, ENDPOINTS, SETTINGS)
-                .listener("secure").orElseThrow();
+                .listener("secure")
+                .orElseThrow();
 
         assertThat(guaranteed.tls().certificateFile()).isEqualTo("/etc/slb/tls/web-tls/tls.crt");
         assertThat(guaranteed.tls().privateKeyFile()).isEqualTo("/etc/slb/tls/web-tls/tls.key");

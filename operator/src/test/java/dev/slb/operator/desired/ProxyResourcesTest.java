@@ -29,7 +29,9 @@ class ProxyResourcesTest {
         Deployment large = ProxyResources.deployment(lb(Tier.S3_LARGE), Tier.S3_LARGE, SETTINGS);
 
         assertThat(shared.getSpec().getReplicas()).isEqualTo(1);
-        assertThat(large.getSpec().getReplicas()).isEqualTo(Sizing.of(Tier.S3_LARGE).replicas()).isGreaterThan(2);
+        assertThat(large.getSpec().getReplicas())
+                .isEqualTo(Sizing.of(Tier.S3_LARGE).replicas())
+                .isGreaterThan(2);
         assertThat(large.getSpec().getTemplate()).isEqualTo(shared.getSpec().getTemplate());
         assertThat(ProxyResources.podTemplateChecksum(lb(Tier.S3_LARGE), SETTINGS))
                 .isEqualTo(ProxyResources.podTemplateChecksum(lb(Tier.SHARED), SETTINGS));
@@ -42,7 +44,8 @@ class ProxyResourcesTest {
         changed.backends.get(0).weight = 0;
         changed.listeners.get(0).idleTimeoutSeconds = 600;
 
-        assertThat(template(lb(changed, Tier.S1_SMALL), Tier.S1_SMALL)).isEqualTo(template(lb(Tier.S1_SMALL), Tier.S1_SMALL));
+        assertThat(template(lb(changed, Tier.S1_SMALL), Tier.S1_SMALL))
+                .isEqualTo(template(lb(Tier.S1_SMALL), Tier.S1_SMALL));
     }
 
     @Test
@@ -65,9 +68,12 @@ class ProxyResourcesTest {
         LoadBalancerSpec newPort = spec();
         newPort.listeners.get(0).port = 8080;
 
-        assertThat(ProxyResources.podTemplateChecksum(lb(newSecret, Tier.S1_SMALL), SETTINGS)).isNotEqualTo(base);
-        assertThat(ProxyResources.podTemplateChecksum(lb(renamedSecret, Tier.S1_SMALL), SETTINGS)).isNotEqualTo(base);
-        assertThat(ProxyResources.podTemplateChecksum(lb(newPort, Tier.S1_SMALL), SETTINGS)).isNotEqualTo(base);
+        assertThat(ProxyResources.podTemplateChecksum(lb(newSecret, Tier.S1_SMALL), SETTINGS))
+                .isNotEqualTo(base);
+        assertThat(ProxyResources.podTemplateChecksum(lb(renamedSecret, Tier.S1_SMALL), SETTINGS))
+                .isNotEqualTo(base);
+        assertThat(ProxyResources.podTemplateChecksum(lb(newPort, Tier.S1_SMALL), SETTINGS))
+                .isNotEqualTo(base);
         assertThat(ProxyResources.podTemplateChecksum(lb(Tier.S1_SMALL), SETTINGS.withProxyImage("slb-proxy:0.2.0")))
                 .isNotEqualTo(base);
     }
@@ -75,15 +81,21 @@ class ProxyResourcesTest {
     @Test
     void theTerminationGracePeriodOutlastsTheDrain() {
         long grace = template(lb(Tier.S1_SMALL), Tier.S1_SMALL).getSpec().getTerminationGracePeriodSeconds();
-        assertThat(grace).isEqualTo(50)
-                .isGreaterThan(SETTINGS.readinessGracePeriod().plus(SETTINGS.drainTimeout()).toSeconds());
+        assertThat(grace)
+                .isEqualTo(50)
+                .isGreaterThan(SETTINGS.readinessGracePeriod()
+                        .plus(SETTINGS.drainTimeout())
+                        .toSeconds());
     }
 
     @Test
     void aPodDisruptionBudgetOnlyWithMoreThanOneReplica() {
-        assertThat(ProxyResources.podDisruptionBudget(lb(Tier.SHARED), Tier.SHARED)).isEmpty();
-        assertThat(ProxyResources.podDisruptionBudget(lb(Tier.S1_SMALL), Tier.S1_SMALL)).hasValueSatisfying(pdb ->
-                assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1));
+        assertThat(ProxyResources.podDisruptionBudget(lb(Tier.SHARED), Tier.SHARED))
+                .isEmpty();
+        assertThat(ProxyResources.podDisruptionBudget(lb(Tier.S1_SMALL), Tier.S1_SMALL))
+                .hasValueSatisfying(
+                        pdb -> assertThat(pdb.getSpec().getMaxUnavailable().getIntVal())
+                                .isEqualTo(1));
     }
 
     @Test
@@ -112,7 +124,8 @@ class ProxyResourcesTest {
 
         assertThat(all).allSatisfy(r -> {
             assertThat(r.getMetadata().getNamespace()).isEqualTo("default");
-            assertThat(r.getMetadata().getLabels()).containsEntry("app.kubernetes.io/name", "slb-proxy")
+            assertThat(r.getMetadata().getLabels())
+                    .containsEntry("app.kubernetes.io/name", "slb-proxy")
                     .containsEntry("app.kubernetes.io/instance", "web")
                     .containsEntry("app.kubernetes.io/managed-by", "slb-operator");
             assertThat(r.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {

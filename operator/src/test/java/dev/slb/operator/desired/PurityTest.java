@@ -12,9 +12,18 @@ import org.junit.jupiter.api.Test;
 /** desired/ is pure (STYLE.md): no JOSDK, no Netty, no environment, clock or randomness. */
 class PurityTest {
     private static final Path SOURCES = Path.of("src/main/java/dev/slb/operator/desired");
-    private static final List<String> FORBIDDEN = List.of("io.javaoperatorsdk", "io.netty", "System.getenv",
-            "System.getProperty", "System.currentTimeMillis", "System.nanoTime", "Instant.now", "Clock", "Random",
-            "UUID.randomUUID", "KubernetesClient");
+    private static final List<String> FORBIDDEN = List.of(
+            "io.javaoperatorsdk",
+            "io.netty",
+            "System.getenv",
+            "System.getProperty",
+            "System.currentTimeMillis",
+            "System.nanoTime",
+            "Instant.now",
+            "Clock",
+            "Random",
+            "UUID.randomUUID",
+            "KubernetesClient");
 
     @Test
     void desiredReadsNothingButItsArguments() throws IOException {

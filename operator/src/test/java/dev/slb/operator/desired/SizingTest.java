@@ -25,15 +25,22 @@ class SizingTest {
         Limits each = sizing.perReplica();
 
         assertThat(n).isGreaterThanOrEqualTo(Sizing.MIN_GUARANTEED_REPLICAS);
-        assertThat(each.maxConnections() * n).as("the replicas together sell the tier").isGreaterThanOrEqualTo(tier.maxConnections());
+        assertThat(each.maxConnections() * n)
+                .as("the replicas together sell the tier")
+                .isGreaterThanOrEqualTo(tier.maxConnections());
         assertThat(each.newConnectionsPerSecond() * n).isGreaterThanOrEqualTo(tier.newConnectionsPerSecond());
         assertThat(each.requestsPerSecond() * n).isGreaterThanOrEqualTo(tier.requestsPerSecond());
 
-        assertThat(connectionShare(tier, n)).as("connections of one replica, as a share of C").isLessThanOrEqualTo(HEADROOM);
-        assertThat(cpuShare(tier, n)).as("CPU of one replica at its limits, in cores").isLessThanOrEqualTo(HEADROOM);
+        assertThat(connectionShare(tier, n))
+                .as("connections of one replica, as a share of C")
+                .isLessThanOrEqualTo(HEADROOM);
+        assertThat(cpuShare(tier, n))
+                .as("CPU of one replica at its limits, in cores")
+                .isLessThanOrEqualTo(HEADROOM);
         if (n > Sizing.MIN_GUARANTEED_REPLICAS) {
             assertThat(Math.max(connectionShare(tier, n - 1), cpuShare(tier, n - 1)))
-                    .as("one replica fewer would be sold above 70%").isGreaterThan(HEADROOM);
+                    .as("one replica fewer would be sold above 70%")
+                    .isGreaterThan(HEADROOM);
         }
     }
 
@@ -44,9 +51,11 @@ class SizingTest {
 
     @Test
     void aReplicaAtFullCapacityStillFitsItsPod() {
-        long atCapacity = Sizing.HEAP_BYTES + Sizing.BASELINE_BYTES
+        long atCapacity = Sizing.HEAP_BYTES
+                + Sizing.BASELINE_BYTES
                 + Sizing.CONNECTIONS_PER_REPLICA * Sizing.KERNEL_BYTES_PER_CONNECTION;
-        assertThat(atCapacity).as("heap, the process beside it, and the kernel's socket memory at C connections")
+        assertThat(atCapacity)
+                .as("heap, the process beside it, and the kernel's socket memory at C connections")
                 .isLessThanOrEqualTo(Sizing.POD_MEMORY_BYTES);
     }
 
@@ -59,19 +68,30 @@ class SizingTest {
                 expected.add(readmeRow(tier, Sizing.of(tier)));
             }
         }
-        List<String> rows = Arrays.stream(readme.split("\n")).filter(l -> l.startsWith("| slb.")).toList();
-        assertThat(rows).as("README.md's replicas-per-tier table; regenerate its rows from Sizing").containsAll(expected);
+        List<String> rows = Arrays.stream(readme.split("\n"))
+                .filter(l -> l.startsWith("| slb."))
+                .toList();
+        assertThat(rows)
+                .as("README.md's replicas-per-tier table; regenerate its rows from Sizing")
+                .containsAll(expected);
     }
 
     static String readmeRow(Tier tier, Sizing s) {
         long byConnections = (long) Math.ceil(tier.maxConnections() / (Sizing.CONNECTIONS_PER_REPLICA * HEADROOM));
         long byCpu = (long) Math.ceil((tier.newConnectionsPerSecond() * Sizing.CPU_NANOS_PER_NEW_CONNECTION
-                + tier.requestsPerSecond() * Sizing.CPU_NANOS_PER_REQUEST) / (1e9 * HEADROOM));
-        String bound = Math.max(byConnections, byCpu) <= Sizing.MIN_GUARANTEED_REPLICAS ? "two at least"
+                        + tier.requestsPerSecond() * Sizing.CPU_NANOS_PER_REQUEST)
+                / (1e9 * HEADROOM));
+        String bound = Math.max(byConnections, byCpu) <= Sizing.MIN_GUARANTEED_REPLICAS
+                ? "two at least"
                 : byConnections >= byCpu ? "connections" : "CPU";
-        return String.format("| %s | %,d | %,d | %,d | %,d | %s |", tier.wireName(), s.replicas(),
-                s.perReplica().maxConnections(), s.perReplica().newConnectionsPerSecond(),
-                s.perReplica().requestsPerSecond(), bound);
+        return String.format(
+                "| %s | %,d | %,d | %,d | %,d | %s |",
+                tier.wireName(),
+                s.replicas(),
+                s.perReplica().maxConnections(),
+                s.perReplica().newConnectionsPerSecond(),
+                s.perReplica().requestsPerSecond(),
+                bound);
     }
 
     /** Prints the README rows: {@code mvn test -Dtest=SizingTest -Dslb.printSizing=true}. */
@@ -91,8 +111,9 @@ class SizingTest {
     }
 
     private static double cpuShare(Tier tier, int replicas) {
-        double nanos = Math.ceil((double) tier.newConnectionsPerSecond() / replicas) * Sizing.CPU_NANOS_PER_NEW_CONNECTION
-                + Math.ceil((double) tier.requestsPerSecond() / replicas) * Sizing.CPU_NANOS_PER_REQUEST;
+        double nanos =
+                Math.ceil((double) tier.newConnectionsPerSecond() / replicas) * Sizing.CPU_NANOS_PER_NEW_CONNECTION
+                        + Math.ceil((double) tier.requestsPerSecond() / replicas) * Sizing.CPU_NANOS_PER_REQUEST;
         return nanos / 1e9;
     }
 }

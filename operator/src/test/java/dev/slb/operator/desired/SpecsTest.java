@@ -29,7 +29,10 @@ class SpecsTest {
         assertThat(Specs.checkName("a".repeat(Specs.MAX_NAME_LENGTH))).isEmpty();
         assertThat(Specs.checkName("a".repeat(Specs.MAX_NAME_LENGTH + 1))).isPresent();
         assertThat(Specs.checkName("1chat")).isPresent();
-        assertThat(Specs.checkName("chat.example")).get().extracting(Problem::toString).asString()
+        assertThat(Specs.checkName("chat.example"))
+                .get()
+                .extracting(Problem::toString)
+                .asString()
                 .startsWith("metadata.name: 'chat.example' cannot name the proxy resources");
     }
 
@@ -86,83 +89,183 @@ class SpecsTest {
     static Stream<Arguments> rules() {
         return Stream.of(
                 rule("no listeners", s -> s.listeners.clear(), "spec.listeners", "at least one listener"),
-                rule("more than 16 listeners", s -> {
-                    for (int i = 0; i < 15; i++) {
-                        s.listeners.add(listener("l" + i, ListenerProtocol.HTTP, 2000 + i));
-                    }
-                }, "spec.listeners", "at most 16"),
+                rule(
+                        "more than 16 listeners",
+                        s -> {
+                            for (int i = 0; i < 15; i++) {
+                                s.listeners.add(listener("l" + i, ListenerProtocol.HTTP, 2000 + i));
+                            }
+                        },
+                        "spec.listeners",
+                        "at most 16"),
                 rule("an empty listener", s -> s.listeners.add(null), "spec.listeners[2]", "is empty"),
-                rule("listener name missing", s -> s.listeners.get(0).name = null, "spec.listeners[0].name", "is required"),
-                rule("listener name pattern", s -> s.listeners.get(0).name = "Web", "spec.listeners[0].name",
+                rule(
+                        "listener name missing",
+                        s -> s.listeners.get(0).name = null,
+                        "spec.listeners[0].name",
+                        "is required"),
+                rule(
+                        "listener name pattern",
+                        s -> s.listeners.get(0).name = "Web",
+                        "spec.listeners[0].name",
                         "is not a listener name"),
-                rule("listener name too long", s -> s.listeners.get(0).name = "a-very-long-name", "spec.listeners[0].name",
+                rule(
+                        "listener name too long",
+                        s -> s.listeners.get(0).name = "a-very-long-name",
+                        "spec.listeners[0].name",
                         "at most 15 characters"),
-                rule("listener name without a letter", s -> s.listeners.get(0).name = "80", "spec.listeners[0].name",
+                rule(
+                        "listener name without a letter",
+                        s -> s.listeners.get(0).name = "80",
+                        "spec.listeners[0].name",
                         "at least one letter"),
-                rule("listener name with --", s -> s.listeners.get(0).name = "a--b", "spec.listeners[0].name", "no '--'"),
-                rule("listener named admin", s -> s.listeners.get(0).name = "admin", "spec.listeners[0].name",
+                rule(
+                        "listener name with --",
+                        s -> s.listeners.get(0).name = "a--b",
+                        "spec.listeners[0].name",
+                        "no '--'"),
+                rule(
+                        "listener named admin",
+                        s -> s.listeners.get(0).name = "admin",
+                        "spec.listeners[0].name",
                         "admin port"),
-                rule("protocol missing", s -> s.listeners.get(0).protocol = null, "spec.listeners[0].protocol",
+                rule(
+                        "protocol missing",
+                        s -> s.listeners.get(0).protocol = null,
+                        "spec.listeners[0].protocol",
                         "HTTP, HTTPS or TCP"),
                 rule("port missing", s -> s.listeners.get(0).port = null, "spec.listeners[0].port", "is required"),
                 rule("port 0", s -> s.listeners.get(0).port = 0, "spec.listeners[0].port", "1..65535"),
                 rule("port 70000", s -> s.listeners.get(0).port = 70000, "spec.listeners[0].port", "1..65535"),
-                rule("HTTPS without tls", s -> s.listeners.get(1).tls = null, "spec.listeners[1].tls",
+                rule(
+                        "HTTPS without tls",
+                        s -> s.listeners.get(1).tls = null,
+                        "spec.listeners[1].tls",
                         "an HTTPS listener needs tls.secretName"),
-                rule("HTTP with tls", s -> {
-                    s.listeners.get(0).tls = new TlsSpec();
-                    s.listeners.get(0).tls.secretName = "x";
-                }, "spec.listeners[0].tls", "only HTTPS listeners take tls"),
-                rule("tls without secretName", s -> s.listeners.get(1).tls.secretName = null,
-                        "spec.listeners[1].tls.secretName", "is required"),
-                rule("secretName pattern", s -> s.listeners.get(1).tls.secretName = "Web_TLS",
-                        "spec.listeners[1].tls.secretName", "is not a Secret name"),
-                rule("idleTimeoutSeconds 0", s -> s.listeners.get(0).idleTimeoutSeconds = 0,
-                        "spec.listeners[0].idleTimeoutSeconds", "1..3600"),
-                rule("idleTimeoutSeconds 3601", s -> s.listeners.get(0).idleTimeoutSeconds = 3601,
-                        "spec.listeners[0].idleTimeoutSeconds", "1..3600"),
-                rule("requestTimeoutSeconds 0", s -> s.listeners.get(0).requestTimeoutSeconds = 0,
-                        "spec.listeners[0].requestTimeoutSeconds", "1..3600"),
-                rule("websocketKeepaliveSeconds 0", s -> s.listeners.get(0).websocketKeepaliveSeconds = 0,
-                        "spec.listeners[0].websocketKeepaliveSeconds", "1..3600"),
-                rule("TCP with websocketKeepaliveSeconds", s -> {
-                    s.listeners.get(0).protocol = ListenerProtocol.TCP;
-                    s.listeners.get(0).websocketKeepaliveSeconds = 30;
-                }, "spec.listeners[0].websocketKeepaliveSeconds", "TCP listeners carry no WebSocket"),
-                rule("duplicate listener names", s -> s.listeners.get(1).name = "web", "spec.listeners[1].name",
+                rule(
+                        "HTTP with tls",
+                        s -> {
+                            s.listeners.get(0).tls = new TlsSpec();
+                            s.listeners.get(0).tls.secretName = "x";
+                        },
+                        "spec.listeners[0].tls",
+                        "only HTTPS listeners take tls"),
+                rule(
+                        "tls without secretName",
+                        s -> s.listeners.get(1).tls.secretName = null,
+                        "spec.listeners[1].tls.secretName",
+                        "is required"),
+                rule(
+                        "secretName pattern",
+                        s -> s.listeners.get(1).tls.secretName = "Web_TLS",
+                        "spec.listeners[1].tls.secretName",
+                        "is not a Secret name"),
+                rule(
+                        "idleTimeoutSeconds 0",
+                        s -> s.listeners.get(0).idleTimeoutSeconds = 0,
+                        "spec.listeners[0].idleTimeoutSeconds",
+                        "1..3600"),
+                rule(
+                        "idleTimeoutSeconds 3601",
+                        s -> s.listeners.get(0).idleTimeoutSeconds = 3601,
+                        "spec.listeners[0].idleTimeoutSeconds",
+                        "1..3600"),
+                rule(
+                        "requestTimeoutSeconds 0",
+                        s -> s.listeners.get(0).requestTimeoutSeconds = 0,
+                        "spec.listeners[0].requestTimeoutSeconds",
+                        "1..3600"),
+                rule(
+                        "websocketKeepaliveSeconds 0",
+                        s -> s.listeners.get(0).websocketKeepaliveSeconds = 0,
+                        "spec.listeners[0].websocketKeepaliveSeconds",
+                        "1..3600"),
+                rule(
+                        "TCP with websocketKeepaliveSeconds",
+                        s -> {
+                            s.listeners.get(0).protocol = ListenerProtocol.TCP;
+                            s.listeners.get(0).websocketKeepaliveSeconds = 30;
+                        },
+                        "spec.listeners[0].websocketKeepaliveSeconds",
+                        "TCP listeners carry no WebSocket"),
+                rule(
+                        "duplicate listener names",
+                        s -> s.listeners.get(1).name = "web",
+                        "spec.listeners[1].name",
                         "already the name of listeners[0]"),
-                rule("duplicate listener ports", s -> s.listeners.get(1).port = 80, "spec.listeners[1].port",
+                rule(
+                        "duplicate listener ports",
+                        s -> s.listeners.get(1).port = 80,
+                        "spec.listeners[1].port",
                         "already the port of listeners[0]"),
-                rule("two listeners on one pod port", s -> s.listeners.get(1).port = 10080, "spec.listeners[1].port",
+                rule(
+                        "two listeners on one pod port",
+                        s -> s.listeners.get(1).port = 10080,
+                        "spec.listeners[1].port",
                         "both need pod port 10080"),
-                rule("a listener on the admin port", s -> s.listeners.get(1).port = 9901, "spec.listeners[1].port",
+                rule(
+                        "a listener on the admin port",
+                        s -> s.listeners.get(1).port = 9901,
+                        "spec.listeners[1].port",
                         "admin port"),
-                rule("more than 64 backends", s -> {
-                    for (int i = 0; i < 64; i++) {
-                        s.backends.add(address("10.0.0." + i, 80));
-                    }
-                }, "spec.backends", "at most 64"),
+                rule(
+                        "more than 64 backends",
+                        s -> {
+                            for (int i = 0; i < 64; i++) {
+                                s.backends.add(address("10.0.0." + i, 80));
+                            }
+                        },
+                        "spec.backends",
+                        "at most 64"),
                 rule("an empty backend", s -> s.backends.add(null), "spec.backends[1]", "is empty"),
-                rule("backend with service and address", s -> s.backends.get(0).address = "10.0.0.1",
-                        "spec.backends[0]", "either service or address"),
-                rule("backend with neither", s -> s.backends.get(0).service = null, "spec.backends[0]",
+                rule(
+                        "backend with service and address",
+                        s -> s.backends.get(0).address = "10.0.0.1",
+                        "spec.backends[0]",
                         "either service or address"),
-                rule("address without port", s -> {
-                    s.backends.add(address("10.0.0.1", 80));
-                    s.backends.get(1).port = null;
-                }, "spec.backends[1].port", "needs a port"),
+                rule(
+                        "backend with neither",
+                        s -> s.backends.get(0).service = null,
+                        "spec.backends[0]",
+                        "either service or address"),
+                rule(
+                        "address without port",
+                        s -> {
+                            s.backends.add(address("10.0.0.1", 80));
+                            s.backends.get(1).port = null;
+                        },
+                        "spec.backends[1].port",
+                        "needs a port"),
                 rule("blank address", s -> s.backends.add(address(" ", 80)), "spec.backends[1].address", "is empty"),
-                rule("service with port", s -> s.backends.get(0).port = 8080, "spec.backends[0].port",
+                rule(
+                        "service with port",
+                        s -> s.backends.get(0).port = 8080,
+                        "spec.backends[0].port",
                         "takes its port from service.port"),
-                rule("service name missing", s -> s.backends.get(0).service.name = null, "spec.backends[0].service.name",
+                rule(
+                        "service name missing",
+                        s -> s.backends.get(0).service.name = null,
+                        "spec.backends[0].service.name",
                         "is required"),
-                rule("service name pattern", s -> s.backends.get(0).service.name = "1app",
-                        "spec.backends[0].service.name", "is not a Service name"),
-                rule("service port missing", s -> s.backends.get(0).service.port = null, "spec.backends[0].service.port",
+                rule(
+                        "service name pattern",
+                        s -> s.backends.get(0).service.name = "1app",
+                        "spec.backends[0].service.name",
+                        "is not a Service name"),
+                rule(
+                        "service port missing",
+                        s -> s.backends.get(0).service.port = null,
+                        "spec.backends[0].service.port",
                         "is required"),
-                rule("service port range", s -> s.backends.get(0).service.port = 0, "spec.backends[0].service.port",
+                rule(
+                        "service port range",
+                        s -> s.backends.get(0).service.port = 0,
+                        "spec.backends[0].service.port",
                         "1..65535"),
-                rule("static port range", s -> s.backends.add(address("10.0.0.1", 65536)), "spec.backends[1].port",
+                rule(
+                        "static port range",
+                        s -> s.backends.add(address("10.0.0.1", 65536)),
+                        "spec.backends[1].port",
                         "1..65535"),
                 rule("weight above 100", s -> s.backends.get(0).weight = 101, "spec.backends[0].weight", "0..100"),
                 rule("weight below 0", s -> s.backends.get(0).weight = -1, "spec.backends[0].weight", "0..100"));
@@ -194,8 +297,11 @@ class SpecsTest {
 
         assertThat(p.reason()).isEqualTo("TierDowngradeNotSupported");
         assertThat(p.field()).isEqualTo("spec.tier");
-        assertThat(p.message()).contains("keeps serving on slb.s2.small", "Set spec.tier back to slb.s2.small",
-                "create a new LoadBalancer with tier shared");
+        assertThat(p.message())
+                .contains(
+                        "keeps serving on slb.s2.small",
+                        "Set spec.tier back to slb.s2.small",
+                        "create a new LoadBalancer with tier shared");
     }
 
     @Test
@@ -203,7 +309,9 @@ class SpecsTest {
         assertThat(Specs.checkTierChange(Tier.SHARED, Tier.S1_SMALL)).isEmpty();
         assertThat(Specs.checkTierChange(Tier.S3_LARGE, Tier.S1_SMALL)).isEmpty();
         assertThat(Specs.checkTierChange(Tier.SHARED, Tier.SHARED)).isEmpty();
-        assertThat(Specs.checkTierChange(null, Tier.SHARED)).as("no tier in effect yet").isEmpty();
+        assertThat(Specs.checkTierChange(null, Tier.SHARED))
+                .as("no tier in effect yet")
+                .isEmpty();
     }
 
     @Test

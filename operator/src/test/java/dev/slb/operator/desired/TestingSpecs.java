@@ -57,7 +57,11 @@ final class TestingSpecs {
     static LoadBalancer lb(LoadBalancerSpec spec, Tier tier) {
         spec.tier = tier;
         LoadBalancer lb = new LoadBalancer();
-        lb.setMetadata(new ObjectMetaBuilder().withName("web").withNamespace("default").withUid("uid-1").build());
+        lb.setMetadata(new ObjectMetaBuilder()
+                .withName("web")
+                .withNamespace("default")
+                .withUid("uid-1")
+                .build());
         lb.setSpec(spec);
         return Specs.normalize(lb);
     }

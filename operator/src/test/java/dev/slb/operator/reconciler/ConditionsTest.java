@@ -51,8 +51,8 @@ class ConditionsTest {
         List<Condition> conds = at0.set(List.of(), "Accepted", "True", "Accepted", "ok", 1L);
         conds = at0.set(conds, "Ready", "False", "NotProgrammed", "wait", 1L);
 
-        List<Condition> after = new Conditions(Clock.fixed(T1, ZoneOffset.UTC))
-                .set(conds, "Ready", "True", "Ready", "serving", 1L);
+        List<Condition> after =
+                new Conditions(Clock.fixed(T1, ZoneOffset.UTC)).set(conds, "Ready", "True", "Ready", "serving", 1L);
 
         assertThat(after).extracting(Condition::getType).containsExactly("Accepted", "Ready");
         assertThat(Conditions.find(after, "Ready").orElseThrow().getLastTransitionTime())

@@ -18,7 +18,6 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,8 +59,11 @@ class HttpProxyVersionsTest {
             pod(pod, true);
         }
 
-        assertThat(probe().versions(lb())).containsExactly(
-                new Replica("demo-proxy-a", "v2"), new Replica("demo-proxy-b", "v2"), new Replica("demo-proxy-c", "v2"));
+        assertThat(probe().versions(lb()))
+                .containsExactly(
+                        new Replica("demo-proxy-a", "v2"),
+                        new Replica("demo-proxy-b", "v2"),
+                        new Replica("demo-proxy-c", "v2"));
     }
 
     @Test
@@ -105,8 +107,8 @@ class HttpProxyVersionsTest {
         pod("demo-proxy-a", true);
         notAnswering("demo-proxy-b");
         pod("demo-proxy-b", true);
-        HttpProxyVersions versions = new HttpProxyVersions(client, this::uri, Duration.ofSeconds(30),
-                Duration.ofMillis(500));
+        HttpProxyVersions versions =
+                new HttpProxyVersions(client, this::uri, Duration.ofSeconds(30), Duration.ofMillis(500));
 
         long start = System.nanoTime();
         List<Replica> replicas = versions.versions(lb());
@@ -123,11 +125,23 @@ class HttpProxyVersionsTest {
         answering("demo-proxy-starting", "v1");
         pod("demo-proxy-starting", false);
         answering("demo-proxy-pending", "v1");
-        client.pods().inNamespace(NS).resource(new PodBuilder(podNamed("demo-proxy-pending", true))
-                .editStatus().withPodIP(null).endStatus().build()).create();
+        client.pods()
+                .inNamespace(NS)
+                .resource(new PodBuilder(podNamed("demo-proxy-pending", true))
+                        .editStatus()
+                        .withPodIP(null)
+                        .endStatus()
+                        .build())
+                .create();
         answering("other-proxy-a", "v1");
-        client.pods().inNamespace(NS).resource(new PodBuilder(podNamed("other-proxy-a", true)).editMetadata()
-                .withLabels(Names.selector("other")).endMetadata().build()).create();
+        client.pods()
+                .inNamespace(NS)
+                .resource(new PodBuilder(podNamed("other-proxy-a", true))
+                        .editMetadata()
+                        .withLabels(Names.selector("other"))
+                        .endMetadata()
+                        .build())
+                .create();
 
         assertThat(probe().versions(lb())).containsExactly(new Replica("demo-proxy-a", "v2"));
         assertThat(hits.get("demo-proxy-a")).hasValue(1);
@@ -156,13 +170,16 @@ class HttpProxyVersionsTest {
     void theAdminUriIsThePodIpOnTheAdminPort() {
         assertThat(HttpProxyVersions.adminConfigUri(podNamed("p", true)))
                 .isEqualTo(URI.create("http://10.0.0.7:9901/config"));
-        Pod v6 = new PodBuilder(podNamed("p", true)).editStatus().withPodIP("fd00::7").endStatus().build();
+        Pod v6 = new PodBuilder(podNamed("p", true))
+                .editStatus()
+                .withPodIP("fd00::7")
+                .endStatus()
+                .build();
         assertThat(HttpProxyVersions.adminConfigUri(v6)).isEqualTo(URI.create("http://[fd00::7]:9901/config"));
     }
 
     private HttpProxyVersions probe() {
-        return new HttpProxyVersions(client, this::uri, HttpProxyVersions.REQUEST_TIMEOUT,
-                HttpProxyVersions.DEADLINE);
+        return new HttpProxyVersions(client, this::uri, HttpProxyVersions.REQUEST_TIMEOUT, HttpProxyVersions.DEADLINE);
     }
 
     private URI uri(Pod pod) {
@@ -200,9 +217,18 @@ class HttpProxyVersionsTest {
 
     private static Pod podNamed(String name, boolean ready) {
         return new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(NS).withLabels(Names.selector(LB)).endMetadata()
-                .withNewStatus().withPodIP("10.0.0.7").withPhase("Running")
-                .addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .withLabels(Names.selector(LB))
+                .endMetadata()
+                .withNewStatus()
+                .withPodIP("10.0.0.7")
+                .withPhase("Running")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus(ready ? "True" : "False")
+                .endCondition()
                 .endStatus()
                 .build();
     }

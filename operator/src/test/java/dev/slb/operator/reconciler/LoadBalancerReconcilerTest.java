@@ -2,7 +2,6 @@ package dev.slb.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.slb.operator.api.ListenerStatus;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.app.OperatorMain;
@@ -66,8 +65,8 @@ class LoadBalancerReconcilerTest {
             client.apiextensions().v1().customResourceDefinitions().load(in).create();
         }
         operator = OperatorMain.operator(client, false, Optional.empty());
-        operator.register(new LoadBalancerReconciler(OperatorSettings.defaults(), versions, Clock.systemUTC(),
-                new OperatorMetrics()));
+        operator.register(new LoadBalancerReconciler(
+                OperatorSettings.defaults(), versions, Clock.systemUTC(), new OperatorMetrics()));
         operator.start();
     }
 
@@ -89,24 +88,47 @@ class LoadBalancerReconcilerTest {
                 await(() -> configMap().get(), Objects::nonNull, "ConfigMap"),
                 await(() -> deployment().get(), Objects::nonNull, "Deployment"),
                 await(() -> proxyService().get(), Objects::nonNull, "Service"),
-                await(() -> client.serviceAccounts().inNamespace(NS).withName(Names.serviceAccount(LB)).get(),
-                        Objects::nonNull, "ServiceAccount"),
-                await(() -> client.rbac().roles().inNamespace(NS).withName(Names.role(LB)).get(),
-                        Objects::nonNull, "Role"),
-                await(() -> client.rbac().roleBindings().inNamespace(NS).withName(Names.roleBinding(LB)).get(),
-                        Objects::nonNull, "RoleBinding"));
+                await(
+                        () -> client.serviceAccounts()
+                                .inNamespace(NS)
+                                .withName(Names.serviceAccount(LB))
+                                .get(),
+                        Objects::nonNull,
+                        "ServiceAccount"),
+                await(
+                        () -> client.rbac()
+                                .roles()
+                                .inNamespace(NS)
+                                .withName(Names.role(LB))
+                                .get(),
+                        Objects::nonNull,
+                        "Role"),
+                await(
+                        () -> client.rbac()
+                                .roleBindings()
+                                .inNamespace(NS)
+                                .withName(Names.roleBinding(LB))
+                                .get(),
+                        Objects::nonNull,
+                        "RoleBinding"));
         for (HasMetadata r : owned) {
-            assertThat(r.getMetadata().getOwnerReferences()).as(r.getKind()).singleElement()
+            assertThat(r.getMetadata().getOwnerReferences())
+                    .as(r.getKind())
+                    .singleElement()
                     .satisfies(o -> assertThat(o.getUid()).isEqualTo(uid));
         }
 
-        LoadBalancer seen = awaitStatus(s -> condition(s, "Accepted", "True") && condition(s, "ResolvedRefs", "True"),
+        LoadBalancer seen = awaitStatus(
+                s -> condition(s, "Accepted", "True") && condition(s, "ResolvedRefs", "True"),
                 "Accepted and ResolvedRefs");
         assertThat(seen.getStatus().tier).isEqualTo(Tier.SHARED);
-        assertThat(seen.getStatus().observedGeneration).isEqualTo(seen.getMetadata().getGeneration());
-        assertThat(seen.getStatus().listeners).extracting(l -> l.websocket, l -> l.websocketReason)
+        assertThat(seen.getStatus().observedGeneration)
+                .isEqualTo(seen.getMetadata().getGeneration());
+        assertThat(seen.getStatus().listeners)
+                .extracting(l -> l.websocket, l -> l.websocketReason)
                 .containsOnly(org.assertj.core.groups.Tuple.tuple("Disabled", "RequiresGuaranteedPerformance"));
-        assertThat(seen.getStatus().listeners).allSatisfy(l -> assertThat(l.websocketMessage).contains("spec.tier"));
+        assertThat(seen.getStatus().listeners)
+                .allSatisfy(l -> assertThat(l.websocketMessage).contains("spec.tier"));
         assertThat(seen.getStatus().configVersion)
                 .isEqualTo(configMap().get().getMetadata().getAnnotations().get(Names.CONFIG_VERSION_ANNOTATION));
         // Ready endpoints only; no PodDisruptionBudget for the single shared replica.
@@ -134,10 +156,13 @@ class LoadBalancerReconcilerTest {
         Deployment after = await(() -> deployment().get(), d -> d.getSpec().getReplicas() == replicas, "replicas");
         PodTemplateSpec templateBefore = before.getSpec().getTemplate();
         PodTemplateSpec templateAfter = after.getSpec().getTemplate();
-        assertThat(templateAfter.getMetadata().getAnnotations()).isEqualTo(templateBefore.getMetadata().getAnnotations());
+        assertThat(templateAfter.getMetadata().getAnnotations())
+                .isEqualTo(templateBefore.getMetadata().getAnnotations());
         assertThat(templateAfter.getSpec()).isEqualTo(templateBefore.getSpec());
         String configAfter = await(this::configYaml, c -> !c.equals(configBefore), "ConfigMap change");
-        assertThat(configAfter).contains("maxConnections: " + Sizing.of(Tier.S2_SMALL).perReplica().maxConnections());
+        assertThat(configAfter)
+                .contains("maxConnections: "
+                        + Sizing.of(Tier.S2_SMALL).perReplica().maxConnections());
 
         LoadBalancer seen = awaitStatus(s -> s.getStatus().tier == Tier.S2_SMALL, "status.tier");
         assertThat(seen.getStatus().listeners).extracting(l -> l.websocket).containsOnly("Enabled");
@@ -163,10 +188,12 @@ class LoadBalancerReconcilerTest {
         Condition accepted = find(seen, "Accepted");
         assertThat(accepted.getReason()).isEqualTo("TierDowngradeNotSupported");
         assertThat(accepted.getMessage()).contains("slb.s2.small");
-        assertThat(accepted.getObservedGeneration()).isEqualTo(seen.getMetadata().getGeneration());
+        assertThat(accepted.getObservedGeneration())
+                .isEqualTo(seen.getMetadata().getGeneration());
         assertThat(seen.getStatus().tier).isEqualTo(Tier.S2_SMALL);
         assertThat(configMap().get().getData()).isEqualTo(configBefore.getData());
-        assertThat(deployment().get().getSpec().getReplicas()).isEqualTo(Sizing.of(Tier.S2_SMALL).replicas());
+        assertThat(deployment().get().getSpec().getReplicas())
+                .isEqualTo(Sizing.of(Tier.S2_SMALL).replicas());
         assertThat(pdb().get()).isNotNull();
     }
 
@@ -177,11 +204,21 @@ class LoadBalancerReconcilerTest {
         createSample(null);
         await(this::configYaml, c -> c.contains("10.1.0.1"), "first backend");
 
-        client.discovery().v1().endpointSlices().inNamespace(NS).withName("demo-backend-abc").edit(s -> {
-            s.getEndpoints().add(new EndpointBuilder().withAddresses("10.1.0.3").withNewConditions().withReady(true)
-                    .endConditions().build());
-            return s;
-        });
+        client.discovery()
+                .v1()
+                .endpointSlices()
+                .inNamespace(NS)
+                .withName("demo-backend-abc")
+                .edit(s -> {
+                    s.getEndpoints()
+                            .add(new EndpointBuilder()
+                                    .withAddresses("10.1.0.3")
+                                    .withNewConditions()
+                                    .withReady(true)
+                                    .endConditions()
+                                    .build());
+                    return s;
+                });
 
         String config = await(this::configYaml, c -> c.contains("10.1.0.3"), "new backend in the ConfigMap");
         assertThat(config).contains("port: 9000");
@@ -204,20 +241,26 @@ class LoadBalancerReconcilerTest {
         assertThat(config).contains("name: web").doesNotContain("name: secure");
         // Pods and the Service are shaped by the whole spec: the Secret's arrival must not roll pods.
         Deployment before = await(() -> deployment().get(), Objects::nonNull, "Deployment");
-        assertThat(before.getSpec().getTemplate().getSpec().getVolumes())
-                .anySatisfy(v -> {
-                    assertThat(v.getSecret()).isNotNull();
-                    assertThat(v.getSecret().getSecretName()).isEqualTo("demo-tls");
-                    assertThat(v.getSecret().getOptional()).isTrue();
-                });
-        assertThat(client.services().inNamespace(NS).withName(Names.service(LB)).get().getSpec().getPorts())
-                .extracting(p -> p.getPort()).contains(443);
+        assertThat(before.getSpec().getTemplate().getSpec().getVolumes()).anySatisfy(v -> {
+            assertThat(v.getSecret()).isNotNull();
+            assertThat(v.getSecret().getSecretName()).isEqualTo("demo-tls");
+            assertThat(v.getSecret().getOptional()).isTrue();
+        });
+        assertThat(client.services()
+                        .inNamespace(NS)
+                        .withName(Names.service(LB))
+                        .get()
+                        .getSpec()
+                        .getPorts())
+                .extracting(p -> p.getPort())
+                .contains(443);
 
         secret();
 
         awaitStatus(s -> condition(s, "ResolvedRefs", "True"), "ResolvedRefs=True once the Secret exists");
         await(this::configYaml, c -> c.contains("name: secure"), "HTTPS listener in the config");
-        assertThat(deployment().get().getSpec().getTemplate()).as("no rollout when the Secret appears")
+        assertThat(deployment().get().getSpec().getTemplate())
+                .as("no rollout when the Secret appears")
                 .isEqualTo(before.getSpec().getTemplate());
     }
 
@@ -225,15 +268,25 @@ class LoadBalancerReconcilerTest {
     @Timeout(60)
     void aSecretWithoutAKeyIsNotAcceptedAndNamesTheKey() {
         backend();
-        client.resource(new SecretBuilder().withNewMetadata().withName("demo-tls").withNamespace(NS).endMetadata()
-                .withType("kubernetes.io/tls").addToStringData("tls.crt", "only the certificate").build()).create();
+        client.resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("demo-tls")
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .withType("kubernetes.io/tls")
+                        .addToStringData("tls.crt", "only the certificate")
+                        .build())
+                .create();
         createSample(null);
         LoadBalancer seen = awaitStatus(s -> condition(s, "Accepted", "False"), "Accepted=False");
         Condition accepted = find(seen, "Accepted");
         assertThat(accepted.getReason()).isEqualTo("InvalidSecret");
         assertThat(accepted.getMessage()).contains("demo-tls", "no tls.key", "kubectl create secret tls");
         String config = await(this::configYaml, Objects::nonNull, "ConfigMap");
-        assertThat(config).as("the HTTP listener serves meanwhile").contains("name: web").doesNotContain("name: secure");
+        assertThat(config)
+                .as("the HTTP listener serves meanwhile")
+                .contains("name: web")
+                .doesNotContain("name: secure");
     }
 
     @Test
@@ -269,8 +322,11 @@ class LoadBalancerReconcilerTest {
     void programmedAndReadyOnceEveryReadyReplicaServesTheCurrentConfig() {
         backendAndSecret();
         createSample(null);
-        LoadBalancer first = awaitStatus(s -> condition(s, "Accepted", "True") && s.getStatus().configVersion != null
-                && find(s, "Programmed") != null, "Accepted");
+        LoadBalancer first = awaitStatus(
+                s -> condition(s, "Accepted", "True")
+                        && s.getStatus().configVersion != null
+                        && find(s, "Programmed") != null,
+                "Accepted");
         assertThat(condition(first, "Programmed", "False")).isTrue();
         assertThat(condition(first, "Ready", "False")).isTrue();
         String version = first.getStatus().configVersion;
@@ -278,12 +334,20 @@ class LoadBalancerReconcilerTest {
         versions.set(Map.of("demo-proxy-0", version));
         // The mock runs no Deployment controller: report one ready replica ourselves.
         deployment().editStatus(d -> {
-            d.setStatus(new DeploymentStatusBuilder().withReplicas(1).withReadyReplicas(1).build());
+            d.setStatus(new DeploymentStatusBuilder()
+                    .withReplicas(1)
+                    .withReadyReplicas(1)
+                    .build());
             return d;
         });
         proxyService().editStatus(s -> {
-            s.setStatus(new io.fabric8.kubernetes.api.model.ServiceStatusBuilder().withNewLoadBalancer()
-                    .addNewIngress().withIp("203.0.113.5").endIngress().endLoadBalancer().build());
+            s.setStatus(new io.fabric8.kubernetes.api.model.ServiceStatusBuilder()
+                    .withNewLoadBalancer()
+                    .addNewIngress()
+                    .withIp("203.0.113.5")
+                    .endIngress()
+                    .endLoadBalancer()
+                    .build());
             return s;
         });
 
@@ -296,11 +360,21 @@ class LoadBalancerReconcilerTest {
         // A backend change: the new config must reach the replicas (Programmed drops until it
         // does), but traffic is served throughout, so Ready neither flaps nor restarts its clock.
         String readySince = find(seen, "Ready").getLastTransitionTime();
-        client.discovery().v1().endpointSlices().inNamespace(NS).withName("demo-backend-abc").edit(sl -> {
-            sl.getEndpoints().add(new EndpointBuilder().withAddresses("10.1.0.9").withNewConditions().withReady(true)
-                    .endConditions().build());
-            return sl;
-        });
+        client.discovery()
+                .v1()
+                .endpointSlices()
+                .inNamespace(NS)
+                .withName("demo-backend-abc")
+                .edit(sl -> {
+                    sl.getEndpoints()
+                            .add(new EndpointBuilder()
+                                    .withAddresses("10.1.0.9")
+                                    .withNewConditions()
+                                    .withReady(true)
+                                    .endConditions()
+                                    .build());
+                    return sl;
+                });
         LoadBalancer propagating = awaitStatus(s -> !version.equals(s.getStatus().configVersion), "new config version");
         assertThat(condition(propagating, "Programmed", "False")).isTrue();
         assertThat(condition(propagating, "Ready", "True")).isTrue();
@@ -321,12 +395,27 @@ class LoadBalancerReconcilerTest {
                 await(() -> configMap().get(), Objects::nonNull, "ConfigMap"),
                 await(() -> deployment().get(), Objects::nonNull, "Deployment"),
                 await(() -> proxyService().get(), Objects::nonNull, "Service"),
-                await(() -> client.resources(ServiceAccount.class).inNamespace(NS).withName(Names.serviceAccount(LB))
-                        .get(), Objects::nonNull, "ServiceAccount"),
-                await(() -> client.resources(Role.class).inNamespace(NS).withName(Names.role(LB)).get(),
-                        Objects::nonNull, "Role"),
-                await(() -> client.resources(RoleBinding.class).inNamespace(NS).withName(Names.roleBinding(LB)).get(),
-                        Objects::nonNull, "RoleBinding"),
+                await(
+                        () -> client.resources(ServiceAccount.class)
+                                .inNamespace(NS)
+                                .withName(Names.serviceAccount(LB))
+                                .get(),
+                        Objects::nonNull,
+                        "ServiceAccount"),
+                await(
+                        () -> client.resources(Role.class)
+                                .inNamespace(NS)
+                                .withName(Names.role(LB))
+                                .get(),
+                        Objects::nonNull,
+                        "Role"),
+                await(
+                        () -> client.resources(RoleBinding.class)
+                                .inNamespace(NS)
+                                .withName(Names.roleBinding(LB))
+                                .get(),
+                        Objects::nonNull,
+                        "RoleBinding"),
                 await(() -> pdb().get(), Objects::nonNull, "PodDisruptionBudget"));
 
         lbResource().delete();
@@ -348,7 +437,8 @@ class LoadBalancerReconcilerTest {
     // ---- fixtures
 
     private LoadBalancer createSample(Tier tier) {
-        LoadBalancer lb = client.resources(LoadBalancer.class).load(Path.of("../crds/samples/shared.yaml").toFile())
+        LoadBalancer lb = client.resources(LoadBalancer.class)
+                .load(Path.of("../crds/samples/shared.yaml").toFile())
                 .item();
         if (tier != null) {
             lb.getSpec().tier = tier;
@@ -363,28 +453,59 @@ class LoadBalancerReconcilerTest {
 
     /** Service demo-backend, port 8080 (named http) to target 9000; one ready and one unready endpoint. */
     private void backend() {
-        client.resource(new ServiceBuilder().withNewMetadata().withName("demo-backend").withNamespace(NS).endMetadata()
-                .withNewSpec().addNewPort().withName("http").withPort(8080).withTargetPort(new IntOrString(9000))
-                .endPort().endSpec().build()).create();
+        client.resource(new ServiceBuilder()
+                        .withNewMetadata()
+                        .withName("demo-backend")
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewPort()
+                        .withName("http")
+                        .withPort(8080)
+                        .withTargetPort(new IntOrString(9000))
+                        .endPort()
+                        .endSpec()
+                        .build())
+                .create();
         EndpointSlice slice = new EndpointSliceBuilder()
-                .withNewMetadata().withName("demo-backend-abc").withNamespace(NS)
-                    .addToLabels("kubernetes.io/service-name", "demo-backend").endMetadata()
+                .withNewMetadata()
+                .withName("demo-backend-abc")
+                .withNamespace(NS)
+                .addToLabels("kubernetes.io/service-name", "demo-backend")
+                .endMetadata()
                 .withAddressType("IPv4")
-                .addNewPort().withName("http").withPort(9000).withProtocol("TCP").endPort()
-                .addNewEndpoint().withAddresses("10.1.0.1").withNewConditions().withReady(true).endConditions()
-                    .endEndpoint()
-                .addNewEndpoint().withAddresses("10.1.0.2").withNewConditions().withReady(false).endConditions()
-                    .endEndpoint()
+                .addNewPort()
+                .withName("http")
+                .withPort(9000)
+                .withProtocol("TCP")
+                .endPort()
+                .addNewEndpoint()
+                .withAddresses("10.1.0.1")
+                .withNewConditions()
+                .withReady(true)
+                .endConditions()
+                .endEndpoint()
+                .addNewEndpoint()
+                .withAddresses("10.1.0.2")
+                .withNewConditions()
+                .withReady(false)
+                .endConditions()
+                .endEndpoint()
                 .build();
         client.resource(slice).create();
     }
 
     private void secret() {
-        client.resource(new SecretBuilder().withNewMetadata().withName("demo-tls").withNamespace(NS).endMetadata()
-                .withType("kubernetes.io/tls")
-                .addToStringData("tls.crt", "not a real certificate")
-                .addToStringData("tls.key", "not a real key")
-                .build()).create();
+        client.resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("demo-tls")
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .withType("kubernetes.io/tls")
+                        .addToStringData("tls.crt", "not a real certificate")
+                        .addToStringData("tls.key", "not a real key")
+                        .build())
+                .create();
     }
 
     private Resource<LoadBalancer> lbResource() {
@@ -417,7 +538,10 @@ class LoadBalancerReconcilerTest {
     }
 
     private static Condition find(LoadBalancer lb, String type) {
-        return lb.getStatus().conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+        return lb.getStatus().conditions.stream()
+                .filter(c -> type.equals(c.getType()))
+                .findFirst()
+                .orElse(null);
     }
 
     private static boolean condition(LoadBalancer lb, String type, String status) {

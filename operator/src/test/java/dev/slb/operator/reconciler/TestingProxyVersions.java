@@ -11,9 +11,10 @@ final class TestingProxyVersions implements ProxyVersions {
 
     /** The ready pods and the versions they report; a {@code null} version is a pod that did not answer. */
     void set(Map<String, String> versions) {
-        this.replicas = new TreeMap<>(versions).entrySet().stream()
-                .map(e -> new Replica(e.getKey(), e.getValue()))
-                .toList();
+        this.replicas = new TreeMap<>(versions)
+                .entrySet().stream()
+                        .map(e -> new Replica(e.getKey(), e.getValue()))
+                        .toList();
     }
 
     @Override

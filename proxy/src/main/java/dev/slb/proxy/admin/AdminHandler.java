@@ -50,9 +50,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
-            HttpResponseStatus bad = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
-                    : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                    : HttpResponseStatus.BAD_REQUEST;
+            HttpResponseStatus bad = cause instanceof TooLongHttpLineException
+                    ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException
+                            ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                            : HttpResponseStatus.BAD_REQUEST;
             respond(ctx, request, Answer.text(bad, "the admin endpoint could not read this request"), false);
             return;
         }
@@ -61,10 +63,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private Answer answer(FullHttpRequest request) {
         String path = new QueryStringDecoder(request.uri()).path();
-        boolean known = path.equals("/healthz") || path.equals("/readyz") || path.equals("/config")
-                || path.equals("/metrics");
+        boolean known =
+                path.equals("/healthz") || path.equals("/readyz") || path.equals("/config") || path.equals("/metrics");
         if (!known) {
-            return Answer.text(HttpResponseStatus.NOT_FOUND,
+            return Answer.text(
+                    HttpResponseStatus.NOT_FOUND,
                     "not found: the admin endpoint serves /healthz, /readyz, /config and /metrics");
         }
         HttpMethod method = request.method();
@@ -73,19 +76,25 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         try {
             return switch (path) {
-                case "/healthz" -> status.live()
-                        ? Answer.text(HttpResponseStatus.OK, "ok")
-                        : Answer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "stopped");
-                case "/readyz" -> status.ready()
-                        ? Answer.text(HttpResponseStatus.OK, "ready")
-                        : Answer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining");
+                case "/healthz" ->
+                    status.live()
+                            ? Answer.text(HttpResponseStatus.OK, "ok")
+                            : Answer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "stopped");
+                case "/readyz" ->
+                    status.ready()
+                            ? Answer.text(HttpResponseStatus.OK, "ready")
+                            : Answer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining");
                 case "/metrics" -> new Answer(HttpResponseStatus.OK, PROMETHEUS, status.metrics(), null);
-                default -> new Answer(HttpResponseStatus.OK, JSON,
-                        Objects.requireNonNull(status.configJson(), "the config summary is missing"),
-                        status.configVersion());
+                default ->
+                    new Answer(
+                            HttpResponseStatus.OK,
+                            JSON,
+                            Objects.requireNonNull(status.configJson(), "the config summary is missing"),
+                            status.configVersion());
             };
         } catch (RuntimeException e) {
-            // A status that throws (e.g. asked before the first config is in place) is an answer, not a dropped connection.
+            // A status that throws (e.g. asked before the first config is in place) is an answer, not a dropped
+            // connection.
             log.warn("admin {}: the status could not be read: {}", path, e.toString());
             return Answer.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the proxy status could not be read: " + e);
         }
@@ -143,7 +152,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (cause instanceof IOException) {
             log.debug("admin connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
-            log.warn("admin connection {}: closing after an unexpected error", ctx.channel().remoteAddress(), cause);
+            log.warn(
+                    "admin connection {}: closing after an unexpected error",
+                    ctx.channel().remoteAddress(),
+                    cause);
         }
         ctx.close();
     }

@@ -79,10 +79,14 @@ public final class AdminServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
                         ch.pipeline()
-                                .addLast("idle", new IdleStateHandler(0, 0, IDLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
-                                .addLast("http", new HttpServerCodec(new HttpDecoderConfig()
-                                        .setMaxInitialLineLength(4096)
-                                        .setMaxHeaderSize(MAX_REQUEST_BYTES)))
+                                .addLast(
+                                        "idle",
+                                        new IdleStateHandler(0, 0, IDLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                                .addLast(
+                                        "http",
+                                        new HttpServerCodec(new HttpDecoderConfig()
+                                                .setMaxInitialLineLength(4096)
+                                                .setMaxHeaderSize(MAX_REQUEST_BYTES)))
                                 .addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
                                 .addLast("admin", new AdminHandler(status));
                     }
@@ -92,7 +96,8 @@ public final class AdminServer implements AutoCloseable {
         if (!bound.isSuccess()) {
             Throwable cause = bound.cause();
             IOException io = cause instanceof IOException e ? e : new IOException(cause);
-            throw new UncheckedIOException("the admin endpoint cannot listen on " + bind + ": " + cause.getMessage(), io);
+            throw new UncheckedIOException(
+                    "the admin endpoint cannot listen on " + bind + ": " + cause.getMessage(), io);
         }
         AdminServer server = new AdminServer(bound.channel(), connections);
         log.info("admin endpoint listening on {}", server.boundAddress());

@@ -93,8 +93,8 @@ public final class FileConfigSource implements ConfigSource {
         try {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(file.toString(), null,
-                    "the config file does not exist (or a symlink on its path leads nowhere)");
+            throw new NoSuchFileException(
+                    file.toString(), null, "the config file does not exist (or a symlink on its path leads nowhere)");
         }
         String text;
         try {
@@ -300,7 +300,10 @@ public final class FileConfigSource implements ConfigSource {
         WatchService ws = null;
         try {
             ws = FileSystems.getDefault().newWatchService();
-            dir.register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+            dir.register(
+                    ws,
+                    StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_MODIFY,
                     StandardWatchEventKinds.ENTRY_DELETE);
             if (watchProblemLogged) {
                 log.info("{}: watching {} again", describe(), dir);
@@ -348,7 +351,8 @@ public final class FileConfigSource implements ConfigSource {
     }
 
     private static String decode(byte[] bytes) throws CharacterCodingException {
-        return StandardCharsets.UTF_8.newDecoder()
+        return StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
                 .decode(ByteBuffer.wrap(bytes))

@@ -81,8 +81,8 @@ public final class KubernetesConfigSource implements ConfigSource {
     private static String requireName(String value, String what) {
         Objects.requireNonNull(value, what);
         if (value.isBlank() || value.contains("/")) {
-            throw new IllegalArgumentException("a ConfigMap " + what + " must be non-empty and without '/', not '"
-                    + value + "'");
+            throw new IllegalArgumentException(
+                    "a ConfigMap " + what + " must be non-empty and without '/', not '" + value + "'");
         }
         return value;
     }
@@ -92,7 +92,8 @@ public final class KubernetesConfigSource implements ConfigSource {
     public String read() throws IOException {
         ConfigMap configMap;
         try {
-            configMap = client.configMaps().inNamespace(namespace).withName(name).get();
+            configMap =
+                    client.configMaps().inNamespace(namespace).withName(name).get();
         } catch (KubernetesClientException e) {
             throw new IOException(cannotRead(e), e);
         }
@@ -113,7 +114,8 @@ public final class KubernetesConfigSource implements ConfigSource {
             return "cannot read " + describe() + ": the Kubernetes API at " + client.getMasterUrl()
                     + " did not answer (" + rootCause(e) + ")";
         }
-        String why = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+        String why = e.getStatus() != null && e.getStatus().getMessage() != null
+                ? e.getStatus().getMessage()
                 : e.getMessage();
         if (e.getCode() == 401 || e.getCode() == 403) {
             return "the proxy may not read " + describe() + " (HTTP " + e.getCode() + "): " + why
@@ -127,7 +129,8 @@ public final class KubernetesConfigSource implements ConfigSource {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        return root.getMessage() == null ? root.getClass().getSimpleName()
+        return root.getMessage() == null
+                ? root.getClass().getSimpleName()
                 : root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
@@ -147,8 +150,8 @@ public final class KubernetesConfigSource implements ConfigSource {
             }
             // The informer's own callbacks run on the client's shared executor; the proxy's reload
             // runs here instead, on one thread that is this source's alone, in event order.
-            ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                    new LinkedBlockingQueue<>(), r -> {
+            ThreadPoolExecutor executor =
+                    new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
                         Thread t = new Thread(r, "slb-config-watch");
                         t.setDaemon(true);
                         deliveryThread = t;
@@ -208,7 +211,8 @@ public final class KubernetesConfigSource implements ConfigSource {
     // ---- the delivery thread -----------------------------------------------------------------
 
     private void changed(ConfigMap configMap, Consumer<String> onChange) {
-        if (configMap.getMetadata() == null || !name.equals(configMap.getMetadata().getName())) {
+        if (configMap.getMetadata() == null
+                || !name.equals(configMap.getMetadata().getName())) {
             return;
         }
         String text = text(configMap);
@@ -243,8 +247,10 @@ public final class KubernetesConfigSource implements ConfigSource {
     private static String summary(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof KubernetesClientException k && k.getCode() > 0) {
-                return "HTTP " + k.getCode() + (k.getStatus() != null && k.getStatus().getReason() != null
-                        ? " " + k.getStatus().getReason() : "");
+                return "HTTP " + k.getCode()
+                        + (k.getStatus() != null && k.getStatus().getReason() != null
+                                ? " " + k.getStatus().getReason()
+                                : "");
             }
         }
         return rootCause(t);

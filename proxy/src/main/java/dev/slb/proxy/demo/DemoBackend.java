@@ -53,14 +53,17 @@ public final class DemoBackend implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_BODY),
-                                new ChunkedWriteHandler(),
-                                new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
-                                        .websocketPath("/ws")
-                                        .allowExtensions(true)
-                                        .maxFramePayloadLength(64 * 1024 * 1024)
-                                        .build()),
-                                new Echo(name));
+                        ch.pipeline()
+                                .addLast(
+                                        new HttpServerCodec(),
+                                        new HttpObjectAggregator(MAX_BODY),
+                                        new ChunkedWriteHandler(),
+                                        new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
+                                                .websocketPath("/ws")
+                                                .allowExtensions(true)
+                                                .maxFramePayloadLength(64 * 1024 * 1024)
+                                                .build()),
+                                        new Echo(name));
                     }
                 })
                 .bind(bind)
@@ -102,6 +105,7 @@ public final class DemoBackend implements AutoCloseable {
 
     /** {@code GET /bytes/N}: N bytes of a known pattern (byte i is {@code i % 251}), streamed. */
     static final String BYTES_PATH = "/bytes/";
+
     private static final long MAX_DOWNLOAD = 4L * 1024 * 1024 * 1024;
 
     private static void download(ChannelHandlerContext ctx, FullHttpRequest req) {
@@ -113,8 +117,11 @@ public final class DemoBackend implements AutoCloseable {
         }
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         if (length < 0 || length > MAX_DOWNLOAD) {
-            FullHttpResponse bad = new DefaultFullHttpResponse(req.protocolVersion(), HttpResponseStatus.BAD_REQUEST,
-                    Unpooled.copiedBuffer("GET /bytes/N takes N from 0 to " + MAX_DOWNLOAD + "\n", StandardCharsets.UTF_8));
+            FullHttpResponse bad = new DefaultFullHttpResponse(
+                    req.protocolVersion(),
+                    HttpResponseStatus.BAD_REQUEST,
+                    Unpooled.copiedBuffer(
+                            "GET /bytes/N takes N from 0 to " + MAX_DOWNLOAD + "\n", StandardCharsets.UTF_8));
             HttpUtil.setContentLength(bad, bad.content().readableBytes());
             ctx.writeAndFlush(bad).addListener(ChannelFutureListener.CLOSE);
             return;
@@ -147,8 +154,7 @@ public final class DemoBackend implements AutoCloseable {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
 
         @Override
         @Deprecated
@@ -195,13 +201,21 @@ public final class DemoBackend implements AutoCloseable {
                 download(ctx, req);
             } else if (msg instanceof FullHttpRequest req) {
                 StringBuilder sb = new StringBuilder()
-                        .append(name).append(" saw ").append(req.method()).append(' ').append(req.uri())
-                        .append(' ').append(req.protocolVersion()).append('\n');
+                        .append(name)
+                        .append(" saw ")
+                        .append(req.method())
+                        .append(' ')
+                        .append(req.uri())
+                        .append(' ')
+                        .append(req.protocolVersion())
+                        .append('\n');
                 for (Map.Entry<String, String> h : req.headers()) {
                     sb.append(h.getKey()).append(": ").append(h.getValue()).append('\n');
                 }
                 ByteBuf body = Unpooled.copiedBuffer(sb.append('\n'), StandardCharsets.UTF_8);
-                FullHttpResponse res = new DefaultFullHttpResponse(req.protocolVersion(), HttpResponseStatus.OK,
+                FullHttpResponse res = new DefaultFullHttpResponse(
+                        req.protocolVersion(),
+                        HttpResponseStatus.OK,
                         Unpooled.wrappedBuffer(body, req.content().retain()));
                 res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
                 HttpUtil.setContentLength(res, res.content().readableBytes());

@@ -25,8 +25,8 @@ final class HeaderRules {
     private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
 
     /** Framing and routing headers that a client cannot have dropped by naming them in Connection. */
-    private static final Set<AsciiString> PROTECTED = Set.of(
-            HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.TRANSFER_ENCODING);
+    private static final Set<AsciiString> PROTECTED =
+            Set.of(HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.TRANSFER_ENCODING);
 
     private HeaderRules() {}
 
@@ -64,7 +64,12 @@ final class HeaderRules {
      * Rewrites a client request for the backend: HTTP/1.1, hop-by-hop headers gone (other upgrades
      * such as h2c are stripped, so the request goes on as a plain one), X-Forwarded-* set.
      */
-    static void prepareRequest(HttpRequest request, boolean websocket, String clientIp, String proto, int port,
+    static void prepareRequest(
+            HttpRequest request,
+            boolean websocket,
+            String clientIp,
+            String proto,
+            int port,
             InetSocketAddress fallbackHost) {
         HttpHeaders h = request.headers();
         toOriginForm(request);
@@ -80,7 +85,9 @@ final class HeaderRules {
         if (!h.contains(HttpHeaderNames.HOST)) {
             // HTTP/1.0 clients may leave Host out; HTTP/1.1 requires it.
             String host = fallbackHost.getHostString();
-            h.set(HttpHeaderNames.HOST, (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + fallbackHost.getPort());
+            h.set(
+                    HttpHeaderNames.HOST,
+                    (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + fallbackHost.getPort());
         }
         // Several X-Forwarded-For lines form one list (RFC 9110 5.3); keep them all, in order.
         List<String> prior = h.getAll(X_FORWARDED_FOR);
@@ -124,7 +131,8 @@ final class HeaderRules {
         }
         int pathStart = uri.indexOf('/', scheme + 3);
         int queryStart = uri.indexOf('?', scheme + 3);
-        int end = pathStart < 0 ? (queryStart < 0 ? uri.length() : queryStart)
+        int end = pathStart < 0
+                ? (queryStart < 0 ? uri.length() : queryStart)
                 : (queryStart < 0 ? pathStart : Math.min(pathStart, queryStart));
         String authority = uri.substring(scheme + 3, end);
         int at = authority.lastIndexOf('@');

@@ -21,8 +21,8 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
     private final Connections connections;
     private final ReplicaLimits limits;
 
-    public HttpListenerInitializer(Supplier<ListenerRuntime> listener, UpstreamPools pools, Connections connections,
-            ReplicaLimits limits) {
+    public HttpListenerInitializer(
+            Supplier<ListenerRuntime> listener, UpstreamPools pools, Connections connections, ReplicaLimits limits) {
         this.listener = listener;
         this.pools = pools;
         this.connections = connections;
@@ -46,6 +46,8 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
                 // dropping one of them: the classic request-smuggling gap between proxy and backend.
                 .setUseRfc9112TransferEncoding(true);
         p.addLast(CODEC, new HttpServerCodec(decoder));
-        p.addLast(HttpProxyHandler.NAME, new HttpProxyHandler(listener, pools.forLoop(ch.eventLoop()), connections, limits, tls));
+        p.addLast(
+                HttpProxyHandler.NAME,
+                new HttpProxyHandler(listener, pools.forLoop(ch.eventLoop()), connections, limits, tls));
     }
 }

@@ -13,9 +13,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.DecoderException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -65,6 +65,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     private final boolean tls;
     /** Client messages that cannot be handled yet: request parts while connecting, pipelined requests. */
     private final ArrayDeque<HttpObject> pending = new ArrayDeque<>(4);
+
     private final ConnectAttempts attempts = new ConnectAttempts();
 
     private ChannelHandlerContext ctx;
@@ -99,6 +100,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     private long lastProgressNanos;
     /** One timer per connection: the request timeout while an exchange runs, the idle timeout between. */
     private ScheduledFuture<?> timer;
+
     private long timerDeadlineNanos;
     private long idleSinceNanos;
     private UpstreamHandler upstreamHandler;
@@ -108,8 +110,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     /** The connection became a WebSocket relay; this handler is out of the pipeline. */
     private boolean switched;
 
-    HttpProxyHandler(Supplier<ListenerRuntime> listener, UpstreamPool pool, Connections connections,
-            ReplicaLimits limits, boolean tls) {
+    HttpProxyHandler(
+            Supplier<ListenerRuntime> listener,
+            UpstreamPool pool,
+            Connections connections,
+            ReplicaLimits limits,
+            boolean tls) {
         this.listener = listener;
         this.pool = pool;
         this.connections = connections;
@@ -205,22 +211,38 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         if (refusal != null) {
             startExchange(req);
             clientKeepAlive = false;
-            respondLocally(switch (refusal) {
-                case "version" -> ProxyResponses.error(ctx.alloc(), HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
-                        "UnsupportedVersion", "this load balancer speaks HTTP/1.0 and HTTP/1.1", true);
-                case "method" -> ProxyResponses.error(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED,
-                        "MethodNotAllowed", "CONNECT is not served: this is a reverse proxy, not a forward proxy", true);
-                default -> ProxyResponses.error(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "MalformedRequest",
-                        "an HTTP/1.1 request needs exactly one Host header", true);
-            });
+            respondLocally(
+                    switch (refusal) {
+                        case "version" ->
+                            ProxyResponses.error(
+                                    ctx.alloc(),
+                                    HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                                    "UnsupportedVersion",
+                                    "this load balancer speaks HTTP/1.0 and HTTP/1.1",
+                                    true);
+                        case "method" ->
+                            ProxyResponses.error(
+                                    ctx.alloc(),
+                                    HttpResponseStatus.METHOD_NOT_ALLOWED,
+                                    "MethodNotAllowed",
+                                    "CONNECT is not served: this is a reverse proxy, not a forward proxy",
+                                    true);
+                        default ->
+                            ProxyResponses.error(
+                                    ctx.alloc(),
+                                    HttpResponseStatus.BAD_REQUEST,
+                                    "MalformedRequest",
+                                    "an HTTP/1.1 request needs exactly one Host header",
+                                    true);
+                    });
             return;
         }
         startExchange(req);
         long delay = limits.requestDelay(lastProgressNanos);
         if (delay > 0) {
             discarding = true;
-            respondLocally(ProxyResponses.overRequestRate(ctx.alloc(), limits.limits().requestsPerSecond(), delay,
-                    requestHasBody));
+            respondLocally(ProxyResponses.overRequestRate(
+                    ctx.alloc(), limits.limits().requestsPerSecond(), delay, requestHasBody));
             return;
         }
         Listener config = runtime.config();
@@ -231,8 +253,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         }
         if (runtime.backendCount() == 0) {
             discarding = true;
-            respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE, "NoBackend",
-                    "listener '" + runtime.name() + "' has no backends", requestHasBody));
+            respondLocally(ProxyResponses.error(
+                    ctx.alloc(),
+                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "NoBackend",
+                    "listener '" + runtime.name() + "' has no backends",
+                    requestHasBody));
             return;
         }
         HeaderRules.prepareRequest(req, websocket, clientIp, tls ? "https" : "http", localPort, runtime.address(0));
@@ -331,11 +357,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException || cause instanceof SSLException || cause instanceof DecoderException
+        if (cause instanceof IOException
+                || cause instanceof SSLException
+                || cause instanceof DecoderException
                 || cause.getCause() instanceof SSLException) {
             log.debug("client {}: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
-            log.warn("client {}: closing after an unexpected error", ctx.channel().remoteAddress(), cause);
+            log.warn(
+                    "client {}: closing after an unexpected error",
+                    ctx.channel().remoteAddress(),
+                    cause);
         }
         closeClient();
     }
@@ -346,8 +377,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         int i = attempts.next(runtime.selector(ctx.channel().eventLoop()));
         if (i < 0) {
             discarding = true;
-            respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.BAD_GATEWAY, "NoBackendReachable",
-                    "no backend of listener '" + runtime.name() + "' accepted a connection", true));
+            respondLocally(ProxyResponses.error(
+                    ctx.alloc(),
+                    HttpResponseStatus.BAD_GATEWAY,
+                    "NoBackendReachable",
+                    "no backend of listener '" + runtime.name() + "' accepted a connection",
+                    true));
             return;
         }
         backend = i;
@@ -370,8 +405,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             if (f.isSuccess()) {
                 attach(f.channel(), false);
             } else {
-                warnings.warn("connect " + address, "listener " + runtime.name() + ": backend " + address
-                        + " failed: " + f.cause() + "; trying the next one");
+                warnings.warn(
+                        "connect " + address,
+                        "listener " + runtime.name() + ": backend " + address + " failed: " + f.cause()
+                                + "; trying the next one");
                 attempts.failed(i, f.cause());
                 connectNext();
             }
@@ -431,8 +468,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
 
     private void onResponseHead(HttpResponse res) {
         if (res.decoderResult().isFailure()) {
-            warnings.warn("invalid " + runtime.address(backend), "listener " + runtime.name() + ": backend "
-                    + runtime.address(backend) + " sent an invalid response: " + res.decoderResult().cause());
+            warnings.warn(
+                    "invalid " + runtime.address(backend),
+                    "listener " + runtime.name() + ": backend " + runtime.address(backend)
+                            + " sent an invalid response: "
+                            + res.decoderResult().cause());
             badGateway("InvalidBackendResponse", "the backend sent a response that is not valid HTTP/1.1");
             return;
         }
@@ -490,8 +530,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         boolean last = content instanceof LastHttpContent;
         if (content.decoderResult().isFailure()) {
             ReferenceCountUtil.release(content);
-            warnings.warn("body " + runtime.address(backend), "listener " + runtime.name() + ": backend "
-                    + runtime.address(backend) + " sent a broken body");
+            warnings.warn(
+                    "body " + runtime.address(backend),
+                    "listener " + runtime.name() + ": backend " + runtime.address(backend) + " sent a broken body");
             closeUpstream();
             closeClient();
             return;
@@ -546,10 +587,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             connect(backend);
             return;
         }
-        warnings.warn("closed " + runtime.address(backend), "listener " + runtime.name() + ": backend "
-                + runtime.address(backend) + " closed the connection before answering");
-        respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.BAD_GATEWAY, "BackendClosed",
-                "the backend closed the connection before answering", !requestDone));
+        warnings.warn(
+                "closed " + runtime.address(backend),
+                "listener " + runtime.name() + ": backend " + runtime.address(backend)
+                        + " closed the connection before answering");
+        respondLocally(ProxyResponses.error(
+                ctx.alloc(),
+                HttpResponseStatus.BAD_GATEWAY,
+                "BackendClosed",
+                "the backend closed the connection before answering",
+                !requestDone));
     }
 
     private void badGateway(String reason, String text) {
@@ -578,8 +625,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
         // the removed HTTP codecs alive for the connection's lifetime (they cost an idle
         // WebSocket connection about twice its memory).
         RelayedConnection relayed = new RelayedConnection(connections, runtime.load(backend));
-        relayed.relay = WebSocketRelay.start(ctx.channel(), up,
-                new WebSocketRelay.Settings(config.idleTimeout(), config.websocket().keepalivePingInterval()), relayed);
+        relayed.relay = WebSocketRelay.start(
+                ctx.channel(),
+                up,
+                new WebSocketRelay.Settings(
+                        config.idleTimeout(), config.websocket().keepalivePingInterval()),
+                relayed);
         if (!relayed.closed) {
             connections.add(relayed);
         }
@@ -713,8 +764,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             timer.cancel(false);
         }
         timerDeadlineNanos = deadlineNanos;
-        timer = ctx.executor().schedule(this::onTimer, Math.max(0, deadlineNanos - System.nanoTime()),
-                TimeUnit.NANOSECONDS);
+        timer = ctx.executor()
+                .schedule(this::onTimer, Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -750,18 +801,26 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
 
     private void exchangeTimedOut() {
         if (responseStarted) {
-            log.debug("client {}: response stalled for {}; closing", ctx.channel().remoteAddress(),
+            log.debug(
+                    "client {}: response stalled for {}; closing",
+                    ctx.channel().remoteAddress(),
                     runtime.config().requestTimeout());
             closeUpstream();
             closeClient();
             return;
         }
         InetSocketAddress address = backend >= 0 && upstream != null ? runtime.address(backend) : null;
-        warnings.warn("timeout " + address, "listener " + runtime.name() + ": backend " + address
-                + " did not answer within " + runtime.config().requestTimeout());
+        warnings.warn(
+                "timeout " + address,
+                "listener " + runtime.name() + ": backend " + address + " did not answer within "
+                        + runtime.config().requestTimeout());
         closeUpstream();
-        respondLocally(ProxyResponses.error(ctx.alloc(), HttpResponseStatus.GATEWAY_TIMEOUT, "BackendTimeout",
-                "the backend did not answer in time", !requestDone));
+        respondLocally(ProxyResponses.error(
+                ctx.alloc(),
+                HttpResponseStatus.GATEWAY_TIMEOUT,
+                "BackendTimeout",
+                "the backend did not answer in time",
+                !requestDone));
     }
 
     private void cancelTimer() {
@@ -905,7 +964,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
     }
 
     private static boolean isIdempotent(HttpMethod m) {
-        return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
-                || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
+        return m.equals(HttpMethod.GET)
+                || m.equals(HttpMethod.HEAD)
+                || m.equals(HttpMethod.OPTIONS)
+                || m.equals(HttpMethod.PUT)
+                || m.equals(HttpMethod.DELETE)
+                || m.equals(HttpMethod.TRACE);
     }
 }

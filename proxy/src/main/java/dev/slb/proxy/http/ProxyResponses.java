@@ -25,9 +25,10 @@ final class ProxyResponses {
 
     private ProxyResponses() {}
 
-    static FullHttpResponse error(ByteBufAllocator alloc, HttpResponseStatus status, String reason, String text,
-            boolean close) {
-        FullHttpResponse r = plain(alloc, status, status.code() + " " + status.reasonPhrase() + ": " + text + "\n", close);
+    static FullHttpResponse error(
+            ByteBufAllocator alloc, HttpResponseStatus status, String reason, String text, boolean close) {
+        FullHttpResponse r =
+                plain(alloc, status, status.code() + " " + status.reasonPhrase() + ": " + text + "\n", close);
         r.headers().set(X_SLB_ERROR, reason);
         return r;
     }
@@ -36,8 +37,11 @@ final class ProxyResponses {
     static FullHttpResponse websocketDisabled(ByteBufAllocator alloc, WebSocket settings, boolean close) {
         String reason = settings.disabledReason() == null ? "WebSocketDisabled" : settings.disabledReason();
         String message = settings.disabledMessage() == null ? DEFAULT_GATE_MESSAGE : settings.disabledMessage();
-        FullHttpResponse r = plain(alloc, HttpResponseStatus.FORBIDDEN,
-                "403 Forbidden: WebSocket is disabled on this listener (" + reason + ").\n" + message + "\n", close);
+        FullHttpResponse r = plain(
+                alloc,
+                HttpResponseStatus.FORBIDDEN,
+                "403 Forbidden: WebSocket is disabled on this listener (" + reason + ").\n" + message + "\n",
+                close);
         r.headers().set(X_SLB_WEBSOCKET, "disabled; reason=" + reason);
         r.headers().set(X_SLB_ERROR, reason);
         return r;
@@ -51,16 +55,23 @@ final class ProxyResponses {
     static FullHttpResponse overRequestRate(ByteBufAllocator alloc, Long perSecond, long delayNanos, boolean close) {
         // perSecond is read after the check; a reload in between may have removed the limit.
         String limit = perSecond == null ? "its request limit" : "its limit of " + perSecond + " requests per second";
-        FullHttpResponse r = error(alloc, HttpResponseStatus.SERVICE_UNAVAILABLE, "RequestRateLimited",
+        FullHttpResponse r = error(
+                alloc,
+                HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "RequestRateLimited",
                 "this load balancer is at " + limit + " per replica; retry later, "
-                        + "or raise the LoadBalancer's spec.tier for more", close);
-        r.headers().setInt(HttpHeaderNames.RETRY_AFTER, (int) Math.max(1, (delayNanos + 999_999_999L) / 1_000_000_000L));
+                        + "or raise the LoadBalancer's spec.tier for more",
+                close);
+        r.headers()
+                .setInt(HttpHeaderNames.RETRY_AFTER, (int) Math.max(1, (delayNanos + 999_999_999L) / 1_000_000_000L));
         return r;
     }
 
-    private static FullHttpResponse plain(ByteBufAllocator alloc, HttpResponseStatus status, String body, boolean close) {
+    private static FullHttpResponse plain(
+            ByteBufAllocator alloc, HttpResponseStatus status, String body, boolean close) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, alloc.buffer(bytes.length).writeBytes(bytes));
+        FullHttpResponse r = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, status, alloc.buffer(bytes.length).writeBytes(bytes));
         r.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)

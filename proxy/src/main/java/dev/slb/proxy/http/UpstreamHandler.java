@@ -34,7 +34,6 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         this.exchange = null;
     }
 
-
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         UpstreamExchange e = exchange;

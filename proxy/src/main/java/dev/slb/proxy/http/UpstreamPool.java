@@ -7,8 +7,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -22,6 +22,7 @@ import java.util.Map;
 final class UpstreamPool {
     /** Idle connections kept per backend and event loop; more are closed on release. */
     private static final int MAX_IDLE_PER_BACKEND = 256;
+
     static final String DECODER = "http-response-decoder";
     static final String ENCODER = "http-request-encoder";
 
@@ -67,8 +68,10 @@ final class UpstreamPool {
     }
 
     ChannelFuture connect(InetSocketAddress address, Duration connectTimeout) {
-        return bootstrap.clone()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+        return bootstrap
+                .clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .connect(address);
     }
 

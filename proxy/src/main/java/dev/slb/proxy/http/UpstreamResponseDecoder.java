@@ -31,6 +31,10 @@ final class UpstreamResponseDecoder extends HttpResponseDecoder {
     protected boolean isContentAlwaysEmpty(HttpMessage msg) {
         // 1xx answers come before the final one; only the final answer to HEAD has no body.
         return super.isContentAlwaysEmpty(msg)
-                || (method.equals(HttpMethod.HEAD) && ((io.netty.handler.codec.http.HttpResponse) msg).status().code() >= 200);
+                || (method.equals(HttpMethod.HEAD)
+                        && ((io.netty.handler.codec.http.HttpResponse) msg)
+                                        .status()
+                                        .code()
+                                >= 200);
     }
 }

@@ -39,8 +39,10 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(child);
             return;
         }
-        warnings.warn(refusal.limit(), () -> "connection refused: this replica's " + refusal.limit() + " limit ("
-                + limitValue(refusal) + ") is reached; raise the LoadBalancer's spec.tier for more");
+        warnings.warn(
+                refusal.limit(),
+                () -> "connection refused: this replica's " + refusal.limit() + " limit (" + limitValue(refusal)
+                        + ") is reached; raise the LoadBalancer's spec.tier for more");
         try {
             child.config().setOption(ChannelOption.SO_LINGER, 0);
         } catch (RuntimeException e) {

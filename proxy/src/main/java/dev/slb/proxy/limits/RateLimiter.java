@@ -16,6 +16,7 @@ public final class RateLimiter {
     private final long intervalNanos;
     /** How far ahead of now the arrival time may run: one second of credit, the burst. */
     private final long burstNanos;
+
     private final AtomicLong arrival;
 
     /** @param perSecond events per second, at least 1 and at most one per nanosecond */

@@ -44,7 +44,8 @@ public final class ReplicaLimits {
     /** Applies new limits; only new connections and new requests see them. */
     public synchronized void apply(Limits limits, long nowNanos) {
         Settings old = settings;
-        settings = new Settings(limits,
+        settings = new Settings(
+                limits,
                 limits.maxConnections() == null ? Long.MAX_VALUE : limits.maxConnections(),
                 rate(limits.newConnectionsPerSecond(), old == null ? null : old.newConnections(), nowNanos),
                 rate(limits.requestsPerSecond(), old == null ? null : old.requests(), nowNanos));

@@ -72,7 +72,8 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Transport.WATER_MARK)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, runtime.config().connectTimeout().toMillis()))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(
+                        Integer.MAX_VALUE, runtime.config().connectTimeout().toMillis()))
                 .handler(new UpstreamSide())
                 .connect(address)
                 .addListener((ChannelFuture f) -> {
@@ -87,7 +88,10 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                         client.read();
                         upstream.read();
                     } else {
-                        log.warn("listener {}: backend {} failed: {}; trying the next one", runtime.name(), address,
+                        log.warn(
+                                "listener {}: backend {} failed: {}; trying the next one",
+                                runtime.name(),
+                                address,
                                 f.cause().toString());
                         attempts.failed(i, f.cause());
                         connectNext();
@@ -257,7 +261,8 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("listener {}: backend {}: {}", runtime.name(), ctx.channel().remoteAddress(), cause.toString());
+            log.debug(
+                    "listener {}: backend {}: {}", runtime.name(), ctx.channel().remoteAddress(), cause.toString());
             closeBoth();
         }
     }

@@ -22,8 +22,10 @@ public final class CertificateWatcher implements AutoCloseable {
     private final Supplier<? extends Collection<ReloadingSslContext>> contexts;
     private final ScheduledFuture<?> task;
 
-    private CertificateWatcher(ScheduledExecutorService executor, Duration period,
-                               Supplier<? extends Collection<ReloadingSslContext>> contexts) {
+    private CertificateWatcher(
+            ScheduledExecutorService executor,
+            Duration period,
+            Supplier<? extends Collection<ReloadingSslContext>> contexts) {
         this.contexts = contexts;
         long millis = Math.max(1, period.toMillis());
         this.task = executor.scheduleWithFixedDelay(this::checkQuietly, millis, millis, TimeUnit.MILLISECONDS);
@@ -33,13 +35,15 @@ public final class CertificateWatcher implements AutoCloseable {
      * Starts checking, every {@code period}, the contexts {@code contexts} returns at that moment
      * (listeners come and go with config reloads).
      */
-    public static CertificateWatcher start(ScheduledExecutorService executor, Duration period,
-                                           Supplier<? extends Collection<ReloadingSslContext>> contexts) {
+    public static CertificateWatcher start(
+            ScheduledExecutorService executor,
+            Duration period,
+            Supplier<? extends Collection<ReloadingSslContext>> contexts) {
         return new CertificateWatcher(executor, period, contexts);
     }
 
-    public static CertificateWatcher start(ScheduledExecutorService executor,
-                                           Supplier<? extends Collection<ReloadingSslContext>> contexts) {
+    public static CertificateWatcher start(
+            ScheduledExecutorService executor, Supplier<? extends Collection<ReloadingSslContext>> contexts) {
         return start(executor, DEFAULT_PERIOD, contexts);
     }
 
@@ -53,8 +57,10 @@ public final class CertificateWatcher implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 // One listener's trouble must not stop the checks for the others, nor the schedule.
-                log.warn("certificate check for {} failed; its previous certificate stays in use",
-                        c.config().certificateFile(), e);
+                log.warn(
+                        "certificate check for {} failed; its previous certificate stays in use",
+                        c.config().certificateFile(),
+                        e);
             }
         }
         return swapped;

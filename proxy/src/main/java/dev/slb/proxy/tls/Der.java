@@ -25,8 +25,8 @@ final class Der {
         }
         int tag = der[at] & 0xff;
         if (expectedTag != -1 && tag != expectedTag) {
-            throw new IllegalArgumentException(String.format("expected tag 0x%02x at byte %d, found 0x%02x",
-                    expectedTag, at, tag));
+            throw new IllegalArgumentException(
+                    String.format("expected tag 0x%02x at byte %d, found 0x%02x", expectedTag, at, tag));
         }
         int first = der[at + 1] & 0xff;
         int start = at + 2;

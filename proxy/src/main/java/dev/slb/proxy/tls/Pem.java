@@ -25,8 +25,8 @@ import java.util.regex.Pattern;
 final class Pem {
     private Pem() {}
 
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----[ \\t]*\\r?\\n(.*?)-----END \\1-----", Pattern.DOTALL);
+    private static final Pattern BLOCK =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----[ \\t]*\\r?\\n(.*?)-----END \\1-----", Pattern.DOTALL);
 
     private static final Pattern BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----");
     private static final Pattern HEADERS_END = Pattern.compile("\\r?\\n\\r?\\n");
@@ -58,7 +58,10 @@ final class Pem {
                 body = body.substring(split);
             }
             try {
-                blocks.add(new Block(type, headers, Base64.getDecoder().decode(WHITESPACE.matcher(body).replaceAll(""))));
+                blocks.add(new Block(
+                        type,
+                        headers,
+                        Base64.getDecoder().decode(WHITESPACE.matcher(body).replaceAll(""))));
             } catch (IllegalArgumentException e) {
                 throw new TlsException(path + ": block " + (blocks.size() + 1) + " (BEGIN " + type
                         + ") is not valid base64: " + e.getMessage());
@@ -101,8 +104,10 @@ final class Pem {
             try {
                 chain.add((X509Certificate) x509.generateCertificate(new ByteArrayInputStream(b.der())));
             } catch (CertificateException | RuntimeException e) {
-                throw new TlsException(path + ": certificate " + (chain.size() + 1) + " in the file is not a valid"
-                        + " X.509 certificate (" + e.getMessage() + ")", e);
+                throw new TlsException(
+                        path + ": certificate " + (chain.size() + 1) + " in the file is not a valid"
+                                + " X.509 certificate (" + e.getMessage() + ")",
+                        e);
             }
         }
         if (chain.isEmpty()) {
@@ -120,16 +125,18 @@ final class Pem {
                     return pkcs8(b.der(), path, "PKCS#8");
                 case "RSA PRIVATE KEY":
                     refuseEncrypted(b, path);
-                    return pkcs8(wrap(algorithmIdentifier(RSA_ENCRYPTION, new byte[] {5, 0}), b.der()), path,
-                            "PKCS#1 RSA");
+                    return pkcs8(
+                            wrap(algorithmIdentifier(RSA_ENCRYPTION, new byte[] {5, 0}), b.der()), path, "PKCS#1 RSA");
                 case "EC PRIVATE KEY":
                     refuseEncrypted(b, path);
-                    return pkcs8(wrap(algorithmIdentifier(EC_PUBLIC_KEY, sec1Curve(b.der(), path)), b.der()), path,
+                    return pkcs8(
+                            wrap(algorithmIdentifier(EC_PUBLIC_KEY, sec1Curve(b.der(), path)), b.der()),
+                            path,
                             "SEC1 EC");
                 case "ENCRYPTED PRIVATE KEY":
                     throw encrypted(path);
                 default:
-                    // EC PARAMETERS before the key (openssl ecparam -genkey), or a certificate in a combined file.
+                // EC PARAMETERS before the key (openssl ecparam -genkey), or a certificate in a combined file.
             }
         }
         throw new TlsException(path + ": no private key found; expected -----BEGIN PRIVATE KEY-----,"
@@ -174,7 +181,8 @@ final class Pem {
             throw new TlsException(path + ": the private key's algorithm (OID " + Der.oidString(id)
                     + ") is not supported; use an RSA or EC (P-256, P-384, P-521) key");
         } catch (IllegalArgumentException e) {
-            throw new TlsException(path + ": the " + form + " private key is not valid DER (" + e.getMessage() + ")", e);
+            throw new TlsException(
+                    path + ": the " + form + " private key is not valid DER (" + e.getMessage() + ")", e);
         }
     }
 

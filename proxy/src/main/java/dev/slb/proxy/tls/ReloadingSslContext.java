@@ -48,13 +48,15 @@ public final class ReloadingSslContext {
     // Clients speak HTTP/1.x for now. NO_ADVERTISE + ACCEPT: a client that offers only h2 still
     // gets a handshake (with no protocol selected) instead of a fatal alert, and BoringSSL accepts
     // these failure behaviours on a server, which it does not for all of them.
-    private static final ApplicationProtocolConfig ALPN = new ApplicationProtocolConfig(Protocol.ALPN,
-            SelectorFailureBehavior.NO_ADVERTISE, SelectedListenerFailureBehavior.ACCEPT,
+    private static final ApplicationProtocolConfig ALPN = new ApplicationProtocolConfig(
+            Protocol.ALPN,
+            SelectorFailureBehavior.NO_ADVERTISE,
+            SelectedListenerFailureBehavior.ACCEPT,
             ApplicationProtocolNames.HTTP_1_1);
 
     private static final Set<TlsPolicy> WARNED_DOWNGRADE = ConcurrentHashMap.newKeySet();
-    private static final byte[] KEY_PROBE = "does this key belong to this certificate?".getBytes(
-            StandardCharsets.US_ASCII);
+    private static final byte[] KEY_PROBE =
+            "does this key belong to this certificate?".getBytes(StandardCharsets.US_ASCII);
 
     private final Tls config;
     private final TlsProvider provider;
@@ -91,7 +93,9 @@ public final class ReloadingSslContext {
      * file and the problem: missing, unreadable, not PEM, encrypted, or key and certificate apart.
      */
     public static ReloadingSslContext load(Tls tls, TlsProvider provider) throws TlsException {
-        if (tls == null || tls.certificateFile() == null || tls.certificateFile().isBlank()) {
+        if (tls == null
+                || tls.certificateFile() == null
+                || tls.certificateFile().isBlank()) {
             throw new TlsException("an HTTPS listener needs tls.certificateFile (a PEM certificate chain)");
         }
         if (tls.privateKeyFile() == null || tls.privateKeyFile().isBlank()) {
@@ -110,12 +114,21 @@ public final class ReloadingSslContext {
         Path key = Path.of(tls.privateKeyFile());
         PemFiles files = read(cert, key);
         Loaded first = build(files, cert, key, provider, offer);
-        log.info("TLS for {}: {}, valid until {}; {} {} offers {} with {} cipher suites", cert,
-                first.certificate().getSubjectX500Principal().getName(), first.certificate().getNotAfter().toInstant(),
-                provider, tls.policy().json(), offer.protocols(), offer.cipherSuites().size());
+        log.info(
+                "TLS for {}: {}, valid until {}; {} {} offers {} with {} cipher suites",
+                cert,
+                first.certificate().getSubjectX500Principal().getName(),
+                first.certificate().getNotAfter().toInstant(),
+                provider,
+                tls.policy().json(),
+                offer.protocols(),
+                offer.cipherSuites().size());
         if (!offer.missingCipherSuites().isEmpty()) {
-            log.debug("{} with the {} provider leaves out cipher suites it does not have: {}", tls.policy().json(),
-                    provider, offer.missingCipherSuites());
+            log.debug(
+                    "{} with the {} provider leaves out cipher suites it does not have: {}",
+                    tls.policy().json(),
+                    provider,
+                    offer.missingCipherSuites());
         }
         return new ReloadingSslContext(tls, provider, offer, first);
     }
@@ -173,10 +186,14 @@ public final class ReloadingSslContext {
         X509Certificate old = current.certificate();
         current = next;
         lastProblem = null;
-        log.info("TLS for {}: new certificate {} (serial {}, valid until {}) replaces serial {}; new handshakes"
-                        + " use it, open connections keep theirs", certificateFile,
-                next.certificate().getSubjectX500Principal().getName(), next.certificate().getSerialNumber().toString(16),
-                next.certificate().getNotAfter().toInstant(), old.getSerialNumber().toString(16));
+        log.info(
+                "TLS for {}: new certificate {} (serial {}, valid until {}) replaces serial {}; new handshakes"
+                        + " use it, open connections keep theirs",
+                certificateFile,
+                next.certificate().getSubjectX500Principal().getName(),
+                next.certificate().getSerialNumber().toString(16),
+                next.certificate().getNotAfter().toInstant(),
+                old.getSerialNumber().toString(16));
         return true;
     }
 
@@ -205,13 +222,22 @@ public final class ReloadingSslContext {
             return;
         }
         if (offer.provider() == TlsProvider.JDK) {
-            log.warn("{} asks for {} too, but the JDK TLS provider of Java {} disables them (jdk.tls.disabledAlgorithms);"
+            log.warn(
+                    "{} asks for {} too, but the JDK TLS provider of Java {} disables them (jdk.tls.disabledAlgorithms);"
                             + " HTTPS listeners with this policy offer {} only. Clients that need the older versions"
-                            + " need the OpenSSL provider (BoringSSL via netty-tcnative).", offer.policy().json(),
-                    offer.missingProtocols(), Runtime.version().feature(), offer.protocols());
+                            + " need the OpenSSL provider (BoringSSL via netty-tcnative).",
+                    offer.policy().json(),
+                    offer.missingProtocols(),
+                    Runtime.version().feature(),
+                    offer.protocols());
         } else {
-            log.warn("{} asks for {} too, but the {} provider does not support them; HTTPS listeners with this policy"
-                    + " offer {} only", offer.policy().json(), offer.missingProtocols(), offer.provider(), offer.protocols());
+            log.warn(
+                    "{} asks for {} too, but the {} provider does not support them; HTTPS listeners with this policy"
+                            + " offer {} only",
+                    offer.policy().json(),
+                    offer.missingProtocols(),
+                    offer.provider(),
+                    offer.protocols());
         }
     }
 
@@ -231,8 +257,9 @@ public final class ReloadingSslContext {
         }
     }
 
-    private static Loaded build(PemFiles files, Path certFile, Path keyFile, TlsProvider provider,
-                                TlsPolicies.Offer offer) throws TlsException {
+    private static Loaded build(
+            PemFiles files, Path certFile, Path keyFile, TlsProvider provider, TlsPolicies.Offer offer)
+            throws TlsException {
         List<X509Certificate> chain = Pem.certificates(files.certificate(), "certificate file " + certFile);
         PrivateKey key = Pem.privateKey(files.privateKey(), "private key file " + keyFile);
         X509Certificate leaf = chain.get(0);
@@ -247,8 +274,10 @@ public final class ReloadingSslContext {
                     .applicationProtocolConfig(ALPN)
                     .build();
         } catch (IOException | RuntimeException e) {
-            throw new TlsException("certificate " + certFile + " with key " + keyFile + " cannot be used by the "
-                    + provider + " provider: " + e.getMessage(), e);
+            throw new TlsException(
+                    "certificate " + certFile + " with key " + keyFile + " cannot be used by the " + provider
+                            + " provider: " + e.getMessage(),
+                    e);
         }
         return new Loaded(context, leaf, digest(files));
     }
@@ -281,11 +310,17 @@ public final class ReloadingSslContext {
     private static void warnIfOutsideValidity(X509Certificate leaf, Path certFile) {
         Instant now = Instant.now();
         if (now.isAfter(leaf.getNotAfter().toInstant())) {
-            log.warn("TLS for {}: the certificate {} expired on {}; clients will refuse it until the Secret is renewed",
-                    certFile, leaf.getSubjectX500Principal().getName(), leaf.getNotAfter().toInstant());
+            log.warn(
+                    "TLS for {}: the certificate {} expired on {}; clients will refuse it until the Secret is renewed",
+                    certFile,
+                    leaf.getSubjectX500Principal().getName(),
+                    leaf.getNotAfter().toInstant());
         } else if (now.isBefore(leaf.getNotBefore().toInstant())) {
-            log.warn("TLS for {}: the certificate {} is not valid before {}; clients will refuse it until then"
-                    + " (is a clock wrong?)", certFile, leaf.getSubjectX500Principal().getName(),
+            log.warn(
+                    "TLS for {}: the certificate {} is not valid before {}; clients will refuse it until then"
+                            + " (is a clock wrong?)",
+                    certFile,
+                    leaf.getSubjectX500Principal().getName(),
                     leaf.getNotBefore().toInstant());
         }
     }

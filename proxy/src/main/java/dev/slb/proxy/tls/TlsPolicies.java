@@ -31,10 +31,8 @@ public final class TlsPolicies {
 
     // IANA names throughout: the JDK takes them as they are and Netty maps them to OpenSSL names.
     // TLS 1.3 suites are all AEAD with forward secrecy, so every policy offers all three.
-    private static final List<String> TLS13 = List.of(
-            "TLS_AES_128_GCM_SHA256",
-            "TLS_AES_256_GCM_SHA384",
-            "TLS_CHACHA20_POLY1305_SHA256");
+    private static final List<String> TLS13 =
+            List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
 
     private static final List<String> ECDHE_AEAD = List.of(
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
@@ -91,8 +89,13 @@ public final class TlsPolicies {
      * @param missingProtocols   versions the policy asks for that this provider will not negotiate
      * @param missingCipherSuites suites the policy asks for that this provider does not have
      */
-    public record Offer(TlsPolicy policy, TlsProvider provider, List<String> protocols, List<String> cipherSuites,
-                        List<String> missingProtocols, List<String> missingCipherSuites) {
+    public record Offer(
+            TlsPolicy policy,
+            TlsProvider provider,
+            List<String> protocols,
+            List<String> cipherSuites,
+            List<String> missingProtocols,
+            List<String> missingCipherSuites) {
         public Offer {
             protocols = List.copyOf(protocols);
             cipherSuites = List.copyOf(cipherSuites);
@@ -158,7 +161,8 @@ public final class TlsPolicies {
     private static Supported probe(TlsProvider provider) throws TlsException {
         SSLEngine engine;
         try {
-            SslContext probe = SslContextBuilder.forClient().sslProvider(provider.netty()).build();
+            SslContext probe =
+                    SslContextBuilder.forClient().sslProvider(provider.netty()).build();
             engine = probe.newEngine(ByteBufAllocator.DEFAULT);
         } catch (SSLException | RuntimeException | LinkageError e) {
             throw new TlsException("the " + provider + " TLS provider cannot be used: " + e, e);

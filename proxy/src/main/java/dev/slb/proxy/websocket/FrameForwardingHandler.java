@@ -33,6 +33,7 @@ final class FrameForwardingHandler extends ChannelInboundHandlerAdapter {
 
     /** The handler on the other channel, whose context this one writes to. */
     private FrameForwardingHandler peer;
+
     private ChannelHandlerContext ctx;
 
     private List<ByteBuf> early;
@@ -46,6 +47,7 @@ final class FrameForwardingHandler extends ChannelInboundHandlerAdapter {
     private int headerNeed;
     /** Header bytes that came with earlier reads and have not been written yet. */
     private int headerCarried;
+
     private int opcode;
     private long remaining;
 
@@ -61,6 +63,7 @@ final class FrameForwardingHandler extends ChannelInboundHandlerAdapter {
     private boolean closed;
     /** The relay wants to send a close to the target as soon as the current frame ends. */
     private boolean closeWanted;
+
     private boolean closeEvent;
     private boolean broken;
 

@@ -48,6 +48,7 @@ public final class WebSocketRelay {
 
     /** How long a closing connection waits for close answers, or for a frame in flight to end. */
     static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
+
     static final String HANDLER_NAME = "slb-websocket-relay";
     private static final int PING_TOKEN_BYTES = 8;
 
@@ -63,8 +64,10 @@ public final class WebSocketRelay {
             if (idleTimeout.isNegative() || idleTimeout.isZero()) {
                 throw new IllegalArgumentException("idleTimeout must be positive, got " + idleTimeout);
             }
-            if (keepalivePingInterval != null && (keepalivePingInterval.isNegative() || keepalivePingInterval.isZero())) {
-                throw new IllegalArgumentException("keepalivePingInterval must be positive, got " + keepalivePingInterval);
+            if (keepalivePingInterval != null
+                    && (keepalivePingInterval.isNegative() || keepalivePingInterval.isZero())) {
+                throw new IllegalArgumentException(
+                        "keepalivePingInterval must be positive, got " + keepalivePingInterval);
             }
         }
     }
@@ -76,6 +79,7 @@ public final class WebSocketRelay {
     private final EventLoop loop;
     /** The event loop's clock: System.nanoTime() in production, hand-driven under EmbeddedChannel. */
     private final Ticker ticker;
+
     private final long idleNanos;
     private final FrameForwardingHandler fromClient;
     private final FrameForwardingHandler fromUpstream;
@@ -87,6 +91,7 @@ public final class WebSocketRelay {
     private boolean ending;
     /** The proxy has begun closing (idle timeout or drain). */
     private boolean closing;
+
     private byte[] closeReason;
     private boolean clientOpen = true;
     private boolean upstreamOpen = true;
@@ -283,8 +288,8 @@ public final class WebSocketRelay {
         if (ending || finished) {
             return;
         }
-        boolean bothWays = fromClient.closed() && fromUpstream.closed()
-                && fromClient.closeSeen() && fromUpstream.closeSeen();
+        boolean bothWays =
+                fromClient.closed() && fromUpstream.closed() && fromClient.closeSeen() && fromUpstream.closeSeen();
         if (!bothWays) {
             return;
         }
@@ -299,7 +304,8 @@ public final class WebSocketRelay {
     }
 
     void protocolError(boolean fromClientSide) {
-        LOG.debug("WebSocket relay: unusable frame length from the {}, closing", fromClientSide ? "client" : "upstream");
+        LOG.debug(
+                "WebSocket relay: unusable frame length from the {}, closing", fromClientSide ? "client" : "upstream");
         closeBoth();
     }
 

@@ -67,6 +67,7 @@ class AdminServerTest {
             }
             return "{\"version\":\"" + version + "\",\"listeners\":[]}";
         }
+
         @Override
         public String metrics() {
             return "slb_ready " + (ready ? 1 : 0) + "\n";
@@ -76,7 +77,10 @@ class AdminServerTest {
     @BeforeAll
     static void startGroup() {
         group = Transport.best().newGroup(1, "admin-test");
-        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(IO_TIMEOUT).build();
+        client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(IO_TIMEOUT)
+                .build();
     }
 
     @AfterAll
@@ -287,7 +291,9 @@ class AdminServerTest {
             server.close();
             assertThat(socket.getInputStream().read()).isEqualTo(-1);
         }
-        assertThat(refusesConnections(at)).as("connections to " + at + " refused after close").isTrue();
+        assertThat(refusesConnections(at))
+                .as("connections to " + at + " refused after close")
+                .isTrue();
         server.close(); // twice is harmless
     }
 

@@ -64,10 +64,16 @@ class KubernetesConfigSourceProcessTest {
     }
 
     private void writeConfig(ProxyConfig config) {
-        client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
-                .withNewMetadata().withNamespace(NAMESPACE).withName(NAME).endMetadata()
-                .withData(Map.of(KubernetesConfigSource.KEY, ConfigCodec.write(config)))
-                .build()).createOr(existing -> existing.update());
+        client.configMaps()
+                .inNamespace(NAMESPACE)
+                .resource(new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withNamespace(NAMESPACE)
+                        .withName(NAME)
+                        .endMetadata()
+                        .withData(Map.of(KubernetesConfigSource.KEY, ConfigCodec.write(config)))
+                        .build())
+                .createOr(existing -> existing.update());
     }
 
     /** A kubeconfig for the mock; its certificate is self-signed, so verification is off. */
@@ -97,7 +103,13 @@ class KubernetesConfigSourceProcessTest {
         if (cp == null || cp.isBlank()) {
             cp = System.getProperty("java.class.path");
         }
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", cp, "dev.slb.proxy.ProxyMain"));
+        List<String> command = new ArrayList<>(List.of(
+                java,
+                "-Xmx256m",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                "-cp",
+                cp,
+                "dev.slb.proxy.ProxyMain"));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -131,7 +143,9 @@ class KubernetesConfigSourceProcessTest {
         long deadline = System.nanoTime() + within.toNanos();
         String last = null;
         while (System.nanoTime() - deadline < 0) {
-            assertThat(p.isAlive()).as("the proxy is running; its log:\n%s", log()).isTrue();
+            assertThat(p.isAlive())
+                    .as("the proxy is running; its log:\n%s", log())
+                    .isTrue();
             last = answeredBy(port);
             if (expected.equals(last)) {
                 return last;
@@ -163,10 +177,12 @@ class KubernetesConfigSourceProcessTest {
         // The watch may be reported established just after the first event it carried: wait for both lines.
         long deadline = System.nanoTime() + WITHIN.toNanos();
         while (!(log().contains("following configmap default/chat-proxy-config")
-                && log().contains("config version v2 applied (was v1)")) && System.nanoTime() - deadline < 0) {
+                        && log().contains("config version v2 applied (was v1)"))
+                && System.nanoTime() - deadline < 0) {
             Thread.sleep(50);
         }
-        assertThat(log()).contains("following configmap default/chat-proxy-config", "config version v2 applied (was v1)");
+        assertThat(log())
+                .contains("following configmap default/chat-proxy-config", "config version v2 applied (was v1)");
     }
 
     @Test
@@ -186,8 +202,12 @@ class KubernetesConfigSourceProcessTest {
                 List.of("--config", "config.yaml", "--configmap", "default/x"),
                 List.<String>of())) {
             Process proxy = proxyMain(args.toArray(String[]::new));
-            assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).as("%s: the proxy exits", args).isTrue();
-            assertThat(proxy.exitValue()).as("%s: exit code; log:\n%s", args, log()).isEqualTo(2);
+            assertThat(proxy.waitFor(30, TimeUnit.SECONDS))
+                    .as("%s: the proxy exits", args)
+                    .isTrue();
+            assertThat(proxy.exitValue())
+                    .as("%s: exit code; log:\n%s", args, log())
+                    .isEqualTo(2);
             assertThat(log()).as("%s", args).contains("usage: slb-proxy --config FILE | --configmap NAMESPACE/NAME");
         }
     }

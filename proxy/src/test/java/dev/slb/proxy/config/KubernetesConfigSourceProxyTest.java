@@ -79,14 +79,22 @@ class KubernetesConfigSourceProxyTest {
     }
 
     private void writeConfig(ProxyConfig config) {
-        client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
-                .withNewMetadata().withNamespace(NAMESPACE).withName(NAME).endMetadata()
-                .withData(Map.of(KubernetesConfigSource.KEY, ConfigCodec.write(config)))
-                .build()).createOr(existing -> existing.update());
+        client.configMaps()
+                .inNamespace(NAMESPACE)
+                .resource(new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withNamespace(NAMESPACE)
+                        .withName(NAME)
+                        .endMetadata()
+                        .withData(Map.of(KubernetesConfigSource.KEY, ConfigCodec.write(config)))
+                        .build())
+                .createOr(existing -> existing.update());
     }
 
     private static String get(TestingConnection connection, String path) throws Exception {
-        TestingConnection.Response r = connection.send("GET " + path + " HTTP/1.1\r\nHost: slb\r\n\r\n").readResponse();
+        TestingConnection.Response r = connection
+                .send("GET " + path + " HTTP/1.1\r\nHost: slb\r\n\r\n")
+                .readResponse();
         assertThat(r.status()).isEqualTo(200);
         return r.header("X-Backend");
     }
@@ -119,9 +127,13 @@ class KubernetesConfigSourceProxyTest {
                 }
                 Thread.sleep(50);
             }
-            assertThat(answeredBy).as("a new connection is served by the new backend within " + WITHIN).isEqualTo("b");
+            assertThat(answeredBy)
+                    .as("a new connection is served by the new backend within " + WITHIN)
+                    .isEqualTo("b");
             assertThat(server.config().version()).isEqualTo("v2");
-            assertThat(server.listenerAddress("web").getPort()).as("the same listener").isEqualTo(port);
+            assertThat(server.listenerAddress("web").getPort())
+                    .as("the same listener")
+                    .isEqualTo(port);
 
             // The connection opened under v1 was never cut: it still carries requests.
             assertThat(get(before, "/still-open")).isIn("a", "b");

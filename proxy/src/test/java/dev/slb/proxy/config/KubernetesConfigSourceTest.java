@@ -3,8 +3,8 @@ package dev.slb.proxy.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import dev.slb.proxy.testing.TestingPorts;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -73,25 +73,36 @@ class KubernetesConfigSourceTest {
 
     private static ConfigMap configMap(Map<String, String> data) {
         return new ConfigMapBuilder()
-                .withNewMetadata().withNamespace(NAMESPACE).withName(NAME).endMetadata()
+                .withNewMetadata()
+                .withNamespace(NAMESPACE)
+                .withName(NAME)
+                .endMetadata()
                 .withData(data)
                 .build();
     }
 
     private void create(String text) {
-        client.configMaps().inNamespace(NAMESPACE).resource(configMap(Map.of(KubernetesConfigSource.KEY, text))).create();
+        client.configMaps()
+                .inNamespace(NAMESPACE)
+                .resource(configMap(Map.of(KubernetesConfigSource.KEY, text)))
+                .create();
     }
 
     /** A read-modify-write of the key: fabric8 sends the difference as a JSON Patch (RFC 6902), which the mock applies faithfully. */
     private void update(String text) {
-        client.configMaps().inNamespace(NAMESPACE).withName(NAME)
-                .edit(cm -> new ConfigMapBuilder(cm).addToData(KubernetesConfigSource.KEY, text).build());
+        client.configMaps()
+                .inNamespace(NAMESPACE)
+                .withName(NAME)
+                .edit(cm -> new ConfigMapBuilder(cm)
+                        .addToData(KubernetesConfigSource.KEY, text)
+                        .build());
     }
 
     private void delete() {
         client.configMaps().inNamespace(NAMESPACE).withName(NAME).delete();
         // The mock deletes at once (no finalizers); wait until a get says so.
-        assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME).get()).isNull();
+        assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME).get())
+                .isNull();
     }
 
     private String next() throws InterruptedException {
@@ -101,7 +112,9 @@ class KubernetesConfigSourceTest {
     }
 
     private void assertNothingDelivered() throws InterruptedException {
-        assertThat(delivered.poll(QUIET.toMillis(), TimeUnit.MILLISECONDS)).as("no delivery").isNull();
+        assertThat(delivered.poll(QUIET.toMillis(), TimeUnit.MILLISECONDS))
+                .as("no delivery")
+                .isNull();
     }
 
     @Test
@@ -124,7 +137,10 @@ class KubernetesConfigSourceTest {
 
     @Test
     void readFailsNamingAMissingKey() {
-        client.configMaps().inNamespace(NAMESPACE).resource(configMap(Map.of("other.yaml", "x: 1\n"))).create();
+        client.configMaps()
+                .inNamespace(NAMESPACE)
+                .resource(configMap(Map.of("other.yaml", "x: 1\n")))
+                .create();
         assertThatThrownBy(() -> source().read())
                 .isInstanceOf(IOException.class)
                 .hasMessage("configmap default/chat-proxy-config has no key config.yaml");
@@ -132,19 +148,33 @@ class KubernetesConfigSourceTest {
 
     @Test
     void readFailsNamingAConfigMapWithNoDataAtAll() {
-        client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
-                .withNewMetadata().withNamespace(NAMESPACE).withName(NAME).endMetadata().build()).create();
+        client.configMaps()
+                .inNamespace(NAMESPACE)
+                .resource(new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withNamespace(NAMESPACE)
+                        .withName(NAME)
+                        .endMetadata()
+                        .build())
+                .create();
         assertThatThrownBy(() -> source().read())
                 .hasMessage("configmap default/chat-proxy-config has no key config.yaml");
     }
 
     @Test
     void readFailsSayingWhatAccessIsMissingWhenForbidden() {
-        server.expect().get().withPath("/api/v1/namespaces/default/configmaps/chat-proxy-config")
-                .andReturn(403, new StatusBuilder().withCode(403).withReason("Forbidden")
-                        .withMessage("configmaps \"chat-proxy-config\" is forbidden: User \"system:serviceaccount:default:proxy\""
-                                + " cannot get resource \"configmaps\" in API group \"\" in the namespace \"default\"")
-                        .build())
+        server.expect()
+                .get()
+                .withPath("/api/v1/namespaces/default/configmaps/chat-proxy-config")
+                .andReturn(
+                        403,
+                        new StatusBuilder()
+                                .withCode(403)
+                                .withReason("Forbidden")
+                                .withMessage(
+                                        "configmaps \"chat-proxy-config\" is forbidden: User \"system:serviceaccount:default:proxy\""
+                                                + " cannot get resource \"configmaps\" in API group \"\" in the namespace \"default\"")
+                                .build())
                 .always();
         assertThatThrownBy(() -> source().read())
                 .isInstanceOf(IOException.class)
@@ -156,13 +186,18 @@ class KubernetesConfigSourceTest {
     @Test
     void readFailsNamingTheApiServerWhenNothingAnswers() {
         int dead = TestingPorts.dead();
-        try (KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                .withMasterUrl("https://127.0.0.1:" + dead).withRequestRetryBackoffLimit(0).build()).build()) {
+        try (KubernetesClient unreachable = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder()
+                        .withMasterUrl("https://127.0.0.1:" + dead)
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .build()) {
             KubernetesConfigSource source = new KubernetesConfigSource(unreachable, NAMESPACE, NAME);
             assertThatThrownBy(source::read)
                     .isInstanceOf(IOException.class)
-                    .hasMessageStartingWith("cannot read configmap default/chat-proxy-config: the Kubernetes API at https://127.0.0.1:"
-                            + dead + "/ did not answer (");
+                    .hasMessageStartingWith(
+                            "cannot read configmap default/chat-proxy-config: the Kubernetes API at https://127.0.0.1:"
+                                    + dead + "/ did not answer (");
         }
     }
 
@@ -208,10 +243,18 @@ class KubernetesConfigSourceTest {
         following("version: v1\n");
 
         // A label change and a full replace with the same data: new resource versions, same config.
-        client.configMaps().inNamespace(NAMESPACE).withName(NAME)
-                .edit(cm -> new ConfigMapBuilder(cm).editMetadata().addToLabels("touched", "yes").endMetadata().build());
-        client.configMaps().inNamespace(NAMESPACE).resource(configMap(Map.of(KubernetesConfigSource.KEY, "version: v1\n",
-                "notes.txt", "unrelated"))).update();
+        client.configMaps()
+                .inNamespace(NAMESPACE)
+                .withName(NAME)
+                .edit(cm -> new ConfigMapBuilder(cm)
+                        .editMetadata()
+                        .addToLabels("touched", "yes")
+                        .endMetadata()
+                        .build());
+        client.configMaps()
+                .inNamespace(NAMESPACE)
+                .resource(configMap(Map.of(KubernetesConfigSource.KEY, "version: v1\n", "notes.txt", "unrelated")))
+                .update();
         assertNothingDelivered();
 
         // Still following: the next real change arrives, and only it.
@@ -252,7 +295,10 @@ class KubernetesConfigSourceTest {
         create("version: v1\n");
         following("version: v1\n");
 
-        client.configMaps().inNamespace(NAMESPACE).resource(configMap(Map.of("other.yaml", "x: 1\n"))).update();
+        client.configMaps()
+                .inNamespace(NAMESPACE)
+                .resource(configMap(Map.of("other.yaml", "x: 1\n")))
+                .update();
         assertNothingDelivered();
 
         update("version: v2\n");
@@ -264,9 +310,16 @@ class KubernetesConfigSourceTest {
         create("version: v1\n");
         following("version: v1\n");
 
-        client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder()
-                .withNewMetadata().withNamespace(NAMESPACE).withName("someone-else").endMetadata()
-                .withData(Map.of(KubernetesConfigSource.KEY, "version: other\n")).build()).create();
+        client.configMaps()
+                .inNamespace(NAMESPACE)
+                .resource(new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withNamespace(NAMESPACE)
+                        .withName("someone-else")
+                        .endMetadata()
+                        .withData(Map.of(KubernetesConfigSource.KEY, "version: other\n"))
+                        .build())
+                .create();
         assertNothingDelivered();
     }
 
@@ -303,7 +356,9 @@ class KubernetesConfigSourceTest {
         assertThat(overlaps).hasValue(0);
         synchronized (seen) {
             for (int i = 1; i < seen.size(); i++) {
-                assertThat(seen.get(i)).as("delivery %d differs from the one before", i).isNotEqualTo(seen.get(i - 1));
+                assertThat(seen.get(i))
+                        .as("delivery %d differs from the one before", i)
+                        .isNotEqualTo(seen.get(i - 1));
             }
         }
     }
@@ -333,7 +388,8 @@ class KubernetesConfigSourceTest {
         update("version: v2\n");
         assertNothingDelivered();
         assertThat(client.getHttpClient().isClosed()).isFalse();
-        assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME).get()).isNotNull();
+        assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME).get())
+                .isNotNull();
         assertThatThrownBy(() -> source.watch(delivered::add)).isInstanceOf(IllegalStateException.class);
     }
 

@@ -24,14 +24,18 @@ class HeaderRulesTest {
 
     @Test
     void websocketTokenIsMatchedCaseInsensitivelyInLists() {
-        assertThat(HeaderRules.isWebSocketUpgrade(get(HttpVersion.HTTP_1_1,
-                "Connection", "keep-alive, Upgrade", "Upgrade", "WebSocket"))).isTrue();
-        assertThat(HeaderRules.isWebSocketUpgrade(get(HttpVersion.HTTP_1_1,
-                "Connection", "Upgrade, HTTP2-Settings", "Upgrade", "h2c"))).isFalse();
+        assertThat(HeaderRules.isWebSocketUpgrade(
+                        get(HttpVersion.HTTP_1_1, "Connection", "keep-alive, Upgrade", "Upgrade", "WebSocket")))
+                .isTrue();
+        assertThat(HeaderRules.isWebSocketUpgrade(
+                        get(HttpVersion.HTTP_1_1, "Connection", "Upgrade, HTTP2-Settings", "Upgrade", "h2c")))
+                .isFalse();
         assertThat(HeaderRules.isWebSocketUpgrade(get(HttpVersion.HTTP_1_1, "Upgrade", "websocket")))
-                .as("no Connection: upgrade").isFalse();
-        assertThat(HeaderRules.isWebSocketUpgrade(get(HttpVersion.HTTP_1_1,
-                "Connection", "upgrade", "Upgrade", "websocketx"))).isFalse();
+                .as("no Connection: upgrade")
+                .isFalse();
+        assertThat(HeaderRules.isWebSocketUpgrade(
+                        get(HttpVersion.HTTP_1_1, "Connection", "upgrade", "Upgrade", "websocketx")))
+                .isFalse();
         HttpRequest post = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/");
         post.headers().add("Connection", "upgrade").add("Upgrade", "websocket");
         assertThat(HeaderRules.isWebSocketUpgrade(post)).isFalse();
@@ -39,19 +43,31 @@ class HeaderRulesTest {
 
     @Test
     void requestLosesHopByHopHeadersAndGainsForwardedOnes() {
-        HttpRequest r = get(HttpVersion.HTTP_1_0,
-                "Host", "chat.example",
-                "Connection", "keep-alive, X-Secret, Host",
-                "X-Secret", "drop me",
-                "Keep-Alive", "timeout=5",
-                "Proxy-Connection", "keep-alive",
-                "TE", "trailers",
-                "X-Forwarded-For", "203.0.113.9",
-                "X-Forwarded-Proto", "spoofed");
+        HttpRequest r = get(
+                HttpVersion.HTTP_1_0,
+                "Host",
+                "chat.example",
+                "Connection",
+                "keep-alive, X-Secret, Host",
+                "X-Secret",
+                "drop me",
+                "Keep-Alive",
+                "timeout=5",
+                "Proxy-Connection",
+                "keep-alive",
+                "TE",
+                "trailers",
+                "X-Forwarded-For",
+                "203.0.113.9",
+                "X-Forwarded-Proto",
+                "spoofed");
         HeaderRules.prepareRequest(r, false, "127.0.0.1", "https", 18443, new InetSocketAddress("10.0.0.1", 8080));
         assertThat(r.protocolVersion()).isEqualTo(HttpVersion.HTTP_1_1);
-        assertThat(r.headers().names()).doesNotContain("Connection", "X-Secret", "Keep-Alive", "Proxy-Connection", "TE");
-        assertThat(r.headers().get("Host")).as("Host survives even when Connection names it").isEqualTo("chat.example");
+        assertThat(r.headers().names())
+                .doesNotContain("Connection", "X-Secret", "Keep-Alive", "Proxy-Connection", "TE");
+        assertThat(r.headers().get("Host"))
+                .as("Host survives even when Connection names it")
+                .isEqualTo("chat.example");
         assertThat(r.headers().get("X-Forwarded-For")).isEqualTo("203.0.113.9, 127.0.0.1");
         assertThat(r.headers().get("X-Forwarded-Proto")).isEqualTo("https");
         assertThat(r.headers().get("X-Forwarded-Port")).isEqualTo("18443");
@@ -59,13 +75,31 @@ class HeaderRulesTest {
 
     @Test
     void otherUpgradesAreStrippedAndWebSocketIsKept() {
-        HttpRequest h2c = get(HttpVersion.HTTP_1_1, "Host", "a", "Connection", "Upgrade, HTTP2-Settings",
-                "Upgrade", "h2c", "HTTP2-Settings", "AAMAAABkAAQAAP__");
+        HttpRequest h2c = get(
+                HttpVersion.HTTP_1_1,
+                "Host",
+                "a",
+                "Connection",
+                "Upgrade, HTTP2-Settings",
+                "Upgrade",
+                "h2c",
+                "HTTP2-Settings",
+                "AAMAAABkAAQAAP__");
         HeaderRules.prepareRequest(h2c, false, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
         assertThat(h2c.headers().names()).doesNotContain("Upgrade", "Connection", "HTTP2-Settings");
 
-        HttpRequest ws = get(HttpVersion.HTTP_1_1, "Host", "a", "Connection", "keep-alive, Upgrade",
-                "Upgrade", "websocket", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version", "13");
+        HttpRequest ws = get(
+                HttpVersion.HTTP_1_1,
+                "Host",
+                "a",
+                "Connection",
+                "keep-alive, Upgrade",
+                "Upgrade",
+                "websocket",
+                "Sec-WebSocket-Key",
+                "dGhlIHNhbXBsZSBub25jZQ==",
+                "Sec-WebSocket-Version",
+                "13");
         HeaderRules.prepareRequest(ws, true, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
         assertThat(ws.headers().get("Connection")).isEqualTo("upgrade");
         assertThat(ws.headers().get("Upgrade")).isEqualTo("websocket");
@@ -74,7 +108,8 @@ class HeaderRulesTest {
 
     @Test
     void absoluteFormTargetsBecomeOriginFormWithTheirHost() {
-        HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://admin.internal:8080/secret?x=1");
+        HttpRequest r =
+                new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://admin.internal:8080/secret?x=1");
         r.headers().add("Host", "public.example");
         HeaderRules.prepareRequest(r, false, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
         assertThat(r.uri()).isEqualTo("/secret?x=1");
@@ -104,7 +139,10 @@ class HeaderRulesTest {
     @Test
     void responseHopByHopHeadersGoExceptOnSwitchingProtocols() {
         HttpResponse ok = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-        ok.headers().add("Connection", "close, X-Internal").add("X-Internal", "1").add("Keep-Alive", "timeout=5")
+        ok.headers()
+                .add("Connection", "close, X-Internal")
+                .add("X-Internal", "1")
+                .add("Keep-Alive", "timeout=5")
                 .add("Content-Length", "3");
         HeaderRules.prepareResponse(ok, false);
         assertThat(ok.headers().names()).containsExactly("Content-Length");

@@ -95,9 +95,12 @@ class RateLimiterTest {
         assertThat(limits.admit(T0)).isNull();
         limits.closed();
         assertThat(limits.open()).isEqualTo(1);
-        assertThat(limits.admit(T0)).as("the 4th new connection in the same instant")
+        assertThat(limits.admit(T0))
+                .as("the 4th new connection in the same instant")
                 .isEqualTo(ReplicaLimits.Refusal.NEW_CONNECTION_RATE);
-        assertThat(limits.open()).as("a refused connection is not counted as open").isEqualTo(1);
+        assertThat(limits.open())
+                .as("a refused connection is not counted as open")
+                .isEqualTo(1);
         assertThat(limits.refused(ReplicaLimits.Refusal.MAX_CONNECTIONS)).isEqualTo(1);
         assertThat(limits.refused(ReplicaLimits.Refusal.NEW_CONNECTION_RATE)).isEqualTo(1);
         assertThat(limits.accepted()).isEqualTo(3);
@@ -112,7 +115,9 @@ class RateLimiterTest {
         assertThat(limits.requestDelay(T0)).isPositive();
 
         limits.apply(new Limits(100L, null, 2L), T0);
-        assertThat(limits.requestDelay(T0)).as("same rate, same bucket: no fresh burst").isPositive();
+        assertThat(limits.requestDelay(T0))
+                .as("same rate, same bucket: no fresh burst")
+                .isPositive();
 
         limits.apply(new Limits(100L, null, 4L), T0);
         for (int i = 0; i < 4; i++) {

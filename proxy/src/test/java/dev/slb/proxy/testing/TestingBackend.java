@@ -275,7 +275,8 @@ public final class TestingBackend implements AutoCloseable {
     /** Serves one request; false when the connection must close after it. */
     private boolean handle(Seen request, Socket socket, InputStream in, OutputStream out) throws IOException {
         InputStream body = request.body(in);
-        if ("100-continue".equalsIgnoreCase(request.header("Expect")) && !request.path().equals("/reject")) {
+        if ("100-continue".equalsIgnoreCase(request.header("Expect"))
+                && !request.path().equals("/reject")) {
             out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
         }
@@ -308,9 +309,10 @@ public final class TestingBackend implements AutoCloseable {
                 drain(body);
                 byte[] content = "hop\n".getBytes(StandardCharsets.UTF_8);
                 out.write(("HTTP/1.1 200 OK\r\nX-Backend: " + name + "\r\n"
-                        + "Connection: X-Secret\r\nX-Secret: for-the-proxy-only\r\nKeep-Alive: timeout=5\r\n"
-                        + "Proxy-Connection: keep-alive\r\nX-End-To-End: kept\r\n"
-                        + "Content-Length: " + content.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                                + "Connection: X-Secret\r\nX-Secret: for-the-proxy-only\r\nKeep-Alive: timeout=5\r\n"
+                                + "Proxy-Connection: keep-alive\r\nX-End-To-End: kept\r\n"
+                                + "Content-Length: " + content.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
                 out.write(content);
                 out.flush();
                 return true;
@@ -318,8 +320,9 @@ public final class TestingBackend implements AutoCloseable {
             case "/unframed" -> {
                 drain(body);
                 long bytes = Long.parseLong(q.getOrDefault("bytes", "1000"));
-                out.write(("HTTP/1.1 200 OK\r\nX-Backend: " + name + "\r\nContent-Type: application/octet-stream\r\n\r\n")
-                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.write(
+                        ("HTTP/1.1 200 OK\r\nX-Backend: " + name + "\r\nContent-Type: application/octet-stream\r\n\r\n")
+                                .getBytes(StandardCharsets.ISO_8859_1));
                 TestingBodies.write(out, bytes, 16384);
                 out.flush();
                 return false;
@@ -327,7 +330,8 @@ public final class TestingBackend implements AutoCloseable {
             case "/bad-response" -> {
                 drain(body);
                 out.write(("HTTP/1.1 200 OK\r\nX-Backend: " + name + "\r\nContent-Length: 5\r\n"
-                        + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
                 return false;
             }
@@ -341,7 +345,8 @@ public final class TestingBackend implements AutoCloseable {
             case "/reject" -> {
                 byte[] content = "too big\n".getBytes(StandardCharsets.UTF_8);
                 out.write(("HTTP/1.1 413 Content Too Large\r\nX-Backend: " + name + "\r\nConnection: close\r\n"
-                        + "Content-Length: " + content.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                                + "Content-Length: " + content.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
                 out.write(content);
                 out.flush();
                 socket.shutdownOutput();
@@ -371,20 +376,32 @@ public final class TestingBackend implements AutoCloseable {
     private void echo(Seen request, InputStream body, OutputStream out) throws IOException {
         byte[] content = TestingWire.readAll(body, 16L * 1024 * 1024);
         StringBuilder sb = new StringBuilder(512)
-                .append("backend: ").append(name).append('\n')
-                .append("request: ").append(request.method()).append(' ').append(request.target()).append(' ')
-                .append(request.version()).append('\n')
-                .append("body-bytes: ").append(content.length).append('\n');
+                .append("backend: ")
+                .append(name)
+                .append('\n')
+                .append("request: ")
+                .append(request.method())
+                .append(' ')
+                .append(request.target())
+                .append(' ')
+                .append(request.version())
+                .append('\n')
+                .append("body-bytes: ")
+                .append(content.length)
+                .append('\n');
         for (String[] h : request.headers()) {
             sb.append("header: ").append(h[0]).append(": ").append(h[1]).append('\n');
         }
         if (content.length > 0 && content.length <= 4096) {
-            sb.append("body: ").append(new String(content, StandardCharsets.UTF_8)).append('\n');
+            sb.append("body: ")
+                    .append(new String(content, StandardCharsets.UTF_8))
+                    .append('\n');
         }
         byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
         if (request.method().equals("HEAD")) {
             out.write(("HTTP/1.1 200 OK\r\nX-Backend: " + name + "\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                    + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                            + "Content-Length: " + bytes.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             return;
         }
@@ -393,9 +410,12 @@ public final class TestingBackend implements AutoCloseable {
 
     private void download(OutputStream out, long bytes, boolean chunked, int piece, long delayMs) throws IOException {
         StringBuilder head = new StringBuilder("HTTP/1.1 200 OK\r\n")
-                .append("X-Backend: ").append(name).append("\r\n")
+                .append("X-Backend: ")
+                .append(name)
+                .append("\r\n")
                 .append("Content-Type: application/octet-stream\r\n");
-        head.append(chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + bytes + "\r\n").append("\r\n");
+        head.append(chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + bytes + "\r\n")
+                .append("\r\n");
         out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         byte[] buf = new byte[piece];
@@ -429,8 +449,9 @@ public final class TestingBackend implements AutoCloseable {
         byte[] buf = new byte[64 * 1024];
         long total = 0;
         int n;
-        while ((n = body.read(buf, 0, pause == null ? buf.length
-                : (int) Math.min(buf.length, Math.max(1, pause.at - total)))) >= 0) {
+        while ((n = body.read(
+                        buf, 0, pause == null ? buf.length : (int) Math.min(buf.length, Math.max(1, pause.at - total))))
+                >= 0) {
             crc.update(buf, 0, n);
             total += n;
             if (pause != null && total >= pause.at) {
@@ -563,7 +584,11 @@ public final class TestingBackend implements AutoCloseable {
 
         @Override
         public String toString() {
-            StringBuilder sb = new StringBuilder(method).append(' ').append(target).append(' ').append(version);
+            StringBuilder sb = new StringBuilder(method)
+                    .append(' ')
+                    .append(target)
+                    .append(' ')
+                    .append(version);
             headers.forEach(h -> sb.append("\n  ").append(h[0]).append(": ").append(h[1]));
             return sb.toString();
         }

@@ -82,7 +82,19 @@ public final class TestingListener {
     }
 
     public Listener build() {
-        return new Listener(name, protocol, TestingPorts.LOOPBACK, port, null, websocket, idleTimeout, requestTimeout,
-                connectTimeout, scheduler, maxRequestLineBytes, maxHeaderBytes, backends);
+        return new Listener(
+                name,
+                protocol,
+                TestingPorts.LOOPBACK,
+                port,
+                null,
+                websocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                backends);
     }
 }

@@ -28,8 +28,13 @@ public final class TestingProxy implements AutoCloseable {
 
     /** A valid config: admin on a free loopback port, a short drain, no limits. */
     public static ProxyConfig config(String version, Listener... listeners) {
-        return new ProxyConfig(version, "testing", Limits.UNLIMITED, new Admin(TestingPorts.LOOPBACK, TestingPorts.free()),
-                new Drain(Duration.ofMillis(200), Duration.ofSeconds(2)), List.of(listeners));
+        return new ProxyConfig(
+                version,
+                "testing",
+                Limits.UNLIMITED,
+                new Admin(TestingPorts.LOOPBACK, TestingPorts.free()),
+                new Drain(Duration.ofMillis(200), Duration.ofSeconds(2)),
+                List.of(listeners));
     }
 
     public static TestingProxy start(Listener... listeners) throws Exception {
@@ -37,7 +42,9 @@ public final class TestingProxy implements AutoCloseable {
     }
 
     public static TestingProxy start(ProxyConfig config) throws Exception {
-        assertThat(ConfigValidator.validate(config)).as("the test's own config is valid").isEmpty();
+        assertThat(ConfigValidator.validate(config))
+                .as("the test's own config is valid")
+                .isEmpty();
         return new TestingProxy(ProxyServer.start(config, WORKER_THREADS));
     }
 
@@ -59,12 +66,15 @@ public final class TestingProxy implements AutoCloseable {
     }
 
     public URI adminUri(String path) {
-        return URI.create("http://" + TestingPorts.LOOPBACK + ":" + server.adminAddress().getPort() + path);
+        return URI.create(
+                "http://" + TestingPorts.LOOPBACK + ":" + server.adminAddress().getPort() + path);
     }
 
     /** Applies a new config (validated first, as the proxy process does). */
     public void apply(ProxyConfig next) throws Exception {
-        assertThat(ConfigValidator.validate(next)).as("the test's own config is valid").isEmpty();
+        assertThat(ConfigValidator.validate(next))
+                .as("the test's own config is valid")
+                .isEmpty();
         server.apply(next);
     }
 

@@ -46,7 +46,11 @@ public final class TestingProxyProcess implements AutoCloseable {
     public static TestingProxyProcess start(Path dir, ProxyConfig config) throws Exception {
         Path configFile = dir.resolve("config.yaml");
         Files.writeString(configFile, ConfigCodec.write(config), StandardCharsets.UTF_8);
-        return start(configFile, dir.resolve("proxy.log"), TestingPorts.LOOPBACK, config.admin().port());
+        return start(
+                configFile,
+                dir.resolve("proxy.log"),
+                TestingPorts.LOOPBACK,
+                config.admin().port());
     }
 
     /**
@@ -54,11 +58,18 @@ public final class TestingProxyProcess implements AutoCloseable {
      * logging to {@code log}, and waits until its admin port at {@code adminHost} says it is ready.
      * Several proxies may follow one file, as the replicas of a Deployment share one ConfigMap.
      */
-    public static TestingProxyProcess start(Path configFile, Path log, String adminHost, int adminPort, String... options)
-            throws Exception {
+    public static TestingProxyProcess start(
+            Path configFile, Path log, String adminHost, int adminPort, String... options) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", classpath(),
-                "dev.slb.proxy.ProxyMain", "--config", configFile.toString()));
+        List<String> command = new ArrayList<>(List.of(
+                java,
+                "-Xmx256m",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+                "-cp",
+                classpath(),
+                "dev.slb.proxy.ProxyMain",
+                "--config",
+                configFile.toString()));
         command.addAll(List.of(options));
         Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -100,8 +111,12 @@ public final class TestingProxyProcess implements AutoCloseable {
     /** GET on the admin port; a connection failure comes back as status -1. */
     public AdminResponse admin(String path) {
         try {
-            HttpResponse<String> r = admin.send(HttpRequest.newBuilder(URI.create("http://" + adminHost + ":" + adminPort + path))
-                    .timeout(ADMIN_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = admin.send(
+                    HttpRequest.newBuilder(URI.create("http://" + adminHost + ":" + adminPort + path))
+                            .timeout(ADMIN_TIMEOUT)
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return new AdminResponse(r.statusCode(), r.body());
         } catch (IOException e) {
             return new AdminResponse(-1, e.toString());
@@ -112,7 +127,8 @@ public final class TestingProxyProcess implements AutoCloseable {
     }
 
     /** Polls an admin path until {@code done} holds; fails after {@code wait} with the last answer. */
-    public AdminResponse awaitAdmin(String path, Predicate<AdminResponse> done, Duration wait) throws InterruptedException {
+    public AdminResponse awaitAdmin(String path, Predicate<AdminResponse> done, Duration wait)
+            throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         AdminResponse last;
         do {
@@ -121,11 +137,13 @@ public final class TestingProxyProcess implements AutoCloseable {
                 return last;
             }
             if (!process.isAlive()) {
-                throw new AssertionError("the proxy exited with " + process.exitValue() + "; last " + path + ": " + last);
+                throw new AssertionError(
+                        "the proxy exited with " + process.exitValue() + "; last " + path + ": " + last);
             }
             Thread.sleep(20);
         } while (System.nanoTime() < deadline);
-        throw new AssertionError("admin " + path + " did not reach the expected state within " + wait + "; last: " + last);
+        throw new AssertionError(
+                "admin " + path + " did not reach the expected state within " + wait + "; last: " + last);
     }
 
     /** SIGTERM on Linux. */

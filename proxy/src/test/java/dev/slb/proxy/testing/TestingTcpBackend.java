@@ -30,7 +30,8 @@ public final class TestingTcpBackend implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger endsOfStream = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong receivedAfterGreeting = new java.util.concurrent.atomic.AtomicLong(-1);
+    private final java.util.concurrent.atomic.AtomicLong receivedAfterGreeting =
+            new java.util.concurrent.atomic.AtomicLong(-1);
     private final boolean greeter;
     private volatile boolean closed;
 

@@ -47,7 +47,9 @@ public final class TestingWire {
             if (colon <= 0) {
                 throw new IOException("not a header line: " + line);
             }
-            headers.add(new String[] {line.substring(0, colon).trim(), line.substring(colon + 1).trim()});
+            headers.add(new String[] {
+                line.substring(0, colon).trim(), line.substring(colon + 1).trim()
+            });
             if (headers.size() > 1000) {
                 throw new IOException("more than 1000 header lines");
             }

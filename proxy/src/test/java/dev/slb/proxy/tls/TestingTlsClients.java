@@ -52,7 +52,8 @@ final class TestingTlsClients {
 
     private static Path resources() {
         try {
-            return Path.of(TestingTlsClients.class.getResource("/tls/a.crt").toURI()).getParent();
+            return Path.of(TestingTlsClients.class.getResource("/tls/a.crt").toURI())
+                    .getParent();
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -90,8 +91,8 @@ final class TestingTlsClients {
         Socket plain = new Socket();
         plain.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         plain.setSoTimeout(5_000);
-        SSLSocket socket = (SSLSocket) trustingTestCertificates().getSocketFactory()
-                .createSocket(plain, "localhost", port, true);
+        SSLSocket socket =
+                (SSLSocket) trustingTestCertificates().getSocketFactory().createSocket(plain, "localhost", port, true);
         SSLParameters params = socket.getSSLParameters();
         params.setEndpointIdentificationAlgorithm("HTTPS");
         if (protocols != null) {
@@ -176,7 +177,10 @@ final class TestingTlsClients {
                 return new Outcome(null, null, new IllegalStateException("handshake did not end within 10 s"));
             }
             Outcome outcome = done.isSuccess()
-                    ? new Outcome(ssl.engine().getSession().getProtocol(), ssl.engine().getSession().getCipherSuite(), null)
+                    ? new Outcome(
+                            ssl.engine().getSession().getProtocol(),
+                            ssl.engine().getSession().getCipherSuite(),
+                            null)
                     : new Outcome(null, null, done.cause());
             ch.close().sync();
             return outcome;

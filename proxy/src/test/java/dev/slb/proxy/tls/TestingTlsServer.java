@@ -36,8 +36,11 @@ final class TestingTlsServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         SslHandler ssl = tls.newHandler(ch.alloc());
-                        ssl.handshakeFuture().addListener(f -> handshakes.add(f.isSuccess() ? "ok"
-                                : String.valueOf(f.cause().getMessage())));
+                        ssl.handshakeFuture()
+                                .addListener(f -> handshakes.add(
+                                        f.isSuccess()
+                                                ? "ok"
+                                                : String.valueOf(f.cause().getMessage())));
                         ch.pipeline().addLast("tls", ssl).addLast("echo", new Echo());
                     }
                 })

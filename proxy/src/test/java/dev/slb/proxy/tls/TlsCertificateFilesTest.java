@@ -71,8 +71,10 @@ class TlsCertificateFilesTest {
     @Test
     void ecKeyAfterEcParametersAsOpensslEcparamWritesIt() throws Exception {
         // "openssl ecparam -name prime256v1 -genkey" without -noout puts the curve's OID first.
-        Path key = write("ec.key", "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"
-                + Files.readString(B_KEY));
+        Path key = write(
+                "ec.key",
+                "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"
+                        + Files.readString(B_KEY));
 
         assertThat(load(B_CRT, key, TlsProvider.JDK).certificate()).isEqualTo(TestingTlsClients.certificate(B_CRT));
     }
@@ -94,7 +96,9 @@ class TlsCertificateFilesTest {
         ReloadingSslContext tls = load(cert, key, TlsProvider.JDK);
 
         assertThat(tls.certificate().getSubjectX500Principal().getName()).isEqualTo("CN=localhost");
-        List<String> names = tls.certificate().getSubjectAlternativeNames().stream().map(san -> (String) san.get(1)).toList();
+        List<String> names = tls.certificate().getSubjectAlternativeNames().stream()
+                .map(san -> (String) san.get(1))
+                .toList();
         assertThat(names).containsExactlyInAnyOrder("localhost", "127.0.0.1");
     }
 
@@ -130,7 +134,8 @@ class TlsCertificateFilesTest {
 
         assertThatThrownBy(() -> load(cert, A_KEY, TlsProvider.JDK))
                 .isInstanceOf(TlsException.class)
-                .hasMessageStartingWith("certificate file " + cert + ": certificate 1 in the file is not a valid X.509");
+                .hasMessageStartingWith(
+                        "certificate file " + cert + ": certificate 1 in the file is not a valid X.509");
     }
 
     @Test
@@ -149,13 +154,20 @@ class TlsCertificateFilesTest {
     void aKeyFromAnotherPairIsRefused() {
         assertThatThrownBy(() -> load(A_CRT, B_KEY, TlsProvider.JDK))
                 .isInstanceOf(TlsException.class)
-                .hasMessageContaining("the private key in " + B_KEY + " does not belong to the first certificate in " + A_CRT);
+                .hasMessageContaining(
+                        "the private key in " + B_KEY + " does not belong to the first certificate in " + A_CRT);
     }
 
     @Test
     void aKeyOfTheRightKindFromAnotherPairIsRefused() throws Exception {
-        Path otherRsa = write("other.key", pem("PRIVATE KEY",
-                java.security.KeyPairGenerator.getInstance("RSA").generateKeyPair().getPrivate().getEncoded()));
+        Path otherRsa = write(
+                "other.key",
+                pem(
+                        "PRIVATE KEY",
+                        java.security.KeyPairGenerator.getInstance("RSA")
+                                .generateKeyPair()
+                                .getPrivate()
+                                .getEncoded()));
 
         assertThatThrownBy(() -> load(A_CRT, otherRsa, TlsProvider.JDK))
                 .isInstanceOf(TlsException.class)
@@ -166,8 +178,11 @@ class TlsCertificateFilesTest {
     void encryptedKeysAreRefusedWithAHint() throws Exception {
         Path pkcs8 = write("enc.key", pem("ENCRYPTED PRIVATE KEY", new byte[] {0x30, 0}));
         String a = Files.readString(A_KEY);
-        Path legacy = write("legacy.key", a.replace("-----BEGIN RSA PRIVATE KEY-----\n",
-                "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n"));
+        Path legacy = write(
+                "legacy.key",
+                a.replace(
+                        "-----BEGIN RSA PRIVATE KEY-----\n",
+                        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n"));
 
         assertThatThrownBy(() -> load(A_CRT, pkcs8, TlsProvider.JDK))
                 .isInstanceOf(TlsException.class)
@@ -186,7 +201,7 @@ class TlsCertificateFilesTest {
     }
 
     private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 }

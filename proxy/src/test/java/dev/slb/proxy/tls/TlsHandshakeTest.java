@@ -36,19 +36,25 @@ class TlsHandshakeTest {
     private static final String[] TLS12 = {"TLSv1.2"};
     private static final String[] CBC_ONLY = {
         "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"};
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"
+    };
     private static final String[] CBC_SHA2_ONLY = {
-        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"};
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"
+    };
     private static final List<String> LEGACY_SUITES = List.of(
-            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA");
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+            "TLS_RSA_WITH_AES_128_CBC_SHA");
 
     private static TestingTlsServer server(TlsProvider provider, TlsPolicy policy) throws Exception {
         return server(provider, policy, A_CRT, A_KEY);
     }
 
-    private static TestingTlsServer server(TlsProvider provider, TlsPolicy policy, Path cert, Path key) throws Exception {
+    private static TestingTlsServer server(TlsProvider provider, TlsPolicy policy, Path cert, Path key)
+            throws Exception {
         assumeTrue(provider.isAvailable(), provider + " is not available here");
-        return TestingTlsServer.start(ReloadingSslContext.load(new Tls(cert.toString(), key.toString(), policy), provider));
+        return TestingTlsServer.start(
+                ReloadingSslContext.load(new Tls(cert.toString(), key.toString(), policy), provider));
     }
 
     private static void assumeOpenSslClient() {
@@ -60,7 +66,7 @@ class TlsHandshakeTest {
     @EnumSource(TlsProvider.class)
     void rsaCertificateServesTls13AndCarriesData(TlsProvider provider) throws Exception {
         try (TestingTlsServer server = server(provider, TlsPolicy.DEFAULT);
-             SSLSocket client = connect(server.port())) {
+                SSLSocket client = connect(server.port())) {
             assertThat(client.getSession().getProtocol()).isEqualTo("TLSv1.3");
             assertThat(client.getSession().getPeerCertificates()[0]).isEqualTo(TestingTlsClients.certificate(A_CRT));
             assertThat(echo(client, "hello")).isEqualTo("hello");
@@ -72,9 +78,11 @@ class TlsHandshakeTest {
     @EnumSource(TlsProvider.class)
     void ecCertificateServesTls12WithEcdsa(TlsProvider provider) throws Exception {
         try (TestingTlsServer server = server(provider, TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT, B_CRT, B_KEY);
-             SSLSocket client = connect(server.port(), TLS12, null, null)) {
+                SSLSocket client = connect(server.port(), TLS12, null, null)) {
             assertThat(client.getSession().getProtocol()).isEqualTo("TLSv1.2");
-            assertThat(client.getSession().getCipherSuite()).startsWith("TLS_ECDHE_ECDSA_WITH_AES_").contains("_GCM_");
+            assertThat(client.getSession().getCipherSuite())
+                    .startsWith("TLS_ECDHE_ECDSA_WITH_AES_")
+                    .contains("_GCM_");
             assertThat(echo(client, "hello")).isEqualTo("hello");
         }
     }
@@ -83,7 +91,7 @@ class TlsHandshakeTest {
     @EnumSource(TlsProvider.class)
     void alpnSelectsHttp11(TlsProvider provider) throws Exception {
         try (TestingTlsServer server = server(provider, TlsPolicy.DEFAULT);
-             SSLSocket client = connect(server.port(), null, null, new String[] {"h2", "http/1.1"})) {
+                SSLSocket client = connect(server.port(), null, null, new String[] {"h2", "http/1.1"})) {
             assertThat(client.getApplicationProtocol()).isEqualTo("http/1.1");
         }
     }
@@ -93,7 +101,7 @@ class TlsHandshakeTest {
     @EnumSource(TlsProvider.class)
     void anH2OnlyClientIsNotRefusedButGetsNoProtocol(TlsProvider provider) throws Exception {
         try (TestingTlsServer server = server(provider, TlsPolicy.DEFAULT);
-             SSLSocket client = connect(server.port(), null, null, new String[] {"h2"})) {
+                SSLSocket client = connect(server.port(), null, null, new String[] {"h2"})) {
             assertThat(client.getApplicationProtocol()).isEmpty();
             assertThat(echo(client, "still talking")).isEqualTo("still talking");
         }
@@ -103,11 +111,12 @@ class TlsHandshakeTest {
     @EnumSource(TlsProvider.class)
     void strictRefusesATls12ClientWithOnlyCbcSuites(TlsProvider provider) throws Exception {
         try (TestingTlsServer strict = server(provider, TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT)) {
-            assertThatThrownBy(() -> connect(strict.port(), TLS12, CBC_ONLY, null)).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> connect(strict.port(), TLS12, CBC_ONLY, null))
+                    .isInstanceOf(IOException.class);
             assertThat(strict.nextHandshake()).isNotEqualTo("ok");
         }
         try (TestingTlsServer loose = server(provider, TlsPolicy.TLS_CIPHER_POLICY_1_1);
-             SSLSocket client = connect(loose.port(), TLS12, CBC_ONLY, null)) {
+                SSLSocket client = connect(loose.port(), TLS12, CBC_ONLY, null)) {
             assertThat(client.getSession().getCipherSuite()).contains("_CBC_");
         }
     }
@@ -122,7 +131,8 @@ class TlsHandshakeTest {
                     assertThat(client.getSession().getCipherSuite()).isEqualTo("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256");
                 }
             } else {
-                assertThatThrownBy(() -> connect(server.port(), TLS12, CBC_SHA2_ONLY, null)).isInstanceOf(IOException.class);
+                assertThatThrownBy(() -> connect(server.port(), TLS12, CBC_SHA2_ONLY, null))
+                        .isInstanceOf(IOException.class);
             }
         }
     }
@@ -133,11 +143,13 @@ class TlsHandshakeTest {
         assumeOpenSslClient();
         try (TestingTlsServer server = server(provider, TlsPolicy.TLS_CIPHER_POLICY_1_2)) {
             Outcome tls11 = openSslHandshake(server.port(), List.of("TLSv1.1"), LEGACY_SUITES);
-            Outcome tls12 = openSslHandshake(server.port(), List.of("TLSv1.2"),
-                    List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+            Outcome tls12 = openSslHandshake(
+                    server.port(), List.of("TLSv1.2"), List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
 
             assertThat(tls11.succeeded()).as("TLS 1.1 client: %s", tls11).isFalse();
-            assertThat(tls12.protocol()).as("the same client offering TLS 1.2: %s", tls12).isEqualTo("TLSv1.2");
+            assertThat(tls12.protocol())
+                    .as("the same client offering TLS 1.2: %s", tls12)
+                    .isEqualTo("TLSv1.2");
         }
     }
 
@@ -188,7 +200,8 @@ class TlsHandshakeTest {
         SslHandler handler = tls.newHandler(UnpooledByteBufAllocator.DEFAULT);
         EmbeddedChannel channel = new EmbeddedChannel(handler);
 
-        assertThat(handler.getHandshakeTimeoutMillis()).isEqualTo(ReloadingSslContext.HANDSHAKE_TIMEOUT.toMillis())
+        assertThat(handler.getHandshakeTimeoutMillis())
+                .isEqualTo(ReloadingSslContext.HANDSHAKE_TIMEOUT.toMillis())
                 .isEqualTo(10_000);
         assertThat(handler.engine().getUseClientMode()).isFalse();
         channel.finishAndReleaseAll();

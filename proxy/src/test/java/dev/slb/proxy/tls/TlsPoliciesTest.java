@@ -24,7 +24,8 @@ class TlsPoliciesTest {
         assertThat(TlsPolicies.cipherSuites(policy))
                 .isNotEmpty()
                 .doesNotHaveDuplicates()
-                .allSatisfy(s -> assertThat(s).doesNotContain("RC4", "3DES", "DES_CBC", "NULL", "EXPORT", "anon", "MD5")
+                .allSatisfy(s -> assertThat(s)
+                        .doesNotContain("RC4", "3DES", "DES_CBC", "NULL", "EXPORT", "anon", "MD5")
                         .startsWith("TLS_"));
     }
 
@@ -38,7 +39,8 @@ class TlsPoliciesTest {
 
     @Test
     void protocolsPerPolicy() {
-        assertThat(TlsPolicies.protocols(TLS_CIPHER_POLICY_1_0)).containsExactly("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1");
+        assertThat(TlsPolicies.protocols(TLS_CIPHER_POLICY_1_0))
+                .containsExactly("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1");
         assertThat(TlsPolicies.protocols(TLS_CIPHER_POLICY_1_1)).containsExactly("TLSv1.3", "TLSv1.2", "TLSv1.1");
         assertThat(TlsPolicies.protocols(TLS_CIPHER_POLICY_1_2)).containsExactly("TLSv1.3", "TLSv1.2");
         assertThat(TlsPolicies.protocols(TLS_CIPHER_POLICY_1_2_STRICT)).containsExactly("TLSv1.3", "TLSv1.2");
@@ -67,16 +69,22 @@ class TlsPoliciesTest {
 
     @Test
     void olderPoliciesOfferEverythingNewerOnesDo() {
-        assertThat(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_1)).containsAll(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_2));
-        assertThat(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_0)).containsAll(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_1));
+        assertThat(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_1))
+                .containsAll(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_2));
+        assertThat(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_0))
+                .containsAll(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_1));
         // TLS 1.0/1.1 have no AEAD suites: without CBC-SHA ones those versions could never be agreed.
-        assertThat(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_1)).contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-                "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA");
+        assertThat(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_1))
+                .contains(
+                        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+                        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+                        "TLS_RSA_WITH_AES_128_CBC_SHA");
     }
 
     @Test
     void theProtocolsJava17DisablesAreReadFromTheSecurityProperty() {
-        assertThat(TlsPolicies.disabledProtocols(JAVA_17_DISABLED)).containsExactlyInAnyOrder("SSLv3", "TLSv1", "TLSv1.1");
+        assertThat(TlsPolicies.disabledProtocols(JAVA_17_DISABLED))
+                .containsExactlyInAnyOrder("SSLv3", "TLSv1", "TLSv1.1");
         assertThat(TlsPolicies.disabledProtocols("SSLv3, RC4")).containsExactly("SSLv3");
         assertThat(TlsPolicies.disabledProtocols(null)).isEmpty();
     }
@@ -100,7 +108,8 @@ class TlsPoliciesTest {
 
         TlsPolicies.Offer offer = TlsPolicies.offer(TLS_CIPHER_POLICY_1_2, TlsProvider.OPENSSL, usable, suites);
 
-        assertThat(offer.cipherSuites()).containsExactly("TLS_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+        assertThat(offer.cipherSuites())
+                .containsExactly("TLS_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
         assertThat(offer.missingCipherSuites()).contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256");
     }
 
@@ -124,7 +133,8 @@ class TlsPoliciesTest {
         TlsPolicies.Offer strict = TlsPolicies.offer(TLS_CIPHER_POLICY_1_2_STRICT, TlsProvider.OPENSSL);
 
         assertThat(old.protocols()).containsExactly("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1");
-        assertThat(old.missingCipherSuites()).allSatisfy(s -> assertThat(s).containsAnyOf("_CBC_SHA256", "_CBC_SHA384"));
+        assertThat(old.missingCipherSuites())
+                .allSatisfy(s -> assertThat(s).containsAnyOf("_CBC_SHA256", "_CBC_SHA384"));
         assertThat(p12.cipherSuites()).isEqualTo(strict.cipherSuites());
         assertThat(strict.missingCipherSuites()).isEmpty();
     }

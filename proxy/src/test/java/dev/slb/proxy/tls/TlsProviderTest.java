@@ -36,6 +36,7 @@ class TlsProviderTest {
 
     @Test
     void theStartupLineNamesTheProviderInUse() throws TlsException {
-        assertThat(TlsProvider.describeConfigured()).startsWith(TlsProvider.configured().name());
+        assertThat(TlsProvider.describeConfigured())
+                .startsWith(TlsProvider.configured().name());
     }
 }

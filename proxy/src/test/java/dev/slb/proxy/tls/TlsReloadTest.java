@@ -56,7 +56,7 @@ class TlsReloadTest {
         TestingSecretVolume secret = TestingSecretVolume.create(dir, A_CRT, A_KEY);
         ReloadingSslContext tls = load(secret.certificate(), secret.key(), provider);
         try (TestingTlsServer server = TestingTlsServer.start(tls);
-             SSLSocket before = connect(server.port())) {
+                SSLSocket before = connect(server.port())) {
             assertThat(before.getSession().getPeerCertificates()[0]).isEqualTo(A);
             assertThat(tls.reloadIfChanged()).as("nothing changed yet").isFalse();
 
@@ -80,7 +80,9 @@ class TlsReloadTest {
         try (TestingTlsServer server = TestingTlsServer.start(tls)) {
             replace(cert, B_CRT, then);
 
-            assertThat(tls.reloadIfChanged()).as("new certificate, old key: not a pair").isFalse();
+            assertThat(tls.reloadIfChanged())
+                    .as("new certificate, old key: not a pair")
+                    .isFalse();
             assertThat(served(server)).isEqualTo(A);
 
             replace(key, B_KEY, then);
@@ -104,7 +106,9 @@ class TlsReloadTest {
 
             secret.update(B_CRT, B_KEY);
 
-            assertThat(tls.reloadIfChanged()).as("a good pair after the broken one").isTrue();
+            assertThat(tls.reloadIfChanged())
+                    .as("a good pair after the broken one")
+                    .isTrue();
             assertThat(served(server)).isEqualTo(B);
         }
     }
@@ -140,7 +144,8 @@ class TlsReloadTest {
         TestingSecretVolume secret = TestingSecretVolume.create(dir, A_CRT, A_KEY);
         ReloadingSslContext tls = load(secret.certificate(), secret.key(), TlsProvider.JDK);
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-        try (CertificateWatcher watcher = CertificateWatcher.start(executor, Duration.ofMillis(20), () -> List.of(tls))) {
+        try (CertificateWatcher watcher =
+                CertificateWatcher.start(executor, Duration.ofMillis(20), () -> List.of(tls))) {
             secret.update(B_CRT, B_KEY);
 
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -161,7 +166,8 @@ class TlsReloadTest {
         ReloadingSslContext first = load(one.certificate(), one.key(), TlsProvider.JDK);
         ReloadingSslContext second = load(two.certificate(), two.key(), TlsProvider.JDK);
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
-        try (CertificateWatcher watcher = CertificateWatcher.start(executor, Duration.ofHours(1), () -> List.of(first, second))) {
+        try (CertificateWatcher watcher =
+                CertificateWatcher.start(executor, Duration.ofHours(1), () -> List.of(first, second))) {
             one.update(B_CRT, B_KEY);
             two.update(BROKEN_CRT, A_KEY);
 

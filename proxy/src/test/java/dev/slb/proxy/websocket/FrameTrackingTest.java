@@ -61,12 +61,16 @@ class FrameTrackingTest {
             TestingRelayPair pair = TestingRelayPair.plain();
             pair.fromClient(Arrays.copyOfRange(stream, 0, cut));
             byte[] first = pair.toUpstream();
-            assertThat(first).as("written after a read ending at %d", cut)
+            assertThat(first)
+                    .as("written after a read ending at %d", cut)
                     .isEqualTo(Arrays.copyOfRange(stream, 0, writtenBefore(stream, cut)));
-            assertThat(pair.relay.fromClient().betweenFrames()).as("between frames at %d", cut)
+            assertThat(pair.relay.fromClient().betweenFrames())
+                    .as("between frames at %d", cut)
                     .isEqualTo(atBoundaryOrInHeader(stream, cut));
             pair.fromClient(Arrays.copyOfRange(stream, cut, stream.length));
-            assertThat(concat(first, pair.toUpstream())).as("whole stream, cut at %d", cut).isEqualTo(stream);
+            assertThat(concat(first, pair.toUpstream()))
+                    .as("whole stream, cut at %d", cut)
+                    .isEqualTo(stream);
             assertThat(pair.relay.fromClient().betweenFrames()).isTrue();
             assertThat(pair.toClient()).isEmpty();
             pair.finish();
@@ -80,7 +84,8 @@ class FrameTrackingTest {
             TestingRelayPair pair = TestingRelayPair.plain();
             pair.fromUpstream(Arrays.copyOfRange(stream, 0, cut));
             byte[] first = pair.toClient();
-            assertThat(first).as("written after a read ending at %d", cut)
+            assertThat(first)
+                    .as("written after a read ending at %d", cut)
                     .isEqualTo(Arrays.copyOfRange(stream, 0, writtenBefore(stream, cut)));
             assertThat(pair.relay.fromUpstream().betweenFrames()).isEqualTo(atBoundaryOrInHeader(stream, cut));
             pair.fromUpstream(Arrays.copyOfRange(stream, cut, stream.length));
@@ -99,8 +104,10 @@ class FrameTrackingTest {
         }
         pair.fromClient(reads);
         assertThat(pair.toUpstream()).isEqualTo(stream);
-        assertThat(TestingFrames.parse(stream)).extracting(TestingFrames.Frame::opcode)
-                .containsExactly(TEXT, BINARY, BINARY, BINARY, TEXT, PING, CONTINUATION, PONG, CONTINUATION, BINARY, TEXT);
+        assertThat(TestingFrames.parse(stream))
+                .extracting(TestingFrames.Frame::opcode)
+                .containsExactly(
+                        TEXT, BINARY, BINARY, BINARY, TEXT, PING, CONTINUATION, PONG, CONTINUATION, BINARY, TEXT);
         pair.finish();
     }
 
@@ -109,7 +116,9 @@ class FrameTrackingTest {
         byte[] big = frame(true, RSV1, BINARY, bytes(70_000, 9), KEY, Length.MINIMAL);
         assertThat(big[1] & 0x7F).isEqualTo(127);
         byte[] stream = concat(big, frame(true, 0, TEXT, utf8("after"), KEY, Length.MINIMAL));
-        int[] cuts = {1, 2, 3, 5, 9, 10, 11, 13, 14, 15, 1000, big.length - 1, big.length, big.length + 1, big.length + 3};
+        int[] cuts = {
+            1, 2, 3, 5, 9, 10, 11, 13, 14, 15, 1000, big.length - 1, big.length, big.length + 1, big.length + 3
+        };
         for (int cut : cuts) {
             TestingRelayPair pair = TestingRelayPair.plain();
             pair.fromClient(Arrays.copyOfRange(stream, 0, cut));

@@ -78,11 +78,17 @@ final class TestingEchoBackend implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                                new WebSocketServerProtocolHandler(config), new Echo());
+                        ch.pipeline()
+                                .addLast(
+                                        new HttpServerCodec(),
+                                        new HttpObjectAggregator(65536),
+                                        new WebSocketServerProtocolHandler(config),
+                                        new Echo());
                     }
                 })
-                .bind("127.0.0.1", 0).sync().channel();
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
     }
 
     int port() {
@@ -116,7 +122,9 @@ final class TestingEchoBackend implements AutoCloseable {
                 return;
             }
             seen.add(kind + (frame.isFinalFragment() ? " fin" : "") + (frame.rsv() != 0 ? " rsv=" + frame.rsv() : ""));
-            if (frame instanceof TextWebSocketFrame text && text.isFinalFragment() && text.text().startsWith("flood ")) {
+            if (frame instanceof TextWebSocketFrame text
+                    && text.isFinalFragment()
+                    && text.text().startsWith("flood ")) {
                 int n = Integer.parseInt(text.text().substring(6).trim());
                 text.release();
                 flood(ctx, n);
@@ -128,12 +136,11 @@ final class TestingEchoBackend implements AutoCloseable {
         private void flood(ChannelHandlerContext ctx, int frames) {
             ByteBuf payload = Unpooled.wrappedBuffer(new byte[FLOOD_FRAME]);
             for (int i = 0; i < frames; i++) {
-                ctx.write(new BinaryWebSocketFrame(payload.retainedDuplicate()))
-                        .addListener(f -> {
-                            if (f.isSuccess()) {
-                                floodWritten.addAndGet(FLOOD_FRAME);
-                            }
-                        });
+                ctx.write(new BinaryWebSocketFrame(payload.retainedDuplicate())).addListener(f -> {
+                    if (f.isSuccess()) {
+                        floodWritten.addAndGet(FLOOD_FRAME);
+                    }
+                });
             }
             ctx.flush();
             payload.release();

@@ -24,7 +24,11 @@ final class TestingFrames {
     static final int RSV3 = 0x10;
 
     /** How the payload length is written: the shortest form, or forced to 16 or 64 bits. */
-    enum Length { MINIMAL, BITS16, BITS64 }
+    enum Length {
+        MINIMAL,
+        BITS16,
+        BITS64
+    }
 
     /** A parsed frame; {@code payload} is unmasked. */
     record Frame(boolean fin, int rsv, int opcode, boolean masked, byte[] payload) {

@@ -34,8 +34,8 @@ final class TestingRelayPair {
         // As in the proxy: the relay decides when each side is read.
         client.config().setAutoRead(false);
         upstream.config().setAutoRead(false);
-        relay = WebSocketRelay.start(client, upstream, new WebSocketRelay.Settings(idleTimeout, keepalive),
-                closedCalls::incrementAndGet);
+        relay = WebSocketRelay.start(
+                client, upstream, new WebSocketRelay.Settings(idleTimeout, keepalive), closedCalls::incrementAndGet);
         if (begin) {
             client.runPendingTasks();
         }
@@ -81,10 +81,16 @@ final class TestingRelayPair {
 
     /** Closes what is left and checks that nothing was left unread or unreleased in either channel. */
     void finish() {
-        assertThat(client.finishAndReleaseAll()).as("client channel had leftovers").isFalse();
-        assertThat(upstream.finishAndReleaseAll()).as("upstream channel had leftovers").isFalse();
+        assertThat(client.finishAndReleaseAll())
+                .as("client channel had leftovers")
+                .isFalse();
+        assertThat(upstream.finishAndReleaseAll())
+                .as("upstream channel had leftovers")
+                .isFalse();
         assertThat(closedCalls).hasValue(1);
-        assertThat(fed).as("every buffer read was released").allSatisfy(b -> assertThat(b.refCnt()).isZero());
+        assertThat(fed)
+                .as("every buffer read was released")
+                .allSatisfy(b -> assertThat(b.refCnt()).isZero());
     }
 
     private static byte[] drain(EmbeddedChannel ch) {

@@ -56,7 +56,9 @@ final class TestingWebSocketProxy implements AutoCloseable {
                         ch.pipeline().addLast(new ClientHandshake());
                     }
                 })
-                .bind("127.0.0.1", 0).sync().channel();
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
     }
 
     int port() {
@@ -97,8 +99,10 @@ final class TestingWebSocketProxy implements AutoCloseable {
             head = head == null ? in : ctx.alloc().compositeBuffer().addComponents(true, head, in);
             int end = ByteBufUtil.indexOf(head, head.readerIndex(), head.writerIndex(), END_OF_HEAD[0]);
             for (; end >= 0; end = ByteBufUtil.indexOf(head, end + 1, head.writerIndex(), END_OF_HEAD[0])) {
-                if (end + 4 <= head.writerIndex() && head.getByte(end + 1) == '\n'
-                        && head.getByte(end + 2) == '\r' && head.getByte(end + 3) == '\n') {
+                if (end + 4 <= head.writerIndex()
+                        && head.getByte(end + 1) == '\n'
+                        && head.getByte(end + 2) == '\r'
+                        && head.getByte(end + 3) == '\n') {
                     break;
                 }
             }

@@ -88,7 +88,9 @@ class WebSocketRelaySocketTest {
         byte[] echoed = client.binaries.poll(30, TimeUnit.SECONDS);
         assertThat(echoed).isNotNull();
         assertThat(echoed.length).isEqualTo(message.length);
-        assertThat(Arrays.equals(echoed, message)).as("16 MiB echoed byte for byte").isTrue();
+        assertThat(Arrays.equals(echoed, message))
+                .as("16 MiB echoed byte for byte")
+                .isTrue();
     }
 
     @Test
@@ -106,7 +108,8 @@ class WebSocketRelaySocketTest {
     @Timeout(30)
     void clientPingGetsTheBackendsPong() throws Exception {
         Recorder client = connect(DEFAULTS);
-        ws.sendPing(ByteBuffer.wrap("are you there".getBytes(StandardCharsets.UTF_8))).get(5, TimeUnit.SECONDS);
+        ws.sendPing(ByteBuffer.wrap("are you there".getBytes(StandardCharsets.UTF_8)))
+                .get(5, TimeUnit.SECONDS);
         assertThat(client.pongs.poll(5, TimeUnit.SECONDS)).isEqualTo("are you there");
     }
 
@@ -128,7 +131,9 @@ class WebSocketRelaySocketTest {
         assertThat(client.pings.get()).isGreaterThanOrEqualTo(5);
         ws.sendText("still here", true).get(5, TimeUnit.SECONDS);
         assertThat(client.texts.poll(5, TimeUnit.SECONDS)).isEqualTo("still here");
-        assertThat(backend.seen).as("the client's answers to the proxy's pings stay in the proxy").doesNotContain("Pong");
+        assertThat(backend.seen)
+                .as("the client's answers to the proxy's pings stay in the proxy")
+                .doesNotContain("Pong");
     }
 
     @Test
@@ -138,7 +143,8 @@ class WebSocketRelaySocketTest {
         ws.sendText("hi", true).get(5, TimeUnit.SECONDS);
         assertThat(client.texts.poll(5, TimeUnit.SECONDS)).isEqualTo("hi");
         proxy.awaitRelay().goingAway("the load balancer is draining; please reconnect");
-        assertThat(client.closed.get(5, TimeUnit.SECONDS)).isEqualTo("1001 the load balancer is draining; please reconnect");
+        assertThat(client.closed.get(5, TimeUnit.SECONDS))
+                .isEqualTo("1001 the load balancer is draining; please reconnect");
         proxy.awaitClosedRelays(1, Duration.ofSeconds(5));
         backend.awaitSeen("Close 1001 the load balancer is draining; please reconnect", Duration.ofSeconds(5));
     }
@@ -195,17 +201,22 @@ class WebSocketRelaySocketTest {
             long stalled = awaitStall(backend, Duration.ofMillis(500));
             // Kernel socket buffers on both hops hold some megabytes; the proxy itself holds at
             // most a read plus its write-buffer high water mark.
-            assertThat(stalled).as("bytes the backend got out while the client read nothing")
+            assertThat(stalled)
+                    .as("bytes the backend got out while the client read nothing")
                     .isLessThan(40L * 1024 * 1024);
 
             InputStream in = s.getInputStream();
             byte[] buf = new byte[64 * 1024];
             long seen = 0;
             int frameSize = 4 + TestingEchoBackend.FLOOD_FRAME;
-            byte[] header = {(byte) 0x82, 126, (byte) (TestingEchoBackend.FLOOD_FRAME >>> 8), (byte) TestingEchoBackend.FLOOD_FRAME};
+            byte[] header = {
+                (byte) 0x82, 126, (byte) (TestingEchoBackend.FLOOD_FRAME >>> 8), (byte) TestingEchoBackend.FLOOD_FRAME
+            };
             while (seen < total) {
                 int n = in.read(buf);
-                assertThat(n).as("stream ended after %d of %d bytes", seen, total).isPositive();
+                assertThat(n)
+                        .as("stream ended after %d of %d bytes", seen, total)
+                        .isPositive();
                 for (int i = 0; i < n; i++) {
                     int at = (int) ((seen + i) % frameSize);
                     byte want = at < 4 ? header[at] : 0;

@@ -86,8 +86,12 @@ class WebSocketRelayTest {
             }
         }
         assertThat(pair.client.isOpen()).isTrue();
-        assertThat(TestingFrames.parse(pair.toClient())).extracting(Frame::opcode).containsOnly(PONG);
-        assertThat(TestingFrames.parse(pair.toUpstream())).extracting(Frame::opcode).containsOnly(PING);
+        assertThat(TestingFrames.parse(pair.toClient()))
+                .extracting(Frame::opcode)
+                .containsOnly(PONG);
+        assertThat(TestingFrames.parse(pair.toUpstream()))
+                .extracting(Frame::opcode)
+                .containsOnly(PING);
         pair.finish();
     }
 
@@ -102,17 +106,24 @@ class WebSocketRelayTest {
             assertThat(ping.masked()).isFalse();
             pair.fromClient(masked(true, 0, PONG, ping.payload()));
         }
-        assertThat(pair.toUpstream()).as("answers to the proxy's pings stay in the proxy").isEmpty();
+        assertThat(pair.toUpstream())
+                .as("answers to the proxy's pings stay in the proxy")
+                .isEmpty();
         assertThat(pair.client.isOpen()).isTrue();
 
         // Then the client goes quiet: the proxy's own pings do not keep it open.
         pair.advance(Duration.ofSeconds(20));
         pair.advance(Duration.ofSeconds(20));
-        assertThat(TestingFrames.parse(pair.toClient())).extracting(Frame::opcode).containsExactly(PING, PING);
+        assertThat(TestingFrames.parse(pair.toClient()))
+                .extracting(Frame::opcode)
+                .containsExactly(PING, PING);
         pair.advance(Duration.ofSeconds(19));
         assertThat(pair.client.isOpen()).isTrue();
         pair.advance(Duration.ofSeconds(1));
-        assertThat(TestingFrames.parse(pair.toClient())).extracting(Frame::opcode).endsWith(CLOSE).containsOnlyOnce(CLOSE);
+        assertThat(TestingFrames.parse(pair.toClient()))
+                .extracting(Frame::opcode)
+                .endsWith(CLOSE)
+                .containsOnlyOnce(CLOSE);
         assertThat(single(pair.toUpstream()).closeReason()).isEqualTo("idle timeout: no message for 60s");
         pair.advance(WebSocketRelay.CLOSE_GRACE);
         pair.finish();
@@ -170,7 +181,9 @@ class WebSocketRelayTest {
         assertThat(single(pair.toClient()).closeCode()).isEqualTo(1001);
         assertThat(pair.toUpstream()).isEmpty();
         pair.advance(WebSocketRelay.CLOSE_GRACE.minusMillis(1));
-        assertThat(pair.upstream.isOpen()).as("the upstream never got its close: wait the grace").isTrue();
+        assertThat(pair.upstream.isOpen())
+                .as("the upstream never got its close: wait the grace")
+                .isTrue();
         pair.advance(Duration.ofMillis(1));
         assertThat(pair.upstream.isOpen()).isFalse();
         assertThat(pair.client.isOpen()).isFalse();
@@ -299,7 +312,8 @@ class WebSocketRelayTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new WebSocketRelay.Settings(MINUTE, Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(new WebSocketRelay.Settings(MINUTE, null).keepalivePingInterval()).isNull();
+        assertThat(new WebSocketRelay.Settings(MINUTE, null).keepalivePingInterval())
+                .isNull();
     }
 
     private static Frame single(byte[] stream) {
