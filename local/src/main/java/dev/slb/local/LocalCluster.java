@@ -3,6 +3,8 @@ package dev.slb.local;
 import dev.slb.local.apiserver.LocalApiServer;
 import dev.slb.local.pods.AddressPool;
 import dev.slb.local.pods.LocalKubelet;
+import dev.slb.local.process.Detached;
+import dev.slb.local.process.StaleProcesses;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;

@@ -96,7 +96,7 @@ final class LocalPod {
         }
         // The pod's network namespace and root filesystem, emulated (see the proxy's README).
         command.addAll(List.of("--bind-address", ip.getHostAddress(), "--root", dir.toString()));
-        ProcessBuilder pb = new ProcessBuilder(dev.slb.local.Detached.command(command))
+        ProcessBuilder pb = new ProcessBuilder(dev.slb.local.process.Detached.command(command))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(
                         dir.resolve("proxy.log").toFile()));
@@ -110,7 +110,7 @@ final class LocalPod {
         Files.createDirectories(dir);
         process = pb.start();
         // The launcher execs the JVM, so this PID is the proxy's; a later run stops it if this one is killed.
-        dev.slb.local.StaleProcesses.record(dir.resolve("proxy.pid"), process.pid(), dir.toString());
+        dev.slb.local.process.StaleProcesses.record(dir.resolve("proxy.pid"), process.pid(), dir.toString());
         startedAt = Instant.now();
         if (phase != Phase.TERMINATING) {
             phase = Phase.RUNNING;

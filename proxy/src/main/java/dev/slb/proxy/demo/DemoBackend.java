@@ -1,6 +1,6 @@
 package dev.slb.proxy.demo;
 
-import dev.slb.proxy.Transport;
+import dev.slb.proxy.core.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

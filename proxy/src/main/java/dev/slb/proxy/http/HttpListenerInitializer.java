@@ -1,8 +1,8 @@
 package dev.slb.proxy.http;
 
 import dev.slb.model.Listener;
-import dev.slb.proxy.Connections;
-import dev.slb.proxy.ListenerRuntime;
+import dev.slb.proxy.core.Connections;
+import dev.slb.proxy.core.ListenerRuntime;
 import dev.slb.proxy.limits.ReplicaLimits;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

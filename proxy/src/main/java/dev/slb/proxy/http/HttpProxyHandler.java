@@ -1,10 +1,10 @@
 package dev.slb.proxy.http;
 
 import dev.slb.model.Listener;
-import dev.slb.proxy.ConnectAttempts;
-import dev.slb.proxy.Connections;
-import dev.slb.proxy.ListenerRuntime;
-import dev.slb.proxy.RateLimitedLog;
+import dev.slb.proxy.core.ConnectAttempts;
+import dev.slb.proxy.core.Connections;
+import dev.slb.proxy.core.ListenerRuntime;
+import dev.slb.proxy.core.RateLimitedLog;
 import dev.slb.proxy.limits.ReplicaLimits;
 import dev.slb.proxy.websocket.WebSocketRelay;
 import io.netty.channel.Channel;

@@ -1,6 +1,6 @@
 package dev.slb.proxy.http;
 
-import dev.slb.proxy.Transport;
+import dev.slb.proxy.core.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

@@ -1,6 +1,6 @@
 package dev.slb.proxy.http;
 
-import dev.slb.proxy.Transport;
+import dev.slb.proxy.core.Transport;
 import io.netty.channel.EventLoop;
 import java.util.concurrent.ConcurrentHashMap;
 

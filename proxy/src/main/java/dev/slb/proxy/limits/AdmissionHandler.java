@@ -1,6 +1,6 @@
 package dev.slb.proxy.limits;
 
-import dev.slb.proxy.RateLimitedLog;
+import dev.slb.proxy.core.RateLimitedLog;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;

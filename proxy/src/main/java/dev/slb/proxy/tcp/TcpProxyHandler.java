@@ -1,9 +1,9 @@
 package dev.slb.proxy.tcp;
 
-import dev.slb.proxy.ConnectAttempts;
-import dev.slb.proxy.Connections;
-import dev.slb.proxy.ListenerRuntime;
-import dev.slb.proxy.Transport;
+import dev.slb.proxy.core.ConnectAttempts;
+import dev.slb.proxy.core.Connections;
+import dev.slb.proxy.core.ListenerRuntime;
+import dev.slb.proxy.core.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,4 +1,4 @@
-package dev.slb.proxy;
+package dev.slb.proxy.core;
 
 import dev.slb.model.Backend;
 import dev.slb.model.Listener;
@@ -30,7 +30,7 @@ public final class ListenerRuntime {
     // Selectors are not thread-safe by design: one per event loop keeps scheduling lock-free.
     private final ConcurrentHashMap<EventLoop, BackendSelector> selectors = new ConcurrentHashMap<>();
 
-    ListenerRuntime(Listener config, BackendLoad backendLoad, ReloadingSslContext tls) {
+    public ListenerRuntime(Listener config, BackendLoad backendLoad, ReloadingSslContext tls) {
         this.config = config;
         this.backends = config.backends();
         this.tls = tls;

@@ -1,4 +1,4 @@
-package dev.slb.proxy;
+package dev.slb.proxy.core;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;

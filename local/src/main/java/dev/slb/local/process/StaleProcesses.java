@@ -1,4 +1,4 @@
-package dev.slb.local;
+package dev.slb.local.process;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +28,7 @@ public final class StaleProcesses {
     }
 
     /** Stops the processes recorded under {@code state} that still run (SIGTERM, then SIGKILL). */
-    static void stopThoseRecordedIn(Path state) throws IOException {
+    public static void stopThoseRecordedIn(Path state) throws IOException {
         if (!Files.isDirectory(state)) {
             return;
         }

@@ -1,4 +1,4 @@
-package dev.slb.local;
+package dev.slb.local.process;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

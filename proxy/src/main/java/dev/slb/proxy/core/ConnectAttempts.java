@@ -1,4 +1,4 @@
-package dev.slb.proxy;
+package dev.slb.proxy.core;
 
 import dev.slb.proxy.routing.BackendSelector;
 import io.netty.channel.ConnectTimeoutException;

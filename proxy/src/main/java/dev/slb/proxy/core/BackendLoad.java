@@ -1,4 +1,4 @@
-package dev.slb.proxy;
+package dev.slb.proxy.core;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,4 +1,4 @@
-package dev.slb.proxy;
+package dev.slb.proxy.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
