@@ -23,8 +23,11 @@ import io.fabric8.generator.annotation.ValidationRule;
         value = "self.protocol != 'TCP' || !has(self.websocketKeepaliveSeconds)",
         message = "TCP listeners carry no WebSocket; remove websocketKeepaliveSeconds")
 public class ListenerSpec {
+    /** A listener name: a DNS label short enough to name a Service port. Checked in the schema and in Java. */
+    public static final String NAME_PATTERN = "^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$";
+
     @Required
-    @Pattern("^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$")
+    @Pattern(NAME_PATTERN)
     // maxLength also bounds the cost of the uniqueness rule: CEL prices an unbounded string at megabytes.
     @Size(max = 15)
     @JsonPropertyDescription("Listener name, unique in this LoadBalancer: lower-case letters, digits and '-', at most "

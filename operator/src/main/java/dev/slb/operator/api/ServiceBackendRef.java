@@ -9,8 +9,11 @@ import io.fabric8.generator.annotation.Size;
 
 /** A Service whose ready endpoints are the backends. */
 public class ServiceBackendRef {
+    /** A Service name: a DNS-1035 label. Checked in the schema and in Java. */
+    public static final String NAME_PATTERN = "^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$";
+
     @Required
-    @Pattern("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+    @Pattern(NAME_PATTERN)
     @Size(max = 63)
     @JsonPropertyDescription("Name of a Service in the LoadBalancer's namespace. Its ready endpoints (EndpointSlices) "
             + "are followed as pods come and go.")

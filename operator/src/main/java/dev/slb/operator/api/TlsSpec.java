@@ -10,8 +10,11 @@ import io.fabric8.generator.annotation.Size;
 /** Where an HTTPS listener finds its certificate, and the TLS policy it offers. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TlsSpec {
+    /** A Secret name: a DNS subdomain. Checked in the schema and in Java. */
+    public static final String SECRET_NAME_PATTERN = "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$";
+
     @Required
-    @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+    @Pattern(SECRET_NAME_PATTERN)
     @Size(max = 253)
     @JsonPropertyDescription("Name of a kubernetes.io/tls Secret in the LoadBalancer's namespace, holding tls.crt and "
             + "tls.key (PEM). The proxies mount it as files and pick up a renewed certificate without a restart; "

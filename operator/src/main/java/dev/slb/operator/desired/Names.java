@@ -1,12 +1,13 @@
 package dev.slb.operator.desired;
 
+import dev.slb.model.ProxyContract;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Every name, label and annotation the operator gives the resources of one LoadBalancer. */
 public final class Names {
     /** The ConfigMap key holding the proxy config. */
-    public static final String CONFIG_KEY = "config.yaml";
+    public static final String CONFIG_KEY = ProxyContract.CONFIG_MAP_KEY;
     /** On the ConfigMap: the proxy config version it holds, as the proxies report it on their admin port. */
     public static final String CONFIG_VERSION_ANNOTATION = "slb.dev/config-version";
     /** On the pod template: a hash of what needs new pods (image, Secret set, pod ports); nothing else. */

@@ -1,6 +1,7 @@
 package dev.slb.operator.desired;
 
 import dev.slb.model.ProxyConfig;
+import dev.slb.model.ProxyContract;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.Tier;
@@ -166,9 +167,9 @@ public final class ProxyResources {
                                 .withEnv(fieldRef("POD_NAME", "metadata.name"),
                                         fieldRef("POD_NAMESPACE", "metadata.namespace"))
                                 .withPorts(ports)
-                                .withStartupProbe(httpProbe("/healthz", 1, 60))
-                                .withReadinessProbe(httpProbe("/readyz", 2, 1))
-                                .withLivenessProbe(httpProbe("/healthz", 10, 3))
+                                .withStartupProbe(httpProbe(ProxyContract.HEALTHZ_PATH, 1, 60))
+                                .withReadinessProbe(httpProbe(ProxyContract.READYZ_PATH, 2, 1))
+                                .withLivenessProbe(httpProbe(ProxyContract.HEALTHZ_PATH, 10, 3))
                                 .withResources(new ResourceRequirementsBuilder()
                                         .addToRequests("cpu", new Quantity(settings.cpuRequest()))
                                         .addToRequests("memory", new Quantity(settings.memoryRequest()))

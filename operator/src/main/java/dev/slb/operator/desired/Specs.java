@@ -30,9 +30,9 @@ public final class Specs {
     public static final int MAX_TIMEOUT_SECONDS = 3600;
 
     // The same patterns as the CRD schema (api/).
-    private static final Pattern LISTENER_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$");
-    private static final Pattern SECRET_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$");
-    private static final Pattern SERVICE_NAME = Pattern.compile("^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$");
+    private static final Pattern LISTENER_NAME = Pattern.compile(ListenerSpec.NAME_PATTERN);
+    private static final Pattern SECRET_NAME = Pattern.compile(TlsSpec.SECRET_NAME_PATTERN);
+    private static final Pattern SERVICE_NAME = Pattern.compile(ServiceBackendRef.NAME_PATTERN);
     private static final Pattern HAS_LETTER = Pattern.compile(".*[a-z].*");
 
     private Specs() {}

@@ -1,5 +1,6 @@
 package dev.slb.operator.reconciler;
 
+import dev.slb.model.ProxyContract;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.desired.Names;
 import dev.slb.operator.desired.ProxyConfigs;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * unreachable pods one after another.
  */
 public final class HttpProxyVersions implements ProxyVersions {
-    public static final String VERSION_HEADER = "X-Config-Version";
+    public static final String VERSION_HEADER = ProxyContract.CONFIG_VERSION_HEADER;
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
     static final Duration DEADLINE = Duration.ofSeconds(3);
     private static final Logger LOG = LoggerFactory.getLogger(HttpProxyVersions.class);
@@ -62,7 +63,7 @@ public final class HttpProxyVersions implements ProxyVersions {
     static URI adminConfigUri(Pod pod) {
         String ip = pod.getStatus().getPodIP();
         String host = ip.contains(":") ? "[" + ip + "]" : ip;
-        return URI.create("http://" + host + ":" + ProxyConfigs.ADMIN_PORT + "/config");
+        return URI.create("http://" + host + ":" + ProxyConfigs.ADMIN_PORT + ProxyContract.CONFIG_PATH);
     }
 
     @Override

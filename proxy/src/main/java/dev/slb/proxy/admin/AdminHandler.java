@@ -1,5 +1,11 @@
 package dev.slb.proxy.admin;
 
+import static dev.slb.model.ProxyContract.CONFIG_PATH;
+import static dev.slb.model.ProxyContract.CONFIG_VERSION_HEADER;
+import static dev.slb.model.ProxyContract.HEALTHZ_PATH;
+import static dev.slb.model.ProxyContract.METRICS_PATH;
+import static dev.slb.model.ProxyContract.READYZ_PATH;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -29,7 +35,6 @@ import org.slf4j.LoggerFactory;
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
 
-    static final String CONFIG_VERSION_HEADER = "X-Config-Version";
     private static final String TEXT = "text/plain; charset=utf-8";
     private static final String JSON = "application/json";
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
@@ -63,8 +68,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private Answer answer(FullHttpRequest request) {
         String path = new QueryStringDecoder(request.uri()).path();
-        boolean known =
-                path.equals("/healthz") || path.equals("/readyz") || path.equals("/config") || path.equals("/metrics");
+        boolean known = path.equals(HEALTHZ_PATH)
+                || path.equals(READYZ_PATH)
+                || path.equals(CONFIG_PATH)
+                || path.equals(METRICS_PATH);
         if (!known) {
             return Answer.text(
                     HttpResponseStatus.NOT_FOUND,
@@ -76,15 +83,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         try {
             return switch (path) {
-                case "/healthz" ->
+                case HEALTHZ_PATH ->
                     status.live()
                             ? Answer.text(HttpResponseStatus.OK, "ok")
                             : Answer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "stopped");
-                case "/readyz" ->
+                case READYZ_PATH ->
                     status.ready()
                             ? Answer.text(HttpResponseStatus.OK, "ready")
                             : Answer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining");
-                case "/metrics" -> new Answer(HttpResponseStatus.OK, PROMETHEUS, status.metrics(), null);
+                case METRICS_PATH -> new Answer(HttpResponseStatus.OK, PROMETHEUS, status.metrics(), null);
                 default ->
                     new Answer(
                             HttpResponseStatus.OK,

@@ -1,5 +1,6 @@
 package dev.slb.proxy.config;
 
+import dev.slb.model.ProxyContract;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -37,7 +38,7 @@ public final class KubernetesConfigSource implements ConfigSource {
     private static final Logger log = LoggerFactory.getLogger(KubernetesConfigSource.class);
 
     /** The ConfigMap key that holds the proxy config. */
-    public static final String KEY = "config.yaml";
+    public static final String KEY = ProxyContract.CONFIG_MAP_KEY;
 
     /** How long {@link #close()} waits for a callback in progress. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
