@@ -29,8 +29,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,6 +89,7 @@ class ClusterImagesTest {
     private static HttpClient https;
     private static final String PROXY_IP = TestingAddresses.pod(11);
     private static final List<TestingWebSocket> held = new ArrayList<>();
+    private static final TestingCleanup cleanup = new TestingCleanup();
 
     @BeforeAll
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
@@ -98,26 +97,24 @@ class ClusterImagesTest {
         images = TestingImages.require();
         List<HasMetadata> deploy = TestingManifests.rendered();
         work = TestingDirectories.create("slb-cluster-images");
-        apiServer = new LocalApiServer().start(0);
+        cleanup.add(() -> TestingDirectories.delete(work));
+        apiServer = cleanup.add(new LocalApiServer().start(0));
         kubeconfig = apiServer.writeKubeconfig(work.resolve("kubeconfig"));
         // The containers' user (10001) reads it through a bind mount.
         Files.setPosixFilePermissions(kubeconfig, PosixFilePermissions.fromString("rw-r--r--"));
-        client = new KubernetesClientBuilder()
+        client = cleanup.add(new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder()
                         .withMasterUrl(apiServer.url())
                         .withRequestTimeout(20_000)
                         .build())
-                .build();
+                .build());
         for (HasMetadata object : deploy) {
             client.resource(object).create();
         }
-        backend = DemoBackend.start(new InetSocketAddress(TestingAddresses.backend(1), 0), "demo-backend");
+        backend = cleanup.add(DemoBackend.start(new InetSocketAddress(TestingAddresses.backend(1), 0), "demo-backend"));
         certificate = TestingCertificate.forAddresses(List.of(PROXY_IP));
-        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        https = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(5))
-                .sslContext(certificate.trustingIt())
-                .build();
+        http = TestingHttp.plain();
+        https = TestingHttp.trusting(certificate);
 
         Deployment operatorDeployment = client.apps()
                 .deployments()
@@ -138,42 +135,26 @@ class ClusterImagesTest {
         try (ServerSocket free = new ServerSocket(0)) {
             operatorPort = free.getLocalPort();
         }
-        operator = run(
+        operator = cleanup.add(run(
                 operatorDeployment,
                 images.operator().id(),
                 TestingAddresses.pod(10),
                 Map.of("SLB_ADMIN_PORT", String.valueOf(operatorPort)),
                 List.of(),
-                "operator");
+                "operator"));
         operator.awaitLog(Pattern.compile("slb-operator started"), Duration.ofSeconds(90));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (TestingWebSocket s : held) {
-            s.close();
-        }
-        for (TestingContainer c : new TestingContainer[] {proxy, operator}) {
-            if (c != null) {
-                c.close();
-            }
-        }
-        if (client != null) {
-            client.close();
-        }
-        if (apiServer != null) {
-            apiServer.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-        TestingDirectories.delete(work);
+        cleanup.closeAll();
     }
 
     @Test
     @Order(1)
     void theOperatorImageServesHealthzAndReconcilesThroughTheApiServer() throws Exception {
-        assertThat(get(http, "http://127.0.0.1:" + operatorPort + "/healthz").statusCode())
+        assertThat(TestingHttp.get(http, "http://127.0.0.1:" + operatorPort + "/healthz")
+                        .statusCode())
                 .isEqualTo(200);
         client.resource(secret()).create();
         client.resource(loadBalancer("slb.s1.small")).create();
@@ -202,14 +183,15 @@ class ClusterImagesTest {
                         .path("status")
                         .asText())
                 .isEqualTo("True");
-        assertThat(get(http, "http://127.0.0.1:" + operatorPort + "/readyz").statusCode())
+        assertThat(TestingHttp.get(http, "http://127.0.0.1:" + operatorPort + "/readyz")
+                        .statusCode())
                 .isEqualTo(200);
     }
 
     @Test
     @Order(2)
     void theProxyPodTheOperatorWritesFitsTheProxyImage() throws Exception {
-        PodSpec pod = fleetPod();
+        PodSpec pod = fleet().getSpec().getTemplate().getSpec();
         Container container = pod.getContainers().get(0);
         JsonNode config = TestingImageConfig.of(images.proxy().id());
 
@@ -240,17 +222,21 @@ class ClusterImagesTest {
                 .inNamespace(NS)
                 .withName(LB + "-proxy")
                 .get();
-        proxy = run(fleet, images.proxy().id(), PROXY_IP, Map.of(), List.of("--bind-address", PROXY_IP), "proxy");
+        proxy = cleanup.add(
+                run(fleet, images.proxy().id(), PROXY_IP, Map.of(), List.of("--bind-address", PROXY_IP), "proxy"));
 
         assertThat(proxy.awaitLog(Pattern.compile("proxy up: "), Duration.ofSeconds(60)))
                 .contains("transport EPOLL, TLS OPENSSL (BoringSSL")
                 .contains("1 worker threads");
-        assertThat(get(http, "http://" + PROXY_IP + ":9901/metrics").body())
+        assertThat(TestingHttp.get(http, "http://" + PROXY_IP + ":9901/metrics").body())
                 .contains("slb_runtime_info{transport=\"epoll\",tls=\"openssl\"} 1");
-        assertThat(get(http, "http://" + PROXY_IP + ":10080/hello").body()).startsWith("demo-backend saw GET /hello");
-        assertThat(get(https, "https://" + PROXY_IP + ":10443/hello").body()).startsWith("demo-backend saw GET /hello");
-        held.add(TestingWebSocket.open(http, URI.create("ws://" + PROXY_IP + ":10080/ws")));
-        held.add(TestingWebSocket.open(https, URI.create("wss://" + PROXY_IP + ":10443/ws")));
+        assertThat(TestingHttp.get(http, "http://" + PROXY_IP + ":10080/hello").body())
+                .startsWith("demo-backend saw GET /hello");
+        assertThat(TestingHttp.get(https, "https://" + PROXY_IP + ":10443/hello")
+                        .body())
+                .startsWith("demo-backend saw GET /hello");
+        held.add(cleanup.add(TestingWebSocket.open(http, URI.create("ws://" + PROXY_IP + ":10080/ws"))));
+        held.add(cleanup.add(TestingWebSocket.open(https, URI.create("wss://" + PROXY_IP + ":10443/ws"))));
         for (TestingWebSocket s : held) {
             assertThat(s.echo("hello", MESSAGE_TIMEOUT)).isTrue();
         }
@@ -293,7 +279,9 @@ class ClusterImagesTest {
                 .withName(LB + "-proxy-config")
                 .get();
         String version = config.getMetadata().getAnnotations().get("slb.dev/config-version");
-        assertThat(get(http, "http://" + PROXY_IP + ":9901/config").headers().firstValue("X-Config-Version"))
+        assertThat(TestingHttp.get(http, "http://" + PROXY_IP + ":9901/config")
+                        .headers()
+                        .firstValue("X-Config-Version"))
                 .hasValue(version);
         assertThat(proxy.log()).contains("config version " + version + " applied");
         for (TestingWebSocket s : held) {
@@ -402,28 +390,17 @@ class ClusterImagesTest {
         return Serialization.unmarshal(yaml, GenericKubernetesResource.class);
     }
 
-    private static PodSpec fleetPod() {
+    /** The proxy Deployment the operator wrote, or null. */
+    private static Deployment fleet() {
         return client.apps()
                 .deployments()
                 .inNamespace(NS)
                 .withName(LB + "-proxy")
-                .get()
-                .getSpec()
-                .getTemplate()
-                .getSpec();
+                .get();
     }
 
     private static String checksum() {
-        return client.apps()
-                .deployments()
-                .inNamespace(NS)
-                .withName(LB + "-proxy")
-                .get()
-                .getSpec()
-                .getTemplate()
-                .getMetadata()
-                .getAnnotations()
-                .get("slb.dev/pod-template-checksum");
+        return fleet().getSpec().getTemplate().getMetadata().getAnnotations().get("slb.dev/pod-template-checksum");
     }
 
     /** The LoadBalancer's condition of this type, or null. */
@@ -469,14 +446,6 @@ class ClusterImagesTest {
             }
             Thread.sleep(200);
         }
-    }
-
-    private static HttpResponse<String> get(HttpClient client, String uri) throws Exception {
-        return client.send(
-                HttpRequest.newBuilder(URI.create(uri))
-                        .timeout(Duration.ofSeconds(10))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 
     private static String base64(String text) {

@@ -79,37 +79,17 @@ class ImageManifestsTest {
     @Test
     void eachEntrypointCanBeRunByThePodsUserOnAReadOnlyRoot() throws Exception {
         String user = String.valueOf(pod.getSecurityContext().getRunAsUser());
-        String operatorCheck = TestingPodman.podman(
-                        Duration.ofSeconds(60),
-                        "run",
-                        "--rm",
-                        "--pull=never",
-                        "--network=host",
-                        "--read-only",
-                        "--user=" + user,
-                        "--entrypoint=bash",
+        assertThat(TestingPodman.script(
                         images.operator().id(),
-                        "-c",
-                        "command -v java && test -r /opt/slb-operator/slb-operator.jar && echo readable")
-                .ok()
-                .out();
-        assertThat(operatorCheck).contains("readable");
-        String proxyCheck = TestingPodman.podman(
-                        Duration.ofSeconds(60),
-                        "run",
-                        "--rm",
-                        "--pull=never",
-                        "--network=host",
-                        "--read-only",
-                        "--user=" + user,
-                        "--entrypoint=bash",
+                        user,
+                        "command -v java && test -r /opt/slb-operator/slb-operator.jar && echo readable"))
+                .contains("readable");
+        assertThat(TestingPodman.script(
                         images.proxy().id(),
-                        "-c",
+                        user,
                         "test -x /opt/slb-proxy/bin/slb-proxy && test -r /opt/slb-proxy/target/slb-proxy.jar"
-                                + " && command -v java && echo runnable")
-                .ok()
-                .out();
-        assertThat(proxyCheck).contains("runnable");
+                                + " && command -v java && echo runnable"))
+                .contains("runnable");
     }
 
     private static String env(String name) {

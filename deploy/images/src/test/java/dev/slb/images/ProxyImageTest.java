@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,14 +79,15 @@ class ProxyImageTest {
     private static HttpClient http;
     private static HttpClient https;
     private static final String IP = TestingAddresses.pod(1);
-    private static final List<AutoCloseable> closing = new ArrayList<>();
+    private static final TestingCleanup cleanup = new TestingCleanup();
 
     @BeforeAll
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
     static void start() throws Exception {
         images = TestingImages.require();
         work = TestingDirectories.create("slb-proxy-image");
-        backend = DemoBackend.start(new InetSocketAddress(TestingAddresses.backend(0), 0), "demo-backend");
+        cleanup.add(() -> TestingDirectories.delete(work));
+        backend = cleanup.add(DemoBackend.start(new InetSocketAddress(TestingAddresses.backend(0), 0), "demo-backend"));
         certificate = TestingCertificate.forAddresses(List.of(IP, TestingAddresses.pod(2)));
         config = TestingVolume.write(
                 work.resolve("config"), TestingVolume.text(Map.of("config.yaml", config(1))), 0644, null);
@@ -96,27 +96,15 @@ class ProxyImageTest {
                 TestingVolume.text(Map.of("tls.crt", certificate.certificatePem(), "tls.key", certificate.keyPem())),
                 0440,
                 POD_GROUP);
-        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        https = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(5))
-                .sslContext(certificate.trustingIt())
-                .build();
-        proxy = run(pod(POD), IP, "standalone");
+        http = TestingHttp.plain();
+        https = TestingHttp.trusting(certificate);
+        proxy = cleanup.add(run(pod(POD), IP, "standalone"));
         proxy.awaitLog(Pattern.compile("proxy up: "), Duration.ofSeconds(60));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
-        TestingDirectories.delete(work);
+        cleanup.closeAll();
     }
 
     @Test
@@ -126,7 +114,7 @@ class ProxyImageTest {
                 .contains("transport EPOLL, TLS OPENSSL (BoringSSL")
                 // --cpus=1 reached the JVM: one worker thread for one CPU.
                 .contains("1 worker threads");
-        assertThat(get(http, "http://" + IP + ":9901/metrics").body())
+        assertThat(TestingHttp.get(http, "http://" + IP + ":9901/metrics").body())
                 .contains("slb_runtime_info{transport=\"epoll\",tls=\"openssl\"} 1");
 
         String inside = TestingPodman.podman(
@@ -149,10 +137,11 @@ class ProxyImageTest {
     @Test
     @Order(2)
     void servesHttpWsAndWss() throws Exception {
-        HttpResponse<String> plain = get(http, "http://" + IP + ":10080/hello");
+        HttpResponse<String> plain = TestingHttp.get(http, "http://" + IP + ":10080/hello");
         assertThat(plain.statusCode()).isEqualTo(200);
         assertThat(plain.body()).startsWith("demo-backend saw GET /hello HTTP/1.1");
-        assertThat(get(https, "https://" + IP + ":10443/hello").body()).startsWith("demo-backend saw GET /hello");
+        assertThat(TestingHttp.get(https, "https://" + IP + ":10443/hello").body())
+                .startsWith("demo-backend saw GET /hello");
 
         try (TestingWebSocket ws = TestingWebSocket.open(http, URI.create("ws://" + IP + ":10080/ws"));
                 TestingWebSocket wss = TestingWebSocket.open(https, URI.create("wss://" + IP + ":10443/ws"))) {
@@ -184,7 +173,8 @@ class ProxyImageTest {
                 .as("messages lost across the reload")
                 .isZero();
         // The listener the new version adds serves at once.
-        assertThat(get(http, "http://" + IP + ":10081/added").body()).startsWith("demo-backend saw GET /added");
+        assertThat(TestingHttp.get(http, "http://" + IP + ":10081/added").body())
+                .startsWith("demo-backend saw GET /added");
         assertThat(proxy.log()).contains("config version standalone-2 applied (was standalone-1)");
         for (TestingWebSocket s : held) {
             s.close();
@@ -219,7 +209,7 @@ class ProxyImageTest {
         try (TestingContainer bare = run(pod, ip, "no-tmp")) {
             assertThat(bare.awaitLog(Pattern.compile("proxy up: "), Duration.ofSeconds(60)))
                     .contains("transport NIO, TLS JDK");
-            assertThat(get(http, "http://" + ip + ":9901/metrics").body())
+            assertThat(TestingHttp.get(http, "http://" + ip + ":9901/metrics").body())
                     .contains("slb_runtime_info{transport=\"nio\",tls=\"jdk\"} 1");
         }
     }
@@ -265,24 +255,14 @@ class ProxyImageTest {
     }
 
     private static TestingWebSocket open(HttpClient client, URI uri) throws Exception {
-        TestingWebSocket s = TestingWebSocket.open(client, uri);
-        closing.add(s);
-        return s;
-    }
-
-    private static HttpResponse<String> get(HttpClient client, String uri) throws Exception {
-        return client.send(
-                HttpRequest.newBuilder(URI.create(uri))
-                        .timeout(Duration.ofSeconds(10))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return cleanup.add(TestingWebSocket.open(client, uri));
     }
 
     private static void awaitVersion(String version) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         String serving = null;
         while (System.nanoTime() < deadline) {
-            serving = get(http, "http://" + IP + ":9901/config")
+            serving = TestingHttp.get(http, "http://" + IP + ":9901/config")
                     .headers()
                     .firstValue("X-Config-Version")
                     .orElse(null);

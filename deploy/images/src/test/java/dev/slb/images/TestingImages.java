@@ -47,6 +47,10 @@ final class TestingImages {
             } catch (AssertionError | IOException e) {
                 failure = e;
             }
+            if (problem != null && System.getenv("CI") == null) {
+                // A class skipped in @BeforeAll shows as "Tests run: 0" with no reason; say it once here.
+                System.err.println("skipping the container tests (deploy/images): " + problem);
+            }
         }
         if (failure != null) {
             throw new AssertionError("the images could not be built: " + failure.getMessage(), failure);
@@ -65,6 +69,11 @@ final class TestingImages {
         } catch (IOException e) {
             return "podman is not installed. deploy/images/build installs it (as root, from Debian's packages:"
                     + " podman, runc, mmdebstrap), as .ci/run does";
+        }
+        TestingPodman.Result info = TestingPodman.podman(Duration.ofSeconds(60), "info");
+        if (info.code() != 0) {
+            return "podman does not work here (podman info, CONTAINERS_CONF=" + containersConf() + "): "
+                    + info.err().strip();
         }
         Files.createDirectories(TARGET);
         Path log = TARGET.resolve("build.log");

@@ -39,6 +39,24 @@ final class TestingPodman {
         return run(command, timeout);
     }
 
+    /** {@code bash -c SCRIPT} in a throwaway container of {@code image}, as {@code user}, on a read-only root. */
+    static String script(String image, String user, String script) throws IOException, InterruptedException {
+        return podman(
+                        Duration.ofSeconds(60),
+                        "run",
+                        "--rm",
+                        "--pull=never",
+                        "--network=host",
+                        "--read-only",
+                        "--user=" + user,
+                        "--entrypoint=bash",
+                        image,
+                        "-c",
+                        script)
+                .ok()
+                .out();
+    }
+
     static ProcessBuilder builder(List<String> command) {
         ProcessBuilder pb = new ProcessBuilder(command).directory(REPO.toFile());
         if (System.getenv("CONTAINERS_CONF") == null) {
