@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -47,6 +48,9 @@ public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
     private final Transport transport;
+    /** The TLS provider HTTPS listeners use, as /metrics reports it: openssl, jdk, or none when the forced one is missing. */
+    private final String tlsRuntime;
+
     private final EventLoopGroup workers;
     private EventLoopGroup adminLoop;
     private final UpstreamPools pools;
@@ -67,6 +71,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private ProxyServer(ProxyConfig initial, int workerThreads) throws Exception {
         this.transport = Transport.best();
+        this.tlsRuntime = tlsRuntime();
         this.workers = transport.newGroup(workerThreads, "slb-io");
         this.pools = new UpstreamPools(transport);
         this.limits = new ReplicaLimits(initial.limits(), System.nanoTime());
@@ -328,6 +333,14 @@ public final class ProxyServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
+    private static String tlsRuntime() {
+        try {
+            return TlsProvider.configured().name().toLowerCase(Locale.ROOT);
+        } catch (TlsException e) {
+            return "none";
+        }
+    }
+
     private static InetSocketAddress address(String host, int port) {
         return host == null ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
     }
@@ -434,6 +447,19 @@ public final class ProxyServer implements AutoCloseable {
                     .append("slb_ready ")
                     .append(ready() ? 1 : 0)
                     .append('\n');
+            // A pod whose root filesystem is read-only and whose /tmp is missing (or noexec) falls back
+            // to NIO and JDK TLS without failing; this line makes that visible to monitoring.
+            metric(
+                            sb,
+                            "slb_runtime_info",
+                            "gauge",
+                            "Always 1. transport: epoll (native) or nio; tls: openssl (BoringSSL) or jdk. nio or jdk in a"
+                                    + " container means Netty found no writable, executable /tmp for its native libraries.")
+                    .append("slb_runtime_info{transport=\"")
+                    .append(transport.name().toLowerCase(Locale.ROOT))
+                    .append("\",tls=\"")
+                    .append(tlsRuntime)
+                    .append("\"} 1\n");
             return sb.toString();
         }
 
