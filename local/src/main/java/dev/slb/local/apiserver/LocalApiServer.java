@@ -49,7 +49,7 @@ public final class LocalApiServer implements AutoCloseable {
         // In this order: the history first, so a change is recorded before the ones it causes.
         store.listen(watches);
         store.listen(change -> {
-            if (change.object().kind().equals(Kinds.CRDS)) {
+            if (change.object().kind() == Kinds.CRDS) {
                 kinds.crdChanged(change.object().tree(), change.type() == Change.Type.DELETED);
             }
         });

@@ -2,7 +2,6 @@ package dev.slb.local.load;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -22,11 +21,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -46,6 +47,8 @@ public final class ApiServerLoad {
     static final int MAX_CLIENTS = 16;
     private static final String NS = "default";
     private static final String MANAGED = "app.kubernetes.io/managed-by=slb-operator";
+    /** The owner uid the operator's golden files carry, replaced by each LoadBalancer's own. */
+    private static final String TEMPLATE_UID = "00000000-0000-0000-0000-000000000001";
 
     /** What one run measured. */
     public record Report(
@@ -56,7 +59,9 @@ public final class ApiServerLoad {
             List<Long> createMicros,
             List<Long> deleteMicros,
             long watchEvents,
-            int ownedLeft) {
+            int ownedLeft,
+            Duration createCpu,
+            Duration deleteCpu) {
 
         String text() {
             return String.format(
@@ -65,7 +70,8 @@ public final class ApiServerLoad {
                             + " per request p50 %.1f ms, p99 %.1f ms, max %.1f ms%n"
                             + "delete: %d LoadBalancers, all owned objects gone, in %.2f s;"
                             + " per request p50 %.1f ms, p99 %.1f ms, max %.1f ms%n"
-                            + "watch: %d events over one watch per kind%n",
+                            + "watch: %d events over one watch per kind%n"
+                            + "server CPU: %.2f s creating, %.2f s deleting%n",
                     loadBalancers,
                     ownedObjects,
                     create.toMillis() / 1000.0,
@@ -77,7 +83,9 @@ public final class ApiServerLoad {
                     percentile(deleteMicros, 50),
                     percentile(deleteMicros, 99),
                     percentile(deleteMicros, 100),
-                    watchEvents);
+                    watchEvents,
+                    createCpu.toMillis() / 1000.0,
+                    deleteCpu.toMillis() / 1000.0);
         }
     }
 
@@ -85,8 +93,10 @@ public final class ApiServerLoad {
     private final Path repo;
     private final HttpClient http;
     private final Duration deadline;
+    private final Supplier<Duration> serverCpu;
 
-    ApiServerLoad(String server, Path repo, Duration deadline) {
+    /** {@code serverCpu} tells the CPU time the server has used so far (zero when it cannot be read). */
+    ApiServerLoad(String server, Path repo, Duration deadline, Supplier<Duration> serverCpu) {
         URI uri = URI.create(server);
         if (!"http".equals(uri.getScheme()) || !isLoopback(uri.getHost())) {
             throw new IllegalArgumentException("the load goes to a loopback http:// server only, not " + server);
@@ -94,6 +104,7 @@ public final class ApiServerLoad {
         this.server = server;
         this.repo = repo;
         this.deadline = deadline;
+        this.serverCpu = serverCpu;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
@@ -108,7 +119,8 @@ public final class ApiServerLoad {
         }
         long end = System.nanoTime() + deadline.toNanos();
         installCrd();
-        String sample = Files.readString(repo.resolve("crds/samples/guaranteed.yaml"));
+        String sample = yaml(Files.readString(repo.resolve("crds/samples/guaranteed.yaml")))
+                .toString();
         List<String> owned = ownedTemplates();
         List<Watch> watches = new ArrayList<>();
         AtomicLong events = new AtomicLong();
@@ -120,6 +132,7 @@ public final class ApiServerLoad {
             List<Long> createMicros = Collections.synchronizedList(new ArrayList<>());
             AtomicLong ownedCount = new AtomicLong();
             long start = System.nanoTime();
+            Duration cpu = serverCpu.get();
             List<Future<?>> work = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 String name = "load-" + i;
@@ -131,6 +144,8 @@ public final class ApiServerLoad {
             }
             awaitAll(work, end);
             Duration create = Duration.ofNanos(System.nanoTime() - start);
+            Duration createCpu = serverCpu.get().minus(cpu);
+            cpu = serverCpu.get();
 
             List<Long> deleteMicros = Collections.synchronizedList(new ArrayList<>());
             start = System.nanoTime();
@@ -145,6 +160,7 @@ public final class ApiServerLoad {
             awaitAll(work, end);
             int left = awaitOwnedGone(owned, end);
             Duration delete = Duration.ofNanos(System.nanoTime() - start);
+            Duration deleteCpu = serverCpu.get().minus(cpu);
             return new Report(
                     count,
                     (int) ownedCount.get(),
@@ -153,7 +169,9 @@ public final class ApiServerLoad {
                     sorted(createMicros),
                     sorted(deleteMicros),
                     events.get(),
-                    left);
+                    left,
+                    createCpu,
+                    deleteCpu);
         } finally {
             pool.shutdownNow();
             watches.forEach(Watch::close);
@@ -163,9 +181,11 @@ public final class ApiServerLoad {
     private void createOne(
             String name, String sample, List<String> owned, boolean pdb, List<Long> micros, AtomicLong ownedCount)
             throws IOException, InterruptedException {
-        JsonNode lb = yaml(sample.replace("name: chat", "name: " + name));
-        JsonNode created =
-                timed("POST", "/apis/slb.dev/v1alpha1/namespaces/" + NS + "/loadbalancers", lb.toString(), micros);
+        JsonNode created = timed(
+                "POST",
+                "/apis/slb.dev/v1alpha1/namespaces/" + NS + "/loadbalancers",
+                sample.replace("\"name\":\"chat\"", "\"name\":\"" + name + "\""),
+                micros);
         String uid = created.path("metadata").path("uid").asText();
         timed(
                 "PATCH",
@@ -175,12 +195,11 @@ public final class ApiServerLoad {
                         + "\"lastTransitionTime\":\"2026-12-01T00:00:00Z\"}]}}",
                 micros);
         for (String template : owned) {
-            ObjectNode object = (ObjectNode) yaml(template.replace("chat", name));
-            if (!pdb && object.path("kind").asText().equals("PodDisruptionBudget")) {
+            if (!pdb && template.contains("\"kind\":\"PodDisruptionBudget\"")) {
                 continue;
             }
-            ((ObjectNode) object.path("metadata").path("ownerReferences").path(0)).put("uid", uid);
-            timed("POST", collection(object), object.toString(), micros);
+            String object = template.replace("chat", name).replace(TEMPLATE_UID, uid);
+            timed("POST", collection(JSON.readTree(object)), object, micros);
             ownedCount.incrementAndGet();
         }
     }
@@ -222,9 +241,10 @@ public final class ApiServerLoad {
         try (Stream<Path> files = Files.list(golden)) {
             for (Path file : files.sorted().toList()) {
                 String text = Files.readString(file);
+                JsonNode object = yaml(text);
                 if (file.getFileName().toString().startsWith("out-")
-                        && yaml(text).path("metadata").has("ownerReferences")) {
-                    templates.add(text);
+                        && object.path("metadata").has("ownerReferences")) {
+                    templates.add(object.toString());
                 }
             }
         }
@@ -353,6 +373,10 @@ public final class ApiServerLoad {
         return sortedMicros.get(Math.max(0, Math.min(i, sortedMicros.size() - 1))) / 1000.0;
     }
 
+    private static Supplier<Duration> cpuOf(Optional<ProcessHandle> process) {
+        return () -> process.flatMap(p -> p.info().totalCpuDuration()).orElse(Duration.ZERO);
+    }
+
     private static boolean isLoopback(String host) {
         return host != null && (host.startsWith("127.") || host.equals("localhost") || host.equals("[::1]"));
     }
@@ -365,6 +389,7 @@ public final class ApiServerLoad {
         Path repo = Path.of("").toAbsolutePath();
         Path jar = repo.resolve("local/target/slb-local.jar");
         String url = null;
+        long pid = 0;
         int count = 1000;
         int clients = 4;
         for (int i = 0; i < args.length; i++) {
@@ -372,18 +397,22 @@ public final class ApiServerLoad {
             switch (args[i]) {
                 case "--jar" -> jar = Path.of(value);
                 case "--server" -> url = value;
+                case "--pid" -> pid = Long.parseLong(value);
                 case "--count" -> count = Integer.parseInt(value);
                 case "--clients" -> clients = Integer.parseInt(value);
                 default ->
-                    throw new IllegalArgumentException("usage: apiload [--jar JAR | --server URL] [--count N (1.."
-                            + MAX_COUNT + ")] [--clients N (1.." + MAX_CLIENTS + ")]");
+                    throw new IllegalArgumentException(
+                            "usage: apiload [--jar JAR | --server URL [--pid PID]] [--count N (1.." + MAX_COUNT
+                                    + ")] [--clients N (1.." + MAX_CLIENTS + ")]");
             }
             i++;
         }
         Duration deadline = Duration.ofMinutes(10);
         if (url != null) {
-            System.out.print(
-                    new ApiServerLoad(url, repo, deadline).run(count, clients).text());
+            Supplier<Duration> cpu = cpuOf(ProcessHandle.of(pid));
+            System.out.print(new ApiServerLoad(url, repo, deadline, cpu)
+                    .run(count, clients)
+                    .text());
             return;
         }
         try (ServerProcess server = ServerProcess.start(jar)) {
@@ -392,7 +421,9 @@ public final class ApiServerLoad {
                     "server: %s answered /version %.2f s after its JVM started%n",
                     jar,
                     server.startup().toMillis() / 1000.0);
-            Report report = new ApiServerLoad(server.url(), repo, deadline).run(count, clients);
+            Report report = new ApiServerLoad(
+                            server.url(), repo, deadline, cpuOf(Optional.of(server.process.toHandle())))
+                    .run(count, clients);
             System.out.print(report.text());
             System.out.printf(
                     Locale.ROOT,

@@ -1,10 +1,30 @@
 package dev.slb.local.apiserver.kinds;
 
+import static dev.slb.local.apiserver.kinds.MergeKeys.DEPLOYMENT;
+import static dev.slb.local.apiserver.kinds.MergeKeys.METADATA;
+import static dev.slb.local.apiserver.kinds.MergeKeys.POD;
+import static dev.slb.local.apiserver.kinds.MergeKeys.POD_DISRUPTION_BUDGET;
+import static dev.slb.local.apiserver.kinds.MergeKeys.SERVICE;
+import static dev.slb.local.apiserver.kinds.MergeKeys.SERVICE_ACCOUNT;
+import static dev.slb.local.apiserver.kinds.MergeKeys.WITH_CONDITIONS;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.CLUSTER_ROLE_BINDINGS;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.CONFIG_MAPS;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.CREATED_AT;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.DEPLOYMENTS;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.ENDPOINT_SLICES;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.EVENTS;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.LEASES;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.NAMESPACES;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.PODS;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.POD_DISRUPTION_BUDGETS;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.ROLE_BINDINGS;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.SECRETS;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.SERVICES;
+import static dev.slb.local.apiserver.printing.BuiltinPrinters.SERVICE_ACCOUNTS;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.slb.local.apiserver.printing.BuiltinPrinters;
 import dev.slb.local.apiserver.printing.Printer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,77 +39,58 @@ import java.util.function.Consumer;
  */
 public final class BuiltinKinds {
 
+    private static final String RBAC = "rbac.authorization.k8s.io";
+    private static final int NAMESPACED = 1;
+    private static final int STATUS = 2;
+    private static final int SCALE = 4;
+    private static final int GENERATION = 8;
+    private static final int GRACEFUL = 16;
+    private static final Consumer<ObjectNode> NONE = object -> {};
+
     /** In the order discovery lists them; the named groups appear under {@code /apis} in this order. */
     public static final List<Kind> ALL = List.of(
-            core("namespaces", "Namespace", false, "ns")
-                    .status()
-                    .defaults(BuiltinKinds::namespace)
-                    .printer(BuiltinPrinters.NAMESPACES)
-                    .merge(MergeKeys.WITH_CONDITIONS)
-                    .build(),
-            core("configmaps", "ConfigMap", true, "cm")
-                    .printer(BuiltinPrinters.CONFIG_MAPS)
-                    .build(),
-            core("secrets", "Secret", true)
-                    .defaults(o -> putIfAbsent(o, "type", "Opaque"))
-                    .printer(BuiltinPrinters.SECRETS)
-                    .build(),
-            core("services", "Service", true, "svc")
-                    .status()
-                    .defaults(BuiltinKinds::service)
-                    .printer(BuiltinPrinters.SERVICES)
-                    .merge(MergeKeys.SERVICE)
-                    .build(),
-            core("serviceaccounts", "ServiceAccount", true, "sa")
-                    .printer(BuiltinPrinters.SERVICE_ACCOUNTS)
-                    .merge(MergeKeys.SERVICE_ACCOUNT)
-                    .build(),
-            core("pods", "Pod", true, "po")
-                    .status()
-                    .graceful()
-                    .printer(BuiltinPrinters.PODS)
-                    .merge(MergeKeys.POD)
-                    .build(),
-            core("events", "Event", true, "ev")
-                    .defaults(o -> putIfAbsent(o, "type", "Normal"))
-                    .printer(BuiltinPrinters.EVENTS)
-                    .build(),
-            kind("apps", "deployments", "Deployment", true, "deploy")
-                    .status()
-                    .scale()
-                    .generation()
-                    .defaults(BuiltinKinds::deployment)
-                    .printer(BuiltinPrinters.DEPLOYMENTS)
-                    .merge(MergeKeys.DEPLOYMENT)
-                    .build(),
-            kind("events.k8s.io", "events", "Event", true, "ev")
-                    .printer(BuiltinPrinters.EVENTS)
-                    .build(),
-            kind("policy", "poddisruptionbudgets", "PodDisruptionBudget", true, "pdb")
-                    .status()
-                    .generation()
-                    .printer(BuiltinPrinters.POD_DISRUPTION_BUDGETS)
-                    .merge(MergeKeys.POD_DISRUPTION_BUDGET)
-                    .build(),
-            kind("rbac.authorization.k8s.io", "roles", "Role", true).build(),
-            kind("rbac.authorization.k8s.io", "rolebindings", "RoleBinding", true)
-                    .printer(BuiltinPrinters.ROLE_BINDINGS)
-                    .build(),
-            kind("rbac.authorization.k8s.io", "clusterroles", "ClusterRole", false)
-                    .build(),
-            kind("rbac.authorization.k8s.io", "clusterrolebindings", "ClusterRoleBinding", false)
-                    .printer(BuiltinPrinters.CLUSTER_ROLE_BINDINGS)
-                    .build(),
-            kind("discovery.k8s.io", "endpointslices", "EndpointSlice", true)
-                    .printer(BuiltinPrinters.ENDPOINT_SLICES)
-                    .build(),
-            kind("coordination.k8s.io", "leases", "Lease", true)
-                    .printer(BuiltinPrinters.LEASES)
-                    .build(),
-            kind("apiextensions.k8s.io", "customresourcedefinitions", "CustomResourceDefinition", false, "crd", "crds")
-                    .status()
-                    .generation()
-                    .build());
+            kind("", "namespaces", "Namespace", STATUS, NAMESPACES, WITH_CONDITIONS, BuiltinKinds::namespace, "ns"),
+            kind("", "configmaps", "ConfigMap", NAMESPACED, CONFIG_MAPS, METADATA, NONE, "cm"),
+            kind("", "secrets", "Secret", NAMESPACED, SECRETS, METADATA, o -> putIfAbsent(o, "type", "Opaque")),
+            kind("", "services", "Service", NAMESPACED | STATUS, SERVICES, SERVICE, BuiltinKinds::service, "svc"),
+            kind("", "serviceaccounts", "ServiceAccount", NAMESPACED, SERVICE_ACCOUNTS, SERVICE_ACCOUNT, NONE, "sa"),
+            kind("", "pods", "Pod", NAMESPACED | STATUS | GRACEFUL, PODS, POD, NONE, "po"),
+            kind("", "events", "Event", NAMESPACED, EVENTS, METADATA, o -> putIfAbsent(o, "type", "Normal"), "ev"),
+            kind(
+                    "apps",
+                    "deployments",
+                    "Deployment",
+                    NAMESPACED | STATUS | SCALE | GENERATION,
+                    DEPLOYMENTS,
+                    DEPLOYMENT,
+                    BuiltinKinds::deployment,
+                    "deploy"),
+            kind("events.k8s.io", "events", "Event", NAMESPACED, EVENTS, METADATA, NONE, "ev"),
+            kind(
+                    "policy",
+                    "poddisruptionbudgets",
+                    "PodDisruptionBudget",
+                    NAMESPACED | STATUS | GENERATION,
+                    POD_DISRUPTION_BUDGETS,
+                    POD_DISRUPTION_BUDGET,
+                    NONE,
+                    "pdb"),
+            kind(RBAC, "roles", "Role", NAMESPACED, CREATED_AT, METADATA, NONE),
+            kind(RBAC, "rolebindings", "RoleBinding", NAMESPACED, ROLE_BINDINGS, METADATA, NONE),
+            kind(RBAC, "clusterroles", "ClusterRole", 0, CREATED_AT, METADATA, NONE),
+            kind(RBAC, "clusterrolebindings", "ClusterRoleBinding", 0, CLUSTER_ROLE_BINDINGS, METADATA, NONE),
+            kind("discovery.k8s.io", "endpointslices", "EndpointSlice", NAMESPACED, ENDPOINT_SLICES, METADATA, NONE),
+            kind("coordination.k8s.io", "leases", "Lease", NAMESPACED, LEASES, METADATA, NONE),
+            kind(
+                    "apiextensions.k8s.io",
+                    "customresourcedefinitions",
+                    "CustomResourceDefinition",
+                    STATUS | GENERATION,
+                    CREATED_AT,
+                    METADATA,
+                    NONE,
+                    "crd",
+                    "crds"));
 
     private BuiltinKinds() {}
 
@@ -165,92 +166,30 @@ public final class BuiltinKinds {
         }
     }
 
-    // --- the table's shorthand ---
-
-    private static Builder core(String plural, String kind, boolean namespaced, String... shortNames) {
-        return kind("", plural, kind, namespaced, shortNames);
-    }
-
-    private static Builder kind(String group, String plural, String kind, boolean namespaced, String... shortNames) {
-        return new Builder(group, plural, kind, namespaced, List.of(shortNames));
-    }
-
-    /** One entry of the table; what is not said is off (no subresources, no defaults, the default printer). */
-    private static final class Builder {
-        private final String group;
-        private final String plural;
-        private final String kind;
-        private final boolean namespaced;
-        private final List<String> shortNames;
-        private boolean status;
-        private boolean scale;
-        private boolean generation;
-        private boolean graceful;
-        private final List<Consumer<ObjectNode>> defaults = new ArrayList<>();
-        private Printer printer = BuiltinPrinters.CREATED_AT;
-        private Map<String, MergeRule> mergeKeys = MergeKeys.METADATA;
-
-        Builder(String group, String plural, String kind, boolean namespaced, List<String> shortNames) {
-            this.group = group;
-            this.plural = plural;
-            this.kind = kind;
-            this.namespaced = namespaced;
-            this.shortNames = shortNames;
-        }
-
-        Builder status() {
-            status = true;
-            return this;
-        }
-
-        Builder scale() {
-            scale = true;
-            return this;
-        }
-
-        Builder generation() {
-            generation = true;
-            return this;
-        }
-
-        Builder graceful() {
-            graceful = true;
-            return this;
-        }
-
-        Builder defaults(Consumer<ObjectNode> defaulting) {
-            defaults.add(defaulting);
-            return this;
-        }
-
-        Builder printer(Printer p) {
-            printer = p;
-            return this;
-        }
-
-        Builder merge(Map<String, MergeRule> keys) {
-            mergeKeys = keys;
-            return this;
-        }
-
-        Kind build() {
-            List<Consumer<ObjectNode>> all = List.copyOf(defaults);
-            return new Kind(
-                    group,
-                    "v1",
-                    plural,
-                    kind.toLowerCase(Locale.ROOT),
-                    kind,
-                    namespaced,
-                    shortNames,
-                    status,
-                    scale,
-                    generation,
-                    graceful,
-                    o -> all.forEach(d -> d.accept(o)),
-                    printer,
-                    mergeKeys,
-                    null);
-        }
+    private static Kind kind(
+            String group,
+            String plural,
+            String kind,
+            int traits,
+            Printer printer,
+            Map<String, MergeRule> mergeKeys,
+            Consumer<ObjectNode> defaults,
+            String... shortNames) {
+        return new Kind(
+                group,
+                "v1",
+                plural,
+                kind.toLowerCase(Locale.ROOT),
+                kind,
+                (traits & NAMESPACED) != 0,
+                List.of(shortNames),
+                (traits & STATUS) != 0,
+                (traits & SCALE) != 0,
+                (traits & GENERATION) != 0,
+                (traits & GRACEFUL) != 0,
+                defaults,
+                printer,
+                mergeKeys,
+                null);
     }
 }

@@ -6,11 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.slb.local.apiserver.kinds.BuiltinKinds;
 import dev.slb.local.apiserver.kinds.Kinds;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesResource;
-import io.fabric8.kubernetes.api.model.Status;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -23,7 +19,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -54,33 +49,6 @@ public final class OpenApi {
      * {@code Cache-Control: no-cache, private}, as {@link #respond} does).
      */
     public record Answer(int code, String contentType, byte[] body) {}
-
-    /** One served kind: where it lives, its scope, and its (and its list's) component names. */
-    record Kind(
-            String group,
-            String version,
-            String kind,
-            String plural,
-            boolean namespaced,
-            boolean statusSubresource,
-            String schema,
-            String listSchema) {
-
-        /** The key of its group version in the v3 index, e.g. {@code apis/apps/v1} or {@code api/v1}. */
-        String groupVersionPath() {
-            return group.isEmpty() ? "api/" + version : "apis/" + group + "/" + version;
-        }
-    }
-
-    /** One operation on one path, rendered into the v3 document of its group version and into v2. */
-    record Route(
-            String path,
-            String method,
-            String action,
-            Kind kind,
-            String operationId,
-            String description,
-            String responseSchema) {}
 
     /** Every document for one set of stored CRDs. */
     record Documents(
@@ -151,13 +119,13 @@ public final class OpenApi {
     }
 
     private static Documents build(List<JsonNode> crds) {
-        List<Kind> kinds = new ArrayList<>(Builtins.KINDS);
-        Map<String, ObjectNode> schemas = new HashMap<>(Builtins.SCHEMAS);
+        List<Routes.Served> kinds = new ArrayList<>(BuiltinSchemas.KINDS);
+        Map<String, ObjectNode> schemas = new HashMap<>(BuiltinSchemas.SCHEMAS);
         for (JsonNode crd : crds) {
-            addCrd(crd, kinds, schemas);
+            CrdSchemas.add(crd, kinds, schemas);
         }
-        Map<String, List<Kind>> byGroupVersion = new LinkedHashMap<>();
-        for (Kind kind : kinds) {
+        Map<String, List<Routes.Served>> byGroupVersion = new LinkedHashMap<>();
+        for (Routes.Served kind : kinds) {
             byGroupVersion
                     .computeIfAbsent(kind.groupVersionPath(), k -> new ArrayList<>())
                     .add(kind);
@@ -166,10 +134,10 @@ public final class OpenApi {
         ObjectNode indexPaths = index.putObject("paths");
         Map<String, ObjectNode> groupVersions = new LinkedHashMap<>();
         Map<String, byte[]> groupVersionJson = new LinkedHashMap<>();
-        List<Route> allRoutes = new ArrayList<>();
-        for (Map.Entry<String, List<Kind>> entry : byGroupVersion.entrySet()) {
-            List<Route> routes = new ArrayList<>();
-            entry.getValue().forEach(kind -> routes.addAll(routes(kind)));
+        List<Routes.Route> allRoutes = new ArrayList<>();
+        for (Map.Entry<String, List<Routes.Served>> entry : byGroupVersion.entrySet()) {
+            List<Routes.Route> routes = new ArrayList<>();
+            entry.getValue().forEach(kind -> routes.addAll(Routes.of(kind)));
             allRoutes.addAll(routes);
             ObjectNode doc = groupVersionDocument(routes, schemas);
             byte[] json = bytes(doc);
@@ -192,13 +160,13 @@ public final class OpenApi {
     }
 
     /** A v3 document: the routes, and every schema they reach. */
-    private static ObjectNode groupVersionDocument(List<Route> routes, Map<String, ObjectNode> schemas) {
+    private static ObjectNode groupVersionDocument(List<Routes.Route> routes, Map<String, ObjectNode> schemas) {
         ObjectNode doc = NODES.objectNode();
         doc.put("openapi", "3.0.0");
         doc.putObject("info").put("title", "Kubernetes").put("version", "unversioned");
         ObjectNode paths = doc.putObject("paths");
         List<String> roots = new ArrayList<>();
-        for (Route route : routes) {
+        for (Routes.Route route : routes) {
             ObjectNode item =
                     paths.has(route.path()) ? (ObjectNode) paths.get(route.path()) : pathItem(paths, route.path());
             item.set(route.method(), operation(route));
@@ -235,7 +203,7 @@ public final class OpenApi {
         return parameter;
     }
 
-    private static ObjectNode operation(Route route) {
+    private static ObjectNode operation(Routes.Route route) {
         // No query parameters, on purpose. Were fieldValidation (or dryRun) declared, kubectl would
         // leave validation to this server, which does none, and a misspelt field would pass silently;
         // without it, kubectl's default --validate=strict validates against the v2 document itself.
@@ -270,195 +238,14 @@ public final class OpenApi {
                 .putObject("schema")
                 .put("$ref", OpenApiModels.REF_PREFIX + route.responseSchema());
         op.put("x-kubernetes-action", route.action());
-        Kind kind = route.kind();
+        Routes.Served kind = route.kind();
         op.set("x-kubernetes-group-version-kind", gvk(kind.group(), kind.version(), kind.kind()));
         return op;
     }
 
-    /** The routes the API server offers for one kind (scale subresources are not served here). */
-    static List<Route> routes(Kind kind) {
-        String base = (kind.group().isEmpty() ? "/api/" : "/apis/" + kind.group() + "/") + kind.version();
-        String scope = kind.namespaced() ? "Namespaced" : "";
-        String id = camel(kind.group().isEmpty() ? "core" : kind.group()) + camel(kind.version());
-        String k = kind.kind();
-        String status = META + "Status";
-        List<Route> routes = new ArrayList<>();
-        String collection = base + "/" + kind.plural();
-        if (kind.namespaced()) {
-            if (kind.listSchema() != null) {
-                routes.add(new Route(
-                        collection,
-                        "get",
-                        "list",
-                        kind,
-                        "list" + id + k + "ForAllNamespaces",
-                        "list or watch objects of kind " + k,
-                        kind.listSchema()));
-            }
-            collection = base + "/namespaces/{namespace}/" + kind.plural();
-        }
-        if (kind.listSchema() != null) {
-            routes.add(new Route(
-                    collection,
-                    "get",
-                    "list",
-                    kind,
-                    "list" + id + scope + k,
-                    "list or watch objects of kind " + k,
-                    kind.listSchema()));
-        }
-        routes.add(new Route(
-                collection,
-                "post",
-                "post",
-                kind,
-                "create" + id + scope + k,
-                "create " + article(k) + k,
-                kind.schema()));
-        routes.add(new Route(
-                collection,
-                "delete",
-                "deletecollection",
-                kind,
-                "deletecollection" + id + scope + k,
-                "delete collection of " + k,
-                status));
-        String item = collection + "/{name}";
-        routes.add(
-                new Route(item, "get", "get", kind, "read" + id + scope + k, "read the specified " + k, kind.schema()));
-        routes.add(new Route(
-                item, "put", "put", kind, "replace" + id + scope + k, "replace the specified " + k, kind.schema()));
-        routes.add(new Route(
-                item,
-                "patch",
-                "patch",
-                kind,
-                "patch" + id + scope + k,
-                "partially update the specified " + k,
-                kind.schema()));
-        routes.add(new Route(
-                item, "delete", "delete", kind, "delete" + id + scope + k, "delete " + article(k) + k, status));
-        if (kind.statusSubresource()) {
-            String sub = item + "/status";
-            routes.add(new Route(
-                    sub,
-                    "get",
-                    "get",
-                    kind,
-                    "read" + id + scope + k + "Status",
-                    "read status of the specified " + k,
-                    kind.schema()));
-            routes.add(new Route(
-                    sub,
-                    "put",
-                    "put",
-                    kind,
-                    "replace" + id + scope + k + "Status",
-                    "replace status of the specified " + k,
-                    kind.schema()));
-            routes.add(new Route(
-                    sub,
-                    "patch",
-                    "patch",
-                    kind,
-                    "patch" + id + scope + k + "Status",
-                    "partially update status of the specified " + k,
-                    kind.schema()));
-        }
-        return routes;
-    }
-
-    /**
-     * Adds each served version of a stored CRD: its openAPIV3Schema with apiVersion, kind and
-     * metadata (a reference to ObjectMeta) added and the GVK extension, as the API server publishes
-     * it, and its List type.
-     */
-    static void addCrd(JsonNode crd, List<Kind> kinds, Map<String, ObjectNode> schemas) {
-        JsonNode spec = crd.path("spec");
-        JsonNode names = spec.path("names");
-        String group = spec.path("group").asText();
-        String plural = names.path("plural").asText();
-        String kind = names.path("kind").asText();
-        if (group.isEmpty() || plural.isEmpty() || kind.isEmpty()) {
-            return;
-        }
-        String listKind = names.path("listKind").asText(kind + "List");
-        boolean namespaced = !"Cluster".equals(spec.path("scope").asText("Namespaced"));
-        for (JsonNode version : spec.path("versions")) {
-            if (!version.path("served").asBoolean(true)) {
-                continue;
-            }
-            String v = version.path("name").asText();
-            String prefix = reverse(group) + "." + v + ".";
-            JsonNode given = version.path("schema").path("openAPIV3Schema");
-            ObjectNode schema;
-            if (given.isObject()) {
-                schema = given.deepCopy();
-                ObjectNode properties = NODES.objectNode();
-                properties.set("apiVersion", described(OpenApiModels.primitive("string", null), API_VERSION));
-                properties.set("kind", described(OpenApiModels.primitive("string", null), KIND));
-                properties.set("metadata", described(allOf(META + "ObjectMeta"), METADATA));
-                if (schema.path("properties").isObject()) {
-                    schema.path("properties")
-                            .properties()
-                            .forEach(p -> properties.putIfAbsent(p.getKey(), p.getValue()));
-                }
-                schema.set("properties", properties);
-            } else {
-                // With no schema the API server publishes a bare object: any field is allowed, so none
-                // may be listed (kubectl would refuse the others).
-                schema = OpenApiModels.primitive("object", null);
-            }
-            schema.putArray("x-kubernetes-group-version-kind").add(gvk(group, v, kind));
-            schemas.put(prefix + kind, schema);
-
-            ObjectNode list = OpenApiModels.primitive("object", null);
-            list.put("description", listKind + " is a list of " + kind + ".");
-            list.putArray("required").add("items");
-            ObjectNode listProperties = list.putObject("properties");
-            listProperties.set("apiVersion", described(OpenApiModels.primitive("string", null), API_VERSION));
-            ObjectNode items = described(OpenApiModels.primitive("array", null), "The " + plural + ".");
-            items.putObject("items").put("$ref", OpenApiModels.REF_PREFIX + prefix + kind);
-            listProperties.set("items", items);
-            listProperties.set("kind", described(OpenApiModels.primitive("string", null), KIND));
-            listProperties.set(
-                    "metadata",
-                    described(allOf(META + "ListMeta"), "Standard list metadata: resourceVersion and continue."));
-            list.putArray("x-kubernetes-group-version-kind").add(gvk(group, v, listKind));
-            schemas.put(prefix + listKind, list);
-
-            kinds.add(new Kind(
-                    group,
-                    v,
-                    kind,
-                    plural,
-                    namespaced,
-                    version.path("subresources").has("status"),
-                    prefix + kind,
-                    prefix + listKind));
-        }
-    }
-
-    private static final String API_VERSION = "The versioned schema of this object, as group/version "
-            + "(v1 for the core group). The server refuses versions it does not serve.";
-    private static final String KIND = "The kind of object this is, in CamelCase. It cannot be updated.";
-    private static final String METADATA = "Standard object metadata: name, namespace, labels and annotations, "
-            + "and the fields the server sets (uid, resourceVersion, creationTimestamp, ...).";
-
     /** The value of {@code x-kubernetes-group-version-kind} for one kind. */
     static ObjectNode gvk(String group, String version, String kind) {
         return NODES.objectNode().put("group", group).put("kind", kind).put("version", version);
-    }
-
-    private static ObjectNode described(ObjectNode schema, String description) {
-        return schema.put("description", description);
-    }
-
-    /** A reference with a description beside it, which JSON Schema allows only through allOf. */
-    private static ObjectNode allOf(String component) {
-        ObjectNode schema = NODES.objectNode();
-        schema.putArray("allOf").addObject().put("$ref", OpenApiModels.REF_PREFIX + component);
-        return schema;
     }
 
     private static ObjectNode closureNode(List<String> roots, Map<String, ObjectNode> schemas) {
@@ -505,31 +292,6 @@ public final class OpenApi {
         return new Answer(404, JSON, bytes(status));
     }
 
-    /** "slb.dev" becomes "dev.slb", the prefix of the API server's names for custom resources. */
-    private static String reverse(String group) {
-        String[] parts = group.split("\\.");
-        StringBuilder result = new StringBuilder();
-        for (int i = parts.length - 1; i >= 0; i--) {
-            result.append(parts[i]).append(i > 0 ? "." : "");
-        }
-        return result.toString();
-    }
-
-    /** "rbac.authorization.k8s.io" becomes "RbacAuthorization", as in the API server's operation ids. */
-    private static String camel(String text) {
-        StringBuilder result = new StringBuilder();
-        for (String part : text.split("[.-]")) {
-            if (!part.isEmpty() && !part.equals("k8s") && !part.equals("io")) {
-                result.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
-            }
-        }
-        return result.toString();
-    }
-
-    private static String article(String kind) {
-        return "AEIOU".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ";
-    }
-
     private static String fingerprint(List<JsonNode> crds) {
         StringBuilder text = new StringBuilder();
         for (JsonNode crd : crds) {
@@ -557,48 +319,5 @@ public final class OpenApi {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The built-in kinds of {@link BuiltinKinds} and their schemas, built once. */
-    private static final class Builtins {
-
-        static final List<Kind> KINDS;
-        static final Map<String, ObjectNode> SCHEMAS;
-
-        static {
-            Map<String, Class<?>> classes = new HashMap<>();
-            ServiceLoader.load(KubernetesResource.class, KubernetesResource.class.getClassLoader()).stream()
-                    .map(ServiceLoader.Provider::type)
-                    .filter(HasMetadata.class::isAssignableFrom)
-                    .forEach(type -> {
-                        @SuppressWarnings("unchecked")
-                        Class<? extends HasMetadata> resource = (Class<? extends HasMetadata>) type;
-                        classes.putIfAbsent(
-                                HasMetadata.getApiVersion(resource) + "/" + HasMetadata.getKind(resource), type);
-                    });
-            OpenApiModels models = new OpenApiModels();
-            models.add(Status.class);
-            List<Kind> kinds = new ArrayList<>();
-            for (dev.slb.local.apiserver.kinds.Kind r : BuiltinKinds.ALL) {
-                Class<?> type = classes.get(r.apiVersion() + "/" + r.kind());
-                if (type == null) {
-                    continue;
-                }
-                String schema = models.addKind(type, r.group(), r.version(), r.kind());
-                String listSchema = null;
-                try {
-                    Class<?> listType = Class.forName(type.getName() + "List", false, type.getClassLoader());
-                    listSchema = models.addKind(listType, r.group(), r.version(), r.kind() + "List");
-                } catch (ClassNotFoundException e) {
-                    // fabric8 has a List class for every listable kind; without one, no list route is offered
-                }
-                kinds.add(new Kind(
-                        r.group(), r.version(), r.kind(), r.plural(), r.namespaced(), r.status(), schema, listSchema));
-            }
-            KINDS = List.copyOf(kinds);
-            SCHEMAS = Map.copyOf(models.schemas());
-        }
-
-        private Builtins() {}
     }
 }

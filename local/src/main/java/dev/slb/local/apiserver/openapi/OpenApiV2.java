@@ -25,12 +25,12 @@ final class OpenApiV2 {
     private OpenApiV2() {}
 
     /** The Swagger 2.0 document for these routes and every schema (all group versions in one). */
-    static ObjectNode swagger(List<OpenApi.Route> routes, Map<String, ObjectNode> schemas) {
+    static ObjectNode swagger(List<Routes.Route> routes, Map<String, ObjectNode> schemas) {
         ObjectNode doc = NODES.objectNode();
         doc.put("swagger", "2.0");
         doc.putObject("info").put("title", "Kubernetes").put("version", "unversioned");
         ObjectNode paths = doc.putObject("paths");
-        for (OpenApi.Route route : routes) {
+        for (Routes.Route route : routes) {
             ObjectNode item =
                     paths.has(route.path()) ? (ObjectNode) paths.get(route.path()) : paths.putObject(route.path());
             ObjectNode op = item.putObject(route.method());
@@ -45,7 +45,7 @@ final class OpenApiV2 {
                     .putObject("schema")
                     .put("$ref", DEFINITIONS + route.responseSchema());
             op.put("x-kubernetes-action", route.action());
-            OpenApi.Kind kind = route.kind();
+            Routes.Served kind = route.kind();
             op.set(GVK, OpenApi.gvk(kind.group(), kind.version(), kind.kind()));
         }
         ObjectNode definitions = doc.putObject("definitions");

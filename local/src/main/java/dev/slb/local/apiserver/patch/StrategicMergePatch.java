@@ -1,5 +1,18 @@
 package dev.slb.local.apiserver.patch;
 
+import static dev.slb.local.apiserver.patch.PatchLists.checkOrderMatches;
+import static dev.slb.local.apiserver.patch.PatchLists.deleteFromPrimitiveList;
+import static dev.slb.local.apiserver.patch.PatchLists.directive;
+import static dev.slb.local.apiserver.patch.PatchLists.directiveField;
+import static dev.slb.local.apiserver.patch.PatchLists.elements;
+import static dev.slb.local.apiserver.patch.PatchLists.indexOf;
+import static dev.slb.local.apiserver.patch.PatchLists.ordered;
+import static dev.slb.local.apiserver.patch.PatchLists.requireKey;
+import static dev.slb.local.apiserver.patch.PatchLists.requireValue;
+import static dev.slb.local.apiserver.patch.PatchLists.retainKeys;
+import static dev.slb.local.apiserver.patch.PatchLists.selector;
+import static dev.slb.local.apiserver.patch.PatchLists.unknownDirective;
+import static dev.slb.local.apiserver.patch.PatchLists.withoutNullFields;
 import static java.util.Map.entry;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,7 +22,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slb.local.apiserver.kinds.BuiltinKinds;
 import dev.slb.local.apiserver.kinds.MergeRule;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -31,10 +43,10 @@ public final class StrategicMergePatch {
     // $deleteFromPrimitiveList/<field>; merged lists come out in the order the server gives them.
     // What the server would reject, or what this table cannot tell, is refused rather than guessed.
 
-    private static final String PATCH = "$patch";
-    private static final String RETAIN_KEYS = "$retainKeys";
-    private static final String SET_ELEMENT_ORDER = "$setElementOrder";
-    private static final String DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList";
+    static final String PATCH = "$patch";
+    static final String RETAIN_KEYS = "$retainKeys";
+    static final String SET_ELEMENT_ORDER = "$setElementOrder";
+    static final String DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList";
 
     /** What the real server answers a strategic merge patch of a custom resource with (HTTP 415). */
     static final String CUSTOM_RESOURCE_MESSAGE = "the body of the request was in an unknown format - accepted media"
@@ -66,7 +78,7 @@ public final class StrategicMergePatch {
             "storage.k8s.io",
             "storagemigration.k8s.io");
 
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final Map<String, MergeRule> rules;
     private final String kind;
@@ -113,7 +125,7 @@ public final class StrategicMergePatch {
     }
 
     /** The place in the object being merged: the rule-table key and the path shown in errors. */
-    private record Path(String pattern, String shown) {
+    record Path(String pattern, String shown) {
         static final Path ROOT = new Path("", "");
 
         Path field(String name) {
@@ -314,45 +326,6 @@ public final class StrategicMergePatch {
         return ordered(merged, items, original, Function.identity());
     }
 
-    /**
-     * Orders a merged list as the API server does: the items the patch names follow the patch's
-     * order, the others keep their order in the stored list, and the two are interleaved by their
-     * positions in the stored list where both have one.
-     */
-    private static ArrayNode ordered(
-            List<JsonNode> merged,
-            List<JsonNode> patchOrder,
-            List<JsonNode> serverOrder,
-            Function<JsonNode, JsonNode> identity) {
-        List<JsonNode> patchItems = new ArrayList<>();
-        List<JsonNode> serverOnly = new ArrayList<>();
-        for (JsonNode item : merged) {
-            (position(patchOrder, item, identity) >= 0 ? patchItems : serverOnly).add(item);
-        }
-        patchItems.sort(Comparator.comparingInt(item -> rank(patchOrder, item, identity)));
-        serverOnly.sort(Comparator.comparingInt(item -> rank(serverOrder, item, identity)));
-        ArrayNode out = NODES.arrayNode();
-        int i = 0;
-        int j = 0;
-        while (i < serverOnly.size() || j < patchItems.size()) {
-            if (i >= serverOnly.size()) {
-                out.add(patchItems.get(j++));
-            } else if (j >= patchItems.size()) {
-                out.add(serverOnly.get(i++));
-            } else {
-                int left = position(serverOrder, serverOnly.get(i), identity);
-                int right = position(serverOrder, patchItems.get(j), identity);
-                // A patch item that is new to the list goes before the stored items still waiting.
-                if (left >= 0 && right >= 0 && left < right) {
-                    out.add(serverOnly.get(i++));
-                } else {
-                    out.add(patchItems.get(j++));
-                }
-            }
-        }
-        return out;
-    }
-
     /** Applies {@code $setElementOrder/<name>}; false when the list itself is deleted and the order is moot. */
     private boolean setElementOrder(ObjectNode target, String name, JsonNode order, JsonNode patch, Path path)
             throws PatchException {
@@ -413,101 +386,6 @@ public final class StrategicMergePatch {
         return true;
     }
 
-    /** The items the patch sets must appear in {@code $setElementOrder} in the same relative order. */
-    private static void checkOrderMatches(
-            List<JsonNode> patch,
-            List<JsonNode> order,
-            MergeRule rule,
-            Function<JsonNode, JsonNode> identity,
-            Path path,
-            String directive)
-            throws PatchException {
-        List<JsonNode> items = new ArrayList<>();
-        for (JsonNode item : patch) {
-            boolean directiveItem = item.isObject() && item.get(PATCH) != null;
-            if (!directiveItem) {
-                if (rule.strategy() == MergeRule.Strategy.MERGE_BY_KEY) {
-                    requireKey(item, rule.mergeKey(), path);
-                }
-                items.add(item);
-            }
-        }
-        int p = 0;
-        for (int o = 0; p < items.size() && o < order.size(); o++) {
-            if (sameValue(identity.apply(items.get(p)), identity.apply(order.get(o)))) {
-                p++;
-            }
-        }
-        if (p < items.size()) {
-            throw PatchException.badRequest(path + ": the items of the patch list are not in " + directive
-                    + ", or not in its order: " + patch + " against " + order);
-        }
-    }
-
-    private static void deleteFromPrimitiveList(ObjectNode target, String name, JsonNode values, Path path)
-            throws PatchException {
-        String directive = DELETE_FROM_PRIMITIVE_LIST + "/" + name;
-        if (!values.isArray()) {
-            throw PatchException.badRequest(
-                    path + ": " + directive + " must be a list of the values to delete, not " + values);
-        }
-        for (JsonNode value : values) {
-            requireValue(value, path, directive);
-        }
-        JsonNode current = target.get(name);
-        if (current == null || current.isNull()) {
-            return;
-        }
-        if (!current.isArray()) {
-            throw PatchException.unprocessable(
-                    path + " is not a list in the stored object, so " + directive + " cannot delete from it");
-        }
-        ArrayNode kept = NODES.arrayNode();
-        for (JsonNode item : current) {
-            if (item.isContainerNode()) {
-                throw PatchException.unprocessable(
-                        path + " is a list of objects, and " + directive + " deletes plain values"
-                                + " only; delete an item with {\"$patch\": \"delete\", <merge key>: ...} instead");
-            }
-            if (indexOf(elements((ArrayNode) values), item, Function.identity()) < 0) {
-                kept.add(item);
-            }
-        }
-        target.set(name, kept);
-    }
-
-    /** Keeps only the fields {@code $retainKeys} lists, after checking the patch sets no other. */
-    private static void retainKeys(ObjectNode target, ObjectNode patch, Path path) throws PatchException {
-        JsonNode retain = patch.get(RETAIN_KEYS);
-        if (retain == null) {
-            return;
-        }
-        if (!retain.isArray()) {
-            throw PatchException.badRequest(path + ": $retainKeys must be a list of field names, not " + retain);
-        }
-        Set<String> keep = new HashSet<>();
-        for (JsonNode name : retain) {
-            if (!name.isTextual()) {
-                throw PatchException.badRequest(path + ": $retainKeys must be a list of field names; found " + name);
-            }
-            keep.add(name.textValue());
-        }
-        for (Map.Entry<String, JsonNode> field : patch.properties()) {
-            String key = field.getKey();
-            if (field.getValue().isNull()
-                    || key.equals(RETAIN_KEYS)
-                    || key.startsWith(SET_ELEMENT_ORDER)
-                    || key.startsWith(DELETE_FROM_PRIMITIVE_LIST)) {
-                continue;
-            }
-            if (!keep.contains(key)) {
-                throw PatchException.badRequest(
-                        path + ": the patch sets \"" + key + "\" but $retainKeys " + retain + " does not keep it");
-            }
-        }
-        target.retain(keep);
-    }
-
     /**
      * A list replaced whole. Like the server's decoding, fields set to null are dropped; a
      * {@code $patch} item means the sender expected this list to merge, which it does not here.
@@ -521,118 +399,5 @@ public final class StrategicMergePatch {
             }
         }
         return (ArrayNode) withoutNullFields(patch);
-    }
-
-    private static JsonNode withoutNullFields(JsonNode node) {
-        if (node.isObject()) {
-            ObjectNode copy = NODES.objectNode();
-            for (Map.Entry<String, JsonNode> field : node.properties()) {
-                if (!field.getValue().isNull()) {
-                    copy.set(field.getKey(), withoutNullFields(field.getValue()));
-                }
-            }
-            return copy;
-        }
-        if (node.isArray()) {
-            ArrayNode copy = NODES.arrayNode();
-            node.forEach(item -> copy.add(withoutNullFields(item)));
-            return copy;
-        }
-        return node.deepCopy();
-    }
-
-    private static String directive(JsonNode value, Path path) throws PatchException {
-        if (!value.isTextual()) {
-            throw unknownDirective(value, path);
-        }
-        return value.textValue();
-    }
-
-    private static PatchException unknownDirective(JsonNode value, Path path) {
-        return PatchException.unprocessable(path + ": unknown directive \"$patch\": " + value
-                + "; the API server accepts \"replace\" and \"delete\"");
-    }
-
-    /** The field a {@code $setElementOrder/<field>} or {@code $deleteFromPrimitiveList/<field>} directive names. */
-    private static String directiveField(String key, String prefix, Path path) throws PatchException {
-        int slash = key.indexOf('/');
-        if (slash != prefix.length() || slash == key.length() - 1) {
-            throw PatchException.badRequest(
-                    path + ": \"" + key + "\" is not a valid directive; write \"" + prefix + "/<field>\"");
-        }
-        return key.substring(slash + 1);
-    }
-
-    private static JsonNode requireKey(JsonNode item, String key, Path path) throws PatchException {
-        JsonNode value = item.get(key);
-        if (value == null || value.isNull()) {
-            throw PatchException.unprocessable(
-                    path + " is a list merged by \"" + key + "\", but the patch has an item" + " without one: " + item);
-        }
-        return value;
-    }
-
-    private static void requireValue(JsonNode value, Path path, String where) throws PatchException {
-        if (value.isContainerNode() || value.isNull()) {
-            throw PatchException.unprocessable(path + " is a list of plain values merged as a set, so " + where
-                    + " may hold only strings, numbers or booleans; found " + value);
-        }
-    }
-
-    private static String selector(JsonNode item, String key) {
-        JsonNode value = item.get(key);
-        return key + "=" + (value == null ? "?" : value.isTextual() ? value.textValue() : value.toString());
-    }
-
-    private static List<JsonNode> elements(ArrayNode list) {
-        List<JsonNode> out = new ArrayList<>();
-        if (list != null) {
-            list.forEach(out::add);
-        }
-        return out;
-    }
-
-    private static int indexOf(List<JsonNode> list, JsonNode value, Function<JsonNode, JsonNode> identity) {
-        for (int i = 0; i < list.size(); i++) {
-            if (sameValue(identity.apply(list.get(i)), value)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static int indexOf(JsonNode[] slots, int length, JsonNode value, String key) {
-        for (int i = 0; i < length; i++) {
-            if (sameValue(slots[i].get(key), value)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static int position(List<JsonNode> list, JsonNode item, Function<JsonNode, JsonNode> identity) {
-        JsonNode value = identity.apply(item);
-        for (int i = 0; i < list.size(); i++) {
-            if (sameValue(identity.apply(list.get(i)), value)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static int rank(List<JsonNode> order, JsonNode item, Function<JsonNode, JsonNode> identity) {
-        int i = position(order, item, identity);
-        return i < 0 ? Integer.MAX_VALUE : i;
-    }
-
-    /** JSON equality, with 80 and 80.0 equal as the server's decoded numbers are; a missing key matches nothing. */
-    private static boolean sameValue(JsonNode a, JsonNode b) {
-        if (a == null || b == null || a.isNull() || b.isNull()) {
-            return false;
-        }
-        if (a.isNumber() && b.isNumber()) {
-            return a.decimalValue().compareTo(b.decimalValue()) == 0;
-        }
-        return a.equals(b);
     }
 }

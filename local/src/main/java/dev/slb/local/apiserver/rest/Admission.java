@@ -28,7 +28,7 @@ final class Admission {
 
     void create(Kind kind, ObjectNode object) {
         kind.defaults().accept(object);
-        if (kind.equals(Kinds.CRDS)) {
+        if (kind == Kinds.CRDS) {
             establish(object);
         }
         validate(kind, object, null, false);

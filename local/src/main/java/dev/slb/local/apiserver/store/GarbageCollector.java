@@ -39,7 +39,7 @@ public final class GarbageCollector implements ObjectStore.Listener {
             if (object.kind().group().isEmpty() && object.kind().plural().equals("namespaces")) {
                 store.inNamespace(object.name()).forEach(this::delete);
             }
-            if (object.kind().equals(Kinds.CRDS)) {
+            if (object.kind() == Kinds.CRDS) {
                 JsonNode spec = object.tree().path("spec");
                 store.ofResource(
                                 spec.path("group").asText(),

@@ -377,11 +377,11 @@ class CelValidationTest {
             type: object
             additionalProperties: {type: object, properties: {x: {type: string}}}
         """);
-        assertThat(CelValidation.normalizeFieldPath(".a['b.c']", schema)).isEqualTo("a.b.c");
-        assertThat(CelValidation.normalizeFieldPath(".m.k1.x", schema)).isEqualTo("m[k1].x");
-        assertThatThrownBy(() -> CelValidation.normalizeFieldPath(".nope", schema))
+        assertThat(CelRules.normalizeFieldPath(".a['b.c']", schema)).isEqualTo("a.b.c");
+        assertThat(CelRules.normalizeFieldPath(".m.k1.x", schema)).isEqualTo("m[k1].x");
+        assertThatThrownBy(() -> CelRules.normalizeFieldPath(".nope", schema))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> CelValidation.normalizeFieldPath(".a[0]", schema))
+        assertThatThrownBy(() -> CelRules.normalizeFieldPath(".a[0]", schema))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
