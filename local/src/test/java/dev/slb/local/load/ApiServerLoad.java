@@ -161,6 +161,7 @@ public final class ApiServerLoad {
             int left = awaitOwnedGone(owned, end);
             Duration delete = Duration.ofNanos(System.nanoTime() - start);
             Duration deleteCpu = serverCpu.get().minus(cpu);
+            awaitQuiet(events, end);
             return new Report(
                     count,
                     (int) ownedCount.get(),
@@ -345,6 +346,15 @@ public final class ApiServerLoad {
         }
     }
 
+    /** Waits (at most 5 s) until the watches have read what was sent to them: no event for 200 ms. */
+    private static void awaitQuiet(AtomicLong events, long end) throws InterruptedException {
+        long stop = Math.min(end, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        for (long seen = -1; seen != events.get() && System.nanoTime() < stop; ) {
+            seen = events.get();
+            Thread.sleep(200);
+        }
+    }
+
     private static void awaitAll(List<Future<?>> work, long end) throws Exception {
         for (Future<?> f : work) {
             f.get(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -389,6 +399,7 @@ public final class ApiServerLoad {
         Path repo = Path.of("").toAbsolutePath();
         Path jar = repo.resolve("local/target/slb-local.jar");
         String url = null;
+        String javaOptions = "";
         long pid = 0;
         int count = 1000;
         int clients = 4;
@@ -398,12 +409,13 @@ public final class ApiServerLoad {
                 case "--jar" -> jar = Path.of(value);
                 case "--server" -> url = value;
                 case "--pid" -> pid = Long.parseLong(value);
+                case "--java-opts" -> javaOptions = value;
                 case "--count" -> count = Integer.parseInt(value);
                 case "--clients" -> clients = Integer.parseInt(value);
                 default ->
                     throw new IllegalArgumentException(
-                            "usage: apiload [--jar JAR | --server URL [--pid PID]] [--count N (1.." + MAX_COUNT
-                                    + ")] [--clients N (1.." + MAX_CLIENTS + ")]");
+                            "usage: apiload [--jar JAR [--java-opts OPTS] | --server URL [--pid PID]] [--count N (1.."
+                                    + MAX_COUNT + ")] [--clients N (1.." + MAX_CLIENTS + ")]");
             }
             i++;
         }
@@ -415,7 +427,7 @@ public final class ApiServerLoad {
                     .text());
             return;
         }
-        try (ServerProcess server = ServerProcess.start(jar)) {
+        try (ServerProcess server = ServerProcess.start(jar, javaOptions)) {
             System.out.printf(
                     Locale.ROOT,
                     "server: %s answered /version %.2f s after its JVM started%n",
@@ -461,22 +473,26 @@ public final class ApiServerLoad {
             sampler.start();
         }
 
-        static ServerProcess start(Path jar) throws Exception {
+        static ServerProcess start(Path jar, String javaOptions) throws Exception {
             int port;
             try (ServerSocket free = new ServerSocket(0)) {
                 port = free.getLocalPort();
             }
             Path kubeconfig = Files.createTempFile("apiload", ".kubeconfig");
             long begin = System.nanoTime();
-            Process process = new ProcessBuilder(
-                            "java",
-                            "-cp",
-                            jar.toString(),
-                            "dev.slb.local.apiserver.LocalApiServer",
-                            "--port",
-                            String.valueOf(port),
-                            "--kubeconfig",
-                            kubeconfig.toString())
+            List<String> command = new ArrayList<>(List.of("java"));
+            command.addAll(List.of(javaOptions.split("\\s+")).stream()
+                    .filter(o -> !o.isEmpty())
+                    .toList());
+            command.addAll(List.of(
+                    "-cp",
+                    jar.toString(),
+                    "dev.slb.local.apiserver.LocalApiServer",
+                    "--port",
+                    String.valueOf(port),
+                    "--kubeconfig",
+                    kubeconfig.toString()));
+            Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(Files.createTempFile("apiload", ".log").toFile())
                     .start();

@@ -15,7 +15,6 @@ import org.projectnessie.cel.common.types.BoolT;
 import org.projectnessie.cel.common.types.Err;
 import org.projectnessie.cel.common.types.ref.Val;
 // cel-standalone relocates the CEL protos with its protobuf runtime, so no other protobuf can clash.
-import org.projectnessie.cel.relocated.com.google.api.expr.v1alpha1.Type;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,13 +159,13 @@ public final class CelValidation {
         if (text.isEmpty()) {
             return;
         }
-        Type selfType = CelRules.celType(node.schema(), node.resourceRoot());
-        // The schema's hash too: a fieldPath is resolved against the schema below the rule.
-        String key = node.crd() + "#" + node.pointer() + "#" + node.schema().hashCode() + "\n" + selfType + "\n" + text
-                + "\n" + rule.path("messageExpression").asText("") + "\n"
+        // The schema's hash too (self's type and the fieldPath are read from the schema below the rule).
+        String key = node.crd() + "#" + node.pointer() + "#" + node.resourceRoot() + "#"
+                + node.schema().hashCode()
+                + "\n" + text + "\n" + rule.path("messageExpression").asText("") + "\n"
                 + rule.path("fieldPath").asText("");
-        CelRules.Compiled compiled =
-                CelRules.COMPILED.computeIfAbsent(key, k -> CelRules.compile(node, selfType, rule, text));
+        CelRules.Compiled compiled = CelRules.COMPILED.computeIfAbsent(
+                key, k -> CelRules.compile(node, CelRules.celType(node.schema(), node.resourceRoot()), rule, text));
         if (compiled.failure() != null) {
             return;
         }

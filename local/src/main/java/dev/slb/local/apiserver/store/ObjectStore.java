@@ -38,6 +38,16 @@ import org.slf4j.LoggerFactory;
 public final class ObjectStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(ObjectStore.class);
+    /** The metadata an update cannot change: the store's, and the object's identity. */
+    private static final List<String> SERVER_OWNED = List.of(
+            "uid",
+            "name",
+            "namespace",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "resourceVersion");
 
     /** Told of every change, under the store's lock, in resourceVersion order. */
     public interface Listener {
@@ -212,18 +222,10 @@ public final class ObjectStore {
             if (!version.isEmpty() && !version.equals(String.valueOf(current.resourceVersion()))) {
                 throw new StoreException(Problem.CONFLICT, name);
             }
-            ObjectNode next = split(kind, part, old, incoming);
+            ObjectNode next = StatusSplit.apply(kind, part, old, incoming);
             admission.admit(next, old);
             ObjectNode meta = next.withObject("metadata");
-            for (String field : List.of(
-                    "uid",
-                    "name",
-                    "namespace",
-                    "creationTimestamp",
-                    "deletionTimestamp",
-                    "deletionGracePeriodSeconds",
-                    "generation",
-                    "resourceVersion")) {
+            for (String field : SERVER_OWNED) {
                 JsonNode kept = old.path("metadata").get(field);
                 if (kept == null) {
                     meta.remove(field);
@@ -232,7 +234,7 @@ public final class ObjectStore {
                 }
             }
             meta.remove("managedFields");
-            if (kind.generation() && !withoutMetadataAndStatus(next).equals(withoutMetadataAndStatus(old))) {
+            if (kind.generation() && StatusSplit.specChanged(next, old)) {
                 meta.put("generation", old.path("metadata").path("generation").asLong(1) + 1);
             }
             if (dryRun || next.equals(old)) {
@@ -268,27 +270,20 @@ public final class ObjectStore {
             precondition.accept(current);
             ObjectNode object = current.tree();
             ObjectNode meta = object.withObject("metadata");
-            long seconds = grace != null
-                    ? grace
-                    : kind.graceful()
-                                    && !object.path("spec")
-                                            .path("nodeName")
-                                            .asText("")
-                                            .isEmpty()
-                            ? object.path("spec")
-                                    .path("terminationGracePeriodSeconds")
-                                    .asLong(30)
-                            : 0;
-            if (finalizer != null && !meta.path("finalizers").toString().contains("\"" + finalizer + "\"")) {
+            long seconds = grace != null ? grace : defaultGrace(kind, object);
+            boolean terminating = meta.hasNonNull("deletionTimestamp");
+            boolean added =
+                    finalizer != null && !meta.path("finalizers").toString().contains('"' + finalizer + '"');
+            if (added) {
                 meta.withArray("finalizers").add(finalizer);
             }
-            if (meta.path("finalizers").isEmpty() && (seconds == 0 || meta.hasNonNull("deletionTimestamp"))) {
-                return seconds == 0 ? remove(current) : current;
+            if (meta.path("finalizers").isEmpty() && seconds == 0) {
+                return remove(current);
             }
-            if (meta.hasNonNull("deletionTimestamp") && finalizer == null) {
+            if (terminating && !added) {
                 return current;
             }
-            if (!meta.hasNonNull("deletionTimestamp")) {
+            if (!terminating) {
                 meta.put("deletionTimestamp", now(seconds));
                 meta.put("deletionGracePeriodSeconds", seconds);
             }
@@ -300,6 +295,14 @@ public final class ObjectStore {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** A Pod on a node is deleted gracefully, over its termination grace period; anything else at once. */
+    private static long defaultGrace(Kind kind, JsonNode object) {
+        boolean onNode = !object.path("spec").path("nodeName").asText("").isEmpty();
+        return kind.graceful() && onNode
+                ? object.path("spec").path("terminationGracePeriodSeconds").asLong(30)
+                : 0;
     }
 
     private Stored require(Kind kind, String namespace, String name) {
@@ -367,27 +370,6 @@ public final class ObjectStore {
         } finally {
             delivering = false;
         }
-    }
-
-    /** What the status subresource lets a write change: the main resource keeps the status, the status keeps the rest. */
-    static ObjectNode split(Kind kind, Part part, ObjectNode old, ObjectNode incoming) {
-        if (!kind.status()) {
-            return incoming;
-        }
-        ObjectNode next = part == Part.STATUS ? old.deepCopy() : incoming;
-        JsonNode status = (part == Part.STATUS ? incoming : old).get("status");
-        if (status == null) {
-            next.remove("status");
-        } else {
-            next.set("status", status.deepCopy());
-        }
-        return next;
-    }
-
-    private static ObjectNode withoutMetadataAndStatus(ObjectNode object) {
-        ObjectNode rest = object.deepCopy();
-        rest.remove(List.of("metadata", "status"));
-        return rest;
     }
 
     private String now(long plusSeconds) {
