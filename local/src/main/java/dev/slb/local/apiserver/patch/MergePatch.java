@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import java.util.Objects;
 
-/** RFC 7386 JSON merge patch ({@code application/merge-patch+json}), done right where fabric8's mock is not. */
+/** RFC 7386 JSON merge patch ({@code application/merge-patch+json}): arrays replaced, nulls delete. */
 public final class MergePatch {
 
     private MergePatch() {}
