@@ -138,25 +138,7 @@ class LocalApiWatchTest {
                         .withNamespace("default")
                         .build())
                 .build()) {
-            SharedIndexInformer<ConfigMap> informer = client.configMaps()
-                    .inNamespace("default")
-                    .inform(new ResourceEventHandler<>() {
-                        @Override
-                        public void onAdd(ConfigMap cm) {
-                            seen.add("add " + cm.getMetadata().getName());
-                        }
-
-                        @Override
-                        public void onUpdate(ConfigMap before, ConfigMap after) {
-                            seen.add("update " + after.getMetadata().getName() + " "
-                                    + after.getData().get("x"));
-                        }
-
-                        @Override
-                        public void onDelete(ConfigMap cm, boolean unknownFinalState) {
-                            seen.add("delete " + cm.getMetadata().getName());
-                        }
-                    });
+            SharedIndexInformer<ConfigMap> informer = inform(client, seen);
             try {
                 client.configMaps()
                         .resource(new ConfigMapBuilder()
@@ -239,22 +221,7 @@ class LocalApiWatchTest {
                         .withWatchReconnectInterval(100)
                         .build())
                 .build()) {
-            SharedIndexInformer<ConfigMap> informer = client.configMaps()
-                    .inNamespace("default")
-                    .inform(new ResourceEventHandler<>() {
-                        @Override
-                        public void onAdd(ConfigMap cm) {
-                            seen.add("add " + cm.getMetadata().getName());
-                        }
-
-                        @Override
-                        public void onUpdate(ConfigMap before, ConfigMap after) {}
-
-                        @Override
-                        public void onDelete(ConfigMap cm, boolean unknownFinalState) {
-                            seen.add("delete " + cm.getMetadata().getName());
-                        }
-                    });
+            SharedIndexInformer<ConfigMap> informer = inform(client, seen);
             try {
                 assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("add old");
                 // A new run on the same port: its objects are new, and its versions continue past the
@@ -277,6 +244,27 @@ class LocalApiWatchTest {
 
     private void start(int history) throws IOException {
         server = new LocalApiServer(Clock.systemUTC(), history).start(0);
+    }
+
+    /** An informer of the default namespace's ConfigMaps that says what it saw: "add a", "update a 2", "delete a". */
+    private static SharedIndexInformer<ConfigMap> inform(KubernetesClient client, BlockingQueue<String> seen) {
+        return client.configMaps().inNamespace("default").inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(ConfigMap cm) {
+                seen.add("add " + cm.getMetadata().getName());
+            }
+
+            @Override
+            public void onUpdate(ConfigMap before, ConfigMap after) {
+                seen.add("update " + after.getMetadata().getName() + " "
+                        + after.getData().get("x"));
+            }
+
+            @Override
+            public void onDelete(ConfigMap cm, boolean unknownFinalState) {
+                seen.add("delete " + cm.getMetadata().getName());
+            }
+        });
     }
 
     private String listVersion() throws Exception {

@@ -189,11 +189,7 @@ public final class ObjectStore {
             if (kind.generation()) {
                 meta.put("generation", 1);
             }
-            meta.put("resourceVersion", String.valueOf(++resourceVersion));
-            Stored created = Stored.of(kind, object);
-            put(null, created);
-            emit(new Change(Change.Type.ADDED, created, null));
-            return created;
+            return write(kind, null, object);
         } finally {
             lock.unlock();
         }
@@ -246,11 +242,7 @@ public final class ObjectStore {
             if (finalized) {
                 return remove(current);
             }
-            meta.put("resourceVersion", String.valueOf(++resourceVersion));
-            Stored updated = Stored.of(kind, next);
-            put(current, updated);
-            emit(new Change(Change.Type.MODIFIED, updated, current));
-            return updated;
+            return write(kind, current, next);
         } finally {
             lock.unlock();
         }
@@ -287,11 +279,7 @@ public final class ObjectStore {
                 meta.put("deletionTimestamp", now(seconds));
                 meta.put("deletionGracePeriodSeconds", seconds);
             }
-            meta.put("resourceVersion", String.valueOf(++resourceVersion));
-            Stored marked = Stored.of(kind, object);
-            put(current, marked);
-            emit(new Change(Change.Type.MODIFIED, marked, current));
-            return marked;
+            return write(kind, current, object);
         } finally {
             lock.unlock();
         }
@@ -311,6 +299,15 @@ public final class ObjectStore {
             throw new StoreException(Problem.NOT_FOUND, name);
         }
         return current;
+    }
+
+    /** Stores {@code object} at the next resourceVersion, in place of {@code current} (null: a creation). */
+    private Stored write(Kind kind, Stored current, ObjectNode object) {
+        object.withObject("metadata").put("resourceVersion", String.valueOf(++resourceVersion));
+        Stored written = Stored.of(kind, object);
+        put(current, written);
+        emit(new Change(current == null ? Change.Type.ADDED : Change.Type.MODIFIED, written, current));
+        return written;
     }
 
     private Stored remove(Stored current) {
