@@ -160,18 +160,6 @@ public final class Cells {
     }
 
     /**
-     * A LabelSelector in selector syntax; {@code <none>} when it selects by nothing, {@code <error>}
-     * when invalid.
-     */
-    static String formatLabelSelector(JsonNode selector) {
-        String text = selectorString(selector);
-        if (text == null) {
-            return "<error>";
-        }
-        return text.isEmpty() ? "<none>" : text;
-    }
-
-    /**
      * A LabelSelector as the server's selector String() writes it: requirements sorted by key,
      * {@code k=v}, {@code k in (a,b)}, {@code k notin (a,b)}, {@code k}, {@code !k}; null when invalid.
      */

@@ -2,6 +2,7 @@ package dev.slb.local.apiserver.rest;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * A request path that names a resource collection, an object or an object's subresource, e.g.
@@ -14,9 +15,11 @@ import java.util.List;
  */
 record ResourcePath(String group, String version, String namespace, String resource, String name, String subresource) {
 
+    private static final Pattern EDGE_SLASHES = Pattern.compile("^/+|/+$");
+
     /** Parses {@code path} (no query string); null when it does not name resources. */
     static ResourcePath parse(String path) {
-        List<String> s = Arrays.asList(path.replaceAll("^/+|/+$", "").split("/"));
+        List<String> s = Arrays.asList(EDGE_SLASHES.matcher(path).replaceAll("").split("/"));
         String group;
         String version;
         int i;
@@ -52,38 +55,11 @@ record ResourcePath(String group, String version, String namespace, String resou
         return i < list.size() ? list.get(i) : null;
     }
 
-    String groupVersion() {
-        return group.isEmpty() ? version : group + "/" + version;
-    }
-
     boolean isCollection() {
         return name == null;
     }
 
-    /** The same path without its subresource. */
-    ResourcePath object() {
-        return new ResourcePath(group, version, namespace, resource, name, null);
-    }
-
-    /** The collection this path's object belongs to. */
-    ResourcePath collection() {
-        return new ResourcePath(group, version, namespace, resource, null, null);
-    }
-
-    ResourcePath withName(String newName) {
-        return new ResourcePath(group, version, namespace, resource, newName, null);
-    }
-
-    ResourcePath inNamespace(String ns) {
-        return new ResourcePath(group, version, ns, resource, name, subresource);
-    }
-
-    /** The resource's name qualified by its group, as error messages spell it ({@code deployments.apps}). */
-    String qualifiedResource() {
-        return group.isEmpty() ? resource : resource + "." + group;
-    }
-
-    /** The path, as the storage and clients spell it. */
+    /** The path, as clients spell it. */
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder(group.isEmpty() ? "/api/" + version : "/apis/" + group + "/" + version);
