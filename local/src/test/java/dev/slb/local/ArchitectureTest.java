@@ -1,6 +1,7 @@
 package dev.slb.local;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -37,6 +38,59 @@ class ArchitectureTest {
                 .dependOnClassesThat()
                 .resideInAPackage("dev.slb.local.pods..")
                 .because("the API server stands alone (local/bin/apiserver); the kubelet is one of its clients")
+                .check(LOCAL);
+    }
+
+    /**
+     * The API server's subsystems, each a package: the HTTP front over the API's semantics, which uses
+     * the store, schema, patch and OpenAPI; everything reads the kinds registry, which names each kind's
+     * printer; Go's value formats are shared by schema and printing. Nothing reaches up.
+     */
+    @Test
+    void theApiServersSubsystemsOnlyReachDown() {
+        String root = "dev.slb.local.apiserver";
+        layeredArchitecture()
+                .consideringOnlyDependenciesInAnyPackage(root + "..")
+                .layer("wiring")
+                .definedBy(root)
+                .layer("http")
+                .definedBy(root + ".http..")
+                .layer("rest")
+                .definedBy(root + ".rest..")
+                .layer("store")
+                .definedBy(root + ".store..")
+                .layer("schema")
+                .definedBy(root + ".schema..")
+                .layer("patch")
+                .definedBy(root + ".patch..")
+                .layer("openapi")
+                .definedBy(root + ".openapi..")
+                .layer("kinds")
+                .definedBy(root + ".kinds..")
+                .layer("printing")
+                .definedBy(root + ".printing..")
+                .layer("json")
+                .definedBy(root + ".json..")
+                .whereLayer("wiring")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("http")
+                .mayOnlyBeAccessedByLayers("wiring")
+                .whereLayer("rest")
+                .mayOnlyBeAccessedByLayers("http", "wiring")
+                .whereLayer("store")
+                .mayOnlyBeAccessedByLayers("rest", "wiring")
+                .whereLayer("schema")
+                .mayOnlyBeAccessedByLayers("rest")
+                .whereLayer("patch")
+                .mayOnlyBeAccessedByLayers("rest")
+                .whereLayer("openapi")
+                .mayOnlyBeAccessedByLayers("rest", "wiring")
+                .whereLayer("kinds")
+                .mayOnlyBeAccessedByLayers("store", "patch", "openapi", "rest", "wiring")
+                .whereLayer("printing")
+                .mayOnlyBeAccessedByLayers("kinds", "rest")
+                .whereLayer("json")
+                .mayOnlyBeAccessedByLayers("schema", "printing")
                 .check(LOCAL);
     }
 

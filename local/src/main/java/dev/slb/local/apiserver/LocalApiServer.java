@@ -1,37 +1,26 @@
 package dev.slb.local.apiserver;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
-import io.netty.util.concurrent.EventExecutorGroup;
+import dev.slb.local.apiserver.http.HttpFront;
+import dev.slb.local.apiserver.kinds.Kinds;
+import dev.slb.local.apiserver.openapi.OpenApi;
+import dev.slb.local.apiserver.rest.LocalApi;
+import dev.slb.local.apiserver.store.Change;
+import dev.slb.local.apiserver.store.GarbageCollector;
+import dev.slb.local.apiserver.store.ObjectStore;
+import dev.slb.local.apiserver.store.WatchCache;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * An API server on loopback that the real kubectl (and the fabric8 client) can use as they use a
- * cluster's: {@link LocalApi} over Netty, with fabric8's CRUD mock as the object store.
+ * cluster's: the wiring of its subsystems, the store and its watches ({@code store}), the kinds
+ * registry ({@code kinds}), the API's semantics ({@code rest}) and its HTTP front ({@code http}).
  */
 public final class LocalApiServer implements AutoCloseable {
 
@@ -39,17 +28,9 @@ public final class LocalApiServer implements AutoCloseable {
 
     /** What {@code /version} reports: the kubectl minor on these machines, so no skew warning. */
     static final Map<String, String> VERSION_INFO = versionInfo();
-    /** Bodies larger than this are refused, as a cluster refuses objects over etcd's limit. */
-    static final int MAX_BODY_BYTES = 3 * 1024 * 1024 + 512 * 1024;
-    /** Unsent watch events a client may have pending before its watch is closed. */
-    static final int WATCH_BACKLOG_BYTES = 16 << 20;
-    /** How often watches that allow bookmarks get one; a cluster sends them about once a minute. */
-    static final Duration BOOKMARK_INTERVAL = Duration.ofSeconds(30);
 
     private final LocalApi api;
-    private EventLoopGroup loop;
-    private EventExecutorGroup workers;
-    private Channel channel;
+    private HttpFront front;
     private volatile int port;
 
     public LocalApiServer() {
@@ -57,57 +38,30 @@ public final class LocalApiServer implements AutoCloseable {
     }
 
     LocalApiServer(Clock clock) {
-        this(clock, WatchHub.HISTORY);
+        this(clock, WatchCache.HISTORY);
     }
 
     /** A server whose watches can resume from the last {@code history} changes. */
     LocalApiServer(Clock clock, int history) {
-        ObjectMapper mapper = new ObjectMapper();
-        Storage storage = new Storage(mapper);
-        WatchHub hub = new WatchHub(history);
-        storage.listener(hub);
-        Discovery discovery = new Discovery(storage, mapper, this::port, VERSION_INFO);
-        this.api = new LocalApi(mapper, storage, hub, discovery, clock);
+        ObjectStore store = new ObjectStore(clock);
+        Kinds kinds = new Kinds();
+        WatchCache watches = new WatchCache(store, history, WatchCache.HISTORY_BYTES);
+        // In this order: the history first, so a change is recorded before the ones it causes.
+        store.listen(watches);
+        store.listen(change -> {
+            if (change.object().kind() == Kinds.CRDS) {
+                kinds.crdChanged(change.object().tree(), change.type() == Change.Type.DELETED);
+            }
+        });
+        store.listen(new GarbageCollector(store, kinds));
+        this.api = new LocalApi(store, watches, kinds, OpenApi.SHARED, clock, this::port, VERSION_INFO);
         api.createInitialNamespaces();
     }
 
     /** Starts on 127.0.0.1, on {@code port} (0 for any free port). */
     public synchronized LocalApiServer start(int listenPort) throws IOException {
-        loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        workers = new DefaultEventExecutorGroup(4);
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(loop)
-                .channel(NioServerSocketChannel.class)
-                // A watcher more than this behind is cut off (ApiHttpHandler); replies are not affected.
-                .childOption(
-                        ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, WATCH_BACKLOG_BYTES))
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline()
-                                .addLast("http", new HttpServerCodec())
-                                .addLast("continue", new HttpServerExpectContinueHandler())
-                                .addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES))
-                                .addLast("api", new ApiHttpHandler(api, workers));
-                    }
-                });
-        try {
-            channel = bootstrap
-                    .bind(InetAddress.getLoopbackAddress(), listenPort)
-                    .sync()
-                    .channel();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            close();
-            throw new IOException("interrupted while binding", e);
-        } catch (Exception e) {
-            // Netty rethrows a bind failure (a checked exception) undeclared.
-            close();
-            throw new IOException("cannot listen on 127.0.0.1:" + listenPort + ": " + e.getMessage(), e);
-        }
-        port = ((InetSocketAddress) channel.localAddress()).getPort();
-        workers.scheduleAtFixedRate(
-                api::sendBookmarks, BOOKMARK_INTERVAL.toMillis(), BOOKMARK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        front = HttpFront.start(api, listenPort);
+        port = front.port();
         LOG.info("local API server listening on {}", url());
         return this;
     }
@@ -128,17 +82,9 @@ public final class LocalApiServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (channel != null) {
-            channel.close().syncUninterruptibly();
-            channel = null;
-        }
-        if (loop != null) {
-            loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-            loop = null;
-        }
-        if (workers != null) {
-            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-            workers = null;
+        if (front != null) {
+            front.close();
+            front = null;
         }
     }
 

@@ -91,8 +91,8 @@ class LocalApiWatchTest {
     @Test
     void anObjectLeavingTheSelectorIsDeletedForThatWatch() throws Exception {
         start(1000);
-        try (EventStream events =
-                watch(CONFIGMAPS + "?watch=true&resourceVersion=1&labelSelector=tier%20in%20(gold)")) {
+        try (EventStream events = watch(
+                CONFIGMAPS + "?watch=true&resourceVersion=" + listVersion() + "&labelSelector=tier%20in%20(gold)")) {
             send("POST", CONFIGMAPS, "application/json", """
           {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"l","labels":{"tier":"gold"}}}""");
             patch("l", "{\"metadata\":{\"labels\":{\"tier\":\"bronze\"}}}");
@@ -118,7 +118,12 @@ class LocalApiWatchTest {
     @Test
     void timeoutSecondsEndsTheWatch() throws Exception {
         start(1000);
-        try (EventStream events = watch(CONFIGMAPS + "?watch=true&resourceVersion=1&timeoutSeconds=1")) {
+        try (EventStream events =
+                watch(CONFIGMAPS + "?watch=true&resourceVersion=" + listVersion() + "&timeoutSeconds=1")) {
+            create("t", "x", "1");
+            assertThat(events.take(1).get(0).path("type").asText())
+                    .as("live until its time is up")
+                    .isEqualTo("ADDED");
             assertThat(events.ended(10)).isTrue();
         }
     }
@@ -133,25 +138,7 @@ class LocalApiWatchTest {
                         .withNamespace("default")
                         .build())
                 .build()) {
-            SharedIndexInformer<ConfigMap> informer = client.configMaps()
-                    .inNamespace("default")
-                    .inform(new ResourceEventHandler<>() {
-                        @Override
-                        public void onAdd(ConfigMap cm) {
-                            seen.add("add " + cm.getMetadata().getName());
-                        }
-
-                        @Override
-                        public void onUpdate(ConfigMap before, ConfigMap after) {
-                            seen.add("update " + after.getMetadata().getName() + " "
-                                    + after.getData().get("x"));
-                        }
-
-                        @Override
-                        public void onDelete(ConfigMap cm, boolean unknownFinalState) {
-                            seen.add("delete " + cm.getMetadata().getName());
-                        }
-                    });
+            SharedIndexInformer<ConfigMap> informer = inform(client, seen);
             try {
                 client.configMaps()
                         .resource(new ConfigMapBuilder()
@@ -204,10 +191,87 @@ class LocalApiWatchTest {
         assertThat(stale.body()).contains("the object has been modified");
     }
 
+    @Test
+    void aWatchFromAVersionTheServerHasNotReachedIsAnsweredTooLarge() throws Exception {
+        start(1000);
+        long ahead = Long.parseLong(listVersion()) + 1000;
+        try (EventStream events = watch(CONFIGMAPS + "?watch=true&resourceVersion=" + ahead)) {
+            JsonNode error = events.take(1).get(0);
+            assertThat(error.path("type").asText()).isEqualTo("ERROR");
+            assertThat(error.at("/object/code").asInt()).isEqualTo(504);
+            assertThat(error.at("/object/reason").asText()).isEqualTo("Timeout");
+            assertThat(error.at("/object/message").asText()).startsWith("Too large resource version: " + ahead);
+            assertThat(error.at("/object/details/causes/0/reason").asText()).isEqualTo("ResourceVersionTooLarge");
+            assertThat(events.ended(5)).isTrue();
+        }
+        HttpResponse<String> list = raw("GET", CONFIGMAPS + "?resourceVersion=" + ahead, null, null);
+        assertThat(list.statusCode()).isEqualTo(504);
+    }
+
+    @Test
+    void anInformerOfAnEarlierRunListsAgainWhenTheServerRestarts() throws Exception {
+        start(1000);
+        int port = server.port();
+        create("old", "x", "1");
+        BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        try (KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder()
+                        .withMasterUrl(server.url())
+                        .withNamespace("default")
+                        .withWatchReconnectInterval(100)
+                        .build())
+                .build()) {
+            SharedIndexInformer<ConfigMap> informer = inform(client, seen);
+            try {
+                assertThat(seen.poll(10, TimeUnit.SECONDS)).isEqualTo("add old");
+                // A new run on the same port: its objects are new, and its versions continue past the
+                // old run's, so the informer's watch is "too old" (410) and it lists again.
+                server.close();
+                server = new LocalApiServer(Clock.systemUTC(), 1000).start(port);
+                create("new", "x", "1");
+                List<String> events = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    events.add(seen.poll(20, TimeUnit.SECONDS));
+                }
+                assertThat(events).containsExactlyInAnyOrder("add new", "delete old");
+            } finally {
+                informer.stop();
+            }
+        }
+    }
+
     // --- plumbing ---
 
     private void start(int history) throws IOException {
         server = new LocalApiServer(Clock.systemUTC(), history).start(0);
+    }
+
+    /** An informer of the default namespace's ConfigMaps that says what it saw: "add a", "update a 2", "delete a". */
+    private static SharedIndexInformer<ConfigMap> inform(KubernetesClient client, BlockingQueue<String> seen) {
+        return client.configMaps().inNamespace("default").inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(ConfigMap cm) {
+                seen.add("add " + cm.getMetadata().getName());
+            }
+
+            @Override
+            public void onUpdate(ConfigMap before, ConfigMap after) {
+                seen.add("update " + after.getMetadata().getName() + " "
+                        + after.getData().get("x"));
+            }
+
+            @Override
+            public void onDelete(ConfigMap cm, boolean unknownFinalState) {
+                seen.add("delete " + cm.getMetadata().getName());
+            }
+        });
+    }
+
+    private String listVersion() throws Exception {
+        return send("GET", CONFIGMAPS, null, null)
+                .path("metadata")
+                .path("resourceVersion")
+                .asText();
     }
 
     private JsonNode create(String name, String key, String value) throws Exception {
