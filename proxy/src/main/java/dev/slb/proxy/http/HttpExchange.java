@@ -1,8 +1,10 @@
 package dev.slb.proxy.http;
 
+import dev.slb.model.Listener;
 import dev.slb.proxy.core.ListenerRuntime;
 import dev.slb.proxy.core.RateLimitedLog;
 import dev.slb.proxy.http.ResponseFraming.ConnectionHeader;
+import dev.slb.proxy.limits.ReplicaLimits;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -53,12 +55,8 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     private final ChannelHandlerContext ctx;
     private final UpstreamConnector connector;
     private final ListenerRuntime runtime;
-    /** Null when the decoder could not read the head. */
+    private final RequestHead head;
     private final HttpRequest request;
-
-    private final boolean http10;
-    private final boolean hasBody;
-    private final boolean websocket;
     private boolean keepAlive;
     private boolean requestDone;
     /** The request body goes nowhere: the proxy answers this request itself. */
@@ -68,17 +66,15 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     private boolean closeAfterResponse;
     private long lastProgressNanos;
 
-    // The backend connection, while this exchange holds it.
-    private Channel upstream;
-    private UpstreamHandler upstreamHandler;
-    private int backend = -1;
-    private boolean upstreamReused;
+    /** The backend connection, while this exchange holds it. */
+    private UpstreamLease upstream;
+
     private boolean upstreamKeepAlive;
     private boolean retried;
 
     /**
-     * @param head      the request head, or null when the decoder could not read it (then nothing
-     *                  more of the request comes, and the proxy answers)
+     * @param head      the request head, or {@link RequestHead#UNREADABLE} (then nothing more of the
+     *                  request comes, and the proxy answers)
      * @param keepAlive the connection may carry another exchange after this one
      */
     HttpExchange(
@@ -93,12 +89,10 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         this.ctx = ctx;
         this.connector = connector;
         this.runtime = runtime;
-        this.request = head == null ? null : head.request();
-        this.http10 = head != null && head.http10();
-        this.hasBody = head != null && head.hasBody();
-        this.websocket = head != null && head.websocket();
+        this.head = head;
+        this.request = head.request();
         this.keepAlive = keepAlive;
-        this.requestDone = head == null;
+        this.requestDone = head == RequestHead.UNREADABLE;
         this.lastProgressNanos = nowNanos;
     }
 
@@ -106,20 +100,13 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         return runtime;
     }
 
-    boolean websocket() {
-        return websocket;
-    }
-
-    boolean hasBody() {
-        return hasBody;
-    }
-
     boolean requestDone() {
         return requestDone;
     }
 
-    long lastProgressNanos() {
-        return lastProgressNanos;
+    /** When the request timeout ends if nothing moves before: the backend answering, or either body going on. */
+    long progressDeadline() {
+        return lastProgressNanos + runtime.config().requestTimeout().toNanos();
     }
 
     /** The client sent all it will send: whatever this answer says, the connection ends after it. */
@@ -129,9 +116,38 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
 
     // ---- the request ---------------------------------------------------------------------------
 
-    /** Sends the request to a backend: rewritten for it, then on the first connection a backend accepts. */
-    void forward(String clientIp, String proto, int localPort) {
-        HeaderRules.prepareRequest(request, websocket, clientIp, proto, localPort, runtime.address(0));
+    /**
+     * Sends the request on to a backend, rewritten for it, unless the proxy answers it itself: a
+     * request it refuses, one over this replica's request rate, a WebSocket upgrade where WebSocket
+     * is off, and any request on a listener with no backends.
+     */
+    void start(ReplicaLimits limits, String clientIp, String proto, int localPort) {
+        if (head.refusal() != null) {
+            refuse(head.refusal(), null);
+            return;
+        }
+        // The limiter is shared by every event loop: it runs on the system clock, not this loop's.
+        long delay = limits.requestDelay(System.nanoTime());
+        if (delay > 0) {
+            respondLocally(ProxyResponses.overRequestRate(
+                    ctx.alloc(), limits.limits().requestsPerSecond(), delay, head.hasBody()));
+            return;
+        }
+        Listener config = runtime.config();
+        if (head.websocket() && !config.websocketEnabled()) {
+            respondLocally(ProxyResponses.websocketDisabled(ctx.alloc(), config.websocket(), head.hasBody()));
+            return;
+        }
+        if (runtime.backendCount() == 0) {
+            respondLocally(ProxyResponses.error(
+                    ctx.alloc(),
+                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "NoBackend",
+                    "listener '" + runtime.name() + "' has no backends",
+                    head.hasBody()));
+            return;
+        }
+        HeaderRules.prepareRequest(request, head.websocket(), clientIp, proto, localPort, runtime.address(0));
         connector.connect(runtime, this);
     }
 
@@ -142,7 +158,8 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
 
     /** True when more of the request body can go somewhere now without buffering beyond one read. */
     boolean wantsRequestData() {
-        return !requestDone && (discarding || (upstream != null && upstream.isWritable()));
+        return !requestDone
+                && (discarding || (upstream != null && upstream.channel().isWritable()));
     }
 
     void onRequestContent(HttpContent content) {
@@ -175,7 +192,8 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             ReferenceCountUtil.release(content);
             return;
         }
-        upstream.writeAndFlush(content, upstream.voidPromise());
+        Channel up = upstream.channel();
+        up.writeAndFlush(content, up.voidPromise());
     }
 
     // ---- the backend connection ----------------------------------------------------------------
@@ -187,17 +205,11 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
 
     @Override
     public void upstreamReady(Channel ch, int backend, boolean reused) {
-        this.upstream = ch;
-        this.backend = backend;
-        this.upstreamReused = reused;
-        runtime.load(backend).incrementAndGet();
-        upstreamHandler = ch.pipeline().get(UpstreamHandler.class);
-        upstreamHandler.attach(this);
-        upstreamHandler.decoder().expect(request.method());
+        upstream = UpstreamLease.take(ch, runtime, backend, reused, this, request.method());
         lastProgressNanos = connection.now();
         // The head is written once per connection attempt; a retry writes the same head again.
         ch.write(request, ch.voidPromise());
-        if (requestDone && !hasBody) {
+        if (requestDone && !head.hasBody()) {
             ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
         }
         ch.flush();
@@ -225,11 +237,12 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
 
     @Override
     public void upstreamClosed() {
-        if (upstream == null) {
+        UpstreamLease lost = upstream;
+        if (lost == null) {
             return;
         }
-        runtime.load(backend).decrementAndGet();
         upstream = null;
+        lost.lost();
         if (responseStarted()) {
             if (response != Response.DONE) {
                 // The body was cut: the client must not take a truncated body for a whole one.
@@ -237,14 +250,14 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             }
             return;
         }
-        if (UpstreamConnector.mayRetry(request.method(), upstreamReused, retried, hasBody, requestDone)) {
+        if (UpstreamConnector.mayRetry(request.method(), lost.reused(), retried, head.hasBody(), requestDone)) {
             retried = true;
-            connector.connectNew(runtime, backend, this);
+            connector.connectNew(runtime, lost.backend(), this);
             return;
         }
         warnings.warn(
-                "closed " + runtime.address(backend),
-                "listener " + runtime.name() + ": backend " + runtime.address(backend)
+                "closed " + lost.address(),
+                "listener " + runtime.name() + ": backend " + lost.address()
                         + " closed the connection before answering");
         respondLocally(ProxyResponses.error(
                 ctx.alloc(),
@@ -256,27 +269,24 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
 
     /** Closes the backend connection, if this exchange holds one. */
     void closeUpstream() {
-        Channel up = upstream;
+        UpstreamLease up = upstream;
         if (up != null) {
             upstream = null;
-            runtime.load(backend).decrementAndGet();
-            upstreamHandler.detach();
             up.close();
         }
     }
 
     /** Ends this exchange's use of its backend connection: back to the pool when it is clean, else closed. */
     private void releaseUpstream() {
-        Channel up = upstream;
+        UpstreamLease up = upstream;
         if (up == null) {
             return;
         }
+        upstream = null;
         if (upstreamKeepAlive && requestDone) {
-            upstream = null;
-            runtime.load(backend).decrementAndGet();
-            connector.release(up, upstreamHandler, runtime.address(backend));
+            up.giveBack(connector);
         } else {
-            closeUpstream();
+            up.close();
         }
     }
 
@@ -299,22 +309,22 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         // More of the response is read only while the client can take it; otherwise the
         // client's writability change asks for it.
         if (upstream != null && response != Response.DONE && ctx.channel().isWritable()) {
-            upstream.read();
+            upstream.channel().read();
         }
     }
 
     /** The client can take more: read more of the response, if it is streaming. */
     void clientWritable() {
         if (upstream != null && response == Response.STARTED) {
-            upstream.read();
+            upstream.channel().read();
         }
     }
 
     private void onResponseHead(HttpResponse res) {
         if (res.decoderResult().isFailure()) {
             warnings.warn(
-                    "invalid " + runtime.address(backend),
-                    "listener " + runtime.name() + ": backend " + runtime.address(backend)
+                    "invalid " + upstream.address(),
+                    "listener " + runtime.name() + ": backend " + upstream.address()
                             + " sent an invalid response: "
                             + res.decoderResult().cause());
             badGateway("InvalidBackendResponse", "the backend sent a response that is not valid HTTP/1.1");
@@ -322,7 +332,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         }
         int code = res.status().code();
         if (code == 101) {
-            if (websocket) {
+            if (head.websocket()) {
                 switchToWebSocket(res);
             } else {
                 badGateway("UnexpectedUpgrade", "the backend switched protocols without being asked to");
@@ -334,8 +344,8 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         res.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (code < 200) {
             // 100 Continue, 103 Early Hints: passed on, except to HTTP/1.0 clients; the final response follows.
-            response = http10 ? Response.INFORMATIONAL_DROPPED : Response.INFORMATIONAL;
-            if (!http10) {
+            response = head.http10() ? Response.INFORMATIONAL_DROPPED : Response.INFORMATIONAL;
+            if (!head.http10()) {
                 HeaderRules.prepareResponse(res, false);
                 ctx.write(res, ctx.voidPromise());
             }
@@ -347,10 +357,10 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         HttpHeaders h = res.headers();
         ResponseFraming framing = ResponseFraming.of(
                 new ResponseFraming.Request(
-                        http10,
+                        head.http10(),
                         request.method().equals(HttpMethod.HEAD),
                         keepAlive && !connection.keepAliveOff(),
-                        hasBody && !requestDone),
+                        head.hasBody() && !requestDone),
                 new ResponseFraming.Response(
                         code,
                         HttpUtil.isTransferEncodingChunked(res),
@@ -372,8 +382,8 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         if (content.decoderResult().isFailure()) {
             ReferenceCountUtil.release(content);
             warnings.warn(
-                    "body " + runtime.address(backend),
-                    "listener " + runtime.name() + ": backend " + runtime.address(backend) + " sent a broken body");
+                    "body " + upstream.address(),
+                    "listener " + runtime.name() + ": backend " + upstream.address() + " sent a broken body");
             closeUpstream();
             connection.closeClient();
             return;
@@ -418,11 +428,10 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
 
     private void switchToWebSocket(HttpResponse res) {
         response = Response.STARTED;
-        Channel up = upstream;
+        UpstreamLease up = upstream;
         upstream = null;
-        upstreamHandler.detach();
         HeaderRules.prepareResponse(res, true);
-        connection.switchToWebSocket(res, up, runtime, backend);
+        connection.switchToWebSocket(res, up.handOver(), runtime, up.backend());
     }
 
     /** Nothing moved for the request timeout: 504 while nothing was answered, else both connections close. */
@@ -436,7 +445,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             connection.closeClient();
             return;
         }
-        InetSocketAddress address = backend >= 0 && upstream != null ? runtime.address(backend) : null;
+        InetSocketAddress address = upstream != null ? upstream.address() : null;
         warnings.warn(
                 "timeout " + address,
                 "listener " + runtime.name() + ": backend " + address + " did not answer within "
@@ -461,8 +470,8 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     /** Answers without a backend; the request body, if any, is read and dropped. */
     void respondLocally(HttpResponse res) {
         response = Response.STARTED;
-        ConnectionHeader header =
-                ResponseFraming.local(HttpUtil.isKeepAlive(res), http10, keepAlive && !connection.keepAliveOff());
+        ConnectionHeader header = ResponseFraming.local(
+                HttpUtil.isKeepAlive(res), head.http10(), keepAlive && !connection.keepAliveOff());
         if (header == ConnectionHeader.CLOSE) {
             closeAfterResponse = true;
         }

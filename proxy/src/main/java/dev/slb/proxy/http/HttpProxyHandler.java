@@ -1,6 +1,5 @@
 package dev.slb.proxy.http;
 
-import dev.slb.model.Listener;
 import dev.slb.proxy.core.Connections;
 import dev.slb.proxy.core.ListenerRuntime;
 import dev.slb.proxy.http.ConnectionState.Exchanging;
@@ -19,12 +18,10 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
@@ -50,8 +47,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     private final Connections connections;
     private final ReplicaLimits limits;
     private final String proto;
-    /** Client messages that cannot be handled yet: request parts while connecting, pipelined requests. */
-    private final ArrayDeque<HttpObject> pending = new ArrayDeque<>(4);
+    private final PendingMessages pending = new PendingMessages();
 
     private ChannelHandlerContext ctx;
     private UpstreamConnector connector;
@@ -165,32 +161,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         HttpExchange exchange = new HttpExchange(this, ctx, connector, runtime, head, keepAlive, now);
         state = idle.toExchanging(exchange);
         timer.ensureBy(now + runtime.config().requestTimeout().toNanos());
-        if (head.refusal() != null) {
-            exchange.refuse(head.refusal(), null);
-            return;
-        }
-        // The limiter is shared by every event loop: it runs on the system clock, not this loop's.
-        long delay = limits.requestDelay(System.nanoTime());
-        if (delay > 0) {
-            exchange.respondLocally(ProxyResponses.overRequestRate(
-                    ctx.alloc(), limits.limits().requestsPerSecond(), delay, head.hasBody()));
-            return;
-        }
-        Listener config = runtime.config();
-        if (head.websocket() && !config.websocketEnabled()) {
-            exchange.respondLocally(ProxyResponses.websocketDisabled(ctx.alloc(), config.websocket(), head.hasBody()));
-            return;
-        }
-        if (runtime.backendCount() == 0) {
-            exchange.respondLocally(ProxyResponses.error(
-                    ctx.alloc(),
-                    HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "NoBackend",
-                    "listener '" + runtime.name() + "' has no backends",
-                    head.hasBody()));
-            return;
-        }
-        exchange.forward(clientIp, proto, localPort);
+        exchange.start(limits, clientIp, proto, localPort);
     }
 
     /** Answers what the decoder could not read, a head or a body; the connection closes after. */
@@ -206,7 +177,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
             exchange = e.exchange();
         } else if (state instanceof Idle idle) {
             // A head that could not be read gets an exchange of its own to answer it, with no request.
-            exchange = new HttpExchange(this, ctx, connector, listener.get(), null, false, timer.now());
+            exchange =
+                    new HttpExchange(this, ctx, connector, listener.get(), RequestHead.UNREADABLE, false, timer.now());
             state = idle.toExchanging(exchange);
         } else {
             return;
@@ -229,7 +201,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
             clientInputShut = true;
             if (state instanceof Exchanging e) {
                 e.exchange().clientInputShut();
-                if (!e.exchange().requestDone() && !requestEndQueued()) {
+                if (!e.exchange().requestDone() && !pending.holdsRequestEnd()) {
                     // The request body can never be finished: let the backend go now, not at the timeout.
                     closeClient();
                 }
@@ -247,7 +219,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         if (state instanceof Exchanging e) {
             e.exchange().closeUpstream();
         }
-        releasePending();
+        pending.releaseAll();
         state = state.toClosing();
         ctx.fireChannelInactive();
     }
@@ -331,7 +303,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         timer.cancel();
         state = ((Exchanging) state).toSwitched();
         ctx.writeAndFlush(switching, ctx.voidPromise());
-        releasePending();
+        pending.releaseAll();
         WebSocketSwitch.relay(ctx, upstream, runtime, backend, connections, this);
     }
 
@@ -350,23 +322,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         readIfWanted();
     }
 
-    /** True when the end of the request in flight already arrived and waits in {@link #pending}. */
-    private boolean requestEndQueued() {
-        for (HttpObject o : pending) {
-            if (o instanceof LastHttpContent) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void releasePending() {
-        HttpObject o;
-        while ((o = pending.poll()) != null) {
-            ReferenceCountUtil.release(o);
-        }
-    }
-
     // ---- timeouts --------------------------------------------------------------------------------
 
     /**
@@ -382,12 +337,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         }
         long now = timer.now();
         if (state instanceof Exchanging e) {
-            HttpExchange exchange = e.exchange();
-            long limit = exchange.runtime().config().requestTimeout().toNanos();
-            if (now - exchange.lastProgressNanos() >= limit) {
-                exchange.timedOut();
+            long deadline = e.exchange().progressDeadline();
+            if (now - deadline >= 0) {
+                e.exchange().timedOut();
             } else {
-                timer.ensureBy(exchange.lastProgressNanos() + limit);
+                timer.ensureBy(deadline);
             }
         } else if (state instanceof Idle idle) {
             long limit = listener.get().config().idleTimeout().toNanos();
@@ -429,7 +383,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
      * (FIN after the response), then, while the rest is read and dropped for a moment, the socket.
      */
     private void lingeringClose() {
-        releasePending();
+        pending.releaseAll();
         Channel ch = ctx.channel();
         if (ch instanceof DuplexChannel duplex && ch.isActive()) {
             duplex.shutdownOutput();
@@ -446,7 +400,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
             e.exchange().closeUpstream();
         }
         state = state.toClosing();
-        releasePending();
+        pending.releaseAll();
         ctx.channel().close();
     }
 }

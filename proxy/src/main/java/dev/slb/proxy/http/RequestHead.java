@@ -25,6 +25,9 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 record RequestHead(
         HttpRequest request, Refusal refusal, boolean http10, boolean keepAlive, boolean hasBody, boolean websocket) {
 
+    /** What stands for a head the decoder could not read: the proxy answers it, and nothing of it goes on. */
+    static final RequestHead UNREADABLE = new RequestHead(null, null, false, false, false, false);
+
     /** The codec for one listener's client connections, with the listener's limits on heads. */
     static HttpServerCodec codec(Listener config) {
         return new HttpServerCodec(new HttpDecoderConfig()
