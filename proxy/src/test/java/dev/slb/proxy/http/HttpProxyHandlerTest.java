@@ -50,6 +50,23 @@ class HttpProxyHandlerTest {
     }
 
     @Test
+    void aBackendConnectionItsBackendWillCloseIsNotPooled() {
+        TestingHttpConnection c = new TestingHttpConnection(listener(1));
+        c.fromClient(GET).fromBackend(0, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok");
+        assertThat(c.toClient())
+                .as("hop-by-hop: the backend's close is its own")
+                .isEqualTo(OK);
+        assertThat(c.upstream(0).isOpen()).isFalse();
+        c.fromClient(GET);
+        assertThat(c.dialed).hasSize(2);
+        c.fromBackend(1, OK);
+        assertThat(c.toClient()).isEqualTo(OK);
+        c.toBackend(0);
+        c.toBackend(1);
+        c.finish();
+    }
+
+    @Test
     void pipelinedRequestsWaitTheirTurnAndTheClientIsReadOnlyWhenTheExchangeCanTakeMore() {
         TestingHttpConnection c = new TestingHttpConnection(listener(1)).dial(1, Dial.HOLD);
         int reads = c.reads();
