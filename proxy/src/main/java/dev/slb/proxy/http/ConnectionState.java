@@ -18,7 +18,8 @@ package dev.slb.proxy.http;
  * more, and a switched one belongs to the WebSocket relay.
  */
 sealed interface ConnectionState {
-
+    Lingering LINGERING = new Lingering();
+    Switched SWITCHED = new Switched();
     Closing CLOSING = new Closing();
 
     /** Any state may close. */
@@ -55,9 +56,6 @@ sealed interface ConnectionState {
             return SWITCHED;
         }
     }
-
-    Lingering LINGERING = new Lingering();
-    Switched SWITCHED = new Switched();
 
     /**
      * The answer is out and our side of the connection shut while the client still sends a body

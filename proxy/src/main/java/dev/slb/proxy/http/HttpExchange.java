@@ -219,7 +219,6 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
 
     @Override
     public void noUpstream() {
-        discarding = true;
         respondLocally(ProxyResponses.error(
                 ctx.alloc(),
                 HttpResponseStatus.BAD_GATEWAY,
