@@ -21,7 +21,7 @@ final class ConnectionTimer {
         this.task = task;
     }
 
-    /** The event loop's clock: System.nanoTime() in production, hand-driven under EmbeddedChannel. */
+    /** The event loop's clock: System.nanoTime() less a constant in production, hand-driven under EmbeddedChannel. */
     long now() {
         return loop.ticker().nanoTime();
     }
