@@ -64,16 +64,17 @@ def short_error: tostring | .[0:160] | gsub("\\|"; "/") | gsub("\n"; " ");
         else
           "| \($t) | \($ok | spread(.ops_per_s)) | \($ok | spread(.p50_us)) | \($ok | spread(.p99_us)) | \($ok | spread(.cpu_us_per_op)) | \([$ok[].errors // 0] | add) | \($ok | spread(.other_cpu_pct)) | \($ok | length)/\($mine | length) |"
         end),
-     # slb's CPU per operation against each other proxy: ratio of the medians, and the range of
-     # the per-round ratios (each round's targets ran minutes apart, under similar noise).
+     # slb's CPU per operation against each other proxy (and the baseline build, slb-base, when
+     # there is one): ratio of the medians, and the range of the per-round ratios (each round's
+     # targets ran minutes apart, under similar noise).
      ([$rows[] | select(.target == "slb" and .cpu_us_per_op != null)] as $slb
       | if ($slb | length) == 0 then empty else
-          ([("nginx", "haproxy") as $other
+          ([("slb-base", "nginx", "haproxy") as $other
             | [$rows[] | select(.target == $other and .cpu_us_per_op != null)] as $o
             | select(($o | length) > 0)
             | ([$slb[] as $s | $o[] | select(.round == $s.round and .cpu_us_per_op > 0)
                 | $s.cpu_us_per_op / .cpu_us_per_op]) as $per_round
-            | "\(($slb | [.[].cpu_us_per_op] | median) / ($o | [.[].cpu_us_per_op] | median) | two)× \(if $other == "nginx" then "nginx" else "HAProxy" end)"
+            | "\(($slb | [.[].cpu_us_per_op] | median) / ($o | [.[].cpu_us_per_op] | median) | two)× \({"slb-base": "slb-base", "nginx": "nginx", "haproxy": "HAProxy"}[$other])"
                 + (if ($per_round | length) > 1
                    then " (per round \($per_round | min | two)–\($per_round | max | two))"
                    else "" end)

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The proxy's layering: {@code dev.slb.proxy} itself is the wiring ({@link ProxyMain}, {@link ProxyServer}) and
  * nothing reaches up to it; {@code core} is the kernel the listeners share; {@code routing} is pure; no two
- * packages depend on each other.
+ * packages depend on each other; the HTTP path's decisions are plain functions.
  */
 class ArchitectureTest {
     private static final JavaClasses PROXY = new ClassFileImporter()
@@ -56,6 +56,28 @@ class ArchitectureTest {
     @Test
     void routingIsPure() {
         Purity.rule("dev.slb.proxy.routing..", "io.netty..", "io.fabric8..").check(PROXY);
+    }
+
+    @Test
+    void theHttpDecisionsArePlainFunctions() {
+        String decisions = "dev\\.slb\\.proxy\\.http\\.(ResponseFraming|Refusal)(\\$.*)?";
+        noClasses()
+                .that()
+                .haveNameMatching(decisions)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.netty..", "io.fabric8..", "org.slf4j..")
+                .because(
+                        "response framing and refusals are decided from plain values, so they are tested without Netty")
+                .check(PROXY);
+        noClasses()
+                .that()
+                .haveNameMatching(decisions)
+                .should()
+                .callMethod(System.class, "nanoTime")
+                .orShould()
+                .callMethod(System.class, "currentTimeMillis")
+                .check(PROXY);
     }
 
     @Test

@@ -98,27 +98,6 @@ final class HeaderRules {
     }
 
     /**
-     * Why a request cannot be forwarded as it is, or null when it can: RFC 9112 3.2 wants exactly
-     * one Host on HTTP/1.1 (two would let proxy and backend disagree on the target), and only
-     * HTTP/1.0 and 1.1 are spoken here.
-     */
-    static String refusal(HttpRequest request) {
-        if (request.method().equals(HttpMethod.CONNECT)) {
-            return "method";
-        }
-        HttpVersion v = request.protocolVersion();
-        // RFC 9110 2.5: a higher minor version of HTTP/1 is served as HTTP/1.1.
-        if (v.majorVersion() != 1) {
-            return "version";
-        }
-        int hosts = request.headers().getAll(HttpHeaderNames.HOST).size();
-        if (hosts > 1 || (hosts == 0 && v.minorVersion() >= 1)) {
-            return "host";
-        }
-        return null;
-    }
-
-    /**
      * An absolute-form target ({@code GET http://a.example/x}) names its own host, which wins over
      * Host at the backend (RFC 9112 3.2.2): rewrite it to origin form with Host from the target,
      * so proxy and backend cannot disagree on where the request goes.

@@ -7,8 +7,6 @@ import dev.slb.proxy.limits.ReplicaLimits;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import java.util.function.Supplier;
 
 /** Builds the pipeline of an accepted HTTP or HTTPS client connection: [tls], codec, proxy. */
@@ -38,14 +36,7 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
         if (tls) {
             p.addLast(TLS, runtime.tls().newHandler(ch.alloc()));
         }
-        HttpDecoderConfig decoder = new HttpDecoderConfig()
-                .setMaxInitialLineLength(config.maxRequestLineBytes())
-                .setMaxHeaderSize(config.maxHeaderBytes())
-                .setMaxChunkSize(1024 * 1024)
-                // Content-Length beside Transfer-Encoding is refused (400) instead of silently
-                // dropping one of them: the classic request-smuggling gap between proxy and backend.
-                .setUseRfc9112TransferEncoding(true);
-        p.addLast(CODEC, new HttpServerCodec(decoder));
+        p.addLast(CODEC, RequestHead.codec(config));
         p.addLast(
                 HttpProxyHandler.NAME,
                 new HttpProxyHandler(listener, pools.forLoop(ch.eventLoop()), connections, limits, tls));

@@ -33,6 +33,16 @@ final class ProxyResponses {
         return r;
     }
 
+    /** The answer to a request the proxy refuses; the connection closes after it. */
+    static FullHttpResponse refusal(ByteBufAllocator alloc, Refusal refusal, String decoderMessage) {
+        return error(
+                alloc,
+                HttpResponseStatus.valueOf(refusal.status()),
+                refusal.reason(),
+                refusal.text(decoderMessage),
+                true);
+    }
+
     /** The answer to a WebSocket upgrade on a listener where WebSocket is off; never a 426, which would ask the client to switch. */
     static FullHttpResponse websocketDisabled(ByteBufAllocator alloc, WebSocket settings, boolean close) {
         String reason = settings.disabledReason() == null ? "WebSocketDisabled" : settings.disabledReason();

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestEncoder;
@@ -26,11 +27,24 @@ final class UpstreamPool {
     static final String DECODER = "http-response-decoder";
     static final String ENCODER = "http-request-encoder";
 
-    private final Bootstrap bootstrap;
+    /** Opens a new connection to a backend, its pipeline built by {@link #initialize}. */
+    interface Dialer {
+        ChannelFuture dial(InetSocketAddress address, Duration connectTimeout);
+    }
+
+    private final Dialer dialer;
     private final Map<InetSocketAddress, ArrayDeque<Channel>> idle = new HashMap<>();
 
     UpstreamPool(EventLoop loop, Transport transport) {
-        this.bootstrap = new Bootstrap()
+        this(bootstrap(loop, transport));
+    }
+
+    UpstreamPool(Dialer dialer) {
+        this.dialer = dialer;
+    }
+
+    private static Dialer bootstrap(EventLoop loop, Transport transport) {
+        Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
@@ -39,17 +53,27 @@ final class UpstreamPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        HttpDecoderConfig config = new HttpDecoderConfig()
-                                .setMaxInitialLineLength(16 * 1024)
-                                .setMaxHeaderSize(64 * 1024)
-                                .setMaxChunkSize(1024 * 1024)
-                                .setUseRfc9112TransferEncoding(true);
-                        UpstreamResponseDecoder decoder = new UpstreamResponseDecoder(config);
-                        ch.pipeline().addLast(DECODER, decoder);
-                        ch.pipeline().addLast(ENCODER, new HttpRequestEncoder());
-                        ch.pipeline().addLast(UpstreamHandler.NAME, new UpstreamHandler(decoder));
+                        initialize(ch.pipeline());
                     }
                 });
+        return (address, connectTimeout) -> bootstrap
+                .clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .connect(address);
+    }
+
+    /** Builds the pipeline of a backend connection: response decoder, request encoder, {@link UpstreamHandler}. */
+    static void initialize(ChannelPipeline p) {
+        HttpDecoderConfig config = new HttpDecoderConfig()
+                .setMaxInitialLineLength(16 * 1024)
+                .setMaxHeaderSize(64 * 1024)
+                .setMaxChunkSize(1024 * 1024)
+                .setUseRfc9112TransferEncoding(true);
+        UpstreamResponseDecoder decoder = new UpstreamResponseDecoder(config);
+        p.addLast(DECODER, decoder);
+        p.addLast(ENCODER, new HttpRequestEncoder());
+        p.addLast(UpstreamHandler.NAME, new UpstreamHandler(decoder));
     }
 
     /** An idle pooled connection to {@code address}, or null when there is none. */
@@ -68,11 +92,7 @@ final class UpstreamPool {
     }
 
     ChannelFuture connect(InetSocketAddress address, Duration connectTimeout) {
-        return bootstrap
-                .clone()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
-                        Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                .connect(address);
+        return dialer.dial(address, connectTimeout);
     }
 
     /** Returns a connection whose exchange completed cleanly; it waits for the next one. */

@@ -3,19 +3,24 @@ package dev.slb.proxy.http;
 import dev.slb.proxy.core.Transport;
 import io.netty.channel.EventLoop;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /** The upstream pools of one proxy, one per event loop. */
 public final class UpstreamPools {
-    private final Transport transport;
+    private final Function<EventLoop, UpstreamPool> factory;
     private final ConcurrentHashMap<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
 
     public UpstreamPools(Transport transport) {
-        this.transport = transport;
+        this(loop -> new UpstreamPool(loop, transport));
+    }
+
+    UpstreamPools(Function<EventLoop, UpstreamPool> factory) {
+        this.factory = factory;
     }
 
     UpstreamPool forLoop(EventLoop loop) {
         UpstreamPool pool = pools.get(loop);
-        return pool != null ? pool : pools.computeIfAbsent(loop, l -> new UpstreamPool(l, transport));
+        return pool != null ? pool : pools.computeIfAbsent(loop, factory);
     }
 
     /** Closes idle upstream connections, each on its own event loop. */

@@ -121,8 +121,9 @@ class HeaderRulesTest {
 
     @Test
     void connectIsRefusedAndHttp10LosesExpect() {
-        assertThat(HeaderRules.refusal(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, "a:443")))
-                .isEqualTo("method");
+        assertThat(RequestHead.read(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, "a:443"))
+                        .refusal())
+                .isEqualTo(Refusal.METHOD_NOT_ALLOWED);
         HttpRequest r = get(HttpVersion.HTTP_1_0, "Expect", "100-continue");
         HeaderRules.prepareRequest(r, false, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
         assertThat(r.headers().contains("Expect")).isFalse();

@@ -1,0 +1,96 @@
+package dev.slb.proxy.http;
+
+import dev.slb.model.Listener;
+import dev.slb.proxy.core.Connections;
+import dev.slb.proxy.core.ListenerRuntime;
+import dev.slb.proxy.websocket.WebSocketRelay;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Hands a client connection whose upgrade the backend accepted (101) over to a WebSocket relay:
+ * the relay starts on both channels, the HTTP handlers leave both pipelines, and the drain and the
+ * backend's load follow the relay from then on.
+ */
+final class WebSocketSwitch {
+    private WebSocketSwitch() {}
+
+    /**
+     * Starts the relay between the client channel of {@code http} and {@code upstream}.
+     *
+     * @param http     the context of the client's HTTP handler, which leaves the pipeline
+     * @param drained  what the drain held for this connection until now
+     * @param backend  the backend {@code upstream} leads to; its load counts the relay until it ends
+     */
+    static void relay(
+            ChannelHandlerContext http,
+            Channel upstream,
+            ListenerRuntime runtime,
+            int backend,
+            Connections connections,
+            Connections.Drainable drained) {
+        Listener config = runtime.config();
+        // The drain now deals with the relay alone: nothing keeps the HTTP handler, its request and
+        // the removed HTTP codecs alive for the connection's lifetime (they cost an idle WebSocket
+        // connection about twice its memory).
+        RelayedConnection relayed = new RelayedConnection(connections, runtime.load(backend));
+        Channel client = http.channel();
+        relayed.relay = WebSocketRelay.start(
+                client,
+                upstream,
+                new WebSocketRelay.Settings(
+                        config.idleTimeout(), config.websocket().keepalivePingInterval()),
+                relayed);
+        if (!relayed.closed) {
+            connections.add(relayed);
+        }
+        connections.remove(drained);
+        // Out with HTTP; bytes the decoders still hold flow on to the relay as they are removed.
+        // A WebSocket has no use for half-closure: a client's FIN ends the relay, and the backend hears of it.
+        client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+        client.pipeline().remove(http.handler());
+        client.pipeline().remove(HttpListenerInitializer.CODEC);
+        upstream.pipeline().remove(UpstreamHandler.NAME);
+        upstream.pipeline().remove(UpstreamPool.ENCODER);
+        upstream.pipeline().remove(UpstreamPool.DECODER);
+    }
+
+    /** A connection switched to WebSocket, as the drain and the backend load see it. */
+    private static final class RelayedConnection implements Connections.Drainable, Runnable {
+        private final Connections connections;
+        private final AtomicInteger backendLoad;
+        volatile WebSocketRelay relay;
+        /** Both channels closed; set on the event loop, possibly while the relay starts. */
+        boolean closed;
+
+        RelayedConnection(Connections connections, AtomicInteger backendLoad) {
+            this.connections = connections;
+            this.backendLoad = backendLoad;
+        }
+
+        /** The relay's end. */
+        @Override
+        public void run() {
+            closed = true;
+            backendLoad.decrementAndGet();
+            connections.remove(this);
+        }
+
+        @Override
+        public void finishAndClose() {
+            // A WebSocket stays open until the drain window ends; its backend decides before that.
+        }
+
+        @Override
+        public void closeNow() {
+            relay.goingAway("the load balancer is restarting or scaling in; please reconnect");
+        }
+
+        @Override
+        public boolean isStreaming() {
+            return true;
+        }
+    }
+}
