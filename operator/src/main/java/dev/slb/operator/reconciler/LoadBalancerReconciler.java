@@ -12,6 +12,7 @@ import dev.slb.operator.desired.References;
 import dev.slb.operator.desired.StatusAggregator;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -34,6 +35,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -85,6 +87,9 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
     static final String ENDPOINT_SLICES = "endpoint-slices";
     static final String TLS_SECRETS = "tls-secrets";
     static final String PROXY_PODS = "proxy-pods";
+
+    /** How soon a status write that lost a race is tried again, from the newer object. */
+    static final Duration CONFLICT_RETRY = Duration.ofMillis(200);
 
     private static final Logger LOG = LoggerFactory.getLogger(LoadBalancerReconciler.class);
     private static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -251,9 +256,36 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         if (sameStatus(lb.getStatus(), outcome.status())) {
             return UpdateControl.noUpdate();
         }
-        // Only the status is patched; the spec in hand is the user's, untouched (normalizing works on copies).
-        lb.setStatus(outcome.status());
-        return UpdateControl.patchStatus(lb);
+        if (context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource()) {
+            // Server-side apply sends the whole status, owned by the operator's field manager.
+            lb.setStatus(outcome.status());
+            return UpdateControl.patchStatus(lb);
+        }
+        writeStatus(lb, outcome.status(), context);
+        return UpdateControl.noUpdate();
+    }
+
+    /**
+     * Replaces the status whole (PUT of the status subresource), at the resourceVersion this
+     * reconcile saw, and keeps the answer in JOSDK's cache so the next reconcile starts from it.
+     * Not JOSDK's default JSON patch: that is a diff against the cached resource, applied without a
+     * resourceVersion, so against a cache one write behind it applies half a change (a condition
+     * with the new message and the old status). A conflict (someone wrote in between) is retried
+     * from the newer object (see {@link #updateErrorStatus}).
+     */
+    private static void writeStatus(LoadBalancer lb, LoadBalancerStatus status, Context<LoadBalancer> context) {
+        LoadBalancer next = new LoadBalancer();
+        next.setMetadata(new ObjectMetaBuilder()
+                .withName(lb.getMetadata().getName())
+                .withNamespace(lb.getMetadata().getNamespace())
+                .withResourceVersion(lb.getMetadata().getResourceVersion())
+                .build());
+        next.setSpec(lb.getSpec());
+        next.setStatus(status);
+        LoadBalancer written = context.getClient().resource(next).updateStatus();
+        context.eventSourceRetriever()
+                .getControllerEventSource()
+                .handleRecentResourceUpdate(ResourceID.fromResource(lb), written, lb);
     }
 
     /** The ready proxy replicas of this instance (from the pod informer) and what each last reported. */
@@ -292,8 +324,10 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
     }
 
     /**
-     * A status patch of a LoadBalancer deleted meanwhile (404) ends that object, quietly; any other
-     * failure is counted and left to JOSDK, which logs it and retries.
+     * A status write for a LoadBalancer deleted meanwhile (404) ends that object, quietly. One that
+     * lost a race (409: the object changed since this reconcile read it) is tried again shortly from
+     * the newer object, quietly too. Any other failure is counted and left to JOSDK, which logs it
+     * and retries.
      */
     @Override
     public ErrorStatusUpdateControl<LoadBalancer> updateErrorStatus(
@@ -304,6 +338,15 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
                     lb.getMetadata().getNamespace(),
                     lb.getMetadata().getName());
             return ErrorStatusUpdateControl.<LoadBalancer>noStatusUpdate().withNoRetry();
+        }
+        if (e instanceof KubernetesClientException k && k.getCode() == 409) {
+            LOG.debug(
+                    "LoadBalancer {}/{} changed while its status was written; reconciling again",
+                    lb.getMetadata().getNamespace(),
+                    lb.getMetadata().getName());
+            return ErrorStatusUpdateControl.<LoadBalancer>noStatusUpdate()
+                    .withNoRetry()
+                    .rescheduleAfter(CONFLICT_RETRY);
         }
         metrics.error();
         return ErrorStatusUpdateControl.defaultErrorProcessing();

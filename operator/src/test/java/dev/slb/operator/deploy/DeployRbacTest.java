@@ -42,8 +42,9 @@ class DeployRbacTest {
             grant(
                     "slb.dev",
                     "loadbalancers/status",
-                    "patch",
-                    "conditions, observedGeneration, tier in effect, addresses, listener statuses (merge or apply patch)"),
+                    "update patch",
+                    "conditions, observedGeneration, tier in effect, addresses, listener statuses (replaced whole, or"
+                            + " an apply patch with server-side apply)"),
             grant(
                     "slb.dev",
                     "loadbalancers/finalizers",

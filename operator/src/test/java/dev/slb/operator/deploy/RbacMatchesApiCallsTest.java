@@ -120,6 +120,10 @@ class RbacMatchesApiCallsTest {
             m.put(new ApiPermission(r[0], r[1], "patch"), ssa);
         }
         m.put(
+                new ApiPermission("slb.dev", "loadbalancers/status", "patch"),
+                "server-side apply of the status (SLB_SERVER_SIDE_APPLY=true); without it the status is replaced whole"
+                        + " (update), which this run takes");
+        m.put(
                 new ApiPermission("slb.dev", "loadbalancers/finalizers", "update"),
                 "setting blockOwnerDeletion on the owner references needs it where the"
                         + " OwnerReferencesPermissionEnforcement admission plugin is on (OpenShift, some managed"

@@ -596,7 +596,7 @@ class LoadBalancerReconcilerTest {
     }
 
     @Test
-    void aStatusPatchOfADeletedLoadBalancerEndsItQuietly() {
+    void aStatusWriteForADeletedLoadBalancerEndsItQuietlyAndALostRaceIsTriedAgain() {
         LoadBalancerReconciler reconciler =
                 new LoadBalancerReconciler(OperatorSettings.defaults(), versions, Clock.systemUTC(), metrics);
         LoadBalancer gone = sample(null);
@@ -607,11 +607,18 @@ class LoadBalancerReconcilerTest {
         assertThat(control.isNoRetry()).isTrue();
         assertThat(control.isDefaultErrorProcessing()).isFalse();
         assertThat(metrics.errors()).as("not counted as an error").isZero();
+        var conflict = reconciler.updateErrorStatus(
+                gone, null, new io.fabric8.kubernetes.client.KubernetesClientException("conflict", 409, null));
+        assertThat(conflict.isNoRetry()).isTrue();
+        assertThat(conflict.getScheduleDelay())
+                .as("tried again from the newer object")
+                .isPresent();
+        assertThat(metrics.errors()).as("a lost race is no error").isZero();
         assertThat(reconciler
                         .updateErrorStatus(
                                 gone,
                                 null,
-                                new io.fabric8.kubernetes.client.KubernetesClientException("conflict", 409, null))
+                                new io.fabric8.kubernetes.client.KubernetesClientException("broken", 500, null))
                         .isDefaultErrorProcessing())
                 .isTrue();
         assertThat(metrics.errors()).isEqualTo(1);
