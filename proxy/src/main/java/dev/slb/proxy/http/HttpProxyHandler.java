@@ -251,13 +251,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Ups
             respondLocally(ProxyResponses.websocketDisabled(ctx.alloc(), config.websocket(), requestHasBody));
             return;
         }
-        if (runtime.backendCount() == 0) {
+        if (!runtime.takesNewConnections()) {
             discarding = true;
             respondLocally(ProxyResponses.error(
                     ctx.alloc(),
                     HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "NoBackend",
-                    "listener '" + runtime.name() + "' has no backends",
+                    runtime.noBackendReason(),
                     requestHasBody));
             return;
         }
