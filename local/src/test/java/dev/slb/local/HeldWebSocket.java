@@ -113,6 +113,15 @@ final class HeldWebSocket implements WebSocket.Listener, AutoCloseable {
         }
     }
 
+    /** Waits until the other side ends it (or {@code limit} has passed); what {@link #dropped} then says. */
+    String awaitEnd(Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (dropped == null && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return dropped;
+    }
+
     URI uri() {
         return uri;
     }
