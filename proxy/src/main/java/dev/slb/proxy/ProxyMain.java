@@ -8,6 +8,8 @@ import dev.slb.proxy.config.FileConfigSource;
 import dev.slb.proxy.config.KubernetesConfigSource;
 import dev.slb.proxy.config.KubernetesSecrets;
 import dev.slb.proxy.tls.SecretStore;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Files;
@@ -48,7 +50,11 @@ public final class ProxyMain {
             return;
         }
         // One client for the ConfigMap and the TLS Secrets: in a pod the service account, else KUBECONFIG.
-        KubernetesClient client = new KubernetesClientBuilder().build();
+        KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(Config.autoConfigure(null))
+                        .withUserAgent("slb-proxy")
+                        .build())
+                .build();
         KubernetesSecrets secrets = new KubernetesSecrets(client, options.namespace());
         run(
                 new KubernetesConfigSource(client, options.namespace(), options.name()),

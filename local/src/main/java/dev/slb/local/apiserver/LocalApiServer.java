@@ -24,8 +24,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +49,9 @@ public final class LocalApiServer implements AutoCloseable {
     static final Duration BOOKMARK_INTERVAL = Duration.ofSeconds(30);
 
     private final LocalApi api;
+    /** Requests received, by User-Agent: what a client asked, counted at the server (local/bin/measure reads it). */
+    private final Map<String, LongAdder> requestsByAgent = new ConcurrentHashMap<>();
+
     private EventLoopGroup loop;
     private EventExecutorGroup workers;
     private Channel channel;
@@ -88,7 +93,7 @@ public final class LocalApiServer implements AutoCloseable {
                                 .addLast("http", new HttpServerCodec())
                                 .addLast("continue", new HttpServerExpectContinueHandler())
                                 .addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES))
-                                .addLast("api", new ApiHttpHandler(api, workers));
+                                .addLast("api", new ApiHttpHandler(api, workers, requestsByAgent));
                     }
                 });
         try {
@@ -114,6 +119,14 @@ public final class LocalApiServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** HTTP requests received so far from clients whose User-Agent starts with {@code prefix} (watch frames not counted). */
+    public long requests(String userAgentPrefix) {
+        return requestsByAgent.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(userAgentPrefix))
+                .mapToLong(e -> e.getValue().sum())
+                .sum();
     }
 
     /** The base URL, e.g. {@code http://127.0.0.1:41234} (no trailing slash). */

@@ -5,6 +5,8 @@ import dev.slb.operator.desired.OperatorSettings;
 import dev.slb.operator.reconciler.HttpProxyVersions;
 import dev.slb.operator.reconciler.LoadBalancerReconciler;
 import dev.slb.operator.reconciler.OperatorMetrics;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
@@ -38,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class OperatorMain {
     public static final String LEASE_NAME = "slb-operator";
+    /** The User-Agent of every request the operator makes. */
+    public static final String USER_AGENT = "slb-operator";
     /** Reconciles run concurrently on this many threads; each reads caches and writes only what changed. */
     static final int DEFAULT_RECONCILE_THREADS = 8;
 
@@ -64,7 +68,12 @@ public final class OperatorMain {
             System.exit(2);
             return;
         }
-        KubernetesClient client = new KubernetesClientBuilder().build();
+        // Named, so that the API server's audit log and request counts tell the operator's requests apart.
+        KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(Config.autoConfigure(null))
+                        .withUserAgent(USER_AGENT)
+                        .build())
+                .build();
         OperatorMetrics metrics = new OperatorMetrics();
         AtomicBoolean started = new AtomicBoolean();
         Operator operator =
