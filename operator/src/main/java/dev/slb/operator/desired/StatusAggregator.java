@@ -28,6 +28,12 @@ public final class StatusAggregator {
     /** At most this many replicas are named in a message; the rest are counted. */
     static final int NAMED_REPLICAS = 5;
 
+    /**
+     * Progress, not news: a change on its way to the replicas. Going into these makes no event (a
+     * busy instance would make two per change); arriving (Programmed) does.
+     */
+    private static final Set<Reason> PROGRESS = Set.of(Reason.Pending, Reason.ReplicasStarting);
+
     /** Reasons that need a person's attention, recorded as Warning events (the others as Normal). */
     private static final Set<Reason> WARNINGS = Set.of(
             Reason.InvalidSpec,
@@ -220,7 +226,8 @@ public final class StatusAggregator {
         }
         return new Programmed(
                 Reason.Programmed,
-                "All " + ready.size() + " proxy replicas are ready and serve config " + version + ".");
+                (ready.size() == 1 ? "The proxy replica is" : "All " + ready.size() + " proxy replicas are")
+                        + " ready and serve" + (ready.size() == 1 ? "s" : "") + " config " + version + ".");
     }
 
     private static long serving(List<Replica> ready, String version) {
@@ -435,6 +442,9 @@ public final class StatusAggregator {
         }
         Condition was = before.get();
         if (Objects.equals(was.getStatus(), now.getStatus()) && Objects.equals(was.getReason(), now.getReason())) {
+            return Optional.empty();
+        }
+        if (PROGRESS.contains(reason)) {
             return Optional.empty();
         }
         return Optional.of(new Note(warning, reason, now.getType() + ": " + now.getMessage()));

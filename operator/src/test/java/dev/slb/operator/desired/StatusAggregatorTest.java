@@ -382,6 +382,35 @@ class StatusAggregatorTest {
     }
 
     @Test
+    void aChangeOnItsWayIsNoNewsItsArrivalIs() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S1_SMALL;
+        Decision first = decide(stored(spec, 1, null), null);
+        LoadBalancerStatus programmed = StatusAggregator.aggregate(
+                        first, seen(first, on(first.config().version(), 2)), T0)
+                .status();
+
+        app("10.1.0.1", "10.1.0.2");
+        Decision changed = decide(stored(spec, 1, programmed), Tier.S1_SMALL);
+        Outcome pending = StatusAggregator.aggregate(
+                changed, seen(changed, on(first.config().version(), 2)), T1);
+        assertThat(Conditions.find(pending.status().conditions, "Programmed")
+                        .orElseThrow()
+                        .getReason())
+                .isEqualTo("Pending");
+        assertThat(pending.events()).as("on its way").isEmpty();
+
+        Decision arrived = decide(stored(spec, 1, pending.status()), Tier.S1_SMALL);
+        assertThat(StatusAggregator.aggregate(
+                                arrived, seen(arrived, on(arrived.config().version(), 2)), T1)
+                        .events())
+                .extracting(Note::reason)
+                .containsExactly(Reason.Programmed);
+    }
+
+    @Test
     void aChangedPodTemplateIsAnnouncedAsARoll() {
         secret("web-tls");
         app("10.1.0.1");
