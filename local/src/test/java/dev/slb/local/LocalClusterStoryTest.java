@@ -288,6 +288,21 @@ class LocalClusterStoryTest {
 
     @Test
     @Order(8)
+    void aBackendAddressThatIsNoAddressIsRefusedByTheApiServer() throws Exception {
+        TestingKubectl.Result patch = kubectl.run(
+                "patch",
+                "slb",
+                "demo",
+                "--type",
+                "merge",
+                "-p",
+                "{\"spec\":{\"backends\":[{\"address\":\"http://x:1/\",\"port\":8080}]}}");
+        assertThat(patch.code()).as(patch.toString()).isNotZero();
+        assertThat(patch.err()).contains("spec.backends[0].address");
+    }
+
+    @Test
+    @Order(9)
     void deletingTheInstanceStopsItsProxiesAndRemovesWhatItOwned() throws Exception {
         for (String pid : kubectl.run(
                         "get",

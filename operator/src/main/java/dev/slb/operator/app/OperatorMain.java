@@ -109,7 +109,7 @@ public final class OperatorMain {
     }
 
     /** Every event source that is not healthy, as {@code controller/source: status}. */
-    static List<String> unhealthyEventSources(Operator operator) {
+    public static List<String> unhealthyEventSources(Operator operator) {
         List<String> unhealthy = new ArrayList<>();
         for (Map.Entry<String, Map<String, EventSourceHealthIndicator>> controller :
                 operator.getRuntimeInfo().unhealthyEventSources().entrySet()) {

@@ -595,6 +595,24 @@ class LoadBalancerReconcilerTest {
         awaitStatus(s -> condition(s, "BackendsAvailable", "True"), "BackendsAvailable=True");
     }
 
+    /** What the operator's /healthz and /readyz report: JOSDK's own view of its informers. */
+    @Test
+    @Timeout(60)
+    void withTheApiServerGoneTheEventSourcesSayTheyAreUnhealthy() {
+        backendAndSecret();
+        createSample(null);
+        awaitStatus(s -> condition(s, "Accepted", "True"), "Accepted");
+        await(() -> OperatorMain.unhealthyEventSources(operator), List::isEmpty, "every event source healthy");
+
+        server.shutdown();
+
+        List<String> unhealthy = await(
+                () -> OperatorMain.unhealthyEventSources(operator),
+                u -> !u.isEmpty(),
+                "an unhealthy event source once the API server is gone");
+        assertThat(unhealthy).allSatisfy(u -> assertThat(u).startsWith("loadbalancer/"));
+    }
+
     @Test
     void aStatusWriteForADeletedLoadBalancerEndsItQuietlyAndALostRaceIsTriedAgain() {
         LoadBalancerReconciler reconciler =
