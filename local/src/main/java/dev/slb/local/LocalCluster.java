@@ -394,18 +394,31 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private void awaitOperatorReady(Duration limit) throws IOException, InterruptedException {
+        awaitReady(operator, operatorAdminPort, limit, options.state().resolve("operator.log"), this::checkNotClosing);
+    }
+
+    /** Something to check while waiting; it throws to stop the wait. */
+    interface Check {
+        void check() throws IOException;
+    }
+
+    /**
+     * Waits until the operator's admin port on 127.0.0.1 answers {@code /readyz} with 200, failing
+     * (naming its log) when it exits first or does not get there within {@code limit}.
+     */
+    static void awaitReady(Process operator, int adminPort, Duration limit, Path log, Check meanwhile)
+            throws IOException, InterruptedException {
         HttpClient http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
-            checkNotClosing();
+            meanwhile.check();
             if (!operator.isAlive()) {
-                throw new IOException("the operator exited with " + operator.exitValue() + "; see "
-                        + options.state().resolve("operator.log"));
+                throw new IOException("the operator exited with " + operator.exitValue() + "; see " + log);
             }
             try {
                 HttpResponse<Void> r = http.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operatorAdminPort + "/readyz"))
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
                                 .timeout(Duration.ofSeconds(1))
                                 .build(),
                         HttpResponse.BodyHandlers.discarding());
@@ -417,8 +430,7 @@ public final class LocalCluster implements AutoCloseable {
             }
             Thread.sleep(200);
         }
-        throw new IOException("the operator did not become ready within " + limit.toSeconds() + " s; see "
-                + options.state().resolve("operator.log"));
+        throw new IOException("the operator did not become ready within " + limit.toSeconds() + " s; see " + log);
     }
 
     /**

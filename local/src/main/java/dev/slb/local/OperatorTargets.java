@@ -21,10 +21,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,7 +53,7 @@ import java.util.function.Supplier;
  */
 public final class OperatorTargets {
     static final String AGENT = "slb-measure";
-    private static final ResourceDefinitionContext LOAD_BALANCERS = new ResourceDefinitionContext.Builder()
+    static final ResourceDefinitionContext LOAD_BALANCERS = new ResourceDefinitionContext.Builder()
             .withGroup("slb.dev")
             .withVersion("v1alpha1")
             .withKind("LoadBalancer")
@@ -178,28 +174,11 @@ public final class OperatorTargets {
             throws Exception {
         // Followed with informers, so that waiting asks the server nothing per check.
         Set<String> accepted = ConcurrentHashMap.newKeySet();
-        SharedIndexInformer<GenericKubernetesResource> lbs = client.genericKubernetesResources(LOAD_BALANCERS)
-                .inNamespace("default")
-                .inform(new ResourceEventHandler<>() {
-                    @Override
-                    public void onAdd(GenericKubernetesResource lb) {
-                        seen(lb);
-                    }
-
-                    @Override
-                    public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource lb) {
-                        seen(lb);
-                    }
-
-                    @Override
-                    public void onDelete(GenericKubernetesResource lb, boolean unknown) {}
-
-                    private void seen(GenericKubernetesResource lb) {
-                        if (acceptedCondition(lb)) {
-                            accepted.add(lb.getMetadata().getName());
-                        }
-                    }
-                });
+        SharedIndexInformer<GenericKubernetesResource> lbs = followLoadBalancers(client, lb -> {
+            if (acceptedCondition(lb)) {
+                accepted.add(lb.getMetadata().getName());
+            }
+        });
         List<SharedIndexInformer<? extends HasMetadata>> owned = List.of(
                 managed(client, ConfigMap.class),
                 managed(client, Deployment.class),
@@ -269,6 +248,16 @@ public final class OperatorTargets {
     }
 
     private static GenericKubernetesResource loadBalancer(String name) {
+        return loadBalancer(
+                name,
+                Map.of(
+                        "tier", "slb.s1.small",
+                        "listeners", List.of(Map.of("name", "web", "protocol", "HTTP", "port", 80)),
+                        "backends", List.of(Map.of("address", "192.0.2.10", "port", 8080))));
+    }
+
+    /** A LoadBalancer in the default namespace with this spec, as the API takes it. */
+    static GenericKubernetesResource loadBalancer(String name, Map<String, Object> spec) {
         GenericKubernetesResource lb = new GenericKubernetesResource();
         lb.setApiVersion("slb.dev/v1alpha1");
         lb.setKind("LoadBalancer");
@@ -276,28 +265,49 @@ public final class OperatorTargets {
                 .withName(name)
                 .withNamespace("default")
                 .build());
-        lb.setAdditionalProperty(
-                "spec",
-                Map.of(
-                        "tier", "slb.s1.small",
-                        "listeners", List.of(Map.of("name", "web", "protocol", "HTTP", "port", 80)),
-                        "backends", List.of(Map.of("address", "192.0.2.10", "port", 8080))));
+        lb.setAdditionalProperty("spec", spec);
         return lb;
     }
 
-    @SuppressWarnings("unchecked")
     private static boolean acceptedCondition(GenericKubernetesResource lb) {
+        return trueCondition(lb, "Accepted") != null;
+    }
+
+    /** The condition of this type when it is True (with its observedGeneration), else null. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> trueCondition(GenericKubernetesResource lb, String type) {
         Object status = lb.getAdditionalProperties().get("status");
         if (!(status instanceof Map<?, ?> s) || !(s.get("conditions") instanceof List<?> conditions)) {
-            return false;
+            return null;
         }
         for (Object c : conditions) {
             Map<String, Object> condition = (Map<String, Object>) c;
-            if ("Accepted".equals(condition.get("type")) && "True".equals(condition.get("status"))) {
-                return true;
+            if (type.equals(condition.get("type")) && "True".equals(condition.get("status"))) {
+                return condition;
             }
         }
-        return false;
+        return null;
+    }
+
+    /** An informer on the LoadBalancers of the default namespace, calling {@code seen} with each one added or changed. */
+    static SharedIndexInformer<GenericKubernetesResource> followLoadBalancers(
+            KubernetesClient client, java.util.function.Consumer<GenericKubernetesResource> seen) {
+        return client.genericKubernetesResources(LOAD_BALANCERS)
+                .inNamespace("default")
+                .inform(new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(GenericKubernetesResource lb) {
+                        seen.accept(lb);
+                    }
+
+                    @Override
+                    public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource lb) {
+                        seen.accept(lb);
+                    }
+
+                    @Override
+                    public void onDelete(GenericKubernetesResource lb, boolean unknown) {}
+                });
     }
 
     private static Process startOperator(Path repo, Path kubeconfig, Path dir)
@@ -324,26 +334,14 @@ public final class OperatorTargets {
                         "SLB_LOG_FORMAT",
                         "text"));
         Process operator = pb.start();
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline && operator.isAlive()) {
-            try {
-                HttpResponse<Void> r = http.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
-                                .timeout(Duration.ofSeconds(1))
-                                .build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    System.out.printf("operator ready (pid %d)%n", operator.pid());
-                    return operator;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(200);
+        try {
+            LocalCluster.awaitReady(operator, adminPort, Duration.ofSeconds(90), dir.resolve("operator.log"), () -> {});
+        } catch (IOException e) {
+            operator.destroyForcibly();
+            throw e;
         }
-        operator.destroyForcibly();
-        throw new IOException("the operator did not become ready; see " + dir.resolve("operator.log"));
+        System.out.printf("operator ready (pid %d)%n", operator.pid());
+        return operator;
     }
 
     // ---- programmed

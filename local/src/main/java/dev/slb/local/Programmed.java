@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.net.URI;
@@ -25,13 +24,7 @@ import java.util.concurrent.TimeUnit;
  * instance serves a change the instance's status says Programmed for that generation.
  */
 final class Programmed {
-    private static final ResourceDefinitionContext LOAD_BALANCERS = new ResourceDefinitionContext.Builder()
-            .withGroup("slb.dev")
-            .withVersion("v1alpha1")
-            .withKind("LoadBalancer")
-            .withPlural("loadbalancers")
-            .withNamespaced(true)
-            .build();
+    private static final ResourceDefinitionContext LOAD_BALANCERS = OperatorTargets.LOAD_BALANCERS;
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
@@ -41,22 +34,8 @@ final class Programmed {
     private static final Map<String, Long> PROGRAMMED_AT = new ConcurrentHashMap<>();
 
     static void run(KubernetesClient client, int instances, int changes) throws Exception {
-        SharedIndexInformer<GenericKubernetesResource> lbs = client.genericKubernetesResources(LOAD_BALANCERS)
-                .inNamespace("default")
-                .inform(new ResourceEventHandler<>() {
-                    @Override
-                    public void onAdd(GenericKubernetesResource lb) {
-                        seen(lb);
-                    }
-
-                    @Override
-                    public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource lb) {
-                        seen(lb);
-                    }
-
-                    @Override
-                    public void onDelete(GenericKubernetesResource lb, boolean unknown) {}
-                });
+        SharedIndexInformer<GenericKubernetesResource> lbs =
+                OperatorTargets.followLoadBalancers(client, Programmed::seen);
         List<String> names = new ArrayList<>();
         for (int i = 0; i < instances; i++) {
             String name = "m-" + i;
@@ -123,33 +102,17 @@ final class Programmed {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private static void seen(GenericKubernetesResource lb) {
-        Object status = lb.getAdditionalProperties().get("status");
-        if (!(status instanceof Map<?, ?> s) || !(s.get("conditions") instanceof List<?> conditions)) {
-            return;
-        }
-        for (Object c : conditions) {
-            Map<String, Object> condition = (Map<String, Object>) c;
-            if ("Programmed".equals(condition.get("type"))
-                    && "True".equals(condition.get("status"))
-                    && condition.get("observedGeneration") != null) {
-                PROGRAMMED_AT.putIfAbsent(
-                        lb.getMetadata().getName() + "/" + condition.get("observedGeneration"), System.nanoTime());
-            }
+        Map<String, Object> programmed = OperatorTargets.trueCondition(lb, "Programmed");
+        if (programmed != null && programmed.get("observedGeneration") != null) {
+            PROGRAMMED_AT.putIfAbsent(
+                    lb.getMetadata().getName() + "/" + programmed.get("observedGeneration"), System.nanoTime());
         }
     }
 
     private static GenericKubernetesResource loadBalancer(String name, int idleTimeout) {
-        GenericKubernetesResource lb = new GenericKubernetesResource();
-        lb.setApiVersion("slb.dev/v1alpha1");
-        lb.setKind("LoadBalancer");
-        lb.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-                .withName(name)
-                .withNamespace("default")
-                .build());
-        lb.setAdditionalProperty(
-                "spec",
+        return OperatorTargets.loadBalancer(
+                name,
                 Map.of(
                         "tier", "shared",
                         "listeners",
@@ -163,7 +126,6 @@ final class Programmed {
                                         "idleTimeoutSeconds",
                                         idleTimeout)),
                         "backends", List.of(Map.of("service", Map.of("name", "demo-backend", "port", 8080)))));
-        return lb;
     }
 
     /** The admin /config URI of each ready proxy pod of the instance. */

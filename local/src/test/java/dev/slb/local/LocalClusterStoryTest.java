@@ -411,7 +411,7 @@ class LocalClusterStoryTest {
                 plain.connect(new InetSocketAddress(address, port), 2000);
                 plain.setSoTimeout(5000);
                 try (SSLSocket tls =
-                        (SSLSocket) trustAll().getSocketFactory().createSocket(plain, address, port, true)) {
+                        (SSLSocket) TestingTls.trustAll().getSocketFactory().createSocket(plain, address, port, true)) {
                     tls.startHandshake();
                     seen = tls.getSession().getPeerCertificates()[0];
                     if (expected.equals(seen)) {
@@ -543,7 +543,8 @@ class LocalClusterStoryTest {
     /** One client for the held WebSockets, trusting the demo certificate and its renewal. */
     private static HttpClient websockets() throws Exception {
         if (websocketClient == null) {
-            websocketClient = HttpClient.newBuilder().sslContext(trustAll()).build();
+            websocketClient =
+                    HttpClient.newBuilder().sslContext(TestingTls.trustAll()).build();
         }
         return websocketClient;
     }
@@ -582,32 +583,6 @@ class LocalClusterStoryTest {
         try (InputStream in = Files.newInputStream(pem)) {
             return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
-    }
-
-    /**
-     * Trusts whatever the demo listeners present: the test compares certificates itself, and the
-     * held wss connections must outlive a renewal to a certificate no trust store knew before.
-     */
-    private static SSLContext trustAll() throws Exception {
-        SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(
-                null,
-                new javax.net.ssl.TrustManager[] {
-                    new javax.net.ssl.X509TrustManager() {
-                        @Override
-                        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-                        @Override
-                        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-                        @Override
-                        public X509Certificate[] getAcceptedIssuers() {
-                            return new X509Certificate[0];
-                        }
-                    }
-                },
-                null);
-        return ssl;
     }
 
     private static SSLContext demoTrust() throws Exception {

@@ -10,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +18,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -101,7 +99,8 @@ class OperatorUpgradeTest {
         // Traffic throughout: a request on a new connection every 50 ms, and WebSockets held open.
         Traffic traffic = new Traffic(address);
         List<HeldWebSocket> held = new ArrayList<>();
-        HttpClient ws = HttpClient.newBuilder().sslContext(trustAll()).build();
+        HttpClient ws =
+                HttpClient.newBuilder().sslContext(TestingTls.trustAll()).build();
         try {
             for (int i = 0; i < 2; i++) {
                 held.add(HeldWebSocket.open(ws, URI.create("ws://" + address + "/ws")));
@@ -226,36 +225,13 @@ class OperatorUpgradeTest {
 
     private static HttpResponse<String> get(String uri) throws Exception {
         return HttpClient.newBuilder()
-                .sslContext(trustAll())
+                .sslContext(TestingTls.trustAll())
                 .build()
                 .send(
                         HttpRequest.newBuilder(URI.create(uri))
                                 .timeout(Duration.ofSeconds(10))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** The demo certificate is the cluster's own; this test checks what is served, not who signed it. */
-    private static SSLContext trustAll() throws Exception {
-        SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(
-                null,
-                new javax.net.ssl.TrustManager[] {
-                    new javax.net.ssl.X509TrustManager() {
-                        @Override
-                        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-                        @Override
-                        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-                        @Override
-                        public X509Certificate[] getAcceptedIssuers() {
-                            return new X509Certificate[0];
-                        }
-                    }
-                },
-                null);
-        return ssl;
     }
 
     /** A request on a new connection every 50 ms, HTTP and HTTPS in turn, each failure kept with why. */

@@ -651,6 +651,7 @@ class RbacMatchesApiCallsTest {
                                     src.resolve("ConfigSource.java"),
                                     src.resolve("KubernetesConfigSource.java"),
                                     src.resolve("KubernetesSecrets.java"),
+                                    src.resolve("ApiFailures.java"),
                                     tls.resolve("SecretStore.java")))
                     .call();
         }

@@ -53,7 +53,7 @@ public final class KubernetesSecrets implements SecretStore, AutoCloseable {
                     client.secrets().inNamespace(namespace).withName(name).runnableInformer(0);
             informer.exceptionHandler((started, t) -> {
                 if (!closed) {
-                    String why = summary(t);
+                    String why = ApiFailures.summary(t);
                     if (!why.equals(problem)) {
                         problem = why;
                         log.warn(
@@ -177,7 +177,7 @@ public final class KubernetesSecrets implements SecretStore, AutoCloseable {
                                 + " grants them)",
                         e);
             }
-            throw new IOException("cannot read " + describe(name) + ": " + summary(e), e);
+            throw new IOException("cannot read " + describe(name) + ": " + ApiFailures.summary(e), e);
         }
     }
 
@@ -207,25 +207,6 @@ public final class KubernetesSecrets implements SecretStore, AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("a Secret change could not be handled", e);
         }
-    }
-
-    /** The gist of a failure, stable across retries so that it is logged once. */
-    private static String summary(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof KubernetesClientException k && k.getCode() > 0) {
-                return "HTTP " + k.getCode()
-                        + (k.getStatus() != null && k.getStatus().getReason() != null
-                                ? " " + k.getStatus().getReason()
-                                : "");
-            }
-        }
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null
-                ? root.getClass().getSimpleName()
-                : root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     /** Stops every informer; the client is the caller's. */
