@@ -90,6 +90,9 @@ public final class LocalCluster implements AutoCloseable {
     private volatile boolean closing;
     private boolean stopped;
     private Process backend;
+    /** What the operator's container limit (deploy/deployment.yaml, 512 MiB) tells its JVM in a cluster. */
+    static final String OPERATOR_JVM_LIMITS = "-XX:MaxRAM=512m";
+
     private volatile Process operator;
     private volatile boolean operatorStopped;
     private List<String> operatorCommand;
@@ -225,6 +228,8 @@ public final class LocalCluster implements AutoCloseable {
         env.put(
                 "SLB_OPERATOR_JAR",
                 options.repository().resolve("operator/target/slb-operator.jar").toString());
+        // The memory limit deploy/deployment.yaml gives the operator's container, which sizes its heap there.
+        env.put("JAVA_OPTS", OPERATOR_JVM_LIMITS);
         env.putAll(options.operatorEnvironment());
         return startProcess("operator", operatorCommand, env, "slb-operator.jar");
     }

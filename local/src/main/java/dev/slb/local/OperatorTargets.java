@@ -322,7 +322,6 @@ public final class OperatorTargets {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(
                         dir.resolve("operator.log").toFile()));
         pb.environment().remove("POD_NAMESPACE");
-        // JAVA_OPTS reaches the operator (e.g. a flight recording of the run).
         pb.environment()
                 .putAll(Map.of(
                         "KUBECONFIG",
@@ -332,7 +331,10 @@ public final class OperatorTargets {
                         "SLB_ADMIN_PORT",
                         String.valueOf(adminPort),
                         "SLB_LOG_FORMAT",
-                        "text"));
+                        "text",
+                        // As LocalCluster does; more from this process's JAVA_OPTS (a flight recording, say).
+                        "JAVA_OPTS",
+                        LocalCluster.OPERATOR_JVM_LIMITS + " " + System.getenv().getOrDefault("JAVA_OPTS", "")));
         Process operator = pb.start();
         try {
             LocalCluster.awaitReady(operator, adminPort, Duration.ofSeconds(90), dir.resolve("operator.log"), () -> {});
