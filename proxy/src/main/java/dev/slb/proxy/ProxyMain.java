@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class ProxyMain {
     private static final Logger log = LoggerFactory.getLogger(ProxyMain.class);
 
+    /** How long a SIGTERM during start waits for the server before it drains. */
+    private static final java.time.Duration START_WAIT = java.time.Duration.ofSeconds(30);
+
     private ProxyMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -111,6 +114,7 @@ public final class ProxyMain {
         AtomicReference<ProxyServer> running = new AtomicReference<>();
         AtomicReference<Reloader> reloading = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch startedOrFailed = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
@@ -118,6 +122,13 @@ public final class ProxyMain {
                             Reloader reloader = reloading.get();
                             if (reloader != null) {
                                 reloader.close();
+                            }
+                            // Listeners accept before the server is handed over (a SIGTERM can come while
+                            // it finishes starting): wait for it, so what it accepted is drained too.
+                            try {
+                                startedOrFailed.await(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
                             }
                             ProxyServer server = running.get();
                             if (server != null) {
@@ -127,8 +138,13 @@ public final class ProxyMain {
                             stopped.countDown();
                         },
                         "slb-drain"));
-        ProxyServer server = ProxyServer.start(initial, Runtime.getRuntime().availableProcessors(), secrets);
-        running.set(server);
+        ProxyServer server;
+        try {
+            server = ProxyServer.start(initial, Runtime.getRuntime().availableProcessors(), secrets);
+            running.set(server);
+        } finally {
+            startedOrFailed.countDown();
+        }
         Reloader reloader = new Reloader(server, source, placement);
         reloading.set(reloader);
         source.watch(reloader::offer);

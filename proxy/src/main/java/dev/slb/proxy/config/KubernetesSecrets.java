@@ -161,6 +161,12 @@ public final class KubernetesSecrets implements SecretStore, AutoCloseable {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
+    /** Whether the Secret is followed and its watch is up, so that a change to it is seen from now on. */
+    public boolean watching(String name) {
+        Followed f = followed.get(name);
+        return f != null && f.informer.isWatching();
+    }
+
     /** The names of the Secrets followed now. */
     public Set<String> followed() {
         return Set.copyOf(followed.keySet());

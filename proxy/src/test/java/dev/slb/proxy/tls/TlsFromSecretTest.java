@@ -69,6 +69,19 @@ class TlsFromSecretTest {
         return secrets;
     }
 
+    /**
+     * Waits until the Secret's watch is up: the fabric8 mock sends a watch only what happens after
+     * it starts (a real API server replays from the list's resourceVersion), so a change made in
+     * between would never arrive.
+     */
+    private void awaitWatching(String name) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!secrets.watching(name) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(secrets.watching(name)).as("the watch on %s is up", name).isTrue();
+    }
+
     private void writeSecret(String name, Path cert, Path key) throws IOException {
         Secret secret = new SecretBuilder()
                 .withNewMetadata()
@@ -106,6 +119,7 @@ class TlsFromSecretTest {
             assertThat(changes.tryAcquire(10, TimeUnit.SECONDS))
                     .as("the informer lists the Secret")
                     .isTrue();
+            awaitWatching("chat-tls");
             changes.drainPermits();
 
             writeSecret("chat-tls", B_CRT, B_KEY);
@@ -129,8 +143,9 @@ class TlsFromSecretTest {
         secrets.onChange(listed::release);
         ReloadingSslContext tls = load("chat-tls");
         assertThat(listed.tryAcquire(10, TimeUnit.SECONDS))
-                .as("the informer lists the Secret, so a deletion is seen as one")
+                .as("the informer lists the Secret")
                 .isTrue();
+        awaitWatching("chat-tls");
 
         client.secrets().inNamespace(NS).withName("chat-tls").delete();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
