@@ -62,12 +62,20 @@ public final class LocalCluster implements AutoCloseable {
      * @param block the second octet of every address this run uses, so that two runs (say,
      *     local/bin/up and the tests) never share one: the demo backend is 127.B.0.2, pods are
      *     127.B.0.10 to .250, load balancers 127.B.1.1, .2, ...
+     * @param operatorEnvironment added to the operator's environment (its settings, e.g. a short
+     *     drain for tests); local/ sets text logs and a loopback admin port itself
      */
-    public record Options(Path repository, Path state, int apiPort, int block) {
+    public record Options(
+            Path repository, Path state, int apiPort, int block, Map<String, String> operatorEnvironment) {
         public Options {
             if (block < 0 || block > 255) {
                 throw new IllegalArgumentException("the address block is the second octet of 127.B.x.y, 0..255");
             }
+            operatorEnvironment = Map.copyOf(operatorEnvironment);
+        }
+
+        public Options(Path repository, Path state, int apiPort, int block) {
+            this(repository, state, apiPort, block, Map.of());
         }
 
         String backendAddress() {
@@ -82,7 +90,11 @@ public final class LocalCluster implements AutoCloseable {
     private volatile boolean closing;
     private boolean stopped;
     private Process backend;
+    /** What the operator's container limit (deploy/deployment.yaml, 512 MiB) tells its JVM in a cluster. */
+    static final String OPERATOR_JVM_LIMITS = "-XX:MaxRAM=512m";
+
     private volatile Process operator;
+    private volatile boolean operatorStopped;
     private List<String> operatorCommand;
     private LocalApiServer apiServer;
     private KubernetesClient client;
@@ -174,18 +186,52 @@ public final class LocalCluster implements AutoCloseable {
         checkNotClosing();
 
         operatorAdminPort = freePort();
-        operatorCommand = List.of(java(), "-jar", operatorJar.toString());
-        operator = startOperator();
-        awaitOperatorReady(Duration.ofSeconds(90));
-        watchOperator(operator, Duration.ofSeconds(5));
+        // The operator's own launcher, so it runs with the JVM flags it is deployed with.
+        operatorCommand = List.of(repo.resolve("operator/bin/slb-operator").toString());
+        startOperator();
     }
 
-    private Process startOperator() throws IOException {
-        return startProcess(
-                "operator",
-                operatorCommand,
-                Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_ADMIN_PORT", String.valueOf(operatorAdminPort)),
-                operatorCommand.get(2));
+    /**
+     * Starts the operator and waits until it is ready; it is restarted if it exits on its own. Tests
+     * stop and start it to show what a running instance sees across an operator restart or upgrade.
+     */
+    public void startOperator() throws IOException, InterruptedException {
+        synchronized (lifecycle) {
+            if (operator != null && operator.isAlive()) {
+                throw new IllegalStateException("the operator is running");
+            }
+            operatorStopped = false;
+            operator = launchOperator();
+            watchOperator(operator, Duration.ofSeconds(5));
+        }
+        awaitOperatorReady(Duration.ofSeconds(90));
+    }
+
+    /** Stops the operator (SIGTERM, as a Deployment's rollout does); the pods and everything else run on. */
+    public void stopOperator() {
+        Process p;
+        synchronized (lifecycle) {
+            operatorStopped = true;
+            p = operator;
+        }
+        if (p != null) {
+            stop(p, Duration.ofSeconds(15));
+        }
+    }
+
+    private Process launchOperator() throws IOException {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("KUBECONFIG", kubeconfig.toString());
+        env.put("SLB_ADMIN_ADDRESS", "127.0.0.1");
+        env.put("SLB_ADMIN_PORT", String.valueOf(operatorAdminPort));
+        env.put("SLB_LOG_FORMAT", "text");
+        env.put(
+                "SLB_OPERATOR_JAR",
+                options.repository().resolve("operator/target/slb-operator.jar").toString());
+        // The memory limit deploy/deployment.yaml gives the operator's container, which sizes its heap there.
+        env.put("JAVA_OPTS", OPERATOR_JVM_LIMITS);
+        env.putAll(options.operatorEnvironment());
+        return startProcess("operator", operatorCommand, env, "slb-operator.jar");
     }
 
     /**
@@ -194,7 +240,7 @@ public final class LocalCluster implements AutoCloseable {
      */
     private void watchOperator(Process watched, Duration backOff) {
         watched.onExit().thenRun(() -> {
-            if (closing) {
+            if (closing || operatorStopped) {
                 return;
             }
             LOG.error(
@@ -205,10 +251,10 @@ public final class LocalCluster implements AutoCloseable {
             try {
                 Thread.sleep(backOff.toMillis());
                 synchronized (lifecycle) {
-                    if (closing) {
+                    if (closing || operatorStopped) {
                         return;
                     }
-                    operator = startOperator();
+                    operator = launchOperator();
                     Duration next = backOff.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0
                             ? Duration.ofMinutes(1)
                             : backOff.multipliedBy(2);
@@ -353,18 +399,31 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private void awaitOperatorReady(Duration limit) throws IOException, InterruptedException {
+        awaitReady(operator, operatorAdminPort, limit, options.state().resolve("operator.log"), this::checkNotClosing);
+    }
+
+    /** Something to check while waiting; it throws to stop the wait. */
+    interface Check {
+        void check() throws IOException;
+    }
+
+    /**
+     * Waits until the operator's admin port on 127.0.0.1 answers {@code /readyz} with 200, failing
+     * (naming its log) when it exits first or does not get there within {@code limit}.
+     */
+    static void awaitReady(Process operator, int adminPort, Duration limit, Path log, Check meanwhile)
+            throws IOException, InterruptedException {
         HttpClient http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
-            checkNotClosing();
+            meanwhile.check();
             if (!operator.isAlive()) {
-                throw new IOException("the operator exited with " + operator.exitValue() + "; see "
-                        + options.state().resolve("operator.log"));
+                throw new IOException("the operator exited with " + operator.exitValue() + "; see " + log);
             }
             try {
                 HttpResponse<Void> r = http.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operatorAdminPort + "/readyz"))
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
                                 .timeout(Duration.ofSeconds(1))
                                 .build(),
                         HttpResponse.BodyHandlers.discarding());
@@ -376,8 +435,7 @@ public final class LocalCluster implements AutoCloseable {
             }
             Thread.sleep(200);
         }
-        throw new IOException("the operator did not become ready within " + limit.toSeconds() + " s; see "
-                + options.state().resolve("operator.log"));
+        throw new IOException("the operator did not become ready within " + limit.toSeconds() + " s; see " + log);
     }
 
     /**

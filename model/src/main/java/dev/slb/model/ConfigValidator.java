@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 /** Checks a config for what a proxy cannot serve; each problem reads {@code field.path: reason}. */
 public final class ConfigValidator {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern SECRET_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
     private ConfigValidator() {}
 
@@ -61,7 +62,17 @@ public final class ConfigValidator {
         port(at + ".port", l.port(), problems);
         if (l.protocol() == Protocol.HTTPS) {
             if (l.tls() == null) {
-                problems.add(at + ".tls: an HTTPS listener needs tls.certificateFile and tls.privateKeyFile");
+                problems.add(at + ".tls: an HTTPS listener needs tls.certificateFile and tls.privateKeyFile, or"
+                        + " tls.secretName");
+            } else if (l.tls().secretName() != null) {
+                if (l.tls().certificateFile() != null || l.tls().privateKeyFile() != null) {
+                    problems.add(at + ".tls: give tls.secretName or the two files, not both");
+                }
+                if (!SECRET_NAME.matcher(l.tls().secretName()).matches()) {
+                    problems.add(
+                            at + ".tls.secretName: '" + l.tls().secretName()
+                                    + "' is not a Secret name (lower-case letters, digits, '-' and '.', at most 253 characters)");
+                }
             } else {
                 required(at + ".tls.certificateFile", l.tls().certificateFile(), problems);
                 required(at + ".tls.privateKeyFile", l.tls().privateKeyFile(), problems);

@@ -51,6 +51,8 @@ class ConfigCodecTest {
                                 .withTls(new Tls(
                                         "/certs/tls.crt", "/certs/tls.key", TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT))
                                 .withWebsocket(new WebSocket(true, null, null, Duration.ofSeconds(20))),
+                        Listener.of("from-secret", Protocol.HTTPS, 18444, List.of())
+                                .withTls(Tls.fromSecret("chat-tls", TlsPolicy.DEFAULT)),
                         Listener.of("shared", Protocol.HTTP, 18082, List.of())
                                 .withWebsocket(WebSocket.disabled("RequiresGuaranteedPerformance", "raise spec.tier")),
                         Listener.of("raw", Protocol.TCP, 18083, List.of(new Backend("db", 5432)))
@@ -62,6 +64,7 @@ class ConfigCodecTest {
                 .contains(
                         "idleTimeout: 1500ms",
                         "policy: tls_cipher_policy_1_2_strict",
+                        "secretName: chat-tls",
                         "scheduler: wlc",
                         "keepalivePingInterval: 20s");
     }
@@ -86,7 +89,8 @@ class ConfigCodecTest {
                         e -> assertThat(e.problems())
                                 .containsExactlyInAnyOrder(
                                         "listeners[1].port: 70000 is not a port (1..65535)",
-                                        "listeners[1].tls: an HTTPS listener needs tls.certificateFile and tls.privateKeyFile",
+                                        "listeners[1].tls: an HTTPS listener needs tls.certificateFile and"
+                                                + " tls.privateKeyFile, or tls.secretName",
                                         "listeners[1].backends[0].port: 0 is not a port (1..65535)",
                                         "listeners[1].backends[0].weight: 101 is not a weight (0..100)",
                                         "listeners[1].name: 'web' is already used by listeners[0]"));
@@ -130,6 +134,24 @@ class ConfigCodecTest {
                                 .containsExactly(
                                         "listeners[0].tls: only HTTPS listeners take tls (this one is TCP)",
                                         "listeners[0].websocket: only HTTP and HTTPS listeners carry WebSocket"));
+    }
+
+    @Test
+    void aTlsSecretIsNamedAloneAndNamedWell() {
+        String yaml = """
+                version: "1"
+                listeners:
+                - {name: a, protocol: HTTPS, port: 5000, tls: {secretName: chat-tls, certificateFile: a}}
+                - {name: b, protocol: HTTPS, port: 5001, tls: {secretName: Not_A_Name}}
+                """;
+        assertThatThrownBy(() -> ConfigCodec.parse(yaml))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly(
+                                        "listeners[0].tls: give tls.secretName or the two files, not both",
+                                        "listeners[1].tls.secretName: 'Not_A_Name' is not a Secret name (lower-case"
+                                                + " letters, digits, '-' and '.', at most 253 characters)"));
     }
 
     @Test

@@ -46,7 +46,7 @@ record Placement(Path base, Path root, String bindAddress) {
 
     private Listener apply(Listener l) {
         Listener placed = l.withBindAddress(address(l.bindAddress()), l.port());
-        return l.tls() == null
+        return l.tls() == null || l.tls().fromSecret()
                 ? placed
                 : placed.withTls(new Tls(
                         file(l.tls().certificateFile()),

@@ -6,6 +6,12 @@ import dev.slb.model.ProxyConfig;
 import dev.slb.proxy.config.ConfigSource;
 import dev.slb.proxy.config.FileConfigSource;
 import dev.slb.proxy.config.KubernetesConfigSource;
+import dev.slb.proxy.config.KubernetesSecrets;
+import dev.slb.proxy.tls.SecretStore;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -23,6 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class ProxyMain {
     private static final Logger log = LoggerFactory.getLogger(ProxyMain.class);
 
+    /** How long a SIGTERM during start waits for the server before it drains. */
+    private static final java.time.Duration START_WAIT = java.time.Duration.ofSeconds(30);
+
     private ProxyMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -39,10 +48,25 @@ public final class ProxyMain {
             usage();
             return;
         }
-        ConfigSource source = options.configFile() != null
-                ? new FileConfigSource(options.configFile())
-                : new KubernetesConfigSource(options.namespace(), options.name());
-        run(source, options.placement());
+        if (options.configFile() != null) {
+            run(new FileConfigSource(options.configFile()), options.placement(), SecretStore.NONE, () -> {});
+            return;
+        }
+        // One client for the ConfigMap and the TLS Secrets: in a pod the service account, else KUBECONFIG.
+        KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(Config.autoConfigure(null))
+                        .withUserAgent("slb-proxy")
+                        .build())
+                .build();
+        KubernetesSecrets secrets = new KubernetesSecrets(client, options.namespace());
+        run(
+                new KubernetesConfigSource(client, options.namespace(), options.name()),
+                options.placement(),
+                secrets,
+                () -> {
+                    secrets.close();
+                    client.close();
+                });
     }
 
     private static void usage() {
@@ -53,7 +77,8 @@ public final class ProxyMain {
                         + "  NAMESPACE/NAME     a ConfigMap whose key " + KubernetesConfigSource.KEY
                         + " holds the proxy config, read\n"
                         + "                     and watched through the Kubernetes API (in a pod with its service account, else\n"
-                        + "                     KUBECONFIG); a valid change is applied without a restart\n"
+                        + "                     KUBECONFIG); a valid change is applied without a restart. TLS Secrets the\n"
+                        + "                     config names (tls.secretName) are read and followed the same way, in NAMESPACE\n"
                         + "  --bind-address IP  listeners and the admin port that the config puts on all addresses (bindAddress\n"
                         + "                     absent, 0.0.0.0 or ::) listen on IP instead, the way a pod's network namespace\n"
                         + "                     makes them listen on the pod IP; an explicit bindAddress is kept. IP is a\n"
@@ -64,7 +89,8 @@ public final class ProxyMain {
                         + "  --bind-address and --root let pods run as plain processes side by side on one machine (local/ does).");
     }
 
-    static void run(ConfigSource source, Placement placement) throws Exception {
+    static void run(ConfigSource source, Placement placement, SecretStore secrets, Runnable closeClients)
+            throws Exception {
         if (placement.bindAddress() != null) {
             log.info(
                     "--bind-address {}: listeners and the admin port that the config puts on all addresses listen on {} only",
@@ -88,6 +114,7 @@ public final class ProxyMain {
         AtomicReference<ProxyServer> running = new AtomicReference<>();
         AtomicReference<Reloader> reloading = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch startedOrFailed = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
@@ -96,15 +123,28 @@ public final class ProxyMain {
                             if (reloader != null) {
                                 reloader.close();
                             }
+                            // Listeners accept before the server is handed over (a SIGTERM can come while
+                            // it finishes starting): wait for it, so what it accepted is drained too.
+                            try {
+                                startedOrFailed.await(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
                             ProxyServer server = running.get();
                             if (server != null) {
                                 server.drainAndStop();
                             }
+                            closeClients.run();
                             stopped.countDown();
                         },
                         "slb-drain"));
-        ProxyServer server = ProxyServer.start(initial);
-        running.set(server);
+        ProxyServer server;
+        try {
+            server = ProxyServer.start(initial, Runtime.getRuntime().availableProcessors(), secrets);
+            running.set(server);
+        } finally {
+            startedOrFailed.countDown();
+        }
         Reloader reloader = new Reloader(server, source, placement);
         reloading.set(reloader);
         source.watch(reloader::offer);

@@ -17,6 +17,7 @@ import dev.slb.proxy.limits.ReplicaLimits;
 import dev.slb.proxy.tcp.TcpProxyHandler;
 import dev.slb.proxy.tls.CertificateWatcher;
 import dev.slb.proxy.tls.ReloadingSslContext;
+import dev.slb.proxy.tls.SecretStore;
 import dev.slb.proxy.tls.TlsException;
 import dev.slb.proxy.tls.TlsProvider;
 import io.netty.bootstrap.ServerBootstrap;
@@ -33,9 +34,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +62,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ReplicaLimits limits;
     private final AdmissionHandler admission;
     private final ScheduledExecutorService housekeeping;
+    private final SecretStore secrets;
     /** Bound listeners by port: a port keeps its socket across reloads while it stays in the config. */
     private final Map<Integer, Bound> bound = new HashMap<>();
 
@@ -69,7 +73,8 @@ public final class ProxyServer implements AutoCloseable {
 
     private record Bound(String bindAddress, Channel channel, AtomicReference<ListenerRuntime> runtime) {}
 
-    private ProxyServer(ProxyConfig initial, int workerThreads) throws Exception {
+    private ProxyServer(ProxyConfig initial, int workerThreads, SecretStore secrets) throws Exception {
+        this.secrets = Objects.requireNonNull(secrets, "secrets");
         this.transport = Transport.best();
         this.tlsRuntime = tlsRuntime();
         this.workers = transport.newGroup(workerThreads, "slb-io");
@@ -93,7 +98,15 @@ public final class ProxyServer implements AutoCloseable {
             shutdownGroups();
             throw e;
         }
-        CertificateWatcher.start(housekeeping, this::tlsContexts);
+        CertificateWatcher certificates = CertificateWatcher.start(housekeeping, this::tlsContexts);
+        // A Secret followed through the API says when it changes: check at once rather than at the next period.
+        secrets.onChange(() -> {
+            try {
+                housekeeping.execute(certificates::checkNow);
+            } catch (RejectedExecutionException e) {
+                // Stopped meanwhile: nothing is served any more.
+            }
+        });
         log.info(
                 "proxy up: transport {}, TLS {}, {} worker threads, config version {}, admin on {}",
                 transport,
@@ -112,7 +125,12 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public static ProxyServer start(ProxyConfig config, int workerThreads) throws Exception {
-        return new ProxyServer(config, workerThreads);
+        return start(config, workerThreads, SecretStore.NONE);
+    }
+
+    /** Starts serving {@code config}, reading the TLS Secrets it names (if any) from {@code secrets}. */
+    public static ProxyServer start(ProxyConfig config, int workerThreads, SecretStore secrets) throws Exception {
+        return new ProxyServer(config, workerThreads, secrets);
     }
 
     public ProxyConfig config() {
@@ -203,6 +221,10 @@ public final class ProxyServer implements AutoCloseable {
             bound.putAll(fresh);
             limits.apply(next.limits(), System.nanoTime());
             config = next;
+            secrets.retainOnly(next.listeners().stream()
+                    .filter(l -> l.tls() != null && l.tls().fromSecret())
+                    .map(l -> l.tls().secretName())
+                    .collect(Collectors.toSet()));
         }
     }
 
@@ -218,7 +240,7 @@ public final class ProxyServer implements AutoCloseable {
         if (current != null && l.tls().equals(currentTls)) {
             return current;
         }
-        return ReloadingSslContext.load(l.tls());
+        return ReloadingSslContext.load(l.tls(), TlsProvider.configured(), secrets);
     }
 
     private Bound bind(Listener l, ListenerRuntime runtime) throws Exception {

@@ -128,6 +128,15 @@ class PlacementTest {
         assertThat(secure.bindAddress()).isEqualTo("127.0.0.2");
     }
 
+    @Test
+    void aTlsSecretIsReadThroughTheApiAndHasNoFileToPlace() {
+        Tls secret = Tls.fromSecret("demo-tls", TlsPolicy.DEFAULT);
+        ProxyConfig placed =
+                new Placement(BASE, ROOT, "127.0.0.2").apply(config(null, listener("secure", null, 8443, secret)));
+
+        assertThat(placed.listener("secure").orElseThrow().tls()).isEqualTo(secret);
+    }
+
     /** A reload is placed the same way, so ProxyServer sees the same address for a kept port and no change at all for the same text. */
     @Test
     void placingIsTheSameForEveryCopyOfTheConfig() {

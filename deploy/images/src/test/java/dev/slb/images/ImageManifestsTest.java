@@ -66,9 +66,7 @@ class ImageManifestsTest {
                 .isEqualTo(String.valueOf(pod.getSecurityContext().getRunAsUser()));
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(container.getCommand()).as("the image's entrypoint runs").isNullOrEmpty();
-        assertThat(TestingImageConfig.entrypoint(config))
-                .startsWith("java")
-                .endsWith("-jar", "/opt/slb-operator/slb-operator.jar");
+        assertThat(TestingImageConfig.entrypoint(config)).containsExactly("/opt/slb-operator/bin/slb-operator");
         assertThat(container.getPorts())
                 .allSatisfy(p ->
                         assertThat(TestingImageConfig.exposedPorts(config)).contains(p.getContainerPort() + "/tcp"));
@@ -82,8 +80,9 @@ class ImageManifestsTest {
         assertThat(TestingPodman.script(
                         images.operator().id(),
                         user,
-                        "command -v java && test -r /opt/slb-operator/slb-operator.jar && echo readable"))
-                .contains("readable");
+                        "test -x /opt/slb-operator/bin/slb-operator && test -r /opt/slb-operator/target/slb-operator.jar"
+                                + " && command -v java && echo runnable"))
+                .contains("runnable");
         assertThat(TestingPodman.script(
                         images.proxy().id(),
                         user,

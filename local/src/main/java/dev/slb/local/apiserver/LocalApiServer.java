@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +33,9 @@ public final class LocalApiServer implements AutoCloseable {
 
     private final LocalApi api;
     private HttpFront front;
+    /** Requests received, by User-Agent: what a client asked, counted at the server (local/bin/measure reads it). */
+    private final Map<String, LongAdder> requestsByAgent = new ConcurrentHashMap<>();
+
     private volatile int port;
 
     public LocalApiServer() {
@@ -60,7 +65,7 @@ public final class LocalApiServer implements AutoCloseable {
 
     /** Starts on 127.0.0.1, on {@code port} (0 for any free port). */
     public synchronized LocalApiServer start(int listenPort) throws IOException {
-        front = HttpFront.start(api, listenPort);
+        front = HttpFront.start(api, listenPort, requestsByAgent);
         port = front.port();
         LOG.info("local API server listening on {}", url());
         return this;
@@ -68,6 +73,14 @@ public final class LocalApiServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** HTTP requests received so far from clients whose User-Agent starts with {@code prefix} (watch frames not counted). */
+    public long requests(String userAgentPrefix) {
+        return requestsByAgent.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(userAgentPrefix))
+                .mapToLong(e -> e.getValue().sum())
+                .sum();
     }
 
     /** The base URL, e.g. {@code http://127.0.0.1:41234} (no trailing slash). */

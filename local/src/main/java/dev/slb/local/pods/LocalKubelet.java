@@ -536,13 +536,12 @@ public final class LocalKubelet implements AutoCloseable {
     private static final class LocalService {
         final InetAddress address;
         final ServiceProxy proxy;
-        final String portsKey;
+        /** Service port to the port actually served (the same, or port + 10000 without the privilege). */
         final Map<Integer, Integer> served = new LinkedHashMap<>();
 
-        LocalService(InetAddress address, ServiceProxy proxy, String portsKey) {
+        LocalService(InetAddress address, ServiceProxy proxy) {
             this.address = address;
             this.proxy = proxy;
-            this.portsKey = portsKey;
         }
     }
 
@@ -554,17 +553,28 @@ public final class LocalKubelet implements AutoCloseable {
             }
             String key = key(s);
             live.add(key);
-            String portsKey = s.getSpec().getPorts().stream()
-                    .map(p -> p.getPort() + "/" + p.getProtocol())
-                    .collect(Collectors.joining(","));
             LocalService local = services.get(key);
-            if (local != null && !local.portsKey.equals(portsKey)) {
-                closeService(key, local);
-                local = null;
-            }
             if (local == null) {
-                local = openService(s, portsKey);
+                local = new LocalService(settings.serviceAddresses().take(), new ServiceProxy(settings.network()));
                 services.put(key, local);
+            }
+            // Port by port, as kube-proxy does: a port added or removed leaves the others, and the
+            // connections they carry, alone.
+            Set<Integer> wanted =
+                    s.getSpec().getPorts().stream().map(ServicePort::getPort).collect(Collectors.toSet());
+            for (Integer gone : List.copyOf(local.served.keySet())) {
+                if (!wanted.contains(gone)) {
+                    local.proxy.stopListening(gone);
+                    local.served.remove(gone);
+                    LOG.info("service {} port {} no longer served", key, gone);
+                }
+            }
+            for (ServicePort port : s.getSpec().getPorts()) {
+                if (!local.served.containsKey(port.getPort())) {
+                    LocalService service = local;
+                    // A port that cannot be bound is said once and tried again at every tick.
+                    guarded("service " + key + " port " + port.getPort(), () -> listen(s, service, port.getPort()));
+                }
             }
             for (ServicePort port : s.getSpec().getPorts()) {
                 local.proxy.endpoints(port.getPort(), endpoints(s, port));
@@ -578,27 +588,12 @@ public final class LocalKubelet implements AutoCloseable {
         }
     }
 
-    private LocalService openService(Service s, String portsKey) {
-        InetAddress address = settings.serviceAddresses().take();
-        ServiceProxy proxy = new ServiceProxy(settings.network());
-        LocalService local = new LocalService(address, proxy, portsKey);
-        for (ServicePort port : s.getSpec().getPorts()) {
-            int fallback = port.getPort() < 1024 ? port.getPort() + 10000 : port.getPort();
-            try {
-                int served = proxy.listen(address, port.getPort(), fallback);
-                local.served.put(port.getPort(), served);
-                LOG.info(
-                        "service {} port {} served on {}:{}", key(s), port.getPort(), address.getHostAddress(), served);
-            } catch (IOException e) {
-                LOG.warn(
-                        "service {}: cannot serve port {} on {}: {}",
-                        key(s),
-                        port.getPort(),
-                        address.getHostAddress(),
-                        e.getMessage());
-            }
-        }
-        return local;
+    /** Listens on one Service port. */
+    private void listen(Service s, LocalService local, int port) throws IOException {
+        int fallback = port < 1024 ? port + 10000 : port;
+        int served = local.proxy.listen(local.address, port, fallback);
+        local.served.put(port, served);
+        LOG.info("service {} port {} served on {}:{}", key(s), port, local.address.getHostAddress(), served);
     }
 
     private void closeService(String key, LocalService local) {

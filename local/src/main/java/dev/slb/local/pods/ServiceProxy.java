@@ -129,6 +129,24 @@ public final class ServiceProxy implements AutoCloseable {
     }
 
     /**
+     * Stops listening on one Service port, as a Service that loses a port does; the other ports and
+     * every connection already relayed (through this port too) carry on, as established connections
+     * do when kube-proxy removes a port's rules.
+     *
+     * @return whether the port was listening
+     */
+    public synchronized boolean stopListening(int servicePort) {
+        ServicePortState state = ports.remove(servicePort);
+        Channel listener = state == null ? null : state.listener();
+        if (listener == null) {
+            return false;
+        }
+        listener.close().awaitUninterruptibly();
+        LOG.info("{}: no longer listening; connections already relayed carry on", state.name());
+        return true;
+    }
+
+    /**
      * Replaces the ready endpoints of one Service port; new connections use them from now on, and
      * connections already relayed stay on the endpoint they have. Any thread may call this, at any time.
      */

@@ -367,7 +367,9 @@ class LocalApiServerKubectlTest {
         assertThat(slb.code()).as(slb.toString()).isZero();
         assertThat(slb.out().lines().toList()).hasSize(2);
         assertThat(slb.out())
-                .containsPattern("^NAME\\s+AGE\\s+ADDRESS\\s+PROGRAMMED\\s+READY\\s+TIER\\n")
+                .containsPattern(
+                        "^NAME\\s+AGE\\s+ADDRESS\\s+BACKENDS\\s+PROGRAMMED\\s+READY\\s+REFS\\s+REPLICAS\\s+TIER\\n")
+                // Columns whose condition or field the status lacks stay empty.
                 .containsPattern("(?m)^demo\\s+\\d+s\\s+127\\.0\\.0\\.10\\s+True\\s+False\\s+shared$");
 
         TestingKubectl.Result ns = kubectl.run("get", "namespaces");

@@ -445,6 +445,67 @@ class LocalKubeletTest {
                         .isInstanceOf(ConnectException.class));
     }
 
+    /**
+     * A Service port added and then removed (a listener added and removed by reload) touches no
+     * other port: a keep-alive connection through the first carries requests throughout, as in a
+     * cluster, where kube-proxy changes one port's rules.
+     */
+    @Test
+    void aServicePortAddedOrRemovedLeavesTheOtherPortsAndTheirConnectionsAlone() throws Exception {
+        String app = create("ports", 1);
+        List<Pod> pods = awaitReadyPods(app, 1, null);
+        String ip = awaitServiceAddress(app);
+        client.configMaps().inNamespace(NS).withName(app + "-config").edit(cm -> {
+            cm.setData(Map.of("config.yaml", proxyConfig(app, "2", WEB_PORT + 1)));
+            return cm;
+        });
+        eventually(
+                Duration.ofSeconds(15),
+                () -> assertThat(admin(pods.get(0).getStatus().getPodIP(), "/config")
+                                .get("version")
+                                .asText())
+                        .isEqualTo("2"));
+
+        try (Http1 held = new Http1(ip, SERVICE_PORT)) {
+            assertThat(held.get("/before").status()).isEqualTo(200);
+
+            setServicePorts(app, SERVICE_PORT, SERVICE_PORT + 1);
+            eventually(Duration.ofSeconds(10), () -> {
+                try (Http1 added = new Http1(ip, SERVICE_PORT + 1)) {
+                    assertThat(added.get("/extra").body()).isEqualTo("backend saw GET /extra\n");
+                }
+            });
+            assertThat(held.get("/after-adding").status())
+                    .as("the connection held through port 1")
+                    .isEqualTo(200);
+
+            setServicePorts(app, SERVICE_PORT);
+            eventually(
+                    Duration.ofSeconds(10),
+                    () -> assertThatThrownBy(() -> new Http1(ip, SERVICE_PORT + 1).close())
+                            .isInstanceOf(ConnectException.class));
+            assertThat(held.get("/after-removing").status()).isEqualTo(200);
+        }
+        assertThat(awaitServiceAddress(app)).as("the same address throughout").isEqualTo(ip);
+    }
+
+    /** The Service's ports: each service port to the pod port of the same offset from WEB_PORT. */
+    private static void setServicePorts(String app, int... ports) {
+        client.services().inNamespace(NS).withName(app).edit(s -> {
+            List<io.fabric8.kubernetes.api.model.ServicePort> list = new ArrayList<>();
+            for (int port : ports) {
+                list.add(new io.fabric8.kubernetes.api.model.ServicePortBuilder()
+                        .withName("p" + port)
+                        .withProtocol("TCP")
+                        .withPort(port)
+                        .withTargetPort(new IntOrString(WEB_PORT + (port - SERVICE_PORT)))
+                        .build());
+            }
+            s.getSpec().setPorts(list);
+            return s;
+        });
+    }
+
     @Test
     void aChangedConfigMapReachesTheRunningPodsAndTheProxyServesIt() throws Exception {
         String app = create("reload", 2);

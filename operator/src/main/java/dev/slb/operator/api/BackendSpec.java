@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
@@ -18,11 +19,24 @@ import io.fabric8.generator.annotation.ValidationRule;
         value = "!has(self.service) || !has(self.port)",
         message = "a service backend takes its port from service.port; remove port")
 public class BackendSpec {
+    /**
+     * An IPv4 address, something shaped like an IPv6 address (Java checks it exactly), or a DNS
+     * name whose last label starts with a letter. Checked in the schema and in Java.
+     */
+    public static final String ADDRESS_PATTERN = "^("
+            + "((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+            + "|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*"
+            + "|([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?"
+            + ")$";
+
     @JsonPropertyDescription("A Service in this namespace; its ready endpoints become backends.")
     public ServiceBackendRef service;
 
-    @JsonPropertyDescription("A static backend: an IP address or DNS name, used as given.")
+    @JsonPropertyDescription("A static backend: an IP address (10.0.0.7, fd00::7) or a DNS name (db.example.com),"
+            + " no scheme, port or path (the port goes in port). Used as given; a name is resolved by each proxy"
+            + " when the config reaches it.")
     @Size(max = 253)
+    @Pattern(ADDRESS_PATTERN)
     public String address;
 
     @Min(1)

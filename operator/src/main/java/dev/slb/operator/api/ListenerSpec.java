@@ -56,11 +56,11 @@ public class ListenerSpec {
             + "connection open. Default 60.")
     public Integer idleTimeoutSeconds;
 
-    @Default("60")
+    // No schema default: a TCP listener has no requests, and a defaulted 60 on it would read as a setting.
     @Min(1)
     @Max(3600)
-    @JsonPropertyDescription(
-            "HTTP/HTTPS: how long a backend may take to start answering before the client gets 504. " + "Default 60.")
+    @JsonPropertyDescription("HTTP/HTTPS: how long a backend may take to start answering before the client gets 504."
+            + " Default 60. TCP listeners have no requests and ignore it.")
     public Integer requestTimeoutSeconds;
 
     @Min(1)

@@ -2,6 +2,8 @@ package dev.slb.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.List;
 
 /** What one listener is doing, as the operator last saw it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -12,12 +14,17 @@ public class ListenerStatus {
     @JsonPropertyDescription("The listener's port.")
     public Integer port;
 
-    @JsonPropertyDescription("Enabled, Disabled, or NotApplicable (TCP).")
+    @JsonPropertyDescription("Enabled, Disabled, or NotApplicable (TCP). Enabled only while the listener is served.")
     public String websocket;
 
-    @JsonPropertyDescription("Why WebSocket is disabled, in CamelCase (RequiresGuaranteedPerformance).")
+    @JsonPropertyDescription("Why WebSocket is disabled, in CamelCase: RequiresGuaranteedPerformance (the shared tier)"
+            + " or ListenerNotServed (see the listener's conditions).")
     public String websocketReason;
 
     @JsonPropertyDescription("What to do to enable WebSocket.")
     public String websocketMessage;
+
+    @JsonPropertyDescription("ResolvedRefs (the listener's TLS Secret exists and holds tls.crt and tls.key) and"
+            + " Programmed (every wanted proxy replica serves the listener as the spec has it).")
+    public List<Condition> conditions;
 }

@@ -25,6 +25,18 @@ import io.fabric8.kubernetes.model.annotation.Version;
         type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.addresses[0]")
 @AdditionalPrinterColumn(
+        name = "Replicas",
+        type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.replicaSummary")
+@AdditionalPrinterColumn(
+        name = "Refs",
+        type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.conditions[?(@.type==\"ResolvedRefs\")].status")
+@AdditionalPrinterColumn(
+        name = "Backends",
+        type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.conditions[?(@.type==\"BackendsAvailable\")].status")
+@AdditionalPrinterColumn(
         name = "Programmed",
         type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Programmed\")].status")
@@ -49,8 +61,9 @@ public class LoadBalancer extends CustomResource<LoadBalancerSpec, LoadBalancerS
 
     @Override
     @JsonPropertyDescription("What the operator observed: the tier in effect, the addresses clients use, each"
-            + " listener as served (WebSocket on or off, and why), replica counts, and the Programmed and Ready"
-            + " conditions. Written by the operator only.")
+            + " listener as served (WebSocket on or off, and why), replica counts, and the conditions. Written by the"
+            + " operator only, and never read back as an input: delete or edit it and the next reconcile (at the latest"
+            + " after the resync interval, 5 minutes by default) writes what it observes.")
     public LoadBalancerStatus getStatus() {
         return super.getStatus();
     }

@@ -22,16 +22,21 @@ public class LoadBalancerStatus {
     @JsonPropertyDescription("The proxy config version the operator wrote last.")
     public String configVersion;
 
-    @JsonPropertyDescription("Proxy replicas wanted by the tier, and how many are ready.")
+    @JsonPropertyDescription("Proxy replicas the tier in effect runs.")
     public Integer replicas;
 
-    @JsonPropertyDescription("Proxy replicas that are ready.")
+    @JsonPropertyDescription("Proxy replicas that are ready (their readiness probe passes) and not stopping.")
     public Integer readyReplicas;
 
-    @JsonPropertyDescription("Per-listener state, WebSocket included.")
+    @JsonPropertyDescription("readyReplicas/replicas, e.g. 1/2, as kubectl get shows it.")
+    public String replicaSummary;
+
+    @JsonPropertyDescription("Per listener: whether it is served (conditions ResolvedRefs and Programmed) and whether"
+            + " it carries WebSocket, and why not.")
     public List<ListenerStatus> listeners = new ArrayList<>();
 
-    @JsonPropertyDescription("Accepted (the spec is valid), ResolvedRefs (Services and Secrets found), Programmed "
-            + "(every ready proxy replica serves the current config), Ready (traffic is being served).")
+    @JsonPropertyDescription("Accepted (the spec is valid), ResolvedRefs (Services and Secrets found), Programmed"
+            + " (every wanted proxy replica is ready and serves the current config), Ready (traffic is being served),"
+            + " BackendsAvailable (some backend takes new connections).")
     public List<Condition> conditions = new ArrayList<>();
 }

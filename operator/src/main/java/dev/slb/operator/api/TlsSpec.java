@@ -16,9 +16,10 @@ public class TlsSpec {
     @Required
     @Pattern(SECRET_NAME_PATTERN)
     @Size(max = 253)
-    @JsonPropertyDescription("Name of a kubernetes.io/tls Secret in the LoadBalancer's namespace, holding tls.crt and "
-            + "tls.key (PEM). The proxies mount it as files and pick up a renewed certificate without a restart; "
-            + "the key never enters a ConfigMap.")
+    @JsonPropertyDescription("Name of a kubernetes.io/tls Secret in the LoadBalancer's namespace, holding tls.crt and"
+            + " tls.key (PEM). The proxies read it through the Kubernetes API (their Role allows exactly the Secrets"
+            + " named here) and pick up a renewed certificate, or a different Secret, within seconds and without a"
+            + " restart; the key never enters a ConfigMap.")
     public String secretName;
 
     @Default("tls_cipher_policy_1_2")

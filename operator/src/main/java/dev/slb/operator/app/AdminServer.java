@@ -7,31 +7,74 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.function.BooleanSupplier;
+import java.util.List;
+import java.util.concurrent.Executors;
 
 /** The operator's own HTTP endpoints: {@code /healthz}, {@code /readyz} and Prometheus {@code /metrics}. */
 public final class AdminServer implements AutoCloseable {
     private final HttpServer server;
 
+    /** What the probes report. */
+    public interface Health {
+        /** True once the operator has started (its informers listed what they follow). */
+        boolean started();
+
+        /**
+         * The event sources that are not healthy now (an informer whose watch is down: the API
+         * server gone, access revoked, a watch wedged), each described for a person; empty when all are.
+         */
+        List<String> unhealthy();
+    }
+
     private AdminServer(HttpServer server) {
         this.server = server;
     }
 
-    /** Serves on {@code port} (0 picks a free one); ready once {@code started} says so. */
-    public static AdminServer start(InetSocketAddress address, OperatorMetrics metrics, BooleanSupplier started)
+    /**
+     * Serves on {@code address} (port 0 picks a free one). {@code /healthz} answers 200 while the
+     * operator starts and then while every event source is healthy, 503 naming those that are not;
+     * {@code /readyz} answers 200 only once started and healthy.
+     */
+    public static AdminServer start(InetSocketAddress address, OperatorMetrics metrics, Health health)
             throws IOException {
         HttpServer server = HttpServer.create(address, 0);
-        server.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain", "ok\n"));
+        server.createContext("/healthz", exchange -> {
+            List<String> unhealthy = health.started() ? health.unhealthy() : List.of();
+            respond(
+                    exchange,
+                    unhealthy.isEmpty() ? 200 : 503,
+                    "text/plain",
+                    unhealthy.isEmpty() ? "ok\n" : unhealthyText(unhealthy));
+        });
         server.createContext("/readyz", exchange -> {
-            boolean ready = started.getAsBoolean();
-            respond(exchange, ready ? 200 : 503, "text/plain", ready ? "ready\n" : "operator not started\n");
+            if (!health.started()) {
+                respond(exchange, 503, "text/plain", "operator not started\n");
+                return;
+            }
+            List<String> unhealthy = health.unhealthy();
+            respond(
+                    exchange,
+                    unhealthy.isEmpty() ? 200 : 503,
+                    "text/plain",
+                    unhealthy.isEmpty() ? "ready\n" : unhealthyText(unhealthy));
         });
         server.createContext(
                 "/metrics",
                 exchange ->
                         respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.prometheusText()));
+        // One thread: probes and scrapes are rare, and the JDK's default would be the caller's.
+        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "operator-admin");
+            t.setDaemon(true);
+            return t;
+        }));
         server.start();
         return new AdminServer(server);
+    }
+
+    private static String unhealthyText(List<String> unhealthy) {
+        return "event sources not healthy (their informers are not watching; is the API server reachable?):\n  "
+                + String.join("\n  ", unhealthy) + "\n";
     }
 
     public int port() {

@@ -24,18 +24,22 @@ public final class ListenerStatuses {
             s.name = l.name;
             s.port = l.port;
             // The same decision the proxy config carries, so status and behaviour cannot disagree.
-            WebSocket ws = ProxyConfigs.websocket(lb, inEffect, l);
-            if (ws == null) {
-                s.websocket = NOT_APPLICABLE;
-            } else if (ws.isEnabled()) {
-                s.websocket = ENABLED;
-            } else {
-                s.websocket = DISABLED;
-                s.websocketReason = ws.disabledReason();
-                s.websocketMessage = ws.disabledMessage();
-            }
+            describeWebsocket(s, ProxyConfigs.websocket(lb, inEffect, l));
             statuses.add(s);
         }
         return statuses;
+    }
+
+    /** Sets {@code websocket} and, when off, why and what to do, from the listener's WebSocket setting (null: TCP). */
+    static void describeWebsocket(ListenerStatus s, WebSocket ws) {
+        if (ws == null) {
+            s.websocket = NOT_APPLICABLE;
+        } else if (ws.isEnabled()) {
+            s.websocket = ENABLED;
+        } else {
+            s.websocket = DISABLED;
+            s.websocketReason = ws.disabledReason();
+            s.websocketMessage = ws.disabledMessage();
+        }
     }
 }

@@ -10,7 +10,12 @@ public final class Names {
     public static final String CONFIG_KEY = ProxyContract.CONFIG_MAP_KEY;
     /** On the ConfigMap: the proxy config version it holds, as the proxies report it on their admin port. */
     public static final String CONFIG_VERSION_ANNOTATION = "slb.dev/config-version";
-    /** On the pod template: a hash of what needs new pods (image, Secret set, pod ports); nothing else. */
+    /**
+     * On the ConfigMap: the tier in effect, which the operator reads back as what it serves (never
+     * from status, which anyone with access to the status subresource can write).
+     */
+    public static final String TIER_ANNOTATION = "slb.dev/tier";
+    /** On the pod template: a hash of the rest of the template, so a roll is seen (and announced) as one. */
     public static final String POD_TEMPLATE_CHECKSUM_ANNOTATION = "slb.dev/pod-template-checksum";
 
     public static final String NAME_LABEL = "app.kubernetes.io/name";
@@ -26,7 +31,6 @@ public final class Names {
 
     private Names() {}
 
-    /** The Service exposing the listeners: named as the LoadBalancer, so it reads as the instance's address. */
     /**
      * The Service is {@code N-proxy}, not {@code N}: a LoadBalancer is often named like the
      * application behind it, whose own Service it must never collide with.

@@ -63,6 +63,12 @@ public record OperatorSettings(
                 memoryLimit);
     }
 
+    /** The same settings with another drain window (readiness grace period, then drain timeout). */
+    public OperatorSettings withDrain(Duration readinessGrace, Duration timeout) {
+        return new OperatorSettings(
+                proxyImage, imagePullPolicy, readinessGrace, timeout, cpuRequest, cpuLimit, memoryRequest, memoryLimit);
+    }
+
     /** The drain the proxies are configured with. */
     public Drain drain() {
         return new Drain(readinessGracePeriod, drainTimeout);

@@ -13,6 +13,7 @@ import dev.slb.model.WebSocket;
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
+import dev.slb.operator.api.Reason;
 import dev.slb.operator.api.Tier;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,10 +27,8 @@ import java.util.Set;
 public final class ProxyConfigs {
     /** The proxy's admin port inside the pod: probes and the config version the operator checks. */
     public static final int ADMIN_PORT = Admin.DEFAULT_PORT;
-    /** Where each TLS Secret is mounted, one directory per Secret. */
-    public static final String TLS_MOUNT_ROOT = "/etc/slb/tls";
     /** The reason WebSocket is off on a shared instance. */
-    public static final String WEBSOCKET_REQUIRES_GUARANTEED = "RequiresGuaranteedPerformance";
+    public static final String WEBSOCKET_REQUIRES_GUARANTEED = Reason.RequiresGuaranteedPerformance.name();
 
     private static final int PRIVILEGED_PORTS = 1024;
     private static final int POD_PORT_OFFSET = 10_000;
@@ -42,11 +41,6 @@ public final class ProxyConfigs {
      */
     public static int podPort(int listenerPort) {
         return listenerPort < PRIVILEGED_PORTS ? listenerPort + POD_PORT_OFFSET : listenerPort;
-    }
-
-    /** The directory an HTTPS listener's Secret is mounted at; a directory, never subPath, so renewals reach the pod. */
-    public static String tlsDirectory(String secretName) {
-        return TLS_MOUNT_ROOT + "/" + secretName;
     }
 
     /**
@@ -109,12 +103,12 @@ public final class ProxyConfigs {
     private static Listener listener(LoadBalancer lb, Tier inEffect, ListenerSpec l, List<Backend> backends) {
         Tls tls = null;
         if (l.tls != null) {
-            String dir = tlsDirectory(l.tls.secretName);
             // The shared tier offers no TLS policy choice: it always serves the default.
             TlsPolicy policy = inEffect.guaranteed() && l.tls.policy != null
                     ? TlsPolicy.valueOf(l.tls.policy.name())
                     : TlsPolicy.DEFAULT;
-            tls = new Tls(dir + "/tls.crt", dir + "/tls.key", policy);
+            // By name: the proxies read the Secret through the API, so a new Secret is a reload, not a new pod.
+            tls = Tls.fromSecret(l.tls.secretName, policy);
         }
         return new Listener(
                 l.name,
@@ -124,7 +118,7 @@ public final class ProxyConfigs {
                 tls,
                 websocket(lb, inEffect, l),
                 Duration.ofSeconds(l.idleTimeoutSeconds),
-                Duration.ofSeconds(l.requestTimeoutSeconds),
+                l.requestTimeoutSeconds == null ? null : Duration.ofSeconds(l.requestTimeoutSeconds),
                 null,
                 SchedulerKind.valueOf(l.scheduler.name()),
                 null,

@@ -1,5 +1,7 @@
 package dev.slb.operator.desired;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slb.model.ProxyConfig;
 import dev.slb.model.ProxyContract;
 import dev.slb.operator.api.ListenerSpec;
@@ -16,6 +18,7 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -39,14 +42,12 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * The Kubernetes resources of one LoadBalancer's proxy fleet, one pure function each: a dependent
@@ -57,41 +58,38 @@ public final class ProxyResources {
     public static final long PROXY_UID = 10001;
 
     static final String TMP_VOLUME = "tmp";
-    private static final Pattern VOLUME_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final int SECRET_FILE_MODE = 0440;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ProxyResources() {}
 
-    /** The ConfigMap the proxies watch: the rendered config under {@value Names#CONFIG_KEY}, its version annotated. */
-    public static ConfigMap configMap(LoadBalancer lb, ProxyConfig config) {
+    /**
+     * The ConfigMap the proxies watch: the rendered config under {@value Names#CONFIG_KEY}, its
+     * version and the tier in effect annotated (the operator reads the tier back from here).
+     */
+    public static ConfigMap configMap(LoadBalancer lb, ProxyConfig config, Tier inEffect) {
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(Names.CONFIG_VERSION_ANNOTATION, config.version());
+        annotations.put(Names.TIER_ANNOTATION, inEffect.wireName());
         return new ConfigMapBuilder()
-                .withMetadata(metadata(
-                        lb, Names.configMap(name(lb)), Map.of(Names.CONFIG_VERSION_ANNOTATION, config.version())))
+                .withMetadata(metadata(lb, Names.configMap(name(lb)), annotations))
                 .addToData(Names.CONFIG_KEY, ProxyConfigs.yaml(config))
                 .build();
     }
 
     /**
-     * The proxy Deployment. Its pod template holds nothing a tier or a config change touches
-     * (those reach running proxies through the ConfigMap and the replica count), so only a new
-     * image, a new set of TLS Secrets or a new set of pod ports rolls the pods — one at a time,
-     * never below the wanted count (maxUnavailable 0, maxSurge 1).
+     * The proxy Deployment. Its pod template holds only what needs a new process: the image, the
+     * pod's size and its drain window. Listeners, ports, backends, timeouts, the tier's limits and
+     * TLS certificates (Secrets read through the API by name) reach running proxies through the
+     * ConfigMap, and the tier's replica count through {@code replicas}, so none of them rolls a
+     * pod. When the template does change, pods roll one at a time, never below the wanted count
+     * (maxUnavailable 0, maxSurge 1), each draining before it stops.
      */
     public static Deployment deployment(LoadBalancer lb, Tier inEffect, OperatorSettings settings) {
         String name = name(lb);
-        List<ListenerSpec> listeners = lb.getSpec().listeners;
-        SortedSet<String> secrets = secretNames(lb);
-
-        List<ContainerPort> ports = listeners.stream()
-                .sorted(Comparator.comparingInt(l -> ProxyConfigs.podPort(l.port)))
-                // Unnamed: a port name would carry the listener name into the pod template, and a
-                // rename, which the proxy applies by reload, would roll every pod.
-                .map(l -> new ContainerPortBuilder()
-                        .withContainerPort(ProxyConfigs.podPort(l.port))
-                        .withProtocol("TCP")
-                        .build())
-                .collect(Collectors.toCollection(ArrayList::new));
-        ports.add(new ContainerPortBuilder()
+        // Only the admin port is declared (probes name it). Listener ports are not: declaring them
+        // would put the set of ports into the template, and a listener added by reload would roll
+        // every pod; the Service targets pod ports by number, which needs no declaration.
+        List<ContainerPort> ports = List.of(new ContainerPortBuilder()
                 .withName(Names.ADMIN_PORT_NAME)
                 .withContainerPort(ProxyConfigs.ADMIN_PORT)
                 .withProtocol("TCP")
@@ -110,28 +108,9 @@ public final class ProxyResources {
                 .withName(TMP_VOLUME)
                 .withMountPath("/tmp")
                 .build());
-        for (String secret : secrets) {
-            // The whole Secret as a directory, never subPath: only then does a renewed certificate reach the pod.
-            volumes.add(new VolumeBuilder()
-                    .withName(tlsVolumeName(secret))
-                    .withNewSecret()
-                    .withSecretName(secret)
-                    .withDefaultMode(SECRET_FILE_MODE)
-                    // Optional: a Secret deleted to be re-created must not keep pods from starting;
-                    // the operator leaves its listeners out of the config meanwhile.
-                    .withOptional(true)
-                    .endSecret()
-                    .build());
-            mounts.add(new VolumeMountBuilder()
-                    .withName(tlsVolumeName(secret))
-                    .withMountPath(ProxyConfigs.tlsDirectory(secret))
-                    .withReadOnly(true)
-                    .build());
-        }
-
         // The builder is indented as the YAML it makes; the formatter would flatten it.
         // spotless:off
-        return new DeploymentBuilder()
+        Deployment deployment = new DeploymentBuilder()
                 .withMetadata(metadata(lb, Names.deployment(name), Map.of()))
                 .withNewSpec()
                     .withReplicas(Sizing.of(inEffect).replicas())
@@ -146,8 +125,6 @@ public final class ProxyResources {
                     .withNewTemplate()
                         .withNewMetadata()
                             .withLabels(Names.labels(name))
-                            .addToAnnotations(Names.POD_TEMPLATE_CHECKSUM_ANNOTATION,
-                                    podTemplateChecksum(lb, settings))
                         .endMetadata()
                         .withNewSpec()
                             .withServiceAccountName(Names.serviceAccount(name))
@@ -189,20 +166,46 @@ public final class ProxyResources {
                 .endSpec()
                 .build();
         // spotless:on
+        deployment
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .setAnnotations(new LinkedHashMap<>(Map.of(
+                        Names.POD_TEMPLATE_CHECKSUM_ANNOTATION,
+                        podTemplateChecksum(deployment.getSpec().getTemplate()))));
+        return deployment;
     }
 
     /**
-     * A hash of exactly what needs new pods: the image, the set of TLS Secret names and the set of
-     * pod ports. Not the config version, the replica count or the limits, so a tier change or a
-     * backend change never restarts a running pod.
+     * A hash of the pod template as rendered (without this annotation): it changes exactly when the
+     * pods must be replaced, so the operator can tell a roll from any other update and say so.
      */
-    public static String podTemplateChecksum(LoadBalancer lb, OperatorSettings settings) {
-        SortedSet<Integer> podPorts = new TreeSet<>();
-        for (ListenerSpec l : lb.getSpec().listeners) {
-            podPorts.add(ProxyConfigs.podPort(l.port));
+    public static String podTemplateChecksum(PodTemplateSpec template) {
+        try {
+            PodTemplateSpec copy = JSON.readValue(JSON.writeValueAsString(template), PodTemplateSpec.class);
+            if (copy.getMetadata() != null && copy.getMetadata().getAnnotations() != null) {
+                copy.getMetadata().getAnnotations().remove(Names.POD_TEMPLATE_CHECKSUM_ANNOTATION);
+            }
+            return Hashes.of(JSON.writeValueAsString(copy));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a pod template always serializes", e);
         }
-        return Hashes.of("image=" + settings.proxyImage() + "\nsecrets=" + String.join(",", secretNames(lb))
-                + "\nports=" + podPorts.stream().map(String::valueOf).collect(Collectors.joining(",")) + "\n");
+    }
+
+    /** The checksum a Deployment's pod template carries, if any. */
+    public static Optional<String> podTemplateChecksum(Deployment deployment) {
+        if (deployment.getSpec() == null
+                || deployment.getSpec().getTemplate() == null
+                || deployment.getSpec().getTemplate().getMetadata() == null
+                || deployment.getSpec().getTemplate().getMetadata().getAnnotations() == null) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(deployment
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations()
+                .get(Names.POD_TEMPLATE_CHECKSUM_ANNOTATION));
     }
 
     /** The Service: each listener port mapped to its pod port, type from spec.serviceType. */
@@ -233,18 +236,31 @@ public final class ProxyResources {
                 .build();
     }
 
-    /** Read and watch this instance's config ConfigMap, and nothing else. */
+    /**
+     * Read and watch this instance's config ConfigMap and the TLS Secrets its listeners name, each
+     * by name, and nothing else: the proxies read both through the API (list and watch with a
+     * metadata.name field selector, which resourceNames allow).
+     */
     public static Role role(LoadBalancer lb) {
         String name = name(lb);
-        return new RoleBuilder()
+        RoleBuilder role = new RoleBuilder()
                 .withMetadata(metadata(lb, Names.role(name), Map.of()))
                 .addNewRule()
                 .withApiGroups("")
                 .withResources("configmaps")
                 .withResourceNames(Names.configMap(name))
                 .withVerbs("get", "list", "watch")
-                .endRule()
-                .build();
+                .endRule();
+        SortedSet<String> secrets = secretNames(lb);
+        if (!secrets.isEmpty()) {
+            role.addNewRule()
+                    .withApiGroups("")
+                    .withResources("secrets")
+                    .withResourceNames(List.copyOf(secrets))
+                    .withVerbs("get", "list", "watch")
+                    .endRule();
+        }
+        return role.build();
     }
 
     public static RoleBinding roleBinding(LoadBalancer lb) {
@@ -302,14 +318,6 @@ public final class ProxyResources {
             }
         }
         return secrets;
-    }
-
-    /** A volume name is a DNS label (no dots, at most 63); a Secret name that is not one is hashed. */
-    static String tlsVolumeName(String secretName) {
-        String candidate = "tls-" + secretName;
-        return candidate.length() <= 63 && VOLUME_NAME.matcher(candidate).matches()
-                ? candidate
-                : "tls-" + Hashes.of(secretName);
     }
 
     private static Probe httpProbe(String path, int periodSeconds, int failureThreshold) {

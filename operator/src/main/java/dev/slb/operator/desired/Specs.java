@@ -12,6 +12,8 @@ import dev.slb.operator.api.Tier;
 import dev.slb.operator.api.TlsCipherPolicy;
 import dev.slb.operator.api.TlsSpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,6 +35,7 @@ public final class Specs {
     private static final Pattern LISTENER_NAME = Pattern.compile(ListenerSpec.NAME_PATTERN);
     private static final Pattern SECRET_NAME = Pattern.compile(TlsSpec.SECRET_NAME_PATTERN);
     private static final Pattern SERVICE_NAME = Pattern.compile(ServiceBackendRef.NAME_PATTERN);
+    private static final Pattern ADDRESS = Pattern.compile(BackendSpec.ADDRESS_PATTERN);
     private static final Pattern HAS_LETTER = Pattern.compile(".*[a-z].*");
 
     private Specs() {}
@@ -48,7 +51,8 @@ public final class Specs {
 
     /**
      * A copy of the spec with the CRD defaults filled in: tier {@code shared}, serviceType
-     * {@code LoadBalancer}, idle and request timeouts 60 s, scheduler {@code wrr}, TLS policy
+     * {@code LoadBalancer}, idle timeout 60 s, request timeout 60 s (HTTP and HTTPS; none on TCP),
+     * scheduler {@code wrr}, TLS policy
      * {@code tls_cipher_policy_1_2}, backend weight 100. A null spec stays null (validation says so).
      */
     public static LoadBalancerSpec normalize(LoadBalancerSpec spec) {
@@ -84,8 +88,10 @@ public final class Specs {
             copy.tls.policy = l.tls.policy == null ? TlsCipherPolicy.TLS_CIPHER_POLICY_1_2 : l.tls.policy;
         }
         copy.idleTimeoutSeconds = l.idleTimeoutSeconds == null ? DEFAULT_IDLE_TIMEOUT_SECONDS : l.idleTimeoutSeconds;
-        copy.requestTimeoutSeconds =
-                l.requestTimeoutSeconds == null ? DEFAULT_REQUEST_TIMEOUT_SECONDS : l.requestTimeoutSeconds;
+        // TCP has no requests: the timeout is left out (and ignored if given) rather than defaulted.
+        copy.requestTimeoutSeconds = l.protocol == ListenerProtocol.TCP
+                ? null
+                : l.requestTimeoutSeconds == null ? DEFAULT_REQUEST_TIMEOUT_SECONDS : l.requestTimeoutSeconds;
         copy.websocketKeepaliveSeconds = l.websocketKeepaliveSeconds;
         copy.scheduler = l.scheduler == null ? Scheduler.WRR : l.scheduler;
         return copy;
@@ -306,6 +312,11 @@ public final class Specs {
             if (b.address != null) {
                 if (b.address.isBlank()) {
                     problems.add(Problem.invalid(at + ".address", "is empty: give an IP address or DNS name"));
+                } else if (!isAddress(b.address)) {
+                    problems.add(Problem.invalid(
+                            at + ".address",
+                            "'" + b.address + "' is not an IP address or DNS name: write it as 10.0.0.7, fd00::7 or"
+                                    + " db.example.com, with no scheme, port or path (the port goes in port)"));
                 }
                 if (b.port == null) {
                     problems.add(Problem.invalid(at + ".port", "a static address backend needs a port"));
@@ -348,6 +359,23 @@ public final class Specs {
         if (value != null && (value < 1 || value > MAX_TIMEOUT_SECONDS)) {
             problems.add(
                     Problem.invalid(field, value + " is out of range: use 1.." + MAX_TIMEOUT_SECONDS + " seconds"));
+        }
+    }
+
+    /** An IPv4 or IPv6 address or a DNS name, as {@link BackendSpec#ADDRESS_PATTERN} has it, IPv6 checked exactly. */
+    static boolean isAddress(String address) {
+        if (address.length() > 253 || !ADDRESS.matcher(address).matches()) {
+            return false;
+        }
+        if (!address.contains(":")) {
+            return true;
+        }
+        try {
+            // A literal with a colon is parsed as IPv6 and never looked up: no name service is asked.
+            InetAddress.getByName(address);
+            return true;
+        } catch (UnknownHostException e) {
+            return false;
         }
     }
 

@@ -18,6 +18,6 @@ public class ConfigMapDependentResource extends CRUDKubernetesDependentResource<
     @Override
     protected ConfigMap desired(LoadBalancer primary, Context<LoadBalancer> context) {
         Plan plan = Plan.of(context);
-        return ProxyResources.configMap(plan.served(), plan.config());
+        return ProxyResources.configMap(plan.served(), plan.config(), plan.tier());
     }
 }

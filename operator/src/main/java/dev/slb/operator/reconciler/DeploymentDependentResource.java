@@ -1,7 +1,6 @@
 package dev.slb.operator.reconciler;
 
 import dev.slb.operator.api.LoadBalancer;
-import dev.slb.operator.desired.ProxyResources;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -18,6 +17,6 @@ public class DeploymentDependentResource extends CRUDKubernetesDependentResource
     @Override
     protected Deployment desired(LoadBalancer primary, Context<LoadBalancer> context) {
         Plan plan = Plan.of(context);
-        return ProxyResources.deployment(plan.spec(), plan.tier(), plan.settings());
+        return plan.deployment();
     }
 }

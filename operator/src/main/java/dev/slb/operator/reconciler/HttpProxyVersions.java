@@ -1,157 +1,290 @@
 package dev.slb.operator.reconciler;
 
 import dev.slb.model.ProxyContract;
-import dev.slb.operator.api.LoadBalancer;
-import dev.slb.operator.desired.Names;
 import dev.slb.operator.desired.ProxyConfigs;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Asks each ready proxy pod's admin port ({@code GET /config}) for the config version it serves. All pods are
- * asked at once, each with its own timeout, and the whole probe ends at one deadline: a pod that has not
- * answered by then is reported with an unknown ({@code null}) version, so one reconcile never waits for
- * unreachable pods one after another.
+ * Asks each ready proxy replica's admin port ({@code GET /config}) which config version it
+ * serves, on threads of its own. A replica not on the version the operator wrote is asked again
+ * after 100 ms, then less and less often (×1.5 each time, up to every 5 s), so Programmed follows
+ * a reload within moments of it; a replica on that version is asked again every 10 to 12 s, each
+ * at an offset of its own. Any answer that changes what is known is announced, and the reconcile it
+ * triggers reads the answers from here without waiting.
  */
 public final class HttpProxyVersions implements ProxyVersions {
     public static final String VERSION_HEADER = ProxyContract.CONFIG_VERSION_HEADER;
-    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(2);
-    static final Duration DEADLINE = Duration.ofSeconds(3);
-    private static final Logger LOG = LoggerFactory.getLogger(HttpProxyVersions.class);
 
-    private final KubernetesClient client;
-    private final Function<Pod, URI> configUri;
-    private final Duration requestTimeout;
-    private final Duration deadline;
-    private final HttpClient http;
-
-    public HttpProxyVersions(KubernetesClient client) {
-        this(client, HttpProxyVersions::adminConfigUri, REQUEST_TIMEOUT, DEADLINE);
+    /** The timings; tests shorten them. */
+    record Timing(Duration first, Duration max, double growth, Duration verify, Duration requestTimeout) {
+        static final Timing DEFAULT = new Timing(
+                Duration.ofMillis(100), Duration.ofSeconds(5), 1.5, Duration.ofSeconds(10), Duration.ofSeconds(2));
     }
 
-    /** For tests: where to ask a pod, and how long to wait for one pod and for all of them. */
-    HttpProxyVersions(
-            KubernetesClient client, Function<Pod, URI> configUri, Duration requestTimeout, Duration deadline) {
-        this.client = Objects.requireNonNull(client, "client");
-        this.configUri = Objects.requireNonNull(configUri, "configUri");
-        this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
-        this.deadline = Objects.requireNonNull(deadline, "deadline");
+    /** After this many failed asks in a row a replica nobody has asked about is forgotten (its pod is gone). */
+    static final int FORGET_AFTER_FAILURES = 3;
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpProxyVersions.class);
+
+    private final Timing timing;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService io;
+    private final HttpClient http;
+    private final Map<String, Replica> replicas = new ConcurrentHashMap<>();
+    private final List<Consumer<ResourceID>> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    /** What is known about one replica, and when to ask it next. Guarded by itself. */
+    private final class Replica {
+        final String key;
+        ResourceID lb;
+        String pod;
+        URI uri;
+        String expected;
+        String version;
+        Duration backoff;
+        ScheduledFuture<?> next;
+        long nextAtNanos;
+        boolean asking;
+        boolean observedSinceFailure = true;
+        int failures;
+
+        Replica(String key) {
+            this.key = key;
+        }
+    }
+
+    public HttpProxyVersions() {
+        this(Timing.DEFAULT);
+    }
+
+    HttpProxyVersions(Timing timing) {
+        this.timing = Objects.requireNonNull(timing, "timing");
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("slb-proxy-versions"));
+        // Two threads carry every exchange: the asks are small and never block on a reconcile.
+        this.io = Executors.newFixedThreadPool(2, daemon("slb-proxy-versions-http"));
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(requestTimeout)
+                .connectTimeout(timing.requestTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(io)
                 .build();
     }
 
-    /** {@code http://<podIP>:<admin port>/config}. */
-    static URI adminConfigUri(Pod pod) {
-        String ip = pod.getStatus().getPodIP();
+    /** {@code http://<podIP>:<admin port>/config}, or null when the pod has no IP yet. */
+    public static URI adminConfigUri(Pod pod) {
+        String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+        if (ip == null || ip.isBlank()) {
+            return null;
+        }
         String host = ip.contains(":") ? "[" + ip + "]" : ip;
         return URI.create("http://" + host + ":" + ProxyConfigs.ADMIN_PORT + ProxyContract.CONFIG_PATH);
     }
 
     @Override
-    public List<Replica> versions(LoadBalancer lb) {
-        List<Pod> ready = client
-                .pods()
-                .inNamespace(lb.getMetadata().getNamespace())
-                .withLabels(Names.selector(lb.getMetadata().getName()))
-                .list()
-                .getItems()
-                .stream()
-                .filter(HttpProxyVersions::readyWithIp)
-                .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
-                .toList();
-        if (ready.isEmpty()) {
-            return List.of();
+    public Map<String, String> observe(ResourceID lb, String expected, List<Target> ready) {
+        Map<String, String> known = new TreeMap<>();
+        Set<String> keys = ready.stream().map(t -> key(lb, t.pod())).collect(Collectors.toSet());
+        for (Target target : ready) {
+            Replica r = replicas.computeIfAbsent(key(lb, target.pod()), Replica::new);
+            synchronized (r) {
+                boolean fresh = r.uri == null || !r.uri.equals(target.configUri());
+                boolean newExpectation = !Objects.equals(r.expected, expected);
+                r.lb = lb;
+                r.pod = target.pod();
+                r.uri = target.configUri();
+                r.expected = expected;
+                r.observedSinceFailure = true;
+                if (fresh) {
+                    // A replica just ready (or moved): what it served before is not known any more.
+                    r.version = null;
+                    r.backoff = timing.first();
+                    askWithin(r, Duration.ZERO);
+                } else if (newExpectation && !Objects.equals(r.version, expected)) {
+                    // A new config was just written: the replica needs a moment to load it.
+                    r.backoff = timing.first();
+                    askWithin(r, timing.first());
+                } else if (r.next == null && !r.asking) {
+                    askWithin(r, Objects.equals(r.version, expected) ? spread(r) : r.backoff);
+                }
+                known.put(target.pod(), r.version);
+            }
         }
-        long until = System.nanoTime() + deadline.toNanos();
-        List<CompletableFuture<HttpResponse<Void>>> sent = new ArrayList<>(ready.size());
-        List<CompletableFuture<String>> asked = new ArrayList<>(ready.size());
-        for (Pod pod : ready) {
-            CompletableFuture<HttpResponse<Void>> exchange = send(pod);
-            sent.add(exchange);
-            asked.add(version(pod.getMetadata().getName(), exchange));
-        }
-        try {
-            CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new))
-                    .get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            LOG.debug(
-                    "LoadBalancer {}/{}: not every proxy pod reported its config version within {}",
-                    lb.getMetadata().getNamespace(),
-                    lb.getMetadata().getName(),
-                    deadline);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            // Not reached: each probe turns its failure into an unknown version.
-        }
-        List<Replica> replicas = new ArrayList<>(ready.size());
-        for (int i = 0; i < ready.size(); i++) {
-            CompletableFuture<String> answer = asked.get(i);
-            String version = answer.isDone() && !answer.isCompletedExceptionally() ? answer.join() : null;
-            // Abandon an exchange still under way (the HttpClient aborts it on cancel).
-            sent.get(i).cancel(true);
-            replicas.add(new Replica(ready.get(i).getMetadata().getName(), version));
-        }
-        return List.copyOf(replicas);
+        replicas.values().removeIf(r -> {
+            synchronized (r) {
+                if (lb.equals(r.lb) && !keys.contains(r.key)) {
+                    cancel(r);
+                    return true;
+                }
+                return false;
+            }
+        });
+        return known;
     }
 
-    private CompletableFuture<HttpResponse<Void>> send(Pod pod) {
+    @Override
+    public void onChange(Consumer<ResourceID> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** The replicas being followed, for tests. */
+    int followed() {
+        return replicas.size();
+    }
+
+    /** Schedules the next ask no later than {@code delay} from now (an earlier one stays). */
+    private void askWithin(Replica r, Duration delay) {
+        long at = System.nanoTime() + delay.toNanos();
+        if (r.asking) {
+            return; // the answer under way schedules the next ask itself
+        }
+        if (r.next != null) {
+            if (r.nextAtNanos - at <= 0) {
+                return;
+            }
+            r.next.cancel(false);
+        }
+        r.nextAtNanos = at;
         try {
-            HttpRequest request = HttpRequest.newBuilder(configUri.apply(pod))
-                    .timeout(requestTimeout)
-                    .GET()
-                    .build();
-            return http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            r.next = scheduler.schedule(() -> ask(r), delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            r.next = null; // closed
         }
     }
 
-    /** The version the pod reports, or {@code null} when it answers without one or fails; never fails itself. */
-    private static CompletableFuture<String> version(String pod, CompletableFuture<HttpResponse<Void>> exchange) {
-        return exchange.handle((response, failure) -> {
+    private void ask(Replica r) {
+        URI uri;
+        synchronized (r) {
+            r.next = null;
+            if (closed || replicas.get(r.key) != r) {
+                return;
+            }
+            r.asking = true;
+            uri = r.uri;
+        }
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(timing.requestTimeout())
+                .GET()
+                .build();
+        http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, failure) -> {
+            String version = null;
             if (failure != null) {
-                LOG.debug("proxy pod {} did not report its config version: {}", pod, failure.toString());
-                return null;
-            }
-            if (response.statusCode() != 200) {
+                LOG.debug("proxy pod {} did not report its config version: {}", r.pod, failure.toString());
+            } else if (response.statusCode() != 200) {
                 LOG.debug(
-                        "proxy pod {} answered HTTP {} when asked for its config version", pod, response.statusCode());
-                return null;
+                        "proxy pod {} answered HTTP {} when asked for its config version",
+                        r.pod,
+                        response.statusCode());
+            } else {
+                version = response.headers().firstValue(VERSION_HEADER).orElse(null);
             }
-            return response.headers().firstValue(VERSION_HEADER).orElse(null);
+            answered(r, version);
         });
     }
 
-    private static boolean readyWithIp(Pod pod) {
-        if (pod.getStatus() == null
-                || pod.getStatus().getPodIP() == null
-                || pod.getStatus().getPodIP().isBlank()
-                || pod.getMetadata() == null
-                || pod.getMetadata().getName() == null) {
-            return false;
+    private void answered(Replica r, String version) {
+        ResourceID changed = null;
+        synchronized (r) {
+            r.asking = false;
+            if (closed || replicas.get(r.key) != r) {
+                return;
+            }
+            if (!Objects.equals(r.version, version)) {
+                r.version = version;
+                changed = r.lb;
+            }
+            if (version == null) {
+                r.failures++;
+                if (r.failures >= FORGET_AFTER_FAILURES && !r.observedSinceFailure) {
+                    // Nobody asked about it since it stopped answering: its pod is gone with its LoadBalancer.
+                    replicas.remove(r.key, r);
+                    return;
+                }
+                r.observedSinceFailure = false;
+            } else {
+                r.failures = 0;
+            }
+            if (Objects.equals(version, r.expected)) {
+                r.backoff = timing.first();
+                askWithin(r, spread(r));
+            } else {
+                Duration wait = r.backoff;
+                r.backoff = min(timing.max(), Duration.ofNanos((long) (r.backoff.toNanos() * timing.growth())));
+                askWithin(r, wait);
+            }
         }
-        return pod.getStatus().getConditions() != null
-                && pod.getStatus().getConditions().stream()
-                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        if (changed != null) {
+            for (Consumer<ResourceID> listener : listeners) {
+                try {
+                    listener.accept(changed);
+                } catch (RuntimeException e) {
+                    LOG.warn("a config version change could not be announced", e);
+                }
+            }
+        }
+    }
+
+    /**
+     * The verification period plus a fifth of it at most, each replica at an offset of its own, so
+     * replicas are not all asked at once and none more often than once a period.
+     */
+    private Duration spread(Replica r) {
+        long period = timing.verify().toNanos();
+        return Duration.ofNanos(period + Math.floorMod((long) r.key.hashCode(), Math.max(1, period / 5)));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static void cancel(Replica r) {
+        if (r.next != null) {
+            r.next.cancel(false);
+            r.next = null;
+        }
+    }
+
+    private static String key(ResourceID lb, String pod) {
+        return lb.getNamespace().orElse("") + "/" + pod;
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread t = new Thread(runnable, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        scheduler.shutdownNow();
+        io.shutdownNow();
+        replicas.clear();
     }
 }

@@ -1,30 +1,31 @@
 package dev.slb.operator.reconciler;
 
-import dev.slb.model.ProxyConfig;
-import dev.slb.operator.api.ListenerStatus;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.LoadBalancerStatus;
 import dev.slb.operator.api.Tier;
-import dev.slb.operator.desired.ListenerStatuses;
+import dev.slb.operator.desired.Backends;
+import dev.slb.operator.desired.Decision;
 import dev.slb.operator.desired.Names;
 import dev.slb.operator.desired.OperatorSettings;
-import dev.slb.operator.desired.Problem;
-import dev.slb.operator.desired.ProxyConfigs;
-import dev.slb.operator.desired.Sizing;
-import dev.slb.operator.desired.Specs;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.EventBuilder;
+import dev.slb.operator.desired.ProxyResources;
+import dev.slb.operator.desired.References;
+import dev.slb.operator.desired.StatusAggregator;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
-import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
@@ -32,31 +33,36 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a LoadBalancer into its proxy fleet: validates the spec, settles the tier in effect,
- * resolves backends and Secrets, then invokes the dependents' workflow explicitly (only for a spec
- * that can be served) and reports what it saw in status conditions.
+ * Turns a LoadBalancer into its proxy fleet. It only observes (every read comes from an informer's
+ * cache or from what the proxies reported to {@link ProxyVersions}), calls the pure {@link
+ * Decision} and {@link StatusAggregator}, invokes the dependents' workflow for a spec that can be
+ * served, and patches the status when it differs from what is stored. At rest it makes no API
+ * request at all; a resync (every 5 minutes unless configured) repairs a status someone edited.
  */
 @Workflow(
         explicitInvocation = true,
         dependents = {
-            @Dependent(name = "config", type = ConfigMapDependentResource.class),
             @Dependent(name = "service-account", type = ServiceAccountDependentResource.class),
             @Dependent(name = "role", type = RoleDependentResource.class),
+            // The Role first: it must grant a new TLS Secret before the proxies read the config naming it.
+            @Dependent(name = "config", type = ConfigMapDependentResource.class, dependsOn = "role"),
             @Dependent(
                     name = "role-binding",
                     type = RoleBindingDependentResource.class,
@@ -71,41 +77,38 @@ import org.slf4j.LoggerFactory;
                     type = PodDisruptionBudgetDependentResource.class,
                     reconcilePrecondition = MultipleReplicasCondition.class)
         })
-@ControllerConfiguration(name = LoadBalancerReconciler.NAME)
+@ControllerConfiguration(
+        name = LoadBalancerReconciler.NAME,
+        maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
 public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
     public static final String NAME = "loadbalancer";
-
-    public static final String ACCEPTED = "Accepted";
-    public static final String RESOLVED_REFS = "ResolvedRefs";
-    public static final String PROGRAMMED = "Programmed";
-    public static final String READY = "Ready";
-    public static final String SERVICE_NOT_FOUND = "ServiceNotFound";
-    public static final String SECRET_NOT_FOUND = "SecretNotFound";
-    /** While Programmed is not True, look again this often so the status converges. */
-    public static final Duration CONVERGE_INTERVAL = Duration.ofSeconds(10);
 
     static final String BACKEND_SERVICES = "backend-services";
     static final String ENDPOINT_SLICES = "endpoint-slices";
     static final String TLS_SECRETS = "tls-secrets";
+    static final String PROXY_PODS = "proxy-pods";
+
+    /** How soon a status write that lost a race is tried again, from the newer object. */
+    static final Duration CONFLICT_RETRY = Duration.ofMillis(200);
 
     private static final Logger LOG = LoggerFactory.getLogger(LoadBalancerReconciler.class);
+    private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
     private final OperatorSettings settings;
     private final ProxyVersions proxyVersions;
     private final Clock clock;
-    private final Conditions conditions;
     private final OperatorMetrics metrics;
 
     private volatile InformerEventSource<Service, LoadBalancer> services;
     private volatile InformerEventSource<EndpointSlice, LoadBalancer> endpointSlices;
     private volatile InformerEventSource<Secret, LoadBalancer> secrets;
+    private volatile InformerEventSource<Pod, LoadBalancer> pods;
 
     public LoadBalancerReconciler(
             OperatorSettings settings, ProxyVersions proxyVersions, Clock clock, OperatorMetrics metrics) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.proxyVersions = Objects.requireNonNull(proxyVersions, "proxyVersions");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.conditions = new Conditions(clock);
         this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
@@ -146,7 +149,19 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
                                         .contains(s.getMetadata().getName())))
                         .build(),
                 context);
-        return List.of(services, endpointSlices, secrets);
+        // The proxy pods, by their labels: readiness changes reach the status without asking the API.
+        pods = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, LoadBalancer.class)
+                        .withName(PROXY_PODS)
+                        .withNamespacesInheritedFromController()
+                        .withLabelSelector(Names.NAME_LABEL + "=" + Names.APP + "," + ProxyDependents.SELECTOR)
+                        .withSecondaryToPrimaryMapper(p -> instanceOf(p)
+                                .map(name -> Set.of(
+                                        new ResourceID(name, p.getMetadata().getNamespace())))
+                                .orElse(Set.of()))
+                        .build(),
+                context);
+        return List.of(services, endpointSlices, secrets, pods, new ProxyVersionsEventSource(proxyVersions));
     }
 
     private static Set<ResourceID> referencing(
@@ -163,255 +178,196 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
                 : slice.getMetadata().getLabels().get(Backends.SERVICE_NAME_LABEL);
     }
 
+    private static Optional<String> instanceOf(Pod pod) {
+        return pod.getMetadata().getLabels() == null
+                ? Optional.empty()
+                : Optional.ofNullable(pod.getMetadata().getLabels().get(Names.INSTANCE_LABEL));
+    }
+
     @Override
     public UpdateControl<LoadBalancer> reconcile(LoadBalancer lb, Context<LoadBalancer> context) {
         metrics.reconciliation();
-        try {
-            return reconcileOrThrow(lb, context);
-        } catch (RuntimeException e) {
-            metrics.error();
-            throw e;
-        }
-    }
-
-    private UpdateControl<LoadBalancer> reconcileOrThrow(LoadBalancer lb, Context<LoadBalancer> context) {
         String namespace = lb.getMetadata().getNamespace();
-        Long generation = lb.getMetadata().getGeneration();
-        LoadBalancerStatus previous = lb.getStatus() == null ? new LoadBalancerStatus() : lb.getStatus();
-        LoadBalancerStatus status = copy(previous);
-        status.observedGeneration = generation;
-        List<Condition> conds = previous.conditions;
 
-        LoadBalancer normalized = Specs.normalize(lb);
-        List<Problem> problems = new ArrayList<>(Specs.validate(normalized.getSpec()));
-        Specs.checkName(lb.getMetadata().getName()).ifPresent(p -> problems.add(0, p));
-        if (!problems.isEmpty()) {
-            // Nothing serving is touched: the workflow is not invoked, the last good config keeps serving.
-            String message = "The spec cannot be served; the last accepted config keeps serving. Fix: "
-                    + problems.stream().map(Problem::toString).collect(Collectors.joining("; "));
-            conds = conditions.set(conds, ACCEPTED, Conditions.FALSE, Problem.INVALID_SPEC, message, generation);
-            if (conds.stream().noneMatch(c -> READY.equals(c.getType()))) {
-                // Never served: nothing is ready. Otherwise Ready stays as it was, since the last
-                // accepted config is still serving traffic.
-                conds = conditions.set(
-                        conds,
-                        READY,
-                        Conditions.FALSE,
-                        "NotAccepted",
-                        "The spec is not accepted (see Accepted); nothing is served yet.",
-                        generation);
-            }
-            status.conditions = conds;
-            return patch(lb, status, false);
-        }
+        // The tier in effect is what the operator's own ConfigMap says it serves; status is never read for it.
+        Optional<ConfigMap> configMap = context.getSecondaryResource(ConfigMap.class);
+        Optional<Tier> tierServed =
+                configMap.flatMap(cm -> annotation(cm, Names.TIER_ANNOTATION)).flatMap(LoadBalancerReconciler::tier);
+        Optional<String> servedVersion = configMap.flatMap(cm -> annotation(cm, Names.CONFIG_VERSION_ANNOTATION));
+        Optional<String> templateBefore =
+                context.getSecondaryResource(Deployment.class).flatMap(ProxyResources::podTemplateChecksum);
 
-        Tier requested = normalized.getSpec().tier;
-        Tier inEffect = previous.tier != null ? previous.tier : requested;
-        var tierProblem = Specs.checkTierChange(inEffect, requested);
-        if (tierProblem.isEmpty()) {
-            inEffect = requested;
-            conds = conditions.set(
-                    conds,
-                    ACCEPTED,
-                    Conditions.TRUE,
-                    ACCEPTED,
-                    "The spec is valid and served on tier " + inEffect + ".",
-                    generation);
-        } else {
-            // The rest of the spec is valid: it keeps being served (backends followed) on the old tier.
-            conds = conditions.set(
-                    conds,
-                    ACCEPTED,
-                    Conditions.FALSE,
-                    tierProblem.get().reason(),
-                    tierProblem.get().toString(),
-                    generation);
-        }
-
-        // HTTPS listeners whose Secret is missing are left out until it appears; the others serve.
-        Set<String> missingSecrets = new TreeSet<>();
-        Set<String> waitingSecrets = new TreeSet<>();
-        List<String> unusableSecrets = new ArrayList<>();
-        for (String secret : References.secrets(normalized)) {
-            var found = secrets.get(new ResourceID(secret, namespace));
-            if (found.isEmpty()) {
-                missingSecrets.add(secret);
-                waitingSecrets.add(secret);
-                continue;
-            }
-            List<String> lacking = lackingTlsKeys(found.get());
-            if (!lacking.isEmpty()) {
-                // Listeners on it wait, as for a missing Secret; the spec is not acceptable as it is.
-                waitingSecrets.add(secret);
-                unusableSecrets.add("Secret " + secret + " has no " + String.join(" and no ", lacking)
-                        + "; re-create it with kubectl create secret tls " + secret + " -n " + namespace
-                        + " --cert=tls.crt --key=tls.key");
-            }
-        }
-        if (!unusableSecrets.isEmpty()) {
-            conds = conditions.set(
-                    conds,
-                    ACCEPTED,
-                    Conditions.FALSE,
-                    "InvalidSecret",
-                    "The HTTPS listeners using it are not served until it is fixed: "
-                            + String.join("; ", unusableSecrets) + ".",
-                    generation);
-        }
-        LoadBalancer served = Specs.normalize(lb);
-        List<String> waiting = new ArrayList<>();
-        served.getSpec().listeners.removeIf(l -> {
-            boolean missing = l.tls != null && waitingSecrets.contains(l.tls.secretName);
-            if (missing) {
-                waiting.add(l.name);
-            }
-            return missing;
-        });
-
-        Backends.Resolution resolution = Backends.resolve(
-                normalized.getSpec(),
+        Decision decision = Decision.of(
+                lb,
+                tierServed,
+                name -> secrets.get(new ResourceID(name, namespace)),
                 name -> services.get(new ResourceID(name, namespace)),
                 name -> endpointSlices
                         .list(namespace, s -> name.equals(serviceOf(s)))
-                        .toList());
+                        .toList(),
+                settings);
 
-        List<String> unresolved = new ArrayList<>();
-        for (String secret : missingSecrets) {
-            unresolved.add("Secret " + secret + " not found (listeners waiting for it are not served; create it, "
-                    + "e.g. kubectl create secret tls " + secret + " -n " + namespace
-                    + " --cert=tls.crt --key=tls.key)");
-        }
-        unresolved.addAll(resolution.missing());
-        if (unresolved.isEmpty()) {
-            conds = conditions.set(
-                    conds,
-                    RESOLVED_REFS,
-                    Conditions.TRUE,
-                    RESOLVED_REFS,
-                    "Every referenced Service and Secret was found.",
-                    generation);
-        } else {
-            conds = conditions.set(
-                    conds,
-                    RESOLVED_REFS,
-                    Conditions.FALSE,
-                    missingSecrets.isEmpty() ? SERVICE_NOT_FOUND : SECRET_NOT_FOUND,
-                    String.join("; ", unresolved) + ".",
-                    generation);
-        }
-
-        status.tier = inEffect;
-        status.listeners = ListenerStatuses.of(normalized, inEffect);
-        status.replicas = Sizing.of(inEffect).replicas();
-
-        if (served.getSpec().listeners.isEmpty()) {
-            // A proxy with no listener serves nothing: deploy nothing until a Secret appears.
-            conds = conditions.set(
-                    conds,
-                    PROGRAMMED,
-                    Conditions.FALSE,
-                    "NoListenerServable",
-                    "Every listener waits for a missing or unusable Secret (" + String.join(", ", waitingSecrets)
-                            + "); nothing is deployed until one exists.",
-                    generation);
-            conds = conditions.set(
-                    conds,
-                    READY,
-                    Conditions.FALSE,
-                    "NotProgrammed",
-                    "No listener can be served yet (see ResolvedRefs).",
-                    generation);
-            status.conditions = conds;
-            return patch(lb, status, true);
-        }
-
-        ProxyConfig config = ProxyConfigs.render(served, inEffect, resolution.endpoints(), settings);
-        context.managedWorkflowAndDependentResourceContext()
-                .put(Plan.class, new Plan(normalized, served, inEffect, config, settings));
-        try {
+        Optional<String> applyError = Optional.empty();
+        String templateNow = null;
+        if (decision.servable()) {
+            Deployment deployment = ProxyResources.deployment(decision.spec(), decision.tier(), settings);
+            templateNow = ProxyResources.podTemplateChecksum(deployment).orElse(null);
             context.managedWorkflowAndDependentResourceContext()
-                    .reconcileManagedWorkflow()
-                    .throwAggregateExceptionIfErrorsPresent();
-        } catch (RuntimeException e) {
-            // Say so in the status (a quota, an admission webhook, a name taken...) and try again,
-            // rather than leave the last status standing as if all were well.
-            metrics.error();
-            LOG.warn(
-                    "LoadBalancer {}/{}: applying the proxy resources failed",
-                    namespace,
-                    lb.getMetadata().getName(),
-                    e);
-            conds = conditions.set(
-                    conds,
-                    PROGRAMMED,
-                    Conditions.FALSE,
-                    "ReconcileError",
-                    "Applying the proxy resources failed: " + rootMessage(e) + " The operator retries.",
-                    generation);
-            status.conditions = conds;
-            return patch(lb, status, true);
-        }
-
-        status.configVersion = config.version();
-        status.readyReplicas = context.getSecondaryResource(Deployment.class)
-                .map(d -> d.getStatus() == null || d.getStatus().getReadyReplicas() == null
-                        ? 0
-                        : d.getStatus().getReadyReplicas())
-                .orElse(0);
-        status.addresses = context.getSecondaryResource(Service.class, ProxyDependents.PROXY_SERVICES)
-                .map(LoadBalancerReconciler::addresses)
-                .orElse(List.of());
-
-        Programmed outcome = programmed(lb, config.version(), conds, generation);
-        boolean programmed = outcome.programmed();
-        conds = outcome.conditions();
-        boolean accepted = tierProblem.isEmpty();
-        // Ready summarises "traffic is being served": a ready replica serves. It does not follow
-        // config propagation (that is Programmed), or it would flap with every backend change.
-        if (status.readyReplicas > 0) {
-            List<String> notes = new ArrayList<>();
-            notes.add(status.readyReplicas + " of " + status.replicas + " proxy replicas are ready and serving");
-            if (!programmed) {
-                notes.add("config " + config.version() + " is still reaching them (see Programmed)");
+                    .put(
+                            Plan.class,
+                            new Plan(
+                                    decision.spec(),
+                                    decision.served(),
+                                    decision.tier(),
+                                    decision.config(),
+                                    deployment));
+            try {
+                context.managedWorkflowAndDependentResourceContext()
+                        .reconcileManagedWorkflow()
+                        .throwAggregateExceptionIfErrorsPresent();
+            } catch (RuntimeException e) {
+                // Said in the status (a quota, an admission webhook, a name taken...) and tried again
+                // at the next event or resync, rather than the last status left standing as if all were well.
+                metrics.error();
+                applyError = Optional.of(rootMessage(e));
+                LOG.warn(
+                        "LoadBalancer {}/{}: applying the proxy resources failed: {}",
+                        namespace,
+                        lb.getMetadata().getName(),
+                        applyError.get());
+                LOG.debug("the failure in full", e);
             }
-            if (!accepted) {
-                notes.add("a spec change was refused, tier " + inEffect + " keeps serving (see Accepted)");
-            }
-            conds = conditions.set(conds, READY, Conditions.TRUE, READY, String.join("; ", notes) + ".", generation);
-        } else {
-            conds = conditions.set(
-                    conds,
-                    READY,
-                    Conditions.FALSE,
-                    "NoReadyReplicas",
-                    "No proxy replica is ready yet" + (programmed ? "." : " (see Programmed)."),
-                    generation);
         }
-        status.conditions = conds;
 
-        if (websocketDisabled(status.listeners) && !websocketDisabled(previous.listeners)) {
-            emitWebsocketDisabled(lb, context);
+        String expected = decision.servable() ? decision.config().version() : servedVersion.orElse(null);
+        StatusAggregator.Observation observation = new StatusAggregator.Observation(
+                replicas(lb, expected),
+                applyError,
+                servedVersion,
+                templateBefore,
+                templateNow,
+                context.getSecondaryResource(Service.class, ProxyDependents.PROXY_SERVICES)
+                        .map(LoadBalancerReconciler::addresses)
+                        .orElse(List.of()));
+        StatusAggregator.Outcome outcome = StatusAggregator.aggregate(decision, observation, clock.instant());
+        for (StatusAggregator.Note note : outcome.events()) {
+            EventRecorder.record(context.getClient(), lb, note, clock.instant());
         }
-        return patch(lb, status, !programmed);
+        if (sameStatus(lb.getStatus(), outcome.status())) {
+            return UpdateControl.noUpdate();
+        }
+        if (context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource()) {
+            // Server-side apply sends the whole status, owned by the operator's field manager.
+            lb.setStatus(outcome.status());
+            return UpdateControl.patchStatus(lb);
+        }
+        writeStatus(lb, outcome.status(), context);
+        return UpdateControl.noUpdate();
     }
 
-    private record Programmed(boolean programmed, List<Condition> conditions) {}
+    /**
+     * Replaces the status whole (PUT of the status subresource), at the resourceVersion this
+     * reconcile saw, and keeps the answer in JOSDK's cache so the next reconcile starts from it.
+     * Not JOSDK's default JSON patch: that is a diff against the cached resource, applied without a
+     * resourceVersion, so against a cache one write behind it applies half a change (a condition
+     * with the new message and the old status). A conflict (someone wrote in between) is retried
+     * from the newer object (see {@link #updateErrorStatus}).
+     */
+    private static void writeStatus(LoadBalancer lb, LoadBalancerStatus status, Context<LoadBalancer> context) {
+        LoadBalancer next = new LoadBalancer();
+        next.setMetadata(new ObjectMetaBuilder()
+                .withName(lb.getMetadata().getName())
+                .withNamespace(lb.getMetadata().getNamespace())
+                .withResourceVersion(lb.getMetadata().getResourceVersion())
+                .build());
+        next.setSpec(lb.getSpec());
+        next.setStatus(status);
+        LoadBalancer written = context.getClient().resource(next).updateStatus();
+        context.eventSourceRetriever()
+                .getControllerEventSource()
+                .handleRecentResourceUpdate(ResourceID.fromResource(lb), written, lb);
+    }
 
-    /** The PEM keys a TLS Secret must carry that this one lacks (empty when it has both). */
-    static List<String> lackingTlsKeys(io.fabric8.kubernetes.api.model.Secret secret) {
-        List<String> lacking = new ArrayList<>();
-        for (String key : List.of("tls.crt", "tls.key")) {
-            boolean inData = secret.getData() != null
-                    && secret.getData().get(key) != null
-                    && !secret.getData().get(key).isEmpty();
-            boolean inStringData = secret.getStringData() != null
-                    && secret.getStringData().get(key) != null
-                    && !secret.getStringData().get(key).isEmpty();
-            if (!inData && !inStringData) {
-                lacking.add(key);
-            }
+    /** The ready proxy replicas of this instance (from the pod informer) and what each last reported. */
+    private List<StatusAggregator.Replica> replicas(LoadBalancer lb, String expected) {
+        String name = lb.getMetadata().getName();
+        List<ProxyVersions.Target> targets = pods.list(
+                        lb.getMetadata().getNamespace(),
+                        p -> instanceOf(p).filter(name::equals).isPresent())
+                .filter(LoadBalancerReconciler::readyAndServing)
+                .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+                .map(p -> {
+                    URI uri = HttpProxyVersions.adminConfigUri(p);
+                    return uri == null
+                            ? null
+                            : new ProxyVersions.Target(p.getMetadata().getName(), uri);
+                })
+                .filter(Objects::nonNull)
+                .toList();
+        Map<String, String> reported = expected == null || targets.isEmpty()
+                ? Map.of()
+                : proxyVersions.observe(ResourceID.fromResource(lb), expected, targets);
+        List<StatusAggregator.Replica> replicas = new ArrayList<>(targets.size());
+        for (ProxyVersions.Target t : targets) {
+            replicas.add(new StatusAggregator.Replica(t.pod(), reported.get(t.pod())));
         }
-        return lacking;
+        return replicas;
+    }
+
+    /** PodReady is True and the pod is not being deleted (a stopping replica no longer takes traffic). */
+    private static boolean readyAndServing(Pod pod) {
+        return pod.getMetadata().getDeletionTimestamp() == null
+                && pod.getStatus() != null
+                && pod.getStatus().getConditions() != null
+                && pod.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /**
+     * A status write for a LoadBalancer deleted meanwhile (404) ends that object, quietly. One that
+     * lost a race (409: the object changed since this reconcile read it) is tried again shortly from
+     * the newer object, quietly too. Any other failure is counted and left to JOSDK, which logs it
+     * and retries.
+     */
+    @Override
+    public ErrorStatusUpdateControl<LoadBalancer> updateErrorStatus(
+            LoadBalancer lb, Context<LoadBalancer> context, Exception e) {
+        if (e instanceof KubernetesClientException k && k.getCode() == 404) {
+            LOG.debug(
+                    "LoadBalancer {}/{} was deleted while its status was written; nothing more to do",
+                    lb.getMetadata().getNamespace(),
+                    lb.getMetadata().getName());
+            return ErrorStatusUpdateControl.<LoadBalancer>noStatusUpdate().withNoRetry();
+        }
+        if (e instanceof KubernetesClientException k && k.getCode() == 409) {
+            LOG.debug(
+                    "LoadBalancer {}/{} changed while its status was written; reconciling again",
+                    lb.getMetadata().getNamespace(),
+                    lb.getMetadata().getName());
+            return ErrorStatusUpdateControl.<LoadBalancer>noStatusUpdate()
+                    .withNoRetry()
+                    .rescheduleAfter(CONFLICT_RETRY);
+        }
+        metrics.error();
+        return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+
+    private static boolean sameStatus(LoadBalancerStatus stored, LoadBalancerStatus next) {
+        return stored != null && JSON.convertValue(stored, Map.class).equals(JSON.convertValue(next, Map.class));
+    }
+
+    private static Optional<String> annotation(ConfigMap cm, String key) {
+        return cm.getMetadata().getAnnotations() == null
+                ? Optional.empty()
+                : Optional.ofNullable(cm.getMetadata().getAnnotations().get(key));
+    }
+
+    private static Optional<Tier> tier(String wireName) {
+        try {
+            return Optional.of(Tier.parse(wireName));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     private static String rootMessage(Throwable e) {
@@ -421,64 +377,6 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         }
         String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
         return m.endsWith(".") ? m : m + ".";
-    }
-
-    /**
-     * Programmed=True iff at least one proxy pod is ready and every ready pod reports {@code version}. It is
-     * decided from the pods listed and probed now (not from the Deployment's cached readyReplicas, which lags
-     * behind the pods while scaling); a ready pod that did not answer counts as not yet programmed.
-     */
-    private Programmed programmed(LoadBalancer lb, String version, List<Condition> conds, Long generation) {
-        List<ProxyVersions.Replica> ready = proxyVersions.versions(lb);
-        List<String> behind = ready.stream()
-                .filter(r -> !r.serves(version))
-                .map(r -> r.version() == null ? r.pod() + " did not answer" : r.pod() + " serves " + r.version())
-                .sorted()
-                .toList();
-        int current = ready.size() - behind.size();
-        boolean programmed = !ready.isEmpty() && behind.isEmpty();
-        if (programmed) {
-            return new Programmed(
-                    programmed,
-                    conditions.set(
-                            conds,
-                            PROGRAMMED,
-                            Conditions.TRUE,
-                            PROGRAMMED,
-                            "Every ready proxy replica (" + current + ") serves config " + version + ".",
-                            generation));
-        }
-        if (ready.isEmpty()) {
-            return new Programmed(
-                    programmed,
-                    conditions.set(
-                            conds,
-                            PROGRAMMED,
-                            Conditions.FALSE,
-                            "NoReadyReplicas",
-                            "No proxy replica is ready yet to serve config " + version + ".",
-                            generation));
-        }
-        int shown = Math.min(behind.size(), 5);
-        String listed = String.join(", ", behind.subList(0, shown))
-                + (behind.size() > shown ? " and " + (behind.size() - shown) + " more" : "");
-        return new Programmed(
-                programmed,
-                conditions.set(
-                        conds,
-                        PROGRAMMED,
-                        Conditions.FALSE,
-                        "Pending",
-                        current + " of " + ready.size() + " ready proxy replicas report config " + version + "; "
-                                + listed + ".",
-                        generation));
-    }
-
-    private UpdateControl<LoadBalancer> patch(LoadBalancer lb, LoadBalancerStatus status, boolean requeue) {
-        // Only the status is patched; the spec in hand is the user's, untouched (normalizing works on copies).
-        lb.setStatus(status);
-        UpdateControl<LoadBalancer> control = UpdateControl.patchStatus(lb);
-        return requeue ? control.rescheduleAfter(CONVERGE_INTERVAL) : control;
     }
 
     private static List<String> addresses(Service service) {
@@ -502,82 +400,5 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
             addresses.add(service.getSpec().getClusterIP());
         }
         return addresses;
-    }
-
-    private static boolean websocketDisabled(List<ListenerStatus> listeners) {
-        return listeners != null
-                && listeners.stream()
-                        .anyMatch(l -> ListenerStatuses.DISABLED.equals(l.websocket)
-                                && ProxyConfigs.WEBSOCKET_REQUIRES_GUARANTEED.equals(l.websocketReason));
-    }
-
-    /** Best effort: an event that cannot be written is logged, never a failed reconciliation. */
-    private void emitWebsocketDisabled(LoadBalancer lb, Context<LoadBalancer> context) {
-        String namespace = lb.getMetadata().getNamespace();
-        String now = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
-        try {
-            context.getClient()
-                    .v1()
-                    .events()
-                    .inNamespace(namespace)
-                    .resource(new EventBuilder()
-                            .withNewMetadata()
-                            .withName(lb.getMetadata().getName() + ".websocket-disabled."
-                                    + lb.getMetadata().getGeneration())
-                            .withNamespace(namespace)
-                            .endMetadata()
-                            .withType("Normal")
-                            .withReason(ProxyConfigs.WEBSOCKET_REQUIRES_GUARANTEED)
-                            .withMessage(ProxyConfigs.websocketDisabledMessage(lb))
-                            .withInvolvedObject(new ObjectReferenceBuilder()
-                                    .withApiVersion(lb.getApiVersion())
-                                    .withKind(lb.getKind())
-                                    .withName(lb.getMetadata().getName())
-                                    .withNamespace(namespace)
-                                    .withUid(lb.getMetadata().getUid())
-                                    .withResourceVersion(lb.getMetadata().getResourceVersion())
-                                    .build())
-                            .withNewSource()
-                            .withComponent(Names.MANAGER)
-                            .endSource()
-                            .withFirstTimestamp(now)
-                            .withLastTimestamp(now)
-                            .withCount(1)
-                            .build())
-                    .create();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                // The event is named by generation: another reconciliation of this generation recorded it already.
-                LOG.debug(
-                        "event already recorded for {}/{}",
-                        namespace,
-                        lb.getMetadata().getName());
-                return;
-            }
-            LOG.warn(
-                    "could not record the event that WebSocket is off on {}/{}: {}",
-                    namespace,
-                    lb.getMetadata().getName(),
-                    e.toString());
-        } catch (RuntimeException e) {
-            LOG.warn(
-                    "could not record the event that WebSocket is off on {}/{}: {}",
-                    namespace,
-                    lb.getMetadata().getName(),
-                    e.toString());
-        }
-    }
-
-    private static LoadBalancerStatus copy(LoadBalancerStatus s) {
-        LoadBalancerStatus c = new LoadBalancerStatus();
-        c.observedGeneration = s.observedGeneration;
-        c.tier = s.tier;
-        c.addresses = s.addresses == null ? new ArrayList<>() : new ArrayList<>(s.addresses);
-        c.configVersion = s.configVersion;
-        c.replicas = s.replicas;
-        c.readyReplicas = s.readyReplicas;
-        c.listeners = s.listeners == null ? new ArrayList<>() : new ArrayList<>(s.listeners);
-        c.conditions = s.conditions == null ? new ArrayList<>() : new ArrayList<>(s.conditions);
-        return c;
     }
 }

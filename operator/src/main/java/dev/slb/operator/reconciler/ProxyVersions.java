@@ -1,27 +1,37 @@
 package dev.slb.operator.reconciler;
 
-import dev.slb.operator.api.LoadBalancer;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
-/** Which config version each ready proxy replica of an instance reports on its admin port. */
-public interface ProxyVersions {
-    /**
-     * One entry per proxy pod of the instance that is ready (PodReady True, with a pod IP) at the time of
-     * asking, sorted by pod name; a ready pod that did not answer in time carries a {@code null} version.
-     * An instance without a ready pod gives an empty list. Never blocks much longer than a few seconds.
-     */
-    List<Replica> versions(LoadBalancer lb);
+/**
+ * Which config version each ready proxy replica reports on its admin port, learned in the
+ * background so that no reconcile waits on a pod, and announced when it changes.
+ */
+public interface ProxyVersions extends AutoCloseable {
 
-    /** A ready proxy pod and the config version it reported, or {@code null} when it did not answer. */
-    record Replica(String pod, String version) {
-        public Replica {
+    /** A ready proxy replica to ask: its pod's name and the URI of its admin port's {@code /config}. */
+    record Target(String pod, URI configUri) {
+        public Target {
             Objects.requireNonNull(pod, "pod");
-        }
-
-        /** Whether the pod answered with this version. */
-        public boolean serves(String expected) {
-            return version != null && version.equals(expected);
+            Objects.requireNonNull(configUri, "configUri");
         }
     }
+
+    /**
+     * What each of {@code ready} last reported (a {@code null} version: not known yet, or it
+     * stopped answering), at once and without asking anyone. From now on the replicas that do not
+     * report {@code expected} are asked again in the background, soon and then less often, and the
+     * others now and then; replicas of {@code lb} not in {@code ready} are forgotten.
+     */
+    Map<String, String> observe(ResourceID lb, String expected, List<Target> ready);
+
+    /** Calls {@code listener} with the LoadBalancer whenever what one of its replicas reports changes. */
+    void onChange(Consumer<ResourceID> listener);
+
+    @Override
+    void close();
 }

@@ -8,7 +8,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
-/** The Role letting the proxies read their own ConfigMap. */
+/** The Role letting the proxies read their own ConfigMap and the TLS Secrets their listeners name. */
 @KubernetesDependent(informer = @Informer(labelSelector = ProxyDependents.SELECTOR))
 public class RoleDependentResource extends CRUDKubernetesDependentResource<Role, LoadBalancer> {
     public RoleDependentResource() {

@@ -42,8 +42,9 @@ class DeployRbacTest {
             grant(
                     "slb.dev",
                     "loadbalancers/status",
-                    "patch",
-                    "conditions, observedGeneration, tier in effect, addresses, listener statuses (merge or apply patch)"),
+                    "update patch",
+                    "conditions, observedGeneration, tier in effect, addresses, listener statuses (replaced whole, or"
+                            + " an apply patch with server-side apply)"),
             grant(
                     "slb.dev",
                     "loadbalancers/finalizers",
@@ -70,7 +71,11 @@ class DeployRbacTest {
                     "poddisruptionbudgets",
                     WRITE + " delete",
                     "tiers with more than one replica; JOSDK deletes it when MultipleReplicasCondition turns false"),
-            grant("rbac.authorization.k8s.io", "roles", WRITE, "the proxies' Role on their one ConfigMap"),
+            grant(
+                    "rbac.authorization.k8s.io",
+                    "roles",
+                    WRITE,
+                    "the proxies' Role on their one ConfigMap and their TLS Secrets"),
             grant("rbac.authorization.k8s.io", "rolebindings", WRITE, "binds that Role to the proxies' ServiceAccount"),
             grant(
                     "discovery.k8s.io",
@@ -80,10 +85,15 @@ class DeployRbacTest {
             grant(
                     "",
                     "secrets",
+                    "get list watch",
+                    "TLS Secrets exist and hold tls.crt/tls.key, watched so a late Secret is seen; get only because"
+                            + " the proxies' Role grants it (escalation check)"),
+            grant(
+                    "",
+                    "pods",
                     "list watch",
-                    "TLS Secrets exist and hold tls.crt/tls.key; watched so a late Secret is seen"),
-            grant("", "pods", "list", "each proxy replica's IP, to ask its admin port for the config version served"),
-            grant("", "events", "create", "events on LoadBalancers (core API), created once per generation"));
+                    "the proxy pods' readiness and IP (an informer), to count replicas and ask their admin ports"),
+            grant("", "events", "create", "events on LoadBalancers (core API), each transition recorded once"));
 
     /** The leader-election Role, in the operator's namespace only. */
     private static final List<Grant> LEADER_ELECTION_MAY = List.of(grant(
@@ -164,19 +174,35 @@ class DeployRbacTest {
     }
 
     @Test
-    void aProxyMayGetListAndWatchItsOwnConfigMapAndNothingElse() {
+    void aProxyMayGetListAndWatchItsOwnConfigMapAndTlsSecretsAndNothingElse() {
         for (LoadBalancer lb : DeployManifests.samples()) {
             String name = lb.getMetadata().getName();
             String namespace = lb.getMetadata().getNamespace();
             Role role = ProxyResources.role(lb);
+            List<String> secrets = lb.getSpec().listeners.stream()
+                    .filter(l -> l.tls != null)
+                    .map(l -> l.tls.secretName)
+                    .distinct()
+                    .sorted()
+                    .toList();
             assertThat(role.getMetadata().getNamespace()).isEqualTo(namespace);
-            assertThat(role.getRules()).as("rules of %s", name).singleElement().satisfies(rule -> {
+            assertThat(role.getRules()).as("rules of %s", name).hasSize(secrets.isEmpty() ? 1 : 2);
+            assertThat(role.getRules().get(0)).satisfies(rule -> {
                 assertThat(rule.getApiGroups()).containsExactly("");
                 assertThat(rule.getResources()).containsExactly("configmaps");
                 assertThat(rule.getResourceNames()).containsExactly(Names.configMap(name));
                 assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
                 assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
             });
+            if (!secrets.isEmpty()) {
+                assertThat(role.getRules().get(1)).satisfies(rule -> {
+                    assertThat(rule.getApiGroups()).containsExactly("");
+                    assertThat(rule.getResources()).containsExactly("secrets");
+                    assertThat(rule.getResourceNames()).containsExactlyElementsOf(secrets);
+                    assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
+                    assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
+                });
+            }
 
             // ... and that Role is what the proxy pods run with, through their own ServiceAccount.
             RoleBinding binding = ProxyResources.roleBinding(lb);

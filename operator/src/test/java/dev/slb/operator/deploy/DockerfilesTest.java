@@ -54,6 +54,16 @@ class DockerfilesTest {
         assertThat(instructions(PROXY, "ENTRYPOINT")).containsExactly("[\"/opt/slb-proxy/bin/slb-proxy\"]");
     }
 
+    @Test
+    void theOperatorImageShipsItsLauncherWithTheJvmFlags() throws IOException {
+        Path launcher = DeployManifests.REPO.resolve("operator/bin/slb-operator");
+        assertThat(launcher).isExecutable();
+        assertThat(String.join("\n", instructions(OPERATOR, "COPY")))
+                .contains("operator/bin/slb-operator /opt/slb-operator/bin/slb-operator")
+                .contains("operator/target/slb-operator.jar /opt/slb-operator/target/slb-operator.jar");
+        assertThat(instructions(OPERATOR, "ENTRYPOINT")).containsExactly("[\"/opt/slb-operator/bin/slb-operator\"]");
+    }
+
     /** The arguments of every instruction of this kind, in order (no line continuations are used). */
     private static List<String> instructions(Path dockerfile, String keyword) throws IOException {
         return Files.readAllLines(dockerfile).stream()

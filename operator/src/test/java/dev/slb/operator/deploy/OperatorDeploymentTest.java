@@ -18,7 +18,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The operator's pod keeps to the pod facts of DESIGN.md: non-root, read-only root with /tmp writable, probed. */
+/** The operator's pod runs as the README says: non-root, read-only root with /tmp writable, probed. */
 class OperatorDeploymentTest {
     static final long OPERATOR_UID = 10001;
     private static final int HEALTH_PORT = 8080;

@@ -120,6 +120,10 @@ class RbacMatchesApiCallsTest {
             m.put(new ApiPermission(r[0], r[1], "patch"), ssa);
         }
         m.put(
+                new ApiPermission("slb.dev", "loadbalancers/status", "patch"),
+                "server-side apply of the status (SLB_SERVER_SIDE_APPLY=true); without it the status is replaced whole"
+                        + " (update), which this run takes");
+        m.put(
                 new ApiPermission("slb.dev", "loadbalancers/finalizers", "update"),
                 "setting blockOwnerDeletion on the owner references needs it where the"
                         + " OwnerReferencesPermissionEnforcement admission plugin is on (OpenShift, some managed"
@@ -147,14 +151,12 @@ class RbacMatchesApiCallsTest {
             client.apiextensions().v1().customResourceDefinitions().load(in).create();
         }
         List<ApiCall> calls = new CopyOnWriteArrayList<>();
-        try (KubernetesClient operatorClient = clientAs(OPERATOR_AGENT)) {
+        try (KubernetesClient operatorClient = clientAs(OPERATOR_AGENT);
+                HttpProxyVersions versions = new HttpProxyVersions()) {
             Operator operator = OperatorMain.operator(operatorClient, false, Optional.empty());
-            // HttpProxyVersions, as in production: it lists the proxy pods (none run here, so it asks no one).
+            // As in production; no proxy pod runs here, so no admin port is asked.
             operator.register(new LoadBalancerReconciler(
-                    OperatorSettings.defaults(),
-                    new HttpProxyVersions(operatorClient),
-                    Clock.systemUTC(),
-                    new OperatorMetrics()));
+                    OperatorSettings.defaults(), versions, Clock.systemUTC(), new OperatorMetrics()));
             operator.start();
             try {
                 runEveryScenario();
@@ -296,10 +298,7 @@ class RbacMatchesApiCallsTest {
         await(this::configYaml, c -> c.contains("10.1.0.3"), "new backend in the ConfigMap");
 
         // Tier upgrade: more replicas (Deployment update), a PodDisruptionBudget (create).
-        lbResource().edit(lb -> {
-            lb.getSpec().tier = Tier.S2_SMALL;
-            return lb;
-        });
+        editSpec(lb -> lb.getSpec().tier = Tier.S2_SMALL);
         int replicas = Sizing.of(Tier.S2_SMALL).replicas();
         await(
                 () -> client.apps()
@@ -341,10 +340,7 @@ class RbacMatchesApiCallsTest {
                 b -> Integer.valueOf(1).equals(b.getSpec().getMaxUnavailable().getIntVal()));
 
         // A listener port change: the Service exposing the listeners is updated.
-        lbResource().edit(lb -> {
-            lb.getSpec().listeners.get(0).port = 81;
-            return lb;
-        });
+        editSpec(lb -> lb.getSpec().listeners.get(0).port = 81);
         await(
                 () -> client.services()
                         .inNamespace(NS)
@@ -357,6 +353,26 @@ class RbacMatchesApiCallsTest {
         lbResource().delete();
         await(() -> lbResource().get() == null, b -> b, "LoadBalancer gone");
         pause(Duration.ofSeconds(1));
+    }
+
+    /**
+     * Edits the spec as a user would, again on a conflict: the operator's status writes move the
+     * resourceVersion the edit's patch carries.
+     */
+    private void editSpec(Consumer<LoadBalancer> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                lbResource().edit(lb -> {
+                    change.accept(lb);
+                    return lb;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private <T extends io.fabric8.kubernetes.api.model.HasMetadata> void drift(
@@ -375,6 +391,26 @@ class RbacMatchesApiCallsTest {
     void everyProxyCallIsGrantedByItsRoleAndItsRoleGrantsNothingUnused() throws Exception {
         LoadBalancer lb = sample(null);
         String configMap = Names.configMap(LB);
+        String secret = lb.getSpec().listeners.get(1).tls.secretName;
+        client.resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName(secret)
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .withType("kubernetes.io/tls")
+                        .addToData("tls.crt", "Y2VydA==")
+                        .addToData("tls.key", "a2V5")
+                        .build())
+                .create();
+        // Another Secret in the namespace: the proxy must never see it, nor ask for it.
+        client.resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("someone-elses-tls")
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .addToData("tls.crt", "Y2VydA==")
+                        .build())
+                .create();
         client.resource(new ConfigMapBuilder()
                         .withNewMetadata()
                         .withName(configMap)
@@ -395,7 +431,7 @@ class RbacMatchesApiCallsTest {
 
         List<String> delivered = new CopyOnWriteArrayList<>();
         try (KubernetesClient proxyClient = clientAs(PROXY_AGENT);
-                URLClassLoader proxyClasses = compileProxyConfigSource()) {
+                URLClassLoader proxyClasses = compileProxyApiSources()) {
             Class<?> type = proxyClasses.loadClass("dev.slb.proxy.config.KubernetesConfigSource");
             AutoCloseable source =
                     (AutoCloseable) type.getConstructor(KubernetesClient.class, String.class, String.class)
@@ -413,6 +449,18 @@ class RbacMatchesApiCallsTest {
                 });
                 await(() -> delivered, d -> d.contains("second"), "the change delivered through the watch");
             }
+            // The TLS Secret, as the proxy reads it: a get, then its informer (list and watch by name).
+            Class<?> secretsType = proxyClasses.loadClass("dev.slb.proxy.config.KubernetesSecrets");
+            AutoCloseable secrets = (AutoCloseable) secretsType
+                    .getConstructor(KubernetesClient.class, String.class)
+                    .newInstance(proxyClient, NS);
+            try (secrets) {
+                Method data = secretsType.getMethod("data", String.class);
+                List<Object> changes = new CopyOnWriteArrayList<>();
+                secretsType.getMethod("onChange", Runnable.class).invoke(secrets, (Runnable) () -> changes.add("x"));
+                assertThat(data.invoke(secrets, secret)).isNotNull();
+                await(() -> changes, c -> !c.isEmpty(), "the Secret's informer listed it");
+            }
         }
 
         List<ApiCall> calls = recorded(PROXY_AGENT);
@@ -429,9 +477,9 @@ class RbacMatchesApiCallsTest {
                     .isEqualTo(role.getMetadata().getNamespace());
             assertThat(rules).as("the proxies' Role allows %s", call).anyMatch(r -> allows(r, call));
         }
-        // Exactly: every verb on every resource the Role grants is used (its one ConfigMap by name).
+        // Exactly: every verb on every resource the Role grants is used (its ConfigMap and Secret by name).
         assertThat(used).isEqualTo(permissions(rules));
-        assertThat(calls).allSatisfy(c -> assertThat(c.resourceName()).isEqualTo(configMap));
+        assertThat(calls).allSatisfy(c -> assertThat(c.resourceName()).isIn(configMap, secret));
     }
 
     // ---- recording: HTTP requests to RBAC permissions
@@ -583,8 +631,9 @@ class RbacMatchesApiCallsTest {
 
     // ---- the proxy's code, compiled from its sources (the operator module does not depend on the proxy)
 
-    private static URLClassLoader compileProxyConfigSource() throws IOException {
+    private static URLClassLoader compileProxyApiSources() throws IOException {
         Path src = Path.of("../proxy/src/main/java/dev/slb/proxy/config");
+        Path tls = Path.of("../proxy/src/main/java/dev/slb/proxy/tls");
         Path out = Files.createTempDirectory("slb-proxy-config-source");
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         assertThat(javac).as("a JDK compiler").isNotNull();
@@ -599,11 +648,15 @@ class RbacMatchesApiCallsTest {
                             options,
                             null,
                             files.getJavaFileObjects(
-                                    src.resolve("ConfigSource.java"), src.resolve("KubernetesConfigSource.java")))
+                                    src.resolve("ConfigSource.java"),
+                                    src.resolve("KubernetesConfigSource.java"),
+                                    src.resolve("KubernetesSecrets.java"),
+                                    src.resolve("ApiFailures.java"),
+                                    tls.resolve("SecretStore.java")))
                     .call();
         }
         assertThat(ok)
-                .as("compiling the proxy's KubernetesConfigSource:\n%s", errors)
+                .as("compiling the proxy's KubernetesConfigSource and KubernetesSecrets:\n%s", errors)
                 .isTrue();
         return new URLClassLoader(new URL[] {out.toUri().toURL()}, RbacMatchesApiCallsTest.class.getClassLoader());
     }

@@ -63,7 +63,7 @@ class DerivedResourcesTest {
         ProxyConfig config = ProxyConfigs.render(lb, tier, TestingEndpoints.RESOLVED, settings);
 
         Map<String, Object> outputs = new LinkedHashMap<>();
-        outputs.put("ConfigMap", ProxyResources.configMap(lb, config));
+        outputs.put("ConfigMap", ProxyResources.configMap(lb, config, tier));
         outputs.put("Deployment", ProxyResources.deployment(lb, tier, settings));
         outputs.put("Service", ProxyResources.service(lb));
         outputs.put("ServiceAccount", ProxyResources.serviceAccount(lb));

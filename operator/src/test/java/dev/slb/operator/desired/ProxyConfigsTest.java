@@ -117,7 +117,7 @@ class ProxyConfigsTest {
     }
 
     @Test
-    void tlsFilesComeFromTheMountedSecretAndThePolicyOnlyOnGuaranteedTiers() {
+    void tlsComesFromTheSecretByNameAndThePolicyOnlyOnGuaranteedTiers() {
         LoadBalancerSpec spec = spec();
         spec.listeners.get(1).tls.policy = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2_STRICT;
 
@@ -128,8 +128,9 @@ class ProxyConfigsTest {
                 .listener("secure")
                 .orElseThrow();
 
-        assertThat(guaranteed.tls().certificateFile()).isEqualTo("/etc/slb/tls/web-tls/tls.crt");
-        assertThat(guaranteed.tls().privateKeyFile()).isEqualTo("/etc/slb/tls/web-tls/tls.key");
+        assertThat(guaranteed.tls().secretName()).isEqualTo("web-tls");
+        assertThat(guaranteed.tls().certificateFile()).isNull();
+        assertThat(guaranteed.tls().privateKeyFile()).isNull();
         assertThat(guaranteed.tls().policy()).isEqualTo(TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT);
         assertThat(shared.tls().policy()).isEqualTo(TlsPolicy.DEFAULT);
     }

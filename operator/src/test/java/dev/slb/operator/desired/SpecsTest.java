@@ -37,6 +37,56 @@ class SpecsTest {
     }
 
     @Test
+    void addressesThatAreIpsOrDnsNamesPass() {
+        for (String ok : List.of(
+                "10.0.0.7",
+                "192.0.2.255",
+                "fd00::7",
+                "::1",
+                "2001:db8::8a2e:370:7334",
+                "::ffff:10.0.0.1",
+                "localhost",
+                "db",
+                "backend.example.com",
+                "Backend.Example.COM",
+                "a-1.b-2.example",
+                "xn--bcher-kva.example")) {
+            assertThat(Specs.isAddress(ok)).as(ok).isTrue();
+        }
+        for (String bad : List.of(
+                "not an address!",
+                "http://x:1/",
+                "10.0.0.1:80",
+                "10.0.0.256",
+                "1.2.3",
+                "999.1.1.1",
+                "fd00:::7",
+                "-db",
+                "db-",
+                "db..example",
+                "example.com.",
+                "a".repeat(64) + ".example",
+                "g::1")) {
+            assertThat(Specs.isAddress(bad)).as(bad).isFalse();
+        }
+    }
+
+    @Test
+    void tcpListenersGetNoRequestTimeout() {
+        LoadBalancerSpec input = spec();
+        input.listeners.add(TestingSpecs.listener("db", ListenerProtocol.TCP, 5432));
+        input.listeners.get(2).requestTimeoutSeconds = 30;
+
+        LoadBalancerSpec n = Specs.normalize(input);
+
+        assertThat(n.listeners.get(2).requestTimeoutSeconds)
+                .as("ignored on TCP")
+                .isNull();
+        assertThat(n.listeners.get(0).requestTimeoutSeconds).isEqualTo(60);
+        assertThat(Specs.validate(n)).isEmpty();
+    }
+
+    @Test
     void normalizeFillsEveryCrdDefaultAndLeavesTheInputAlone() {
         LoadBalancerSpec input = spec();
         LoadBalancerSpec n = Specs.normalize(input);
@@ -237,6 +287,31 @@ class SpecsTest {
                         "spec.backends[1].port",
                         "needs a port"),
                 rule("blank address", s -> s.backends.add(address(" ", 80)), "spec.backends[1].address", "is empty"),
+                rule(
+                        "an address that is no address",
+                        s -> s.backends.add(address("not an address!", 80)),
+                        "spec.backends[1].address",
+                        "is not an IP address or DNS name"),
+                rule(
+                        "a URL for an address",
+                        s -> s.backends.add(address("http://x:1/", 80)),
+                        "spec.backends[1].address",
+                        "no scheme, port or path"),
+                rule(
+                        "an address with a port",
+                        s -> s.backends.add(address("10.0.0.1:80", 80)),
+                        "spec.backends[1].address",
+                        "is not an IP address or DNS name"),
+                rule(
+                        "an IPv4 address out of range",
+                        s -> s.backends.add(address("10.0.0.256", 80)),
+                        "spec.backends[1].address",
+                        "is not an IP address or DNS name"),
+                rule(
+                        "an IPv6 address that is not one",
+                        s -> s.backends.add(address("fd00:::7", 80)),
+                        "spec.backends[1].address",
+                        "is not an IP address or DNS name"),
                 rule(
                         "service with port",
                         s -> s.backends.get(0).port = 8080,

@@ -3,239 +3,217 @@ package dev.slb.operator.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.slb.operator.api.LoadBalancer;
-import dev.slb.operator.desired.Names;
-import dev.slb.operator.reconciler.ProxyVersions.Replica;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/**
- * HttpProxyVersions against the fabric8 CRUD mock for the pods and real HTTP servers on 127.0.0.1 standing in
- * for the pods' admin ports (the test maps each pod to its server's port).
- */
-@EnableKubernetesMockClient(crud = true)
-@Timeout(20)
+/** HttpProxyVersions against real HTTP servers on 127.0.0.1 standing in for proxy pods' admin ports. */
+@Timeout(30)
 class HttpProxyVersionsTest {
-    private static final String NS = "default";
-    private static final String LB = "demo";
+    private static final ResourceID LB = new ResourceID("demo", "default");
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    /** Short timings, so the test sees several asks in moments. */
+    private static final HttpProxyVersions.Timing FAST = new HttpProxyVersions.Timing(
+            Duration.ofMillis(20), Duration.ofMillis(200), 1.5, Duration.ofSeconds(2), Duration.ofSeconds(1));
 
-    KubernetesClient client;
-
-    private final Map<String, Integer> ports = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private final List<HttpServer> servers = new ArrayList<>();
-    private final List<ServerSocket> silent = new ArrayList<>();
+    private final BlockingQueue<ResourceID> changes = new LinkedBlockingQueue<>();
+    private HttpProxyVersions versions;
 
     @AfterEach
-    void stop() throws IOException {
+    void stop() {
+        if (versions != null) {
+            versions.close();
+        }
         servers.forEach(s -> s.stop(0));
-        for (ServerSocket s : silent) {
-            s.close();
+    }
+
+    @Test
+    void nothingIsKnownAtFirstAndEveryAnswerThatChangesItIsAnnounced() throws Exception {
+        Pod a = pod("demo-proxy-a", answering(() -> "v1", new AtomicInteger()));
+        Pod b = pod("demo-proxy-b", answering(() -> "v1", new AtomicInteger()));
+        versions = start();
+
+        Map<String, String> first = versions.observe(LB, "v1", targets(a, b));
+
+        assertThat(first).containsOnlyKeys("demo-proxy-a", "demo-proxy-b").containsValues((String) null);
+        assertThat(changes.poll(5, TimeUnit.SECONDS)).isEqualTo(LB);
+        assertThat(changes.poll(5, TimeUnit.SECONDS)).isEqualTo(LB);
+        assertThat(versions.observe(LB, "v1", targets(a, b)))
+                .containsEntry("demo-proxy-a", "v1")
+                .containsEntry("demo-proxy-b", "v1");
+    }
+
+    @Test
+    void aReplicaBehindIsAskedAgainSoonAndOneOnTheVersionSeldom() throws Exception {
+        AtomicReference<String> serving = new AtomicReference<>("v1");
+        AtomicInteger asked = new AtomicInteger();
+        Pod a = pod("demo-proxy-a", answering(serving::get, asked));
+        versions = start();
+        versions.observe(LB, "v2", targets(a));
+        assertThat(changes.poll(5, TimeUnit.SECONDS)).as("v1 reported").isEqualTo(LB);
+
+        // Behind: asked again and again while it stays on v1.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (asked.get() < 4 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
         }
+        assertThat(asked.get()).as("asks while behind").isGreaterThanOrEqualTo(4);
+
+        serving.set("v2");
+        assertThat(changes.poll(5, TimeUnit.SECONDS)).as("v2 reported").isEqualTo(LB);
+        assertThat(versions.observe(LB, "v2", targets(a))).containsEntry("demo-proxy-a", "v2");
+        int onceCurrent = asked.get();
+        // On the version: the next ask waits the verification period (2 s here), so none comes in the next second.
+        Thread.sleep(1000);
+        assertThat(asked.get()).as("asks in the second after it reported v2").isEqualTo(onceCurrent);
     }
 
     @Test
-    void everyReadyPodServingTheCurrentVersion() throws IOException {
-        for (String pod : List.of("demo-proxy-c", "demo-proxy-a", "demo-proxy-b")) {
-            answering(pod, "v2");
-            pod(pod, true);
-        }
+    void aNewConfigMakesTheReplicasBeAskedAgainAtOnce() throws Exception {
+        AtomicReference<String> serving = new AtomicReference<>("v1");
+        Pod a = pod("demo-proxy-a", answering(serving::get, new AtomicInteger()));
+        versions = start();
+        versions.observe(LB, "v1", targets(a));
+        assertThat(changes.poll(5, TimeUnit.SECONDS)).isEqualTo(LB);
 
-        assertThat(probe().versions(lb()))
-                .containsExactly(
-                        new Replica("demo-proxy-a", "v2"),
-                        new Replica("demo-proxy-b", "v2"),
-                        new Replica("demo-proxy-c", "v2"));
+        serving.set("v2");
+        versions.observe(LB, "v2", targets(a));
+
+        assertThat(changes.poll(5, TimeUnit.SECONDS))
+                .as("asked again well before the 2 s verification period")
+                .isEqualTo(LB);
+        assertThat(versions.observe(LB, "v2", targets(a))).containsEntry("demo-proxy-a", "v2");
     }
 
     @Test
-    void aStalePodReportsItsOwnVersion() throws IOException {
-        answering("demo-proxy-a", "v2");
-        answering("demo-proxy-b", "v1");
-        pod("demo-proxy-a", true);
-        pod("demo-proxy-b", true);
+    void aReplicaThatDoesNotAnswerIsUnknownAndOthersAreNotHeldUp() throws Exception {
+        Pod a = pod("demo-proxy-a", answering(() -> "v1", new AtomicInteger()));
+        Pod silent = new PodBuilder(podAt("demo-proxy-b", "127.0.0.1:1")).build();
+        versions = start();
 
-        List<Replica> replicas = probe().versions(lb());
+        versions.observe(LB, "v1", targets(a, silent));
 
-        assertThat(replicas).containsExactly(new Replica("demo-proxy-a", "v2"), new Replica("demo-proxy-b", "v1"));
-        assertThat(replicas.get(1).serves("v2")).isFalse();
+        assertThat(changes.poll(5, TimeUnit.SECONDS)).isEqualTo(LB);
+        assertThat(versions.observe(LB, "v1", targets(a, silent)))
+                .containsEntry("demo-proxy-a", "v1")
+                .containsEntry("demo-proxy-b", null);
     }
 
     @Test
-    void podsThatDoNotAnswerAreUnknownAndAreAskedInParallel() throws IOException {
-        answering("demo-proxy-a", "v2");
-        pod("demo-proxy-a", true);
-        List<String> hanging = List.of("demo-proxy-b", "demo-proxy-c", "demo-proxy-d", "demo-proxy-e");
-        for (String pod : hanging) {
-            notAnswering(pod);
-            pod(pod, true);
-        }
-        HttpProxyVersions versions = probe();
+    void anAnswerWithoutTheVersionHeaderIsUnknown() throws Exception {
+        AtomicReference<String> serving = new AtomicReference<>("v1");
+        Pod a = pod("demo-proxy-a", answering(serving::get, new AtomicInteger()));
+        versions = start();
+        versions.observe(LB, "v1", targets(a));
+        assertThat(changes.poll(5, TimeUnit.SECONDS)).isEqualTo(LB);
 
-        long start = System.nanoTime();
-        List<Replica> replicas = versions.versions(lb());
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        serving.set(null);
+        versions.observe(LB, "v2", targets(a));
 
-        assertThat(replicas).hasSize(5).first().isEqualTo(new Replica("demo-proxy-a", "v2"));
-        assertThat(replicas.subList(1, 5)).extracting(Replica::pod).containsExactlyElementsOf(hanging);
-        assertThat(replicas.subList(1, 5)).extracting(Replica::version).containsOnlyNulls();
-        // Each silent pod times out after 2 s on its own; asked one after another they would take 8 s.
-        assertThat(took).isLessThan(HttpProxyVersions.DEADLINE.plusMillis(500));
+        assertThat(changes.poll(5, TimeUnit.SECONDS)).isEqualTo(LB);
+        assertThat(versions.observe(LB, "v2", targets(a))).containsEntry("demo-proxy-a", null);
     }
 
     @Test
-    void theOverallDeadlineEndsTheProbeEvenWhenASinglePodWouldWaitLonger() throws IOException {
-        answering("demo-proxy-a", "v2");
-        pod("demo-proxy-a", true);
-        notAnswering("demo-proxy-b");
-        pod("demo-proxy-b", true);
-        HttpProxyVersions versions =
-                new HttpProxyVersions(client, this::uri, Duration.ofSeconds(30), Duration.ofMillis(500));
+    void replicasNoLongerReadyAreForgotten() throws Exception {
+        Pod a = pod("demo-proxy-a", answering(() -> "v1", new AtomicInteger()));
+        Pod b = pod("demo-proxy-b", answering(() -> "v1", new AtomicInteger()));
+        versions = start();
+        versions.observe(LB, "v1", targets(a, b));
+        assertThat(versions.followed()).isEqualTo(2);
 
-        long start = System.nanoTime();
-        List<Replica> replicas = versions.versions(lb());
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
-
-        assertThat(replicas).containsExactly(new Replica("demo-proxy-a", "v2"), new Replica("demo-proxy-b", null));
-        assertThat(took).isLessThan(Duration.ofSeconds(3));
-    }
-
-    @Test
-    void podsThatAreNotReadyOrHaveNoIpOrBelongElsewhereAreNeitherAskedNorListed() throws IOException {
-        answering("demo-proxy-a", "v2");
-        pod("demo-proxy-a", true);
-        answering("demo-proxy-starting", "v1");
-        pod("demo-proxy-starting", false);
-        answering("demo-proxy-pending", "v1");
-        client.pods()
-                .inNamespace(NS)
-                .resource(new PodBuilder(podNamed("demo-proxy-pending", true))
-                        .editStatus()
-                        .withPodIP(null)
-                        .endStatus()
-                        .build())
-                .create();
-        answering("other-proxy-a", "v1");
-        client.pods()
-                .inNamespace(NS)
-                .resource(new PodBuilder(podNamed("other-proxy-a", true))
-                        .editMetadata()
-                        .withLabels(Names.selector("other"))
-                        .endMetadata()
-                        .build())
-                .create();
-
-        assertThat(probe().versions(lb())).containsExactly(new Replica("demo-proxy-a", "v2"));
-        assertThat(hits.get("demo-proxy-a")).hasValue(1);
-        assertThat(hits.get("demo-proxy-starting")).hasValue(0);
-        assertThat(hits.get("demo-proxy-pending")).hasValue(0);
-        assertThat(hits.get("other-proxy-a")).hasValue(0);
-    }
-
-    @Test
-    void noReadyPodGivesAnEmptyList() throws IOException {
-        answering("demo-proxy-a", "v2");
-        pod("demo-proxy-a", false);
-
-        assertThat(probe().versions(lb())).isEmpty();
-    }
-
-    @Test
-    void anAnswerWithoutTheVersionHeaderIsUnknown() throws IOException {
-        answering("demo-proxy-a", null);
-        pod("demo-proxy-a", true);
-
-        assertThat(probe().versions(lb())).containsExactly(new Replica("demo-proxy-a", null));
+        assertThat(versions.observe(LB, "v1", targets(b))).containsOnlyKeys("demo-proxy-b");
+        assertThat(versions.followed()).isEqualTo(1);
+        versions.observe(new ResourceID("other", "default"), "v1", targets(a));
+        assertThat(versions.followed())
+                .as("another instance's replicas are its own")
+                .isEqualTo(2);
     }
 
     @Test
     void theAdminUriIsThePodIpOnTheAdminPort() {
-        assertThat(HttpProxyVersions.adminConfigUri(podNamed("p", true)))
+        assertThat(HttpProxyVersions.adminConfigUri(podWithIp("10.0.0.7")))
                 .isEqualTo(URI.create("http://10.0.0.7:9901/config"));
-        Pod v6 = new PodBuilder(podNamed("p", true))
-                .editStatus()
-                .withPodIP("fd00::7")
-                .endStatus()
-                .build();
-        assertThat(HttpProxyVersions.adminConfigUri(v6)).isEqualTo(URI.create("http://[fd00::7]:9901/config"));
+        assertThat(HttpProxyVersions.adminConfigUri(podWithIp("fd00::7")))
+                .isEqualTo(URI.create("http://[fd00::7]:9901/config"));
+        assertThat(HttpProxyVersions.adminConfigUri(podWithIp(null))).isNull();
     }
 
-    private HttpProxyVersions probe() {
-        return new HttpProxyVersions(client, this::uri, HttpProxyVersions.REQUEST_TIMEOUT, HttpProxyVersions.DEADLINE);
+    private HttpProxyVersions start() {
+        HttpProxyVersions v = new HttpProxyVersions(FAST);
+        v.onChange(changes::add);
+        return v;
     }
 
-    private URI uri(Pod pod) {
-        return URI.create("http://127.0.0.1:" + ports.get(pod.getMetadata().getName()) + "/config");
+    private static List<ProxyVersions.Target> targets(Pod... pods) {
+        List<ProxyVersions.Target> targets = new ArrayList<>();
+        for (Pod p : pods) {
+            targets.add(new ProxyVersions.Target(
+                    p.getMetadata().getName(),
+                    URI.create("http://" + p.getStatus().getPodIP() + "/config")));
+        }
+        return targets;
     }
 
-    /** A server for the pod that answers GET /config with the version header (none when version is null). */
-    private void answering(String pod, String version) throws IOException {
+    /** A server answering GET /config with the version header (none while the version is null); its port. */
+    private int answering(Supplier<String> version, AtomicInteger asked) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
-        AtomicInteger count = new AtomicInteger();
         server.createContext("/config", exchange -> {
-            count.incrementAndGet();
-            if (version != null) {
-                exchange.getResponseHeaders().add(HttpProxyVersions.VERSION_HEADER, version);
+            asked.incrementAndGet();
+            String v = version.get();
+            if (v != null) {
+                exchange.getResponseHeaders().add(HttpProxyVersions.VERSION_HEADER, v);
             }
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
         server.start();
         servers.add(server);
-        ports.put(pod, server.getAddress().getPort());
-        hits.put(pod, count);
+        return server.getAddress().getPort();
     }
 
-    /** A socket that takes connections (in its backlog) but never answers. */
-    private void notAnswering(String pod) throws IOException {
-        ServerSocket socket = new ServerSocket(0, 50, LOOPBACK);
-        silent.add(socket);
-        ports.put(pod, socket.getLocalPort());
+    /** The test's stand-in: the pod "IP" carries the server's port, as the URI the reconciler would build. */
+    private static Pod pod(String name, int port) {
+        return podAt(name, "127.0.0.1:" + port);
     }
 
-    private void pod(String name, boolean ready) {
-        client.pods().inNamespace(NS).resource(podNamed(name, ready)).create();
-    }
-
-    private static Pod podNamed(String name, boolean ready) {
+    private static Pod podAt(String name, String hostAndPort) {
         return new PodBuilder()
                 .withNewMetadata()
                 .withName(name)
-                .withNamespace(NS)
-                .withLabels(Names.selector(LB))
                 .endMetadata()
                 .withNewStatus()
-                .withPodIP("10.0.0.7")
-                .withPhase("Running")
-                .addNewCondition()
-                .withType("Ready")
-                .withStatus(ready ? "True" : "False")
-                .endCondition()
+                .withPodIP(hostAndPort)
                 .endStatus()
                 .build();
     }
 
-    private static LoadBalancer lb() {
-        LoadBalancer lb = new LoadBalancer();
-        lb.setMetadata(new ObjectMetaBuilder().withName(LB).withNamespace(NS).build());
-        return lb;
+    private static Pod podWithIp(String ip) {
+        return new PodBuilder()
+                .withNewMetadata()
+                .withName("p")
+                .endMetadata()
+                .withNewStatus()
+                .withPodIP(ip)
+                .endStatus()
+                .build();
     }
 }

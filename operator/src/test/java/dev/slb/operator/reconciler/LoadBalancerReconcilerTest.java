@@ -2,6 +2,7 @@ package dev.slb.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slb.operator.api.ListenerStatus;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.app.OperatorMain;
@@ -13,13 +14,13 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
@@ -29,6 +30,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.javaoperatorsdk.operator.Operator;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,9 +56,13 @@ class LoadBalancerReconcilerTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     KubernetesClient client;
+    KubernetesMockServer server;
+
+    private static final Duration RESYNC = Duration.ofSeconds(2);
 
     private Operator operator;
     private final TestingProxyVersions versions = new TestingProxyVersions();
+    private final OperatorMetrics metrics = new OperatorMetrics();
 
     @BeforeEach
     void start() throws Exception {
@@ -65,8 +71,10 @@ class LoadBalancerReconcilerTest {
             client.apiextensions().v1().customResourceDefinitions().load(in).create();
         }
         operator = OperatorMain.operator(client, false, Optional.empty());
-        operator.register(new LoadBalancerReconciler(
-                OperatorSettings.defaults(), versions, Clock.systemUTC(), new OperatorMetrics()));
+        // A short resync, so that a repaired status shows within the test.
+        operator.register(
+                new LoadBalancerReconciler(OperatorSettings.defaults(), versions, Clock.systemUTC(), metrics),
+                o -> o.withReconciliationMaxInterval(RESYNC));
         operator.start();
     }
 
@@ -239,13 +247,12 @@ class LoadBalancerReconcilerTest {
         assertThat(condition(seen, "Accepted", "True")).isTrue();
         String config = await(this::configYaml, Objects::nonNull, "ConfigMap");
         assertThat(config).contains("name: web").doesNotContain("name: secure");
-        // Pods and the Service are shaped by the whole spec: the Secret's arrival must not roll pods.
+        // The proxies read the Secret through the API: its arrival must not roll pods, and no pod mounts it.
         Deployment before = await(() -> deployment().get(), Objects::nonNull, "Deployment");
-        assertThat(before.getSpec().getTemplate().getSpec().getVolumes()).anySatisfy(v -> {
-            assertThat(v.getSecret()).isNotNull();
-            assertThat(v.getSecret().getSecretName()).isEqualTo("demo-tls");
-            assertThat(v.getSecret().getOptional()).isTrue();
-        });
+        assertThat(before.getSpec().getTemplate().getSpec().getVolumes())
+                .noneSatisfy(v -> assertThat(v.getSecret()).isNotNull());
+        assertThat(role().getRules())
+                .noneSatisfy(r -> assertThat(r.getResources()).contains("secrets"));
         assertThat(client.services()
                         .inNamespace(NS)
                         .withName(Names.service(LB))
@@ -259,6 +266,13 @@ class LoadBalancerReconcilerTest {
 
         awaitStatus(s -> condition(s, "ResolvedRefs", "True"), "ResolvedRefs=True once the Secret exists");
         await(this::configYaml, c -> c.contains("name: secure"), "HTTPS listener in the config");
+        assertThat(configYaml()).contains("secretName: demo-tls").doesNotContain("BEGIN");
+        assertThat(role().getRules())
+                .as("the proxies may read the Secret their listener names, by name")
+                .anySatisfy(r -> {
+                    assertThat(r.getResources()).containsExactly("secrets");
+                    assertThat(r.getResourceNames()).containsExactly("demo-tls");
+                });
         assertThat(deployment().get().getSpec().getTemplate())
                 .as("no rollout when the Secret appears")
                 .isEqualTo(before.getSpec().getTemplate());
@@ -332,14 +346,8 @@ class LoadBalancerReconcilerTest {
         String version = first.getStatus().configVersion;
 
         versions.set(Map.of("demo-proxy-0", version));
-        // The mock runs no Deployment controller: report one ready replica ourselves.
-        deployment().editStatus(d -> {
-            d.setStatus(new DeploymentStatusBuilder()
-                    .withReplicas(1)
-                    .withReadyReplicas(1)
-                    .build());
-            return d;
-        });
+        // The mock runs no Deployment controller and no kubelet: the test makes the ready pod itself.
+        pod("demo-proxy-0", true);
         proxyService().editStatus(s -> {
             s.setStatus(new io.fabric8.kubernetes.api.model.ServiceStatusBuilder()
                     .withNewLoadBalancer()
@@ -434,16 +442,239 @@ class LoadBalancerReconcilerTest {
         }
     }
 
+    @Test
+    @Timeout(60)
+    void aForgedStatusIsNeitherBelievedNorKept() {
+        backendAndSecret();
+        createSample(null);
+        awaitStatus(s -> condition(s, "Accepted", "True") && s.getStatus().tier == Tier.SHARED, "Accepted");
+        Deployment before = await(() -> deployment().get(), Objects::nonNull, "Deployment");
+
+        // What `kubectl patch slb demo --subresource=status` can do: claim the largest tier, all well.
+        LoadBalancer forged = lbResource().editStatus(lb -> {
+            lb.getStatus().tier = Tier.S3_XXLARGE;
+            lb.getStatus().conditions.forEach(c -> {
+                c.setStatus("True");
+                c.setReason(c.getType());
+                c.setMessage("forged");
+            });
+            return lb;
+        });
+        assertThat(forged.getStatus().tier).as("the forged status was stored").isEqualTo(Tier.S3_XXLARGE);
+
+        LoadBalancer repaired = awaitStatus(
+                s -> s.getStatus().tier == Tier.SHARED
+                        && s.getStatus().conditions.stream().noneMatch(c -> "forged".equals(c.getMessage())),
+                "the status repaired by the resync");
+        assertThat(condition(repaired, "Programmed", "False"))
+                .as("no replica is ready in the mock")
+                .isTrue();
+        assertThat(deployment().get().getSpec().getReplicas())
+                .as("the fleet follows what the operator serves, not the status")
+                .isEqualTo(Sizing.of(Tier.SHARED).replicas())
+                .isEqualTo(before.getSpec().getReplicas());
+        assertThat(configMap().get().getMetadata().getAnnotations()).containsEntry(Names.TIER_ANNOTATION, "shared");
+        assertThat(configYaml()).doesNotContain("maxConnections");
+    }
+
+    @Test
+    @Timeout(60)
+    void atRestTheOperatorMakesNoRequestAndWritesNothing() throws Exception {
+        backendAndSecret();
+        createSample(null);
+        awaitStatus(s -> condition(s, "ResolvedRefs", "True"), "ResolvedRefs");
+        pod("demo-proxy-0", true);
+        versions.set(Map.of(
+                "demo-proxy-0", configMap().get().getMetadata().getAnnotations().get(Names.CONFIG_VERSION_ANNOTATION)));
+        LoadBalancer settled = awaitStatus(s -> condition(s, "Programmed", "True"), "Programmed");
+        // Let the last write reach the informer's cache, then forget every request made so far.
+        Thread.sleep(RESYNC.toMillis());
+        drainRecordedRequests();
+        long reconciled = metrics.reconciliations();
+
+        // Three resyncs: each reconciles from the caches and asks the API server nothing.
+        Thread.sleep(RESYNC.multipliedBy(3).plusMillis(500).toMillis());
+
+        assertThat(metrics.reconciliations()).as("resyncs ran").isGreaterThan(reconciled);
+        assertThat(drainRecordedRequests())
+                .as("requests to the API server at rest")
+                .isEmpty();
+        assertThat(lbResource().get().getMetadata().getResourceVersion())
+                .as("the status was not patched with what it already says")
+                .isEqualTo(settled.getMetadata().getResourceVersion());
+    }
+
+    /** Every request the mock received since the last call, as "METHOD path". */
+    private List<String> drainRecordedRequests() throws InterruptedException {
+        List<String> requests = new java.util.ArrayList<>();
+        for (var r = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                r != null;
+                r = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            requests.add(r.getMethod() + " " + r.getPath());
+        }
+        return requests;
+    }
+
+    @Test
+    @Timeout(60)
+    void programmedWaitsForEveryReplicaTheTierRuns() {
+        backendAndSecret();
+        createSample(Tier.S2_SMALL);
+        String version = awaitStatus(s -> s.getStatus().configVersion != null, "a config version")
+                .getStatus()
+                .configVersion;
+        pod("demo-proxy-0", true);
+        versions.set(Map.of("demo-proxy-0", version));
+
+        LoadBalancer one = awaitStatus(s -> s.getStatus().readyReplicas == 1, "one ready replica");
+        Condition programmed = find(one, "Programmed");
+        assertThat(programmed.getStatus()).isEqualTo("False");
+        assertThat(programmed.getReason()).isEqualTo("ReplicasStarting");
+        assertThat(programmed.getMessage()).contains("1 of 2 proxy replicas are ready");
+        assertThat(one.getStatus().replicaSummary).isEqualTo("1/2");
+        assertThat(condition(one, "Ready", "True")).isTrue();
+
+        pod("demo-proxy-1", true);
+        versions.set(Map.of("demo-proxy-0", version, "demo-proxy-1", version));
+        LoadBalancer both = awaitStatus(s -> condition(s, "Programmed", "True"), "Programmed with both");
+        assertThat(both.getStatus().replicaSummary).isEqualTo("2/2");
+        assertThat(both.getStatus().listeners)
+                .allSatisfy(l -> assertThat(l.conditions)
+                        .extracting(Condition::getType, Condition::getStatus)
+                        .containsExactly(
+                                org.assertj.core.groups.Tuple.tuple("ResolvedRefs", "True"),
+                                org.assertj.core.groups.Tuple.tuple("Programmed", "True")));
+    }
+
+    @Test
+    @Timeout(60)
+    void aListenerWaitingForItsSecretSaysItIsNotServedAndCarriesNoWebSocket() {
+        backend();
+        createSample(Tier.S1_SMALL);
+
+        LoadBalancer seen = awaitStatus(s -> condition(s, "ResolvedRefs", "False"), "ResolvedRefs=False");
+        ListenerStatus secure = seen.getStatus().listeners.stream()
+                .filter(l -> l.name.equals("secure"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(secure.websocket).isEqualTo("Disabled");
+        assertThat(secure.websocketReason).isEqualTo("ListenerNotServed");
+        assertThat(secure.conditions).allSatisfy(c -> {
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("SecretNotFound");
+            assertThat(c.getMessage()).contains("demo-tls");
+        });
+        ListenerStatus web = seen.getStatus().listeners.stream()
+                .filter(l -> l.name.equals("web"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(web.websocket).isEqualTo("Enabled");
+        await(
+                () -> client.v1().events().inNamespace(NS).list().getItems(),
+                events -> events.stream().anyMatch(e -> "SecretNotFound".equals(e.getReason())),
+                "a SecretNotFound event");
+    }
+
+    @Test
+    @Timeout(60)
+    void onlyWeightZeroBackendsOrNoneAreSaidSo() {
+        backendAndSecret();
+        LoadBalancer lb = sample(null);
+        lb.getSpec().backends.get(0).weight = 0;
+        client.resource(lb).create();
+
+        LoadBalancer weightZero =
+                awaitStatus(s -> condition(s, "BackendsAvailable", "False"), "BackendsAvailable=False");
+        assertThat(find(weightZero, "BackendsAvailable").getReason()).isEqualTo("AllBackendsWeightZero");
+        assertThat(find(weightZero, "BackendsAvailable").getMessage()).contains("503", "NoBackend");
+
+        lbResource().edit(l -> {
+            l.getSpec().backends.get(0).weight = 10;
+            return l;
+        });
+        awaitStatus(s -> condition(s, "BackendsAvailable", "True"), "BackendsAvailable=True");
+    }
+
+    /** What the operator's /healthz and /readyz report: JOSDK's own view of its informers. */
+    @Test
+    @Timeout(60)
+    void withTheApiServerGoneTheEventSourcesSayTheyAreUnhealthy() {
+        backendAndSecret();
+        createSample(null);
+        awaitStatus(s -> condition(s, "Accepted", "True"), "Accepted");
+        await(() -> OperatorMain.unhealthyEventSources(operator), List::isEmpty, "every event source healthy");
+
+        server.shutdown();
+
+        List<String> unhealthy = await(
+                () -> OperatorMain.unhealthyEventSources(operator),
+                u -> !u.isEmpty(),
+                "an unhealthy event source once the API server is gone");
+        assertThat(unhealthy).allSatisfy(u -> assertThat(u).startsWith("loadbalancer/"));
+    }
+
+    @Test
+    void aStatusWriteForADeletedLoadBalancerEndsItQuietlyAndALostRaceIsTriedAgain() {
+        LoadBalancerReconciler reconciler =
+                new LoadBalancerReconciler(OperatorSettings.defaults(), versions, Clock.systemUTC(), metrics);
+        LoadBalancer gone = sample(null);
+
+        var control = reconciler.updateErrorStatus(
+                gone, null, new io.fabric8.kubernetes.client.KubernetesClientException("not found", 404, null));
+
+        assertThat(control.isNoRetry()).isTrue();
+        assertThat(control.isDefaultErrorProcessing()).isFalse();
+        assertThat(metrics.errors()).as("not counted as an error").isZero();
+        var conflict = reconciler.updateErrorStatus(
+                gone, null, new io.fabric8.kubernetes.client.KubernetesClientException("conflict", 409, null));
+        assertThat(conflict.isNoRetry()).isTrue();
+        assertThat(conflict.getScheduleDelay())
+                .as("tried again from the newer object")
+                .isPresent();
+        assertThat(metrics.errors()).as("a lost race is no error").isZero();
+        assertThat(reconciler
+                        .updateErrorStatus(
+                                gone,
+                                null,
+                                new io.fabric8.kubernetes.client.KubernetesClientException("broken", 500, null))
+                        .isDefaultErrorProcessing())
+                .isTrue();
+        assertThat(metrics.errors()).isEqualTo(1);
+    }
+
     // ---- fixtures
 
     private LoadBalancer createSample(Tier tier) {
+        return client.resource(sample(tier)).create();
+    }
+
+    private LoadBalancer sample(Tier tier) {
         LoadBalancer lb = client.resources(LoadBalancer.class)
                 .load(Path.of("../crds/samples/shared.yaml").toFile())
                 .item();
         if (tier != null) {
             lb.getSpec().tier = tier;
         }
-        return client.resource(lb).create();
+        return lb;
+    }
+
+    /** A proxy pod of the instance, as a kubelet would show it: the Deployment's labels, an IP, readiness. */
+    private void pod(String name, boolean ready) {
+        client.resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace(NS)
+                        .withLabels(Names.labels(LB))
+                        .endMetadata()
+                        .withNewStatus()
+                        .withPodIP("10.2.0." + (name.hashCode() & 0x7f))
+                        .addNewCondition()
+                        .withType("Ready")
+                        .withStatus(ready ? "True" : "False")
+                        .endCondition()
+                        .endStatus()
+                        .build())
+                .create();
     }
 
     private void backendAndSecret() {
@@ -519,6 +750,10 @@ class LoadBalancerReconcilerTest {
     private String configYaml() {
         ConfigMap cm = configMap().get();
         return cm == null ? null : cm.getData().get(Names.CONFIG_KEY);
+    }
+
+    private Role role() {
+        return client.rbac().roles().inNamespace(NS).withName(Names.role(LB)).get();
     }
 
     private Resource<Deployment> deployment() {

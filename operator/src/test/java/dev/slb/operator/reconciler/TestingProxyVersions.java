@@ -1,24 +1,41 @@
 package dev.slb.operator.reconciler;
 
-import dev.slb.operator.api.LoadBalancer;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
-/** A ProxyVersions whose answer the test sets. */
+/** A ProxyVersions whose answers the test sets: every ready pod reports what {@link #set} said. */
 final class TestingProxyVersions implements ProxyVersions {
-    private volatile List<Replica> replicas = List.of();
+    private volatile Map<String, String> versions = Map.of();
+    private final List<Consumer<ResourceID>> listeners = new CopyOnWriteArrayList<>();
+    private final Set<ResourceID> observed = ConcurrentHashMap.newKeySet();
 
-    /** The ready pods and the versions they report; a {@code null} version is a pod that did not answer. */
-    void set(Map<String, String> versions) {
-        this.replicas = new TreeMap<>(versions)
-                .entrySet().stream()
-                        .map(e -> new Replica(e.getKey(), e.getValue()))
-                        .toList();
+    /** The versions pods report, by pod name; a pod not named (or named with null) has not reported. */
+    void set(Map<String, String> byPod) {
+        this.versions = new TreeMap<>(byPod);
+        observed.forEach(lb -> listeners.forEach(l -> l.accept(lb)));
     }
 
     @Override
-    public List<Replica> versions(LoadBalancer lb) {
-        return replicas;
+    public Map<String, String> observe(ResourceID lb, String expected, List<Target> ready) {
+        observed.add(lb);
+        Map<String, String> known = new TreeMap<>();
+        for (Target t : ready) {
+            known.put(t.pod(), versions.get(t.pod()));
+        }
+        return known;
     }
+
+    @Override
+    public void onChange(Consumer<ResourceID> listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void close() {}
 }

@@ -113,7 +113,7 @@ public final class KubernetesConfigSource implements ConfigSource {
         if (e.getCode() <= 0) {
             // No HTTP answer at all: fabric8's own message only says the operation failed.
             return "cannot read " + describe() + ": the Kubernetes API at " + client.getMasterUrl()
-                    + " did not answer (" + rootCause(e) + ")";
+                    + " did not answer (" + ApiFailures.rootCause(e) + ")";
         }
         String why = e.getStatus() != null && e.getStatus().getMessage() != null
                 ? e.getStatus().getMessage()
@@ -123,16 +123,6 @@ public final class KubernetesConfigSource implements ConfigSource {
                     + "; its service account needs get, list and watch on that ConfigMap";
         }
         return "cannot read " + describe() + " (HTTP " + e.getCode() + "): " + why;
-    }
-
-    private static String rootCause(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null
-                ? root.getClass().getSimpleName()
-                : root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     /**
@@ -164,7 +154,7 @@ public final class KubernetesConfigSource implements ConfigSource {
             // that already serves a config must not stop following it over an API server hiccup.
             informer.exceptionHandler((started, t) -> {
                 if (!closed) {
-                    String why = summary(t);
+                    String why = ApiFailures.summary(t);
                     post(() -> problem("cannot be followed (" + why + "); retrying, still serving the last config"));
                 }
                 return !closed;
@@ -242,19 +232,6 @@ public final class KubernetesConfigSource implements ConfigSource {
             log.warn("{} {}", describe(), what);
             problem = what;
         }
-    }
-
-    /** The gist of a list or watch failure, stable across retries so that it is logged once. */
-    private static String summary(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof KubernetesClientException k && k.getCode() > 0) {
-                return "HTTP " + k.getCode()
-                        + (k.getStatus() != null && k.getStatus().getReason() != null
-                                ? " " + k.getStatus().getReason()
-                                : "");
-            }
-        }
-        return rootCause(t);
     }
 
     private static String text(ConfigMap configMap) {

@@ -26,6 +26,7 @@ public final class ListenerRuntime {
     private final InetSocketAddress[] addresses;
     private final AtomicInteger[] load;
     private final int[] weights;
+    private final boolean takesNewConnections;
     private final ReloadingSslContext tls;
     // Selectors are not thread-safe by design: one per event loop keeps scheduling lock-free.
     private final ConcurrentHashMap<EventLoop, BackendSelector> selectors = new ConcurrentHashMap<>();
@@ -49,6 +50,23 @@ public final class ListenerRuntime {
             load[i] = backendLoad.counter(addresses[i]);
             weights[i] = b.weightValue();
         }
+        this.takesNewConnections = BackendSelectors.takesNewConnections(weights);
+    }
+
+    /**
+     * Whether a new connection or request can go anywhere: false with no backend, or with only
+     * backends at weight 0. Then there is nothing to try, and clients are told so (503 NoBackend)
+     * rather than told that backends failed.
+     */
+    public boolean takesNewConnections() {
+        return takesNewConnections;
+    }
+
+    /** Why {@link #takesNewConnections()} is false, for the client and the log. */
+    public String noBackendReason() {
+        return addresses.length == 0
+                ? "listener '" + name() + "' has no backends"
+                : "every backend of listener '" + name() + "' has weight 0 and takes no new connections";
     }
 
     public Listener config() {

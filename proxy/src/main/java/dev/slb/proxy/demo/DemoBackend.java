@@ -31,6 +31,8 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A small backend to put behind the proxy when trying it out: every HTTP request is answered
@@ -39,6 +41,8 @@ import java.util.Map;
  * Run it with {@code java -cp slb-proxy.jar dev.slb.proxy.demo.DemoBackend [--bind ADDRESS] [--port PORT] [--name NAME]}.
  */
 public final class DemoBackend implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DemoBackend.class);
+
     private static final int MAX_BODY = 1024 * 1024;
 
     private final EventLoopGroup group;
@@ -228,6 +232,19 @@ public final class DemoBackend implements AutoCloseable {
             } else if (msg instanceof WebSocketFrame frame && !(msg instanceof PingWebSocketFrame)) {
                 ctx.writeAndFlush(frame.retain());
             }
+        }
+
+        /**
+         * A client that gives up (a reset, a broken frame) is one line, not Netty's warning with a
+         * stack trace about an exception that reached the end of the pipeline.
+         */
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.info(
+                    "client {} went away or broke the protocol: {}",
+                    ctx.channel().remoteAddress(),
+                    cause.toString());
+            ctx.close();
         }
     }
 }

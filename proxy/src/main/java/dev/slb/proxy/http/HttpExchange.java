@@ -138,12 +138,12 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             respondLocally(ProxyResponses.websocketDisabled(ctx.alloc(), config.websocket(), head.hasBody()));
             return;
         }
-        if (runtime.backendCount() == 0) {
+        if (!runtime.takesNewConnections()) {
             respondLocally(ProxyResponses.error(
                     ctx.alloc(),
                     HttpResponseStatus.SERVICE_UNAVAILABLE,
                     "NoBackend",
-                    "listener '" + runtime.name() + "' has no backends",
+                    runtime.noBackendReason(),
                     head.hasBody()));
             return;
         }

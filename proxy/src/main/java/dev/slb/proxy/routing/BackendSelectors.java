@@ -37,6 +37,16 @@ public final class BackendSelectors {
         };
     }
 
+    /** Whether any backend can take a new connection: one at least has a weight above 0. */
+    public static boolean takesNewConnections(int[] weights) {
+        for (int w : weights) {
+            if (w > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean eligible(int[] weights, BitSet excluded, int i) {
         return weights[i] > 0 && (excluded == null || !excluded.get(i));
     }

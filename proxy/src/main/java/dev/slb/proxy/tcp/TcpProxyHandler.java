@@ -3,6 +3,7 @@ package dev.slb.proxy.tcp;
 import dev.slb.proxy.core.ConnectAttempts;
 import dev.slb.proxy.core.Connections;
 import dev.slb.proxy.core.ListenerRuntime;
+import dev.slb.proxy.core.RateLimitedLog;
 import dev.slb.proxy.core.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implements Connections.Drainable {
     private static final Logger log = LoggerFactory.getLogger(TcpProxyHandler.class);
+    private static final RateLimitedLog warnings = new RateLimitedLog(log);
 
     private final ListenerRuntime runtime;
     private final Transport transport;
@@ -61,7 +63,13 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     private void connectNext() {
         final int i = attempts.next(runtime.selector(client.eventLoop()));
         if (i < 0) {
-            log.warn("listener {}: no backend accepted a connection; closing the client connection", runtime.name());
+            // Said at most once per 10 s per listener: every client of a listener with nowhere to go fails alike.
+            warnings.warn(
+                    "no backend " + runtime.name(),
+                    () -> runtime.takesNewConnections()
+                            ? "listener " + runtime.name() + ": no backend accepted a connection; closing the client"
+                                    + " connection"
+                            : runtime.noBackendReason() + "; closing client connections");
             client.close();
             return;
         }

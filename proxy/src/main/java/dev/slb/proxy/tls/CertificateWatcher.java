@@ -9,10 +9,14 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Checks the certificate files of a changing set of HTTPS listeners for new content on a fixed period. */
+/**
+ * Checks the certificates of a changing set of HTTPS listeners (files, or Secrets followed through
+ * the API) for new content on a fixed period, and at once when asked.
+ */
 // Polling, not a WatchService: a mounted Secret changes by renaming the ..data symlink, not by
 // writing tls.crt, and the files' modification times say nothing. Reading two small files every
-// few seconds is cheap, and it is right however the files were replaced.
+// few seconds is cheap, and it is right however the files were replaced. A Secret read through the
+// API comes from the informer's cache, so checking it costs no request.
 public final class CertificateWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CertificateWatcher.class);
 
@@ -57,10 +61,7 @@ public final class CertificateWatcher implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 // One listener's trouble must not stop the checks for the others, nor the schedule.
-                log.warn(
-                        "certificate check for {} failed; its previous certificate stays in use",
-                        c.config().certificateFile(),
-                        e);
+                log.warn("certificate check for {} failed; its previous certificate stays in use", c.describe(), e);
             }
         }
         return swapped;

@@ -14,10 +14,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -35,8 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The TLS context of one HTTPS listener, built from its PEM certificate and key files and rebuilt
- * when their content changes, so new handshakes get a renewed certificate while open connections
+ * The TLS context of one HTTPS listener, built from its PEM certificate and key (two files, or a
+ * TLS Secret read through the API) and rebuilt when their content changes, so new handshakes get a renewed certificate while open connections
  * carry on with the one they started with.
  */
 public final class ReloadingSslContext {
@@ -61,8 +57,7 @@ public final class ReloadingSslContext {
     private final Tls config;
     private final TlsProvider provider;
     private final TlsPolicies.Offer offer;
-    private final Path certificateFile;
-    private final Path privateKeyFile;
+    private final KeyMaterial material;
     private volatile Loaded current;
     // Guarded by this: what the files held at the last check, good or bad, so a bad pair is
     // reported once rather than every period, and is retried as soon as either file changes.
@@ -71,14 +66,12 @@ public final class ReloadingSslContext {
 
     private record Loaded(SslContext context, X509Certificate certificate, String digest) {}
 
-    private record PemFiles(byte[] certificate, byte[] privateKey) {}
-
-    private ReloadingSslContext(Tls config, TlsProvider provider, TlsPolicies.Offer offer, Loaded first) {
+    private ReloadingSslContext(
+            Tls config, TlsProvider provider, TlsPolicies.Offer offer, KeyMaterial material, Loaded first) {
         this.config = config;
         this.provider = provider;
         this.offer = offer;
-        this.certificateFile = Path.of(config.certificateFile());
-        this.privateKeyFile = Path.of(config.privateKeyFile());
+        this.material = material;
         this.current = first;
         this.lastSeenDigest = first.digest();
     }
@@ -88,19 +81,18 @@ public final class ReloadingSslContext {
         return load(tls, TlsProvider.configured());
     }
 
-    /**
-     * Loads the certificate and key that {@code tls} names, failing with a message that names the
-     * file and the problem: missing, unreadable, not PEM, encrypted, or key and certificate apart.
-     */
+    /** Loads certificate files with {@code provider}; a config naming a Secret fails (no Secrets are read). */
     public static ReloadingSslContext load(Tls tls, TlsProvider provider) throws TlsException {
-        if (tls == null
-                || tls.certificateFile() == null
-                || tls.certificateFile().isBlank()) {
-            throw new TlsException("an HTTPS listener needs tls.certificateFile (a PEM certificate chain)");
-        }
-        if (tls.privateKeyFile() == null || tls.privateKeyFile().isBlank()) {
-            throw new TlsException("an HTTPS listener needs tls.privateKeyFile (a PEM private key)");
-        }
+        return load(tls, provider, SecretStore.NONE);
+    }
+
+    /**
+     * Loads the certificate and key that {@code tls} names, from files or from a Secret in {@code
+     * secrets}, failing with a message that names the file (or Secret key) and the problem:
+     * missing, unreadable, not PEM, encrypted, or key and certificate apart.
+     */
+    public static ReloadingSslContext load(Tls tls, TlsProvider provider, SecretStore secrets) throws TlsException {
+        KeyMaterial material = KeyMaterial.of(tls, secrets);
         if (!provider.isAvailable()) {
             throw new TlsException("the " + provider + " TLS provider is not available in this process");
         }
@@ -110,13 +102,10 @@ public final class ReloadingSslContext {
                     + " provider (protocols " + offer.protocols() + ", cipher suites " + offer.cipherSuites() + ")");
         }
         warnAboutMissingProtocols(offer);
-        Path cert = Path.of(tls.certificateFile());
-        Path key = Path.of(tls.privateKeyFile());
-        PemFiles files = read(cert, key);
-        Loaded first = build(files, cert, key, provider, offer);
+        Loaded first = build(material.read(), material, provider, offer);
         log.info(
                 "TLS for {}: {}, valid until {}; {} {} offers {} with {} cipher suites",
-                cert,
+                material.describe(),
                 first.certificate().getSubjectX500Principal().getName(),
                 first.certificate().getNotAfter().toInstant(),
                 provider,
@@ -130,7 +119,7 @@ public final class ReloadingSslContext {
                     provider,
                     offer.missingCipherSuites());
         }
-        return new ReloadingSslContext(tls, provider, offer, first);
+        return new ReloadingSslContext(tls, provider, offer, material, first);
     }
 
     /** The newest good context; ask again for every accepted connection. */
@@ -151,16 +140,16 @@ public final class ReloadingSslContext {
     }
 
     /**
-     * Re-reads both files and, when their content differs from the last check and makes a good
+     * Re-reads the certificate and key (both files, or the Secret) and, when their content differs from the last check and makes a good
      * pair, swaps in a new context; a bad or unreadable pair is logged (once) and the previous
      * certificate stays in use.
      *
      * @return whether new handshakes now use a new certificate
      */
     public synchronized boolean reloadIfChanged() {
-        PemFiles files;
+        KeyMaterial.Pem files;
         try {
-            files = read(certificateFile, privateKeyFile);
+            files = material.read();
         } catch (TlsException e) {
             problem(e.getMessage());
             return false;
@@ -178,7 +167,7 @@ public final class ReloadingSslContext {
         lastSeenDigest = digest;
         Loaded next;
         try {
-            next = build(files, certificateFile, privateKeyFile, provider, offer);
+            next = build(files, material, provider, offer);
         } catch (TlsException e) {
             problem(e.getMessage());
             return false;
@@ -189,7 +178,7 @@ public final class ReloadingSslContext {
         log.info(
                 "TLS for {}: new certificate {} (serial {}, valid until {}) replaces serial {}; new handshakes"
                         + " use it, open connections keep theirs",
-                certificateFile,
+                material.describe(),
                 next.certificate().getSubjectX500Principal().getName(),
                 next.certificate().getSerialNumber().toString(16),
                 next.certificate().getNotAfter().toInstant(),
@@ -199,6 +188,11 @@ public final class ReloadingSslContext {
 
     public Tls config() {
         return config;
+    }
+
+    /** Where the certificate and key come from, for log lines. */
+    public String describe() {
+        return material.describe();
     }
 
     public TlsProvider provider() {
@@ -213,7 +207,7 @@ public final class ReloadingSslContext {
     private void problem(String message) {
         if (!message.equals(lastProblem)) {
             lastProblem = message;
-            log.warn("TLS for {}: {}; the previous certificate stays in use", certificateFile, message);
+            log.warn("TLS for {}: {}; the previous certificate stays in use", material.describe(), message);
         }
     }
 
@@ -241,30 +235,14 @@ public final class ReloadingSslContext {
         }
     }
 
-    private static PemFiles read(Path cert, Path key) throws TlsException {
-        return new PemFiles(read(cert, "certificate file"), read(key, "private key file"));
-    }
-
-    private static byte[] read(Path file, String what) throws TlsException {
-        try {
-            return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new TlsException(what + " " + file + " does not exist", e);
-        } catch (AccessDeniedException e) {
-            throw new TlsException(what + " " + file + " cannot be read: permission denied", e);
-        } catch (IOException e) {
-            throw new TlsException(what + " " + file + " cannot be read: " + e, e);
-        }
-    }
-
     private static Loaded build(
-            PemFiles files, Path certFile, Path keyFile, TlsProvider provider, TlsPolicies.Offer offer)
+            KeyMaterial.Pem files, KeyMaterial material, TlsProvider provider, TlsPolicies.Offer offer)
             throws TlsException {
-        List<X509Certificate> chain = Pem.certificates(files.certificate(), "certificate file " + certFile);
-        PrivateKey key = Pem.privateKey(files.privateKey(), "private key file " + keyFile);
+        List<X509Certificate> chain = Pem.certificates(files.certificate(), material.certificateLabel());
+        PrivateKey key = Pem.privateKey(files.privateKey(), material.privateKeyLabel());
         X509Certificate leaf = chain.get(0);
-        checkKeyMatches(key, leaf, certFile, keyFile);
-        warnIfOutsideValidity(leaf, certFile);
+        checkKeyMatches(key, leaf, material);
+        warnIfOutsideValidity(leaf, material.describe());
         SslContext context;
         try {
             context = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
@@ -275,7 +253,8 @@ public final class ReloadingSslContext {
                     .build();
         } catch (IOException | RuntimeException e) {
             throw new TlsException(
-                    "certificate " + certFile + " with key " + keyFile + " cannot be used by the " + provider
+                    material.certificateLabel() + " with " + material.privateKeyLabel() + " cannot be used by the "
+                            + provider
                             + " provider: " + e.getMessage(),
                     e);
         }
@@ -284,9 +263,10 @@ public final class ReloadingSslContext {
 
     // A signature made with the key and checked with the certificate's public key: the one test
     // that works the same for RSA and EC, and it catches a tls.key from a different Secret.
-    private static void checkKeyMatches(PrivateKey key, X509Certificate leaf, Path certFile, Path keyFile)
+    private static void checkKeyMatches(PrivateKey key, X509Certificate leaf, KeyMaterial material)
             throws TlsException {
-        String mismatch = "the private key in " + keyFile + " does not belong to the first certificate in " + certFile
+        String mismatch = "the private key in " + material.privateKeyLabel() + " does not belong to the first"
+                + " certificate in " + material.certificateLabel()
                 + " (" + leaf.getSubjectX500Principal().getName() + ")";
         if (!key.getAlgorithm().equals(leaf.getPublicKey().getAlgorithm())) {
             throw new TlsException(mismatch + ": the key is " + key.getAlgorithm() + ", the certificate's is "
@@ -307,7 +287,7 @@ public final class ReloadingSslContext {
         }
     }
 
-    private static void warnIfOutsideValidity(X509Certificate leaf, Path certFile) {
+    private static void warnIfOutsideValidity(X509Certificate leaf, String certFile) {
         Instant now = Instant.now();
         if (now.isAfter(leaf.getNotAfter().toInstant())) {
             log.warn(
@@ -325,7 +305,7 @@ public final class ReloadingSslContext {
         }
     }
 
-    private static String digest(PemFiles files) {
+    private static String digest(KeyMaterial.Pem files) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             // The length first, so the same bytes split differently between the files differ.

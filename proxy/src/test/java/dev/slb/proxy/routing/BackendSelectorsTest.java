@@ -43,6 +43,13 @@ class BackendSelectorsTest {
         return set;
     }
 
+    @Test
+    void onlyABackendAboveWeightZeroTakesNewConnections() {
+        assertThat(BackendSelectors.takesNewConnections(new int[] {})).isFalse();
+        assertThat(BackendSelectors.takesNewConnections(new int[] {0, 0})).isFalse();
+        assertThat(BackendSelectors.takesNewConnections(new int[] {0, 1})).isTrue();
+    }
+
     // ---- WRR --------------------------------------------------------------------------------
 
     @Test

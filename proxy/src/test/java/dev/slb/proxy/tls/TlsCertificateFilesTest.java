@@ -154,8 +154,8 @@ class TlsCertificateFilesTest {
     void aKeyFromAnotherPairIsRefused() {
         assertThatThrownBy(() -> load(A_CRT, B_KEY, TlsProvider.JDK))
                 .isInstanceOf(TlsException.class)
-                .hasMessageContaining(
-                        "the private key in " + B_KEY + " does not belong to the first certificate in " + A_CRT);
+                .hasMessageContaining("the private key in private key file " + B_KEY
+                        + " does not belong to the first certificate in certificate file " + A_CRT);
     }
 
     @Test

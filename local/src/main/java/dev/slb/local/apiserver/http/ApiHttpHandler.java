@@ -32,8 +32,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The HTTP front: turns each HTTP request into an {@link ApiRequest} for {@link LocalApi} and writes its answer:
@@ -47,12 +49,14 @@ final class ApiHttpHandler extends ChannelInboundHandlerAdapter {
 
     private final LocalApi api;
     private final EventExecutorGroup workers;
+    private final Map<String, LongAdder> requestsByAgent;
     /** One worker per connection keeps a connection's answers in the order of its requests. */
     private EventExecutor worker;
 
-    ApiHttpHandler(LocalApi api, EventExecutorGroup workers) {
+    ApiHttpHandler(LocalApi api, EventExecutorGroup workers, Map<String, LongAdder> requestsByAgent) {
         this.api = api;
         this.workers = workers;
+        this.requestsByAgent = requestsByAgent;
     }
 
     @Override
@@ -76,6 +80,8 @@ final class ApiHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void read(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String agent = request.headers().get(HttpHeaderNames.USER_AGENT, "");
+        requestsByAgent.computeIfAbsent(agent, a -> new LongAdder()).increment();
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         ApiRequest apiRequest = new ApiRequest(
                 request.method().name(),

@@ -20,7 +20,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The API server's HTTP listener on loopback: one event loop for the sockets, a few workers for
@@ -45,8 +47,8 @@ public final class HttpFront implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Listens on 127.0.0.1, on {@code port} (0 for any free port). */
-    public static HttpFront start(LocalApi api, int port) throws IOException {
+    /** Listens on 127.0.0.1, on {@code port} (0 for any free port), counting requests by User-Agent in {@code requestsByAgent}. */
+    public static HttpFront start(LocalApi api, int port, Map<String, LongAdder> requestsByAgent) throws IOException {
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventExecutorGroup workers = new DefaultEventExecutorGroup(4);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -62,7 +64,7 @@ public final class HttpFront implements AutoCloseable {
                                 .addLast("http", new HttpServerCodec())
                                 .addLast("continue", new HttpServerExpectContinueHandler())
                                 .addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES))
-                                .addLast("api", new ApiHttpHandler(api, workers));
+                                .addLast("api", new ApiHttpHandler(api, workers, requestsByAgent));
                     }
                 });
         HttpFront front;

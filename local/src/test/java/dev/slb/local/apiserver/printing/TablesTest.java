@@ -122,10 +122,12 @@ class TablesTest {
         {"apiVersion": "slb.dev/v1alpha1", "kind": "LoadBalancer",
          "metadata": {"name": "web", "namespace": "apps", "creationTimestamp": "2024-05-01T08:40:00Z"},
          "spec": {"listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}]},
-         "status": {"addresses": ["10.0.0.7", "10.0.0.8"], "tier": "shared",
+         "status": {"addresses": ["10.0.0.7", "10.0.0.8"], "tier": "shared", "replicaSummary": "1/2",
                     "conditions": [{"type": "Accepted", "status": "True"},
+                                   {"type": "ResolvedRefs", "status": "False"},
                                    {"type": "Programmed", "status": "False"},
-                                   {"type": "Ready", "status": "True"}]}}
+                                   {"type": "Ready", "status": "True"},
+                                   {"type": "BackendsAvailable", "status": "True"}]}}
         """);
         JsonNode fresh = json("""
         {"metadata": {"name": "new", "creationTimestamp": "2024-05-01T11:59:15Z"},
@@ -135,18 +137,22 @@ class TablesTest {
         ObjectNode table = table("slb.dev", "v1alpha1", "loadbalancers", crd, List.of(ready, fresh), null, "99", NOW);
 
         // The CRD declares its own Age first, so the server adds none; Name always leads.
-        assertThat(columnNames(table)).containsExactly("Name", "Age", "Address", "Programmed", "Ready", "Tier");
+        assertThat(columnNames(table))
+                .containsExactly(
+                        "Name", "Age", "Address", "Backends", "Programmed", "Ready", "Refs", "Replicas", "Tier");
         assertThat(columnField(table, "type"))
-                .containsExactly("string", "date", "string", "string", "string", "string");
+                .containsExactly(
+                        "string", "date", "string", "string", "string", "string", "string", "string", "string");
         assertThat(columnField(table, "priority")).containsOnly("0");
         assertThat(table.at("/columnDefinitions/2/description").asText())
                 .isEqualTo("Custom resource definition column (in JSONPath format): .status.addresses[0]");
 
         // A date column is printed by the server as a short age: 3h20m old reads "3h".
-        assertThat(cells(table, 0)).containsExactly("web", "3h", "10.0.0.7", "False", "True", "shared");
+        assertThat(cells(table, 0))
+                .containsExactly("web", "3h", "10.0.0.7", "True", "False", "True", "False", "1/2", "shared");
         assertThat(table.at("/rows/1/cells/0").asText()).isEqualTo("new");
         assertThat(table.at("/rows/1/cells/1").asText()).isEqualTo("45s");
-        for (int i = 2; i <= 5; i++) {
+        for (int i = 2; i <= 8; i++) {
             assertThat(table.at("/rows/1/cells/" + i).isNull())
                     .as("missing status, cell %s", i)
                     .isTrue();

@@ -222,7 +222,8 @@ class StructuralSchemaTest {
         assertThat(applied.path("spec").path("serviceType").asText()).isEqualTo("LoadBalancer");
         assertThat(listener(applied, 0).path("scheduler").asText()).isEqualTo("wrr");
         assertThat(listener(applied, 0).path("idleTimeoutSeconds").asInt()).isEqualTo(60);
-        assertThat(listener(applied, 0).path("requestTimeoutSeconds").asInt()).isEqualTo(60);
+        // Not defaulted by the schema: a TCP listener has no requests (the operator defaults it for HTTP/HTTPS).
+        assertThat(listener(applied, 0).has("requestTimeoutSeconds")).isFalse();
         assertThat(listener(applied, 1).path("tls").path("policy").asText()).isEqualTo("tls_cipher_policy_1_2");
         assertThat(applied.path("spec").path("backends").get(0).path("weight").asInt())
                 .isEqualTo(100);

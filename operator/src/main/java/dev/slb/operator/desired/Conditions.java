@@ -1,8 +1,10 @@
-package dev.slb.operator.reconciler;
+package dev.slb.operator.desired;
 
+import dev.slb.operator.api.ConditionType;
+import dev.slb.operator.api.Reason;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
-import java.time.Clock;
+import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -10,16 +12,20 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
-/** Sets metav1.Conditions the API-conventions way: lastTransitionTime moves only when a condition's status does. */
+/**
+ * metav1.Conditions the API-conventions way, at one instant: lastTransitionTime moves only when a
+ * condition's status does.
+ */
 public final class Conditions {
     public static final String TRUE = "True";
     public static final String FALSE = "False";
     public static final String UNKNOWN = "Unknown";
 
-    private final Clock clock;
+    private final String now;
 
-    public Conditions(Clock clock) {
-        this.clock = Objects.requireNonNull(clock, "clock");
+    /** Conditions set at {@code now} (the caller's clock: this class reads none). */
+    public Conditions(Instant now) {
+        this.now = format(Objects.requireNonNull(now, "now"));
     }
 
     /**
@@ -45,16 +51,23 @@ public final class Conditions {
                         observedGeneration,
                         status.equals(c.getStatus()) && c.getLastTransitionTime() != null
                                 ? c.getLastTransitionTime()
-                                : now()));
+                                : now));
                 replaced = true;
             } else {
                 result.add(c);
             }
         }
         if (!replaced) {
-            result.add(build(type, status, reason, message, observedGeneration, now()));
+            result.add(build(type, status, reason, message, observedGeneration, now));
         }
         return result;
+    }
+
+    /** {@link #set} with a type and reason from the API's enums; True when the reason is the type's own. */
+    public List<Condition> set(
+            List<Condition> existing, ConditionType type, Reason reason, String message, Long observedGeneration) {
+        String status = reason.name().equals(type.name()) ? TRUE : FALSE;
+        return set(existing, type.name(), status, reason.name(), message, observedGeneration);
     }
 
     public static Optional<Condition> find(List<Condition> conditions, String type) {
@@ -63,12 +76,17 @@ public final class Conditions {
                 : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
     }
 
+    public static Optional<Condition> find(List<Condition> conditions, ConditionType type) {
+        return find(conditions, type.name());
+    }
+
     public static boolean isTrue(List<Condition> conditions, String type) {
         return find(conditions, type).map(c -> TRUE.equals(c.getStatus())).orElse(false);
     }
 
-    private String now() {
-        return DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+    /** RFC 3339 in seconds, as metav1.Time is written. */
+    public static String format(Instant instant) {
+        return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
     }
 
     private static Condition build(

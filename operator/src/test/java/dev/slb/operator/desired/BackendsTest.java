@@ -1,12 +1,10 @@
-package dev.slb.operator.reconciler;
+package dev.slb.operator.desired;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.LoadBalancerSpec;
 import dev.slb.operator.api.ServiceBackendRef;
-import dev.slb.operator.desired.ResolvedEndpoint;
-import dev.slb.operator.desired.ServiceKey;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;

@@ -1,11 +1,9 @@
-package dev.slb.operator.reconciler;
+package dev.slb.operator.desired;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,8 +15,7 @@ class ConditionsTest {
 
     @Test
     void aNewConditionTransitionsNow() {
-        List<Condition> conds = new Conditions(Clock.fixed(T0, ZoneOffset.UTC))
-                .set(List.of(), "Accepted", "True", "Accepted", "fine", 3L);
+        List<Condition> conds = new Conditions(T0).set(List.of(), "Accepted", "True", "Accepted", "fine", 3L);
 
         assertThat(conds).singleElement().satisfies(c -> {
             assertThat(c.getType()).isEqualTo("Accepted");
@@ -32,10 +29,8 @@ class ConditionsTest {
 
     @Test
     void theSameStatusKeepsItsTransitionTimeWhileReasonMessageAndGenerationMove() {
-        List<Condition> first = new Conditions(Clock.fixed(T0, ZoneOffset.UTC))
-                .set(List.of(), "Programmed", "False", "Pending", "1 of 2", 1L);
-        List<Condition> second = new Conditions(Clock.fixed(T1, ZoneOffset.UTC))
-                .set(first, "Programmed", "False", "NoReadyReplicas", "none", 2L);
+        List<Condition> first = new Conditions(T0).set(List.of(), "Programmed", "False", "Pending", "1 of 2", 1L);
+        List<Condition> second = new Conditions(T1).set(first, "Programmed", "False", "NoReadyReplicas", "none", 2L);
 
         assertThat(second).singleElement().satisfies(c -> {
             assertThat(c.getLastTransitionTime()).isEqualTo("2026-01-02T03:04:05Z");
@@ -47,12 +42,11 @@ class ConditionsTest {
 
     @Test
     void aStatusChangeMovesTheTransitionTimeAndLeavesOtherConditionsAlone() {
-        Conditions at0 = new Conditions(Clock.fixed(T0, ZoneOffset.UTC));
+        Conditions at0 = new Conditions(T0);
         List<Condition> conds = at0.set(List.of(), "Accepted", "True", "Accepted", "ok", 1L);
         conds = at0.set(conds, "Ready", "False", "NotProgrammed", "wait", 1L);
 
-        List<Condition> after =
-                new Conditions(Clock.fixed(T1, ZoneOffset.UTC)).set(conds, "Ready", "True", "Ready", "serving", 1L);
+        List<Condition> after = new Conditions(T1).set(conds, "Ready", "True", "Ready", "serving", 1L);
 
         assertThat(after).extracting(Condition::getType).containsExactly("Accepted", "Ready");
         assertThat(Conditions.find(after, "Ready").orElseThrow().getLastTransitionTime())

@@ -1,4 +1,4 @@
-package dev.slb.operator.reconciler;
+package dev.slb.operator.desired;
 
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.ListenerSpec;
@@ -7,10 +7,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /** The Services and Secrets a LoadBalancer names; tolerant of a spec that is not valid. */
-final class References {
+public final class References {
     private References() {}
 
-    static Set<String> services(LoadBalancer lb) {
+    public static Set<String> services(LoadBalancer lb) {
         Set<String> names = new TreeSet<>();
         if (lb.getSpec() != null && lb.getSpec().backends != null) {
             for (BackendSpec b : lb.getSpec().backends) {
@@ -22,7 +22,7 @@ final class References {
         return names;
     }
 
-    static Set<String> secrets(LoadBalancer lb) {
+    public static Set<String> secrets(LoadBalancer lb) {
         Set<String> names = new TreeSet<>();
         if (lb.getSpec() != null && lb.getSpec().listeners != null) {
             for (ListenerSpec l : lb.getSpec().listeners) {

@@ -1,9 +1,7 @@
-package dev.slb.operator.reconciler;
+package dev.slb.operator.desired;
 
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.LoadBalancerSpec;
-import dev.slb.operator.desired.ResolvedEndpoint;
-import dev.slb.operator.desired.ServiceKey;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;

@@ -1,0 +1,189 @@
+package dev.slb.operator.desired;
+
+import dev.slb.model.ProxyConfig;
+import dev.slb.operator.api.ListenerSpec;
+import dev.slb.operator.api.LoadBalancer;
+import dev.slb.operator.api.Reason;
+import dev.slb.operator.api.Tier;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * What the operator serves for one LoadBalancer, decided from the spec, the tier it serves now
+ * (read back from its own ConfigMap, never from status) and the Secrets and Services it found.
+ *
+ * @param lb          the LoadBalancer as stored (metadata, spec as the user wrote it)
+ * @param problems    why the spec cannot be served at all (empty when it can)
+ * @param spec        the normalized spec with every listener (null when there are problems): pods
+ *                    and the Service are shaped by it, so a Secret that goes missing drops no port
+ * @param tier        the tier in effect
+ * @param tierProblem a refused tier change; the tier in effect keeps serving
+ * @param waiting     listeners left out of the config until their Secret is usable, with why
+ *                    ({@link Reason#SecretNotFound} or {@link Reason#InvalidSecret}) and what to do
+ * @param missing     what could not be found (Secrets, Services), for ResolvedRefs
+ * @param missingSecret whether a Secret (rather than only a Service) is missing
+ * @param unusable    Secrets found without tls.crt or tls.key, each with what to do
+ * @param served      the spec less the waiting listeners: what the proxies serve (null: nothing)
+ * @param config      the proxy config rendered for {@code served} (null: nothing to serve)
+ */
+public record Decision(
+        LoadBalancer lb,
+        List<Problem> problems,
+        LoadBalancer spec,
+        Tier tier,
+        Optional<Problem> tierProblem,
+        Map<String, Waiting> waiting,
+        List<String> missing,
+        boolean missingSecret,
+        List<String> unusable,
+        LoadBalancer served,
+        ProxyConfig config) {
+
+    /** Why one listener is not served, and the sentence that says so. */
+    public record Waiting(Reason reason, String message) {}
+
+    /** True when there is a config to write: the spec is valid and some listener can be served. */
+    public boolean servable() {
+        return config != null;
+    }
+
+    public boolean valid() {
+        return problems.isEmpty();
+    }
+
+    /**
+     * Decides. {@code tierServed} is the tier the operator's ConfigMap says it serves (empty for
+     * an instance never served, which then starts on {@code spec.tier}); {@code secrets},
+     * {@code services} and {@code slices} look objects up by name in the LoadBalancer's namespace.
+     */
+    public static Decision of(
+            LoadBalancer lb,
+            Optional<Tier> tierServed,
+            Function<String, Optional<Secret>> secrets,
+            Function<String, Optional<Service>> services,
+            Function<String, List<EndpointSlice>> slices,
+            OperatorSettings settings) {
+        LoadBalancer normalized = Specs.normalize(lb);
+        List<Problem> problems = new ArrayList<>();
+        Specs.checkName(lb.getMetadata().getName()).ifPresent(problems::add);
+        problems.addAll(Specs.validate(normalized.getSpec()));
+        Tier requested = normalized.getSpec() == null ? Tier.SHARED : normalized.getSpec().tier;
+        Tier inEffect = tierServed.orElse(requested);
+        if (!problems.isEmpty()) {
+            return new Decision(
+                    lb,
+                    List.copyOf(problems),
+                    null,
+                    inEffect,
+                    Optional.empty(),
+                    Map.of(),
+                    List.of(),
+                    false,
+                    List.of(),
+                    null,
+                    null);
+        }
+        Optional<Problem> tierProblem = Specs.checkTierChange(inEffect, requested);
+        if (tierProblem.isEmpty()) {
+            inEffect = requested;
+        }
+
+        String namespace = lb.getMetadata().getNamespace();
+        Map<String, Waiting> bySecret = new LinkedHashMap<>();
+        List<String> missing = new ArrayList<>();
+        List<String> unusable = new ArrayList<>();
+        for (String secret : References.secrets(normalized)) {
+            Optional<Secret> found = secrets.apply(secret);
+            String create =
+                    "kubectl create secret tls " + secret + " -n " + namespace + " --cert=tls.crt --key=tls.key";
+            if (found.isEmpty()) {
+                missing.add("Secret " + secret + " not found (listeners waiting for it are not served; create it, e.g. "
+                        + create + ")");
+                bySecret.put(
+                        secret,
+                        new Waiting(
+                                Reason.SecretNotFound,
+                                "Secret " + secret + " does not exist; the listener is served once it does (" + create
+                                        + ")."));
+                continue;
+            }
+            List<String> lacking = lackingTlsKeys(found.get());
+            if (!lacking.isEmpty()) {
+                String fix = "Secret " + secret + " has no " + String.join(" and no ", lacking) + "; re-create it with "
+                        + create;
+                unusable.add(fix);
+                bySecret.put(
+                        secret,
+                        new Waiting(Reason.InvalidSecret, fix + ". The listener is served once the Secret is usable."));
+            }
+        }
+        Map<String, Waiting> waiting = new LinkedHashMap<>();
+        LoadBalancer served = Specs.normalize(lb);
+        served.getSpec().listeners.removeIf(l -> {
+            Waiting w = l.tls == null ? null : bySecret.get(l.tls.secretName);
+            if (w != null) {
+                waiting.put(l.name, w);
+            }
+            return w != null;
+        });
+        boolean missingSecret = !missing.isEmpty();
+
+        Backends.Resolution resolution = Backends.resolve(normalized.getSpec(), services, slices);
+        missing.addAll(resolution.missing());
+
+        ProxyConfig config = served.getSpec().listeners.isEmpty()
+                ? null
+                : ProxyConfigs.render(served, inEffect, resolution.endpoints(), settings);
+        return new Decision(
+                lb,
+                List.of(),
+                normalized,
+                inEffect,
+                tierProblem,
+                Map.copyOf(waiting),
+                List.copyOf(missing),
+                missingSecret,
+                List.copyOf(unusable),
+                served.getSpec().listeners.isEmpty() ? null : served,
+                config);
+    }
+
+    /** The Secrets of the listeners left out, sorted. */
+    public Set<String> waitingSecrets() {
+        Set<String> names = new TreeSet<>();
+        if (spec != null) {
+            for (ListenerSpec l : spec.getSpec().listeners) {
+                if (waiting.containsKey(l.name) && l.tls != null) {
+                    names.add(l.tls.secretName);
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The PEM keys a TLS Secret must carry that this one lacks (empty when it has both). */
+    public static List<String> lackingTlsKeys(Secret secret) {
+        List<String> lacking = new ArrayList<>();
+        for (String key : List.of("tls.crt", "tls.key")) {
+            boolean inData = secret.getData() != null
+                    && secret.getData().get(key) != null
+                    && !secret.getData().get(key).isEmpty();
+            boolean inStringData = secret.getStringData() != null
+                    && secret.getStringData().get(key) != null
+                    && !secret.getStringData().get(key).isEmpty();
+            if (!inData && !inStringData) {
+                lacking.add(key);
+            }
+        }
+        return lacking;
+    }
+}

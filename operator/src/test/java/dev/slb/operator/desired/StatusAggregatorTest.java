@@ -1,0 +1,444 @@
+package dev.slb.operator.desired;
+
+import static dev.slb.operator.desired.TestingSpecs.address;
+import static dev.slb.operator.desired.TestingSpecs.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slb.operator.api.ListenerStatus;
+import dev.slb.operator.api.LoadBalancer;
+import dev.slb.operator.api.LoadBalancerSpec;
+import dev.slb.operator.api.LoadBalancerStatus;
+import dev.slb.operator.api.Reason;
+import dev.slb.operator.api.Tier;
+import dev.slb.operator.desired.StatusAggregator.Note;
+import dev.slb.operator.desired.StatusAggregator.Observation;
+import dev.slb.operator.desired.StatusAggregator.Outcome;
+import dev.slb.operator.desired.StatusAggregator.Replica;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/** Every condition from plain values: a decision, what was observed, a fixed instant. No cluster, no mock. */
+class StatusAggregatorTest {
+    private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
+    private static final Instant T1 = Instant.parse("2026-12-01T10:05:00Z");
+    private static final OperatorSettings SETTINGS = OperatorSettings.defaults();
+
+    // ---- the objects a cluster would hold
+
+    private final Map<String, Secret> secrets = new java.util.HashMap<>();
+    private final Map<String, Service> services = new java.util.HashMap<>();
+    private final Map<String, EndpointSlice> slices = new java.util.HashMap<>();
+
+    private void secret(String name) {
+        secrets.put(
+                name,
+                new SecretBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .addToData("tls.crt", "Y2VydA==")
+                        .addToData("tls.key", "a2V5")
+                        .build());
+    }
+
+    private void app(String... readyIps) {
+        services.put(
+                "app",
+                new ServiceBuilder()
+                        .withNewMetadata()
+                        .withName("app")
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewPort()
+                        .withPort(8080)
+                        .withTargetPort(new IntOrString(9000))
+                        .endPort()
+                        .endSpec()
+                        .build());
+        EndpointSliceBuilder slice = new EndpointSliceBuilder()
+                .withNewMetadata()
+                .withName("app-1")
+                .endMetadata()
+                .addNewPort()
+                .withPort(9000)
+                .endPort();
+        for (String ip : readyIps) {
+            slice.addNewEndpoint()
+                    .withAddresses(ip)
+                    .withNewConditions()
+                    .withReady(true)
+                    .endConditions()
+                    .endEndpoint();
+        }
+        slices.put("app", slice.build());
+    }
+
+    private static LoadBalancer stored(LoadBalancerSpec spec, long generation, LoadBalancerStatus previous) {
+        LoadBalancer lb = new LoadBalancer();
+        lb.setMetadata(new ObjectMetaBuilder()
+                .withName("web")
+                .withNamespace("default")
+                .withUid("uid-1")
+                .withGeneration(generation)
+                .build());
+        lb.setSpec(spec);
+        lb.setStatus(previous);
+        return lb;
+    }
+
+    private Decision decide(LoadBalancer lb, Tier served) {
+        Function<String, Optional<Secret>> s = n -> Optional.ofNullable(secrets.get(n));
+        return Decision.of(
+                lb,
+                Optional.ofNullable(served),
+                s,
+                n -> Optional.ofNullable(services.get(n)),
+                n -> slices.containsKey(n) ? List.of(slices.get(n)) : List.of(),
+                SETTINGS);
+    }
+
+    private static Observation seen(Decision d, List<Replica> replicas) {
+        return new Observation(
+                replicas,
+                Optional.empty(),
+                d.servable() ? Optional.of(d.config().version()) : Optional.empty(),
+                Optional.empty(),
+                null,
+                List.of("203.0.113.5"));
+    }
+
+    private static List<Replica> on(String version, int n) {
+        List<Replica> replicas = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            replicas.add(new Replica("web-proxy-" + i, version));
+        }
+        return replicas;
+    }
+
+    private static Condition condition(LoadBalancerStatus status, String type) {
+        return Conditions.find(status.conditions, type).orElseThrow(() -> new AssertionError("no " + type));
+    }
+
+    private static ListenerStatus listener(LoadBalancerStatus status, String name) {
+        return status.listeners.stream()
+                .filter(l -> l.name.equals(name))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    // ---- the tests
+
+    @Test
+    void aServedInstanceIsTrueThroughout() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S1_SMALL;
+        Decision d = decide(stored(spec, 1, null), null);
+
+        Outcome out = StatusAggregator.aggregate(d, seen(d, on(d.config().version(), 2)), T0);
+
+        LoadBalancerStatus s = out.status();
+        assertThat(s.conditions)
+                .extracting(Condition::getType, Condition::getStatus)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("Accepted", "True"),
+                        org.assertj.core.groups.Tuple.tuple("ResolvedRefs", "True"),
+                        org.assertj.core.groups.Tuple.tuple("Programmed", "True"),
+                        org.assertj.core.groups.Tuple.tuple("Ready", "True"),
+                        org.assertj.core.groups.Tuple.tuple("BackendsAvailable", "True"));
+        assertThat(s.conditions).allSatisfy(c -> {
+            assertThat(c.getObservedGeneration()).isEqualTo(1L);
+            assertThat(c.getLastTransitionTime()).isEqualTo("2026-12-01T10:00:00Z");
+        });
+        assertThat(s.replicaSummary).isEqualTo("2/2");
+        assertThat(s.tier).isEqualTo(Tier.S1_SMALL);
+        assertThat(s.addresses).containsExactly("203.0.113.5");
+        assertThat(s.listeners).allSatisfy(l -> {
+            assertThat(l.websocket).isEqualTo("Enabled");
+            assertThat(l.conditions).allSatisfy(c -> assertThat(c.getStatus()).isEqualTo("True"));
+        });
+        assertThat(out.events()).as("a healthy start announces nothing").isEmpty();
+    }
+
+    /** The guaranteed sample: Secret missing, two of three Services missing. */
+    @Test
+    void aListenerWaitingForItsSecretAndMissingServicesShowAndTheListenerCarriesNoWebSocket() {
+        app("10.1.0.1");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S2_SMALL;
+        spec.backends.add(TestingSpecs.service("chat", 8080));
+        spec.backends.add(TestingSpecs.service("chat-canary", 8080));
+        Decision d = decide(stored(spec, 1, null), null);
+
+        Outcome out = StatusAggregator.aggregate(d, seen(d, on(d.config().version(), 2)), T0);
+
+        Condition refs = condition(out.status(), "ResolvedRefs");
+        assertThat(refs.getStatus()).isEqualTo("False");
+        assertThat(refs.getReason()).isEqualTo("SecretNotFound");
+        assertThat(refs.getMessage()).contains("Secret web-tls", "Service chat not found", "Service chat-canary");
+        ListenerStatus secure = listener(out.status(), "secure");
+        assertThat(secure.websocket).isEqualTo("Disabled");
+        assertThat(secure.websocketReason).isEqualTo("ListenerNotServed");
+        assertThat(secure.conditions)
+                .extracting(Condition::getType, Condition::getStatus, Condition::getReason)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("ResolvedRefs", "False", "SecretNotFound"),
+                        org.assertj.core.groups.Tuple.tuple("Programmed", "False", "SecretNotFound"));
+        assertThat(listener(out.status(), "web").websocket).isEqualTo("Enabled");
+        assertThat(out.events())
+                .as("what needs attention is announced at once")
+                .extracting(Note::reason)
+                .containsExactly(Reason.SecretNotFound);
+        assertThat(out.events().get(0).warning()).isTrue();
+    }
+
+    @Test
+    void afterATierRaiseProgrammedWaitsForEveryReplicaTheNewTierRuns() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S2_MEDIUM;
+        Decision d = decide(stored(spec, 2, null), Tier.S1_SMALL);
+
+        Outcome out = StatusAggregator.aggregate(d, seen(d, on(d.config().version(), 2)), T0);
+
+        Condition programmed = condition(out.status(), "Programmed");
+        assertThat(programmed.getStatus()).isEqualTo("False");
+        assertThat(programmed.getReason()).isEqualTo("ReplicasStarting");
+        assertThat(programmed.getMessage()).startsWith("2 of 4 proxy replicas are ready");
+        assertThat(out.status().replicaSummary).isEqualTo("2/4");
+        assertThat(condition(out.status(), "Ready").getStatus()).isEqualTo("True");
+    }
+
+    @Test
+    void aReplicaOnAnOlderConfigKeepsProgrammedFalseAndIsNamed() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S1_SMALL;
+        Decision d = decide(stored(spec, 3, null), null);
+        List<Replica> replicas =
+                List.of(new Replica("web-proxy-a", d.config().version()), new Replica("web-proxy-b", "old"));
+
+        Condition programmed =
+                condition(StatusAggregator.aggregate(d, seen(d, replicas), T0).status(), "Programmed");
+
+        assertThat(programmed.getReason()).isEqualTo("Pending");
+        assertThat(programmed.getMessage()).contains("1 of 2", "web-proxy-b serves old");
+    }
+
+    @Test
+    void onlyWeightZeroBackendsOrNoneAtAllAreSaid() {
+        secret("web-tls");
+        app();
+        LoadBalancerSpec none = spec();
+        Decision noBackend = decide(stored(none, 1, null), null);
+        Condition c1 = condition(
+                StatusAggregator.aggregate(noBackend, seen(noBackend, List.of()), T0)
+                        .status(),
+                "BackendsAvailable");
+        assertThat(c1.getReason()).isEqualTo("NoBackend");
+        assertThat(c1.getMessage()).contains("503", "NoBackend");
+
+        LoadBalancerSpec zero = spec();
+        zero.backends.add(address("192.0.2.7", 80));
+        zero.backends.get(1).weight = 0;
+        Decision weightZero = decide(stored(zero, 1, null), null);
+        Condition c2 = condition(
+                StatusAggregator.aggregate(weightZero, seen(weightZero, List.of()), T0)
+                        .status(),
+                "BackendsAvailable");
+        assertThat(c2.getStatus()).isEqualTo("False");
+        assertThat(c2.getReason()).isEqualTo("AllBackendsWeightZero");
+    }
+
+    @Test
+    void anInvalidSpecOnANeverServedInstanceDoesNotClaimAnythingKeepsServing() {
+        LoadBalancerSpec spec = spec();
+        spec.listeners.get(1).port = 80;
+        Decision d = decide(stored(spec, 1, null), null);
+
+        LoadBalancerStatus s =
+                StatusAggregator.aggregate(d, seen(d, List.of()), T0).status();
+
+        assertThat(condition(s, "Accepted").getMessage())
+                .contains("nothing is served until it is fixed")
+                .doesNotContain("keeps serving")
+                .contains("spec.listeners[1].port");
+        assertThat(condition(s, "Programmed").getReason()).isEqualTo("NotAccepted");
+        assertThat(condition(s, "Ready").getReason()).isEqualTo("NotAccepted");
+    }
+
+    @Test
+    void anInvalidSpecOnAServedInstanceSaysTheLastAcceptedConfigKeepsServing() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerSpec good = spec();
+        Decision served = decide(stored(good, 1, null), null);
+        LoadBalancerStatus before = StatusAggregator.aggregate(
+                        served, seen(served, on(served.config().version(), 1)), T0)
+                .status();
+
+        LoadBalancerSpec broken = spec();
+        broken.listeners.get(1).port = 80;
+        Decision d = decide(stored(broken, 2, before), Tier.SHARED);
+        Observation o = new Observation(
+                on(served.config().version(), 1),
+                Optional.empty(),
+                Optional.of(served.config().version()),
+                Optional.empty(),
+                null,
+                List.of());
+        Outcome out = StatusAggregator.aggregate(d, o, T1);
+
+        assertThat(condition(out.status(), "Accepted").getMessage())
+                .contains("the last accepted config (version " + served.config().version() + ") keeps serving");
+        assertThat(condition(out.status(), "Ready").getStatus())
+                .as("traffic is still served")
+                .isEqualTo("True");
+        assertThat(condition(out.status(), "Ready").getLastTransitionTime()).isEqualTo("2026-12-01T10:00:00Z");
+        assertThat(condition(out.status(), "Programmed").getMessage()).contains("is served by 1 of 1");
+        assertThat(out.status().listeners).isEqualTo(before.listeners);
+        assertThat(out.events()).extracting(Note::reason).contains(Reason.InvalidSpec);
+    }
+
+    @Test
+    void theTierInEffectComesFromWhatIsServedNotFromStatus() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerStatus forged = new LoadBalancerStatus();
+        forged.tier = Tier.S3_XXLARGE;
+        LoadBalancerSpec spec = spec();
+
+        Decision d = decide(stored(spec, 1, forged), Tier.SHARED);
+
+        assertThat(d.tier()).isEqualTo(Tier.SHARED);
+        assertThat(d.config().limits().maxConnections()).isNull();
+        Outcome out = StatusAggregator.aggregate(d, seen(d, on(d.config().version(), 1)), T0);
+        assertThat(out.status().tier).isEqualTo(Tier.SHARED);
+        assertThat(out.status().replicas).isEqualTo(1);
+    }
+
+    @Test
+    void aRefusedDowngradeKeepsTheTierServedAndSaysSo() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.SHARED;
+
+        Decision d = decide(stored(spec, 4, null), Tier.S2_SMALL);
+
+        assertThat(d.tier()).isEqualTo(Tier.S2_SMALL);
+        Condition accepted =
+                condition(StatusAggregator.aggregate(d, seen(d, List.of()), T0).status(), "Accepted");
+        assertThat(accepted.getReason()).isEqualTo("TierDowngradeNotSupported");
+    }
+
+    @Test
+    void transitionsBecomeEventsAndASteadyStatusNone() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S1_SMALL;
+        Decision first = decide(stored(spec, 1, null), null);
+        String v = first.config().version();
+        LoadBalancerStatus starting =
+                StatusAggregator.aggregate(first, seen(first, List.of()), T0).status();
+
+        Decision again = decide(stored(spec, 1, starting), Tier.S1_SMALL);
+        Outcome programmed = StatusAggregator.aggregate(again, seen(again, on(v, 2)), T1);
+        assertThat(programmed.events())
+                .extracting(Note::reason)
+                .containsExactlyInAnyOrder(Reason.Programmed, Reason.Ready);
+        assertThat(programmed.events()).noneMatch(Note::warning);
+
+        Decision steady = decide(stored(spec, 1, programmed.status()), Tier.S1_SMALL);
+        Outcome same = StatusAggregator.aggregate(steady, seen(steady, on(v, 2)), T1.plusSeconds(300));
+        assertThat(same.events()).isEmpty();
+        assertThat(same.status().conditions).isEqualTo(programmed.status().conditions);
+
+        LoadBalancerSpec raised = spec();
+        raised.tier = Tier.S2_SMALL;
+        Decision tierRaise = decide(stored(raised, 2, programmed.status()), Tier.S1_SMALL);
+        assertThat(StatusAggregator.aggregate(tierRaise, seen(tierRaise, on(v, 2)), T1)
+                        .events())
+                .extracting(Note::reason)
+                .contains(Reason.TierChanged);
+    }
+
+    @Test
+    void aChangeOnItsWayIsNoNewsItsArrivalIs() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S1_SMALL;
+        Decision first = decide(stored(spec, 1, null), null);
+        LoadBalancerStatus programmed = StatusAggregator.aggregate(
+                        first, seen(first, on(first.config().version(), 2)), T0)
+                .status();
+
+        app("10.1.0.1", "10.1.0.2");
+        Decision changed = decide(stored(spec, 1, programmed), Tier.S1_SMALL);
+        Outcome pending = StatusAggregator.aggregate(
+                changed, seen(changed, on(first.config().version(), 2)), T1);
+        assertThat(Conditions.find(pending.status().conditions, "Programmed")
+                        .orElseThrow()
+                        .getReason())
+                .isEqualTo("Pending");
+        assertThat(pending.events()).as("on its way").isEmpty();
+
+        Decision arrived = decide(stored(spec, 1, pending.status()), Tier.S1_SMALL);
+        assertThat(StatusAggregator.aggregate(
+                                arrived, seen(arrived, on(arrived.config().version(), 2)), T1)
+                        .events())
+                .extracting(Note::reason)
+                .containsExactly(Reason.Programmed);
+    }
+
+    @Test
+    void aChangedPodTemplateIsAnnouncedAsARoll() {
+        secret("web-tls");
+        app("10.1.0.1");
+        Decision d = decide(stored(spec(), 1, null), null);
+        Observation o =
+                new Observation(List.of(), Optional.empty(), Optional.empty(), Optional.of("aaa"), "bbb", List.of());
+
+        assertThat(StatusAggregator.aggregate(d, o, T0).events())
+                .extracting(Note::reason)
+                .contains(Reason.PodsRolling);
+    }
+
+    @Test
+    void theSharedTierSaysWebSocketIsOffOnceAndWhy() {
+        secret("web-tls");
+        app("10.1.0.1");
+        Decision d = decide(stored(spec(), 1, null), null);
+
+        Outcome out = StatusAggregator.aggregate(d, seen(d, List.of()), T0);
+
+        assertThat(out.status().listeners).allSatisfy(l -> {
+            assertThat(l.websocket).isEqualTo("Disabled");
+            assertThat(l.websocketReason).isEqualTo("RequiresGuaranteedPerformance");
+        });
+        assertThat(out.events()).extracting(Note::reason).contains(Reason.RequiresGuaranteedPerformance);
+        Decision again = decide(stored(spec(), 1, out.status()), Tier.SHARED);
+        assertThat(StatusAggregator.aggregate(again, seen(again, List.of()), T1).events())
+                .extracting(Note::reason)
+                .doesNotContain(Reason.RequiresGuaranteedPerformance);
+    }
+}
