@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -365,7 +366,7 @@ class ServiceProxyTest {
         InetAddress service = loopback(48);
         TestingBackend backend = closing(TestingBackend.echo(loopback(49)));
         ServiceProxy first = closing(new ServiceProxy(group));
-        int port = first.listen(service, freePort(service), 0);
+        int port = first.listen(service, portOutsideEphemeralRange(service), 0);
         first.endpoints(port, List.of(backend.address()));
 
         try (Socket client = connect(service, port)) {
@@ -389,6 +390,23 @@ class ServiceProxyTest {
 
     private static InetAddress loopback(int n) throws UnknownHostException {
         return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) n});
+    }
+
+    /**
+     * A free port below the kernel's ephemeral range (32768 and up by default), for a test that
+     * closes a port and binds it again: in between, any process's bind to port 0 could take an
+     * ephemeral one, and builds run side by side on a shared machine.
+     */
+    private static int portOutsideEphemeralRange(InetAddress address) throws IOException {
+        int start = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
+        for (int port = start; port < start + 200; port++) {
+            try (ServerSocket socket = new ServerSocket(port, 1, address)) {
+                return socket.getLocalPort();
+            } catch (BindException taken) {
+                // Taken by something else on this address: try the next one.
+            }
+        }
+        throw new IOException("no free port in " + start + "-" + (start + 199) + " on " + address);
     }
 
     private static int freePort(InetAddress address) throws IOException {
