@@ -55,9 +55,9 @@ import org.junit.jupiter.api.Timeout;
  * Both images as a cluster runs them, against local/'s API server, with this test as the kubelet:
  * deploy/ (rendered by kubectl kustomize) is applied, and the operator's Deployment runs from the
  * operator image; a LoadBalancer is applied, and the proxy Deployment the operator writes runs
- * from the proxy image with that pod spec as it stands, reading its ConfigMap (through the API)
- * and its TLS Secret (a Secret volume, written from the API as a kubelet writes it). The operator
- * sees the proxy pod serve its config (Programmed), a tier change reaches the running proxy with no
+ * from the proxy image with that pod spec as it stands, reading its ConfigMap and its TLS Secret
+ * through the API. The operator
+ * sees the proxy pods serve its config (Programmed), a tier change reaches the running proxy with no
  * connection dropped and no new pod, and the proxy drains on SIGTERM within the pod's grace period.
  *
  * <p>What differs from a cluster: the containers share the host's network, so the proxy gets
@@ -88,6 +88,9 @@ class ClusterImagesTest {
     private static HttpClient http;
     private static HttpClient https;
     private static final String PROXY_IP = TestingAddresses.pod(11);
+    /** The second replica's: a guaranteed tier runs two at least, and Programmed waits for both. */
+    private static final String SECOND_PROXY_IP = TestingAddresses.pod(12);
+
     private static final List<TestingWebSocket> held = new ArrayList<>();
     private static final TestingCleanup cleanup = new TestingCleanup();
 
@@ -224,6 +227,13 @@ class ClusterImagesTest {
                 .get();
         proxy = cleanup.add(
                 run(fleet, images.proxy().id(), PROXY_IP, Map.of(), List.of("--bind-address", PROXY_IP), "proxy"));
+        TestingContainer second = cleanup.add(run(
+                fleet,
+                images.proxy().id(),
+                SECOND_PROXY_IP,
+                Map.of(),
+                List.of("--bind-address", SECOND_PROXY_IP),
+                "proxy-1"));
 
         assertThat(proxy.awaitLog(Pattern.compile("proxy up: "), Duration.ofSeconds(60)))
                 .contains("transport EPOLL, TLS OPENSSL (BoringSSL")
@@ -241,27 +251,35 @@ class ClusterImagesTest {
             assertThat(s.echo("hello", MESSAGE_TIMEOUT)).isTrue();
         }
 
-        // The pod, as a kubelet reports it: the operator asks its admin port which config it serves.
+        assertThat(second.awaitLog(Pattern.compile("proxy up: "), Duration.ofSeconds(60)))
+                .contains("transport EPOLL");
+
+        // The pods, as a kubelet reports them: the operator asks each one's admin port which config it serves.
+        reportRunning(fleet, LB + "-proxy-0", PROXY_IP);
+        reportRunning(fleet, LB + "-proxy-1", SECOND_PROXY_IP);
+        awaitProgrammed(1);
+    }
+
+    private static void reportRunning(Deployment fleet, String name, String ip) {
         client.resource(new PodBuilder()
                         .withNewMetadata()
-                        .withName(LB + "-proxy-0")
+                        .withName(name)
                         .withNamespace(NS)
                         .withLabels(fleet.getSpec().getTemplate().getMetadata().getLabels())
                         .endMetadata()
                         .withSpec(fleet.getSpec().getTemplate().getSpec())
                         .build())
                 .create();
-        Pod running = client.pods().inNamespace(NS).withName(LB + "-proxy-0").get();
+        Pod running = client.pods().inNamespace(NS).withName(name).get();
         running.setStatus(new PodStatusBuilder()
                 .withPhase("Running")
-                .withPodIP(PROXY_IP)
+                .withPodIP(ip)
                 .addNewCondition()
                 .withType("Ready")
                 .withStatus("True")
                 .endCondition()
                 .build());
         client.resource(running).updateStatus();
-        awaitProgrammed(1);
     }
 
     @Test
