@@ -77,6 +77,9 @@ class WebSocketProxyTest {
                 null,
                 null,
                 null,
+                null,
+                null,
+                null,
                 List.of(echo()));
     }
 
@@ -91,6 +94,9 @@ class WebSocketProxyTest {
                 TestingPorts.LOOPBACK,
                 TestingPorts.free(),
                 tls,
+                null,
+                null,
+                null,
                 null,
                 null,
                 null,
