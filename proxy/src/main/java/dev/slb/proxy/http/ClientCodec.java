@@ -1,6 +1,7 @@
 package dev.slb.proxy.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.DecoderException;
@@ -31,7 +32,8 @@ import java.util.List;
  * <p>Holding after an upgrade: a WebSocket client may send its first frames in the same write as
  * the upgrade request. Parsed as HTTP they would be lost and the relay would start inside a frame;
  * held in the decoder, they reach the relay in order when the codec leaves the pipeline after the
- * 101. Nothing more is read from the client meanwhile, so what is held is at most one read.
+ * 101. Nothing more is read from the client meanwhile, so what is held is at most one read. When
+ * the upgrade is not accepted, HTTP goes on: what was held is decoded as the next requests.
  */
 final class ClientCodec extends CombinedChannelDuplexHandler<ClientCodec.Decoder, ClientCodec.Encoder> {
     /** Requests decoded ahead of their answers; beyond this the rest of the input is refused, as HttpServerCodec does. */
@@ -51,14 +53,28 @@ final class ClientCodec extends CombinedChannelDuplexHandler<ClientCodec.Decoder
         return inboundHandler().headBegun();
     }
 
-    /** True while bytes after an upgrade request are held back, and how many there are. */
-    int heldBytes() {
-        return inboundHandler().holding ? inboundHandler().held() : -1;
+    /** True while what follows an upgrade request is held back. */
+    boolean holding() {
+        return inboundHandler().holding;
     }
 
-    /** The upgrade was not accepted, and nothing was held: the connection goes on with HTTP. */
-    void endHold() {
-        inboundHandler().holding = false;
+    /**
+     * The upgrade was not accepted: the connection goes on with HTTP. Returns true when bytes were
+     * held; {@link #decodeHeld()} then decodes them, as no read may bring more.
+     */
+    boolean endHold() {
+        Decoder d = inboundHandler();
+        d.holding = false;
+        return d.held() > 0;
+    }
+
+    /** Decodes what was held, as if it had just been read. */
+    void decodeHeld() throws Exception {
+        Decoder d = inboundHandler();
+        if (d.ctx != null && !d.ctx.isRemoved()) {
+            d.channelRead(d.ctx, Unpooled.EMPTY_BUFFER);
+            d.channelReadComplete(d.ctx);
+        }
     }
 
     /** A head refused before the decoder parsed it. */
@@ -92,11 +108,18 @@ final class ClientCodec extends CombinedChannelDuplexHandler<ClientCodec.Decoder
         private boolean refused;
         private boolean upgradeRequested;
         private boolean holding;
+        private ChannelHandlerContext ctx;
 
         Decoder(HttpDecoderConfig config, int maxHeaders) {
             super(config);
             this.syntax = new RequestSyntax(maxHeaders);
             this.scan = syntax::next;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+            this.ctx = ctx;
+            super.handlerAdded(ctx);
         }
 
         boolean headBegun() {

@@ -407,10 +407,6 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             return;
         }
         response = Response.STARTED;
-        if (connection.heldAfterUpgrade()) {
-            // The client sent on after an upgrade the backend did not accept: those bytes are not HTTP.
-            keepAlive = false;
-        }
         boolean backendKeepAlive = HttpUtil.isKeepAlive(res);
         HeaderRules.prepareResponse(res, false);
         HttpHeaders h = res.headers();
@@ -552,9 +548,6 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     void respondLocally(HttpResponse res) {
         response = Response.STARTED;
         bodyClock = false;
-        if (connection.heldAfterUpgrade()) {
-            keepAlive = false;
-        }
         ConnectionHeader header = ResponseFraming.local(
                 HttpUtil.isKeepAlive(res), head.http10(), keepAlive && !connection.keepAliveOff());
         if (header == ConnectionHeader.CLOSE) {

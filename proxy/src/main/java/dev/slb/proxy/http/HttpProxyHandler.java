@@ -148,7 +148,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
 
     /** True when reading the client now moves things forward without buffering beyond one read. */
     private boolean wantsClientData() {
-        if (clientInputShut || !pending.isEmpty() || codec.heldBytes() >= 0) {
+        if (clientInputShut || !pending.isEmpty() || codec.holding()) {
             // Bytes after an upgrade request wait in the codec for the backend's answer; none are read meanwhile.
             return false;
         }
@@ -312,11 +312,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         timer.ensureBy(deadline);
     }
 
-    /** True when a client sent bytes after an upgrade request, which only a switch to WebSocket can take. */
-    boolean heldAfterUpgrade() {
-        return codec.heldBytes() > 0;
-    }
-
     /**
      * The exchange's answer is out and, unless it closes the connection, its request read: the
      * connection waits for the next request, lingers, or closes.
@@ -339,13 +334,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
             closeClient();
             return;
         }
-        // An upgrade that was not accepted: HTTP goes on (what was held would have closed it).
-        codec.endHold();
         long now = timer.now();
         state = current.toIdle(now);
         timer.ensureBy(now + exchange.runtime().config().idleTimeout().toNanos());
         noteHeadBegun();
-        if (!pending.isEmpty()) {
+        if (codec.endHold()) {
+            // An upgrade that was not accepted, with bytes sent behind it: HTTP goes on with them,
+            // decoded on a later turn of the event loop like pipelined requests.
+            ctx.executor().execute(this::decodeHeld);
+        } else if (!pending.isEmpty()) {
             // Handled on a later turn of the event loop: a burst of pipelined requests answered
             // locally must not recurse through write listeners.
             ctx.executor().execute(this::drainPending);
@@ -361,6 +358,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         ctx.writeAndFlush(switching, ctx.voidPromise());
         pending.releaseAll();
         WebSocketSwitch.relay(ctx, upstream, runtime, backend, connections, this);
+    }
+
+    private void decodeHeld() {
+        try {
+            codec.decodeHeld();
+        } catch (Exception e) {
+            exceptionCaught(ctx, e);
+        }
     }
 
     private void drainPending() {
