@@ -91,6 +91,19 @@ public final class ConfigValidator {
         positive(at + ".connectTimeout", l.connectTimeout(), problems, false);
         range(at + ".maxRequestLineBytes", l.maxRequestLineBytes(), 256, 1 << 20, problems);
         range(at + ".maxHeaderBytes", l.maxHeaderBytes(), 1024, 1 << 20, problems);
+        range(at + ".maxHeaders", l.maxHeaders(), 1, MAX_HEADERS, problems);
+        positive(at + ".requestHeaderTimeout", l.requestHeaderTimeout(), problems, false);
+        if (l.requestHeaderTimeout().compareTo(MAX_REQUEST_HEADER_TIMEOUT) > 0) {
+            problems.add(at + ".requestHeaderTimeout: " + Durations.format(l.requestHeaderTimeout())
+                    + " is longer than a request head may take (at most "
+                    + Durations.format(MAX_REQUEST_HEADER_TIMEOUT) + ")");
+        }
+        range(
+                at + ".minRequestBodyBytesPerSecond",
+                l.minRequestBodyBytesPerSecond(),
+                1,
+                MAX_MIN_REQUEST_BODY_BYTES_PER_SECOND,
+                problems);
         for (int b = 0; b < l.backends().size(); b++) {
             Backend backend = l.backends().get(b);
             String bat = at + ".backends[" + b + "]";
@@ -111,6 +124,13 @@ public final class ConfigValidator {
         rate("limits.newConnectionsPerSecond", limits.newConnectionsPerSecond(), problems);
         rate("limits.requestsPerSecond", limits.requestsPerSecond(), problems);
     }
+
+    /** Header lines a request may have at most; nginx and HAProxy allow about a hundred. */
+    public static final int MAX_HEADERS = 1000;
+    /** The longest a request head may take to arrive. */
+    public static final Duration MAX_REQUEST_HEADER_TIMEOUT = Duration.ofSeconds(60);
+    /** A higher minimum body rate would cut ordinary clients on mobile links. */
+    public static final int MAX_MIN_REQUEST_BODY_BYTES_PER_SECOND = 1 << 20;
 
     /** Rates above this are beyond any replica and could not be enforced exactly (a 100 ns interval). */
     public static final long MAX_RATE_PER_SECOND = 10_000_000;

@@ -22,6 +22,12 @@ import java.util.List;
  * @param scheduler             wrr (default), wlc or rr
  * @param maxRequestLineBytes   HTTP: a longer request line is answered 414 (default 8 KiB)
  * @param maxHeaderBytes        HTTP: a larger header section is answered 431 (default 32 KiB)
+ * @param maxHeaders            HTTP: a request with more header lines is answered 431 (default 100)
+ * @param requestHeaderTimeout  HTTP: a request head begun and not finished within this is answered
+ *                              408 (default 10 s)
+ * @param minRequestBodyBytesPerSecond HTTP: a request body must arrive at least this fast on
+ *                              average, falling behind by at most {@code requestTimeout}, or it is
+ *                              answered 408 (default 1024)
  * @param backends              where requests and connections go
  */
 @JsonPropertyOrder({
@@ -37,6 +43,9 @@ import java.util.List;
     "scheduler",
     "maxRequestLineBytes",
     "maxHeaderBytes",
+    "maxHeaders",
+    "requestHeaderTimeout",
+    "minRequestBodyBytesPerSecond",
     "backends"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -53,6 +62,18 @@ public record Listener(
         SchedulerKind scheduler,
         Integer maxRequestLineBytes,
         Integer maxHeaderBytes,
+        // A proxy of an earlier release refuses fields it does not know: settings added after the
+        // first release are left out of the written config while they have their defaults, so an
+        // operator upgrade rewrites no config of a LoadBalancer that never set them.
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AtDefault.MaxHeaders.class)
+        Integer maxHeaders,
+
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AtDefault.RequestHeaderTimeout.class)
+        Duration requestHeaderTimeout,
+
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AtDefault.MinRequestBodyRate.class)
+        Integer minRequestBodyBytesPerSecond,
+
         List<Backend> backends) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
@@ -60,6 +81,13 @@ public record Listener(
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_REQUEST_LINE_BYTES = 8 * 1024;
     public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
+    public static final int DEFAULT_MAX_HEADERS = 100;
+    public static final Duration DEFAULT_REQUEST_HEADER_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Slow enough for any link that would carry a large upload at all (1 GiB at 1 KiB/s takes 12
+     * days), fast enough that a client dripping a byte every few seconds is cut.
+     */
+    public static final int DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND = 1024;
 
     public Listener {
         websocket = protocol != null && protocol.isHttp() && websocket == null ? WebSocket.ENABLED : websocket;
@@ -69,12 +97,18 @@ public record Listener(
         scheduler = scheduler == null ? SchedulerKind.WRR : scheduler;
         maxRequestLineBytes = maxRequestLineBytes == null ? DEFAULT_MAX_REQUEST_LINE_BYTES : maxRequestLineBytes;
         maxHeaderBytes = maxHeaderBytes == null ? DEFAULT_MAX_HEADER_BYTES : maxHeaderBytes;
+        maxHeaders = maxHeaders == null ? DEFAULT_MAX_HEADERS : maxHeaders;
+        requestHeaderTimeout = requestHeaderTimeout == null ? DEFAULT_REQUEST_HEADER_TIMEOUT : requestHeaderTimeout;
+        minRequestBodyBytesPerSecond = minRequestBodyBytesPerSecond == null
+                ? DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND
+                : minRequestBodyBytesPerSecond;
         backends = backends == null ? List.of() : List.copyOf(backends);
     }
 
     /** A listener with every optional setting at its default. */
     public static Listener of(String name, Protocol protocol, int port, List<Backend> backends) {
-        return new Listener(name, protocol, null, port, null, null, null, null, null, null, null, null, backends);
+        return new Listener(
+                name, protocol, null, port, null, null, null, null, null, null, null, null, null, null, null, backends);
     }
 
     /** True when this listener relays WebSocket upgrades. */
@@ -96,6 +130,9 @@ public record Listener(
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                maxHeaders,
+                requestHeaderTimeout,
+                minRequestBodyBytesPerSecond,
                 newBackends);
     }
 
@@ -113,6 +150,9 @@ public record Listener(
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                maxHeaders,
+                requestHeaderTimeout,
+                minRequestBodyBytesPerSecond,
                 backends);
     }
 
@@ -130,6 +170,9 @@ public record Listener(
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                maxHeaders,
+                requestHeaderTimeout,
+                minRequestBodyBytesPerSecond,
                 backends);
     }
 
@@ -147,6 +190,9 @@ public record Listener(
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                maxHeaders,
+                requestHeaderTimeout,
+                minRequestBodyBytesPerSecond,
                 backends);
     }
 
@@ -164,6 +210,9 @@ public record Listener(
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                maxHeaders,
+                requestHeaderTimeout,
+                minRequestBodyBytesPerSecond,
                 backends);
     }
 
@@ -181,6 +230,9 @@ public record Listener(
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                maxHeaders,
+                requestHeaderTimeout,
+                minRequestBodyBytesPerSecond,
                 backends);
     }
 
@@ -198,6 +250,72 @@ public record Listener(
                 newScheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                maxHeaders,
+                requestHeaderTimeout,
+                minRequestBodyBytesPerSecond,
                 backends);
+    }
+
+    /** The same listener with other limits on request heads and bodies; null means the default. */
+    public Listener withRequestLimits(
+            Integer newMaxHeaders, Duration newRequestHeaderTimeout, Integer newMinRequestBodyBytesPerSecond) {
+        return new Listener(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                tls,
+                websocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                newMaxHeaders,
+                newRequestHeaderTimeout,
+                newMinRequestBodyBytesPerSecond,
+                backends);
+    }
+
+    /** Jackson value filters: a value equal to a filter is left out of the written config. */
+    static final class AtDefault {
+        private AtDefault() {}
+
+        static final class MaxHeaders {
+            @Override
+            public boolean equals(Object value) {
+                return value instanceof Integer i && i == DEFAULT_MAX_HEADERS;
+            }
+
+            @Override
+            public int hashCode() {
+                return DEFAULT_MAX_HEADERS;
+            }
+        }
+
+        static final class RequestHeaderTimeout {
+            @Override
+            public boolean equals(Object value) {
+                return DEFAULT_REQUEST_HEADER_TIMEOUT.equals(value);
+            }
+
+            @Override
+            public int hashCode() {
+                return DEFAULT_REQUEST_HEADER_TIMEOUT.hashCode();
+            }
+        }
+
+        static final class MinRequestBodyRate {
+            @Override
+            public boolean equals(Object value) {
+                return value instanceof Integer i && i == DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND;
+            }
+
+            @Override
+            public int hashCode() {
+                return DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND;
+            }
+        }
     }
 }

@@ -170,4 +170,39 @@ class ConfigCodecTest {
                         .newConnectionsPerSecond())
                 .isEqualTo(10_000_000L);
     }
+
+    @Test
+    void requestLimitsHaveDefaultsAndAreLeftOutOfTheWrittenConfigWhileAtThem() throws Exception {
+        Listener web = ConfigCodec.parse(MINIMAL).listeners().get(0);
+        assertThat(web.maxHeaders()).isEqualTo(100);
+        assertThat(web.requestHeaderTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(web.minRequestBodyBytesPerSecond()).isEqualTo(1024);
+        // A proxy of the release before these fields refuses unknown fields: an operator upgrade
+        // must not hand it a config it cannot read for a LoadBalancer that never set them.
+        String atDefaults = ConfigCodec.write(ConfigCodec.parse(MINIMAL));
+        assertThat(atDefaults)
+                .doesNotContain("maxHeaders:", "requestHeaderTimeout", "minRequestBodyBytesPerSecond")
+                .contains("maxHeaderBytes: 32768");
+
+        ProxyConfig set = ConfigCodec.parse(MINIMAL);
+        set = set.withListeners(List.of(set.listeners().get(0).withRequestLimits(200, Duration.ofMillis(1500), 4096)));
+        String yaml = ConfigCodec.write(set);
+        assertThat(yaml)
+                .contains("maxHeaders: 200", "requestHeaderTimeout: 1500ms", "minRequestBodyBytesPerSecond: 4096");
+        assertThat(ConfigCodec.parse(yaml)).isEqualTo(set);
+    }
+
+    @Test
+    void requestLimitsHaveBounds() {
+        String yaml = MINIMAL + "  maxHeaders: 1001\n  requestHeaderTimeout: 61s\n  minRequestBodyBytesPerSecond: 0\n";
+        assertThatThrownBy(() -> ConfigCodec.parse(yaml))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactlyInAnyOrder(
+                                        "listeners[0].maxHeaders: 1001 is out of range (1..1000)",
+                                        "listeners[0].requestHeaderTimeout: 61s is longer than a request head may take"
+                                                + " (at most 1m)",
+                                        "listeners[0].minRequestBodyBytesPerSecond: 0 is out of range (1..1048576)"));
+    }
 }

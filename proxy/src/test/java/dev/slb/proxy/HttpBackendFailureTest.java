@@ -372,6 +372,8 @@ class HttpBackendFailureTest {
         alive = TestingBackend.start("sink");
         proxy = TestingProxy.start(TestingListener.http("web")
                 .requestTimeout(Duration.ofMillis(500))
+                // 50 bytes/s: above this minimum body rate (HttpFrontDoorTest holds the rate itself).
+                .minRequestBodyBytesPerSecond(10)
                 .backends(alive.backend())
                 .build());
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {

@@ -24,6 +24,7 @@ class HttpIdleConnectionTest {
         backend = TestingBackend.start("b");
         proxy = TestingProxy.start(TestingListener.http("web")
                 .idleTimeout(Duration.ofMillis(400))
+                .requestHeaderTimeout(Duration.ofSeconds(1))
                 .backends(backend.backend())
                 .build());
     }
@@ -54,10 +55,14 @@ class HttpIdleConnectionTest {
         assertThat(backend.requestCount()).isEqualTo(3);
     }
 
+    /** A head begun and never finished is under the request-header timeout from its first byte, not the idle timeout. */
     @Test
-    void aRequestHeadDrippedSlowerThanTheIdleTimeoutIsCut() throws Exception {
+    void aRequestHeadThatNeverCompletesIsAnswered408() throws Exception {
         try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
             c.send("GET /slowloris HTTP/1.1\r\nHost: h\r\n");
+            TestingConnection.Response r = c.readResponse();
+            assertThat(r.status()).isEqualTo(408);
+            assertThat(r.header("X-SLB-Error")).isEqualTo("RequestHeaderTimeout");
             assertThat(c.closedByPeer()).isTrue();
         }
         assertThat(backend.requestCount()).isZero();

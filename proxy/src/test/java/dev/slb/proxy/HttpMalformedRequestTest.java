@@ -71,8 +71,8 @@ class HttpMalformedRequestTest {
                 Arguments.of("garbage", 400, "\u0001\u0002\u0003 this is not HTTP at all\r\n\r\n"),
                 Arguments.of("a space before the colon", 400, "GET / HTTP/1.1\r\nHost : h\r\n\r\n"),
                 Arguments.of(
-                        "a Transfer-Encoding that does not end in chunked",
-                        400,
+                        "a Transfer-Encoding that does not end in chunked (RFC 9112 6.1: a coding the proxy cannot frame)",
+                        501,
                         "POST /te HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n"));
     }
 

@@ -36,6 +36,9 @@ class PlacementTest {
                 null,
                 null,
                 null,
+                null,
+                null,
+                null,
                 List.of(new Backend("10.0.0.7", 8080, 100)));
     }
 

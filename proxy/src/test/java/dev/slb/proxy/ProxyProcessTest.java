@@ -106,6 +106,9 @@ class ProxyProcessTest {
                 null,
                 null,
                 null,
+                null,
+                null,
+                null,
                 List.of(a.backend()));
         proxy.writeConfig(ConfigCodec.write(v1.withVersion("tls-v2").withListeners(List.of(web, secure))));
         Thread.sleep(2000);

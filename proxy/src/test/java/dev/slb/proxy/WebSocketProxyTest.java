@@ -10,6 +10,7 @@ import dev.slb.model.Tls;
 import dev.slb.model.TlsPolicy;
 import dev.slb.model.WebSocket;
 import dev.slb.proxy.demo.DemoBackend;
+import dev.slb.proxy.testing.TestingConnection;
 import dev.slb.proxy.testing.TestingPorts;
 import dev.slb.proxy.testing.TestingProxy;
 import java.io.InputStream;
@@ -22,11 +23,16 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -77,6 +83,9 @@ class WebSocketProxyTest {
                 null,
                 null,
                 null,
+                null,
+                null,
+                null,
                 List.of(echo()));
     }
 
@@ -91,6 +100,9 @@ class WebSocketProxyTest {
                 TestingPorts.LOOPBACK,
                 TestingPorts.free(),
                 tls,
+                null,
+                null,
+                null,
                 null,
                 null,
                 null,
@@ -207,6 +219,110 @@ class WebSocketProxyTest {
                 .withThrowableThat()
                 .havingRootCause()
                 .withMessageContaining("403");
+    }
+
+    /**
+     * A change of the request limits (maxHeaders, requestHeaderTimeout, minRequestBodyBytesPerSecond)
+     * is a reload: WebSockets on ws and wss, sending all through it, lose no connection and no message.
+     */
+    @Test
+    void webSocketsSendingThroughAChangeOfTheRequestLimitsLoseNothing() throws Exception {
+        Listener web = http(null);
+        Listener secure = https();
+        proxy = TestingProxy.start(web, secure);
+        HttpClient plain = HttpClient.newHttpClient();
+        HttpClient tls =
+                HttpClient.newBuilder().sslContext(trustingTestCertificate()).build();
+        int perScheme = 10;
+        int messages = 40;
+        List<Recorder> recorders = new ArrayList<>();
+        List<java.net.http.WebSocket> sockets = new ArrayList<>();
+        for (int i = 0; i < 2 * perScheme; i++) {
+            Recorder r = new Recorder();
+            recorders.add(r);
+            sockets.add(
+                    i < perScheme
+                            ? connect(plain, "ws", proxy.port("web"), r)
+                            : connect(tls, "wss", proxy.port("secure"), r));
+        }
+        ExecutorService senders = Executors.newFixedThreadPool(sockets.size());
+        List<Boolean> sentAll = new ArrayList<>();
+        try {
+            List<Future<Boolean>> sending = new ArrayList<>();
+            for (int i = 0; i < sockets.size(); i++) {
+                java.net.http.WebSocket ws = sockets.get(i);
+                int id = i;
+                sending.add(senders.submit(() -> {
+                    try {
+                        for (int m = 0; m < messages; m++) {
+                            ws.sendText(id + ":" + m, true).get(10, TimeUnit.SECONDS);
+                            Thread.sleep(20);
+                        }
+                        return true;
+                    } catch (Exception e) {
+                        // The connection was dropped under the sender: counted below.
+                        return false;
+                    }
+                }));
+            }
+            Thread.sleep(200);
+            ProxyConfig tighter = proxy.config()
+                    .withVersion("v2")
+                    .withListeners(List.of(
+                            web.withRequestLimits(50, Duration.ofSeconds(3), 4096),
+                            secure.withRequestLimits(50, Duration.ofSeconds(3), 4096)));
+            proxy.apply(tighter);
+            assertThat(statusWithHeaders(proxy.port("web"), 60))
+                    .as("the new maxHeaders applies to new requests")
+                    .isEqualTo(431);
+            Thread.sleep(200);
+            ProxyConfig back = proxy.config().withVersion("v3").withListeners(List.of(web, secure));
+            proxy.apply(back);
+            assertThat(statusWithHeaders(proxy.port("web"), 60)).isEqualTo(200);
+            for (Future<Boolean> f : sending) {
+                sentAll.add(f.get(30, TimeUnit.SECONDS));
+            }
+        } finally {
+            senders.shutdownNow();
+        }
+        int dropped = 0;
+        int lost = 0;
+        // One wait for all the echoes still on their way, not one per socket.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        for (int i = 0; i < recorders.size(); i++) {
+            Recorder r = recorders.get(i);
+            List<String> got = new ArrayList<>();
+            while (got.size() < messages && System.nanoTime() < deadline && !(r.closed.isDone() && r.texts.isEmpty())) {
+                String t = r.texts.poll(100, TimeUnit.MILLISECONDS);
+                if (t != null) {
+                    got.add(t);
+                }
+            }
+            lost += messages - got.size();
+            if (r.closed.isDone() || !sentAll.get(i)) {
+                dropped++;
+            }
+            int id = i;
+            assertThat(got)
+                    .as("socket %d's echoes: in order, none twice", i)
+                    .isEqualTo(IntStream.range(0, got.size())
+                            .mapToObj(m -> id + ":" + m)
+                            .toList());
+        }
+        assertThat(dropped).as("WebSockets dropped").isZero();
+        assertThat(lost).as("messages lost").isZero();
+    }
+
+    /** The status of a GET with {@code headers} header lines on a fresh connection. */
+    private static int statusWithHeaders(int port, int headers) throws Exception {
+        StringBuilder request = new StringBuilder("GET /limits HTTP/1.1\r\nHost: h\r\n");
+        for (int i = 1; i < headers; i++) {
+            request.append("X-H").append(i).append(": v\r\n");
+        }
+        try (TestingConnection c = TestingConnection.open(port)) {
+            c.send(request.append("\r\n").toString());
+            return c.readResponse().status();
+        }
     }
 
     @Test

@@ -69,6 +69,32 @@ public class ListenerSpec {
             + "are not cut by the idle timeout. Off by default.")
     public Integer websocketKeepaliveSeconds;
 
+    @Default("100")
+    @Min(1)
+    @Max(1000)
+    @JsonPropertyDescription("HTTP/HTTPS: the most header lines a request may have; a request with more is answered "
+            + "431 and its connection closed. Default 100 (nginx and HAProxy allow about as many).")
+    public Integer maxHeaders;
+
+    @Default("10")
+    @Min(1)
+    @Max(60)
+    @JsonPropertyDescription("HTTP/HTTPS: once a client has begun a request, its whole head (request line and "
+            + "headers) must arrive within this many seconds, or it is answered 408 and its connection closed, so a "
+            + "client sending its head a byte at a time cannot hold a connection. A connection on which no request "
+            + "has begun is closed after idleTimeoutSeconds instead. Default 10.")
+    public Integer requestHeaderTimeoutSeconds;
+
+    @Default("1024")
+    @Min(1)
+    @Max(1048576)
+    @JsonPropertyDescription("HTTP/HTTPS: the slowest a request body may arrive, in bytes per second on average. "
+            + "A client may fall behind this rate by at most requestTimeoutSeconds (so a pause that short still "
+            + "passes); further behind, it is answered 408 and its connection closed, and the backend connection it "
+            + "held is freed. Time spent waiting on a slow backend does not count. Default 1024: a 1 GiB upload "
+            + "passes on any link that would carry it at all.")
+    public Integer minRequestBodyBytesPerSecond;
+
     @Default("wrr")
     @JsonPropertyDescription("How new connections are spread over backends: wrr (smooth weighted round robin, the "
             + "default), wlc (weighted least connections) or rr (round robin).")

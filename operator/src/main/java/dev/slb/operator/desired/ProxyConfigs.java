@@ -123,6 +123,9 @@ public final class ProxyConfigs {
                 SchedulerKind.valueOf(l.scheduler.name()),
                 null,
                 null,
+                l.maxHeaders,
+                l.requestHeaderTimeoutSeconds == null ? null : Duration.ofSeconds(l.requestHeaderTimeoutSeconds),
+                l.minRequestBodyBytesPerSecond,
                 backends);
     }
 

@@ -30,6 +30,12 @@ public final class Specs {
     public static final int DEFAULT_REQUEST_TIMEOUT_SECONDS = 60;
     public static final int DEFAULT_WEIGHT = 100;
     public static final int MAX_TIMEOUT_SECONDS = 3600;
+    public static final int DEFAULT_MAX_HEADERS = 100;
+    public static final int MAX_HEADERS = 1000;
+    public static final int DEFAULT_REQUEST_HEADER_TIMEOUT_SECONDS = 10;
+    public static final int MAX_REQUEST_HEADER_TIMEOUT_SECONDS = 60;
+    public static final int DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND = 1024;
+    public static final int MAX_MIN_REQUEST_BODY_BYTES_PER_SECOND = 1 << 20;
 
     // The same patterns as the CRD schema (api/).
     private static final Pattern LISTENER_NAME = Pattern.compile(ListenerSpec.NAME_PATTERN);
@@ -93,6 +99,16 @@ public final class Specs {
                 ? null
                 : l.requestTimeoutSeconds == null ? DEFAULT_REQUEST_TIMEOUT_SECONDS : l.requestTimeoutSeconds;
         copy.websocketKeepaliveSeconds = l.websocketKeepaliveSeconds;
+        if (l.protocol != ListenerProtocol.TCP) {
+            // Limits of HTTP request heads and bodies: a TCP listener has neither, so they stay unset there.
+            copy.maxHeaders = l.maxHeaders == null ? DEFAULT_MAX_HEADERS : l.maxHeaders;
+            copy.requestHeaderTimeoutSeconds = l.requestHeaderTimeoutSeconds == null
+                    ? DEFAULT_REQUEST_HEADER_TIMEOUT_SECONDS
+                    : l.requestHeaderTimeoutSeconds;
+            copy.minRequestBodyBytesPerSecond = l.minRequestBodyBytesPerSecond == null
+                    ? DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND
+                    : l.minRequestBodyBytesPerSecond;
+        }
         copy.scheduler = l.scheduler == null ? Scheduler.WRR : l.scheduler;
         return copy;
     }
@@ -281,6 +297,21 @@ public final class Specs {
         seconds(at + ".idleTimeoutSeconds", l.idleTimeoutSeconds, problems);
         seconds(at + ".requestTimeoutSeconds", l.requestTimeoutSeconds, problems);
         seconds(at + ".websocketKeepaliveSeconds", l.websocketKeepaliveSeconds, problems);
+        between(at + ".maxHeaders", l.maxHeaders, 1, MAX_HEADERS, "header lines", problems);
+        between(
+                at + ".requestHeaderTimeoutSeconds",
+                l.requestHeaderTimeoutSeconds,
+                1,
+                MAX_REQUEST_HEADER_TIMEOUT_SECONDS,
+                "seconds",
+                problems);
+        between(
+                at + ".minRequestBodyBytesPerSecond",
+                l.minRequestBodyBytesPerSecond,
+                1,
+                MAX_MIN_REQUEST_BODY_BYTES_PER_SECOND,
+                "bytes per second",
+                problems);
         if (l.protocol == ListenerProtocol.TCP && l.websocketKeepaliveSeconds != null) {
             problems.add(Problem.invalid(
                     at + ".websocketKeepaliveSeconds",
@@ -376,6 +407,12 @@ public final class Specs {
             return true;
         } catch (UnknownHostException e) {
             return false;
+        }
+    }
+
+    private static void between(String field, Integer value, int min, int max, String unit, List<Problem> problems) {
+        if (value != null && (value < min || value > max)) {
+            problems.add(Problem.invalid(field, value + " is out of range: use " + min + ".." + max + " " + unit));
         }
     }
 

@@ -155,6 +155,25 @@ class ProxyConfigsTest {
         assertThat(config.drain()).isEqualTo(SETTINGS.drain());
     }
 
+    @Test
+    void requestLimitsReachTheProxyAndAtTheirDefaultsLeaveTheConfigAsAnEarlierOperatorWroteIt() {
+        LoadBalancerSpec spec = spec();
+        LoadBalancer defaults = lb(spec, Tier.S1_SMALL);
+        String before = ProxyConfigs.yaml(ProxyConfigs.render(defaults, Tier.S1_SMALL, ENDPOINTS, SETTINGS));
+        // The release before these fields had no such keys; the proxy of that release refuses unknown ones.
+        assertThat(before).doesNotContain("maxHeaders:", "requestHeaderTimeout", "minRequestBodyBytesPerSecond");
+
+        spec.listeners.get(0).maxHeaders = 50;
+        spec.listeners.get(0).requestHeaderTimeoutSeconds = 5;
+        spec.listeners.get(0).minRequestBodyBytesPerSecond = 4096;
+        Listener web = ProxyConfigs.render(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS)
+                .listener("web")
+                .orElseThrow();
+        assertThat(web.maxHeaders()).isEqualTo(50);
+        assertThat(web.requestHeaderTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(web.minRequestBodyBytesPerSecond()).isEqualTo(4096);
+    }
+
     private static <T> List<T> reversed(List<T> list) {
         List<T> copy = new java.util.ArrayList<>(list);
         java.util.Collections.reverse(copy);

@@ -98,6 +98,9 @@ class SpecsTest {
             assertThat(l.requestTimeoutSeconds).isEqualTo(60);
             assertThat(l.scheduler).isEqualTo(Scheduler.WRR);
             assertThat(l.websocketKeepaliveSeconds).isNull();
+            assertThat(l.maxHeaders).isEqualTo(100);
+            assertThat(l.requestHeaderTimeoutSeconds).isEqualTo(10);
+            assertThat(l.minRequestBodyBytesPerSecond).isEqualTo(1024);
         });
         assertThat(n.listeners.get(1).tls.policy).isEqualTo(TlsCipherPolicy.TLS_CIPHER_POLICY_1_2);
         assertThat(n.backends.get(0).weight).isEqualTo(100);
@@ -342,6 +345,22 @@ class SpecsTest {
                         s -> s.backends.add(address("10.0.0.1", 65536)),
                         "spec.backends[1].port",
                         "1..65535"),
+                rule("maxHeaders 0", s -> s.listeners.get(0).maxHeaders = 0, "spec.listeners[0].maxHeaders", "1..1000"),
+                rule(
+                        "maxHeaders above 1000",
+                        s -> s.listeners.get(0).maxHeaders = 1001,
+                        "spec.listeners[0].maxHeaders",
+                        "1..1000 header lines"),
+                rule(
+                        "requestHeaderTimeoutSeconds above 60",
+                        s -> s.listeners.get(0).requestHeaderTimeoutSeconds = 61,
+                        "spec.listeners[0].requestHeaderTimeoutSeconds",
+                        "1..60 seconds"),
+                rule(
+                        "minRequestBodyBytesPerSecond 0",
+                        s -> s.listeners.get(0).minRequestBodyBytesPerSecond = 0,
+                        "spec.listeners[0].minRequestBodyBytesPerSecond",
+                        "1..1048576 bytes per second"),
                 rule("weight above 100", s -> s.backends.get(0).weight = 101, "spec.backends[0].weight", "0..100"),
                 rule("weight below 0", s -> s.backends.get(0).weight = -1, "spec.backends[0].weight", "0..100"));
     }

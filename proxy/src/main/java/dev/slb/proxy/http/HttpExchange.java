@@ -71,6 +71,19 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
 
     private boolean upstreamKeepAlive;
     private boolean retried;
+    /** The proxy answered this request itself because the client got something wrong. */
+    private boolean refused;
+
+    /**
+     * The minimum request-body rate: while on, {@link #bodyDeadlineNanos} is when the body falls
+     * too far behind. Each byte read moves it later by one byte's share of a second at the
+     * listener's minimum rate, never beyond now plus the request timeout; so a client may pause
+     * for as long as the request timeout, and keeps on average at least the minimum rate.
+     */
+    private boolean bodyClock;
+
+    private boolean bodyClockStarted;
+    private long bodyDeadlineNanos;
 
     /**
      * @param head      the request head, or {@link RequestHead#UNREADABLE} (then nothing more of the
@@ -109,6 +122,16 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         return lastProgressNanos + runtime.config().requestTimeout().toNanos();
     }
 
+    /** The nearer of the request timeout and, while a body is read, the minimum body rate's deadline. */
+    long deadline(long now) {
+        long progress = progressDeadline();
+        return bodyClock && bodyDeadlineNanos - progress < 0 ? bodyDeadlineNanos : progress;
+    }
+
+    boolean refused() {
+        return refused;
+    }
+
     /** The client sent all it will send: whatever this answer says, the connection ends after it. */
     void clientInputShut() {
         keepAlive = false;
@@ -123,7 +146,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
      */
     void start(ReplicaLimits limits, String clientIp, String proto, int localPort) {
         if (head.refusal() != null) {
-            refuse(head.refusal(), null);
+            refuse(head.refusal(), head.problem());
             return;
         }
         // The limiter is shared by every event loop: it runs on the system clock, not this loop's.
@@ -187,6 +210,15 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             return;
         }
         lastProgressNanos = connection.now();
+        if (bodyClock) {
+            bodyDeadlineNanos = Math.min(
+                    bodyDeadlineNanos + content.content().readableBytes() * nanosPerBodyByte(),
+                    lastProgressNanos + runtime.config().requestTimeout().toNanos());
+            bodyClock = !last;
+        } else if (!bodyClockStarted && !last) {
+            // Expect: 100-continue, and the client did not wait for the 100.
+            startBodyClock();
+        }
         if (last && response == Response.DONE) {
             // The backend already answered in full; its connection is closed, nothing to send to.
             ReferenceCountUtil.release(content);
@@ -214,7 +246,28 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         }
         ch.flush();
         ch.read();
+        if (head.hasBody() && !HttpUtil.is100ContinueExpected(request)) {
+            startBodyClock();
+        }
         connection.resume();
+    }
+
+    /**
+     * Starts the minimum body rate once the body can go somewhere: with {@code Expect:
+     * 100-continue}, when the 100 is passed on (or the body comes anyway), since a client rightly
+     * waits for it.
+     */
+    private void startBodyClock() {
+        if (bodyClockStarted || requestDone) {
+            return;
+        }
+        bodyClockStarted = true;
+        bodyClock = true;
+        bodyDeadlineNanos = connection.now() + runtime.config().requestTimeout().toNanos();
+    }
+
+    private long nanosPerBodyByte() {
+        return 1_000_000_000L / runtime.config().minRequestBodyBytesPerSecond();
     }
 
     @Override
@@ -348,6 +401,9 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
                 HeaderRules.prepareResponse(res, false);
                 ctx.write(res, ctx.voidPromise());
             }
+            if (code == 100) {
+                startBodyClock();
+            }
             return;
         }
         response = Response.STARTED;
@@ -433,8 +489,28 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         connection.switchToWebSocket(res, up.handOver(), runtime, up.backend());
     }
 
-    /** Nothing moved for the request timeout: 504 while nothing was answered, else both connections close. */
-    void timedOut() {
+    /**
+     * A deadline passed: the request body fell behind its minimum rate (408, the backend
+     * connection with half a body closed), or nothing moved for the request timeout (504 while
+     * nothing was answered, else both connections close).
+     */
+    void timedOut(long now) {
+        if (bodyClock && now - bodyDeadlineNanos >= 0) {
+            if (!connection.readingClient()) {
+                // The proxy is not reading the body now (the backend takes it slowly): the client is not behind.
+                bodyDeadlineNanos = now + runtime.config().requestTimeout().toNanos();
+                connection.ensureTimer(deadline(now));
+                return;
+            }
+            bodyClock = false;
+            closeUpstream();
+            if (responseStarted()) {
+                connection.closeClient();
+            } else {
+                refuse(Refusal.REQUEST_BODY_TOO_SLOW, null);
+            }
+            return;
+        }
         if (responseStarted()) {
             log.debug(
                     "client {}: response stalled for {}; closing",
@@ -461,14 +537,17 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     // ---- answering and finishing -------------------------------------------------------------------
 
     /** Answers a request the proxy refuses; the connection closes after the answer. */
-    void refuse(Refusal refusal, String decoderMessage) {
+    void refuse(Refusal refusal, String detail) {
+        refused = true;
         keepAlive = false;
-        respondLocally(ProxyResponses.refusal(ctx.alloc(), refusal, decoderMessage));
+        connection.logRefusal(refusal, detail);
+        respondLocally(ProxyResponses.refusal(ctx.alloc(), refusal, detail));
     }
 
     /** Answers without a backend; the request body, if any, is read and dropped. */
     void respondLocally(HttpResponse res) {
         response = Response.STARTED;
+        bodyClock = false;
         ConnectionHeader header = ResponseFraming.local(
                 HttpUtil.isKeepAlive(res), head.http10(), keepAlive && !connection.keepAliveOff());
         if (header == ConnectionHeader.CLOSE) {

@@ -36,9 +36,10 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
         if (tls) {
             p.addLast(TLS, runtime.tls().newHandler(ch.alloc()));
         }
-        p.addLast(CODEC, RequestHead.codec(config));
+        ClientCodec codec = RequestHead.codec(config);
+        p.addLast(CODEC, codec);
         p.addLast(
                 HttpProxyHandler.NAME,
-                new HttpProxyHandler(listener, pools.forLoop(ch.eventLoop()), connections, limits, tls));
+                new HttpProxyHandler(listener, pools.forLoop(ch.eventLoop()), connections, limits, tls, codec));
     }
 }

@@ -2,6 +2,7 @@ package dev.slb.proxy.http;
 
 import dev.slb.proxy.core.Connections;
 import dev.slb.proxy.core.ListenerRuntime;
+import dev.slb.proxy.core.RateLimitedLog;
 import dev.slb.proxy.http.ConnectionState.Exchanging;
 import dev.slb.proxy.http.ConnectionState.Idle;
 import dev.slb.proxy.http.ConnectionState.Lingering;
@@ -17,7 +18,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
 final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Connections.Drainable {
     static final String NAME = "http-proxy";
     private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
+    /**
+     * What clients send that is refused, and errors nobody foresaw: one line per kind every 10 s,
+     * since a client can send bad requests as fast as it can write.
+     */
+    private static final RateLimitedLog rateLimited = new RateLimitedLog(log);
     /** How long a lingering close reads and drops what the client still sends. */
     private static final Duration LINGER = Duration.ofSeconds(2);
 
@@ -47,6 +52,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     private final Connections connections;
     private final ReplicaLimits limits;
     private final String proto;
+    private final ClientCodec codec;
     private final PendingMessages pending = new PendingMessages();
 
     private ChannelHandlerContext ctx;
@@ -57,14 +63,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     private int localPort;
     private boolean clientInputShut;
     private boolean drainingPending;
+    /** A request head has begun arriving (while Idle), since {@link #headBegunNanos}. */
+    private boolean headTimed;
+
+    private long headBegunNanos;
 
     HttpProxyHandler(
             Supplier<ListenerRuntime> listener,
             UpstreamPool pool,
             Connections connections,
             ReplicaLimits limits,
-            boolean tls) {
+            boolean tls,
+            ClientCodec codec) {
         this.listener = listener;
+        this.codec = codec;
         this.pool = pool;
         this.connections = connections;
         this.limits = limits;
@@ -110,8 +122,22 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        noteHeadBegun();
         if (state instanceof Lingering || wantsClientData()) {
             ctx.read();
+        }
+    }
+
+    /**
+     * Starts the request-header timeout when a head has begun on an idle connection: from then on
+     * the head must be complete within the listener's requestHeaderTimeout, not the idle timeout.
+     */
+    private void noteHeadBegun() {
+        if (!headTimed && state instanceof Idle && codec.headBegun()) {
+            headTimed = true;
+            headBegunNanos = timer.now();
+            timer.ensureBy(headBegunNanos
+                    + listener.get().config().requestHeaderTimeout().toNanos());
         }
     }
 
@@ -122,7 +148,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
 
     /** True when reading the client now moves things forward without buffering beyond one read. */
     private boolean wantsClientData() {
-        if (clientInputShut || !pending.isEmpty()) {
+        if (clientInputShut || !pending.isEmpty() || codec.holding()) {
+            // Bytes after an upgrade request wait in the codec for the backend's answer; none are read meanwhile.
             return false;
         }
         if (state instanceof Exchanging e) {
@@ -149,6 +176,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     }
 
     private void onRequest(Idle idle, HttpRequest req) {
+        headTimed = false;
         if (req.decoderResult().isFailure()) {
             ReferenceCountUtil.release(req);
             rejectMalformed(req.decoderResult().cause());
@@ -164,26 +192,33 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         exchange.start(limits, clientIp, proto, localPort);
     }
 
-    /** Answers what the decoder could not read, a head or a body; the connection closes after. */
+    /**
+     * Answers what the decoder could not read, a head or a body (then always a 400: a chunk-size
+     * line over the limit is a bad body, not a long request line); the connection closes after.
+     */
     void rejectMalformed(Throwable cause) {
-        Refusal refusal = RequestHead.refusal(cause);
-        log.debug(
-                "client {}: {}: {}",
-                ctx.channel().remoteAddress(),
-                HttpResponseStatus.valueOf(refusal.status()),
-                cause.toString());
-        HttpExchange exchange;
         if (state instanceof Exchanging e) {
-            exchange = e.exchange();
+            e.exchange().refuse(Refusal.MALFORMED_BODY, cause.getMessage());
         } else if (state instanceof Idle idle) {
-            // A head that could not be read gets an exchange of its own to answer it, with no request.
-            exchange =
-                    new HttpExchange(this, ctx, connector, listener.get(), RequestHead.UNREADABLE, false, timer.now());
-            state = idle.toExchanging(exchange);
-        } else {
-            return;
+            refuseWithoutRequest(idle, RequestHead.refusal(cause), cause.getMessage());
         }
-        exchange.refuse(refusal, cause.getMessage());
+    }
+
+    /** Answers a head that could not be read, or did not arrive in time, with an exchange of its own and no request. */
+    private void refuseWithoutRequest(Idle idle, Refusal refusal, String detail) {
+        HttpExchange exchange =
+                new HttpExchange(this, ctx, connector, listener.get(), RequestHead.UNREADABLE, false, timer.now());
+        state = idle.toExchanging(exchange);
+        exchange.refuse(refusal, detail);
+    }
+
+    /** One line per kind of refusal and listener every 10 s: what clients got, and from where (the latest). */
+    void logRefusal(Refusal refusal, String detail) {
+        ListenerRuntime runtime = listener.get();
+        rateLimited.info(
+                refusal.name() + " " + runtime.name(),
+                () -> "listener " + runtime.name() + ": refused a request from " + clientIp + ": " + refusal.status()
+                        + " " + refusal.reason() + ": " + refusal.text(detail));
     }
 
     @Override
@@ -232,9 +267,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
                 || cause.getCause() instanceof SSLException) {
             log.debug("client {}: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
-            log.warn(
-                    "client {}: closing after an unexpected error",
-                    ctx.channel().remoteAddress(),
+            // A bug, and possibly one a client can trigger at will: its stack trace once per 10 s, not per request.
+            rateLimited.warn(
+                    "unexpected " + cause.getClass().getName(),
+                    () -> "client " + ctx.channel().remoteAddress() + ": closing after an unexpected error",
                     cause);
         }
         closeClient();
@@ -266,6 +302,16 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         }
     }
 
+    /** True when the proxy is reading the client now: a slow request body is then the client's doing. */
+    boolean readingClient() {
+        return wantsClientData();
+    }
+
+    /** Makes sure the connection's timer fires by {@code deadline}. */
+    void ensureTimer(long deadline) {
+        timer.ensureBy(deadline);
+    }
+
     /**
      * The exchange's answer is out and, unless it closes the connection, its request read: the
      * connection waits for the next request, lingers, or closes.
@@ -274,7 +320,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         if (!(state instanceof Exchanging current) || current.exchange() != exchange) {
             return;
         }
-        if (!exchange.requestDone()) {
+        if (!exchange.requestDone() || (close && exchange.refused())) {
+            // The client may still be sending (a body nobody reads, the rest of a head refused):
+            // closing with its bytes unread would reset the connection, and the answer with it.
             state = current.toLingering();
             lingeringClose();
             return;
@@ -289,7 +337,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         long now = timer.now();
         state = current.toIdle(now);
         timer.ensureBy(now + exchange.runtime().config().idleTimeout().toNanos());
-        if (!pending.isEmpty()) {
+        noteHeadBegun();
+        if (codec.endHold()) {
+            // An upgrade that was not accepted, with bytes sent behind it: HTTP goes on with them,
+            // decoded on a later turn of the event loop like pipelined requests.
+            ctx.executor().execute(this::decodeHeld);
+        } else if (!pending.isEmpty()) {
             // Handled on a later turn of the event loop: a burst of pipelined requests answered
             // locally must not recurse through write listeners.
             ctx.executor().execute(this::drainPending);
@@ -305,6 +358,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         ctx.writeAndFlush(switching, ctx.voidPromise());
         pending.releaseAll();
         WebSocketSwitch.relay(ctx, upstream, runtime, backend, connections, this);
+    }
+
+    private void decodeHeld() {
+        try {
+            codec.decodeHeld();
+        } catch (Exception e) {
+            exceptionCaught(ctx, e);
+        }
     }
 
     private void drainPending() {
@@ -327,9 +388,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     /**
      * While an exchange runs, nothing may stand still for the request timeout: not the backend
      * before it answers (504), not a response body the backend stopped sending or the client
-     * stopped reading (both connections closed). Between exchanges, or inside an unfinished
-     * request head, the idle timeout applies: idle keep-alive connections and slowly dripped
-     * heads must not hold sockets forever.
+     * stopped reading (both connections closed); and a request body must keep its minimum rate
+     * (408). Between exchanges the idle timeout applies, and once a request head has begun, the
+     * request-header timeout (408): idle keep-alive connections and slowly dripped heads must not
+     * hold sockets forever.
      */
     private void onTimer() {
         if (!ctx.channel().isActive()) {
@@ -337,11 +399,19 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         }
         long now = timer.now();
         if (state instanceof Exchanging e) {
-            long deadline = e.exchange().progressDeadline();
+            long deadline = e.exchange().deadline(now);
             if (now - deadline >= 0) {
-                e.exchange().timedOut();
+                e.exchange().timedOut(now);
             } else {
                 timer.ensureBy(deadline);
+            }
+        } else if (state instanceof Idle idle && headTimed) {
+            long limit = listener.get().config().requestHeaderTimeout().toNanos();
+            if (now - headBegunNanos >= limit) {
+                headTimed = false;
+                refuseWithoutRequest(idle, Refusal.REQUEST_HEADER_TIMEOUT, null);
+            } else {
+                timer.ensureBy(headBegunNanos + limit);
             }
         } else if (state instanceof Idle idle) {
             long limit = listener.get().config().idleTimeout().toNanos();

@@ -147,6 +147,9 @@ class HttpProxyHandlerTest {
                 null,
                 64,
                 256,
+                null,
+                null,
+                null,
                 listener(1).backends());
         TestingHttpConnection c = new TestingHttpConnection(small);
         c.fromClient(request);

@@ -21,6 +21,9 @@ public final class TestingListener {
     private SchedulerKind scheduler;
     private Integer maxRequestLineBytes;
     private Integer maxHeaderBytes;
+    private Integer maxHeaders;
+    private Duration requestHeaderTimeout;
+    private Integer minRequestBodyBytesPerSecond;
     private final List<Backend> backends = new ArrayList<>();
 
     private TestingListener(String name, Protocol protocol) {
@@ -81,6 +84,21 @@ public final class TestingListener {
         return this;
     }
 
+    public TestingListener maxHeaders(int n) {
+        this.maxHeaders = n;
+        return this;
+    }
+
+    public TestingListener requestHeaderTimeout(Duration d) {
+        this.requestHeaderTimeout = d;
+        return this;
+    }
+
+    public TestingListener minRequestBodyBytesPerSecond(int n) {
+        this.minRequestBodyBytesPerSecond = n;
+        return this;
+    }
+
     public Listener build() {
         return new Listener(
                 name,
@@ -95,6 +113,9 @@ public final class TestingListener {
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                maxHeaders,
+                requestHeaderTimeout,
+                minRequestBodyBytesPerSecond,
                 backends);
     }
 }

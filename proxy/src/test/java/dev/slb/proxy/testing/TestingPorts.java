@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * Free loopback ports for configs: the model refuses port 0, so a test asks the kernel for a free
@@ -15,13 +18,32 @@ public final class TestingPorts {
 
     public static final String LOOPBACK = "127.0.0.1";
 
-    /** A loopback port nothing listens on right now. */
-    public static int free() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /**
+     * Ports handed out lately in this JVM: the kernel may give a port just let go to the next
+     * asker, so one config could otherwise get the same port twice (a listener and the admin port).
+     */
+    private static final Set<Integer> RECENT = new LinkedHashSet<>();
+
+    private static final int REMEMBERED = 512;
+
+    /** A loopback port nothing listens on right now, and none handed out lately by this class. */
+    public static synchronized int free() {
+        for (int attempt = 0; ; attempt++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
+                s.setReuseAddress(true);
+                port = s.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (RECENT.add(port) || attempt >= 20) {
+                if (RECENT.size() > REMEMBERED) {
+                    Iterator<Integer> oldest = RECENT.iterator();
+                    oldest.next();
+                    oldest.remove();
+                }
+                return port;
+            }
         }
     }
 

@@ -247,6 +247,9 @@ class TlsFromSecretTest {
                 null,
                 null,
                 null,
+                null,
+                null,
+                null,
                 List.of());
     }
 
