@@ -1,8 +1,7 @@
 package dev.slb.local;
 
 import dev.slb.local.apiserver.LocalApiServer;
-import dev.slb.local.pods.AddressPool;
-import dev.slb.local.pods.LocalKubelet;
+import dev.slb.local.kube.AddressPool;
 import dev.slb.local.process.Detached;
 import dev.slb.local.process.StaleProcesses;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -99,7 +98,7 @@ public final class LocalCluster implements AutoCloseable {
     private LocalApiServer apiServer;
     private KubernetesClient client;
     private EventLoopGroup network;
-    private LocalKubelet kubelet;
+    private LocalNode kubelet;
     private Path kubeconfig;
     private int operatorAdminPort;
 
@@ -172,9 +171,9 @@ public final class LocalCluster implements AutoCloseable {
                 "dev.slb.proxy.demo.DemoBackend");
 
         network = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        kubelet = new LocalKubelet(
+        kubelet = new LocalNode(
                 client,
-                new LocalKubelet.Settings(
+                new LocalNode.Settings(
                         options.state().resolve("pods"),
                         List.of(repo.resolve("proxy/bin/slb-proxy").toString()),
                         Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_PROXY_JAR", proxyJar.toString()),

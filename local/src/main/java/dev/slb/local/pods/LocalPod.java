@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
-import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -41,9 +41,7 @@ final class LocalPod {
 
     final String namespace;
     final String name;
-    final String deployment;
-    final String templateHash;
-    final PodTemplateSpec template;
+    final PodSpec spec;
     final InetAddress ip;
     final Path dir;
     final Instant created;
@@ -63,9 +61,7 @@ final class LocalPod {
     LocalPod(
             String namespace,
             String name,
-            String deployment,
-            String templateHash,
-            PodTemplateSpec template,
+            PodSpec spec,
             InetAddress ip,
             Path dir,
             List<String> launcher,
@@ -73,9 +69,7 @@ final class LocalPod {
             Instant created) {
         this.namespace = namespace;
         this.name = name;
-        this.deployment = deployment;
-        this.templateHash = templateHash;
-        this.template = template;
+        this.spec = spec;
         this.ip = ip;
         this.dir = dir;
         this.launcher = launcher;
@@ -84,7 +78,7 @@ final class LocalPod {
     }
 
     Container container() {
-        return template.getSpec().getContainers().get(0);
+        return spec.getContainers().get(0);
     }
 
     /** Starts (or restarts) the process. */
