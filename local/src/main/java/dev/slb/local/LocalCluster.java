@@ -4,21 +4,14 @@ import dev.slb.local.apiserver.LocalApiServer;
 import dev.slb.local.kube.AddressPool;
 import dev.slb.local.process.Detached;
 import dev.slb.local.process.StaleProcesses;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -29,8 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -43,14 +34,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The whole system on one machine: the embedded API server, the operator (a child process, as
  * it runs in a cluster), local pods for the proxy Deployments it creates, a load-balancer
- * address per proxy Service, and a demo backend with its Service, EndpointSlice and a TLS
+ * address per proxy Service, and a demo backend (a Deployment of two pods and its Service) and a TLS
  * Secret, so every sample works as it is.
  */
 public final class LocalCluster implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
     public static final int BACKEND_PORT = 8080;
-    static final int DEMO_CERTIFICATE_ADDRESSES = 32;
 
     /**
      * Where things are.
@@ -59,7 +49,7 @@ public final class LocalCluster implements AutoCloseable {
      * @param state a directory this run owns: kubeconfig, logs, pods (emptied on start)
      * @param apiPort the API server's port on 127.0.0.1 (0 for any free one)
      * @param block the second octet of every address this run uses, so that two runs (say,
-     *     local/bin/up and the tests) never share one: the demo backend is 127.B.0.2, pods are
+     *     local/bin/up and the tests) never share one: the demo backend's Service is 127.B.0.2, pods are
      *     127.B.0.10 to .250, load balancers 127.B.1.1, .2, ...
      * @param operatorEnvironment added to the operator's environment (its settings, e.g. a short
      *     drain for tests); local/ sets text logs and a loopback admin port itself
@@ -76,10 +66,6 @@ public final class LocalCluster implements AutoCloseable {
         public Options(Path repository, Path state, int apiPort, int block) {
             this(repository, state, apiPort, block, Map.of());
         }
-
-        String backendAddress() {
-            return "127." + block + ".0.2";
-        }
     }
 
     private final Options options;
@@ -88,7 +74,6 @@ public final class LocalCluster implements AutoCloseable {
     private final Object lifecycle = new Object();
     private volatile boolean closing;
     private boolean stopped;
-    private Process backend;
     /** What the operator's container limit (deploy/deployment.yaml, 512 MiB) tells its JVM in a cluster. */
     static final String OPERATOR_JVM_LIMITS = "-XX:MaxRAM=512m";
 
@@ -98,7 +83,7 @@ public final class LocalCluster implements AutoCloseable {
     private LocalApiServer apiServer;
     private KubernetesClient client;
     private EventLoopGroup network;
-    private LocalNode kubelet;
+    private LocalNode node;
     private Path kubeconfig;
     private int operatorAdminPort;
 
@@ -153,41 +138,30 @@ public final class LocalCluster implements AutoCloseable {
                 .build();
         client = new KubernetesClientBuilder().withConfig(config).build();
 
-        installCrds(repo.resolve("crds"));
-        createDemo();
+        DemoObjects.installCrds(client, repo.resolve("crds"));
+        DemoObjects.create(client, options.state(), options.block());
         checkNotClosing();
-        backend = startProcess(
-                "demo-backend",
-                List.of(
-                        java(),
-                        "-cp",
-                        proxyJar.toString(),
-                        "dev.slb.proxy.demo.DemoBackend",
-                        "--bind",
-                        options.backendAddress(),
-                        "--port",
-                        String.valueOf(BACKEND_PORT)),
-                Map.of(),
-                "dev.slb.proxy.demo.DemoBackend");
-
         network = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        kubelet = new LocalNode(
+        node = new LocalNode(
                 client,
                 new LocalNode.Settings(
                         options.state().resolve("pods"),
                         List.of(repo.resolve("proxy/bin/slb-proxy").toString()),
+                        // The proxy image's files (its launcher, its jar) are the build's.
+                        Map.of("/opt/slb-proxy/", repo.resolve("proxy").toString() + "/"),
                         Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_PROXY_JAR", proxyJar.toString()),
                         new AddressPool(options.block(), 0, 10, 250),
                         new AddressPool(options.block(), 1, 1, 254),
                         network,
                         Clock.systemUTC()));
-        kubelet.start();
+        node.start();
         checkNotClosing();
 
         operatorAdminPort = freePort();
         // The operator's own launcher, so it runs with the JVM flags it is deployed with.
         operatorCommand = List.of(repo.resolve("operator/bin/slb-operator").toString());
         startOperator();
+        DemoObjects.awaitBackend(client, Duration.ofSeconds(90), this::checkNotClosing);
     }
 
     /**
@@ -301,87 +275,6 @@ public final class LocalCluster implements AutoCloseable {
         return options.state().resolve("tls").resolve("tls.crt");
     }
 
-    /** Applies every CRD under {@code crds/} (not the samples), as installing the operator does. */
-    private void installCrds(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(
-                            f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml"))
-                    .toList()) {
-                try (InputStream in = Files.newInputStream(file)) {
-                    for (HasMetadata crd : client.load(in).items()) {
-                        // As `kubectl apply` would have left it, so that the user's own apply is a clean patch.
-                        crd.getMetadata()
-                                .setAnnotations(new java.util.LinkedHashMap<>(Map.of(
-                                        "kubectl.kubernetes.io/last-applied-configuration",
-                                        Serialization.asJson(crd) + "\n")));
-                        client.resource(crd).createOr(NonDeletingOperation::update);
-                    }
-                }
-            }
-        }
-    }
-
-    /** The demo backend's Service and EndpointSlice, and the TLS Secret the HTTPS samples name. */
-    private void createDemo() throws IOException, InterruptedException {
-        List<String> ips = new ArrayList<>(List.of("127.0.0.1"));
-        for (int i = 1; i <= DEMO_CERTIFICATE_ADDRESSES; i++) {
-            ips.add("127." + options.block() + ".1." + i);
-        }
-        Path tls = options.state().resolve("tls");
-        DemoCertificate.write(tls, ips);
-        client.resource(new SecretBuilder()
-                        .withNewMetadata()
-                        .withName("demo-tls")
-                        .withNamespace("default")
-                        .endMetadata()
-                        .withType("kubernetes.io/tls")
-                        .addToData("tls.crt", base64(tls.resolve("tls.crt")))
-                        .addToData("tls.key", base64(tls.resolve("tls.key")))
-                        .build())
-                .createOr(NonDeletingOperation::update);
-        client.resource(new ServiceBuilder()
-                        .withNewMetadata()
-                        .withName("demo-backend")
-                        .withNamespace("default")
-                        .addToLabels("app.kubernetes.io/name", "demo-backend")
-                        .endMetadata()
-                        .withNewSpec()
-                        .withType("ClusterIP")
-                        .addNewPort()
-                        .withName("http")
-                        .withPort(BACKEND_PORT)
-                        .withProtocol("TCP")
-                        .withNewTargetPort(BACKEND_PORT)
-                        .endPort()
-                        .endSpec()
-                        .build())
-                .createOr(NonDeletingOperation::update);
-        client.resource(new EndpointSliceBuilder()
-                        .withNewMetadata()
-                        .withName("demo-backend-local")
-                        .withNamespace("default")
-                        .addToLabels("kubernetes.io/service-name", "demo-backend")
-                        .endMetadata()
-                        .withAddressType("IPv4")
-                        .addNewEndpoint()
-                        .withAddresses(options.backendAddress())
-                        .withNewConditions()
-                        .withReady(true)
-                        .endConditions()
-                        .endEndpoint()
-                        .addNewPort()
-                        .withName("http")
-                        .withPort(BACKEND_PORT)
-                        .withProtocol("TCP")
-                        .endPort()
-                        .build())
-                .createOr(NonDeletingOperation::update);
-    }
-
-    private static String base64(Path file) throws IOException {
-        return Base64.getEncoder().encodeToString(Files.readAllBytes(file));
-    }
-
     /** Starts a child process, logging to {@code <state>/<name>.log}; {@code marker} identifies it later. */
     private Process startProcess(String name, List<String> command, Map<String, String> env, String marker)
             throws IOException {
@@ -438,7 +331,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /**
-     * Stops everything it started: the operator, the pods (drained), the backend, the API server.
+     * Stops everything it started: the operator, the pods (drained), the API server.
      * Safe while {@link #start} is still running (it stops between steps) and more than once.
      */
     @Override
@@ -457,11 +350,8 @@ public final class LocalCluster implements AutoCloseable {
         if (operator != null) {
             stop(operator, Duration.ofSeconds(15)); // first, so that it does not react to the teardown
         }
-        if (kubelet != null) {
-            kubelet.close();
-        }
-        if (backend != null) {
-            stop(backend, Duration.ofSeconds(15));
+        if (node != null) {
+            node.close();
         }
         if (client != null) {
             client.close();
@@ -540,7 +430,7 @@ public final class LocalCluster implements AutoCloseable {
                 .addShutdownHook(new Thread(
                         () -> {
                             System.out.println(
-                                    "\nStopping: the operator, then every proxy pod (each drains), the backend, the API server.");
+                                    "\nStopping: the operator, then every pod (each drains), the API server.");
                             cluster.close();
                             System.out.println("Stopped.");
                             stopped.countDown();
@@ -569,7 +459,7 @@ public final class LocalCluster implements AutoCloseable {
                 : cluster.options.state().toString();
         return """
 
-          slb-operator runs locally: API server %s, the operator, and a demo backend.
+          slb-operator runs locally: API server %s, the operator, and a demo backend (2 pods).
           In another shell, from the repository root:
 
             export KUBECONFIG=$PWD/%s

@@ -28,18 +28,33 @@ public final class LocalNode implements AutoCloseable {
     /**
      * How pods and Services are run.
      *
-     * @param launcher the command that starts the proxy image (e.g. {@code proxy/bin/slb-proxy})
+     * @param launcher the command that stands for the proxy image's entrypoint (e.g. {@code proxy/bin/slb-proxy})
+     * @param imageFiles where the image's files are here, by path prefix, for containers that name a command
      * @param environment added to every pod's environment (e.g. KUBECONFIG)
      * @param network the Services' relays run on it; the caller owns it
      */
     public record Settings(
             Path podsDir,
             List<String> launcher,
+            Map<String, String> imageFiles,
             Map<String, String> environment,
             AddressPool podAddresses,
             AddressPool serviceAddresses,
             EventLoopGroup network,
-            Clock clock) {}
+            Clock clock) {
+
+        /** Pods that run the proxy's entrypoint only. */
+        public Settings(
+                Path podsDir,
+                List<String> launcher,
+                Map<String, String> environment,
+                AddressPool podAddresses,
+                AddressPool serviceAddresses,
+                EventLoopGroup network,
+                Clock clock) {
+            this(podsDir, launcher, Map.of(), environment, podAddresses, serviceAddresses, network, clock);
+        }
+    }
 
     private final SharedIndexInformer<Deployment> deployments;
     private final SharedIndexInformer<Pod> pods;
@@ -63,6 +78,7 @@ public final class LocalNode implements AutoCloseable {
                 new PodRunner.Settings(
                         settings.podsDir(),
                         settings.launcher(),
+                        settings.imageFiles(),
                         settings.environment(),
                         settings.podAddresses(),
                         settings.clock()));

@@ -51,12 +51,19 @@ public final class PodRunner extends Controller {
      * How pods are run.
      *
      * @param podsDir where each pod's directory (its root filesystem, its log) goes
-     * @param launcher the command that starts the proxy image (e.g. {@code proxy/bin/slb-proxy})
+     * @param launcher the command that stands for the proxy image's entrypoint (e.g. {@code proxy/bin/slb-proxy})
+     * @param imageFiles where the image's files are on this machine, by path prefix (e.g. {@code
+     *     /opt/slb-proxy/} is {@code proxy/}), for containers that name a command
      * @param environment added to every pod's environment (e.g. KUBECONFIG)
      * @param addresses the pod IPs
      */
     public record Settings(
-            Path podsDir, List<String> launcher, Map<String, String> environment, AddressPool addresses, Clock clock) {}
+            Path podsDir,
+            List<String> launcher,
+            Map<String, String> imageFiles,
+            Map<String, String> environment,
+            AddressPool addresses,
+            Clock clock) {}
 
     private final SharedIndexInformer<Pod> pods;
     private final Settings settings;
@@ -125,7 +132,7 @@ public final class PodRunner extends Controller {
                     pod.name,
                     pod.lastExitCode(),
                     pod.restarts(),
-                    pod.dir.resolve("proxy.log"));
+                    pod.log());
         }
         pod.probe(http, now);
         publishStatus(pod);
@@ -139,8 +146,16 @@ public final class PodRunner extends Controller {
         }
         InetAddress ip = settings.addresses().take();
         Path dir = settings.podsDir().resolve(ns).resolve(name);
-        LocalPod pod =
-                new LocalPod(ns, name, object.getSpec(), ip, dir, settings.launcher(), settings.environment(), now);
+        LocalPod pod = new LocalPod(
+                ns,
+                name,
+                object.getSpec(),
+                ip,
+                dir,
+                settings.launcher(),
+                settings.imageFiles(),
+                settings.environment(),
+                now);
         try {
             PodVolumes.sync(client, ns, object.getSpec(), pod.container(), dir);
             pod.start();
@@ -234,8 +249,8 @@ public final class PodRunner extends Controller {
             status.withNewState()
                     .withNewWaiting()
                     .withReason("CrashLoopBackOff")
-                    .withMessage("back-off restarting the proxy, which exited with " + pod.lastExitCode() + "; see "
-                            + pod.dir.resolve("proxy.log"))
+                    .withMessage("back-off restarting the container, which exited with " + pod.lastExitCode() + "; see "
+                            + pod.log())
                     .endWaiting()
                     .endState();
         } else {

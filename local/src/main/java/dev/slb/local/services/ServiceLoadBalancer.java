@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The load balancer a cloud gives a Service of type LoadBalancer, with kube-proxy's part: a
  * loopback address of its own per Service ({@code status.loadBalancer}), each Service port opened
- * there, and new connections spread over the endpoints its EndpointSlices list as ready.
+ * there, and new connections spread over the endpoints its EndpointSlices list as ready. A Service
+ * whose {@code clusterIP} is a loopback address is served on it the same way (local/'s API server
+ * allocates no cluster IPs; the demo backend's Service sets one).
  */
 public final class ServiceLoadBalancer extends Controller {
 
@@ -80,7 +82,7 @@ public final class ServiceLoadBalancer extends Controller {
     protected void sync() {
         Set<String> live = new HashSet<>();
         for (Service s : services.getStore().list()) {
-            if (s.getSpec() == null || !"LoadBalancer".equals(s.getSpec().getType())) {
+            if (s.getSpec() == null || !(loadBalancer(s) || clusterIp(s) != null)) {
                 continue;
             }
             live.add(key(s));
@@ -97,7 +99,8 @@ public final class ServiceLoadBalancer extends Controller {
         String key = key(s);
         LocalService local = served.get(key);
         if (local == null) {
-            local = new LocalService(addresses.take(), new ServiceProxy(network));
+            InetAddress address = loadBalancer(s) ? addresses.take() : clusterIp(s);
+            local = new LocalService(address, new ServiceProxy(network));
             served.put(key, local);
         }
         // Port by port, as kube-proxy does: a port added or removed leaves the others, and the
@@ -121,7 +124,26 @@ public final class ServiceLoadBalancer extends Controller {
         for (ServicePort port : s.getSpec().getPorts()) {
             local.proxy.endpoints(port.getPort(), ready(s, port));
         }
-        publishStatus(s, local);
+        if (loadBalancer(s)) {
+            publishStatus(s, local);
+        }
+    }
+
+    private static boolean loadBalancer(Service s) {
+        return "LoadBalancer".equals(s.getSpec().getType());
+    }
+
+    /** The Service's cluster IP when it is a loopback address, which this machine can serve. */
+    private static InetAddress clusterIp(Service s) {
+        String ip = s.getSpec().getClusterIP();
+        if (ip == null || !ip.startsWith("127.")) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(ip);
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
     }
 
     private void listen(String key, LocalService local, int port) throws IOException {
@@ -133,7 +155,7 @@ public final class ServiceLoadBalancer extends Controller {
 
     private void closeService(String key, LocalService local) {
         local.proxy.close();
-        addresses.release(local.address);
+        addresses.release(local.address); // a cluster IP is not in the pool, and stays out of it
         LOG.info("service {} no longer served on {}", key, local.address.getHostAddress());
     }
 
