@@ -2,6 +2,7 @@ package dev.slb.local;
 
 import dev.slb.local.apiserver.LocalApiServer;
 import dev.slb.local.kube.AddressPool;
+import dev.slb.local.pods.Containers;
 import dev.slb.local.process.Detached;
 import dev.slb.local.process.StaleProcesses;
 import io.fabric8.kubernetes.client.Config;
@@ -20,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
@@ -53,14 +55,29 @@ public final class LocalCluster implements AutoCloseable {
      *     127.B.0.10 to .250, load balancers 127.B.1.1, .2, ...
      * @param operatorEnvironment added to the operator's environment (its settings, e.g. a short
      *     drain for tests); local/ sets text logs and a loopback admin port itself
+     * @param containers pods run as containers from their images, through podman, rather than as
+     *     processes (local/bin/up --containers)
+     * @param images with containers: what podman runs for an image a pod names (an image ID, say),
+     *     when it is not the image of that name
      */
     public record Options(
-            Path repository, Path state, int apiPort, int block, Map<String, String> operatorEnvironment) {
+            Path repository,
+            Path state,
+            int apiPort,
+            int block,
+            Map<String, String> operatorEnvironment,
+            boolean containers,
+            Map<String, String> images) {
         public Options {
             if (block < 0 || block > 255) {
                 throw new IllegalArgumentException("the address block is the second octet of 127.B.x.y, 0..255");
             }
             operatorEnvironment = Map.copyOf(operatorEnvironment);
+            images = Map.copyOf(images);
+        }
+
+        public Options(Path repository, Path state, int apiPort, int block, Map<String, String> operatorEnvironment) {
+            this(repository, state, apiPort, block, operatorEnvironment, false, Map.of());
         }
 
         public Options(Path repository, Path state, int apiPort, int block) {
@@ -104,6 +121,7 @@ public final class LocalCluster implements AutoCloseable {
             try {
                 bootSteps();
             } catch (IOException | InterruptedException | RuntimeException e) {
+                closing = true; // or the operator's watcher restarts the operator that stopAll stops
                 stopAll();
                 throw e;
             }
@@ -153,6 +171,7 @@ public final class LocalCluster implements AutoCloseable {
                         new AddressPool(options.block(), 0, 10, 250),
                         new AddressPool(options.block(), 1, 1, 254),
                         network,
+                        options.containers() ? containers() : null,
                         Clock.systemUTC()));
         node.start();
         checkNotClosing();
@@ -162,6 +181,21 @@ public final class LocalCluster implements AutoCloseable {
         operatorCommand = List.of(repo.resolve("operator/bin/slb-operator").toString());
         startOperator();
         DemoObjects.awaitBackend(client, Duration.ofSeconds(90), this::checkNotClosing);
+    }
+
+    /** Pods as containers: they read the API server's kubeconfig as their own users, from a mount. */
+    private Containers containers() throws IOException {
+        Files.setPosixFilePermissions(kubeconfig, PosixFilePermissions.fromString("rw-r--r--"));
+        Map<String, String> podman = new java.util.HashMap<>();
+        if (System.getenv("CONTAINERS_CONF") == null) {
+            // What deploy/images/build uses: the settings podman needs on machines like these.
+            podman.put(
+                    "CONTAINERS_CONF",
+                    options.repository()
+                            .resolve("deploy/images/containers.conf")
+                            .toString());
+        }
+        return new Containers(options.state().toString(), kubeconfig, podman, options.images());
     }
 
     /**
@@ -402,12 +436,13 @@ public final class LocalCluster implements AutoCloseable {
 
     /**
      * Starts the whole system and waits for Ctrl-C. Arguments: {@code [--port N] [--state DIR]
-     * [--block B]}; the defaults are port 0 (any), {@code local/target/run} and block 0 (addresses
+     * [--block B] [--containers]}; the defaults are port 0 (any), {@code local/target/run} and block 0 (addresses
      * 127.0.x.y).
      */
     public static void main(String[] args) throws Exception {
         int port = 0;
         int block = 0;
+        boolean containers = false;
         Path repo = Path.of("").toAbsolutePath();
         if (repo.getFileName() != null && repo.getFileName().toString().equals("local")) {
             repo = repo.getParent();
@@ -418,12 +453,13 @@ public final class LocalCluster implements AutoCloseable {
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--state" -> state = Path.of(args[++i]).toAbsolutePath();
                 case "--block" -> block = Integer.parseInt(args[++i]);
+                case "--containers" -> containers = true;
                 default ->
                     throw new IllegalArgumentException("unknown argument " + args[i]
-                            + " (usage: LocalCluster [--port N] [--state DIR] [--block B])");
+                            + " (usage: LocalCluster [--port N] [--state DIR] [--block B] [--containers])");
             }
         }
-        LocalCluster cluster = new LocalCluster(new Options(repo, state, port, block));
+        LocalCluster cluster = new LocalCluster(new Options(repo, state, port, block, Map.of(), containers, Map.of()));
         CountDownLatch stopped = new CountDownLatch(1);
         // Before anything starts: Ctrl-C while starting must stop what has started so far.
         Runtime.getRuntime()

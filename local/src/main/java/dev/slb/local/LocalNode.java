@@ -3,6 +3,7 @@ package dev.slb.local;
 import dev.slb.local.controllers.DeploymentController;
 import dev.slb.local.controllers.EndpointsController;
 import dev.slb.local.kube.AddressPool;
+import dev.slb.local.pods.Containers;
 import dev.slb.local.pods.PodRunner;
 import dev.slb.local.services.ServiceLoadBalancer;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -32,6 +33,7 @@ public final class LocalNode implements AutoCloseable {
      * @param imageFiles where the image's files are here, by path prefix, for containers that name a command
      * @param environment added to every pod's environment (e.g. KUBECONFIG)
      * @param network the Services' relays run on it; the caller owns it
+     * @param containers how pods run as containers (local/bin/up --containers), or null to run them as processes
      */
     public record Settings(
             Path podsDir,
@@ -41,9 +43,10 @@ public final class LocalNode implements AutoCloseable {
             AddressPool podAddresses,
             AddressPool serviceAddresses,
             EventLoopGroup network,
+            Containers containers,
             Clock clock) {
 
-        /** Pods that run the proxy's entrypoint only. */
+        /** Pods that run the proxy's entrypoint only, as processes. */
         public Settings(
                 Path podsDir,
                 List<String> launcher,
@@ -52,7 +55,7 @@ public final class LocalNode implements AutoCloseable {
                 AddressPool serviceAddresses,
                 EventLoopGroup network,
                 Clock clock) {
-            this(podsDir, launcher, Map.of(), environment, podAddresses, serviceAddresses, network, clock);
+            this(podsDir, launcher, Map.of(), environment, podAddresses, serviceAddresses, network, null, clock);
         }
     }
 
@@ -64,12 +67,14 @@ public final class LocalNode implements AutoCloseable {
     private final EndpointsController endpointsController;
     private final PodRunner kubelet;
     private final ServiceLoadBalancer loadBalancer;
+    private final Containers kubeletContainers;
 
     public LocalNode(KubernetesClient client, Settings settings) {
         deployments = client.apps().deployments().inAnyNamespace().runnableInformer(0);
         pods = client.pods().inAnyNamespace().runnableInformer(0);
         services = client.services().inAnyNamespace().runnableInformer(0);
         slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
+        kubeletContainers = settings.containers();
         deploymentController = new DeploymentController(client, deployments, pods, settings.clock());
         endpointsController = new EndpointsController(client, services, pods, slices);
         kubelet = new PodRunner(
@@ -81,12 +86,16 @@ public final class LocalNode implements AutoCloseable {
                         settings.imageFiles(),
                         settings.environment(),
                         settings.podAddresses(),
+                        settings.containers(),
                         settings.clock()));
         loadBalancer =
                 new ServiceLoadBalancer(client, services, slices, settings.serviceAddresses(), settings.network());
     }
 
     public void start() {
+        if (kubeletContainers != null) {
+            kubeletContainers.removeLeftovers();
+        }
         deploymentController.start(null, deployments, pods);
         endpointsController.start(null, services, pods, slices);
         kubelet.start(PodRunner.TICK, pods);

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
@@ -134,11 +135,18 @@ public final class EndpointsController extends Controller {
                 .withEndpoints(endpoints)
                 .withPorts(ports)
                 .build();
-        if (current == null) {
-            client.resource(slice).create();
-        } else {
-            slice.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
-            client.resource(slice).update();
+        try {
+            if (current == null) {
+                client.resource(slice).create();
+            } else {
+                slice.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
+                client.resource(slice).update();
+            }
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            // The informer had not seen this controller's last write yet; its event brings another sync.
         }
     }
 

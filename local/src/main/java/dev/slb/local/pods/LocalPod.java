@@ -49,6 +49,9 @@ final class LocalPod {
 
     private final List<String> launcher;
     private final Map<String, String> imageFiles;
+    /** Null when pods run as processes. */
+    private final Containers containers;
+
     private final Map<String, String> environment;
     private volatile Process process;
     private volatile Phase phase = Phase.STARTING;
@@ -70,6 +73,7 @@ final class LocalPod {
             List<String> launcher,
             Map<String, String> imageFiles,
             Map<String, String> environment,
+            Containers containers,
             Instant created) {
         this.namespace = namespace;
         this.name = name;
@@ -79,6 +83,7 @@ final class LocalPod {
         this.launcher = launcher;
         this.imageFiles = imageFiles;
         this.environment = environment;
+        this.containers = containers;
         this.created = created;
     }
 
@@ -88,6 +93,28 @@ final class LocalPod {
 
     /** Starts (or restarts) the process. */
     synchronized void start() throws IOException {
+        Files.createDirectories(dir);
+        ProcessBuilder pb = containers == null ? processCommand() : containerCommand();
+        process = pb.redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
+                .start();
+        // The launcher execs the JVM, so this PID is the proxy's; a later run stops it if this one is killed.
+        dev.slb.local.process.StaleProcesses.record(dir.resolve("proxy.pid"), process.pid(), dir.toString());
+        startedAt = Instant.now();
+        if (phase != Phase.TERMINATING) {
+            phase = Phase.RUNNING;
+        }
+    }
+
+    private ProcessBuilder containerCommand() {
+        containers.remove(namespace, name); // one that a restart's predecessor left, if any
+        ProcessBuilder pb = new ProcessBuilder(dev.slb.local.process.Detached.command(
+                containers.command(namespace, name, spec, ip.getHostAddress(), dir)));
+        pb.environment().putAll(containers.podmanEnvironment());
+        return pb;
+    }
+
+    private ProcessBuilder processCommand() {
         Container c = container();
         boolean entrypoint = c.getCommand() == null || c.getCommand().isEmpty();
         List<String> command = new ArrayList<>();
@@ -105,9 +132,7 @@ final class LocalPod {
         if (entrypoint) {
             command.addAll(List.of("--root", dir.toString()));
         }
-        ProcessBuilder pb = new ProcessBuilder(dev.slb.local.process.Detached.command(command))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
+        ProcessBuilder pb = new ProcessBuilder(dev.slb.local.process.Detached.command(command));
         pb.environment().putAll(environment);
         pb.environment().put("JAVA_OPTS", jvmLimits(c));
         if (c.getEnv() != null) {
@@ -115,14 +140,7 @@ final class LocalPod {
                 pb.environment().put(e.getName(), value(e));
             }
         }
-        Files.createDirectories(dir);
-        process = pb.start();
-        // The launcher execs the JVM, so this PID is the proxy's; a later run stops it if this one is killed.
-        dev.slb.local.process.StaleProcesses.record(dir.resolve("proxy.pid"), process.pid(), dir.toString());
-        startedAt = Instant.now();
-        if (phase != Phase.TERMINATING) {
-            phase = Phase.RUNNING;
-        }
+        return pb;
     }
 
     /** The container's output: {@code proxy.log} for the proxy pods the operator makes. */
@@ -285,6 +303,7 @@ final class LocalPod {
         ready = false;
         Process p = process;
         if (p == null || !p.isAlive()) {
+            removeContainer();
             phase = Phase.GONE;
             return CompletableFuture.completedFuture(null);
         }
@@ -298,7 +317,17 @@ final class LocalPod {
                     }
                     return CompletableFuture.completedFuture(p);
                 })
-                .thenRun(() -> phase = Phase.GONE);
+                .thenRun(() -> {
+                    // SIGKILL to podman's client leaves its container running: removing it kills it.
+                    removeContainer();
+                    phase = Phase.GONE;
+                });
+    }
+
+    private void removeContainer() {
+        if (containers != null) {
+            containers.remove(namespace, name);
+        }
     }
 
     Long pid() {

@@ -56,6 +56,7 @@ public final class PodRunner extends Controller {
      *     /opt/slb-proxy/} is {@code proxy/}), for containers that name a command
      * @param environment added to every pod's environment (e.g. KUBECONFIG)
      * @param addresses the pod IPs
+     * @param containers how pods run as containers, or null to run them as processes
      */
     public record Settings(
             Path podsDir,
@@ -63,6 +64,7 @@ public final class PodRunner extends Controller {
             Map<String, String> imageFiles,
             Map<String, String> environment,
             AddressPool addresses,
+            Containers containers,
             Clock clock) {}
 
     private final SharedIndexInformer<Pod> pods;
@@ -155,6 +157,7 @@ public final class PodRunner extends Controller {
                 settings.launcher(),
                 settings.imageFiles(),
                 settings.environment(),
+                settings.containers(),
                 now);
         try {
             PodVolumes.sync(client, ns, object.getSpec(), pod.container(), dir);
@@ -236,12 +239,15 @@ public final class PodRunner extends Controller {
         }
     }
 
-    private static ContainerStatus containerStatus(LocalPod pod, boolean ready, boolean backingOff, String started) {
+    private ContainerStatus containerStatus(LocalPod pod, boolean ready, boolean backingOff, String started) {
         ContainerStatusBuilder status = new ContainerStatusBuilder()
                 .withName(pod.container().getName())
                 .withImage(pod.container().getImage())
                 .withImageID("")
-                .withContainerID("local://" + pod.pid())
+                .withContainerID(
+                        settings.containers() == null
+                                ? "local://" + pod.pid()
+                                : "podman://" + Containers.name(pod.namespace, pod.name))
                 .withReady(ready)
                 .withStarted(pod.phase() == LocalPod.Phase.RUNNING && !backingOff)
                 .withRestartCount(pod.restarts());
