@@ -265,19 +265,12 @@ public final class DemoBackend implements AutoCloseable {
                 for (Map.Entry<String, String> h : req.headers()) {
                     sb.append(h.getKey()).append(": ").append(h.getValue()).append('\n');
                 }
-                ByteBuf body = Unpooled.copiedBuffer(sb.append('\n'), StandardCharsets.UTF_8);
-                FullHttpResponse res = new DefaultFullHttpResponse(
-                        req.protocolVersion(),
+                ByteBuf head = Unpooled.copiedBuffer(sb.append('\n'), StandardCharsets.UTF_8);
+                answer(
+                        ctx,
+                        req,
                         HttpResponseStatus.OK,
-                        Unpooled.wrappedBuffer(body, req.content().retain()));
-                res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-                HttpUtil.setContentLength(res, res.content().readableBytes());
-                boolean keepAlive = HttpUtil.isKeepAlive(req);
-                HttpUtil.setKeepAlive(res, keepAlive);
-                var f = ctx.writeAndFlush(res);
-                if (!keepAlive) {
-                    f.addListener(ChannelFutureListener.CLOSE);
-                }
+                        Unpooled.wrappedBuffer(head, req.content().retain()));
             } else if (msg instanceof WebSocketFrame frame && !(msg instanceof PingWebSocketFrame)) {
                 ctx.writeAndFlush(frame.retain());
             }
@@ -292,8 +285,12 @@ public final class DemoBackend implements AutoCloseable {
 
         private static void answer(
                 ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String text) {
-            FullHttpResponse res = new DefaultFullHttpResponse(
-                    req.protocolVersion(), status, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+            answer(ctx, req, status, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+        }
+
+        private static void answer(
+                ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, ByteBuf body) {
+            FullHttpResponse res = new DefaultFullHttpResponse(req.protocolVersion(), status, body);
             res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
             HttpUtil.setContentLength(res, res.content().readableBytes());
             boolean keepAlive = HttpUtil.isKeepAlive(req);
