@@ -3,7 +3,6 @@ package dev.slb.local;
 import dev.slb.local.apiserver.LocalApiServer;
 import dev.slb.local.kube.AddressPool;
 import dev.slb.local.pods.Containers;
-import dev.slb.local.process.Detached;
 import dev.slb.local.process.StaleProcesses;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -13,12 +12,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -91,18 +84,12 @@ public final class LocalCluster implements AutoCloseable {
     private final Object lifecycle = new Object();
     private volatile boolean closing;
     private boolean stopped;
-    /** What the operator's container limit (deploy/deployment.yaml, 512 MiB) tells its JVM in a cluster. */
-    static final String OPERATOR_JVM_LIMITS = "-XX:MaxRAM=512m";
-
-    private volatile Process operator;
-    private volatile boolean operatorStopped;
-    private List<String> operatorCommand;
+    private OperatorProcess operator;
     private LocalApiServer apiServer;
     private KubernetesClient client;
     private EventLoopGroup network;
     private LocalNode node;
     private Path kubeconfig;
-    private int operatorAdminPort;
 
     private LocalCluster(Options options) {
         this.options = options;
@@ -176,9 +163,7 @@ public final class LocalCluster implements AutoCloseable {
         node.start();
         checkNotClosing();
 
-        operatorAdminPort = freePort();
-        // The operator's own launcher, so it runs with the JVM flags it is deployed with.
-        operatorCommand = List.of(repo.resolve("operator/bin/slb-operator").toString());
+        operator = new OperatorProcess(repo, options.state(), kubeconfig, options.operatorEnvironment());
         startOperator();
         DemoObjects.awaitBackend(client, Duration.ofSeconds(90), this::checkNotClosing);
     }
@@ -203,76 +188,12 @@ public final class LocalCluster implements AutoCloseable {
      * stop and start it to show what a running instance sees across an operator restart or upgrade.
      */
     public void startOperator() throws IOException, InterruptedException {
-        synchronized (lifecycle) {
-            if (operator != null && operator.isAlive()) {
-                throw new IllegalStateException("the operator is running");
-            }
-            operatorStopped = false;
-            operator = launchOperator();
-            watchOperator(operator, Duration.ofSeconds(5));
-        }
-        awaitOperatorReady(Duration.ofSeconds(90));
+        operator.start(this::checkNotClosing);
     }
 
     /** Stops the operator (SIGTERM, as a Deployment's rollout does); the pods and everything else run on. */
     public void stopOperator() {
-        Process p;
-        synchronized (lifecycle) {
-            operatorStopped = true;
-            p = operator;
-        }
-        if (p != null) {
-            stop(p, Duration.ofSeconds(15));
-        }
-    }
-
-    private Process launchOperator() throws IOException {
-        Map<String, String> env = new java.util.LinkedHashMap<>();
-        env.put("KUBECONFIG", kubeconfig.toString());
-        env.put("SLB_ADMIN_ADDRESS", "127.0.0.1");
-        env.put("SLB_ADMIN_PORT", String.valueOf(operatorAdminPort));
-        env.put("SLB_LOG_FORMAT", "text");
-        env.put(
-                "SLB_OPERATOR_JAR",
-                options.repository().resolve("operator/target/slb-operator.jar").toString());
-        // The memory limit deploy/deployment.yaml gives the operator's container, which sizes its heap there.
-        env.put("JAVA_OPTS", OPERATOR_JVM_LIMITS);
-        env.putAll(options.operatorEnvironment());
-        return startProcess("operator", operatorCommand, env, "slb-operator.jar");
-    }
-
-    /**
-     * Restarts the operator when it exits on its own, as its Deployment would in a cluster, with a
-     * back-off that doubles up to a minute; says so loudly, since nothing gets reconciled meanwhile.
-     */
-    private void watchOperator(Process watched, Duration backOff) {
-        watched.onExit().thenRun(() -> {
-            if (closing || operatorStopped) {
-                return;
-            }
-            LOG.error(
-                    "the operator exited on its own (exit code {}); see {}; restarting it in {} s",
-                    watched.exitValue(),
-                    options.state().resolve("operator.log"),
-                    backOff.toSeconds());
-            try {
-                Thread.sleep(backOff.toMillis());
-                synchronized (lifecycle) {
-                    if (closing || operatorStopped) {
-                        return;
-                    }
-                    operator = launchOperator();
-                    Duration next = backOff.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0
-                            ? Duration.ofMinutes(1)
-                            : backOff.multipliedBy(2);
-                    watchOperator(operator, next);
-                }
-            } catch (IOException e) {
-                LOG.error("cannot restart the operator: {}", e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        operator.stop();
     }
 
     /**
@@ -309,59 +230,9 @@ public final class LocalCluster implements AutoCloseable {
         return options.state().resolve("tls").resolve("tls.crt");
     }
 
-    /** Starts a child process, logging to {@code <state>/<name>.log}; {@code marker} identifies it later. */
-    private Process startProcess(String name, List<String> command, Map<String, String> env, String marker)
-            throws IOException {
-        Path log = options.state().resolve(name + ".log");
-        ProcessBuilder pb = new ProcessBuilder(Detached.command(command))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().remove("POD_NAMESPACE");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        StaleProcesses.record(options.state().resolve(name + ".pid"), p.pid(), marker);
-        LOG.info("{} started (pid {}), log {}", name, p.pid(), log);
-        return p;
-    }
-
-    private void awaitOperatorReady(Duration limit) throws IOException, InterruptedException {
-        awaitReady(operator, operatorAdminPort, limit, options.state().resolve("operator.log"), this::checkNotClosing);
-    }
-
     /** Something to check while waiting; it throws to stop the wait. */
     interface Check {
         void check() throws IOException;
-    }
-
-    /**
-     * Waits until the operator's admin port on 127.0.0.1 answers {@code /readyz} with 200, failing
-     * (naming its log) when it exits first or does not get there within {@code limit}.
-     */
-    static void awaitReady(Process operator, int adminPort, Duration limit, Path log, Check meanwhile)
-            throws IOException, InterruptedException {
-        HttpClient http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            meanwhile.check();
-            if (!operator.isAlive()) {
-                throw new IOException("the operator exited with " + operator.exitValue() + "; see " + log);
-            }
-            try {
-                HttpResponse<Void> r = http.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
-                                .timeout(Duration.ofSeconds(1))
-                                .build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        throw new IOException("the operator did not become ready within " + limit.toSeconds() + " s; see " + log);
     }
 
     /**
@@ -382,7 +253,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         stopped = true;
         if (operator != null) {
-            stop(operator, Duration.ofSeconds(15)); // first, so that it does not react to the teardown
+            operator.stop(); // first, so that it does not react to the teardown
         }
         if (node != null) {
             node.close();
@@ -395,31 +266,6 @@ public final class LocalCluster implements AutoCloseable {
         }
         if (apiServer != null) {
             apiServer.close();
-        }
-    }
-
-    private static void stop(Process p, Duration grace) {
-        if (!p.isAlive()) {
-            return;
-        }
-        p.destroy();
-        try {
-            if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-        }
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 

@@ -241,26 +241,34 @@ class ClusterImagesTest {
             assertThat(s.echo("hello", MESSAGE_TIMEOUT)).isTrue();
         }
 
-        // The pod, as a kubelet reports it: the operator asks its admin port which config it serves.
-        client.resource(new PodBuilder()
-                        .withNewMetadata()
-                        .withName(LB + "-proxy-0")
-                        .withNamespace(NS)
-                        .withLabels(fleet.getSpec().getTemplate().getMetadata().getLabels())
-                        .endMetadata()
-                        .withSpec(fleet.getSpec().getTemplate().getSpec())
-                        .build())
-                .create();
-        Pod running = client.pods().inNamespace(NS).withName(LB + "-proxy-0").get();
-        running.setStatus(new PodStatusBuilder()
-                .withPhase("Running")
-                .withPodIP(PROXY_IP)
-                .addNewCondition()
-                .withType("Ready")
-                .withStatus("True")
-                .endCondition()
-                .build());
-        client.resource(running).updateStatus();
+        // The pods, as a kubelet reports them: the operator asks each one's admin port which config it
+        // serves. A guaranteed tier runs two replicas and Programmed waits for both; the image is what
+        // is under test here, so the one container stands for both Pod objects (same address).
+        for (int replica = 0; replica < fleet.getSpec().getReplicas(); replica++) {
+            client.resource(new PodBuilder()
+                            .withNewMetadata()
+                            .withName(LB + "-proxy-" + replica)
+                            .withNamespace(NS)
+                            .withLabels(
+                                    fleet.getSpec().getTemplate().getMetadata().getLabels())
+                            .endMetadata()
+                            .withSpec(fleet.getSpec().getTemplate().getSpec())
+                            .build())
+                    .create();
+            Pod running = client.pods()
+                    .inNamespace(NS)
+                    .withName(LB + "-proxy-" + replica)
+                    .get();
+            running.setStatus(new PodStatusBuilder()
+                    .withPhase("Running")
+                    .withPodIP(PROXY_IP)
+                    .addNewCondition()
+                    .withType("Ready")
+                    .withStatus("True")
+                    .endCondition()
+                    .build());
+            client.resource(running).updateStatus();
+        }
         awaitProgrammed(1);
     }
 
