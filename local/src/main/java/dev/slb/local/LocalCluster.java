@@ -1,37 +1,22 @@
 package dev.slb.local;
 
 import dev.slb.local.apiserver.LocalApiServer;
-import dev.slb.local.pods.AddressPool;
-import dev.slb.local.pods.LocalKubelet;
-import dev.slb.local.process.Detached;
+import dev.slb.local.kube.AddressPool;
+import dev.slb.local.pods.Containers;
 import dev.slb.local.process.StaleProcesses;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -44,14 +29,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The whole system on one machine: the embedded API server, the operator (a child process, as
  * it runs in a cluster), local pods for the proxy Deployments it creates, a load-balancer
- * address per proxy Service, and a demo backend with its Service, EndpointSlice and a TLS
+ * address per proxy Service, and a demo backend (a Deployment of two pods and its Service) and a TLS
  * Secret, so every sample works as it is.
  */
 public final class LocalCluster implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalCluster.class);
     public static final int BACKEND_PORT = 8080;
-    static final int DEMO_CERTIFICATE_ADDRESSES = 32;
 
     /**
      * Where things are.
@@ -60,26 +44,37 @@ public final class LocalCluster implements AutoCloseable {
      * @param state a directory this run owns: kubeconfig, logs, pods (emptied on start)
      * @param apiPort the API server's port on 127.0.0.1 (0 for any free one)
      * @param block the second octet of every address this run uses, so that two runs (say,
-     *     local/bin/up and the tests) never share one: the demo backend is 127.B.0.2, pods are
+     *     local/bin/up and the tests) never share one: the demo backend's Service is 127.B.0.2, pods are
      *     127.B.0.10 to .250, load balancers 127.B.1.1, .2, ...
      * @param operatorEnvironment added to the operator's environment (its settings, e.g. a short
      *     drain for tests); local/ sets text logs and a loopback admin port itself
+     * @param containers pods run as containers from their images, through podman, rather than as
+     *     processes (local/bin/up --containers)
+     * @param images with containers: what podman runs for an image a pod names (an image ID, say),
+     *     when it is not the image of that name
      */
     public record Options(
-            Path repository, Path state, int apiPort, int block, Map<String, String> operatorEnvironment) {
+            Path repository,
+            Path state,
+            int apiPort,
+            int block,
+            Map<String, String> operatorEnvironment,
+            boolean containers,
+            Map<String, String> images) {
         public Options {
             if (block < 0 || block > 255) {
                 throw new IllegalArgumentException("the address block is the second octet of 127.B.x.y, 0..255");
             }
             operatorEnvironment = Map.copyOf(operatorEnvironment);
+            images = Map.copyOf(images);
+        }
+
+        public Options(Path repository, Path state, int apiPort, int block, Map<String, String> operatorEnvironment) {
+            this(repository, state, apiPort, block, operatorEnvironment, false, Map.of());
         }
 
         public Options(Path repository, Path state, int apiPort, int block) {
             this(repository, state, apiPort, block, Map.of());
-        }
-
-        String backendAddress() {
-            return "127." + block + ".0.2";
         }
     }
 
@@ -89,19 +84,12 @@ public final class LocalCluster implements AutoCloseable {
     private final Object lifecycle = new Object();
     private volatile boolean closing;
     private boolean stopped;
-    private Process backend;
-    /** What the operator's container limit (deploy/deployment.yaml, 512 MiB) tells its JVM in a cluster. */
-    static final String OPERATOR_JVM_LIMITS = "-XX:MaxRAM=512m";
-
-    private volatile Process operator;
-    private volatile boolean operatorStopped;
-    private List<String> operatorCommand;
+    private OperatorProcess operator;
     private LocalApiServer apiServer;
     private KubernetesClient client;
     private EventLoopGroup network;
-    private LocalKubelet kubelet;
+    private LocalNode node;
     private Path kubeconfig;
-    private int operatorAdminPort;
 
     private LocalCluster(Options options) {
         this.options = options;
@@ -120,6 +108,7 @@ public final class LocalCluster implements AutoCloseable {
             try {
                 bootSteps();
             } catch (IOException | InterruptedException | RuntimeException e) {
+                closing = true; // or the operator's watcher restarts the operator that stopAll stops
                 stopAll();
                 throw e;
             }
@@ -154,41 +143,44 @@ public final class LocalCluster implements AutoCloseable {
                 .build();
         client = new KubernetesClientBuilder().withConfig(config).build();
 
-        installCrds(repo.resolve("crds"));
-        createDemo();
+        DemoObjects.installCrds(client, repo.resolve("crds"));
+        DemoObjects.create(client, options.state(), options.block());
         checkNotClosing();
-        backend = startProcess(
-                "demo-backend",
-                List.of(
-                        java(),
-                        "-cp",
-                        proxyJar.toString(),
-                        "dev.slb.proxy.demo.DemoBackend",
-                        "--bind",
-                        options.backendAddress(),
-                        "--port",
-                        String.valueOf(BACKEND_PORT)),
-                Map.of(),
-                "dev.slb.proxy.demo.DemoBackend");
-
         network = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        kubelet = new LocalKubelet(
+        node = new LocalNode(
                 client,
-                new LocalKubelet.Settings(
+                new LocalNode.Settings(
                         options.state().resolve("pods"),
                         List.of(repo.resolve("proxy/bin/slb-proxy").toString()),
+                        // The proxy image's files (its launcher, its jar) are the build's.
+                        Map.of("/opt/slb-proxy/", repo.resolve("proxy").toString() + "/"),
                         Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_PROXY_JAR", proxyJar.toString()),
                         new AddressPool(options.block(), 0, 10, 250),
                         new AddressPool(options.block(), 1, 1, 254),
                         network,
+                        options.containers() ? containers() : null,
                         Clock.systemUTC()));
-        kubelet.start();
+        node.start();
         checkNotClosing();
 
-        operatorAdminPort = freePort();
-        // The operator's own launcher, so it runs with the JVM flags it is deployed with.
-        operatorCommand = List.of(repo.resolve("operator/bin/slb-operator").toString());
+        operator = new OperatorProcess(repo, options.state(), kubeconfig, options.operatorEnvironment());
         startOperator();
+        DemoObjects.awaitBackend(client, Duration.ofSeconds(90), this::checkNotClosing);
+    }
+
+    /** Pods as containers: they read the API server's kubeconfig as their own users, from a mount. */
+    private Containers containers() throws IOException {
+        Files.setPosixFilePermissions(kubeconfig, PosixFilePermissions.fromString("rw-r--r--"));
+        Map<String, String> podman = new java.util.HashMap<>();
+        if (System.getenv("CONTAINERS_CONF") == null) {
+            // What deploy/images/build uses: the settings podman needs on machines like these.
+            podman.put(
+                    "CONTAINERS_CONF",
+                    options.repository()
+                            .resolve("deploy/images/containers.conf")
+                            .toString());
+        }
+        return new Containers(options.state().toString(), kubeconfig, podman, options.images());
     }
 
     /**
@@ -196,76 +188,12 @@ public final class LocalCluster implements AutoCloseable {
      * stop and start it to show what a running instance sees across an operator restart or upgrade.
      */
     public void startOperator() throws IOException, InterruptedException {
-        synchronized (lifecycle) {
-            if (operator != null && operator.isAlive()) {
-                throw new IllegalStateException("the operator is running");
-            }
-            operatorStopped = false;
-            operator = launchOperator();
-            watchOperator(operator, Duration.ofSeconds(5));
-        }
-        awaitOperatorReady(Duration.ofSeconds(90));
+        operator.start(this::checkNotClosing);
     }
 
     /** Stops the operator (SIGTERM, as a Deployment's rollout does); the pods and everything else run on. */
     public void stopOperator() {
-        Process p;
-        synchronized (lifecycle) {
-            operatorStopped = true;
-            p = operator;
-        }
-        if (p != null) {
-            stop(p, Duration.ofSeconds(15));
-        }
-    }
-
-    private Process launchOperator() throws IOException {
-        Map<String, String> env = new java.util.LinkedHashMap<>();
-        env.put("KUBECONFIG", kubeconfig.toString());
-        env.put("SLB_ADMIN_ADDRESS", "127.0.0.1");
-        env.put("SLB_ADMIN_PORT", String.valueOf(operatorAdminPort));
-        env.put("SLB_LOG_FORMAT", "text");
-        env.put(
-                "SLB_OPERATOR_JAR",
-                options.repository().resolve("operator/target/slb-operator.jar").toString());
-        // The memory limit deploy/deployment.yaml gives the operator's container, which sizes its heap there.
-        env.put("JAVA_OPTS", OPERATOR_JVM_LIMITS);
-        env.putAll(options.operatorEnvironment());
-        return startProcess("operator", operatorCommand, env, "slb-operator.jar");
-    }
-
-    /**
-     * Restarts the operator when it exits on its own, as its Deployment would in a cluster, with a
-     * back-off that doubles up to a minute; says so loudly, since nothing gets reconciled meanwhile.
-     */
-    private void watchOperator(Process watched, Duration backOff) {
-        watched.onExit().thenRun(() -> {
-            if (closing || operatorStopped) {
-                return;
-            }
-            LOG.error(
-                    "the operator exited on its own (exit code {}); see {}; restarting it in {} s",
-                    watched.exitValue(),
-                    options.state().resolve("operator.log"),
-                    backOff.toSeconds());
-            try {
-                Thread.sleep(backOff.toMillis());
-                synchronized (lifecycle) {
-                    if (closing || operatorStopped) {
-                        return;
-                    }
-                    operator = launchOperator();
-                    Duration next = backOff.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0
-                            ? Duration.ofMinutes(1)
-                            : backOff.multipliedBy(2);
-                    watchOperator(operator, next);
-                }
-            } catch (IOException e) {
-                LOG.error("cannot restart the operator: {}", e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
+        operator.stop();
     }
 
     /**
@@ -302,144 +230,13 @@ public final class LocalCluster implements AutoCloseable {
         return options.state().resolve("tls").resolve("tls.crt");
     }
 
-    /** Applies every CRD under {@code crds/} (not the samples), as installing the operator does. */
-    private void installCrds(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(
-                            f -> f.toString().endsWith(".yml") || f.toString().endsWith(".yaml"))
-                    .toList()) {
-                try (InputStream in = Files.newInputStream(file)) {
-                    for (HasMetadata crd : client.load(in).items()) {
-                        // As `kubectl apply` would have left it, so that the user's own apply is a clean patch.
-                        crd.getMetadata()
-                                .setAnnotations(new java.util.LinkedHashMap<>(Map.of(
-                                        "kubectl.kubernetes.io/last-applied-configuration",
-                                        Serialization.asJson(crd) + "\n")));
-                        client.resource(crd).createOr(NonDeletingOperation::update);
-                    }
-                }
-            }
-        }
-    }
-
-    /** The demo backend's Service and EndpointSlice, and the TLS Secret the HTTPS samples name. */
-    private void createDemo() throws IOException, InterruptedException {
-        List<String> ips = new ArrayList<>(List.of("127.0.0.1"));
-        for (int i = 1; i <= DEMO_CERTIFICATE_ADDRESSES; i++) {
-            ips.add("127." + options.block() + ".1." + i);
-        }
-        Path tls = options.state().resolve("tls");
-        DemoCertificate.write(tls, ips);
-        client.resource(new SecretBuilder()
-                        .withNewMetadata()
-                        .withName("demo-tls")
-                        .withNamespace("default")
-                        .endMetadata()
-                        .withType("kubernetes.io/tls")
-                        .addToData("tls.crt", base64(tls.resolve("tls.crt")))
-                        .addToData("tls.key", base64(tls.resolve("tls.key")))
-                        .build())
-                .createOr(NonDeletingOperation::update);
-        client.resource(new ServiceBuilder()
-                        .withNewMetadata()
-                        .withName("demo-backend")
-                        .withNamespace("default")
-                        .addToLabels("app.kubernetes.io/name", "demo-backend")
-                        .endMetadata()
-                        .withNewSpec()
-                        .withType("ClusterIP")
-                        .addNewPort()
-                        .withName("http")
-                        .withPort(BACKEND_PORT)
-                        .withProtocol("TCP")
-                        .withNewTargetPort(BACKEND_PORT)
-                        .endPort()
-                        .endSpec()
-                        .build())
-                .createOr(NonDeletingOperation::update);
-        client.resource(new EndpointSliceBuilder()
-                        .withNewMetadata()
-                        .withName("demo-backend-local")
-                        .withNamespace("default")
-                        .addToLabels("kubernetes.io/service-name", "demo-backend")
-                        .endMetadata()
-                        .withAddressType("IPv4")
-                        .addNewEndpoint()
-                        .withAddresses(options.backendAddress())
-                        .withNewConditions()
-                        .withReady(true)
-                        .endConditions()
-                        .endEndpoint()
-                        .addNewPort()
-                        .withName("http")
-                        .withPort(BACKEND_PORT)
-                        .withProtocol("TCP")
-                        .endPort()
-                        .build())
-                .createOr(NonDeletingOperation::update);
-    }
-
-    private static String base64(Path file) throws IOException {
-        return Base64.getEncoder().encodeToString(Files.readAllBytes(file));
-    }
-
-    /** Starts a child process, logging to {@code <state>/<name>.log}; {@code marker} identifies it later. */
-    private Process startProcess(String name, List<String> command, Map<String, String> env, String marker)
-            throws IOException {
-        Path log = options.state().resolve(name + ".log");
-        ProcessBuilder pb = new ProcessBuilder(Detached.command(command))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().remove("POD_NAMESPACE");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        StaleProcesses.record(options.state().resolve(name + ".pid"), p.pid(), marker);
-        LOG.info("{} started (pid {}), log {}", name, p.pid(), log);
-        return p;
-    }
-
-    private void awaitOperatorReady(Duration limit) throws IOException, InterruptedException {
-        awaitReady(operator, operatorAdminPort, limit, options.state().resolve("operator.log"), this::checkNotClosing);
-    }
-
     /** Something to check while waiting; it throws to stop the wait. */
     interface Check {
         void check() throws IOException;
     }
 
     /**
-     * Waits until the operator's admin port on 127.0.0.1 answers {@code /readyz} with 200, failing
-     * (naming its log) when it exits first or does not get there within {@code limit}.
-     */
-    static void awaitReady(Process operator, int adminPort, Duration limit, Path log, Check meanwhile)
-            throws IOException, InterruptedException {
-        HttpClient http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            meanwhile.check();
-            if (!operator.isAlive()) {
-                throw new IOException("the operator exited with " + operator.exitValue() + "; see " + log);
-            }
-            try {
-                HttpResponse<Void> r = http.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
-                                .timeout(Duration.ofSeconds(1))
-                                .build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        throw new IOException("the operator did not become ready within " + limit.toSeconds() + " s; see " + log);
-    }
-
-    /**
-     * Stops everything it started: the operator, the pods (drained), the backend, the API server.
+     * Stops everything it started: the operator, the pods (drained), the API server.
      * Safe while {@link #start} is still running (it stops between steps) and more than once.
      */
     @Override
@@ -456,13 +253,10 @@ public final class LocalCluster implements AutoCloseable {
         }
         stopped = true;
         if (operator != null) {
-            stop(operator, Duration.ofSeconds(15)); // first, so that it does not react to the teardown
+            operator.stop(); // first, so that it does not react to the teardown
         }
-        if (kubelet != null) {
-            kubelet.close();
-        }
-        if (backend != null) {
-            stop(backend, Duration.ofSeconds(15));
+        if (node != null) {
+            node.close();
         }
         if (client != null) {
             client.close();
@@ -472,31 +266,6 @@ public final class LocalCluster implements AutoCloseable {
         }
         if (apiServer != null) {
             apiServer.close();
-        }
-    }
-
-    private static void stop(Process p, Duration grace) {
-        if (!p.isAlive()) {
-            return;
-        }
-        p.destroy();
-        try {
-            if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-        }
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 
@@ -513,12 +282,13 @@ public final class LocalCluster implements AutoCloseable {
 
     /**
      * Starts the whole system and waits for Ctrl-C. Arguments: {@code [--port N] [--state DIR]
-     * [--block B]}; the defaults are port 0 (any), {@code local/target/run} and block 0 (addresses
+     * [--block B] [--containers]}; the defaults are port 0 (any), {@code local/target/run} and block 0 (addresses
      * 127.0.x.y).
      */
     public static void main(String[] args) throws Exception {
         int port = 0;
         int block = 0;
+        boolean containers = false;
         Path repo = Path.of("").toAbsolutePath();
         if (repo.getFileName() != null && repo.getFileName().toString().equals("local")) {
             repo = repo.getParent();
@@ -529,19 +299,20 @@ public final class LocalCluster implements AutoCloseable {
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--state" -> state = Path.of(args[++i]).toAbsolutePath();
                 case "--block" -> block = Integer.parseInt(args[++i]);
+                case "--containers" -> containers = true;
                 default ->
                     throw new IllegalArgumentException("unknown argument " + args[i]
-                            + " (usage: LocalCluster [--port N] [--state DIR] [--block B])");
+                            + " (usage: LocalCluster [--port N] [--state DIR] [--block B] [--containers])");
             }
         }
-        LocalCluster cluster = new LocalCluster(new Options(repo, state, port, block));
+        LocalCluster cluster = new LocalCluster(new Options(repo, state, port, block, Map.of(), containers, Map.of()));
         CountDownLatch stopped = new CountDownLatch(1);
         // Before anything starts: Ctrl-C while starting must stop what has started so far.
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
                             System.out.println(
-                                    "\nStopping: the operator, then every proxy pod (each drains), the backend, the API server.");
+                                    "\nStopping: the operator, then every pod (each drains), the API server.");
                             cluster.close();
                             System.out.println("Stopped.");
                             stopped.countDown();
@@ -570,7 +341,7 @@ public final class LocalCluster implements AutoCloseable {
                 : cluster.options.state().toString();
         return """
 
-          slb-operator runs locally: API server %s, the operator, and a demo backend.
+          slb-operator runs locally: API server %s, the operator, and a demo backend (2 pods).
           In another shell, from the repository root:
 
             export KUBECONFIG=$PWD/%s

@@ -334,10 +334,11 @@ public final class OperatorTargets {
                         "text",
                         // As LocalCluster does; more from this process's JAVA_OPTS (a flight recording, say).
                         "JAVA_OPTS",
-                        LocalCluster.OPERATOR_JVM_LIMITS + " " + System.getenv().getOrDefault("JAVA_OPTS", "")));
+                        OperatorProcess.JVM_LIMITS + " " + System.getenv().getOrDefault("JAVA_OPTS", "")));
         Process operator = pb.start();
         try {
-            LocalCluster.awaitReady(operator, adminPort, Duration.ofSeconds(90), dir.resolve("operator.log"), () -> {});
+            OperatorProcess.awaitReady(
+                    operator, adminPort, Duration.ofSeconds(90), dir.resolve("operator.log"), () -> {});
         } catch (IOException e) {
             operator.destroyForcibly();
             throw e;

@@ -36,8 +36,28 @@ class ArchitectureTest {
                 .resideInAPackage("dev.slb.local.apiserver..")
                 .should()
                 .dependOnClassesThat()
-                .resideInAPackage("dev.slb.local.pods..")
+                .resideInAnyPackage(
+                        "dev.slb.local.pods..",
+                        "dev.slb.local.controllers..",
+                        "dev.slb.local.services..",
+                        "dev.slb.local.kube..")
                 .because("the API server stands alone (local/bin/apiserver); the kubelet is one of its clients")
+                .check(LOCAL);
+    }
+
+    @Test
+    void theControllersAreClientsOfTheApiOnly() {
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "dev.slb.local.pods..",
+                        "dev.slb.local.controllers..",
+                        "dev.slb.local.services..",
+                        "dev.slb.local.kube..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.slb.local.apiserver..")
+                .because("they see the cluster as a cluster's controllers do, through the API's watches and writes")
                 .check(LOCAL);
     }
 

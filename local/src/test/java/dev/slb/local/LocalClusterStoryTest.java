@@ -301,8 +301,101 @@ class LocalClusterStoryTest {
         assertThat(patch.err()).contains("spec.backends[0].address");
     }
 
+    /**
+     * The demo backend is a Deployment whose pods the local kubelet runs: scaling it, failing a
+     * pod's readiness probe and deleting a pod move the Service's EndpointSlice (ready, serving,
+     * terminating), and the load balancer follows; requests through it keep being answered.
+     */
     @Test
     @Order(9)
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void theDemoBackendsPodsMoveItsEndpointsAndTheLoadBalancerFollows() throws Exception {
+        patch("{\"spec\":{\"backends\":[{\"service\":{\"name\":\"demo-backend\",\"port\":8080}}]}}");
+        awaitProgrammed();
+        try (BackendEndpoints endpoints = BackendEndpoints.watch(cluster.kubeconfig())) {
+            List<String> two = endpoints.awaitReady(2);
+            assertThat(answeringPods(20, true)).as("both pods answer").containsExactlyInAnyOrderElementsOf(two);
+
+            run("scale", "deploy/demo-backend", "--replicas=3");
+            List<String> three = endpoints.awaitReady(3);
+            assertThat(three).containsAll(two);
+
+            // A failing readiness probe: the pod is not ready (nor serving), and gets no requests.
+            String failing = three.get(0);
+            assertThat(post(failing, "/fail")).contains("failing");
+            endpoints.await(failing, "ready=false serving=false terminating=false");
+            awaitOnlyAnswering(three.subList(1, 3));
+            assertThat(post(failing, "/recover")).contains("serving");
+            endpoints.await(failing, "ready=true serving=true terminating=false");
+
+            // A deleted pod is terminating (still serving) while it drains, then gone and replaced.
+            String deleted = three.get(1);
+            run("delete", "pod", deleted, "--wait=false");
+            endpoints.await(deleted, "ready=false serving=true terminating=true");
+            endpoints.awaitGone(deleted);
+            List<String> replaced = endpoints.awaitReady(3);
+            assertThat(replaced).doesNotContain(deleted);
+
+            run("scale", "deploy/demo-backend", "--replicas=2");
+            assertThat(endpoints.awaitReady(2)).hasSize(2);
+        }
+    }
+
+    private static void run(String... args) throws Exception {
+        TestingKubectl.Result r = kubectl.run(args);
+        assertThat(r.code()).as(r.toString()).isZero();
+    }
+
+    /**
+     * The pods that answered {@code n} requests through the load balancer, each a new connection;
+     * with {@code allOk}, every answer must be 200.
+     */
+    private static java.util.Set<String> answeringPods(int n, boolean allOk) throws Exception {
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            HttpResponse<String> r = get("http://" + address + "/who");
+            if (allOk) {
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            }
+            int end = r.body().indexOf(" saw ");
+            seen.add(
+                    end < 0
+                            ? r.body().substring(0, r.body().indexOf(" is "))
+                            : r.body().substring(0, end));
+        }
+        return seen;
+    }
+
+    /**
+     * Waits until only these pods answer (the proxies' config follows the EndpointSlice within a
+     * second or two; a request meanwhile may still reach the pod that left), then checks that
+     * every answer is a 200 from them.
+     */
+    private static void awaitOnlyAnswering(List<String> pods) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!pods.containsAll(answeringPods(12, false)) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(pods).as("pods answering through the load balancer").containsAll(answeringPods(12, true));
+    }
+
+    /** POSTs to a demo backend pod's own address, as a user would with curl. */
+    private static String post(String pod, String path) throws Exception {
+        String ip =
+                kubectl.run("get", "pod", pod, "-o", "jsonpath={.status.podIP}").out();
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://" + ip + ":8080" + path))
+                                .timeout(Duration.ofSeconds(10))
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return r.body();
+    }
+
+    @Test
+    @Order(10)
     void deletingTheInstanceStopsItsProxiesAndRemovesWhatItOwned() throws Exception {
         for (String pid : kubectl.run(
                         "get",
@@ -327,10 +420,14 @@ class LocalClusterStoryTest {
         assertThat(proxyPids).noneMatch(LocalClusterStoryTest::alive);
         // The Pods were Terminating while their proxies drained; the kubelet removes them once stopped.
         while (System.nanoTime() < deadline
-                && !kubectl.run("get", "pods", "-o", "name").out().isEmpty()) {
+                && !kubectl.run("get", "pods", "-l", "app.kubernetes.io/instance=demo", "-o", "name")
+                        .out()
+                        .isEmpty()) {
             Thread.sleep(200);
         }
-        assertThat(kubectl.run("get", "pods", "-o", "name").out()).isEmpty();
+        assertThat(kubectl.run("get", "pods", "-l", "app.kubernetes.io/instance=demo", "-o", "name")
+                        .out())
+                .isEmpty();
     }
 
     // --- steps ---
@@ -365,7 +462,7 @@ class LocalClusterStoryTest {
 
     private static List<String> demoCertificateAddresses() {
         List<String> ips = new ArrayList<>(List.of("127.0.0.1"));
-        for (int i = 1; i <= LocalCluster.DEMO_CERTIFICATE_ADDRESSES; i++) {
+        for (int i = 1; i <= DemoObjects.CERTIFICATE_ADDRESSES; i++) {
             ips.add("127." + BLOCK + ".1." + i);
         }
         return ips;

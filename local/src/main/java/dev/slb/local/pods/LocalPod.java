@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
-import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -23,8 +23,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One replica run as a local process: the proxy launcher with the container's arguments, bound
- * to the pod's own loopback address, with its volumes under the pod's directory. Tracks
+ * One replica run as a local process: the container's command (the image's paths mapped to this
+ * machine's; without one, the proxy launcher that is the image's entrypoint) with its arguments,
+ * bound to the pod's own loopback address, with its volumes under the pod's directory. Tracks
  * readiness from the container's readiness probe, restarts the process when it dies (restart
  * policy Always), and terminates it as a kubelet does: SIGTERM, then SIGKILL after the grace
  * period.
@@ -41,18 +42,21 @@ final class LocalPod {
 
     final String namespace;
     final String name;
-    final String deployment;
-    final String templateHash;
-    final PodTemplateSpec template;
+    final PodSpec spec;
     final InetAddress ip;
     final Path dir;
     final Instant created;
 
     private final List<String> launcher;
+    private final Map<String, String> imageFiles;
+    /** Null when pods run as processes. */
+    private final Containers containers;
+
     private final Map<String, String> environment;
     private volatile Process process;
     private volatile Phase phase = Phase.STARTING;
     private volatile boolean ready;
+    private volatile int failedProbes;
     private volatile int restarts;
     private volatile Instant nextProbe = Instant.EPOCH;
     private volatile Instant startedAt;
@@ -63,43 +67,72 @@ final class LocalPod {
     LocalPod(
             String namespace,
             String name,
-            String deployment,
-            String templateHash,
-            PodTemplateSpec template,
+            PodSpec spec,
             InetAddress ip,
             Path dir,
             List<String> launcher,
+            Map<String, String> imageFiles,
             Map<String, String> environment,
+            Containers containers,
             Instant created) {
         this.namespace = namespace;
         this.name = name;
-        this.deployment = deployment;
-        this.templateHash = templateHash;
-        this.template = template;
+        this.spec = spec;
         this.ip = ip;
         this.dir = dir;
         this.launcher = launcher;
+        this.imageFiles = imageFiles;
         this.environment = environment;
+        this.containers = containers;
         this.created = created;
     }
 
     Container container() {
-        return template.getSpec().getContainers().get(0);
+        return spec.getContainers().get(0);
     }
 
     /** Starts (or restarts) the process. */
     synchronized void start() throws IOException {
+        Files.createDirectories(dir);
+        ProcessBuilder pb = containers == null ? processCommand() : containerCommand();
+        process = pb.redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
+                .start();
+        // The launcher execs the JVM, so this PID is the proxy's; a later run stops it if this one is killed.
+        dev.slb.local.process.StaleProcesses.record(dir.resolve("proxy.pid"), process.pid(), dir.toString());
+        startedAt = Instant.now();
+        if (phase != Phase.TERMINATING) {
+            phase = Phase.RUNNING;
+        }
+    }
+
+    private ProcessBuilder containerCommand() {
+        containers.remove(namespace, name); // one that a restart's predecessor left, if any
+        ProcessBuilder pb = new ProcessBuilder(dev.slb.local.process.Detached.command(
+                containers.command(namespace, name, spec, ip.getHostAddress(), dir)));
+        pb.environment().putAll(containers.podmanEnvironment());
+        return pb;
+    }
+
+    private ProcessBuilder processCommand() {
         Container c = container();
-        List<String> command = new ArrayList<>(launcher);
+        boolean entrypoint = c.getCommand() == null || c.getCommand().isEmpty();
+        List<String> command = new ArrayList<>();
+        if (entrypoint) {
+            command.addAll(launcher);
+        } else {
+            c.getCommand().forEach(word -> command.add(inImage(word)));
+        }
         if (c.getArgs() != null) {
             command.addAll(c.getArgs());
         }
-        // The pod's network namespace and root filesystem, emulated (see the proxy's README).
-        command.addAll(List.of("--bind-address", ip.getHostAddress(), "--root", dir.toString()));
-        ProcessBuilder pb = new ProcessBuilder(dev.slb.local.process.Detached.command(command))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        dir.resolve("proxy.log").toFile()));
+        // The pod's network namespace, emulated (see the proxy's README), and for the proxy its
+        // root filesystem, where its volumes are; another program gets only the address.
+        command.addAll(List.of("--bind-address", ip.getHostAddress()));
+        if (entrypoint) {
+            command.addAll(List.of("--root", dir.toString()));
+        }
+        ProcessBuilder pb = new ProcessBuilder(dev.slb.local.process.Detached.command(command));
         pb.environment().putAll(environment);
         pb.environment().put("JAVA_OPTS", jvmLimits(c));
         if (c.getEnv() != null) {
@@ -107,14 +140,22 @@ final class LocalPod {
                 pb.environment().put(e.getName(), value(e));
             }
         }
-        Files.createDirectories(dir);
-        process = pb.start();
-        // The launcher execs the JVM, so this PID is the proxy's; a later run stops it if this one is killed.
-        dev.slb.local.process.StaleProcesses.record(dir.resolve("proxy.pid"), process.pid(), dir.toString());
-        startedAt = Instant.now();
-        if (phase != Phase.TERMINATING) {
-            phase = Phase.RUNNING;
+        return pb;
+    }
+
+    /** The container's output: {@code proxy.log} for the proxy pods the operator makes. */
+    Path log() {
+        return dir.resolve(container().getName() + ".log");
+    }
+
+    /** A word of the container's command with a path inside the image made the same file here. */
+    private String inImage(String word) {
+        for (Map.Entry<String, String> e : imageFiles.entrySet()) {
+            if (word.startsWith(e.getKey())) {
+                return e.getValue() + word.substring(e.getKey().length());
+            }
         }
+        return word;
     }
 
     /** The JVM sized to the container's limits, as it sizes itself inside a container. */
@@ -220,14 +261,24 @@ final class LocalPod {
         nextProbe = now.plusSeconds(Math.max(1, Math.min(period, 2)));
         HTTPGetAction get = c.getReadinessProbe().getHttpGet();
         URI uri = URI.create("http://" + ip.getHostAddress() + ":" + port(c, get) + get.getPath());
+        Integer timeout = c.getReadinessProbe().getTimeoutSeconds();
+        Integer threshold = c.getReadinessProbe().getFailureThreshold();
         probing = http.sendAsync(
                         HttpRequest.newBuilder(uri)
-                                .timeout(Duration.ofSeconds(1))
+                                .timeout(Duration.ofSeconds(timeout == null ? 1 : timeout))
                                 .GET()
                                 .build(),
                         HttpResponse.BodyHandlers.discarding())
                 .handle((r, failure) -> {
-                    ready = failure == null && r.statusCode() >= 200 && r.statusCode() < 400 && phase == Phase.RUNNING;
+                    boolean passed = failure == null && r.statusCode() >= 200 && r.statusCode() < 400;
+                    // As a kubelet counts: Ready after one success, NotReady after failureThreshold
+                    // failures in a row (3 unless the probe says otherwise).
+                    failedProbes = passed ? 0 : failedProbes + 1;
+                    if (passed) {
+                        ready = phase == Phase.RUNNING;
+                    } else if (failedProbes >= (threshold == null ? 3 : threshold)) {
+                        ready = false;
+                    }
                     return null;
                 });
         return false;
@@ -252,6 +303,7 @@ final class LocalPod {
         ready = false;
         Process p = process;
         if (p == null || !p.isAlive()) {
+            removeContainer();
             phase = Phase.GONE;
             return CompletableFuture.completedFuture(null);
         }
@@ -265,7 +317,17 @@ final class LocalPod {
                     }
                     return CompletableFuture.completedFuture(p);
                 })
-                .thenRun(() -> phase = Phase.GONE);
+                .thenRun(() -> {
+                    // SIGKILL to podman's client leaves its container running: removing it kills it.
+                    removeContainer();
+                    phase = Phase.GONE;
+                });
+    }
+
+    private void removeContainer() {
+        if (containers != null) {
+            containers.remove(namespace, name);
+        }
     }
 
     Long pid() {

@@ -31,22 +31,34 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A small backend to put behind the proxy when trying it out: every HTTP request is answered
  * with what the backend saw (method, path, headers, body), {@code /bytes/N} streams N bytes (for
- * downloads that take a while), and {@code /ws} is a WebSocket echo.
- * Run it with {@code java -cp slb-proxy.jar dev.slb.proxy.demo.DemoBackend [--bind ADDRESS] [--port PORT] [--name NAME]}.
+ * downloads that take a while), and {@code /ws} is a WebSocket echo. {@code POST /fail} makes it
+ * answer every other HTTP request 500 and {@code POST /hang} never answer them, until {@code POST
+ * /recover}, so a health check can be watched acting. Run it with {@code java -cp slb-proxy.jar
+ * dev.slb.proxy.demo.DemoBackend [--bind ADDRESS] [--port PORT] [--name NAME] [--shutdown-delay SECONDS]};
+ * the name defaults to the environment's {@code POD_NAME}, so each pod says which one answered.
  */
 public final class DemoBackend implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DemoBackend.class);
 
     private static final int MAX_BODY = 1024 * 1024;
 
+    /** What {@code POST /fail}, {@code /hang} and {@code /recover} switch between. */
+    enum Health {
+        SERVING,
+        FAILING,
+        HANGING
+    }
+
     private final EventLoopGroup group;
     private final Channel channel;
+    private final AtomicReference<Health> health = new AtomicReference<>(Health.SERVING);
 
     private DemoBackend(InetSocketAddress bind, String name) throws InterruptedException {
         Transport transport = Transport.best();
@@ -67,7 +79,7 @@ public final class DemoBackend implements AutoCloseable {
                                                 .allowExtensions(true)
                                                 .maxFramePayloadLength(64 * 1024 * 1024)
                                                 .build()),
-                                        new Echo(name));
+                                        new Echo(name, health));
                     }
                 })
                 .bind(bind)
@@ -92,18 +104,32 @@ public final class DemoBackend implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         String bind = "127.0.0.1";
         int port = 19000;
-        String name = "demo-backend";
+        String name = System.getenv().getOrDefault("POD_NAME", "demo-backend");
+        long shutdownDelaySeconds = 0;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
-                case "--bind" -> bind = args[i + 1];
+                // --bind-address is what local/ passes for the pod's own address (its network namespace).
+                case "--bind", "--bind-address" -> bind = args[i + 1];
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
                 case "--name" -> name = args[i + 1];
+                case "--shutdown-delay" -> shutdownDelaySeconds = Long.parseLong(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         DemoBackend backend = start(new InetSocketAddress(bind, port), name);
-        System.out.println(name + " listening on " + backend.address() + " (HTTP echo; WebSocket echo on /ws)");
-        Runtime.getRuntime().addShutdownHook(new Thread(backend::close));
+        System.out.println(name + " listening on " + backend.address()
+                + " (HTTP echo; WebSocket echo on /ws; POST /fail, /hang, /recover)");
+        long delay = shutdownDelaySeconds;
+        // A delay before closing on SIGTERM serves the requests a load balancer still sends while
+        // it learns that this endpoint is terminating, as an application behind one should.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                Thread.sleep(delay * 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            backend.close();
+        }));
         backend.channel.closeFuture().sync();
     }
 
@@ -194,14 +220,37 @@ public final class DemoBackend implements AutoCloseable {
     /** Answers HTTP with a description of the request, and echoes WebSocket frames. */
     private static final class Echo extends SimpleChannelInboundHandler<Object> {
         private final String name;
+        private final AtomicReference<Health> health;
 
-        Echo(String name) {
+        Echo(String name, AtomicReference<Health> health) {
             this.name = name;
+            this.health = health;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof FullHttpRequest req && req.uri().startsWith(BYTES_PATH)) {
+            if (msg instanceof FullHttpRequest req && switchesHealth(req)) {
+                Health next = switch (req.uri()) {
+                    case "/fail" -> Health.FAILING;
+                    case "/hang" -> Health.HANGING;
+                    default -> Health.SERVING;
+                };
+                health.set(next);
+                LOG.info("{}: {} (POST {})", name, next, req.uri());
+                answer(
+                        ctx,
+                        req,
+                        HttpResponseStatus.OK,
+                        name + " is now " + next.name().toLowerCase() + "\n");
+            } else if (msg instanceof FullHttpRequest && health.get() == Health.HANGING) {
+                LOG.debug("{}: hanging, so this request is never answered", name);
+            } else if (msg instanceof FullHttpRequest req && health.get() == Health.FAILING) {
+                answer(
+                        ctx,
+                        req,
+                        HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        name + " is failing on purpose (POST /fail); POST /recover to this pod ends it\n");
+            } else if (msg instanceof FullHttpRequest req && req.uri().startsWith(BYTES_PATH)) {
                 download(ctx, req);
             } else if (msg instanceof FullHttpRequest req) {
                 StringBuilder sb = new StringBuilder()
@@ -216,21 +265,39 @@ public final class DemoBackend implements AutoCloseable {
                 for (Map.Entry<String, String> h : req.headers()) {
                     sb.append(h.getKey()).append(": ").append(h.getValue()).append('\n');
                 }
-                ByteBuf body = Unpooled.copiedBuffer(sb.append('\n'), StandardCharsets.UTF_8);
-                FullHttpResponse res = new DefaultFullHttpResponse(
-                        req.protocolVersion(),
+                ByteBuf head = Unpooled.copiedBuffer(sb.append('\n'), StandardCharsets.UTF_8);
+                answer(
+                        ctx,
+                        req,
                         HttpResponseStatus.OK,
-                        Unpooled.wrappedBuffer(body, req.content().retain()));
-                res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-                HttpUtil.setContentLength(res, res.content().readableBytes());
-                boolean keepAlive = HttpUtil.isKeepAlive(req);
-                HttpUtil.setKeepAlive(res, keepAlive);
-                var f = ctx.writeAndFlush(res);
-                if (!keepAlive) {
-                    f.addListener(ChannelFutureListener.CLOSE);
-                }
+                        Unpooled.wrappedBuffer(head, req.content().retain()));
             } else if (msg instanceof WebSocketFrame frame && !(msg instanceof PingWebSocketFrame)) {
                 ctx.writeAndFlush(frame.retain());
+            }
+        }
+
+        private static boolean switchesHealth(FullHttpRequest req) {
+            return req.method().name().equals("POST")
+                    && (req.uri().equals("/fail")
+                            || req.uri().equals("/hang")
+                            || req.uri().equals("/recover"));
+        }
+
+        private static void answer(
+                ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String text) {
+            answer(ctx, req, status, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+        }
+
+        private static void answer(
+                ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, ByteBuf body) {
+            FullHttpResponse res = new DefaultFullHttpResponse(req.protocolVersion(), status, body);
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            HttpUtil.setContentLength(res, res.content().readableBytes());
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            HttpUtil.setKeepAlive(res, keepAlive);
+            var f = ctx.writeAndFlush(res);
+            if (!keepAlive) {
+                f.addListener(ChannelFutureListener.CLOSE);
             }
         }
 

@@ -1,4 +1,4 @@
-package dev.slb.local.pods;
+package dev.slb.local.kube;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,4 +1,4 @@
-package dev.slb.local.pods;
+package dev.slb.local;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.slb.local.apiserver.LocalApiServer;
+import dev.slb.local.kube.AddressPool;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -71,7 +72,7 @@ import org.junit.jupiter.api.Timeout;
  * clients on real sockets: what a user sees of Deployments, Pods and LoadBalancer Services.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class LocalKubeletTest {
+class LocalNodeTest {
 
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
     private static final String NS = "default";
@@ -98,7 +99,7 @@ class LocalKubeletTest {
     private static LocalApiServer apiServer;
     private static KubernetesClient client;
     private static EventLoopGroup network;
-    private static LocalKubelet kubelet;
+    private static LocalNode kubelet;
     private static HttpServer backend;
     private static ExecutorService backendThreads;
     private static final HttpClient HTTP =
@@ -151,9 +152,9 @@ class LocalKubeletTest {
                         .build())
                 .build();
         network = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        kubelet = new LocalKubelet(
+        kubelet = new LocalNode(
                 client,
-                new LocalKubelet.Settings(
+                new LocalNode.Settings(
                         work.resolve("pods"),
                         List.of(REPO.resolve("proxy/bin/slb-proxy").toString()),
                         Map.of("KUBECONFIG", kubeconfig.toString(), "SLB_PROXY_JAR", jar.toString()),
@@ -197,7 +198,7 @@ class LocalKubeletTest {
             assertThat(client.pods().inNamespace(NS).list().getItems())
                     .as("Pod objects")
                     .isEmpty();
-            assertThat(processes.keySet()).as("proxy processes still alive").noneMatch(LocalKubeletTest::alive);
+            assertThat(processes.keySet()).as("proxy processes still alive").noneMatch(LocalNodeTest::alive);
         });
     }
 
@@ -294,7 +295,7 @@ class LocalKubeletTest {
         String app = create("roll", 2);
         List<Pod> before = awaitReadyPods(app, 2, null);
         String oldHash = hash(before.get(0));
-        List<Long> oldPids = before.stream().map(LocalKubeletTest::pid).toList();
+        List<Long> oldPids = before.stream().map(LocalNodeTest::pid).toList();
         String ip = awaitServiceAddress(app);
 
         List<Event> events = Collections.synchronizedList(new ArrayList<>());
@@ -316,7 +317,7 @@ class LocalKubeletTest {
 
             List<Pod> after = awaitReadyPods(app, 2, oldHash);
             eventually(
-                    SETTLE, () -> assertThat(oldPids).as("old proxy processes").noneMatch(LocalKubeletTest::alive));
+                    SETTLE, () -> assertThat(oldPids).as("old proxy processes").noneMatch(LocalNodeTest::alive));
             traffic.awaitRequests(traffic.requests() + 20);
             traffic.close();
 
@@ -325,8 +326,8 @@ class LocalKubeletTest {
                     .isEmpty();
             String newHash = hash(after.get(0));
             assertThat(newHash).isNotEqualTo(oldHash);
-            assertThat(after).extracting(LocalKubeletTest::hash).containsOnly(newHash);
-            assertThat(after).extracting(LocalKubeletTest::pid).doesNotContainAnyElementsOf(oldPids);
+            assertThat(after).extracting(LocalNodeTest::hash).containsOnly(newHash);
+            assertThat(after).extracting(LocalNodeTest::pid).doesNotContainAnyElementsOf(oldPids);
             awaitDeploymentStatus(app, 2, 2, 2);
             assertThat(client.apps()
                             .deployments()
@@ -381,7 +382,7 @@ class LocalKubeletTest {
                 .contains(after.get(0).getMetadata().getName());
         eventually(
                 SETTLE,
-                () -> assertThat(before.stream().map(LocalKubeletTest::pid).filter(LocalKubeletTest::alive))
+                () -> assertThat(before.stream().map(LocalNodeTest::pid).filter(LocalNodeTest::alive))
                         .as("proxy processes left")
                         .containsExactly(pid(after.get(0))));
         awaitDeploymentStatus(app, 1, 1, 1);
@@ -424,7 +425,7 @@ class LocalKubeletTest {
 
         client.apps().deployments().inNamespace(NS).withName(app).delete();
         eventually(SETTLE, () -> {
-            assertThat(pods).extracting(LocalKubeletTest::pid).noneMatch(LocalKubeletTest::alive);
+            assertThat(pods).extracting(LocalNodeTest::pid).noneMatch(LocalNodeTest::alive);
             assertThat(client.pods()
                             .inNamespace(NS)
                             .withLabel("app", app)
@@ -510,7 +511,7 @@ class LocalKubeletTest {
     void aChangedConfigMapReachesTheRunningPodsAndTheProxyServesIt() throws Exception {
         String app = create("reload", 2);
         List<Pod> pods = awaitReadyPods(app, 2, null);
-        List<Long> before = pods.stream().map(LocalKubeletTest::pid).toList();
+        List<Long> before = pods.stream().map(LocalNodeTest::pid).toList();
 
         client.configMaps().inNamespace(NS).withName(app + "-config").edit(cm -> {
             cm.setData(Map.of("config.yaml", proxyConfig(app, "2", WEB_PORT + 1)));
@@ -533,7 +534,7 @@ class LocalKubeletTest {
             });
         }
         List<Pod> after = awaitReadyPods(app, 2, null);
-        assertThat(after).extracting(LocalKubeletTest::pid).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(after).extracting(LocalNodeTest::pid).containsExactlyInAnyOrderElementsOf(before);
         assertThat(after)
                 .allSatisfy(p -> assertThat(
                                 p.getStatus().getContainerStatuses().get(0).getRestartCount())
@@ -666,7 +667,7 @@ class LocalKubeletTest {
             assertThat(pods)
                     .as("Pods of %s", app)
                     .hasSize(count)
-                    .allMatch(LocalKubeletTest::ready, "Ready")
+                    .allMatch(LocalNodeTest::ready, "Ready")
                     .noneMatch(p -> hash(p).equals(notHash));
             pods.forEach(p -> tracked(pid(p)));
             found.add(pods);

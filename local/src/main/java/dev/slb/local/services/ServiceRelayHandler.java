@@ -1,4 +1,4 @@
-package dev.slb.local.pods;
+package dev.slb.local.services;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;

@@ -1,4 +1,4 @@
-package dev.slb.local.pods;
+package dev.slb.local.services;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
