@@ -22,6 +22,13 @@ import java.util.List;
  * @param scheduler             wrr (default), wlc or rr
  * @param maxRequestLineBytes   HTTP: a longer request line is answered 414 (default 8 KiB)
  * @param maxHeaderBytes        HTTP: a larger header section is answered 431 (default 32 KiB)
+ * @param healthCheck           the active health check of this listener's backends; none when
+ *                              absent (the operator always writes one unless the user turned it off)
+ * @param connectionDrain       how long the WebSocket and TCP connections of a backend that left the
+ *                              config, or is marked draining, may carry on before they are closed
+ *                              (default 30 s; zero closes them at once)
+ * @param ejectOnServerErrors   passive health: whether 5xx answers count, beside connect failures
+ *                              and resets, toward ejecting a backend (default false)
  * @param backends              where requests and connections go
  */
 @JsonPropertyOrder({
@@ -37,6 +44,9 @@ import java.util.List;
     "scheduler",
     "maxRequestLineBytes",
     "maxHeaderBytes",
+    "healthCheck",
+    "connectionDrain",
+    "ejectOnServerErrors",
     "backends"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -53,6 +63,13 @@ public record Listener(
         SchedulerKind scheduler,
         Integer maxRequestLineBytes,
         Integer maxHeaderBytes,
+        HealthCheck healthCheck,
+        // A proxy of an earlier release refuses fields it does not know: these two are left out of
+        // the written config while at their defaults, so they alone never make an old proxy refuse it.
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = DefaultConnectionDrain.class)
+        Duration connectionDrain,
+
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean ejectOnServerErrors,
         List<Backend> backends) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
@@ -60,6 +77,7 @@ public record Listener(
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_REQUEST_LINE_BYTES = 8 * 1024;
     public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
+    public static final Duration DEFAULT_CONNECTION_DRAIN = Duration.ofSeconds(30);
 
     public Listener {
         websocket = protocol != null && protocol.isHttp() && websocket == null ? WebSocket.ENABLED : websocket;
@@ -69,7 +87,48 @@ public record Listener(
         scheduler = scheduler == null ? SchedulerKind.WRR : scheduler;
         maxRequestLineBytes = maxRequestLineBytes == null ? DEFAULT_MAX_REQUEST_LINE_BYTES : maxRequestLineBytes;
         maxHeaderBytes = maxHeaderBytes == null ? DEFAULT_MAX_HEADER_BYTES : maxHeaderBytes;
+        healthCheck = healthCheck == null || protocol == null
+                ? healthCheck
+                : healthCheck.withDefaultProtocol(protocol.isHttp() ? HealthCheck.Kind.HTTP : HealthCheck.Kind.TCP);
+        connectionDrain = connectionDrain == null ? DEFAULT_CONNECTION_DRAIN : connectionDrain;
         backends = backends == null ? List.of() : List.copyOf(backends);
+    }
+
+    /**
+     * A listener with no health check, the default connection drain and no ejection on 5xx: the
+     * settings that came before them, which most callers (tests above all) set alone.
+     */
+    public Listener(
+            String name,
+            Protocol protocol,
+            String bindAddress,
+            int port,
+            Tls tls,
+            WebSocket websocket,
+            Duration idleTimeout,
+            Duration requestTimeout,
+            Duration connectTimeout,
+            SchedulerKind scheduler,
+            Integer maxRequestLineBytes,
+            Integer maxHeaderBytes,
+            List<Backend> backends) {
+        this(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                tls,
+                websocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                null,
+                null,
+                false,
+                backends);
     }
 
     /** A listener with every optional setting at its default. */
@@ -96,6 +155,9 @@ public record Listener(
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 newBackends);
     }
 
@@ -113,6 +175,9 @@ public record Listener(
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 backends);
     }
 
@@ -130,6 +195,9 @@ public record Listener(
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 backends);
     }
 
@@ -147,6 +215,9 @@ public record Listener(
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 backends);
     }
 
@@ -164,6 +235,9 @@ public record Listener(
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 backends);
     }
 
@@ -181,6 +255,9 @@ public record Listener(
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 backends);
     }
 
@@ -198,6 +275,62 @@ public record Listener(
                 newScheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 backends);
+    }
+
+    public Listener withHealthCheck(HealthCheck newHealthCheck) {
+        return new Listener(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                tls,
+                websocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                newHealthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
+                backends);
+    }
+
+    public Listener withBackendHealth(Duration newConnectionDrain, boolean newEjectOnServerErrors) {
+        return new Listener(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                tls,
+                websocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                healthCheck,
+                newConnectionDrain,
+                newEjectOnServerErrors,
+                backends);
+    }
+
+    /** Jackson's filter for {@link #connectionDrain}: true (leave it out) at the default. */
+    static final class DefaultConnectionDrain {
+        @Override
+        public boolean equals(Object value) {
+            return DEFAULT_CONNECTION_DRAIN.equals(value);
+        }
+
+        @Override
+        public int hashCode() {
+            return DEFAULT_CONNECTION_DRAIN.hashCode();
+        }
     }
 }
