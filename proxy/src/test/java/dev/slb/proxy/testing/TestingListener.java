@@ -1,6 +1,7 @@
 package dev.slb.proxy.testing;
 
 import dev.slb.model.Backend;
+import dev.slb.model.HealthCheck;
 import dev.slb.model.Listener;
 import dev.slb.model.Protocol;
 import dev.slb.model.SchedulerKind;
@@ -21,6 +22,8 @@ public final class TestingListener {
     private SchedulerKind scheduler;
     private Integer maxRequestLineBytes;
     private Integer maxHeaderBytes;
+    private HealthCheck healthCheck;
+    private Duration connectionDrain;
     private final List<Backend> backends = new ArrayList<>();
 
     private TestingListener(String name, Protocol protocol) {
@@ -81,6 +84,16 @@ public final class TestingListener {
         return this;
     }
 
+    public TestingListener healthCheck(HealthCheck c) {
+        this.healthCheck = c;
+        return this;
+    }
+
+    public TestingListener connectionDrain(Duration d) {
+        this.connectionDrain = d;
+        return this;
+    }
+
     public Listener build() {
         return new Listener(
                 name,
@@ -95,6 +108,9 @@ public final class TestingListener {
                 scheduler,
                 maxRequestLineBytes,
                 maxHeaderBytes,
+                healthCheck,
+                connectionDrain,
+                false,
                 backends);
     }
 }
