@@ -124,12 +124,6 @@ public final class ListenerRuntime {
         return health[backend];
     }
 
-    /** Whether every backend that could take work is unhealthy, so new work spreads over all of them. */
-    public boolean failingOpen() {
-        BitSet out = unhealthy();
-        return out != null && HealthVerdicts.avoid(weights, out, new BitSet());
-    }
-
     /**
      * Passive health: a connect to backend {@code i} failed, it reset or closed before answering, or
      * it answered 5xx on a listener that counts those. Enough in a row eject it, unless half the
