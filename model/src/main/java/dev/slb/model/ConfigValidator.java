@@ -104,6 +104,14 @@ public final class ConfigValidator {
                 1,
                 MAX_MIN_REQUEST_BODY_BYTES_PER_SECOND,
                 problems);
+        positive(at + ".connectionDrain", l.connectionDrain(), problems, true);
+        if (l.connectionDrain().compareTo(MAX_CONNECTION_DRAIN) > 0) {
+            problems.add(at + ".connectionDrain: " + Durations.format(l.connectionDrain()) + " is longer than "
+                    + Durations.format(MAX_CONNECTION_DRAIN));
+        }
+        if (l.healthCheck() != null) {
+            healthCheck(at + ".healthCheck", l.healthCheck(), problems);
+        }
         for (int b = 0; b < l.backends().size(); b++) {
             Backend backend = l.backends().get(b);
             String bat = at + ".backends[" + b + "]";
@@ -116,6 +124,46 @@ public final class ConfigValidator {
             if (backend.weightValue() < 0 || backend.weightValue() > 100) {
                 problems.add(bat + ".weight: " + backend.weightValue() + " is not a weight (0..100)");
             }
+        }
+    }
+
+    /** The bounds of the CRD's healthCheck fields, so a hand-written config is held to the same. */
+    public static final Duration MAX_CHECK_INTERVAL = Duration.ofSeconds(50);
+
+    public static final Duration MAX_CHECK_TIMEOUT = Duration.ofSeconds(300);
+    public static final int MIN_THRESHOLD = 2;
+    public static final int MAX_THRESHOLD = 10;
+    public static final Duration MAX_CONNECTION_DRAIN = Duration.ofSeconds(900);
+    private static final Pattern HOST_HEADER = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
+
+    private static void healthCheck(String at, HealthCheck c, List<String> problems) {
+        // Below a second only tests go, and they need it: the config is the proxy's, not the user's.
+        positive(at + ".interval", c.interval(), problems, false);
+        if (c.interval().compareTo(MAX_CHECK_INTERVAL) > 0) {
+            problems.add(at + ".interval: " + Durations.format(c.interval()) + " is longer than "
+                    + Durations.format(MAX_CHECK_INTERVAL));
+        }
+        positive(at + ".timeout", c.timeout(), problems, false);
+        if (c.timeout().compareTo(MAX_CHECK_TIMEOUT) > 0) {
+            problems.add(at + ".timeout: " + Durations.format(c.timeout()) + " is longer than "
+                    + Durations.format(MAX_CHECK_TIMEOUT));
+        }
+        range(at + ".healthyThreshold", c.healthyThreshold(), MIN_THRESHOLD, MAX_THRESHOLD, problems);
+        range(at + ".unhealthyThreshold", c.unhealthyThreshold(), MIN_THRESHOLD, MAX_THRESHOLD, problems);
+        if (c.port() != null) {
+            port(at + ".port", c.port(), problems);
+        }
+        if (!c.path().startsWith("/")
+                || c.path().length() > HealthCheck.MAX_PATH_LENGTH
+                || !c.path().chars().allMatch(ch -> ch > ' ' && ch < 127)) {
+            problems.add(at + ".path: '" + c.path() + "' is not a request path (starts with '/', at most "
+                    + HealthCheck.MAX_PATH_LENGTH + " printable characters, no spaces)");
+        }
+        if (c.host() != null && !HOST_HEADER.matcher(c.host()).matches()) {
+            problems.add(at + ".host: '" + c.host() + "' is not a host name (letters, digits, '.', '-', ':')");
+        }
+        if (c.httpCodes().isEmpty() || !HealthCheck.STATUS_CLASSES.containsAll(c.httpCodes())) {
+            problems.add(at + ".httpCodes: " + c.httpCodes() + " must be one or more of " + HealthCheck.STATUS_CLASSES);
         }
     }
 

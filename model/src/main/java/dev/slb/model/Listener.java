@@ -28,6 +28,13 @@ import java.util.List;
  * @param minRequestBodyBytesPerSecond HTTP: a request body must arrive at least this fast on
  *                              average, falling behind by at most {@code requestTimeout}, or it is
  *                              answered 408 (default 1024)
+ * @param healthCheck           the active health check of this listener's backends; none when
+ *                              absent (the operator always writes one unless the user turned it off)
+ * @param connectionDrain       how long the WebSocket and TCP connections of a backend that left the
+ *                              config, or is marked draining, may carry on before they are closed
+ *                              (default 30 s; zero closes them at once)
+ * @param ejectOnServerErrors   passive health: whether 5xx answers count, beside connect failures
+ *                              and resets, toward ejecting a backend (default false)
  * @param backends              where requests and connections go
  */
 @JsonPropertyOrder({
@@ -46,6 +53,9 @@ import java.util.List;
     "maxHeaders",
     "requestHeaderTimeout",
     "minRequestBodyBytesPerSecond",
+    "healthCheck",
+    "connectionDrain",
+    "ejectOnServerErrors",
     "backends"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -74,6 +84,13 @@ public record Listener(
         @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AtDefault.MinRequestBodyRate.class)
         Integer minRequestBodyBytesPerSecond,
 
+        HealthCheck healthCheck,
+        // A proxy of an earlier release refuses fields it does not know: these two are left out of
+        // the written config while at their defaults, so they alone never make an old proxy refuse it.
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = DefaultConnectionDrain.class)
+        Duration connectionDrain,
+
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean ejectOnServerErrors,
         List<Backend> backends) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
@@ -89,6 +106,8 @@ public record Listener(
      */
     public static final int DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND = 1024;
 
+    public static final Duration DEFAULT_CONNECTION_DRAIN = Duration.ofSeconds(30);
+
     public Listener {
         websocket = protocol != null && protocol.isHttp() && websocket == null ? WebSocket.ENABLED : websocket;
         idleTimeout = idleTimeout == null ? DEFAULT_IDLE_TIMEOUT : idleTimeout;
@@ -102,13 +121,57 @@ public record Listener(
         minRequestBodyBytesPerSecond = minRequestBodyBytesPerSecond == null
                 ? DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND
                 : minRequestBodyBytesPerSecond;
+        healthCheck = healthCheck == null || protocol == null
+                ? healthCheck
+                : healthCheck.withDefaultProtocol(protocol.isHttp() ? HealthCheck.Kind.HTTP : HealthCheck.Kind.TCP);
+        connectionDrain = connectionDrain == null ? DEFAULT_CONNECTION_DRAIN : connectionDrain;
         backends = backends == null ? List.of() : List.copyOf(backends);
+    }
+
+    /**
+     * A listener with no request limits of its own, no health check, the default connection drain
+     * and no ejection on 5xx: the settings that came before them, which most callers (tests above
+     * all) set alone.
+     */
+    public Listener(
+            String name,
+            Protocol protocol,
+            String bindAddress,
+            int port,
+            Tls tls,
+            WebSocket websocket,
+            Duration idleTimeout,
+            Duration requestTimeout,
+            Duration connectTimeout,
+            SchedulerKind scheduler,
+            Integer maxRequestLineBytes,
+            Integer maxHeaderBytes,
+            List<Backend> backends) {
+        this(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                tls,
+                websocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                null,
+                null,
+                null,
+                null,
+                null,
+                false,
+                backends);
     }
 
     /** A listener with every optional setting at its default. */
     public static Listener of(String name, Protocol protocol, int port, List<Backend> backends) {
-        return new Listener(
-                name, protocol, null, port, null, null, null, null, null, null, null, null, null, null, null, backends);
+        return new Listener(name, protocol, null, port, null, null, null, null, null, null, null, null, backends);
     }
 
     /** True when this listener relays WebSocket upgrades. */
@@ -133,6 +196,9 @@ public record Listener(
                 maxHeaders,
                 requestHeaderTimeout,
                 minRequestBodyBytesPerSecond,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 newBackends);
     }
 
@@ -153,6 +219,9 @@ public record Listener(
                 maxHeaders,
                 requestHeaderTimeout,
                 minRequestBodyBytesPerSecond,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 backends);
     }
 
@@ -173,6 +242,9 @@ public record Listener(
                 maxHeaders,
                 requestHeaderTimeout,
                 minRequestBodyBytesPerSecond,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 backends);
     }
 
@@ -193,6 +265,9 @@ public record Listener(
                 maxHeaders,
                 requestHeaderTimeout,
                 minRequestBodyBytesPerSecond,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 backends);
     }
 
@@ -213,6 +288,9 @@ public record Listener(
                 maxHeaders,
                 requestHeaderTimeout,
                 minRequestBodyBytesPerSecond,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 backends);
     }
 
@@ -233,6 +311,9 @@ public record Listener(
                 maxHeaders,
                 requestHeaderTimeout,
                 minRequestBodyBytesPerSecond,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 backends);
     }
 
@@ -253,6 +334,9 @@ public record Listener(
                 maxHeaders,
                 requestHeaderTimeout,
                 minRequestBodyBytesPerSecond,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
                 backends);
     }
 
@@ -275,6 +359,55 @@ public record Listener(
                 newMaxHeaders,
                 newRequestHeaderTimeout,
                 newMinRequestBodyBytesPerSecond,
+                healthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
+                backends);
+    }
+
+    public Listener withHealthCheck(HealthCheck newHealthCheck) {
+        return new Listener(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                tls,
+                websocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                maxHeaders,
+                requestHeaderTimeout,
+                minRequestBodyBytesPerSecond,
+                newHealthCheck,
+                connectionDrain,
+                ejectOnServerErrors,
+                backends);
+    }
+
+    public Listener withBackendHealth(Duration newConnectionDrain, boolean newEjectOnServerErrors) {
+        return new Listener(
+                name,
+                protocol,
+                bindAddress,
+                port,
+                tls,
+                websocket,
+                idleTimeout,
+                requestTimeout,
+                connectTimeout,
+                scheduler,
+                maxRequestLineBytes,
+                maxHeaderBytes,
+                maxHeaders,
+                requestHeaderTimeout,
+                minRequestBodyBytesPerSecond,
+                healthCheck,
+                newConnectionDrain,
+                newEjectOnServerErrors,
                 backends);
     }
 
@@ -316,6 +449,19 @@ public record Listener(
             public int hashCode() {
                 return DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND;
             }
+        }
+    }
+
+    /** Jackson's filter for {@link #connectionDrain}: true (leave it out) at the default. */
+    static final class DefaultConnectionDrain {
+        @Override
+        public boolean equals(Object value) {
+            return DEFAULT_CONNECTION_DRAIN.equals(value);
+        }
+
+        @Override
+        public int hashCode() {
+            return DEFAULT_CONNECTION_DRAIN.hashCode();
         }
     }
 }

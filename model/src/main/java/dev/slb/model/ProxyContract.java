@@ -15,6 +15,8 @@ public final class ProxyContract {
     public static final String READYZ_PATH = "/readyz";
     /** Admin path: the config served, as JSON; its version also in {@link #CONFIG_VERSION_HEADER}. */
     public static final String CONFIG_PATH = "/config";
+    /** Admin path: each backend's health as this replica sees it, as a {@link BackendHealthReport}. */
+    public static final String BACKENDS_PATH = "/backends";
     /** Admin path: Prometheus metrics. */
     public static final String METRICS_PATH = "/metrics";
     /** Response header of the admin port carrying the {@link ProxyConfig#version()} served. */

@@ -205,4 +205,85 @@ class ConfigCodecTest {
                                                 + " (at most 1m)",
                                         "listeners[0].minRequestBodyBytesPerSecond: 0 is out of range (1..1048576)"));
     }
+
+    @Test
+    void aConfigFromBeforeHealthChecksReadsAsBeforeAndWritesTheSameBytes() throws Exception {
+        ProxyConfig config = ConfigCodec.parse(MINIMAL);
+        Listener web = config.listeners().get(0);
+        assertThat(web.healthCheck())
+                .as("no check unless the config asks for one")
+                .isNull();
+        assertThat(web.connectionDrain()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(web.ejectOnServerErrors()).isFalse();
+        assertThat(web.backends().get(0).draining()).isFalse();
+        // A proxy of the earlier release refuses unknown fields: at their defaults they are not written.
+        assertThat(ConfigCodec.write(config))
+                .doesNotContain("healthCheck", "connectionDrain", "ejectOnServerErrors", "draining");
+    }
+
+    @Test
+    void healthCheckDefaultsFollowTheListenerAndRoundTrip() throws Exception {
+        ProxyConfig config = new ProxyConfig(
+                "v1",
+                null,
+                null,
+                null,
+                null,
+                List.of(
+                        Listener.of("web", Protocol.HTTP, 18080, List.of(new Backend("127.0.0.1", 19000, 50, true)))
+                                .withHealthCheck(HealthCheck.defaults())
+                                .withBackendHealth(Duration.ZERO, true),
+                        Listener.of("raw", Protocol.TCP, 18083, List.of())
+                                .withHealthCheck(HealthCheck.defaults()
+                                        .withTimings(Duration.ofMillis(200), Duration.ofSeconds(1), 2, 10))));
+        String yaml = ConfigCodec.write(config);
+        assertThat(ConfigCodec.parse(yaml)).isEqualTo(config);
+        HealthCheck web = config.listeners().get(0).healthCheck();
+        assertThat(web.protocol()).isEqualTo(HealthCheck.Kind.HTTP);
+        assertThat(web.method()).isEqualTo(HealthCheck.Method.HEAD);
+        assertThat(web.path()).isEqualTo("/");
+        assertThat(web.interval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(web.timeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(web.healthyThreshold()).isEqualTo(3);
+        assertThat(web.unhealthyThreshold()).isEqualTo(3);
+        assertThat(web.goodStatus(204)).isTrue();
+        assertThat(web.goodStatus(302)).isTrue();
+        assertThat(web.goodStatus(404)).isFalse();
+        assertThat(web.goodStatus(500)).isFalse();
+        assertThat(config.listeners().get(1).healthCheck().protocol()).isEqualTo(HealthCheck.Kind.TCP);
+        assertThat(yaml).contains("connectionDrain: 0s", "ejectOnServerErrors: true", "draining: true");
+    }
+
+    @Test
+    void healthCheckSettingsOutOfRangeAreNamed() {
+        String yaml = MINIMAL + """
+                  healthCheck:
+                    path: health
+                    host: "a b"
+                    port: 0
+                    interval: 51s
+                    timeout: 301s
+                    healthyThreshold: 1
+                    unhealthyThreshold: 11
+                    httpCodes: [2xx, 200]
+                  connectionDrain: 901s
+                """;
+        assertThatThrownBy(() -> ConfigCodec.parse(yaml))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactlyInAnyOrder(
+                                        "listeners[0].connectionDrain: 901s is longer than 15m",
+                                        "listeners[0].healthCheck.interval: 51s is longer than 50s",
+                                        "listeners[0].healthCheck.timeout: 301s is longer than 5m",
+                                        "listeners[0].healthCheck.healthyThreshold: 1 is out of range (2..10)",
+                                        "listeners[0].healthCheck.unhealthyThreshold: 11 is out of range (2..10)",
+                                        "listeners[0].healthCheck.port: 0 is not a port (1..65535)",
+                                        "listeners[0].healthCheck.path: 'health' is not a request path (starts"
+                                                + " with '/', at most 80 printable characters, no spaces)",
+                                        "listeners[0].healthCheck.host: 'a b' is not a host name (letters,"
+                                                + " digits, '.', '-', ':')",
+                                        "listeners[0].healthCheck.httpCodes: [2xx, 200] must be one or more of"
+                                                + " [2xx, 3xx, 4xx, 5xx]"));
+    }
 }

@@ -1,19 +1,23 @@
 package dev.slb.proxy;
 
+import dev.slb.model.BackendHealthReport;
 import dev.slb.model.Limits;
 import dev.slb.model.Listener;
 import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
 import dev.slb.model.Tls;
 import dev.slb.proxy.admin.AdminServer;
+import dev.slb.proxy.core.BackendDrains;
 import dev.slb.proxy.core.BackendLoad;
 import dev.slb.proxy.core.Connections;
 import dev.slb.proxy.core.ListenerRuntime;
 import dev.slb.proxy.core.Transport;
+import dev.slb.proxy.health.HealthChecker;
 import dev.slb.proxy.http.HttpListenerInitializer;
 import dev.slb.proxy.http.UpstreamPools;
 import dev.slb.proxy.limits.AdmissionHandler;
 import dev.slb.proxy.limits.ReplicaLimits;
+import dev.slb.proxy.routing.CloseSpread;
 import dev.slb.proxy.tcp.TcpProxyHandler;
 import dev.slb.proxy.tls.CertificateWatcher;
 import dev.slb.proxy.tls.ReloadingSslContext;
@@ -36,6 +40,7 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -63,6 +68,8 @@ public final class ProxyServer implements AutoCloseable {
     private final AdmissionHandler admission;
     private final ScheduledExecutorService housekeeping;
     private final SecretStore secrets;
+    private final HealthChecker healthChecker;
+    private final BackendDrains backendDrains;
     /** Bound listeners by port: a port keeps its socket across reloads while it stays in the config. */
     private final Map<Integer, Bound> bound = new HashMap<>();
 
@@ -81,11 +88,13 @@ public final class ProxyServer implements AutoCloseable {
         this.pools = new UpstreamPools(transport);
         this.limits = new ReplicaLimits(initial.limits(), System.nanoTime());
         this.admission = new AdmissionHandler(limits);
+        this.healthChecker = new HealthChecker(workers, transport, pools::closeIdle);
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "slb-housekeeping");
             t.setDaemon(true);
             return t;
         });
+        this.backendDrains = new BackendDrains(connections, housekeeping, () -> config);
         try {
             apply(initial);
             InetSocketAddress adminAddress =
@@ -157,6 +166,11 @@ public final class ProxyServer implements AutoCloseable {
         return connections;
     }
 
+    /** Every checked backend as this replica's health checks see it now. */
+    public List<HealthChecker.Report> backendHealth() {
+        return healthChecker.report();
+    }
+
     /** This replica's limits and what they refused. */
     public ReplicaLimits limits() {
         return limits;
@@ -178,9 +192,10 @@ public final class ProxyServer implements AutoCloseable {
                         previous.admin(),
                         next.admin());
             }
+            HealthChecker.Plan health = healthChecker.plan(next);
             Map<Integer, ListenerRuntime> runtimes = new HashMap<>();
             for (Listener l : next.listeners()) {
-                runtimes.put(l.port(), new ListenerRuntime(l, backendLoad, tlsFor(l)));
+                runtimes.put(l.port(), new ListenerRuntime(l, backendLoad, tlsFor(l), b -> health.health(l, b)));
             }
             Map<Integer, Bound> fresh = new HashMap<>();
             try {
@@ -219,8 +234,10 @@ public final class ProxyServer implements AutoCloseable {
                         port);
             }
             bound.putAll(fresh);
+            health.commit();
             limits.apply(next.limits(), System.nanoTime());
             config = next;
+            backendDrains.reloaded(previous, next);
             secrets.retainOnly(next.listeners().stream()
                     .filter(l -> l.tls() != null && l.tls().fromSecret())
                     .map(l -> l.tls().secretName())
@@ -292,8 +309,9 @@ public final class ProxyServer implements AutoCloseable {
 
     /**
      * Drains and stops, the way SIGTERM asks: not ready (still accepting) for the grace period,
-     * then no new connections, in-flight requests finish, and at the end of the drain window the
-     * connections left (WebSocket ones get close code 1001) are closed.
+     * then no new connections, in-flight requests finish, the WebSocket and TCP connections left
+     * close over the last third of the drain window (WebSocket with close code 1001), each at its own
+     * moment, and at the end of the window whatever is left is closed.
      */
     public void drainAndStop() {
         ProxyConfig current = config;
@@ -314,7 +332,27 @@ public final class ProxyServer implements AutoCloseable {
         }
         connections.startDrain();
         log.info("draining: stopped accepting; waiting up to {} for {} connections", window, connections.size());
-        long deadline = System.nanoTime() + window.toNanos();
+        long start = System.nanoTime();
+        long spreadAt = start + CloseSpread.start(window).toNanos();
+        long deadline = start + window.toNanos();
+        while (connections.size() > 0 && System.nanoTime() < spreadAt) {
+            sleep(Duration.ofMillis(50));
+        }
+        List<Connections.Drainable> streams = connections.streaming();
+        if (!streams.isEmpty()) {
+            // Each at its own point of the window's last third: clients reconnect a few at a time.
+            log.info(
+                    "draining: closing {} WebSocket/TCP connections over the last third of the window", streams.size());
+            for (Connections.Drainable stream : streams) {
+                Duration at =
+                        CloseSpread.offset(window, ThreadLocalRandom.current().nextDouble());
+                try {
+                    housekeeping.schedule(stream::closeNow, at.toNanos(), TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException e) {
+                    stream.closeNow();
+                }
+            }
+        }
         while (connections.size() > 0 && System.nanoTime() < deadline) {
             sleep(Duration.ofMillis(50));
         }
@@ -341,6 +379,7 @@ public final class ProxyServer implements AutoCloseable {
             bound.clear();
         }
         housekeeping.shutdownNow();
+        healthChecker.close();
         if (admin != null) {
             admin.close();
         }
@@ -390,6 +429,14 @@ public final class ProxyServer implements AutoCloseable {
         @Override
         public String configVersion() {
             return config.version();
+        }
+
+        @Override
+        public BackendHealthReport backends() {
+            return new BackendHealthReport(healthChecker.report().stream()
+                    .map(r -> new BackendHealthReport.Entry(
+                            r.listener(), r.address(), r.port(), r.healthy(), r.healthy() ? null : r.lastFailure()))
+                    .toList());
         }
 
         @Override

@@ -2,20 +2,25 @@ package dev.slb.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slb.model.Backend;
 import dev.slb.model.Drain;
 import dev.slb.model.ProxyConfig;
+import dev.slb.proxy.demo.DemoBackend;
 import dev.slb.proxy.testing.TestingBackend;
 import dev.slb.proxy.testing.TestingConnection;
 import dev.slb.proxy.testing.TestingListener;
 import dev.slb.proxy.testing.TestingPorts;
 import dev.slb.proxy.testing.TestingProxy;
 import dev.slb.proxy.testing.TestingTcpBackend;
+import dev.slb.proxy.testing.TestingWebSockets;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -25,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@link ProxyServer#drainAndStop()} in process, connection by connection: idle keep-alive
  * connections close once the grace period is over, a busy one after its response (which says
- * Connection: close), and a TCP relay at the end of the drain window.
+ * Connection: close), and WebSocket and TCP relays over the last third of the drain window.
  */
 @Timeout(60)
 class DrainTest {
@@ -104,16 +109,56 @@ class DrainTest {
             }
             long tcpClosed = System.nanoTime() - start;
             assertThat(read)
-                    .as("the TCP relay is closed at the end of the drain window")
+                    .as("the TCP relay is closed in the last third of the drain window")
                     .isEqualTo(-1);
 
             drained.get(20, TimeUnit.SECONDS);
             assertThat(idleClosed).as("not before the grace period").isGreaterThanOrEqualTo(GRACE.toNanos());
             assertThat(tcpClosed)
-                    .as("the relay lasts the drain window")
-                    .isGreaterThanOrEqualTo(GRACE.plus(WINDOW).minusMillis(100).toNanos());
+                    .as("the relay lasts two thirds of the drain window at least")
+                    .isGreaterThanOrEqualTo(GRACE.plus(WINDOW.multipliedBy(2).dividedBy(3))
+                            .minusMillis(100)
+                            .toNanos());
         }
         assertThatRefused(web);
+    }
+
+    @Test
+    void webSocketsCloseWith1001SpreadOverTheLastThirdOfTheWindow() throws Exception {
+        DemoBackend echo = DemoBackend.start(new InetSocketAddress(TestingPorts.LOOPBACK, 0), "echo");
+        try {
+            Duration window = Duration.ofSeconds(3);
+            proxy = TestingProxy.start(TestingProxy.config(
+                            "v1",
+                            TestingListener.http("web")
+                                    .backends(new Backend(
+                                            TestingPorts.LOOPBACK,
+                                            echo.address().getPort()))
+                                    .build())
+                    .withDrain(new Drain(GRACE, window)));
+            try (TestingWebSockets sockets = TestingWebSockets.open(proxy.port("web"), 12)) {
+                long start = System.nanoTime();
+                CompletableFuture<Void> drained =
+                        CompletableFuture.runAsync(() -> proxy.server().drainAndStop());
+                List<TestingWebSockets.Closed> closes = sockets.awaitAllClosed(Duration.ofSeconds(10));
+                drained.get(20, TimeUnit.SECONDS);
+
+                assertThat(closes)
+                        .hasSize(12)
+                        .allSatisfy(c -> assertThat(c.code()).isEqualTo(1001));
+                LongSummaryStatistics ms = closes.stream()
+                        .mapToLong(c -> (c.atNanos() - start) / 1_000_000)
+                        .summaryStatistics();
+                assertThat(ms.getMin())
+                        .as("ms to the first close: the grace period and two thirds of the window")
+                        .isGreaterThanOrEqualTo(GRACE.toMillis() + window.toMillis() * 2 / 3);
+                assertThat(ms.getMax() - ms.getMin())
+                        .as("the closes spread rather than fall in one instant")
+                        .isGreaterThan(100);
+            }
+        } finally {
+            echo.close();
+        }
     }
 
     private static void assertThatRefused(int port) {

@@ -36,9 +36,6 @@ class PlacementTest {
                 null,
                 null,
                 null,
-                null,
-                null,
-                null,
                 List.of(new Backend("10.0.0.7", 8080, 100)));
     }
 

@@ -88,22 +88,7 @@ class PodProcessTest {
     private static Listener listener(
             String name, Protocol protocol, String bindAddress, int port, Tls tls, Backend backend) {
         return new Listener(
-                name,
-                protocol,
-                bindAddress,
-                port,
-                tls,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                List.of(backend));
+                name, protocol, bindAddress, port, tls, null, null, null, null, null, null, null, List.of(backend));
     }
 
     /** As the operator renders it: admin and listeners on all addresses. */

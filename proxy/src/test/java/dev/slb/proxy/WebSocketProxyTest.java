@@ -83,9 +83,6 @@ class WebSocketProxyTest {
                 null,
                 null,
                 null,
-                null,
-                null,
-                null,
                 List.of(echo()));
     }
 
@@ -100,9 +97,6 @@ class WebSocketProxyTest {
                 TestingPorts.LOOPBACK,
                 TestingPorts.free(),
                 tls,
-                null,
-                null,
-                null,
                 null,
                 null,
                 null,

@@ -193,7 +193,7 @@ class ProxyImageTest {
         assertThat(stopped.exitCode()).as("exit status; log:%n%s", proxy.log()).isEqualTo(143);
         assertThat(proxy.log())
                 .contains("draining: /readyz reports not ready")
-                .containsPattern("drain window over: closing \\d+ connections \\(WebSocket with 1001\\)")
+                .containsPattern("draining: closing \\d+ WebSocket/TCP connections over the last third of the window")
                 .contains("drained and stopped");
         assertThat(open.closed.get(5, TimeUnit.SECONDS)).isEqualTo(1001);
     }

@@ -11,5 +11,7 @@ public enum ConditionType {
     /** Traffic is being served: at least one proxy replica is ready. */
     Ready,
     /** At least one backend can take new connections. */
-    BackendsAvailable
+    BackendsAvailable,
+    /** Every backend passes its health checks, as most ready proxy replicas report. */
+    BackendsHealthy
 }

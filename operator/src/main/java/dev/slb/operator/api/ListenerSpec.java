@@ -24,6 +24,8 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "TCP listeners carry no WebSocket; remove websocketKeepaliveSeconds")
 public class ListenerSpec {
     /** A listener name: a DNS label short enough to name a Service port. Checked in the schema and in Java. */
+    public static final int MAX_CONNECTION_DRAIN_SECONDS = 900;
+
     public static final String NAME_PATTERN = "^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$";
 
     @Required
@@ -99,4 +101,24 @@ public class ListenerSpec {
     @JsonPropertyDescription("How new connections are spread over backends: wrr (smooth weighted round robin, the "
             + "default), wlc (weighted least connections) or rr (round robin).")
     public Scheduler scheduler;
+
+    @JsonPropertyDescription("Active health checks of this listener's backends: on by default (HTTP HEAD / every 2 s,"
+            + " 5 s timeout, 3 to turn unhealthy or healthy, 2xx and 3xx good). Set enabled: false to turn them off.")
+    public HealthCheckSpec healthCheck;
+
+    @Default("30")
+    @Min(0)
+    @Max(MAX_CONNECTION_DRAIN_SECONDS)
+    @JsonPropertyDescription("Seconds the WebSocket and TCP connections of a backend that goes away (removed from"
+            + " the spec, or its pod terminating) may carry on, 0..900 (default 30). The backend gets no new"
+            + " connections at once; at the end the ones left are closed (WebSocket with close code 1001 to both"
+            + " sides), spread over the last third of the window. 0 closes them at once. Weight 0 is different: no"
+            + " new connections, and the open ones stay.")
+    public Integer connectionDrainSeconds;
+
+    @Default("false")
+    @JsonPropertyDescription("Passive health: 5 connect failures or resets in a row eject a backend for 30 s"
+            + " (doubling on each ejection to at most 5 min), never more than half of the backends at once; active"
+            + " checks bring it back early. When true, 5xx answers count as failures too. Default false.")
+    public Boolean ejectOnServerErrors;
 }

@@ -24,6 +24,10 @@ public class ListenerStatus {
     @JsonPropertyDescription("What to do to enable WebSocket.")
     public String websocketMessage;
 
+    @JsonPropertyDescription("How many of the listener's backends are healthy, as most ready proxy replicas report"
+            + " (absent until one has reported).")
+    public BackendCounts backends;
+
     @JsonPropertyDescription("ResolvedRefs (the listener's TLS Secret exists and holds tls.crt and tls.key) and"
             + " Programmed (every wanted proxy replica serves the listener as the spec has it).")
     public List<Condition> conditions;

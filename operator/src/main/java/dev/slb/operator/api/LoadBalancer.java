@@ -35,7 +35,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(
         name = "Backends",
         type = AdditionalPrinterColumn.Type.STRING,
-        jsonPath = ".status.conditions[?(@.type==\"BackendsAvailable\")].status")
+        jsonPath = ".status.backendSummary")
 @AdditionalPrinterColumn(
         name = "Programmed",
         type = AdditionalPrinterColumn.Type.STRING,

@@ -46,4 +46,8 @@ public class LoadBalancerSpec {
     @JsonPropertyDescription(
             "Type of the Service exposing the listeners: LoadBalancer (default), NodePort or ClusterIP.")
     public ServiceType serviceType;
+
+    @JsonPropertyDescription("How this instance's proxy pods drain when they stop (a roll, a lower replica count):"
+            + " overrides the operator's default. Changing it rolls the proxy pods once.")
+    public DrainSpec drain;
 }

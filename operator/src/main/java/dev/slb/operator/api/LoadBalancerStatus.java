@@ -31,6 +31,10 @@ public class LoadBalancerStatus {
     @JsonPropertyDescription("readyReplicas/replicas, e.g. 1/2, as kubectl get shows it.")
     public String replicaSummary;
 
+    @JsonPropertyDescription("healthy/total backends of the listener with the fewest healthy ones, e.g. 2/3, as"
+            + " kubectl get shows it; before any replica reports health, the backends that take new connections.")
+    public String backendSummary;
+
     @JsonPropertyDescription("Per listener: whether it is served (conditions ResolvedRefs and Programmed) and whether"
             + " it carries WebSocket, and why not.")
     public List<ListenerStatus> listeners = new ArrayList<>();

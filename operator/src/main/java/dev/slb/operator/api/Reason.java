@@ -17,6 +17,8 @@ public enum Reason {
     Ready,
     /** BackendsAvailable=True: at least one backend takes new connections. */
     BackendsAvailable,
+    /** BackendsHealthy=True: every backend passes its health checks. */
+    BackendsHealthy,
 
     // ---- Accepted=False
     /** The spec breaks a rule; the message lists every problem with its field. The last accepted config serves. */
@@ -56,6 +58,13 @@ public enum Reason {
     /** Every backend has weight 0, which takes no new connections. */
     AllBackendsWeightZero,
 
+    // ---- BackendsHealthy=False or Unknown
+    /** Some backends fail their health checks or are ejected; the message names them and why. They get no new work. */
+    UnhealthyBackends,
+    /** A listener has no healthy backend, so it spreads over all of them (fails open); the message says why. */
+    NoHealthyBackend,
+    /** BackendsHealthy=Unknown: no proxy replica has reported its backends' health yet. */
+    HealthNotReported,
     // ---- listeners[].websocketReason
     /** WebSocket is off: the shared tier has none; raise spec.tier. Also an event. */
     RequiresGuaranteedPerformance,

@@ -101,9 +101,11 @@ public final class Backends {
                 // Per the EndpointSlice API, an unknown (null) ready condition is to be taken as ready.
                 boolean ready = e.getConditions() == null
                         || !Boolean.FALSE.equals(e.getConditions().getReady());
+                boolean terminating = e.getConditions() != null
+                        && Boolean.TRUE.equals(e.getConditions().getTerminating());
                 if (e.getAddresses() != null) {
                     for (String ip : e.getAddresses()) {
-                        result.add(new ResolvedEndpoint(ip, port, ready));
+                        result.add(new ResolvedEndpoint(ip, port, ready && !terminating, terminating));
                     }
                 }
             }

@@ -1,6 +1,7 @@
 package dev.slb.operator.desired;
 
 import dev.slb.model.Drain;
+import dev.slb.operator.api.LoadBalancerSpec;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -67,6 +68,18 @@ public record OperatorSettings(
     public OperatorSettings withDrain(Duration readinessGrace, Duration timeout) {
         return new OperatorSettings(
                 proxyImage, imagePullPolicy, readinessGrace, timeout, cpuRequest, cpuLimit, memoryRequest, memoryLimit);
+    }
+
+    /** These settings with the drain window of {@code spec.drain}, where the LoadBalancer sets one. */
+    public OperatorSettings forInstance(LoadBalancerSpec spec) {
+        if (spec == null || spec.drain == null) {
+            return this;
+        }
+        return withDrain(
+                spec.drain.readinessGraceSeconds == null
+                        ? readinessGracePeriod
+                        : Duration.ofSeconds(spec.drain.readinessGraceSeconds),
+                spec.drain.timeoutSeconds == null ? drainTimeout : Duration.ofSeconds(spec.drain.timeoutSeconds));
     }
 
     /** The drain the proxies are configured with. */

@@ -3,6 +3,7 @@ package dev.slb.operator.desired;
 import dev.slb.model.Admin;
 import dev.slb.model.Backend;
 import dev.slb.model.ConfigCodec;
+import dev.slb.model.HealthCheck;
 import dev.slb.model.Listener;
 import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
@@ -11,9 +12,12 @@ import dev.slb.model.Tls;
 import dev.slb.model.TlsPolicy;
 import dev.slb.model.WebSocket;
 import dev.slb.operator.api.BackendSpec;
+import dev.slb.operator.api.HealthCheckProtocol;
+import dev.slb.operator.api.HealthCheckSpec;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.Reason;
+import dev.slb.operator.api.StatusClass;
 import dev.slb.operator.api.Tier;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +68,7 @@ public final class ProxyConfigs {
                 instance(lb),
                 Sizing.of(inEffect).perReplica(),
                 new Admin(null, ADMIN_PORT),
-                settings.drain(),
+                settings.forInstance(lb.getSpec()).drain(),
                 listeners);
         return unversioned.withVersion(Hashes.of(ConfigCodec.write(unversioned)));
     }
@@ -126,7 +130,36 @@ public final class ProxyConfigs {
                 l.maxHeaders,
                 l.requestHeaderTimeoutSeconds == null ? null : Duration.ofSeconds(l.requestHeaderTimeoutSeconds),
                 l.minRequestBodyBytesPerSecond,
+                healthCheck(l.healthCheck),
+                l.connectionDrainSeconds == null ? null : Duration.ofSeconds(l.connectionDrainSeconds),
+                Boolean.TRUE.equals(l.ejectOnServerErrors),
                 backends);
+    }
+
+    /**
+     * The proxy's health check for a normalized listener, null when turned off. Always written whole
+     * when on, so what each replica probes is in the config the operator rendered, not in the
+     * proxy's defaults.
+     */
+    static HealthCheck healthCheck(HealthCheckSpec c) {
+        if (c == null || Boolean.FALSE.equals(c.enabled)) {
+            return null;
+        }
+        return new HealthCheck(
+                c.protocol == null ? null : HealthCheck.Kind.valueOf(c.protocol.name()),
+                c.protocol == HealthCheckProtocol.TCP ? null : c.path,
+                c.protocol == HealthCheckProtocol.TCP ? null : c.host,
+                c.protocol == HealthCheckProtocol.TCP || c.method == null
+                        ? null
+                        : HealthCheck.Method.valueOf(c.method.name()),
+                c.port,
+                c.intervalSeconds == null ? null : Duration.ofSeconds(c.intervalSeconds),
+                c.timeoutSeconds == null ? null : Duration.ofSeconds(c.timeoutSeconds),
+                c.healthyThreshold,
+                c.unhealthyThreshold,
+                c.protocol == HealthCheckProtocol.TCP || c.httpCodes == null
+                        ? null
+                        : c.httpCodes.stream().map(StatusClass::wireName).toList());
     }
 
     private static Protocol protocol(ListenerSpec l) {
@@ -141,15 +174,23 @@ public final class ProxyConfigs {
                 continue;
             }
             // Sorted and de-duplicated (an endpoint may sit in two slices while they are rebalanced), so the
-            // order EndpointSlices arrive in never changes the config version.
-            Set<ResolvedEndpoint> ready = new LinkedHashSet<>();
+            // order EndpointSlices arrive in never changes the config version. A terminating endpoint stays,
+            // marked draining, so the proxies stop sending it new work and drain what it has; one that is
+            // merely not ready is left out (and so drains as well, as a removed backend does).
+            Set<ResolvedEndpoint> kept = new LinkedHashSet<>();
             endpoints.getOrDefault(new ServiceKey(b.service.name, b.service.port), List.of()).stream()
-                    .filter(ResolvedEndpoint::ready)
-                    .map(e -> new ResolvedEndpoint(e.ip(), e.port(), true))
-                    .sorted(Comparator.comparing(ResolvedEndpoint::ip).thenComparingInt(ResolvedEndpoint::port))
-                    .forEach(ready::add);
-            for (ResolvedEndpoint e : ready) {
-                backends.add(new Backend(e.ip(), e.port(), b.weight));
+                    .filter(e -> e.ready() || e.terminating())
+                    .map(e -> new ResolvedEndpoint(e.ip(), e.port(), !e.terminating(), e.terminating()))
+                    .sorted(Comparator.comparing(ResolvedEndpoint::ip)
+                            .thenComparingInt(ResolvedEndpoint::port)
+                            .thenComparing(ResolvedEndpoint::terminating))
+                    .forEach(kept::add);
+            Set<String> seen = new java.util.HashSet<>();
+            for (ResolvedEndpoint e : kept) {
+                // An address listed ready in one slice and terminating in another is taken as ready.
+                if (seen.add(e.ip() + ":" + e.port())) {
+                    backends.add(new Backend(e.ip(), e.port(), b.weight, e.terminating()));
+                }
             }
         }
         return backends;

@@ -128,7 +128,8 @@ public final class ProxyResources {
                         .endMetadata()
                         .withNewSpec()
                             .withServiceAccountName(Names.serviceAccount(name))
-                            .withTerminationGracePeriodSeconds(settings.terminationGracePeriod().toSeconds())
+                            .withTerminationGracePeriodSeconds(
+                                    settings.forInstance(lb.getSpec()).terminationGracePeriod().toSeconds())
                             .withNewSecurityContext()
                                 .withRunAsNonRoot(true)
                                 .withRunAsUser(PROXY_UID)

@@ -1,6 +1,10 @@
 package dev.slb.operator.desired;
 
 import dev.slb.operator.api.BackendSpec;
+import dev.slb.operator.api.DrainSpec;
+import dev.slb.operator.api.HealthCheckMethod;
+import dev.slb.operator.api.HealthCheckProtocol;
+import dev.slb.operator.api.HealthCheckSpec;
 import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
@@ -8,6 +12,7 @@ import dev.slb.operator.api.LoadBalancerSpec;
 import dev.slb.operator.api.Scheduler;
 import dev.slb.operator.api.ServiceBackendRef;
 import dev.slb.operator.api.ServiceType;
+import dev.slb.operator.api.StatusClass;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.api.TlsCipherPolicy;
 import dev.slb.operator.api.TlsSpec;
@@ -18,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -36,12 +42,18 @@ public final class Specs {
     public static final int MAX_REQUEST_HEADER_TIMEOUT_SECONDS = 60;
     public static final int DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND = 1024;
     public static final int MAX_MIN_REQUEST_BODY_BYTES_PER_SECOND = 1 << 20;
+    public static final int DEFAULT_CONNECTION_DRAIN_SECONDS = 30;
+    public static final int DEFAULT_CHECK_INTERVAL_SECONDS = 2;
+    public static final int DEFAULT_CHECK_TIMEOUT_SECONDS = 5;
+    public static final int DEFAULT_THRESHOLD = 3;
 
     // The same patterns as the CRD schema (api/).
     private static final Pattern LISTENER_NAME = Pattern.compile(ListenerSpec.NAME_PATTERN);
     private static final Pattern SECRET_NAME = Pattern.compile(TlsSpec.SECRET_NAME_PATTERN);
     private static final Pattern SERVICE_NAME = Pattern.compile(ServiceBackendRef.NAME_PATTERN);
     private static final Pattern ADDRESS = Pattern.compile(BackendSpec.ADDRESS_PATTERN);
+    private static final Pattern PROBE_PATH = Pattern.compile(HealthCheckSpec.PATH_PATTERN);
+    private static final Pattern PROBE_HOST = Pattern.compile(HealthCheckSpec.HOST_PATTERN);
     private static final Pattern HAS_LETTER = Pattern.compile(".*[a-z].*");
 
     private Specs() {}
@@ -59,7 +71,9 @@ public final class Specs {
      * A copy of the spec with the CRD defaults filled in: tier {@code shared}, serviceType
      * {@code LoadBalancer}, idle timeout 60 s, request timeout 60 s (HTTP and HTTPS; none on TCP),
      * scheduler {@code wrr}, TLS policy
-     * {@code tls_cipher_policy_1_2}, backend weight 100. A null spec stays null (validation says so).
+     * {@code tls_cipher_policy_1_2}, backend weight 100, health checks on (HTTP HEAD / on HTTP and
+     * HTTPS listeners, a connect on TCP ones; every 2 s, 5 s timeout, 3 and 3, 2xx and 3xx), connection
+     * drain 30 s, no ejection on 5xx. A null spec stays null (validation says so).
      */
     public static LoadBalancerSpec normalize(LoadBalancerSpec spec) {
         if (spec == null) {
@@ -73,6 +87,11 @@ public final class Specs {
             for (ListenerSpec l : spec.listeners) {
                 copy.listeners.add(l == null ? null : normalize(l));
             }
+        }
+        if (spec.drain != null) {
+            copy.drain = new DrainSpec();
+            copy.drain.readinessGraceSeconds = spec.drain.readinessGraceSeconds;
+            copy.drain.timeoutSeconds = spec.drain.timeoutSeconds;
         }
         copy.backends = new ArrayList<>();
         if (spec.backends != null) {
@@ -110,6 +129,30 @@ public final class Specs {
                     : l.minRequestBodyBytesPerSecond;
         }
         copy.scheduler = l.scheduler == null ? Scheduler.WRR : l.scheduler;
+        copy.healthCheck = normalize(l.healthCheck, l.protocol);
+        copy.connectionDrainSeconds =
+                l.connectionDrainSeconds == null ? DEFAULT_CONNECTION_DRAIN_SECONDS : l.connectionDrainSeconds;
+        copy.ejectOnServerErrors = Boolean.TRUE.equals(l.ejectOnServerErrors);
+        return copy;
+    }
+
+    private static HealthCheckSpec normalize(HealthCheckSpec c, ListenerProtocol listenerProtocol) {
+        HealthCheckSpec in = c == null ? new HealthCheckSpec() : c;
+        HealthCheckSpec copy = new HealthCheckSpec();
+        copy.enabled = in.enabled == null || in.enabled;
+        copy.protocol = in.protocol != null
+                ? in.protocol
+                : listenerProtocol == ListenerProtocol.TCP ? HealthCheckProtocol.TCP : HealthCheckProtocol.HTTP;
+        copy.path = in.path == null ? "/" : in.path;
+        copy.host = in.host;
+        copy.method = in.method == null ? HealthCheckMethod.HEAD : in.method;
+        copy.port = in.port;
+        copy.intervalSeconds = in.intervalSeconds == null ? DEFAULT_CHECK_INTERVAL_SECONDS : in.intervalSeconds;
+        copy.timeoutSeconds = in.timeoutSeconds == null ? DEFAULT_CHECK_TIMEOUT_SECONDS : in.timeoutSeconds;
+        copy.healthyThreshold = in.healthyThreshold == null ? DEFAULT_THRESHOLD : in.healthyThreshold;
+        copy.unhealthyThreshold = in.unhealthyThreshold == null ? DEFAULT_THRESHOLD : in.unhealthyThreshold;
+        copy.httpCodes =
+                in.httpCodes == null ? List.of(StatusClass.S2XX, StatusClass.S3XX) : new ArrayList<>(in.httpCodes);
         return copy;
     }
 
@@ -140,6 +183,22 @@ public final class Specs {
         }
         listeners(spec.listeners, problems);
         backends(spec.backends, problems);
+        if (spec.drain != null) {
+            range(
+                    "spec.drain.readinessGraceSeconds",
+                    spec.drain.readinessGraceSeconds,
+                    0,
+                    DrainSpec.MAX_READINESS_GRACE_SECONDS,
+                    "seconds",
+                    problems);
+            range(
+                    "spec.drain.timeoutSeconds",
+                    spec.drain.timeoutSeconds,
+                    1,
+                    DrainSpec.MAX_TIMEOUT_SECONDS,
+                    "seconds",
+                    problems);
+        }
         return problems;
     }
 
@@ -316,6 +375,70 @@ public final class Specs {
             problems.add(Problem.invalid(
                     at + ".websocketKeepaliveSeconds",
                     "TCP listeners carry no WebSocket; remove " + "websocketKeepaliveSeconds"));
+        }
+        range(
+                at + ".connectionDrainSeconds",
+                l.connectionDrainSeconds,
+                0,
+                ListenerSpec.MAX_CONNECTION_DRAIN_SECONDS,
+                "seconds (0 closes a leaving backend's connections at once)",
+                problems);
+        if (l.healthCheck != null) {
+            healthCheck(at + ".healthCheck", l.healthCheck, problems);
+        }
+    }
+
+    private static void healthCheck(String at, HealthCheckSpec c, List<Problem> problems) {
+        if (c.path != null && !PROBE_PATH.matcher(c.path).matches()) {
+            problems.add(Problem.invalid(
+                    at + ".path",
+                    "'" + c.path + "' is not a probe path: start it with '/', at most 80 characters, no spaces"
+                            + " (e.g. /healthz)"));
+        }
+        if (c.host != null && !PROBE_HOST.matcher(c.host).matches()) {
+            problems.add(Problem.invalid(
+                    at + ".host", "'" + c.host + "' is not a host name: letters, digits, '.', '-' and ':' only"));
+        }
+        if (c.port != null && !validPort(c.port)) {
+            problems.add(Problem.invalid(at + ".port", c.port + " is not a port: use 1..65535"));
+        }
+        range(
+                at + ".intervalSeconds",
+                c.intervalSeconds,
+                HealthCheckSpec.MIN_INTERVAL_SECONDS,
+                HealthCheckSpec.MAX_INTERVAL_SECONDS,
+                "seconds",
+                problems);
+        range(
+                at + ".timeoutSeconds",
+                c.timeoutSeconds,
+                HealthCheckSpec.MIN_TIMEOUT_SECONDS,
+                HealthCheckSpec.MAX_TIMEOUT_SECONDS,
+                "seconds",
+                problems);
+        range(
+                at + ".healthyThreshold",
+                c.healthyThreshold,
+                HealthCheckSpec.MIN_THRESHOLD,
+                HealthCheckSpec.MAX_THRESHOLD,
+                "probes in a row",
+                problems);
+        range(
+                at + ".unhealthyThreshold",
+                c.unhealthyThreshold,
+                HealthCheckSpec.MIN_THRESHOLD,
+                HealthCheckSpec.MAX_THRESHOLD,
+                "probes in a row",
+                problems);
+        if (c.httpCodes != null
+                && (c.httpCodes.isEmpty() || c.httpCodes.stream().anyMatch(Objects::isNull))) {
+            problems.add(Problem.invalid(at + ".httpCodes", "needs one or more of 2xx, 3xx, 4xx and 5xx"));
+        }
+    }
+
+    private static void range(String field, Integer value, int min, int max, String unit, List<Problem> problems) {
+        if (value != null && (value < min || value > max)) {
+            problems.add(Problem.invalid(field, value + " is out of range: use " + min + ".." + max + " " + unit));
         }
     }
 

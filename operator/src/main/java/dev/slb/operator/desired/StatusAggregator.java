@@ -1,8 +1,10 @@
 package dev.slb.operator.desired;
 
 import dev.slb.model.Backend;
+import dev.slb.model.BackendHealthReport;
 import dev.slb.model.Listener;
 import dev.slb.model.WebSocket;
+import dev.slb.operator.api.BackendCounts;
 import dev.slb.operator.api.ConditionType;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.ListenerStatus;
@@ -13,6 +15,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -32,7 +35,8 @@ public final class StatusAggregator {
      * Progress, not news: a change on its way to the replicas. Going into these makes no event (a
      * busy instance would make two per change); arriving (Programmed) does.
      */
-    private static final Set<Reason> PROGRESS = Set.of(Reason.Pending, Reason.ReplicasStarting);
+    private static final Set<Reason> PROGRESS =
+            Set.of(Reason.Pending, Reason.ReplicasStarting, Reason.HealthNotReported);
 
     /** Reasons that need a person's attention, recorded as Warning events (the others as Normal). */
     private static final Set<Reason> WARNINGS = Set.of(
@@ -44,14 +48,23 @@ public final class StatusAggregator {
             Reason.ReconcileError,
             Reason.NoListenerServable,
             Reason.NoBackend,
-            Reason.AllBackendsWeightZero);
+            Reason.AllBackendsWeightZero,
+            Reason.UnhealthyBackends,
+            Reason.NoHealthyBackend);
 
     private StatusAggregator() {}
 
-    /** A ready proxy replica and the config version it reported (null while unknown or not answering). */
-    public record Replica(String pod, String version) {
+    /**
+     * A ready proxy replica, the config version it reported (null while unknown or not answering)
+     * and its backends' health (null while unknown).
+     */
+    public record Replica(String pod, String version, BackendHealthReport health) {
         public Replica {
             Objects.requireNonNull(pod, "pod");
+        }
+
+        public Replica(String pod, String version) {
+            this(pod, version, null);
         }
 
         boolean serves(String expected) {
@@ -132,7 +145,23 @@ public final class StatusAggregator {
                             String.join("; ", d.missing()) + ".",
                             generation);
             conds = backends(d, at, conds, generation);
+            Map<String, BackendHealthStatus.ListenerHealth> health = d.servable()
+                    ? BackendHealthStatus.of(
+                            d.config(),
+                            o.replicas().stream()
+                                    .map(Replica::health)
+                                    .filter(Objects::nonNull)
+                                    .toList())
+                    : Map.of();
+            conds = health(d, health, at, conds, generation);
+            status.backendSummary = backendSummary(d, health);
             status.listeners = listeners(d, programmed, previous.listeners, now);
+            for (ListenerStatus ls : status.listeners) {
+                BackendHealthStatus.ListenerHealth h = health.get(ls.name);
+                if (h != null) {
+                    ls.backends = new BackendCounts(h.healthy(), h.total());
+                }
+            }
         }
         conds = at.set(conds, ConditionType.Programmed, programmed.reason(), programmed.message(), generation);
         conds = ready(d, o, programmed, servedBefore, at, conds, generation);
@@ -298,6 +327,82 @@ public final class StatusAggregator {
                 "Every backend (" + backends.size() + ") has weight 0, which takes no new connections: clients get 503"
                         + " with X-SLB-Error: NoBackend. Give one a weight above 0.",
                 generation);
+    }
+
+    /** BackendsHealthy: every backend healthy, some not (named, with why), a listener failing open, or not reported yet. */
+    private static List<Condition> health(
+            Decision d,
+            Map<String, BackendHealthStatus.ListenerHealth> health,
+            Conditions at,
+            List<Condition> conds,
+            Long generation) {
+        if (health.isEmpty()) {
+            return at.set(
+                    conds,
+                    ConditionType.BackendsHealthy.name(),
+                    Conditions.UNKNOWN,
+                    Reason.HealthNotReported.name(),
+                    "No ready proxy replica has reported its backends' health yet.",
+                    generation);
+        }
+        List<String> failingOpen = new ArrayList<>();
+        List<String> unhealthy = new ArrayList<>();
+        int total = 0;
+        for (Map.Entry<String, BackendHealthStatus.ListenerHealth> e : health.entrySet()) {
+            BackendHealthStatus.ListenerHealth h = e.getValue();
+            total += h.total();
+            if (h.unhealthy().isEmpty()) {
+                continue;
+            }
+            String line = "listener " + e.getKey() + ": " + h.healthy() + " of " + h.total() + " healthy; unhealthy: "
+                    + BackendHealthStatus.name(h.unhealthy());
+            (h.failingOpen() ? failingOpen : unhealthy).add(line);
+        }
+        if (!failingOpen.isEmpty()) {
+            return at.set(
+                    conds,
+                    ConditionType.BackendsHealthy,
+                    Reason.NoHealthyBackend,
+                    "No healthy backend, so requests and connections are spread over all of them (failing open): "
+                            + String.join("; ", failingOpen)
+                            + (unhealthy.isEmpty() ? "" : "; " + String.join("; ", unhealthy))
+                            + ". Fix the backends, or point spec.listeners[].healthCheck.path at the path that"
+                            + " says they are well (or set healthCheck.enabled: false).",
+                    generation);
+        }
+        if (!unhealthy.isEmpty()) {
+            return at.set(
+                    conds,
+                    ConditionType.BackendsHealthy,
+                    Reason.UnhealthyBackends,
+                    "Some backends fail their health checks and get no new connections or requests: "
+                            + String.join("; ", unhealthy) + ".",
+                    generation);
+        }
+        return at.set(
+                conds,
+                ConditionType.BackendsHealthy,
+                Reason.BackendsHealthy,
+                total == 0 ? "No backend to check." : "Every backend passes its health checks.",
+                generation);
+    }
+
+    /** healthy/total of the listener with the fewest healthy backends; the ones taking work before any report. */
+    private static String backendSummary(Decision d, Map<String, BackendHealthStatus.ListenerHealth> health) {
+        if (!health.isEmpty()) {
+            BackendHealthStatus.ListenerHealth worst = health.values().stream()
+                    .min(java.util.Comparator.comparingInt(BackendHealthStatus.ListenerHealth::healthy))
+                    .orElseThrow();
+            return worst.healthy() + "/" + worst.total();
+        }
+        if (!d.servable() || d.config().listeners().isEmpty()) {
+            return null;
+        }
+        List<Backend> backends = d.config().listeners().get(0).backends();
+        long taking = backends.stream()
+                .filter(b -> !b.draining() && b.weightValue() > 0)
+                .count();
+        return taking + "/" + backends.stream().filter(b -> !b.draining()).count();
     }
 
     private static List<Condition> ready(

@@ -1,5 +1,6 @@
 package dev.slb.operator.reconciler;
 
+import dev.slb.model.BackendHealthReport;
 import dev.slb.model.ProxyContract;
 import dev.slb.operator.desired.ProxyConfigs;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Asks each ready proxy replica's admin port ({@code GET /config}) which config version it
- * serves, on threads of its own. A replica not on the version the operator wrote is asked again
+ * serves, and then ({@code GET /backends}) how its backends are, on threads of its own. A replica not on the version the operator wrote is asked again
  * after 100 ms, then less and less often (×1.5 each time, up to every 5 s), so Programmed follows
  * a reload within moments of it; a replica on that version is asked again every 10 to 12 s, each
  * at an offset of its own. Any answer that changes what is known is announced, and the reconcile it
@@ -66,6 +67,7 @@ public final class HttpProxyVersions implements ProxyVersions {
         URI uri;
         String expected;
         String version;
+        BackendHealthReport health;
         Duration backoff;
         ScheduledFuture<?> next;
         long nextAtNanos;
@@ -202,19 +204,52 @@ public final class HttpProxyVersions implements ProxyVersions {
             } else {
                 version = response.headers().firstValue(VERSION_HEADER).orElse(null);
             }
-            answered(r, version);
+            if (version == null) {
+                answered(r, null, null);
+                return;
+            }
+            String served = version;
+            // Backend health rides on the same visit: a second small request to the same admin port.
+            HttpRequest backends = HttpRequest.newBuilder(uri.resolve(ProxyContract.BACKENDS_PATH))
+                    .timeout(timing.requestTimeout())
+                    .GET()
+                    .build();
+            http.sendAsync(backends, HttpResponse.BodyHandlers.ofString()).whenComplete((h, hf) -> {
+                BackendHealthReport health = null;
+                if (hf == null && h.statusCode() == 200) {
+                    health = BackendHealthReport.parse(h.body());
+                } else {
+                    // A proxy of an earlier release has no /backends: its health is not known.
+                    LOG.debug("proxy pod {} did not report its backends' health", r.pod);
+                }
+                answered(r, served, health);
+            });
         });
     }
 
-    private void answered(Replica r, String version) {
+    @Override
+    public Map<String, BackendHealthReport> health(ResourceID lb) {
+        Map<String, BackendHealthReport> known = new TreeMap<>();
+        for (Replica r : replicas.values()) {
+            synchronized (r) {
+                if (lb.equals(r.lb) && r.health != null) {
+                    known.put(r.pod, r.health);
+                }
+            }
+        }
+        return known;
+    }
+
+    private void answered(Replica r, String version, BackendHealthReport health) {
         ResourceID changed = null;
         synchronized (r) {
             r.asking = false;
             if (closed || replicas.get(r.key) != r) {
                 return;
             }
-            if (!Objects.equals(r.version, version)) {
+            if (!Objects.equals(r.version, version) || !Objects.equals(r.health, health)) {
                 r.version = version;
+                r.health = health;
                 changed = r.lb;
             }
             if (version == null) {

@@ -1,5 +1,6 @@
 package dev.slb.operator.reconciler;
 
+import dev.slb.model.BackendHealthReport;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.LoadBalancerStatus;
 import dev.slb.operator.api.Tier;
@@ -307,9 +308,11 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         Map<String, String> reported = expected == null || targets.isEmpty()
                 ? Map.of()
                 : proxyVersions.observe(ResourceID.fromResource(lb), expected, targets);
+        Map<String, BackendHealthReport> health =
+                targets.isEmpty() ? Map.of() : proxyVersions.health(ResourceID.fromResource(lb));
         List<StatusAggregator.Replica> replicas = new ArrayList<>(targets.size());
         for (ProxyVersions.Target t : targets) {
-            replicas.add(new StatusAggregator.Replica(t.pod(), reported.get(t.pod())));
+            replicas.add(new StatusAggregator.Replica(t.pod(), reported.get(t.pod()), health.get(t.pod())));
         }
         return replicas;
     }

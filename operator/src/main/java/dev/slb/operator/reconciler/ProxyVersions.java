@@ -1,5 +1,7 @@
 package dev.slb.operator.reconciler;
 
+import dev.slb.model.BackendHealthReport;
+import dev.slb.model.ProxyContract;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.net.URI;
 import java.util.List;
@@ -28,6 +30,14 @@ public interface ProxyVersions extends AutoCloseable {
      * others now and then; replicas of {@code lb} not in {@code ready} are forgotten.
      */
     Map<String, String> observe(ResourceID lb, String expected, List<Target> ready);
+
+    /**
+     * What each replica of {@code lb} last reported of its backends' health ({@link
+     * ProxyContract#BACKENDS_PATH}), by pod; a replica that has not answered yet is absent.
+     */
+    default Map<String, BackendHealthReport> health(ResourceID lb) {
+        return Map.of();
+    }
 
     /** Calls {@code listener} with the LoadBalancer whenever what one of its replicas reports changes. */
     void onChange(Consumer<ResourceID> listener);

@@ -8,9 +8,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slb.model.Backend;
 import dev.slb.model.ConfigCodec;
+import dev.slb.model.HealthCheck;
 import dev.slb.model.Listener;
 import dev.slb.model.ProxyConfig;
 import dev.slb.model.TlsPolicy;
+import dev.slb.operator.api.DrainSpec;
+import dev.slb.operator.api.HealthCheckSpec;
 import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.LoadBalancerSpec;
@@ -185,5 +188,57 @@ class ProxyConfigsTest {
         LoadBalancer lb = lb(Tier.S3_LARGE);
         ProxyConfig config = ProxyConfigs.render(lb, Tier.S3_LARGE, ENDPOINTS, SETTINGS);
         assertThat(ConfigCodec.parse(ProxyConfigs.yaml(config))).isEqualTo(config);
+    }
+
+    @Test
+    void terminatingEndpointsStayAsDrainingBackendsAndNotReadyOnesGo() {
+        Map<ServiceKey, List<ResolvedEndpoint>> endpoints = Map.of(
+                APP,
+                List.of(
+                        new ResolvedEndpoint("10.0.0.2", 8080, false, true),
+                        new ResolvedEndpoint("10.0.0.1", 8080, true, false),
+                        new ResolvedEndpoint("10.0.0.3", 8080, false, false)));
+        ProxyConfig config = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL, endpoints, SETTINGS);
+
+        assertThat(config.listeners().get(0).backends())
+                .containsExactly(new Backend("10.0.0.1", 8080, 100), new Backend("10.0.0.2", 8080, 100, true));
+    }
+
+    @Test
+    void healthChecksAreRenderedWholeUnlessTurnedOff() {
+        LoadBalancerSpec spec = spec();
+        spec.listeners.add(listener("db", ListenerProtocol.TCP, 5432));
+        spec.listeners.get(1).healthCheck = new HealthCheckSpec();
+        spec.listeners.get(1).healthCheck.enabled = false;
+        spec.listeners.get(0).connectionDrainSeconds = 5;
+        spec.listeners.get(0).ejectOnServerErrors = true;
+        ProxyConfig config = ProxyConfigs.render(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+
+        Listener web = config.listeners().get(0);
+        assertThat(web.healthCheck()).isEqualTo(HealthCheck.defaults().withDefaultProtocol(HealthCheck.Kind.HTTP));
+        assertThat(web.connectionDrain()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(web.ejectOnServerErrors()).isTrue();
+        assertThat(config.listeners().get(1).healthCheck()).as("turned off").isNull();
+        HealthCheck db = config.listeners().get(2).healthCheck();
+        assertThat(db.protocol()).isEqualTo(HealthCheck.Kind.TCP);
+        assertThat(ConfigCodec.write(config)).contains("connectionDrain: 5s", "ejectOnServerErrors: true");
+    }
+
+    @Test
+    void specDrainOverridesTheOperatorsAndCoversTheTerminationGracePeriod() {
+        LoadBalancerSpec spec = spec();
+        spec.drain = new DrainSpec();
+        spec.drain.timeoutSeconds = 120;
+        LoadBalancer lb = lb(spec, Tier.S1_SMALL);
+
+        ProxyConfig config = ProxyConfigs.render(lb, Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+        assertThat(config.drain().timeout()).isEqualTo(Duration.ofSeconds(120));
+        assertThat(config.drain().readinessGracePeriod()).isEqualTo(SETTINGS.readinessGracePeriod());
+        assertThat(ProxyResources.deployment(lb, Tier.S1_SMALL, SETTINGS)
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getTerminationGracePeriodSeconds())
+                .isEqualTo(5 + 120 + 15);
     }
 }

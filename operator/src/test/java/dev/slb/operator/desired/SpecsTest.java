@@ -6,10 +6,15 @@ import static dev.slb.operator.desired.TestingSpecs.service;
 import static dev.slb.operator.desired.TestingSpecs.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slb.operator.api.DrainSpec;
+import dev.slb.operator.api.HealthCheckMethod;
+import dev.slb.operator.api.HealthCheckProtocol;
+import dev.slb.operator.api.HealthCheckSpec;
 import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.LoadBalancerSpec;
 import dev.slb.operator.api.Scheduler;
 import dev.slb.operator.api.ServiceType;
+import dev.slb.operator.api.StatusClass;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.api.TlsCipherPolicy;
 import dev.slb.operator.api.TlsSpec;
@@ -362,7 +367,117 @@ class SpecsTest {
                         "spec.listeners[0].minRequestBodyBytesPerSecond",
                         "1..1048576 bytes per second"),
                 rule("weight above 100", s -> s.backends.get(0).weight = 101, "spec.backends[0].weight", "0..100"),
-                rule("weight below 0", s -> s.backends.get(0).weight = -1, "spec.backends[0].weight", "0..100"));
+                rule("weight below 0", s -> s.backends.get(0).weight = -1, "spec.backends[0].weight", "0..100"),
+                rule(
+                        "connection drain above 900",
+                        s -> s.listeners.get(0).connectionDrainSeconds = 901,
+                        "spec.listeners[0].connectionDrainSeconds",
+                        "0..900"),
+                rule(
+                        "connection drain below 0",
+                        s -> s.listeners.get(0).connectionDrainSeconds = -1,
+                        "spec.listeners[0].connectionDrainSeconds",
+                        "0..900"),
+                rule(
+                        "check interval 0",
+                        s -> check(s).intervalSeconds = 0,
+                        "spec.listeners[0].healthCheck.intervalSeconds",
+                        "1..50"),
+                rule(
+                        "check interval 51",
+                        s -> check(s).intervalSeconds = 51,
+                        "spec.listeners[0].healthCheck.intervalSeconds",
+                        "1..50"),
+                rule(
+                        "check timeout 301",
+                        s -> check(s).timeoutSeconds = 301,
+                        "spec.listeners[0].healthCheck.timeoutSeconds",
+                        "1..300"),
+                rule(
+                        "healthy threshold 1",
+                        s -> check(s).healthyThreshold = 1,
+                        "spec.listeners[0].healthCheck.healthyThreshold",
+                        "2..10"),
+                rule(
+                        "unhealthy threshold 11",
+                        s -> check(s).unhealthyThreshold = 11,
+                        "spec.listeners[0].healthCheck.unhealthyThreshold",
+                        "2..10"),
+                rule(
+                        "check path without a slash",
+                        s -> check(s).path = "healthz",
+                        "spec.listeners[0].healthCheck.path",
+                        "start it with '/'"),
+                rule(
+                        "check path of 81 characters",
+                        s -> check(s).path = "/" + "a".repeat(80),
+                        "spec.listeners[0].healthCheck.path",
+                        "at most 80"),
+                rule(
+                        "check host with a space",
+                        s -> check(s).host = "a b",
+                        "spec.listeners[0].healthCheck.host",
+                        "is not a host name"),
+                rule("check port 0", s -> check(s).port = 0, "spec.listeners[0].healthCheck.port", "1..65535"),
+                rule(
+                        "no http codes",
+                        s -> check(s).httpCodes = List.of(),
+                        "spec.listeners[0].healthCheck.httpCodes",
+                        "one or more"),
+                rule(
+                        "drain grace above 300",
+                        s -> drain(s).readinessGraceSeconds = 301,
+                        "spec.drain.readinessGraceSeconds",
+                        "0..300"),
+                rule("drain timeout 0", s -> drain(s).timeoutSeconds = 0, "spec.drain.timeoutSeconds", "1..3600"));
+    }
+
+    private static HealthCheckSpec check(LoadBalancerSpec s) {
+        s.listeners.get(0).healthCheck = new HealthCheckSpec();
+        return s.listeners.get(0).healthCheck;
+    }
+
+    private static DrainSpec drain(LoadBalancerSpec s) {
+        s.drain = new DrainSpec();
+        return s.drain;
+    }
+
+    @Test
+    void healthChecksAreOnByDefaultOfTheListenersKindAndDrainsAreThirtySeconds() {
+        LoadBalancerSpec input = spec();
+        input.listeners.add(TestingSpecs.listener("db", ListenerProtocol.TCP, 5432));
+        LoadBalancerSpec n = Specs.normalize(input);
+
+        HealthCheckSpec web = n.listeners.get(0).healthCheck;
+        assertThat(web.enabled).isTrue();
+        assertThat(web.protocol).isEqualTo(HealthCheckProtocol.HTTP);
+        assertThat(web.path).isEqualTo("/");
+        assertThat(web.method).isEqualTo(HealthCheckMethod.HEAD);
+        assertThat(web.intervalSeconds).isEqualTo(2);
+        assertThat(web.timeoutSeconds).isEqualTo(5);
+        assertThat(web.healthyThreshold).isEqualTo(3);
+        assertThat(web.unhealthyThreshold).isEqualTo(3);
+        assertThat(web.httpCodes).containsExactly(StatusClass.S2XX, StatusClass.S3XX);
+        assertThat(n.listeners.get(2).healthCheck.protocol).isEqualTo(HealthCheckProtocol.TCP);
+        assertThat(n.listeners).allSatisfy(l -> {
+            assertThat(l.connectionDrainSeconds).isEqualTo(30);
+            assertThat(l.ejectOnServerErrors).isFalse();
+        });
+        assertThat(n.drain).as("the operator's drain applies").isNull();
+        assertThat(input.listeners.get(0).healthCheck).isNull();
+        assertThat(Specs.validate(n)).isEmpty();
+    }
+
+    @Test
+    void aHealthCheckTheUserTurnedOffStaysOff() {
+        LoadBalancerSpec input = spec();
+        check(input).enabled = false;
+        check(input).enabled = false;
+        input.listeners.get(0).connectionDrainSeconds = 0;
+        LoadBalancerSpec n = Specs.normalize(input);
+        assertThat(n.listeners.get(0).healthCheck.enabled).isFalse();
+        assertThat(n.listeners.get(0).connectionDrainSeconds).isZero();
+        assertThat(n.listeners.get(1).healthCheck.enabled).isTrue();
     }
 
     private static Arguments rule(String name, Consumer<LoadBalancerSpec> breakIt, String field, String says) {

@@ -4,6 +4,7 @@ import static dev.slb.operator.desired.TestingSpecs.address;
 import static dev.slb.operator.desired.TestingSpecs.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slb.model.BackendHealthReport;
 import dev.slb.operator.api.ListenerStatus;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.LoadBalancerSpec;
@@ -160,7 +161,8 @@ class StatusAggregatorTest {
                         org.assertj.core.groups.Tuple.tuple("ResolvedRefs", "True"),
                         org.assertj.core.groups.Tuple.tuple("Programmed", "True"),
                         org.assertj.core.groups.Tuple.tuple("Ready", "True"),
-                        org.assertj.core.groups.Tuple.tuple("BackendsAvailable", "True"));
+                        org.assertj.core.groups.Tuple.tuple("BackendsAvailable", "True"),
+                        org.assertj.core.groups.Tuple.tuple("BackendsHealthy", "Unknown"));
         assertThat(s.conditions).allSatisfy(c -> {
             assertThat(c.getObservedGeneration()).isEqualTo(1L);
             assertThat(c.getLastTransitionTime()).isEqualTo("2026-12-01T10:00:00Z");
@@ -440,5 +442,56 @@ class StatusAggregatorTest {
         assertThat(StatusAggregator.aggregate(again, seen(again, List.of()), T1).events())
                 .extracting(Note::reason)
                 .doesNotContain(Reason.RequiresGuaranteedPerformance);
+    }
+
+    @Test
+    void backendHealthIsWhatMostReplicasReportAndFailingOpenIsSaid() {
+        app("10.1.0.1", "10.1.0.2");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S1_SMALL;
+        spec.listeners.remove(1);
+        Decision d = decide(stored(spec, 1, null), null);
+        String v = d.config().version();
+        int port = d.config().listeners().get(0).backends().get(0).port();
+
+        // Two of three replicas say 10.1.0.2 is out: it is; one says 10.1.0.1 is: it is not.
+        Outcome some = StatusAggregator.aggregate(
+                d,
+                seen(
+                        d,
+                        List.of(
+                                new Replica("web-proxy-0", v, report(port, true, false)),
+                                new Replica("web-proxy-1", v, report(port, true, false)),
+                                new Replica("web-proxy-2", v, report(port, false, true)))),
+                T0);
+        Condition c = condition(some.status(), "BackendsHealthy");
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getReason()).isEqualTo("UnhealthyBackends");
+        assertThat(c.getMessage())
+                .contains("listener web: 1 of 2 healthy; unhealthy: 10.1.0.2:" + port + " (status 404)");
+        assertThat(listener(some.status(), "web").backends.healthy).isEqualTo(1);
+        assertThat(listener(some.status(), "web").backends.total).isEqualTo(2);
+        assertThat(some.status().backendSummary).isEqualTo("1/2");
+
+        Outcome none = StatusAggregator.aggregate(
+                d, seen(d, List.of(new Replica("web-proxy-0", v, report(port, false, false)))), T0);
+        Condition open = condition(none.status(), "BackendsHealthy");
+        assertThat(open.getReason()).isEqualTo("NoHealthyBackend");
+        assertThat(open.getMessage())
+                .contains("failing open")
+                .contains("10.1.0.1:" + port + " (status 404)")
+                .contains("healthCheck.path");
+        assertThat(none.events()).extracting(StatusAggregator.Note::reason).contains(Reason.NoHealthyBackend);
+
+        Outcome all = StatusAggregator.aggregate(
+                d, seen(d, List.of(new Replica("web-proxy-0", v, report(port, true, true)))), T0);
+        assertThat(condition(all.status(), "BackendsHealthy").getStatus()).isEqualTo("True");
+        assertThat(all.status().backendSummary).isEqualTo("2/2");
+    }
+
+    private static BackendHealthReport report(int port, boolean first, boolean second) {
+        return new BackendHealthReport(List.of(
+                new BackendHealthReport.Entry("web", "10.1.0.1", port, first, first ? null : "status 404"),
+                new BackendHealthReport.Entry("web", "10.1.0.2", port, second, second ? null : "status 404")));
     }
 }

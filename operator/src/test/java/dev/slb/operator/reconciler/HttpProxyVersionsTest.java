@@ -3,6 +3,8 @@ package dev.slb.operator.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.slb.model.BackendHealthReport;
+import dev.slb.model.ProxyContract;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -161,6 +163,39 @@ class HttpProxyVersionsTest {
         HttpProxyVersions v = new HttpProxyVersions(FAST);
         v.onChange(changes::add);
         return v;
+    }
+
+    @Test
+    void backendHealthIsReadOnTheSameVisitAndAChangeIsAnnounced() throws Exception {
+        AtomicReference<String> health = new AtomicReference<>("web\t10.0.0.7\t8080\tunhealthy\tstatus 404\n");
+        HttpServer server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+        server.createContext("/config", exchange -> {
+            exchange.getResponseHeaders().add(HttpProxyVersions.VERSION_HEADER, "v1");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        server.createContext(ProxyContract.BACKENDS_PATH, exchange -> {
+            byte[] body = health.get().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        servers.add(server);
+        Pod a = pod("demo-proxy-a", server.getAddress().getPort());
+        versions = start();
+
+        versions.observe(LB, "v1", targets(a));
+        assertThat(changes.poll(5, TimeUnit.SECONDS)).isEqualTo(LB);
+        assertThat(versions.health(LB).get("demo-proxy-a").backends())
+                .containsExactly(new BackendHealthReport.Entry("web", "10.0.0.7", 8080, false, "status 404"));
+
+        health.set("web\t10.0.0.7\t8080\thealthy\t\n");
+        versions.observe(LB, "v1", targets(a));
+        // The next visit comes within the verification period (2 s here) and announces the change.
+        assertThat(changes.poll(10, TimeUnit.SECONDS)).isEqualTo(LB);
+        assertThat(versions.health(LB).get("demo-proxy-a").backends())
+                .containsExactly(new BackendHealthReport.Entry("web", "10.0.0.7", 8080, true, null));
     }
 
     private static List<ProxyVersions.Target> targets(Pod... pods) {

@@ -1,11 +1,13 @@
 package dev.slb.proxy.admin;
 
+import static dev.slb.model.ProxyContract.BACKENDS_PATH;
 import static dev.slb.model.ProxyContract.CONFIG_PATH;
 import static dev.slb.model.ProxyContract.CONFIG_VERSION_HEADER;
 import static dev.slb.model.ProxyContract.HEALTHZ_PATH;
 import static dev.slb.model.ProxyContract.METRICS_PATH;
 import static dev.slb.model.ProxyContract.READYZ_PATH;
 
+import dev.slb.model.BackendHealthReport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -71,11 +73,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean known = path.equals(HEALTHZ_PATH)
                 || path.equals(READYZ_PATH)
                 || path.equals(CONFIG_PATH)
+                || path.equals(BACKENDS_PATH)
                 || path.equals(METRICS_PATH);
         if (!known) {
             return Answer.text(
                     HttpResponseStatus.NOT_FOUND,
-                    "not found: the admin endpoint serves /healthz, /readyz, /config and /metrics");
+                    "not found: the admin endpoint serves /healthz, /readyz, /config, /backends and /metrics");
         }
         HttpMethod method = request.method();
         if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
@@ -92,6 +95,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                             ? Answer.text(HttpResponseStatus.OK, "ready")
                             : Answer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining");
                 case METRICS_PATH -> new Answer(HttpResponseStatus.OK, PROMETHEUS, status.metrics(), null);
+                case BACKENDS_PATH ->
+                    new Answer(
+                            HttpResponseStatus.OK,
+                            BackendHealthReport.CONTENT_TYPE,
+                            status.backends().write(),
+                            status.configVersion());
                 default ->
                     new Answer(
                             HttpResponseStatus.OK,

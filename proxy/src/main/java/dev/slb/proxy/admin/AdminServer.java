@@ -1,5 +1,6 @@
 package dev.slb.proxy.admin;
 
+import dev.slb.model.BackendHealthReport;
 import dev.slb.proxy.core.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -52,6 +53,11 @@ public final class AdminServer implements AutoCloseable {
 
         /** Counters and gauges in the Prometheus text format (version 0.0.4). */
         String metrics();
+
+        /** Each backend's health as this replica sees it. */
+        default BackendHealthReport backends() {
+            return new BackendHealthReport(java.util.List.of());
+        }
     }
 
     private final Channel serverChannel;

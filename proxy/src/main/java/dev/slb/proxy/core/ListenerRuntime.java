@@ -4,12 +4,16 @@ import dev.slb.model.Backend;
 import dev.slb.model.Listener;
 import dev.slb.proxy.routing.BackendSelector;
 import dev.slb.proxy.routing.BackendSelectors;
+import dev.slb.proxy.routing.HealthVerdicts;
 import dev.slb.proxy.tls.ReloadingSslContext;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +32,20 @@ public final class ListenerRuntime {
     private final int[] weights;
     private final boolean takesNewConnections;
     private final ReloadingSslContext tls;
+    private final BackendHealth[] health;
     // Selectors are not thread-safe by design: one per event loop keeps scheduling lock-free.
     private final ConcurrentHashMap<EventLoop, BackendSelector> selectors = new ConcurrentHashMap<>();
 
     public ListenerRuntime(Listener config, BackendLoad backendLoad, ReloadingSslContext tls) {
+        this(config, backendLoad, tls, b -> new BackendHealth());
+    }
+
+    /** {@code health} gives each backend's shared health state (the same object across reloads). */
+    public ListenerRuntime(
+            Listener config,
+            BackendLoad backendLoad,
+            ReloadingSslContext tls,
+            Function<Backend, BackendHealth> healthOf) {
         this.config = config;
         this.backends = config.backends();
         this.tls = tls;
@@ -39,6 +53,7 @@ public final class ListenerRuntime {
         this.addresses = new InetSocketAddress[n];
         this.load = new AtomicInteger[n];
         this.weights = new int[n];
+        this.health = new BackendHealth[n];
         for (int i = 0; i < n; i++) {
             Backend b = backends.get(i);
             // Resolved here, on the config thread, never on an event loop. A name that does not
@@ -48,7 +63,9 @@ public final class ListenerRuntime {
                 log.warn("listener {}: backend {} does not resolve; it will be skipped", config.name(), b.address());
             }
             load[i] = backendLoad.counter(addresses[i]);
-            weights[i] = b.weightValue();
+            // A draining backend takes no new work, as weight 0 says; unlike weight 0, it is then closed.
+            weights[i] = b.draining() ? 0 : b.weightValue();
+            health[i] = healthOf.apply(b);
         }
         this.takesNewConnections = BackendSelectors.takesNewConnections(weights);
     }
@@ -66,7 +83,8 @@ public final class ListenerRuntime {
     public String noBackendReason() {
         return addresses.length == 0
                 ? "listener '" + name() + "' has no backends"
-                : "every backend of listener '" + name() + "' has weight 0 and takes no new connections";
+                : "every backend of listener '" + name()
+                        + "' has weight 0 or is draining, and takes no new connections";
     }
 
     public Listener config() {
@@ -94,9 +112,92 @@ public final class ListenerRuntime {
         BackendSelector s = selectors.get(loop);
         if (s == null) {
             s = selectors.computeIfAbsent(
-                    loop, l -> BackendSelectors.create(config.scheduler(), weights, i -> load[i].get()));
+                    loop,
+                    l -> new HealthAwareSelector(
+                            BackendSelectors.create(config.scheduler(), weights, i -> load[i].get())));
         }
         return s;
+    }
+
+    /** Backend {@code i}'s health as this replica sees it. */
+    public BackendHealth health(int backend) {
+        return health[backend];
+    }
+
+    /**
+     * Passive health: a connect to backend {@code i} failed, it reset or closed before answering, or
+     * it answered 5xx on a listener that counts those. Enough in a row eject it, unless half the
+     * backends are ejected already.
+     */
+    public void backendFailed(int i, String why) {
+        if (health[i].failed(why) < HealthVerdicts.EJECT_AFTER) {
+            return;
+        }
+        long now = System.nanoTime();
+        int ejected = 0;
+        for (BackendHealth h : health) {
+            if (h.ejected(now)) {
+                ejected++;
+            }
+        }
+        if (!health[i].ejected(now) && HealthVerdicts.mayEject(ejected, health.length)) {
+            Duration time = HealthVerdicts.ejectionTime(health[i].ejections() + 1);
+            health[i].eject(now, time);
+            log.warn(
+                    "listener {}: backend {} ejected for {} after {} failures in a row (last: {})",
+                    name(),
+                    addresses[i],
+                    time,
+                    HealthVerdicts.EJECT_AFTER,
+                    why);
+        }
+    }
+
+    /** Passive health: backend {@code i} took a connection or answered well. */
+    public void backendSucceeded(int i) {
+        health[i].succeeded();
+    }
+
+    /** The backends new work avoids now (unhealthy or ejected), or null when none (the common case, at no allocation). */
+    private BitSet unhealthy() {
+        BitSet out = null;
+        long now = System.nanoTime();
+        for (int i = 0; i < health.length; i++) {
+            if (!health[i].available(now)) {
+                if (out == null) {
+                    out = new BitSet(health.length);
+                }
+                out.set(i);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Picks among the healthy backends, or among all when none is healthy (fail open), leaving the
+     * scheduler itself to know nothing of health. One per event loop, like the selector it wraps.
+     */
+    private final class HealthAwareSelector implements BackendSelector {
+        private final BackendSelector scheduler;
+        private final BitSet scratch = new BitSet();
+
+        HealthAwareSelector(BackendSelector scheduler) {
+            this.scheduler = scheduler;
+        }
+
+        @Override
+        public int next(BitSet excluded) {
+            BitSet out = unhealthy();
+            if (out == null) {
+                return scheduler.next(excluded);
+            }
+            scratch.clear();
+            if (excluded != null) {
+                scratch.or(excluded);
+            }
+            HealthVerdicts.avoid(weights, out, scratch);
+            return scheduler.next(scratch);
+        }
     }
 
     /** The TLS context for HTTPS listeners, null otherwise. */

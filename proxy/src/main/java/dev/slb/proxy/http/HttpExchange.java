@@ -307,6 +307,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             connector.connectNew(runtime, lost.backend(), this);
             return;
         }
+        runtime.backendFailed(lost.backend(), "closed before answering");
         warnings.warn(
                 "closed " + lost.address(),
                 "listener " + runtime.name() + ": backend " + lost.address()
@@ -390,6 +391,11 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
                 badGateway("UnexpectedUpgrade", "the backend switched protocols without being asked to");
             }
             return;
+        }
+        if (code >= 500 && runtime.config().ejectOnServerErrors()) {
+            runtime.backendFailed(upstream.backend(), "status " + code);
+        } else {
+            runtime.backendSucceeded(upstream.backend());
         }
         lastProgressNanos = connection.now();
         // This proxy speaks HTTP/1.1 to its clients whatever version the backend used (RFC 9110 2.5).

@@ -69,8 +69,10 @@ final class UpstreamConnector {
                 return;
             }
             if (f.isSuccess()) {
+                runtime.backendSucceeded(backend);
                 requester.upstreamReady(f.channel(), backend, false);
             } else {
+                runtime.backendFailed(backend, "connect failed: " + f.cause().getMessage());
                 warnings.warn(
                         "connect " + address,
                         "listener " + runtime.name() + ": backend " + address + " failed: " + f.cause()

@@ -117,6 +117,14 @@ final class UpstreamPool {
         ch.read();
     }
 
+    /** Closes the idle connections to one backend: it turned unhealthy, and a request on one would likely fail. */
+    void closeIdle(InetSocketAddress backend) {
+        ArrayDeque<Channel> q = idle.remove(backend);
+        if (q != null) {
+            q.forEach(Channel::close);
+        }
+    }
+
     /** Closes every idle connection: the proxy is stopping. */
     void closeIdle() {
         idle.values().forEach(q -> q.forEach(Channel::close));

@@ -2,6 +2,7 @@ package dev.slb.proxy.http;
 
 import dev.slb.proxy.core.Transport;
 import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -21,6 +22,11 @@ public final class UpstreamPools {
     UpstreamPool forLoop(EventLoop loop) {
         UpstreamPool pool = pools.get(loop);
         return pool != null ? pool : pools.computeIfAbsent(loop, factory);
+    }
+
+    /** Closes the idle connections to one backend (it turned unhealthy), each on its own event loop. */
+    public void closeIdle(InetSocketAddress backend) {
+        pools.forEach((loop, pool) -> loop.execute(() -> pool.closeIdle(backend)));
     }
 
     /** Closes idle upstream connections, each on its own event loop. */

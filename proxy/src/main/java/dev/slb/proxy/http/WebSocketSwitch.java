@@ -44,7 +44,7 @@ final class WebSocketSwitch {
                         config.idleTimeout(), config.websocket().keepalivePingInterval()),
                 relayed);
         if (!relayed.closed) {
-            connections.add(relayed);
+            connections.add(relayed, runtime.name(), runtime.address(backend));
         }
         connections.remove(drained);
         // Out with HTTP; bytes the decoders still hold flow on to the relay as they are removed.
@@ -86,6 +86,11 @@ final class WebSocketSwitch {
         @Override
         public void closeNow() {
             relay.goingAway("the load balancer is restarting or scaling in; please reconnect");
+        }
+
+        @Override
+        public void backendGone() {
+            relay.goingAway("the backend of this connection is going away; please reconnect");
         }
 
         @Override

@@ -89,6 +89,9 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                         f.channel().close();
                     } else if (f.isSuccess()) {
                         upstream = f.channel();
+                        runtime.backendSucceeded(i);
+                        // Known by its backend from now on, so the backend's drain can close it.
+                        connections.add(this, runtime.name(), address);
                         load = runtime.load(i);
                         load.incrementAndGet();
                         lastActivityNanos = System.nanoTime();
@@ -101,6 +104,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                                 runtime.name(),
                                 address,
                                 f.cause().toString());
+                        runtime.backendFailed(i, "connect failed: " + f.cause().getMessage());
                         attempts.failed(i, f.cause());
                         connectNext();
                     }

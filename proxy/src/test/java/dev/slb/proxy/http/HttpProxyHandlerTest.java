@@ -147,9 +147,6 @@ class HttpProxyHandlerTest {
                 null,
                 64,
                 256,
-                null,
-                null,
-                null,
                 listener(1).backends());
         TestingHttpConnection c = new TestingHttpConnection(small);
         c.fromClient(request);

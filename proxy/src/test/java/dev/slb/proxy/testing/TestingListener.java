@@ -1,6 +1,7 @@
 package dev.slb.proxy.testing;
 
 import dev.slb.model.Backend;
+import dev.slb.model.HealthCheck;
 import dev.slb.model.Listener;
 import dev.slb.model.Protocol;
 import dev.slb.model.SchedulerKind;
@@ -24,6 +25,8 @@ public final class TestingListener {
     private Integer maxHeaders;
     private Duration requestHeaderTimeout;
     private Integer minRequestBodyBytesPerSecond;
+    private HealthCheck healthCheck;
+    private Duration connectionDrain;
     private final List<Backend> backends = new ArrayList<>();
 
     private TestingListener(String name, Protocol protocol) {
@@ -99,6 +102,16 @@ public final class TestingListener {
         return this;
     }
 
+    public TestingListener healthCheck(HealthCheck c) {
+        this.healthCheck = c;
+        return this;
+    }
+
+    public TestingListener connectionDrain(Duration d) {
+        this.connectionDrain = d;
+        return this;
+    }
+
     public Listener build() {
         return new Listener(
                 name,
@@ -116,6 +129,9 @@ public final class TestingListener {
                 maxHeaders,
                 requestHeaderTimeout,
                 minRequestBodyBytesPerSecond,
+                healthCheck,
+                connectionDrain,
+                false,
                 backends);
     }
 }

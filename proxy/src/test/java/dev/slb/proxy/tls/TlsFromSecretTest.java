@@ -247,9 +247,6 @@ class TlsFromSecretTest {
                 null,
                 null,
                 null,
-                null,
-                null,
-                null,
                 List.of());
     }
 

@@ -123,6 +123,7 @@ class TablesTest {
          "metadata": {"name": "web", "namespace": "apps", "creationTimestamp": "2024-05-01T08:40:00Z"},
          "spec": {"listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}]},
          "status": {"addresses": ["10.0.0.7", "10.0.0.8"], "tier": "shared", "replicaSummary": "1/2",
+                    "backendSummary": "2/3",
                     "conditions": [{"type": "Accepted", "status": "True"},
                                    {"type": "ResolvedRefs", "status": "False"},
                                    {"type": "Programmed", "status": "False"},
@@ -149,7 +150,7 @@ class TablesTest {
 
         // A date column is printed by the server as a short age: 3h20m old reads "3h".
         assertThat(cells(table, 0))
-                .containsExactly("web", "3h", "10.0.0.7", "True", "False", "True", "False", "1/2", "shared");
+                .containsExactly("web", "3h", "10.0.0.7", "2/3", "False", "True", "False", "1/2", "shared");
         assertThat(table.at("/rows/1/cells/0").asText()).isEqualTo("new");
         assertThat(table.at("/rows/1/cells/1").asText()).isEqualTo("45s");
         for (int i = 2; i <= 8; i++) {
