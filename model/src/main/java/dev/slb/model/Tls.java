@@ -14,11 +14,19 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param certificateFile PEM certificate chain, leaf first
  * @param privateKeyFile  PEM private key (PKCS#8, or PKCS#1 RSA)
  * @param secretName      a kubernetes.io/tls Secret in the namespace of the config's ConfigMap
- * @param policy          protocol versions and cipher suites offered
+ * @param policy          protocol versions and cipher suites offered; left out of the written
+ *                        config while it is {@link TlsPolicy#DEFAULT}, so a config that keeps
+ *                        today's behaviour reads the same to a proxy of the earlier release
  */
 @JsonPropertyOrder({"certificateFile", "privateKeyFile", "secretName", "policy"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Tls(String certificateFile, String privateKeyFile, String secretName, TlsPolicy policy) {
+public record Tls(
+        String certificateFile,
+        String privateKeyFile,
+        String secretName,
+
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = DefaultPolicy.class)
+        TlsPolicy policy) {
     /** The Secret key holding the certificate chain, as {@code kubectl create secret tls} writes it. */
     public static final String SECRET_CERTIFICATE_KEY = "tls.crt";
     /** The Secret key holding the private key. */
@@ -42,5 +50,18 @@ public record Tls(String certificateFile, String privateKeyFile, String secretNa
     @JsonIgnore
     public boolean fromSecret() {
         return secretName != null;
+    }
+
+    /** Jackson's filter for {@code policy}: true (leave it out) for the default. */
+    static final class DefaultPolicy {
+        @Override
+        public boolean equals(Object value) {
+            return value == null || value == TlsPolicy.DEFAULT;
+        }
+
+        @Override
+        public int hashCode() {
+            return 0;
+        }
     }
 }

@@ -69,6 +69,42 @@ class ConfigCodecTest {
                         "keepalivePingInterval: 20s");
     }
 
+    /**
+     * A proxy of the earlier release knows four policy names and refuses an unknown one: the
+     * default (the fifth) is left out of the config, which that proxy reads as its own default.
+     */
+    @Test
+    void theDefaultPolicyIsLeftOutAndEveryOtherIsWritten() throws Exception {
+        Listener secure = Listener.of("secure", Protocol.HTTPS, 18443, List.of());
+        ProxyConfig byDefault = new ProxyConfig(
+                "v1", null, null, null, null, List.of(secure.withTls(Tls.fromSecret("chat-tls", null))));
+        String yaml = ConfigCodec.write(byDefault);
+
+        assertThat(yaml).contains("secretName: chat-tls").doesNotContain("policy");
+        assertThat(ConfigCodec.parse(yaml).listeners().get(0).tls().policy())
+                .isEqualTo(TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3)
+                .isEqualTo(TlsPolicy.DEFAULT);
+        for (TlsPolicy chosen : TlsPolicy.values()) {
+            if (chosen == TlsPolicy.DEFAULT) {
+                continue;
+            }
+            ProxyConfig config = new ProxyConfig(
+                    "v1", null, null, null, null, List.of(secure.withTls(Tls.fromSecret("chat-tls", chosen))));
+            String written = ConfigCodec.write(config);
+            assertThat(written).contains("policy: " + chosen.json());
+            assertThat(ConfigCodec.parse(written)).isEqualTo(config);
+        }
+    }
+
+    @Test
+    void policiesOfferTheProductsProtocolVersions() {
+        assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_0.protocols()).containsExactly("TLSv1.2", "TLSv1.1", "TLSv1");
+        assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_1.protocols()).containsExactly("TLSv1.2", "TLSv1.1");
+        assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_2.protocols()).containsExactly("TLSv1.2");
+        assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT.protocols()).containsExactly("TLSv1.2");
+        assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3.protocols()).containsExactly("TLSv1.3", "TLSv1.2");
+    }
+
     @Test
     void errorsNameTheFieldAndTheReason() {
         String yaml = """

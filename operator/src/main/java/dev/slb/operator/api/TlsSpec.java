@@ -2,7 +2,6 @@ package dev.slb.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -22,10 +21,13 @@ public class TlsSpec {
             + " restart; the key never enters a ConfigMap.")
     public String secretName;
 
-    @Default("tls_cipher_policy_1_2")
-    @JsonPropertyDescription("TLS versions and cipher suites offered: tls_cipher_policy_1_0 (TLS 1.0+), "
-            + "tls_cipher_policy_1_1 (TLS 1.1+), tls_cipher_policy_1_2 (TLS 1.2+, the default), "
-            + "tls_cipher_policy_1_2_strict (TLS 1.2+, forward-secret AEAD suites only). Not selectable on the "
-            + "shared tier, which always uses the default.")
+    // No schema default: an absent policy is the default, which the proxy config then leaves out,
+    // and a default written into stored objects could not be told from a choice (see the README).
+    @JsonPropertyDescription("TLS versions and cipher suites offered, as the product's policies: tls_cipher_policy_1_0"
+            + " (TLS 1.0, 1.1, 1.2), tls_cipher_policy_1_1 (TLS 1.1, 1.2), tls_cipher_policy_1_2 (TLS 1.2),"
+            + " tls_cipher_policy_1_2_strict (TLS 1.2, ECDHE suites only) or tls_cipher_policy_1_2_strict_with_1_3"
+            + " (TLS 1.2 and 1.3, ECDHE suites only). When absent: tls_cipher_policy_1_2_strict_with_1_3, the only"
+            + " one with TLS 1.3. TLS 1.0 and 1.1 need proxies with BoringSSL (the proxy image has it). Not"
+            + " selectable on the shared tier, which always serves the default: a policy there is refused.")
     public TlsCipherPolicy policy;
 }

@@ -15,6 +15,7 @@ import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.Reason;
 import dev.slb.operator.api.Tier;
+import dev.slb.operator.api.TlsCipherPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -103,10 +104,7 @@ public final class ProxyConfigs {
     private static Listener listener(LoadBalancer lb, Tier inEffect, ListenerSpec l, List<Backend> backends) {
         Tls tls = null;
         if (l.tls != null) {
-            // The shared tier offers no TLS policy choice: it always serves the default.
-            TlsPolicy policy = inEffect.guaranteed() && l.tls.policy != null
-                    ? TlsPolicy.valueOf(l.tls.policy.name())
-                    : TlsPolicy.DEFAULT;
+            TlsPolicy policy = TlsPolicy.valueOf(tlsPolicy(inEffect, l).name());
             // By name: the proxies read the Secret through the API, so a new Secret is a reload, not a new pod.
             tls = Tls.fromSecret(l.tls.secretName, policy);
         }
@@ -124,6 +122,15 @@ public final class ProxyConfigs {
                 null,
                 null,
                 backends);
+    }
+
+    /**
+     * The TLS policy an HTTPS listener serves on the tier in effect: the one it names on a
+     * guaranteed tier, else the default (the shared tier offers no choice; validation refuses one
+     * there, except the previous release's stored default).
+     */
+    public static TlsCipherPolicy tlsPolicy(Tier inEffect, ListenerSpec l) {
+        return inEffect.guaranteed() && l.tls.policy != null ? l.tls.policy : Specs.DEFAULT_TLS_POLICY;
     }
 
     private static Protocol protocol(ListenerSpec l) {

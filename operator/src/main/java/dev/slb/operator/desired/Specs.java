@@ -30,6 +30,14 @@ public final class Specs {
     public static final int DEFAULT_REQUEST_TIMEOUT_SECONDS = 60;
     public static final int DEFAULT_WEIGHT = 100;
     public static final int MAX_TIMEOUT_SECONDS = 3600;
+    /** The policy an HTTPS listener gets when it names none, and the only one the shared tier serves. */
+    public static final TlsCipherPolicy DEFAULT_TLS_POLICY = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3;
+    /**
+     * The previous release's CRD wrote this policy into every HTTPS listener that named none, so a
+     * shared instance created then carries it without anyone having chosen it: on shared it is
+     * taken as no choice (the default is served) rather than refused.
+     */
+    public static final TlsCipherPolicy PREVIOUS_DEFAULT_TLS_POLICY = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2;
 
     // The same patterns as the CRD schema (api/).
     private static final Pattern LISTENER_NAME = Pattern.compile(ListenerSpec.NAME_PATTERN);
@@ -52,8 +60,8 @@ public final class Specs {
     /**
      * A copy of the spec with the CRD defaults filled in: tier {@code shared}, serviceType
      * {@code LoadBalancer}, idle timeout 60 s, request timeout 60 s (HTTP and HTTPS; none on TCP),
-     * scheduler {@code wrr}, TLS policy
-     * {@code tls_cipher_policy_1_2}, backend weight 100. A null spec stays null (validation says so).
+     * scheduler {@code wrr}, backend weight 100. An absent TLS policy stays absent (it means
+     * the default, {@link #DEFAULT_TLS_POLICY}). A null spec stays null (validation says so).
      */
     public static LoadBalancerSpec normalize(LoadBalancerSpec spec) {
         if (spec == null) {
@@ -85,7 +93,8 @@ public final class Specs {
         if (l.tls != null) {
             copy.tls = new TlsSpec();
             copy.tls.secretName = l.tls.secretName;
-            copy.tls.policy = l.tls.policy == null ? TlsCipherPolicy.TLS_CIPHER_POLICY_1_2 : l.tls.policy;
+            // Absent stays absent: the CRD has no default for it, and absent means the model's default.
+            copy.tls.policy = l.tls.policy;
         }
         copy.idleTimeoutSeconds = l.idleTimeoutSeconds == null ? DEFAULT_IDLE_TIMEOUT_SECONDS : l.idleTimeoutSeconds;
         // TCP has no requests: the timeout is left out (and ignored if given) rather than defaulted.
@@ -123,6 +132,9 @@ public final class Specs {
             return problems;
         }
         listeners(spec.listeners, problems);
+        if (spec.tier == Tier.SHARED && spec.listeners != null) {
+            sharedTierChoices(spec.listeners, problems);
+        }
         backends(spec.backends, problems);
         return problems;
     }
@@ -286,6 +298,26 @@ public final class Specs {
                     at + ".websocketKeepaliveSeconds",
                     "TCP listeners carry no WebSocket; remove " + "websocketKeepaliveSeconds"));
         }
+    }
+
+    /** What the shared tier does not let a user choose (the product's rule): the TLS policy. */
+    private static void sharedTierChoices(List<ListenerSpec> listeners, List<Problem> problems) {
+        for (int i = 0; i < listeners.size(); i++) {
+            ListenerSpec l = listeners.get(i);
+            if (l != null && l.tls != null && l.tls.policy != null && l.tls.policy != PREVIOUS_DEFAULT_TLS_POLICY) {
+                problems.add(Problem.invalid(
+                        "spec.listeners[" + i + "].tls.policy",
+                        "the shared tier offers no choice of TLS policy (it serves "
+                                + json(DEFAULT_TLS_POLICY) + ": TLS 1.2 and 1.3); remove tls.policy, or set spec.tier"
+                                + " to " + Tier.S1_SMALL.wireName() + " or larger to choose "
+                                + json(l.tls.policy)));
+            }
+        }
+    }
+
+    /** A policy as the user writes it. */
+    public static String json(TlsCipherPolicy policy) {
+        return policy.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static void backends(List<BackendSpec> backends, List<Problem> problems) {

@@ -99,7 +99,8 @@ class SpecsTest {
             assertThat(l.scheduler).isEqualTo(Scheduler.WRR);
             assertThat(l.websocketKeepaliveSeconds).isNull();
         });
-        assertThat(n.listeners.get(1).tls.policy).isEqualTo(TlsCipherPolicy.TLS_CIPHER_POLICY_1_2);
+        // No default written: an absent policy means the default, and the proxy config leaves it out.
+        assertThat(n.listeners.get(1).tls.policy).isNull();
         assertThat(n.backends.get(0).weight).isEqualTo(100);
 
         assertThat(input.tier).isNull();
@@ -124,6 +125,29 @@ class SpecsTest {
         assertThat(n.listeners.get(0).idleTimeoutSeconds).isEqualTo(300);
         assertThat(n.listeners.get(0).scheduler).isEqualTo(Scheduler.WLC);
         assertThat(n.backends.get(0).weight).isZero();
+    }
+
+    /** Every HTTPS listener created under the previous CRD carries its default; on shared that is not a choice. */
+    @Test
+    void thePreviousDefaultPolicyIsNoChoiceOnSharedAndAnyPolicyIsOneOnGuaranteedTiers() {
+        LoadBalancerSpec shared = spec();
+        shared.listeners.get(1).tls.policy = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2;
+        assertThat(Specs.validate(Specs.normalize(shared))).isEmpty();
+
+        for (TlsCipherPolicy policy : TlsCipherPolicy.values()) {
+            LoadBalancerSpec guaranteed = spec();
+            guaranteed.tier = Tier.S1_SMALL;
+            guaranteed.listeners.get(1).tls.policy = policy;
+            assertThat(Specs.validate(Specs.normalize(guaranteed)))
+                    .as("%s", policy)
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void theOperatorsDefaultPolicyIsTheProxysDefault() {
+        assertThat(Specs.DEFAULT_TLS_POLICY.name()).isEqualTo(dev.slb.model.TlsPolicy.DEFAULT.name());
+        assertThat(Specs.json(Specs.DEFAULT_TLS_POLICY)).isEqualTo(dev.slb.model.TlsPolicy.DEFAULT.json());
     }
 
     @Test
@@ -187,6 +211,13 @@ class SpecsTest {
                 rule("port missing", s -> s.listeners.get(0).port = null, "spec.listeners[0].port", "is required"),
                 rule("port 0", s -> s.listeners.get(0).port = 0, "spec.listeners[0].port", "1..65535"),
                 rule("port 70000", s -> s.listeners.get(0).port = 70000, "spec.listeners[0].port", "1..65535"),
+                rule(
+                        "a TLS policy on the shared tier",
+                        s -> s.listeners.get(1).tls.policy = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2_STRICT,
+                        "spec.listeners[1].tls.policy",
+                        "the shared tier offers no choice of TLS policy (it serves tls_cipher_policy_1_2_strict_with_1_3:"
+                                + " TLS 1.2 and 1.3); remove tls.policy, or set spec.tier to slb.s1.small or larger to"
+                                + " choose tls_cipher_policy_1_2_strict"),
                 rule(
                         "HTTPS without tls",
                         s -> s.listeners.get(1).tls = null,
