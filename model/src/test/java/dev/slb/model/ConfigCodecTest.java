@@ -97,6 +97,53 @@ class ConfigCodecTest {
     }
 
     @Test
+    void extraCertificatesAndClientAuthenticationRoundTripAndAreLeftOutWhenAbsent() throws Exception {
+        Listener secure = Listener.of("secure", Protocol.HTTPS, 18443, List.of());
+        Tls plain = Tls.fromSecret("chat-tls", null);
+        Tls full = plain.withExtraCertificates(List.of(
+                        ExtraCertificate.fromSecret("api.example.com", "api-tls"),
+                        new ExtraCertificate("*.example.com", "/c/w.crt", "/c/w.key", null)))
+                .withClientAuthentication(new ClientAuthentication("clients-ca", null, null));
+        ProxyConfig config = new ProxyConfig("v1", null, null, null, null, List.of(secure.withTls(full)));
+
+        String yaml = ConfigCodec.write(config);
+        assertThat(ConfigCodec.parse(yaml)).isEqualTo(config);
+        assertThat(yaml)
+                .contains("domain: api.example.com", "domain: '*.example.com'", "caSecretName: clients-ca")
+                .contains("mode: Require");
+        assertThat(full.secretNames()).containsExactly("api-tls", "chat-tls", "clients-ca");
+        assertThat(ConfigCodec.write(config.withListeners(List.of(secure.withTls(plain)))))
+                .doesNotContain("extraCertificates", "clientAuthentication");
+    }
+
+    @Test
+    void badExtraCertificatesAndClientAuthenticationAreNamed() {
+        String yaml = MINIMAL.replace("protocol: HTTP", "protocol: HTTPS") + """
+                  tls:
+                    secretName: own
+                    extraCertificates:
+                    - {domain: API.example.com, secretName: a}
+                    - {domain: x.example.com, secretName: b, certificateFile: /x}
+                    - {domain: x.example.com, secretName: c}
+                    clientAuthentication: {mode: Optional}
+                """;
+        assertThatThrownBy(() -> ConfigCodec.parse(yaml))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactlyInAnyOrder(
+                                        "listeners[0].tls.extraCertificates[0].domain: 'API.example.com' is not a"
+                                                + " domain name (lower-case, e.g. api.example.com, or *.example.com"
+                                                + " for any one label before example.com)",
+                                        "listeners[0].tls.extraCertificates[1]: give secretName or the two files,"
+                                                + " not both",
+                                        "listeners[0].tls.extraCertificates[2].domain: 'x.example.com' already has"
+                                                + " a certificate, in [1]",
+                                        "listeners[0].tls.clientAuthentication: give caSecretName (a Secret with"
+                                                + " ca.crt) or caFile, one of them"));
+    }
+
+    @Test
     void policiesOfferTheProductsProtocolVersions() {
         assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_0.protocols()).containsExactly("TLSv1.2", "TLSv1.1", "TLSv1");
         assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_1.protocols()).containsExactly("TLSv1.2", "TLSv1.1");

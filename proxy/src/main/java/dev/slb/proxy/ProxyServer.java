@@ -222,8 +222,8 @@ public final class ProxyServer implements AutoCloseable {
             limits.apply(next.limits(), System.nanoTime());
             config = next;
             secrets.retainOnly(next.listeners().stream()
-                    .filter(l -> l.tls() != null && l.tls().fromSecret())
-                    .map(l -> l.tls().secretName())
+                    .filter(l -> l.tls() != null)
+                    .flatMap(l -> l.tls().secretNames().stream())
                     .collect(Collectors.toSet()));
         }
     }

@@ -2,11 +2,14 @@ package dev.slb.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.slb.model.ExtraCertificate;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 
-/** Where an HTTPS listener finds its certificate, and the TLS policy it offers. */
+/** Where an HTTPS listener finds its certificates (its own, and more by SNI), and the TLS policy it offers. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TlsSpec {
     /** A Secret name: a DNS subdomain. Checked in the schema and in Java. */
@@ -30,4 +33,13 @@ public class TlsSpec {
             + " one with TLS 1.3. TLS 1.0 and 1.1 need proxies with BoringSSL (the proxy image has it). Not"
             + " selectable on the shared tier, which always serves the default: a policy there is refused.")
     public TlsCipherPolicy policy;
+
+    @Size(max = ExtraCertificate.MAX_PER_LISTENER)
+    @ValidationRule(
+            value = "self.all(c, self.exists_one(d, d.domain == c.domain))",
+            message = "each domain takes one extra certificate")
+    @JsonPropertyDescription("Further certificates, chosen by the name a client asks for (SNI), at most 10; the"
+            + " listener's own certificate (secretName) serves every other name and clients that send none. Adding,"
+            + " changing or removing one is a reload: no pod restarts, no connection drops.")
+    public List<ExtraCertificateSpec> extraCertificates;
 }

@@ -32,7 +32,9 @@ import java.util.function.Function;
  * @param missing     what could not be found (Secrets, Services), for ResolvedRefs
  * @param missingSecret whether a Secret (rather than only a Service) is missing
  * @param unusable    Secrets found without tls.crt or tls.key, each with what to do
- * @param served      the spec less the waiting listeners: what the proxies serve (null: nothing)
+ * @param waitingDomains for listeners that are served, the SNI domains left out until their Secret
+ *                    is usable (they get the listener's own certificate meanwhile), each with why
+ * @param served      the spec less the waiting listeners and domains: what the proxies serve (null: nothing)
  * @param config      the proxy config rendered for {@code served} (null: nothing to serve)
  */
 public record Decision(
@@ -45,6 +47,7 @@ public record Decision(
         List<String> missing,
         boolean missingSecret,
         List<String> unusable,
+        Map<String, List<Waiting>> waitingDomains,
         LoadBalancer served,
         ProxyConfig config) {
 
@@ -89,6 +92,7 @@ public record Decision(
                     List.of(),
                     false,
                     List.of(),
+                    Map.of(),
                     null,
                     null);
         }
@@ -106,7 +110,7 @@ public record Decision(
             String create =
                     "kubectl create secret tls " + secret + " -n " + namespace + " --cert=tls.crt --key=tls.key";
             if (found.isEmpty()) {
-                missing.add("Secret " + secret + " not found (listeners waiting for it are not served; create it, e.g. "
+                missing.add("Secret " + secret + " not found (" + usedBy(normalized, secret) + "; create it, e.g. "
                         + create + ")");
                 bySecret.put(
                         secret,
@@ -127,6 +131,7 @@ public record Decision(
             }
         }
         Map<String, Waiting> waiting = new LinkedHashMap<>();
+        Map<String, List<Waiting>> waitingDomains = new LinkedHashMap<>();
         LoadBalancer served = Specs.normalize(lb);
         served.getSpec().listeners.removeIf(l -> {
             Waiting w = l.tls == null ? null : bySecret.get(l.tls.secretName);
@@ -135,6 +140,26 @@ public record Decision(
             }
             return w != null;
         });
+        // An SNI certificate waiting for its Secret leaves out that domain alone: it gets the
+        // listener's own certificate meanwhile, and everything else is served.
+        for (ListenerSpec l : served.getSpec().listeners) {
+            if (l.tls == null || l.tls.extraCertificates == null) {
+                continue;
+            }
+            l.tls.extraCertificates.removeIf(c -> {
+                Waiting w = bySecret.get(c.secretName);
+                if (w != null) {
+                    waitingDomains
+                            .computeIfAbsent(l.name, k -> new ArrayList<>())
+                            .add(new Waiting(
+                                    w.reason(),
+                                    "the certificate for " + c.domain + " waits for Secret " + c.secretName + " ("
+                                            + w.reason() + "); clients asking for " + c.domain
+                                            + " get the listener's own certificate until then"));
+                }
+                return w != null;
+            });
+        }
         boolean missingSecret = !missing.isEmpty();
 
         Backends.Resolution resolution = Backends.resolve(normalized.getSpec(), services, slices);
@@ -153,8 +178,31 @@ public record Decision(
                 List.copyOf(missing),
                 missingSecret,
                 List.copyOf(unusable),
+                Map.copyOf(waitingDomains),
                 served.getSpec().listeners.isEmpty() ? null : served,
                 config);
+    }
+
+    /** Who needs a Secret, for the message that says it is missing. */
+    private static String usedBy(LoadBalancer lb, String secret) {
+        List<String> users = new ArrayList<>();
+        for (ListenerSpec l : lb.getSpec().listeners) {
+            if (l.tls == null) {
+                continue;
+            }
+            if (secret.equals(l.tls.secretName)) {
+                users.add("listener " + l.name + " is not served until it exists");
+            }
+            if (l.tls.extraCertificates != null) {
+                for (var c : l.tls.extraCertificates) {
+                    if (secret.equals(c.secretName)) {
+                        users.add("listener " + l.name + " serves its own certificate for " + c.domain
+                                + " until it exists");
+                    }
+                }
+            }
+        }
+        return String.join(", ", users);
     }
 
     /** The Secrets of the listeners left out, sorted. */

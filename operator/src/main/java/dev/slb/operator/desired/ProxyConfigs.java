@@ -3,6 +3,7 @@ package dev.slb.operator.desired;
 import dev.slb.model.Admin;
 import dev.slb.model.Backend;
 import dev.slb.model.ConfigCodec;
+import dev.slb.model.ExtraCertificate;
 import dev.slb.model.Listener;
 import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
@@ -106,7 +107,7 @@ public final class ProxyConfigs {
         if (l.tls != null) {
             TlsPolicy policy = TlsPolicy.valueOf(tlsPolicy(inEffect, l).name());
             // By name: the proxies read the Secret through the API, so a new Secret is a reload, not a new pod.
-            tls = Tls.fromSecret(l.tls.secretName, policy);
+            tls = Tls.fromSecret(l.tls.secretName, policy).withExtraCertificates(extraCertificates(l));
         }
         return new Listener(
                 l.name,
@@ -131,6 +132,16 @@ public final class ProxyConfigs {
      */
     public static TlsCipherPolicy tlsPolicy(Tier inEffect, ListenerSpec l) {
         return inEffect.guaranteed() && l.tls.policy != null ? l.tls.policy : Specs.DEFAULT_TLS_POLICY;
+    }
+
+    /** The listener's SNI certificates, by Secret name, in spec order (those waiting for a Secret already left out). */
+    private static List<ExtraCertificate> extraCertificates(ListenerSpec l) {
+        if (l.tls.extraCertificates == null) {
+            return List.of();
+        }
+        return l.tls.extraCertificates.stream()
+                .map(c -> ExtraCertificate.fromSecret(c.domain, c.secretName))
+                .toList();
     }
 
     private static Protocol protocol(ListenerSpec l) {

@@ -1,8 +1,10 @@
 package dev.slb.operator.desired;
 
 import dev.slb.operator.api.BackendSpec;
+import dev.slb.operator.api.ExtraCertificateSpec;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
+import dev.slb.operator.api.TlsSpec;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -26,8 +28,24 @@ public final class References {
         Set<String> names = new TreeSet<>();
         if (lb.getSpec() != null && lb.getSpec().listeners != null) {
             for (ListenerSpec l : lb.getSpec().listeners) {
-                if (l != null && l.tls != null && l.tls.secretName != null) {
-                    names.add(l.tls.secretName);
+                if (l != null && l.tls != null) {
+                    names.addAll(secrets(l.tls));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The Secrets one listener's tls names: its own certificate's and its extra certificates'. */
+    public static Set<String> secrets(TlsSpec tls) {
+        Set<String> names = new TreeSet<>();
+        if (tls.secretName != null) {
+            names.add(tls.secretName);
+        }
+        if (tls.extraCertificates != null) {
+            for (ExtraCertificateSpec c : tls.extraCertificates) {
+                if (c != null && c.secretName != null) {
+                    names.add(c.secretName);
                 }
             }
         }

@@ -1,6 +1,8 @@
 package dev.slb.operator.desired;
 
+import dev.slb.model.ExtraCertificate;
 import dev.slb.operator.api.BackendSpec;
+import dev.slb.operator.api.ExtraCertificateSpec;
 import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
@@ -44,6 +46,7 @@ public final class Specs {
     private static final Pattern SECRET_NAME = Pattern.compile(TlsSpec.SECRET_NAME_PATTERN);
     private static final Pattern SERVICE_NAME = Pattern.compile(ServiceBackendRef.NAME_PATTERN);
     private static final Pattern ADDRESS = Pattern.compile(BackendSpec.ADDRESS_PATTERN);
+    private static final Pattern DOMAIN = Pattern.compile(ExtraCertificate.DOMAIN_PATTERN);
     private static final Pattern HAS_LETTER = Pattern.compile(".*[a-z].*");
 
     private Specs() {}
@@ -95,6 +98,18 @@ public final class Specs {
             copy.tls.secretName = l.tls.secretName;
             // Absent stays absent: the CRD has no default for it, and absent means the model's default.
             copy.tls.policy = l.tls.policy;
+            if (l.tls.extraCertificates != null) {
+                copy.tls.extraCertificates = new ArrayList<>();
+                for (ExtraCertificateSpec c : l.tls.extraCertificates) {
+                    ExtraCertificateSpec e = null;
+                    if (c != null) {
+                        e = new ExtraCertificateSpec();
+                        e.domain = c.domain;
+                        e.secretName = c.secretName;
+                    }
+                    copy.tls.extraCertificates.add(e);
+                }
+            }
         }
         copy.idleTimeoutSeconds = l.idleTimeoutSeconds == null ? DEFAULT_IDLE_TIMEOUT_SECONDS : l.idleTimeoutSeconds;
         // TCP has no requests: the timeout is left out (and ignored if given) rather than defaulted.
@@ -289,6 +304,7 @@ public final class Specs {
                         "'" + l.tls.secretName + "' is not a Secret name "
                                 + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
             }
+            extraCertificates(at + ".tls.extraCertificates", l.tls.extraCertificates, problems);
         }
         seconds(at + ".idleTimeoutSeconds", l.idleTimeoutSeconds, problems);
         seconds(at + ".requestTimeoutSeconds", l.requestTimeoutSeconds, problems);
@@ -297,6 +313,53 @@ public final class Specs {
             problems.add(Problem.invalid(
                     at + ".websocketKeepaliveSeconds",
                     "TCP listeners carry no WebSocket; remove " + "websocketKeepaliveSeconds"));
+        }
+    }
+
+    private static void extraCertificates(String at, List<ExtraCertificateSpec> extras, List<Problem> problems) {
+        if (extras == null) {
+            return;
+        }
+        if (extras.size() > ExtraCertificate.MAX_PER_LISTENER) {
+            problems.add(Problem.invalid(
+                    at,
+                    "has " + extras.size() + " certificates; at most " + ExtraCertificate.MAX_PER_LISTENER
+                            + " per listener: use a wildcard domain, or a certificate with several names"));
+        }
+        Map<String, Integer> domains = new HashMap<>();
+        for (int i = 0; i < extras.size(); i++) {
+            String cat = at + "[" + i + "]";
+            ExtraCertificateSpec c = extras.get(i);
+            if (c == null) {
+                problems.add(Problem.invalid(cat, "is empty: give it a domain and a secretName, or remove it"));
+                continue;
+            }
+            if (c.domain == null) {
+                problems.add(Problem.invalid(cat + ".domain", "is required: the host name clients ask for by SNI"));
+            } else if (c.domain.length() > ExtraCertificate.MAX_DOMAIN_LENGTH
+                    || !DOMAIN.matcher(c.domain).matches()) {
+                problems.add(Problem.invalid(
+                        cat + ".domain",
+                        "'" + c.domain + "' is not a domain name: write it in lower case, e.g. api.example.com, or"
+                                + " *.example.com for any one label before example.com"));
+            } else {
+                Integer first = domains.putIfAbsent(c.domain, i);
+                if (first != null) {
+                    problems.add(Problem.invalid(
+                            cat + ".domain",
+                            "'" + c.domain + "' already has a certificate, in [" + first
+                                    + "]; each domain takes one: remove one of them"));
+                }
+            }
+            if (c.secretName == null || c.secretName.isEmpty()) {
+                problems.add(Problem.invalid(
+                        cat + ".secretName", "is required: the name of a kubernetes.io/tls Secret in this namespace"));
+            } else if (!SECRET_NAME.matcher(c.secretName).matches()) {
+                problems.add(Problem.invalid(
+                        cat + ".secretName",
+                        "'" + c.secretName + "' is not a Secret name "
+                                + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
+            }
         }
     }
 

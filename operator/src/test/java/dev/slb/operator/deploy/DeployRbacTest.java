@@ -179,9 +179,14 @@ class DeployRbacTest {
             String name = lb.getMetadata().getName();
             String namespace = lb.getMetadata().getNamespace();
             Role role = ProxyResources.role(lb);
+            // The listeners' own certificates and their SNI ones: every Secret the config names.
             List<String> secrets = lb.getSpec().listeners.stream()
                     .filter(l -> l.tls != null)
-                    .map(l -> l.tls.secretName)
+                    .flatMap(l -> java.util.stream.Stream.concat(
+                            java.util.stream.Stream.of(l.tls.secretName),
+                            l.tls.extraCertificates == null
+                                    ? java.util.stream.Stream.<String>empty()
+                                    : l.tls.extraCertificates.stream().map(c -> c.secretName)))
                     .distinct()
                     .sorted()
                     .toList();

@@ -13,6 +13,7 @@ import dev.slb.operator.api.ServiceType;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.api.TlsCipherPolicy;
 import dev.slb.operator.api.TlsSpec;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -218,6 +219,37 @@ class SpecsTest {
                         "the shared tier offers no choice of TLS policy (it serves tls_cipher_policy_1_2_strict_with_1_3:"
                                 + " TLS 1.2 and 1.3); remove tls.policy, or set spec.tier to slb.s1.small or larger to"
                                 + " choose tls_cipher_policy_1_2_strict"),
+                rule(
+                        "more than 10 extra certificates",
+                        s -> {
+                            s.listeners.get(1).tls.extraCertificates = new ArrayList<>();
+                            for (int i = 0; i < 11; i++) {
+                                s.listeners.get(1).tls.extraCertificates.add(extra("d" + i + ".example.com", "s" + i));
+                            }
+                        },
+                        "spec.listeners[1].tls.extraCertificates",
+                        "at most 10 per listener"),
+                rule(
+                        "an extra certificate's domain in upper case",
+                        s -> s.listeners.get(1).tls.extraCertificates = List.of(extra("API.example.com", "api")),
+                        "spec.listeners[1].tls.extraCertificates[0].domain",
+                        "is not a domain name"),
+                rule(
+                        "a wildcard in the middle",
+                        s -> s.listeners.get(1).tls.extraCertificates = List.of(extra("api.*.example.com", "api")),
+                        "spec.listeners[1].tls.extraCertificates[0].domain",
+                        "*.example.com for any one label"),
+                rule(
+                        "two certificates for one domain",
+                        s -> s.listeners.get(1).tls.extraCertificates =
+                                List.of(extra("*.example.com", "a"), extra("*.example.com", "b")),
+                        "spec.listeners[1].tls.extraCertificates[1].domain",
+                        "already has a certificate, in [0]"),
+                rule(
+                        "an extra certificate without a Secret",
+                        s -> s.listeners.get(1).tls.extraCertificates = List.of(extra("api.example.com", null)),
+                        "spec.listeners[1].tls.extraCertificates[0].secretName",
+                        "is required"),
                 rule(
                         "HTTPS without tls",
                         s -> s.listeners.get(1).tls = null,
@@ -426,5 +458,12 @@ class SpecsTest {
         s.backends.add(service("other", 9000));
         s.backends.add(address("backend.example.com", 443));
         assertThat(Specs.validate(Specs.normalize(s))).isEmpty();
+    }
+
+    private static dev.slb.operator.api.ExtraCertificateSpec extra(String domain, String secretName) {
+        dev.slb.operator.api.ExtraCertificateSpec c = new dev.slb.operator.api.ExtraCertificateSpec();
+        c.domain = domain;
+        c.secretName = secretName;
+        return c;
     }
 }

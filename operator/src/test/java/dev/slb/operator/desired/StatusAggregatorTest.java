@@ -175,6 +175,54 @@ class StatusAggregatorTest {
         assertThat(out.events()).as("a healthy start announces nothing").isEmpty();
     }
 
+    /** An SNI certificate's Secret missing: that domain alone waits; the listener and its other domains serve. */
+    @Test
+    void aMissingSniSecretMakesOnlyItsDomainWait() {
+        app("10.1.0.1");
+        secret("web-tls");
+        secret("www-tls");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S2_SMALL;
+        spec.listeners.get(1).tls.extraCertificates =
+                new ArrayList<>(List.of(extra("api.example.com", "api-tls"), extra("*.example.com", "www-tls")));
+        Decision d = decide(stored(spec, 1, null), null);
+
+        assertThat(d.config().listener("secure").orElseThrow().tls().extraCertificates())
+                .as("served: the listener, with the domain whose Secret exists")
+                .containsExactly(dev.slb.model.ExtraCertificate.fromSecret("*.example.com", "www-tls"));
+        Outcome out = StatusAggregator.aggregate(d, seen(d, on(d.config().version(), 2)), T0);
+
+        Condition refs = condition(out.status(), "ResolvedRefs");
+        assertThat(refs.getStatus()).isEqualTo("False");
+        assertThat(refs.getReason()).isEqualTo("SecretNotFound");
+        assertThat(refs.getMessage())
+                .contains("Secret api-tls not found (listener secure serves its own certificate for api.example.com");
+        ListenerStatus secure = listener(out.status(), "secure");
+        assertThat(secure.websocket).isEqualTo("Enabled");
+        assertThat(secure.conditions)
+                .extracting(Condition::getType, Condition::getStatus, Condition::getReason)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("ResolvedRefs", "False", "SecretNotFound"),
+                        org.assertj.core.groups.Tuple.tuple("Programmed", "True", "Programmed"));
+        assertThat(secure.conditions.get(0).getMessage())
+                .contains("the certificate for api.example.com waits for Secret api-tls")
+                .doesNotContain("*.example.com");
+        assertThat(out.events()).anySatisfy(e -> assertThat(e.toString()).contains("api-tls"));
+
+        secret("api-tls");
+        Decision resolved = decide(stored(spec, 1, null), null);
+        assertThat(resolved.config().listener("secure").orElseThrow().tls().extraCertificates())
+                .hasSize(2);
+        assertThat(resolved.waitingDomains()).isEmpty();
+    }
+
+    private static dev.slb.operator.api.ExtraCertificateSpec extra(String domain, String secretName) {
+        dev.slb.operator.api.ExtraCertificateSpec c = new dev.slb.operator.api.ExtraCertificateSpec();
+        c.domain = domain;
+        c.secretName = secretName;
+        return c;
+    }
+
     /** The guaranteed sample: Secret missing, two of three Services missing. */
     @Test
     void aListenerWaitingForItsSecretAndMissingServicesShowAndTheListenerCarriesNoWebSocket() {

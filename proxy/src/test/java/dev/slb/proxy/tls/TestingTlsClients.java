@@ -30,6 +30,9 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -49,6 +52,16 @@ final class TestingTlsClients {
     static final Path B_CRT = RESOURCES.resolve("b.crt");
     static final Path B_KEY = RESOURCES.resolve("b.key");
     static final Path BROKEN_CRT = RESOURCES.resolve("broken.crt");
+    static final Path API_CRT = RESOURCES.resolve("api.crt");
+    static final Path API_KEY = RESOURCES.resolve("api.key");
+    static final Path WILD_CRT = RESOURCES.resolve("wild.crt");
+    static final Path WILD_KEY = RESOURCES.resolve("wild.key");
+    static final Path CLIENT_CA_CRT = RESOURCES.resolve("client-ca.crt");
+    static final Path OTHER_CA_CRT = RESOURCES.resolve("other-ca.crt");
+    static final Path CLIENT_GOOD_CRT = RESOURCES.resolve("client-good.crt");
+    static final Path CLIENT_GOOD_KEY = RESOURCES.resolve("client-good.key");
+    static final Path CLIENT_BAD_CRT = RESOURCES.resolve("client-bad.crt");
+    static final Path CLIENT_BAD_KEY = RESOURCES.resolve("client-bad.key");
 
     private static Path resources() {
         try {
@@ -103,6 +116,55 @@ final class TestingTlsClients {
         }
         if (alpn != null) {
             params.setApplicationProtocols(alpn);
+        }
+        socket.setSSLParameters(params);
+        try {
+            socket.startHandshake();
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+        return socket;
+    }
+
+    /**
+     * A handshaken JDK client connection to 127.0.0.1:port that sends {@code serverName} by SNI
+     * (none when null), trusts every test server certificate without checking the name (the
+     * tests compare the certificate served), and presents {@code clientCert} when it is not null.
+     */
+    static SSLSocket connectAs(int port, String serverName, Path clientCert, Path clientKey, String[] protocols)
+            throws IOException, GeneralSecurityException, TlsException {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        for (Path c : List.of(A_CRT, B_CRT, API_CRT, WILD_CRT)) {
+            trust.setCertificateEntry(c.getFileName().toString(), certificate(c));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        KeyManager[] keys = null;
+        if (clientCert != null) {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            char[] password = "test".toCharArray();
+            ks.setKeyEntry(
+                    "client",
+                    Pem.privateKey(Files.readAllBytes(clientKey), clientKey.toString()),
+                    password,
+                    new X509Certificate[] {certificate(clientCert)});
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, password);
+            keys = kmf.getKeyManagers();
+        }
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys, tmf.getTrustManagers(), null);
+        Socket plain = new Socket();
+        plain.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+        plain.setSoTimeout(5_000);
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
+        SSLParameters params = socket.getSSLParameters();
+        params.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
+        if (protocols != null) {
+            params.setProtocols(protocols);
         }
         socket.setSSLParameters(params);
         try {

@@ -211,7 +211,7 @@ class TlsHandshakeTest {
     void handlersCarryTheHandshakeTimeout() throws Exception {
         ReloadingSslContext tls = ReloadingSslContext.load(
                 new Tls(A_CRT.toString(), A_KEY.toString(), TlsPolicy.DEFAULT), TlsProvider.JDK);
-        SslHandler handler = tls.newHandler(UnpooledByteBufAllocator.DEFAULT);
+        SslHandler handler = (SslHandler) tls.newHandler(UnpooledByteBufAllocator.DEFAULT);
         EmbeddedChannel channel = new EmbeddedChannel(handler);
 
         assertThat(handler.getHandshakeTimeoutMillis())
