@@ -42,4 +42,10 @@ public class TlsSpec {
             + " listener's own certificate (secretName) serves every other name and clients that send none. Adding,"
             + " changing or removing one is a reload: no pod restarts, no connection drops.")
     public List<ExtraCertificateSpec> extraCertificates;
+
+    @JsonPropertyDescription("Mutual TLS: verify client certificates against a CA bundle (caSecretName), required or"
+            + " optional (mode). The backend receives the verified certificate's subject, issuer and SHA-256"
+            + " fingerprint in X-Forwarded-Clientcert-* request headers, which clients cannot set themselves."
+            + " Absent: no client certificate is asked for.")
+    public ClientAuthenticationSpec clientAuthentication;
 }

@@ -105,10 +105,14 @@ public record Decision(
         Map<String, Waiting> bySecret = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
         List<String> unusable = new ArrayList<>();
+        Set<String> certificateSecrets = References.certificateSecrets(normalized);
+        Set<String> caSecrets = References.caSecrets(normalized);
         for (String secret : References.secrets(normalized)) {
             Optional<Secret> found = secrets.apply(secret);
-            String create =
-                    "kubectl create secret tls " + secret + " -n " + namespace + " --cert=tls.crt --key=tls.key";
+            boolean certificate = certificateSecrets.contains(secret);
+            String create = certificate
+                    ? "kubectl create secret tls " + secret + " -n " + namespace + " --cert=tls.crt --key=tls.key"
+                    : "kubectl create secret generic " + secret + " -n " + namespace + " --from-file=ca.crt";
             if (found.isEmpty()) {
                 missing.add("Secret " + secret + " not found (" + usedBy(normalized, secret) + "; create it, e.g. "
                         + create + ")");
@@ -120,7 +124,14 @@ public record Decision(
                                         + ")."));
                 continue;
             }
-            List<String> lacking = lackingTlsKeys(found.get());
+            // What the Secret must hold follows from its uses: a certificate and key, a CA bundle, or both.
+            List<String> lacking = new ArrayList<>();
+            if (certificate) {
+                lacking.addAll(lackingTlsKeys(found.get()));
+            }
+            if (caSecrets.contains(secret) && !hasKey(found.get(), "ca.crt")) {
+                lacking.add("ca.crt");
+            }
             if (!lacking.isEmpty()) {
                 String fix = "Secret " + secret + " has no " + String.join(" and no ", lacking) + "; re-create it with "
                         + create;
@@ -135,6 +146,10 @@ public record Decision(
         LoadBalancer served = Specs.normalize(lb);
         served.getSpec().listeners.removeIf(l -> {
             Waiting w = l.tls == null ? null : bySecret.get(l.tls.secretName);
+            if (w == null && l.tls != null && l.tls.clientAuthentication != null) {
+                // Never served without the client check it asks for: the listener waits for its CA.
+                w = bySecret.get(l.tls.clientAuthentication.caSecretName);
+            }
             if (w != null) {
                 waiting.put(l.name, w);
             }
@@ -192,6 +207,9 @@ public record Decision(
             }
             if (secret.equals(l.tls.secretName)) {
                 users.add("listener " + l.name + " is not served until it exists");
+            } else if (l.tls.clientAuthentication != null && secret.equals(l.tls.clientAuthentication.caSecretName)) {
+                users.add("listener " + l.name + " verifies client certificates against its ca.crt and is not served"
+                        + " until it exists");
             }
             if (l.tls.extraCertificates != null) {
                 for (var c : l.tls.extraCertificates) {
@@ -216,6 +234,15 @@ public record Decision(
             }
         }
         return names;
+    }
+
+    private static boolean hasKey(Secret secret, String key) {
+        return (secret.getData() != null
+                        && secret.getData().get(key) != null
+                        && !secret.getData().get(key).isEmpty())
+                || (secret.getStringData() != null
+                        && secret.getStringData().get(key) != null
+                        && !secret.getStringData().get(key).isEmpty());
     }
 
     /** The PEM keys a TLS Secret must carry that this one lacks (empty when it has both). */

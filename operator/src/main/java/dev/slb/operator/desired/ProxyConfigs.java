@@ -2,6 +2,7 @@ package dev.slb.operator.desired;
 
 import dev.slb.model.Admin;
 import dev.slb.model.Backend;
+import dev.slb.model.ClientAuthentication;
 import dev.slb.model.ConfigCodec;
 import dev.slb.model.ExtraCertificate;
 import dev.slb.model.Listener;
@@ -12,6 +13,7 @@ import dev.slb.model.Tls;
 import dev.slb.model.TlsPolicy;
 import dev.slb.model.WebSocket;
 import dev.slb.operator.api.BackendSpec;
+import dev.slb.operator.api.ClientAuthenticationSpec;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.Reason;
@@ -107,7 +109,17 @@ public final class ProxyConfigs {
         if (l.tls != null) {
             TlsPolicy policy = TlsPolicy.valueOf(tlsPolicy(inEffect, l).name());
             // By name: the proxies read the Secret through the API, so a new Secret is a reload, not a new pod.
-            tls = Tls.fromSecret(l.tls.secretName, policy).withExtraCertificates(extraCertificates(l));
+            tls = Tls.fromSecret(l.tls.secretName, policy)
+                    .withExtraCertificates(extraCertificates(l))
+                    .withClientAuthentication(
+                            l.tls.clientAuthentication == null
+                                    ? null
+                                    : new ClientAuthentication(
+                                            l.tls.clientAuthentication.caSecretName,
+                                            null,
+                                            l.tls.clientAuthentication.mode == ClientAuthenticationSpec.Mode.Optional
+                                                    ? ClientAuthentication.Mode.OPTIONAL
+                                                    : ClientAuthentication.Mode.REQUIRE));
         }
         return new Listener(
                 l.name,

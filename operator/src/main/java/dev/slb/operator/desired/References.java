@@ -36,7 +36,7 @@ public final class References {
         return names;
     }
 
-    /** The Secrets one listener's tls names: its own certificate's and its extra certificates'. */
+    /** The Secrets one listener's tls names: its own certificate's, its extra certificates' and its client CA's. */
     public static Set<String> secrets(TlsSpec tls) {
         Set<String> names = new TreeSet<>();
         if (tls.secretName != null) {
@@ -47,6 +47,42 @@ public final class References {
                 if (c != null && c.secretName != null) {
                     names.add(c.secretName);
                 }
+            }
+        }
+        if (tls.clientAuthentication != null && tls.clientAuthentication.caSecretName != null) {
+            names.add(tls.clientAuthentication.caSecretName);
+        }
+        return names;
+    }
+
+    /** The Secrets some listener reads a client CA bundle (ca.crt) from. */
+    public static Set<String> caSecrets(LoadBalancer lb) {
+        Set<String> names = new TreeSet<>();
+        for (ListenerSpec l : lb.getSpec().listeners) {
+            if (l != null
+                    && l.tls != null
+                    && l.tls.clientAuthentication != null
+                    && l.tls.clientAuthentication.caSecretName != null) {
+                names.add(l.tls.clientAuthentication.caSecretName);
+            }
+        }
+        return names;
+    }
+
+    /** The Secrets some listener reads a certificate and key (tls.crt, tls.key) from. */
+    public static Set<String> certificateSecrets(LoadBalancer lb) {
+        Set<String> names = new TreeSet<>();
+        for (ListenerSpec l : lb.getSpec().listeners) {
+            if (l == null || l.tls == null) {
+                continue;
+            }
+            if (l.tls.secretName != null) {
+                names.add(l.tls.secretName);
+            }
+            if (l.tls.extraCertificates != null) {
+                l.tls.extraCertificates.stream()
+                        .filter(c -> c != null && c.secretName != null)
+                        .forEach(c -> names.add(c.secretName));
             }
         }
         return names;

@@ -2,6 +2,7 @@ package dev.slb.operator.desired;
 
 import dev.slb.model.ExtraCertificate;
 import dev.slb.operator.api.BackendSpec;
+import dev.slb.operator.api.ClientAuthenticationSpec;
 import dev.slb.operator.api.ExtraCertificateSpec;
 import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.ListenerSpec;
@@ -98,6 +99,13 @@ public final class Specs {
             copy.tls.secretName = l.tls.secretName;
             // Absent stays absent: the CRD has no default for it, and absent means the model's default.
             copy.tls.policy = l.tls.policy;
+            if (l.tls.clientAuthentication != null) {
+                copy.tls.clientAuthentication = new ClientAuthenticationSpec();
+                copy.tls.clientAuthentication.caSecretName = l.tls.clientAuthentication.caSecretName;
+                copy.tls.clientAuthentication.mode = l.tls.clientAuthentication.mode == null
+                        ? ClientAuthenticationSpec.Mode.Require
+                        : l.tls.clientAuthentication.mode;
+            }
             if (l.tls.extraCertificates != null) {
                 copy.tls.extraCertificates = new ArrayList<>();
                 for (ExtraCertificateSpec c : l.tls.extraCertificates) {
@@ -305,6 +313,20 @@ public final class Specs {
                                 + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
             }
             extraCertificates(at + ".tls.extraCertificates", l.tls.extraCertificates, problems);
+            ClientAuthenticationSpec auth = l.tls.clientAuthentication;
+            if (auth != null) {
+                if (auth.caSecretName == null || auth.caSecretName.isEmpty()) {
+                    problems.add(Problem.invalid(
+                            at + ".tls.clientAuthentication.caSecretName",
+                            "is required: the name of a Secret in this namespace whose ca.crt holds the CA"
+                                    + " certificates client certificates must chain to"));
+                } else if (!SECRET_NAME.matcher(auth.caSecretName).matches()) {
+                    problems.add(Problem.invalid(
+                            at + ".tls.clientAuthentication.caSecretName",
+                            "'" + auth.caSecretName + "' is not a Secret name "
+                                    + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
+                }
+            }
         }
         seconds(at + ".idleTimeoutSeconds", l.idleTimeoutSeconds, problems);
         seconds(at + ".requestTimeoutSeconds", l.requestTimeoutSeconds, problems);

@@ -251,6 +251,12 @@ class SpecsTest {
                         "spec.listeners[1].tls.extraCertificates[0].secretName",
                         "is required"),
                 rule(
+                        "client authentication without a CA Secret",
+                        s -> s.listeners.get(1).tls.clientAuthentication =
+                                new dev.slb.operator.api.ClientAuthenticationSpec(),
+                        "spec.listeners[1].tls.clientAuthentication.caSecretName",
+                        "is required: the name of a Secret in this namespace whose ca.crt"),
+                rule(
                         "HTTPS without tls",
                         s -> s.listeners.get(1).tls = null,
                         "spec.listeners[1].tls",

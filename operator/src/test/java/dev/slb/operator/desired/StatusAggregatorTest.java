@@ -216,6 +216,45 @@ class StatusAggregatorTest {
         assertThat(resolved.waitingDomains()).isEmpty();
     }
 
+    /** A listener that asks for client certificates is never served without its CA: it waits, and says why. */
+    @Test
+    void aListenerWaitsForItsClientCaAndASecretWithoutCaCrtIsUnusable() {
+        app("10.1.0.1");
+        secret("web-tls");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S2_SMALL;
+        spec.listeners.get(1).tls.clientAuthentication = new dev.slb.operator.api.ClientAuthenticationSpec();
+        spec.listeners.get(1).tls.clientAuthentication.caSecretName = "clients-ca";
+
+        Decision missing = decide(stored(spec, 1, null), null);
+        assertThat(missing.waiting()).containsKey("secure");
+        assertThat(missing.missing())
+                .singleElement()
+                .asString()
+                .contains("Secret clients-ca not found (listener secure verifies client certificates against its"
+                        + " ca.crt and is not served until it exists")
+                .contains("kubectl create secret generic clients-ca -n default --from-file=ca.crt");
+
+        secret("clients-ca"); // tls.crt and tls.key, no ca.crt
+        Decision unusable = decide(stored(spec, 1, null), null);
+        assertThat(unusable.waiting().get("secure").reason()).isEqualTo(Reason.InvalidSecret);
+        assertThat(unusable.waiting().get("secure").message()).contains("Secret clients-ca has no ca.crt");
+
+        secrets.put(
+                "clients-ca",
+                new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("clients-ca")
+                        .endMetadata()
+                        .addToData("ca.crt", "Y2E=")
+                        .build());
+        Decision served = decide(stored(spec, 1, null), null);
+        assertThat(served.waiting()).isEmpty();
+        assertThat(served.config().listener("secure").orElseThrow().tls().clientAuthentication())
+                .isEqualTo(new dev.slb.model.ClientAuthentication(
+                        "clients-ca", null, dev.slb.model.ClientAuthentication.Mode.REQUIRE));
+    }
+
     private static dev.slb.operator.api.ExtraCertificateSpec extra(String domain, String secretName) {
         dev.slb.operator.api.ExtraCertificateSpec c = new dev.slb.operator.api.ExtraCertificateSpec();
         c.domain = domain;
