@@ -302,30 +302,20 @@ public final class Specs {
                             + "): remove tls, or set protocol to HTTPS"));
         }
         if (l.tls != null) {
-            if (l.tls.secretName == null || l.tls.secretName.isEmpty()) {
-                problems.add(Problem.invalid(
-                        at + ".tls.secretName",
-                        "is required: the name of a kubernetes.io/tls " + "Secret in this namespace"));
-            } else if (!SECRET_NAME.matcher(l.tls.secretName).matches()) {
-                problems.add(Problem.invalid(
-                        at + ".tls.secretName",
-                        "'" + l.tls.secretName + "' is not a Secret name "
-                                + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
-            }
+            secretName(
+                    at + ".tls.secretName",
+                    l.tls.secretName,
+                    "the name of a kubernetes.io/tls Secret in this namespace",
+                    problems);
             extraCertificates(at + ".tls.extraCertificates", l.tls.extraCertificates, problems);
             ClientAuthenticationSpec auth = l.tls.clientAuthentication;
             if (auth != null) {
-                if (auth.caSecretName == null || auth.caSecretName.isEmpty()) {
-                    problems.add(Problem.invalid(
-                            at + ".tls.clientAuthentication.caSecretName",
-                            "is required: the name of a Secret in this namespace whose ca.crt holds the CA"
-                                    + " certificates client certificates must chain to"));
-                } else if (!SECRET_NAME.matcher(auth.caSecretName).matches()) {
-                    problems.add(Problem.invalid(
-                            at + ".tls.clientAuthentication.caSecretName",
-                            "'" + auth.caSecretName + "' is not a Secret name "
-                                    + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
-                }
+                secretName(
+                        at + ".tls.clientAuthentication.caSecretName",
+                        auth.caSecretName,
+                        "the name of a Secret in this namespace whose ca.crt holds the CA certificates client"
+                                + " certificates must chain to",
+                        problems);
             }
         }
         seconds(at + ".idleTimeoutSeconds", l.idleTimeoutSeconds, problems);
@@ -373,15 +363,23 @@ public final class Specs {
                                     + "]; each domain takes one: remove one of them"));
                 }
             }
-            if (c.secretName == null || c.secretName.isEmpty()) {
-                problems.add(Problem.invalid(
-                        cat + ".secretName", "is required: the name of a kubernetes.io/tls Secret in this namespace"));
-            } else if (!SECRET_NAME.matcher(c.secretName).matches()) {
-                problems.add(Problem.invalid(
-                        cat + ".secretName",
-                        "'" + c.secretName + "' is not a Secret name "
-                                + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
-            }
+            secretName(
+                    cat + ".secretName",
+                    c.secretName,
+                    "the name of a kubernetes.io/tls Secret in this namespace",
+                    problems);
+        }
+    }
+
+    /** A Secret name a field must hold: present, and a DNS subdomain, as the schema's pattern has it. */
+    private static void secretName(String field, String value, String what, List<Problem> problems) {
+        if (value == null || value.isEmpty()) {
+            problems.add(Problem.invalid(field, "is required: " + what));
+        } else if (!SECRET_NAME.matcher(value).matches()) {
+            problems.add(Problem.invalid(
+                    field,
+                    "'" + value + "' is not a Secret name "
+                            + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
         }
     }
 

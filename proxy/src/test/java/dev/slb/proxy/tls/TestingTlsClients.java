@@ -102,22 +102,30 @@ final class TestingTlsClients {
      */
     static SSLSocket connect(int port, String[] protocols, String[] cipherSuites, String[] alpn)
             throws IOException, GeneralSecurityException {
+        return handshake(trustingTestCertificates(), port, "localhost", params -> {
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            if (protocols != null) {
+                params.setProtocols(protocols);
+            }
+            if (cipherSuites != null) {
+                params.setCipherSuites(cipherSuites);
+            }
+            if (alpn != null) {
+                params.setApplicationProtocols(alpn);
+            }
+        });
+    }
+
+    /** A JDK client socket to 127.0.0.1:port for {@code host}, its parameters set by {@code configure}, handshaken. */
+    private static SSLSocket handshake(
+            SSLContext context, int port, String host, java.util.function.Consumer<SSLParameters> configure)
+            throws IOException {
         Socket plain = new Socket();
         plain.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         plain.setSoTimeout(5_000);
-        SSLSocket socket =
-                (SSLSocket) trustingTestCertificates().getSocketFactory().createSocket(plain, "localhost", port, true);
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, true);
         SSLParameters params = socket.getSSLParameters();
-        params.setEndpointIdentificationAlgorithm("HTTPS");
-        if (protocols != null) {
-            params.setProtocols(protocols);
-        }
-        if (cipherSuites != null) {
-            params.setCipherSuites(cipherSuites);
-        }
-        if (alpn != null) {
-            params.setApplicationProtocols(alpn);
-        }
+        configure.accept(params);
         socket.setSSLParameters(params);
         try {
             socket.startHandshake();
@@ -158,23 +166,12 @@ final class TestingTlsClients {
         }
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(keys, tmf.getTrustManagers(), null);
-        Socket plain = new Socket();
-        plain.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-        plain.setSoTimeout(5_000);
-        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
-        SSLParameters params = socket.getSSLParameters();
-        params.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
-        if (protocols != null) {
-            params.setProtocols(protocols);
-        }
-        socket.setSSLParameters(params);
-        try {
-            socket.startHandshake();
-        } catch (IOException e) {
-            socket.close();
-            throw e;
-        }
-        return socket;
+        return handshake(context, port, "127.0.0.1", params -> {
+            params.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
+            if (protocols != null) {
+                params.setProtocols(protocols);
+            }
+        });
     }
 
     static SSLSocket connect(int port) throws IOException, GeneralSecurityException {
