@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 public final class ConfigValidator {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern SECRET_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+    private static final Pattern DOMAIN = Pattern.compile(ExtraCertificate.DOMAIN_PATTERN);
 
     private ConfigValidator() {}
 
@@ -76,6 +77,10 @@ public final class ConfigValidator {
             } else {
                 required(at + ".tls.certificateFile", l.tls().certificateFile(), problems);
                 required(at + ".tls.privateKeyFile", l.tls().privateKeyFile(), problems);
+            }
+            if (l.tls() != null) {
+                extraCertificates(at + ".tls.extraCertificates", l.tls().extraCertificates(), problems);
+                clientAuthentication(at + ".tls.clientAuthentication", l.tls().clientAuthentication(), problems);
             }
         } else if (l.tls() != null) {
             problems.add(at + ".tls: only HTTPS listeners take tls (this one is " + l.protocol() + ")");
@@ -164,6 +169,65 @@ public final class ConfigValidator {
         }
         if (c.httpCodes().isEmpty() || !HealthCheck.STATUS_CLASSES.containsAll(c.httpCodes())) {
             problems.add(at + ".httpCodes: " + c.httpCodes() + " must be one or more of " + HealthCheck.STATUS_CLASSES);
+        }
+    }
+
+    private static void extraCertificates(String at, List<ExtraCertificate> extras, List<String> problems) {
+        if (extras.size() > ExtraCertificate.MAX_PER_LISTENER) {
+            problems.add(at + ": " + extras.size() + " certificates; at most " + ExtraCertificate.MAX_PER_LISTENER
+                    + " per listener");
+        }
+        Map<String, Integer> domains = new HashMap<>();
+        for (int i = 0; i < extras.size(); i++) {
+            ExtraCertificate c = extras.get(i);
+            String cat = at + "[" + i + "]";
+            if (c == null) {
+                problems.add(cat + ": is empty");
+                continue;
+            }
+            if (c.domain() == null
+                    || c.domain().length() > ExtraCertificate.MAX_DOMAIN_LENGTH
+                    || !DOMAIN.matcher(c.domain()).matches()) {
+                problems.add(cat + ".domain: '" + c.domain() + "' is not a domain name (lower-case, e.g."
+                        + " api.example.com, or *.example.com for any one label before example.com)");
+            } else {
+                Integer first = domains.putIfAbsent(c.domain(), i);
+                if (first != null) {
+                    problems.add(cat + ".domain: '" + c.domain() + "' already has a certificate, in [" + first + "]");
+                }
+            }
+            source(cat, c.secretName(), c.certificateFile(), c.privateKeyFile(), problems);
+        }
+    }
+
+    private static void source(
+            String at, String secretName, String certificateFile, String keyFile, List<String> problems) {
+        if (secretName != null) {
+            if (certificateFile != null || keyFile != null) {
+                problems.add(at + ": give secretName or the two files, not both");
+            }
+            if (!SECRET_NAME.matcher(secretName).matches()) {
+                problems.add(at + ".secretName: '" + secretName
+                        + "' is not a Secret name (lower-case letters, digits, '-' and '.', at most 253 characters)");
+            }
+        } else {
+            required(at + ".certificateFile", certificateFile, problems);
+            required(at + ".privateKeyFile", keyFile, problems);
+        }
+    }
+
+    private static void clientAuthentication(String at, ClientAuthentication auth, List<String> problems) {
+        if (auth == null) {
+            return;
+        }
+        if ((auth.caSecretName() == null) == (auth.caFile() == null)) {
+            problems.add(at + ": give caSecretName (a Secret with ca.crt) or caFile, one of them");
+        } else if (auth.caSecretName() != null
+                && !SECRET_NAME.matcher(auth.caSecretName()).matches()) {
+            problems.add(at + ".caSecretName: '" + auth.caSecretName()
+                    + "' is not a Secret name (lower-case letters, digits, '-' and '.', at most 253 characters)");
+        } else if (auth.caFile() != null && auth.caFile().isBlank()) {
+            problems.add(at + ".caFile: is empty");
         }
     }
 

@@ -2,20 +2,47 @@ package dev.slb.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * A named TLS policy: which protocol versions and cipher suites an HTTPS listener offers. The
- * proxy maps each name to concrete versions and suites (see the proxy's TLS documentation).
+ * A named TLS policy, as the product publishes it: which protocol versions an HTTPS listener
+ * offers; the proxy maps each name to its cipher suites (see the proxy's TLS documentation).
  */
 public enum TlsPolicy {
-    TLS_CIPHER_POLICY_1_0,
-    TLS_CIPHER_POLICY_1_1,
-    TLS_CIPHER_POLICY_1_2,
-    TLS_CIPHER_POLICY_1_2_STRICT;
+    TLS_CIPHER_POLICY_1_0(List.of(Versions.TLS_1_2, Versions.TLS_1_1, Versions.TLS_1_0)),
+    TLS_CIPHER_POLICY_1_1(List.of(Versions.TLS_1_2, Versions.TLS_1_1)),
+    TLS_CIPHER_POLICY_1_2(List.of(Versions.TLS_1_2)),
+    TLS_CIPHER_POLICY_1_2_STRICT(List.of(Versions.TLS_1_2)),
+    TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3(List.of(Versions.TLS_1_3, Versions.TLS_1_2));
 
-    /** The policy used when a listener names none. */
-    public static final TlsPolicy DEFAULT = TLS_CIPHER_POLICY_1_2;
+    /**
+     * The policy used when a listener names none: the only one with TLS 1.3, so a listener that
+     * offered TLS 1.3 before the policies followed the product's table keeps offering it. A config
+     * leaves it out (see {@link Tls}), which a proxy of the earlier release reads as its own default.
+     */
+    public static final TlsPolicy DEFAULT = TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3;
+
+    /** Protocol version names as the JDK and Netty spell them. */
+    public static final class Versions {
+        public static final String TLS_1_0 = "TLSv1";
+        public static final String TLS_1_1 = "TLSv1.1";
+        public static final String TLS_1_2 = "TLSv1.2";
+        public static final String TLS_1_3 = "TLSv1.3";
+
+        private Versions() {}
+    }
+
+    private final List<String> protocols;
+
+    TlsPolicy(List<String> protocols) {
+        this.protocols = protocols;
+    }
+
+    /** The protocol versions the policy offers, newest first. */
+    public List<String> protocols() {
+        return protocols;
+    }
 
     @JsonValue
     public String json() {

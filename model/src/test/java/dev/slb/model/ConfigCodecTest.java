@@ -69,6 +69,89 @@ class ConfigCodecTest {
                         "keepalivePingInterval: 20s");
     }
 
+    /**
+     * A proxy of the earlier release knows four policy names and refuses an unknown one: the
+     * default (the fifth) is left out of the config, which that proxy reads as its own default.
+     */
+    @Test
+    void theDefaultPolicyIsLeftOutAndEveryOtherIsWritten() throws Exception {
+        Listener secure = Listener.of("secure", Protocol.HTTPS, 18443, List.of());
+        ProxyConfig byDefault = new ProxyConfig(
+                "v1", null, null, null, null, List.of(secure.withTls(Tls.fromSecret("chat-tls", null))));
+        String yaml = ConfigCodec.write(byDefault);
+
+        assertThat(yaml).contains("secretName: chat-tls").doesNotContain("policy");
+        assertThat(ConfigCodec.parse(yaml).listeners().get(0).tls().policy())
+                .isEqualTo(TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3)
+                .isEqualTo(TlsPolicy.DEFAULT);
+        for (TlsPolicy chosen : TlsPolicy.values()) {
+            if (chosen == TlsPolicy.DEFAULT) {
+                continue;
+            }
+            ProxyConfig config = new ProxyConfig(
+                    "v1", null, null, null, null, List.of(secure.withTls(Tls.fromSecret("chat-tls", chosen))));
+            String written = ConfigCodec.write(config);
+            assertThat(written).contains("policy: " + chosen.json());
+            assertThat(ConfigCodec.parse(written)).isEqualTo(config);
+        }
+    }
+
+    @Test
+    void extraCertificatesAndClientAuthenticationRoundTripAndAreLeftOutWhenAbsent() throws Exception {
+        Listener secure = Listener.of("secure", Protocol.HTTPS, 18443, List.of());
+        Tls plain = Tls.fromSecret("chat-tls", null);
+        Tls full = plain.withExtraCertificates(List.of(
+                        ExtraCertificate.fromSecret("api.example.com", "api-tls"),
+                        new ExtraCertificate("*.example.com", "/c/w.crt", "/c/w.key", null)))
+                .withClientAuthentication(new ClientAuthentication("clients-ca", null, null));
+        ProxyConfig config = new ProxyConfig("v1", null, null, null, null, List.of(secure.withTls(full)));
+
+        String yaml = ConfigCodec.write(config);
+        assertThat(ConfigCodec.parse(yaml)).isEqualTo(config);
+        assertThat(yaml)
+                .contains("domain: api.example.com", "domain: '*.example.com'", "caSecretName: clients-ca")
+                .contains("mode: Require");
+        assertThat(full.secretNames()).containsExactly("api-tls", "chat-tls", "clients-ca");
+        assertThat(ConfigCodec.write(config.withListeners(List.of(secure.withTls(plain)))))
+                .doesNotContain("extraCertificates", "clientAuthentication");
+    }
+
+    @Test
+    void badExtraCertificatesAndClientAuthenticationAreNamed() {
+        String yaml = MINIMAL.replace("protocol: HTTP", "protocol: HTTPS") + """
+                  tls:
+                    secretName: own
+                    extraCertificates:
+                    - {domain: API.example.com, secretName: a}
+                    - {domain: x.example.com, secretName: b, certificateFile: /x}
+                    - {domain: x.example.com, secretName: c}
+                    clientAuthentication: {mode: Optional}
+                """;
+        assertThatThrownBy(() -> ConfigCodec.parse(yaml))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactlyInAnyOrder(
+                                        "listeners[0].tls.extraCertificates[0].domain: 'API.example.com' is not a"
+                                                + " domain name (lower-case, e.g. api.example.com, or *.example.com"
+                                                + " for any one label before example.com)",
+                                        "listeners[0].tls.extraCertificates[1]: give secretName or the two files,"
+                                                + " not both",
+                                        "listeners[0].tls.extraCertificates[2].domain: 'x.example.com' already has"
+                                                + " a certificate, in [1]",
+                                        "listeners[0].tls.clientAuthentication: give caSecretName (a Secret with"
+                                                + " ca.crt) or caFile, one of them"));
+    }
+
+    @Test
+    void policiesOfferTheProductsProtocolVersions() {
+        assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_0.protocols()).containsExactly("TLSv1.2", "TLSv1.1", "TLSv1");
+        assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_1.protocols()).containsExactly("TLSv1.2", "TLSv1.1");
+        assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_2.protocols()).containsExactly("TLSv1.2");
+        assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT.protocols()).containsExactly("TLSv1.2");
+        assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3.protocols()).containsExactly("TLSv1.3", "TLSv1.2");
+    }
+
     @Test
     void errorsNameTheFieldAndTheReason() {
         String yaml = """

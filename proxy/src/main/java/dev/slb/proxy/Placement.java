@@ -1,6 +1,8 @@
 package dev.slb.proxy;
 
 import dev.slb.model.Admin;
+import dev.slb.model.ClientAuthentication;
+import dev.slb.model.ExtraCertificate;
 import dev.slb.model.Listener;
 import dev.slb.model.ProxyConfig;
 import dev.slb.model.Tls;
@@ -20,7 +22,8 @@ import java.nio.file.Path;
 // In a pod, the network namespace makes the wildcard address mean the pod IP, and volumes are
 // mounted at absolute paths. Proxies run as plain processes side by side on one machine (local/)
 // get the same from --bind-address and --root, with the config the operator renders unchanged.
-// The config names files only in tls; a new field that names a file belongs in apply() too.
+// The config names files only in tls (its own pair, its extra certificates, its client CA); a new
+// field that names a file belongs in apply() too.
 record Placement(Path base, Path root, String bindAddress) {
     /** Paths and addresses exactly as the config writes them. */
     static final Placement AS_WRITTEN = new Placement(null, null, null);
@@ -46,12 +49,26 @@ record Placement(Path base, Path root, String bindAddress) {
 
     private Listener apply(Listener l) {
         Listener placed = l.withBindAddress(address(l.bindAddress()), l.port());
-        return l.tls() == null || l.tls().fromSecret()
-                ? placed
-                : placed.withTls(new Tls(
-                        file(l.tls().certificateFile()),
-                        file(l.tls().privateKeyFile()),
-                        l.tls().policy()));
+        Tls tls = l.tls();
+        if (tls == null) {
+            return placed;
+        }
+        ClientAuthentication auth = tls.clientAuthentication();
+        return placed.withTls(new Tls(
+                file(tls.certificateFile()),
+                file(tls.privateKeyFile()),
+                tls.secretName(),
+                tls.policy(),
+                tls.extraCertificates().stream()
+                        .map(c -> c == null
+                                ? null
+                                : new ExtraCertificate(
+                                        c.domain(),
+                                        file(c.certificateFile()),
+                                        file(c.privateKeyFile()),
+                                        c.secretName()))
+                        .toList(),
+                auth == null ? null : new ClientAuthentication(auth.caSecretName(), file(auth.caFile()), auth.mode())));
     }
 
     /** The address to bind for one the config names. */

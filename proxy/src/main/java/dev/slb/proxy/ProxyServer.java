@@ -239,8 +239,8 @@ public final class ProxyServer implements AutoCloseable {
             config = next;
             backendDrains.reloaded(previous, next);
             secrets.retainOnly(next.listeners().stream()
-                    .filter(l -> l.tls() != null && l.tls().fromSecret())
-                    .map(l -> l.tls().secretName())
+                    .filter(l -> l.tls() != null)
+                    .flatMap(l -> l.tls().secretNames().stream())
                     .collect(Collectors.toSet()));
         }
     }

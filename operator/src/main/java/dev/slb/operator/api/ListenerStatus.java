@@ -27,6 +27,16 @@ public class ListenerStatus {
     @JsonPropertyDescription("How many of the listener's backends are healthy, as most ready proxy replicas report"
             + " (absent until one has reported).")
     public BackendCounts backends;
+    @JsonPropertyDescription("HTTPS: the TLS policy served (the one named on a guaranteed tier, else"
+            + " tls_cipher_policy_1_2_strict_with_1_3).")
+    public String tlsPolicy;
+
+    @JsonPropertyDescription("HTTPS: the TLS versions that policy offers, newest first.")
+    public List<String> tlsVersions;
+
+    @JsonPropertyDescription("HTTPS: what to know about the policy served, when there is something: TLS 1.0 and 1.1"
+            + " need BoringSSL in the proxies; a policy the shared tier ignores.")
+    public String tlsMessage;
 
     @JsonPropertyDescription("ResolvedRefs (the listener's TLS Secret exists and holds tls.crt and tls.key) and"
             + " Programmed (every wanted proxy replica serves the listener as the spec has it).")

@@ -11,5 +11,7 @@ public enum TlsCipherPolicy {
     @JsonProperty("tls_cipher_policy_1_2")
     TLS_CIPHER_POLICY_1_2,
     @JsonProperty("tls_cipher_policy_1_2_strict")
-    TLS_CIPHER_POLICY_1_2_STRICT
+    TLS_CIPHER_POLICY_1_2_STRICT,
+    @JsonProperty("tls_cipher_policy_1_2_strict_with_1_3")
+    TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3
 }

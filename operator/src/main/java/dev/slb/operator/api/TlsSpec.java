@@ -2,12 +2,14 @@ package dev.slb.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
+import dev.slb.model.ExtraCertificate;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 
-/** Where an HTTPS listener finds its certificate, and the TLS policy it offers. */
+/** Where an HTTPS listener finds its certificates (its own, and more by SNI), and the TLS policy it offers. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TlsSpec {
     /** A Secret name: a DNS subdomain. Checked in the schema and in Java. */
@@ -22,10 +24,28 @@ public class TlsSpec {
             + " restart; the key never enters a ConfigMap.")
     public String secretName;
 
-    @Default("tls_cipher_policy_1_2")
-    @JsonPropertyDescription("TLS versions and cipher suites offered: tls_cipher_policy_1_0 (TLS 1.0+), "
-            + "tls_cipher_policy_1_1 (TLS 1.1+), tls_cipher_policy_1_2 (TLS 1.2+, the default), "
-            + "tls_cipher_policy_1_2_strict (TLS 1.2+, forward-secret AEAD suites only). Not selectable on the "
-            + "shared tier, which always uses the default.")
+    // No schema default: an absent policy is the default, which the proxy config then leaves out,
+    // and a default written into stored objects could not be told from a choice (see the README).
+    @JsonPropertyDescription("TLS versions and cipher suites offered, as the product's policies: tls_cipher_policy_1_0"
+            + " (TLS 1.0, 1.1, 1.2), tls_cipher_policy_1_1 (TLS 1.1, 1.2), tls_cipher_policy_1_2 (TLS 1.2),"
+            + " tls_cipher_policy_1_2_strict (TLS 1.2, ECDHE suites only) or tls_cipher_policy_1_2_strict_with_1_3"
+            + " (TLS 1.2 and 1.3, ECDHE suites only). When absent: tls_cipher_policy_1_2_strict_with_1_3, the only"
+            + " one with TLS 1.3. TLS 1.0 and 1.1 need proxies with BoringSSL (the proxy image has it). Not"
+            + " selectable on the shared tier, which always serves the default: a policy there is refused.")
     public TlsCipherPolicy policy;
+
+    @Size(max = ExtraCertificate.MAX_PER_LISTENER)
+    @ValidationRule(
+            value = "self.all(c, self.exists_one(d, d.domain == c.domain))",
+            message = "each domain takes one extra certificate")
+    @JsonPropertyDescription("Further certificates, chosen by the name a client asks for (SNI), at most 10; the"
+            + " listener's own certificate (secretName) serves every other name and clients that send none. Adding,"
+            + " changing or removing one is a reload: no pod restarts, no connection drops.")
+    public List<ExtraCertificateSpec> extraCertificates;
+
+    @JsonPropertyDescription("Mutual TLS: verify client certificates against a CA bundle (caSecretName), required or"
+            + " optional (mode). The backend receives the verified certificate's subject, issuer and SHA-256"
+            + " fingerprint in X-Forwarded-Clientcert-* request headers, which clients cannot set themselves."
+            + " Absent: no client certificate is asked for.")
+    public ClientAuthenticationSpec clientAuthentication;
 }

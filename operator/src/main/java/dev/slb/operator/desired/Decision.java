@@ -32,7 +32,9 @@ import java.util.function.Function;
  * @param missing     what could not be found (Secrets, Services), for ResolvedRefs
  * @param missingSecret whether a Secret (rather than only a Service) is missing
  * @param unusable    Secrets found without tls.crt or tls.key, each with what to do
- * @param served      the spec less the waiting listeners: what the proxies serve (null: nothing)
+ * @param waitingDomains for listeners that are served, the SNI domains left out until their Secret
+ *                    is usable (they get the listener's own certificate meanwhile), each with why
+ * @param served      the spec less the waiting listeners and domains: what the proxies serve (null: nothing)
  * @param config      the proxy config rendered for {@code served} (null: nothing to serve)
  */
 public record Decision(
@@ -45,6 +47,7 @@ public record Decision(
         List<String> missing,
         boolean missingSecret,
         List<String> unusable,
+        Map<String, List<Waiting>> waitingDomains,
         LoadBalancer served,
         ProxyConfig config) {
 
@@ -89,6 +92,7 @@ public record Decision(
                     List.of(),
                     false,
                     List.of(),
+                    Map.of(),
                     null,
                     null);
         }
@@ -101,12 +105,16 @@ public record Decision(
         Map<String, Waiting> bySecret = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
         List<String> unusable = new ArrayList<>();
+        Set<String> certificateSecrets = References.certificateSecrets(normalized);
+        Set<String> caSecrets = References.caSecrets(normalized);
         for (String secret : References.secrets(normalized)) {
             Optional<Secret> found = secrets.apply(secret);
-            String create =
-                    "kubectl create secret tls " + secret + " -n " + namespace + " --cert=tls.crt --key=tls.key";
+            boolean certificate = certificateSecrets.contains(secret);
+            String create = certificate
+                    ? "kubectl create secret tls " + secret + " -n " + namespace + " --cert=tls.crt --key=tls.key"
+                    : "kubectl create secret generic " + secret + " -n " + namespace + " --from-file=ca.crt";
             if (found.isEmpty()) {
-                missing.add("Secret " + secret + " not found (listeners waiting for it are not served; create it, e.g. "
+                missing.add("Secret " + secret + " not found (" + usedBy(normalized, secret) + "; create it, e.g. "
                         + create + ")");
                 bySecret.put(
                         secret,
@@ -116,7 +124,14 @@ public record Decision(
                                         + ")."));
                 continue;
             }
-            List<String> lacking = lackingTlsKeys(found.get());
+            // What the Secret must hold follows from its uses: a certificate and key, a CA bundle, or both.
+            List<String> lacking = new ArrayList<>();
+            if (certificate) {
+                lacking.addAll(lackingTlsKeys(found.get()));
+            }
+            if (caSecrets.contains(secret) && !hasKey(found.get(), "ca.crt")) {
+                lacking.add("ca.crt");
+            }
             if (!lacking.isEmpty()) {
                 String fix = "Secret " + secret + " has no " + String.join(" and no ", lacking) + "; re-create it with "
                         + create;
@@ -127,14 +142,39 @@ public record Decision(
             }
         }
         Map<String, Waiting> waiting = new LinkedHashMap<>();
+        Map<String, List<Waiting>> waitingDomains = new LinkedHashMap<>();
         LoadBalancer served = Specs.normalize(lb);
         served.getSpec().listeners.removeIf(l -> {
             Waiting w = l.tls == null ? null : bySecret.get(l.tls.secretName);
+            if (w == null && l.tls != null && l.tls.clientAuthentication != null) {
+                // Never served without the client check it asks for: the listener waits for its CA.
+                w = bySecret.get(l.tls.clientAuthentication.caSecretName);
+            }
             if (w != null) {
                 waiting.put(l.name, w);
             }
             return w != null;
         });
+        // An SNI certificate waiting for its Secret leaves out that domain alone: it gets the
+        // listener's own certificate meanwhile, and everything else is served.
+        for (ListenerSpec l : served.getSpec().listeners) {
+            if (l.tls == null || l.tls.extraCertificates == null) {
+                continue;
+            }
+            l.tls.extraCertificates.removeIf(c -> {
+                Waiting w = bySecret.get(c.secretName);
+                if (w != null) {
+                    waitingDomains
+                            .computeIfAbsent(l.name, k -> new ArrayList<>())
+                            .add(new Waiting(
+                                    w.reason(),
+                                    "the certificate for " + c.domain + " waits for Secret " + c.secretName + " ("
+                                            + w.reason() + "); clients asking for " + c.domain
+                                            + " get the listener's own certificate until then"));
+                }
+                return w != null;
+            });
+        }
         boolean missingSecret = !missing.isEmpty();
 
         Backends.Resolution resolution = Backends.resolve(normalized.getSpec(), services, slices);
@@ -153,8 +193,34 @@ public record Decision(
                 List.copyOf(missing),
                 missingSecret,
                 List.copyOf(unusable),
+                Map.copyOf(waitingDomains),
                 served.getSpec().listeners.isEmpty() ? null : served,
                 config);
+    }
+
+    /** Who needs a Secret, for the message that says it is missing. */
+    private static String usedBy(LoadBalancer lb, String secret) {
+        List<String> users = new ArrayList<>();
+        for (ListenerSpec l : lb.getSpec().listeners) {
+            if (l.tls == null) {
+                continue;
+            }
+            if (secret.equals(l.tls.secretName)) {
+                users.add("listener " + l.name + " is not served until it exists");
+            } else if (l.tls.clientAuthentication != null && secret.equals(l.tls.clientAuthentication.caSecretName)) {
+                users.add("listener " + l.name + " verifies client certificates against its ca.crt and is not served"
+                        + " until it exists");
+            }
+            if (l.tls.extraCertificates != null) {
+                for (var c : l.tls.extraCertificates) {
+                    if (secret.equals(c.secretName)) {
+                        users.add("listener " + l.name + " serves its own certificate for " + c.domain
+                                + " until it exists");
+                    }
+                }
+            }
+        }
+        return String.join(", ", users);
     }
 
     /** The Secrets of the listeners left out, sorted. */
@@ -168,6 +234,15 @@ public record Decision(
             }
         }
         return names;
+    }
+
+    private static boolean hasKey(Secret secret, String key) {
+        return (secret.getData() != null
+                        && secret.getData().get(key) != null
+                        && !secret.getData().get(key).isEmpty())
+                || (secret.getStringData() != null
+                        && secret.getStringData().get(key) != null
+                        && !secret.getStringData().get(key).isEmpty());
     }
 
     /** The PEM keys a TLS Secret must carry that this one lacks (empty when it has both). */

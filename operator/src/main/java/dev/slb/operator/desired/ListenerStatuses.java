@@ -1,14 +1,16 @@
 package dev.slb.operator.desired;
 
+import dev.slb.model.TlsPolicy;
 import dev.slb.model.WebSocket;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.ListenerStatus;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.Tier;
+import dev.slb.operator.api.TlsCipherPolicy;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Computes {@code status.listeners}: each listener's port and whether it carries WebSocket, and why not. */
+/** Computes {@code status.listeners}: each listener's port, whether it carries WebSocket (and why not), and its TLS policy. */
 public final class ListenerStatuses {
     public static final String ENABLED = "Enabled";
     public static final String DISABLED = "Disabled";
@@ -25,9 +27,35 @@ public final class ListenerStatuses {
             s.port = l.port;
             // The same decision the proxy config carries, so status and behaviour cannot disagree.
             describeWebsocket(s, ProxyConfigs.websocket(lb, inEffect, l));
+            if (l.tls != null) {
+                describeTls(s, inEffect, l);
+            }
             statuses.add(s);
         }
         return statuses;
+    }
+
+    /** Sets the TLS policy served, its versions and, where a person should know something, a sentence. */
+    static void describeTls(ListenerStatus s, Tier inEffect, ListenerSpec l) {
+        TlsCipherPolicy served = ProxyConfigs.tlsPolicy(inEffect, l);
+        TlsPolicy policy = TlsPolicy.valueOf(served.name());
+        s.tlsPolicy = policy.json();
+        s.tlsVersions = policy.protocols();
+        List<String> notes = new ArrayList<>();
+        if (l.tls.policy != null && served != l.tls.policy) {
+            notes.add(
+                    "The shared tier serves " + policy.json() + " whatever tls.policy says (" + Specs.json(l.tls.policy)
+                            + ", the previous release's default); remove tls.policy, or raise spec.tier to choose a policy.");
+        }
+        if (policy.protocols().contains(TlsPolicy.Versions.TLS_1_0)
+                || policy.protocols().contains(TlsPolicy.Versions.TLS_1_1)) {
+            notes.add("TLS 1.0 and 1.1 are offered by proxies running BoringSSL (the proxy image does); a proxy on"
+                    + " the JDK provider offers TLS 1.2 only for this policy and logs a warning saying so.");
+        }
+        if (!policy.protocols().contains(TlsPolicy.Versions.TLS_1_3)) {
+            notes.add("No TLS 1.3: only " + Specs.json(Specs.DEFAULT_TLS_POLICY) + " (the default) offers it.");
+        }
+        s.tlsMessage = notes.isEmpty() ? null : String.join(" ", notes);
     }
 
     /** Sets {@code websocket} and, when off, why and what to do, from the listener's WebSocket setting (null: TCP). */

@@ -2,8 +2,10 @@ package dev.slb.operator.desired;
 
 import dev.slb.model.Admin;
 import dev.slb.model.Backend;
+import dev.slb.model.ClientAuthentication;
 import dev.slb.model.ConfigCodec;
 import dev.slb.model.HealthCheck;
+import dev.slb.model.ExtraCertificate;
 import dev.slb.model.Listener;
 import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
@@ -14,11 +16,13 @@ import dev.slb.model.WebSocket;
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.HealthCheckProtocol;
 import dev.slb.operator.api.HealthCheckSpec;
+import dev.slb.operator.api.ClientAuthenticationSpec;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.Reason;
 import dev.slb.operator.api.StatusClass;
 import dev.slb.operator.api.Tier;
+import dev.slb.operator.api.TlsCipherPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -107,12 +111,19 @@ public final class ProxyConfigs {
     private static Listener listener(LoadBalancer lb, Tier inEffect, ListenerSpec l, List<Backend> backends) {
         Tls tls = null;
         if (l.tls != null) {
-            // The shared tier offers no TLS policy choice: it always serves the default.
-            TlsPolicy policy = inEffect.guaranteed() && l.tls.policy != null
-                    ? TlsPolicy.valueOf(l.tls.policy.name())
-                    : TlsPolicy.DEFAULT;
+            TlsPolicy policy = TlsPolicy.valueOf(tlsPolicy(inEffect, l).name());
             // By name: the proxies read the Secret through the API, so a new Secret is a reload, not a new pod.
-            tls = Tls.fromSecret(l.tls.secretName, policy);
+            tls = Tls.fromSecret(l.tls.secretName, policy)
+                    .withExtraCertificates(extraCertificates(l))
+                    .withClientAuthentication(
+                            l.tls.clientAuthentication == null
+                                    ? null
+                                    : new ClientAuthentication(
+                                            l.tls.clientAuthentication.caSecretName,
+                                            null,
+                                            l.tls.clientAuthentication.mode == ClientAuthenticationSpec.Mode.Optional
+                                                    ? ClientAuthentication.Mode.OPTIONAL
+                                                    : ClientAuthentication.Mode.REQUIRE));
         }
         return new Listener(
                 l.name,
@@ -160,6 +171,25 @@ public final class ProxyConfigs {
                 c.protocol == HealthCheckProtocol.TCP || c.httpCodes == null
                         ? null
                         : c.httpCodes.stream().map(StatusClass::wireName).toList());
+    }
+
+    /**
+     * The TLS policy an HTTPS listener serves on the tier in effect: the one it names on a
+     * guaranteed tier, else the default (the shared tier offers no choice; validation refuses one
+     * there, except the previous release's stored default).
+     */
+    public static TlsCipherPolicy tlsPolicy(Tier inEffect, ListenerSpec l) {
+        return inEffect.guaranteed() && l.tls.policy != null ? l.tls.policy : Specs.DEFAULT_TLS_POLICY;
+    }
+
+    /** The listener's SNI certificates, by Secret name, in spec order (those waiting for a Secret already left out). */
+    private static List<ExtraCertificate> extraCertificates(ListenerSpec l) {
+        if (l.tls.extraCertificates == null) {
+            return List.of();
+        }
+        return l.tls.extraCertificates.stream()
+                .map(c -> ExtraCertificate.fromSecret(c.domain, c.secretName))
+                .toList();
     }
 
     private static Protocol protocol(ListenerSpec l) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slb.model.ProxyConfig;
 import dev.slb.model.ProxyContract;
-import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.Tier;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -312,13 +311,7 @@ public final class ProxyResources {
 
     /** The distinct TLS Secret names, sorted. */
     static SortedSet<String> secretNames(LoadBalancer lb) {
-        SortedSet<String> secrets = new TreeSet<>();
-        for (ListenerSpec l : lb.getSpec().listeners) {
-            if (l.tls != null) {
-                secrets.add(l.tls.secretName);
-            }
-        }
-        return secrets;
+        return new TreeSet<>(References.secrets(lb));
     }
 
     private static Probe httpProbe(String path, int periodSeconds, int failureThreshold) {

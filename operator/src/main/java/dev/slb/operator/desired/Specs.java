@@ -1,10 +1,13 @@
 package dev.slb.operator.desired;
 
+import dev.slb.model.ExtraCertificate;
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.DrainSpec;
 import dev.slb.operator.api.HealthCheckMethod;
 import dev.slb.operator.api.HealthCheckProtocol;
 import dev.slb.operator.api.HealthCheckSpec;
+import dev.slb.operator.api.ClientAuthenticationSpec;
+import dev.slb.operator.api.ExtraCertificateSpec;
 import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
@@ -46,6 +49,14 @@ public final class Specs {
     public static final int DEFAULT_CHECK_INTERVAL_SECONDS = 2;
     public static final int DEFAULT_CHECK_TIMEOUT_SECONDS = 5;
     public static final int DEFAULT_THRESHOLD = 3;
+    /** The policy an HTTPS listener gets when it names none, and the only one the shared tier serves. */
+    public static final TlsCipherPolicy DEFAULT_TLS_POLICY = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3;
+    /**
+     * The previous release's CRD wrote this policy into every HTTPS listener that named none, so a
+     * shared instance created then carries it without anyone having chosen it: on shared it is
+     * taken as no choice (the default is served) rather than refused.
+     */
+    public static final TlsCipherPolicy PREVIOUS_DEFAULT_TLS_POLICY = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2;
 
     // The same patterns as the CRD schema (api/).
     private static final Pattern LISTENER_NAME = Pattern.compile(ListenerSpec.NAME_PATTERN);
@@ -54,6 +65,7 @@ public final class Specs {
     private static final Pattern ADDRESS = Pattern.compile(BackendSpec.ADDRESS_PATTERN);
     private static final Pattern PROBE_PATH = Pattern.compile(HealthCheckSpec.PATH_PATTERN);
     private static final Pattern PROBE_HOST = Pattern.compile(HealthCheckSpec.HOST_PATTERN);
+    private static final Pattern DOMAIN = Pattern.compile(ExtraCertificate.DOMAIN_PATTERN);
     private static final Pattern HAS_LETTER = Pattern.compile(".*[a-z].*");
 
     private Specs() {}
@@ -70,10 +82,10 @@ public final class Specs {
     /**
      * A copy of the spec with the CRD defaults filled in: tier {@code shared}, serviceType
      * {@code LoadBalancer}, idle timeout 60 s, request timeout 60 s (HTTP and HTTPS; none on TCP),
-     * scheduler {@code wrr}, TLS policy
-     * {@code tls_cipher_policy_1_2}, backend weight 100, health checks on (HTTP HEAD / on HTTP and
+     * scheduler {@code wrr}, backend weight 100, health checks on (HTTP HEAD / on HTTP and
      * HTTPS listeners, a connect on TCP ones; every 2 s, 5 s timeout, 3 and 3, 2xx and 3xx), connection
-     * drain 30 s, no ejection on 5xx. A null spec stays null (validation says so).
+     * drain 30 s, no ejection on 5xx. An absent TLS policy stays absent (it means the default,
+     * {@link #DEFAULT_TLS_POLICY}). A null spec stays null (validation says so).
      */
     public static LoadBalancerSpec normalize(LoadBalancerSpec spec) {
         if (spec == null) {
@@ -110,7 +122,27 @@ public final class Specs {
         if (l.tls != null) {
             copy.tls = new TlsSpec();
             copy.tls.secretName = l.tls.secretName;
-            copy.tls.policy = l.tls.policy == null ? TlsCipherPolicy.TLS_CIPHER_POLICY_1_2 : l.tls.policy;
+            // Absent stays absent: the CRD has no default for it, and absent means the model's default.
+            copy.tls.policy = l.tls.policy;
+            if (l.tls.clientAuthentication != null) {
+                copy.tls.clientAuthentication = new ClientAuthenticationSpec();
+                copy.tls.clientAuthentication.caSecretName = l.tls.clientAuthentication.caSecretName;
+                copy.tls.clientAuthentication.mode = l.tls.clientAuthentication.mode == null
+                        ? ClientAuthenticationSpec.Mode.Require
+                        : l.tls.clientAuthentication.mode;
+            }
+            if (l.tls.extraCertificates != null) {
+                copy.tls.extraCertificates = new ArrayList<>();
+                for (ExtraCertificateSpec c : l.tls.extraCertificates) {
+                    ExtraCertificateSpec e = null;
+                    if (c != null) {
+                        e = new ExtraCertificateSpec();
+                        e.domain = c.domain;
+                        e.secretName = c.secretName;
+                    }
+                    copy.tls.extraCertificates.add(e);
+                }
+            }
         }
         copy.idleTimeoutSeconds = l.idleTimeoutSeconds == null ? DEFAULT_IDLE_TIMEOUT_SECONDS : l.idleTimeoutSeconds;
         // TCP has no requests: the timeout is left out (and ignored if given) rather than defaulted.
@@ -182,6 +214,9 @@ public final class Specs {
             return problems;
         }
         listeners(spec.listeners, problems);
+        if (spec.tier == Tier.SHARED && spec.listeners != null) {
+            sharedTierChoices(spec.listeners, problems);
+        }
         backends(spec.backends, problems);
         if (spec.drain != null) {
             range(
@@ -342,15 +377,20 @@ public final class Specs {
                             + "): remove tls, or set protocol to HTTPS"));
         }
         if (l.tls != null) {
-            if (l.tls.secretName == null || l.tls.secretName.isEmpty()) {
-                problems.add(Problem.invalid(
-                        at + ".tls.secretName",
-                        "is required: the name of a kubernetes.io/tls " + "Secret in this namespace"));
-            } else if (!SECRET_NAME.matcher(l.tls.secretName).matches()) {
-                problems.add(Problem.invalid(
-                        at + ".tls.secretName",
-                        "'" + l.tls.secretName + "' is not a Secret name "
-                                + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
+            secretName(
+                    at + ".tls.secretName",
+                    l.tls.secretName,
+                    "the name of a kubernetes.io/tls Secret in this namespace",
+                    problems);
+            extraCertificates(at + ".tls.extraCertificates", l.tls.extraCertificates, problems);
+            ClientAuthenticationSpec auth = l.tls.clientAuthentication;
+            if (auth != null) {
+                secretName(
+                        at + ".tls.clientAuthentication.caSecretName",
+                        auth.caSecretName,
+                        "the name of a Secret in this namespace whose ca.crt holds the CA certificates client"
+                                + " certificates must chain to",
+                        problems);
             }
         }
         seconds(at + ".idleTimeoutSeconds", l.idleTimeoutSeconds, problems);
@@ -440,6 +480,81 @@ public final class Specs {
         if (value != null && (value < min || value > max)) {
             problems.add(Problem.invalid(field, value + " is out of range: use " + min + ".." + max + " " + unit));
         }
+    }
+
+    private static void extraCertificates(String at, List<ExtraCertificateSpec> extras, List<Problem> problems) {
+        if (extras == null) {
+            return;
+        }
+        if (extras.size() > ExtraCertificate.MAX_PER_LISTENER) {
+            problems.add(Problem.invalid(
+                    at,
+                    "has " + extras.size() + " certificates; at most " + ExtraCertificate.MAX_PER_LISTENER
+                            + " per listener: use a wildcard domain, or a certificate with several names"));
+        }
+        Map<String, Integer> domains = new HashMap<>();
+        for (int i = 0; i < extras.size(); i++) {
+            String cat = at + "[" + i + "]";
+            ExtraCertificateSpec c = extras.get(i);
+            if (c == null) {
+                problems.add(Problem.invalid(cat, "is empty: give it a domain and a secretName, or remove it"));
+                continue;
+            }
+            if (c.domain == null) {
+                problems.add(Problem.invalid(cat + ".domain", "is required: the host name clients ask for by SNI"));
+            } else if (c.domain.length() > ExtraCertificate.MAX_DOMAIN_LENGTH
+                    || !DOMAIN.matcher(c.domain).matches()) {
+                problems.add(Problem.invalid(
+                        cat + ".domain",
+                        "'" + c.domain + "' is not a domain name: write it in lower case, e.g. api.example.com, or"
+                                + " *.example.com for any one label before example.com"));
+            } else {
+                Integer first = domains.putIfAbsent(c.domain, i);
+                if (first != null) {
+                    problems.add(Problem.invalid(
+                            cat + ".domain",
+                            "'" + c.domain + "' already has a certificate, in [" + first
+                                    + "]; each domain takes one: remove one of them"));
+                }
+            }
+            secretName(
+                    cat + ".secretName",
+                    c.secretName,
+                    "the name of a kubernetes.io/tls Secret in this namespace",
+                    problems);
+        }
+    }
+
+    /** A Secret name a field must hold: present, and a DNS subdomain, as the schema's pattern has it. */
+    private static void secretName(String field, String value, String what, List<Problem> problems) {
+        if (value == null || value.isEmpty()) {
+            problems.add(Problem.invalid(field, "is required: " + what));
+        } else if (!SECRET_NAME.matcher(value).matches()) {
+            problems.add(Problem.invalid(
+                    field,
+                    "'" + value + "' is not a Secret name "
+                            + "(lower-case letters, digits, '-' and '.', at most 253 characters)"));
+        }
+    }
+
+    /** What the shared tier does not let a user choose (the product's rule): the TLS policy. */
+    private static void sharedTierChoices(List<ListenerSpec> listeners, List<Problem> problems) {
+        for (int i = 0; i < listeners.size(); i++) {
+            ListenerSpec l = listeners.get(i);
+            if (l != null && l.tls != null && l.tls.policy != null && l.tls.policy != PREVIOUS_DEFAULT_TLS_POLICY) {
+                problems.add(Problem.invalid(
+                        "spec.listeners[" + i + "].tls.policy",
+                        "the shared tier offers no choice of TLS policy (it serves "
+                                + json(DEFAULT_TLS_POLICY) + ": TLS 1.2 and 1.3); remove tls.policy, or set spec.tier"
+                                + " to " + Tier.S1_SMALL.wireName() + " or larger to choose "
+                                + json(l.tls.policy)));
+            }
+        }
+    }
+
+    /** A policy as the user writes it. */
+    public static String json(TlsCipherPolicy policy) {
+        return policy.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static void backends(List<BackendSpec> backends, List<Problem> problems) {

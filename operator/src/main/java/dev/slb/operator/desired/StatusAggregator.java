@@ -478,6 +478,19 @@ public final class StatusAggregator {
                     s.websocketReason = Reason.ListenerNotServed.name();
                     s.websocketMessage = "The listener is not served (see its conditions): " + waiting.message();
                 }
+            } else if (d.waitingDomains().containsKey(l.name)) {
+                // Served, with some SNI domains on the listener's own certificate until their Secret is usable.
+                List<Decision.Waiting> domains = d.waitingDomains().get(l.name);
+                conds = at.set(
+                        conds,
+                        ConditionType.ResolvedRefs,
+                        domains.get(0).reason(),
+                        "Served, but "
+                                + domains.stream()
+                                        .map(Decision.Waiting::message)
+                                        .collect(Collectors.joining("; "))
+                                + ".",
+                        generation);
             } else {
                 conds = at.set(
                         conds,
@@ -487,6 +500,8 @@ public final class StatusAggregator {
                                 ? "The listener names no Secret."
                                 : "Secret " + l.tls.secretName + " holds tls.crt and tls.key.",
                         generation);
+            }
+            if (waiting == null) {
                 conds = at.set(
                         conds,
                         ConditionType.Programmed,
@@ -496,6 +511,9 @@ public final class StatusAggregator {
                                 : "Not yet served as the spec has it: " + programmed.message(),
                         generation);
                 ListenerStatuses.describeWebsocket(s, ws);
+            }
+            if (l.tls != null) {
+                ListenerStatuses.describeTls(s, d.tier(), l);
             }
             s.conditions = conds;
             statuses.add(s);

@@ -179,9 +179,18 @@ class DeployRbacTest {
             String name = lb.getMetadata().getName();
             String namespace = lb.getMetadata().getNamespace();
             Role role = ProxyResources.role(lb);
+            // The listeners' own certificates, their SNI ones and their client CAs: every Secret the config names.
             List<String> secrets = lb.getSpec().listeners.stream()
                     .filter(l -> l.tls != null)
-                    .map(l -> l.tls.secretName)
+                    .flatMap(l -> java.util.stream.Stream.of(
+                                    java.util.stream.Stream.of(l.tls.secretName),
+                                    l.tls.extraCertificates == null
+                                            ? java.util.stream.Stream.<String>empty()
+                                            : l.tls.extraCertificates.stream().map(c -> c.secretName),
+                                    l.tls.clientAuthentication == null
+                                            ? java.util.stream.Stream.<String>empty()
+                                            : java.util.stream.Stream.of(l.tls.clientAuthentication.caSecretName))
+                            .flatMap(x -> x))
                     .distinct()
                     .sorted()
                     .toList();

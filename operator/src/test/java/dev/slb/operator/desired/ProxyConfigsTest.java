@@ -138,6 +138,16 @@ class ProxyConfigsTest {
         assertThat(shared.tls().policy()).isEqualTo(TlsPolicy.DEFAULT);
     }
 
+    /** Absent means the default, which the config leaves out: what a proxy of the earlier release reads as its own. */
+    @Test
+    void aListenerNamingNoPolicyServesTheDefaultAndTheConfigLeavesItOut() {
+        ProxyConfig config = ProxyConfigs.render(lb(spec(), Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+
+        assertThat(config.listener("secure").orElseThrow().tls().policy())
+                .isEqualTo(TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3);
+        assertThat(ProxyConfigs.yaml(config)).contains("secretName: web-tls").doesNotContain("policy:");
+    }
+
     @Test
     void listenersBindAllAddressesOnTheirPodPortWithTheSpecTimeouts() {
         LoadBalancerSpec spec = spec();

@@ -18,6 +18,7 @@ import dev.slb.operator.api.StatusClass;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.api.TlsCipherPolicy;
 import dev.slb.operator.api.TlsSpec;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -107,7 +108,8 @@ class SpecsTest {
             assertThat(l.requestHeaderTimeoutSeconds).isEqualTo(10);
             assertThat(l.minRequestBodyBytesPerSecond).isEqualTo(1024);
         });
-        assertThat(n.listeners.get(1).tls.policy).isEqualTo(TlsCipherPolicy.TLS_CIPHER_POLICY_1_2);
+        // No default written: an absent policy means the default, and the proxy config leaves it out.
+        assertThat(n.listeners.get(1).tls.policy).isNull();
         assertThat(n.backends.get(0).weight).isEqualTo(100);
 
         assertThat(input.tier).isNull();
@@ -132,6 +134,29 @@ class SpecsTest {
         assertThat(n.listeners.get(0).idleTimeoutSeconds).isEqualTo(300);
         assertThat(n.listeners.get(0).scheduler).isEqualTo(Scheduler.WLC);
         assertThat(n.backends.get(0).weight).isZero();
+    }
+
+    /** Every HTTPS listener created under the previous CRD carries its default; on shared that is not a choice. */
+    @Test
+    void thePreviousDefaultPolicyIsNoChoiceOnSharedAndAnyPolicyIsOneOnGuaranteedTiers() {
+        LoadBalancerSpec shared = spec();
+        shared.listeners.get(1).tls.policy = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2;
+        assertThat(Specs.validate(Specs.normalize(shared))).isEmpty();
+
+        for (TlsCipherPolicy policy : TlsCipherPolicy.values()) {
+            LoadBalancerSpec guaranteed = spec();
+            guaranteed.tier = Tier.S1_SMALL;
+            guaranteed.listeners.get(1).tls.policy = policy;
+            assertThat(Specs.validate(Specs.normalize(guaranteed)))
+                    .as("%s", policy)
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void theOperatorsDefaultPolicyIsTheProxysDefault() {
+        assertThat(Specs.DEFAULT_TLS_POLICY.name()).isEqualTo(dev.slb.model.TlsPolicy.DEFAULT.name());
+        assertThat(Specs.json(Specs.DEFAULT_TLS_POLICY)).isEqualTo(dev.slb.model.TlsPolicy.DEFAULT.json());
     }
 
     @Test
@@ -195,6 +220,50 @@ class SpecsTest {
                 rule("port missing", s -> s.listeners.get(0).port = null, "spec.listeners[0].port", "is required"),
                 rule("port 0", s -> s.listeners.get(0).port = 0, "spec.listeners[0].port", "1..65535"),
                 rule("port 70000", s -> s.listeners.get(0).port = 70000, "spec.listeners[0].port", "1..65535"),
+                rule(
+                        "a TLS policy on the shared tier",
+                        s -> s.listeners.get(1).tls.policy = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2_STRICT,
+                        "spec.listeners[1].tls.policy",
+                        "the shared tier offers no choice of TLS policy (it serves tls_cipher_policy_1_2_strict_with_1_3:"
+                                + " TLS 1.2 and 1.3); remove tls.policy, or set spec.tier to slb.s1.small or larger to"
+                                + " choose tls_cipher_policy_1_2_strict"),
+                rule(
+                        "more than 10 extra certificates",
+                        s -> {
+                            s.listeners.get(1).tls.extraCertificates = new ArrayList<>();
+                            for (int i = 0; i < 11; i++) {
+                                s.listeners.get(1).tls.extraCertificates.add(extra("d" + i + ".example.com", "s" + i));
+                            }
+                        },
+                        "spec.listeners[1].tls.extraCertificates",
+                        "at most 10 per listener"),
+                rule(
+                        "an extra certificate's domain in upper case",
+                        s -> s.listeners.get(1).tls.extraCertificates = List.of(extra("API.example.com", "api")),
+                        "spec.listeners[1].tls.extraCertificates[0].domain",
+                        "is not a domain name"),
+                rule(
+                        "a wildcard in the middle",
+                        s -> s.listeners.get(1).tls.extraCertificates = List.of(extra("api.*.example.com", "api")),
+                        "spec.listeners[1].tls.extraCertificates[0].domain",
+                        "*.example.com for any one label"),
+                rule(
+                        "two certificates for one domain",
+                        s -> s.listeners.get(1).tls.extraCertificates =
+                                List.of(extra("*.example.com", "a"), extra("*.example.com", "b")),
+                        "spec.listeners[1].tls.extraCertificates[1].domain",
+                        "already has a certificate, in [0]"),
+                rule(
+                        "an extra certificate without a Secret",
+                        s -> s.listeners.get(1).tls.extraCertificates = List.of(extra("api.example.com", null)),
+                        "spec.listeners[1].tls.extraCertificates[0].secretName",
+                        "is required"),
+                rule(
+                        "client authentication without a CA Secret",
+                        s -> s.listeners.get(1).tls.clientAuthentication =
+                                new dev.slb.operator.api.ClientAuthenticationSpec(),
+                        "spec.listeners[1].tls.clientAuthentication.caSecretName",
+                        "is required: the name of a Secret in this namespace whose ca.crt"),
                 rule(
                         "HTTPS without tls",
                         s -> s.listeners.get(1).tls = null,
@@ -529,5 +598,12 @@ class SpecsTest {
         s.backends.add(service("other", 9000));
         s.backends.add(address("backend.example.com", 443));
         assertThat(Specs.validate(Specs.normalize(s))).isEmpty();
+    }
+
+    private static dev.slb.operator.api.ExtraCertificateSpec extra(String domain, String secretName) {
+        dev.slb.operator.api.ExtraCertificateSpec c = new dev.slb.operator.api.ExtraCertificateSpec();
+        c.domain = domain;
+        c.secretName = secretName;
+        return c;
     }
 }

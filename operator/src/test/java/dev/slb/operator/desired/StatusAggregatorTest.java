@@ -177,6 +177,93 @@ class StatusAggregatorTest {
         assertThat(out.events()).as("a healthy start announces nothing").isEmpty();
     }
 
+    /** An SNI certificate's Secret missing: that domain alone waits; the listener and its other domains serve. */
+    @Test
+    void aMissingSniSecretMakesOnlyItsDomainWait() {
+        app("10.1.0.1");
+        secret("web-tls");
+        secret("www-tls");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S2_SMALL;
+        spec.listeners.get(1).tls.extraCertificates =
+                new ArrayList<>(List.of(extra("api.example.com", "api-tls"), extra("*.example.com", "www-tls")));
+        Decision d = decide(stored(spec, 1, null), null);
+
+        assertThat(d.config().listener("secure").orElseThrow().tls().extraCertificates())
+                .as("served: the listener, with the domain whose Secret exists")
+                .containsExactly(dev.slb.model.ExtraCertificate.fromSecret("*.example.com", "www-tls"));
+        Outcome out = StatusAggregator.aggregate(d, seen(d, on(d.config().version(), 2)), T0);
+
+        Condition refs = condition(out.status(), "ResolvedRefs");
+        assertThat(refs.getStatus()).isEqualTo("False");
+        assertThat(refs.getReason()).isEqualTo("SecretNotFound");
+        assertThat(refs.getMessage())
+                .contains("Secret api-tls not found (listener secure serves its own certificate for api.example.com");
+        ListenerStatus secure = listener(out.status(), "secure");
+        assertThat(secure.websocket).isEqualTo("Enabled");
+        assertThat(secure.conditions)
+                .extracting(Condition::getType, Condition::getStatus, Condition::getReason)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("ResolvedRefs", "False", "SecretNotFound"),
+                        org.assertj.core.groups.Tuple.tuple("Programmed", "True", "Programmed"));
+        assertThat(secure.conditions.get(0).getMessage())
+                .contains("the certificate for api.example.com waits for Secret api-tls")
+                .doesNotContain("*.example.com");
+        assertThat(out.events()).anySatisfy(e -> assertThat(e.toString()).contains("api-tls"));
+
+        secret("api-tls");
+        Decision resolved = decide(stored(spec, 1, null), null);
+        assertThat(resolved.config().listener("secure").orElseThrow().tls().extraCertificates())
+                .hasSize(2);
+        assertThat(resolved.waitingDomains()).isEmpty();
+    }
+
+    /** A listener that asks for client certificates is never served without its CA: it waits, and says why. */
+    @Test
+    void aListenerWaitsForItsClientCaAndASecretWithoutCaCrtIsUnusable() {
+        app("10.1.0.1");
+        secret("web-tls");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S2_SMALL;
+        spec.listeners.get(1).tls.clientAuthentication = new dev.slb.operator.api.ClientAuthenticationSpec();
+        spec.listeners.get(1).tls.clientAuthentication.caSecretName = "clients-ca";
+
+        Decision missing = decide(stored(spec, 1, null), null);
+        assertThat(missing.waiting()).containsKey("secure");
+        assertThat(missing.missing())
+                .singleElement()
+                .asString()
+                .contains("Secret clients-ca not found (listener secure verifies client certificates against its"
+                        + " ca.crt and is not served until it exists")
+                .contains("kubectl create secret generic clients-ca -n default --from-file=ca.crt");
+
+        secret("clients-ca"); // tls.crt and tls.key, no ca.crt
+        Decision unusable = decide(stored(spec, 1, null), null);
+        assertThat(unusable.waiting().get("secure").reason()).isEqualTo(Reason.InvalidSecret);
+        assertThat(unusable.waiting().get("secure").message()).contains("Secret clients-ca has no ca.crt");
+
+        secrets.put(
+                "clients-ca",
+                new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("clients-ca")
+                        .endMetadata()
+                        .addToData("ca.crt", "Y2E=")
+                        .build());
+        Decision served = decide(stored(spec, 1, null), null);
+        assertThat(served.waiting()).isEmpty();
+        assertThat(served.config().listener("secure").orElseThrow().tls().clientAuthentication())
+                .isEqualTo(new dev.slb.model.ClientAuthentication(
+                        "clients-ca", null, dev.slb.model.ClientAuthentication.Mode.REQUIRE));
+    }
+
+    private static dev.slb.operator.api.ExtraCertificateSpec extra(String domain, String secretName) {
+        dev.slb.operator.api.ExtraCertificateSpec c = new dev.slb.operator.api.ExtraCertificateSpec();
+        c.domain = domain;
+        c.secretName = secretName;
+        return c;
+    }
+
     /** The guaranteed sample: Secret missing, two of three Services missing. */
     @Test
     void aListenerWaitingForItsSecretAndMissingServicesShowAndTheListenerCarriesNoWebSocket() {

@@ -61,6 +61,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     private ConnectionState state;
     private String clientIp;
     private int localPort;
+    // Read once, at the first request: the handshake (and its client certificate) is done by then.
+    private ClientCertificate clientCertificate;
     private boolean clientInputShut;
     private boolean drainingPending;
     /** A request head has begun arriving (while Idle), since {@link #headBegunNanos}. */
@@ -189,6 +191,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         HttpExchange exchange = new HttpExchange(this, ctx, connector, runtime, head, keepAlive, now);
         state = idle.toExchanging(exchange);
         timer.ensureBy(now + runtime.config().requestTimeout().toNanos());
+        if (clientCertificate == null) {
+            clientCertificate = ClientCertificate.of(
+                    ctx.pipeline(),
+                    runtime.config().tls() != null && runtime.config().tls().clientAuthentication() != null);
+        }
+        clientCertificate.apply(req.headers());
         exchange.start(limits, clientIp, proto, localPort);
     }
 

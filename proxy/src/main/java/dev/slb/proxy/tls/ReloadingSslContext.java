@@ -1,17 +1,24 @@
 package dev.slb.proxy.tls;
 
+import dev.slb.model.ClientAuthentication;
+import dev.slb.model.ExtraCertificate;
 import dev.slb.model.Tls;
 import dev.slb.model.TlsPolicy;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolConfig.Protocol;
 import io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior;
 import io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior;
 import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.netty.util.DomainWildcardMappingBuilder;
+import io.netty.util.Mapping;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -22,8 +29,11 @@ import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -31,9 +41,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The TLS context of one HTTPS listener, built from its PEM certificate and key (two files, or a
- * TLS Secret read through the API) and rebuilt when their content changes, so new handshakes get a renewed certificate while open connections
- * carry on with the one they started with.
+ * The TLS contexts of one HTTPS listener, built from its PEM certificate and key (two files, or a
+ * TLS Secret read through the API), the further certificates it serves by SNI and the CA bundle it
+ * verifies client certificates against, and rebuilt when their content changes, so new handshakes
+ * get a renewed certificate while open connections carry on with the one they started with.
  */
 public final class ReloadingSslContext {
     private static final Logger log = LoggerFactory.getLogger(ReloadingSslContext.class);
@@ -57,23 +68,50 @@ public final class ReloadingSslContext {
     private final Tls config;
     private final TlsProvider provider;
     private final TlsPolicies.Offer offer;
-    private final KeyMaterial material;
-    private volatile Loaded current;
-    // Guarded by this: what the files held at the last check, good or bad, so a bad pair is
-    // reported once rather than every period, and is retried as soon as either file changes.
-    private String lastSeenDigest;
-    private String lastProblem;
+    private final Served primary;
+    private final List<Served> extras;
+    private final ClientCa ca;
+    // Null without extra certificates; rebuilt whenever one of the contexts is.
+    private volatile Mapping<String, SslContext> sni;
 
     private record Loaded(SslContext context, X509Certificate certificate, String digest) {}
 
+    /** One certificate the listener serves: its own (domain null) or one chosen by SNI. */
+    private static final class Served {
+        final String domain;
+        final KeyMaterial material;
+        volatile Loaded current;
+        // Guarded by the context: what the sources held at the last check, good or bad, so a bad
+        // pair is reported once rather than every period, and is retried as soon as it changes.
+        String lastSeenDigest;
+        String lastProblem;
+
+        Served(String domain, KeyMaterial material, Loaded first) {
+            this.domain = domain;
+            this.material = material;
+            this.current = first;
+            this.lastSeenDigest = first.digest();
+        }
+
+        String describe() {
+            return domain == null ? material.describe() : material.describe() + " (SNI " + domain + ")";
+        }
+    }
+
     private ReloadingSslContext(
-            Tls config, TlsProvider provider, TlsPolicies.Offer offer, KeyMaterial material, Loaded first) {
+            Tls config,
+            TlsProvider provider,
+            TlsPolicies.Offer offer,
+            Served primary,
+            List<Served> extras,
+            ClientCa ca) {
         this.config = config;
         this.provider = provider;
         this.offer = offer;
-        this.material = material;
-        this.current = first;
-        this.lastSeenDigest = first.digest();
+        this.primary = primary;
+        this.extras = List.copyOf(extras);
+        this.ca = ca;
+        this.sni = extras.isEmpty() ? null : mapping(primary, extras);
     }
 
     /** Loads with the configured provider ({@link TlsProvider#configured()}). */
@@ -88,8 +126,9 @@ public final class ReloadingSslContext {
 
     /**
      * Loads the certificate and key that {@code tls} names, from files or from a Secret in {@code
-     * secrets}, failing with a message that names the file (or Secret key) and the problem:
-     * missing, unreadable, not PEM, encrypted, or key and certificate apart.
+     * secrets}, its extra certificates and its client CA, failing with a message that names the
+     * file (or Secret key) and the problem: missing, unreadable, not PEM, encrypted, or key and
+     * certificate apart.
      */
     public static ReloadingSslContext load(Tls tls, TlsProvider provider, SecretStore secrets) throws TlsException {
         KeyMaterial material = KeyMaterial.of(tls, secrets);
@@ -102,16 +141,30 @@ public final class ReloadingSslContext {
                     + " provider (protocols " + offer.protocols() + ", cipher suites " + offer.cipherSuites() + ")");
         }
         warnAboutMissingProtocols(offer);
-        Loaded first = build(material.read(), material, provider, offer);
-        log.info(
-                "TLS for {}: {}, valid until {}; {} {} offers {} with {} cipher suites",
-                material.describe(),
-                first.certificate().getSubjectX500Principal().getName(),
-                first.certificate().getNotAfter().toInstant(),
-                provider,
-                tls.policy().json(),
-                offer.protocols(),
-                offer.cipherSuites().size());
+        ClientCa ca = tls.clientAuthentication() == null ? null : ClientCa.of(tls.clientAuthentication(), secrets);
+        ClientCa.Bundle bundle = ca == null ? null : ca.read();
+        Served primary = new Served(null, material, build(material.read(), material, provider, offer, bundle));
+        List<Served> extras = new ArrayList<>();
+        for (ExtraCertificate c : tls.extraCertificates()) {
+            KeyMaterial extra = KeyMaterial.of(c.source(), secrets);
+            try {
+                extras.add(new Served(c.domain(), extra, build(extra.read(), extra, provider, offer, bundle)));
+            } catch (TlsException e) {
+                throw new TlsException("the certificate for " + c.domain() + ": " + e.getMessage(), e);
+            }
+        }
+        for (Served s : concat(primary, extras)) {
+            log.info(
+                    "TLS for {}: {}, valid until {}; {} {} offers {} with {} cipher suites{}",
+                    s.describe(),
+                    s.current.certificate().getSubjectX500Principal().getName(),
+                    s.current.certificate().getNotAfter().toInstant(),
+                    provider,
+                    tls.policy().json(),
+                    offer.protocols(),
+                    offer.cipherSuites().size(),
+                    ca == null ? "" : "; client certificates " + ca.describe(tls.clientAuthentication()));
+        }
         if (!offer.missingCipherSuites().isEmpty()) {
             log.debug(
                     "{} with the {} provider leaves out cipher suites it does not have: {}",
@@ -119,69 +172,100 @@ public final class ReloadingSslContext {
                     provider,
                     offer.missingCipherSuites());
         }
-        return new ReloadingSslContext(tls, provider, offer, material, first);
+        return new ReloadingSslContext(tls, provider, offer, primary, extras, ca);
     }
 
-    /** The newest good context; ask again for every accepted connection. */
+    /** The listener's own newest good context; ask again for every accepted connection. */
     public SslContext current() {
-        return current.context();
+        return primary.current.context();
     }
 
-    /** The leaf certificate new handshakes present. */
+    /** The leaf certificate new handshakes present when the client names no other domain. */
     public X509Certificate certificate() {
-        return current.certificate();
+        return primary.current.certificate();
     }
 
-    /** A handler for a newly accepted connection, using the newest good certificate. */
-    public SslHandler newHandler(ByteBufAllocator alloc) {
-        SslHandler handler = current.context().newHandler(alloc);
+    /**
+     * The first handler of a newly accepted connection, using the newest good certificates: an
+     * {@link SslHandler}, or, with extra certificates, an {@link SniHandler} that reads the client's
+     * hello and puts in the SslHandler of the certificate for the name it asks for (the listener's
+     * own for any other name, or none). Either way the handshake has {@link #HANDSHAKE_TIMEOUT}.
+     */
+    public ChannelHandler newHandler(ByteBufAllocator alloc) {
+        Mapping<String, SslContext> mapping = sni;
+        if (mapping != null) {
+            return new SniHandler(mapping, HANDSHAKE_TIMEOUT.toMillis());
+        }
+        SslHandler handler = primary.current.context().newHandler(alloc);
         handler.setHandshakeTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         return handler;
     }
 
     /**
-     * Re-reads the certificate and key (both files, or the Secret) and, when their content differs from the last check and makes a good
-     * pair, swaps in a new context; a bad or unreadable pair is logged (once) and the previous
-     * certificate stays in use.
+     * Re-reads every certificate and key (files or Secrets) and the client CA, and, where their
+     * content differs from the last check and makes a good pair, swaps in a new context; a bad or
+     * unreadable one is logged (once) and the previous certificate stays in use.
      *
-     * @return whether new handshakes now use a new certificate
+     * @return whether new handshakes now use a new certificate (or CA)
      */
     public synchronized boolean reloadIfChanged() {
+        ClientCa.Bundle bundle = null;
+        if (ca != null) {
+            try {
+                bundle = ca.read();
+                ca.clearProblem();
+            } catch (TlsException e) {
+                ca.problem(e.getMessage());
+                return false;
+            }
+        }
+        boolean changed = false;
+        for (Served s : concat(primary, extras)) {
+            changed |= reloadIfChanged(s, bundle);
+        }
+        if (changed && sni != null) {
+            sni = mapping(primary, extras);
+        }
+        return changed;
+    }
+
+    private boolean reloadIfChanged(Served s, ClientCa.Bundle bundle) {
         KeyMaterial.Pem files;
         try {
-            files = material.read();
+            files = s.material.read();
         } catch (TlsException e) {
-            problem(e.getMessage());
+            problem(s, e.getMessage());
             return false;
         }
-        String digest = digest(files);
-        if (digest.equals(current.digest())) {
+        String digest = digest(files, bundle);
+        if (digest.equals(s.current.digest())) {
             // Unchanged, or back to the pair in use after a bad one: nothing to swap.
-            lastSeenDigest = digest;
-            lastProblem = null;
+            s.lastSeenDigest = digest;
+            s.lastProblem = null;
             return false;
         }
-        if (digest.equals(lastSeenDigest)) {
+        if (digest.equals(s.lastSeenDigest)) {
             return false;
         }
-        lastSeenDigest = digest;
+        s.lastSeenDigest = digest;
         Loaded next;
         try {
-            next = build(files, material, provider, offer);
+            next = build(files, s.material, provider, offer, bundle);
         } catch (TlsException e) {
-            problem(e.getMessage());
+            problem(s, e.getMessage());
             return false;
         }
-        X509Certificate old = current.certificate();
-        current = next;
-        lastProblem = null;
+        X509Certificate old = s.current.certificate();
+        s.current = next;
+        s.lastProblem = null;
         log.info(
-                "TLS for {}: new certificate {} (serial {}, valid until {}) replaces serial {}; new handshakes"
+                "TLS for {}: certificate {} (serial {}, valid until {}{}) replaces serial {}; new handshakes"
                         + " use it, open connections keep theirs",
-                material.describe(),
+                s.describe(),
                 next.certificate().getSubjectX500Principal().getName(),
                 next.certificate().getSerialNumber().toString(16),
                 next.certificate().getNotAfter().toInstant(),
+                bundle == null ? "" : ", client CA " + bundle.describe(),
                 old.getSerialNumber().toString(16));
         return true;
     }
@@ -190,9 +274,9 @@ public final class ReloadingSslContext {
         return config;
     }
 
-    /** Where the certificate and key come from, for log lines. */
+    /** Where the listener's own certificate and key come from, for log lines. */
     public String describe() {
-        return material.describe();
+        return primary.material.describe();
     }
 
     public TlsProvider provider() {
@@ -204,10 +288,31 @@ public final class ReloadingSslContext {
         return offer;
     }
 
-    private void problem(String message) {
-        if (!message.equals(lastProblem)) {
-            lastProblem = message;
-            log.warn("TLS for {}: {}; the previous certificate stays in use", material.describe(), message);
+    /** The leaf certificate served for each SNI domain, in the config's order. */
+    public Map<String, X509Certificate> extraCertificates() {
+        Map<String, X509Certificate> certificates = new LinkedHashMap<>();
+        extras.forEach(s -> certificates.put(s.domain, s.current.certificate()));
+        return certificates;
+    }
+
+    private static Mapping<String, SslContext> mapping(Served primary, List<Served> extras) {
+        DomainWildcardMappingBuilder<SslContext> builder =
+                new DomainWildcardMappingBuilder<>(extras.size(), primary.current.context());
+        extras.forEach(s -> builder.add(s.domain, s.current.context()));
+        return builder.build();
+    }
+
+    private static List<Served> concat(Served primary, List<Served> extras) {
+        List<Served> all = new ArrayList<>(extras.size() + 1);
+        all.add(primary);
+        all.addAll(extras);
+        return all;
+    }
+
+    private static void problem(Served s, String message) {
+        if (!message.equals(s.lastProblem)) {
+            s.lastProblem = message;
+            log.warn("TLS for {}: {}; the previous certificate stays in use", s.describe(), message);
         }
     }
 
@@ -236,7 +341,11 @@ public final class ReloadingSslContext {
     }
 
     private static Loaded build(
-            KeyMaterial.Pem files, KeyMaterial material, TlsProvider provider, TlsPolicies.Offer offer)
+            KeyMaterial.Pem files,
+            KeyMaterial material,
+            TlsProvider provider,
+            TlsPolicies.Offer offer,
+            ClientCa.Bundle clientCa)
             throws TlsException {
         List<X509Certificate> chain = Pem.certificates(files.certificate(), material.certificateLabel());
         PrivateKey key = Pem.privateKey(files.privateKey(), material.privateKeyLabel());
@@ -245,12 +354,19 @@ public final class ReloadingSslContext {
         warnIfOutsideValidity(leaf, material.describe());
         SslContext context;
         try {
-            context = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+            SslContextBuilder builder = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
                     .sslProvider(provider.netty())
                     .protocols(offer.protocols())
                     .ciphers(offer.cipherSuites(), SupportedCipherSuiteFilter.INSTANCE)
-                    .applicationProtocolConfig(ALPN)
-                    .build();
+                    .applicationProtocolConfig(ALPN);
+            if (clientCa != null) {
+                builder.trustManager(clientCa.certificates().toArray(X509Certificate[]::new))
+                        .clientAuth(
+                                clientCa.mode() == ClientAuthentication.Mode.REQUIRE
+                                        ? ClientAuth.REQUIRE
+                                        : ClientAuth.OPTIONAL);
+            }
+            context = builder.build();
         } catch (IOException | RuntimeException e) {
             throw new TlsException(
                     material.certificateLabel() + " with " + material.privateKeyLabel() + " cannot be used by the "
@@ -258,7 +374,7 @@ public final class ReloadingSslContext {
                             + " provider: " + e.getMessage(),
                     e);
         }
-        return new Loaded(context, leaf, digest(files));
+        return new Loaded(context, leaf, digest(files, clientCa));
     }
 
     // A signature made with the key and checked with the certificate's public key: the one test
@@ -305,7 +421,7 @@ public final class ReloadingSslContext {
         }
     }
 
-    private static String digest(KeyMaterial.Pem files) {
+    private static String digest(KeyMaterial.Pem files, ClientCa.Bundle clientCa) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             // The length first, so the same bytes split differently between the files differ.
@@ -313,6 +429,12 @@ public final class ReloadingSslContext {
             sha.update((byte) 0);
             sha.update(files.certificate());
             sha.update(files.privateKey());
+            if (clientCa != null) {
+                // A new CA bundle (or mode) is a new context for every certificate of the listener.
+                sha.update((byte) 0);
+                sha.update(clientCa.mode().name().getBytes(StandardCharsets.US_ASCII));
+                sha.update(clientCa.pem());
+            }
             return HexFormat.of().formatHex(sha.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);

@@ -18,29 +18,34 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 
 /**
- * The protocol versions and cipher suites each model {@link TlsPolicy} asks for, and what a given
- * provider can actually offer of them (see proxy/TLS.md for the measured table).
+ * The cipher suites each model {@link TlsPolicy} offers, as the product's policy table lists them,
+ * and what a given provider can actually offer of them (see proxy/TLS.md for the measured table).
  */
 public final class TlsPolicies {
     private TlsPolicies() {}
 
-    static final String TLS_1_0 = "TLSv1";
-    static final String TLS_1_1 = "TLSv1.1";
-    static final String TLS_1_2 = "TLSv1.2";
-    static final String TLS_1_3 = "TLSv1.3";
+    static final String TLS_1_0 = TlsPolicy.Versions.TLS_1_0;
+    static final String TLS_1_1 = TlsPolicy.Versions.TLS_1_1;
+    static final String TLS_1_2 = TlsPolicy.Versions.TLS_1_2;
+    static final String TLS_1_3 = TlsPolicy.Versions.TLS_1_3;
 
     // IANA names throughout: the JDK takes them as they are and Netty maps them to OpenSSL names.
-    // TLS 1.3 suites are all AEAD with forward secrecy, so every policy offers all three.
-    private static final List<String> TLS13 =
-            List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
+    // The product lists the two CCM suites too; neither the JDK nor BoringSSL has them, so they
+    // are left out of every offer (logged at debug), as any suite a provider lacks is.
+    private static final List<String> TLS13 = List.of(
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_AES_128_CCM_SHA256",
+            "TLS_AES_128_CCM_8_SHA256");
 
-    private static final List<String> ECDHE_AEAD = List.of(
+    // The product's ECDHE suites, AEAD first (the server's preference order; the product gives none).
+    // No TLS 1.2 ChaCha20 suite: the product's table has none.
+    private static final List<String> ECDHE_GCM = List.of(
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
             "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
             "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
 
     // BoringSSL has none of these (it dropped CBC with SHA-256/384 MACs); the JDK has all four.
     private static final List<String> ECDHE_CBC_SHA2 = List.of(
@@ -49,13 +54,17 @@ public final class TlsPolicies {
             "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
             "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384");
 
-    // What TLS 1.0/1.1 clients can use: CBC with SHA-1 MACs, and RSA key exchange for the
-    // oldest of them. No RC4, 3DES, NULL, EXPORT or anonymous suites in any policy.
-    private static final List<String> LEGACY = List.of(
+    // CBC with SHA-1 MACs: what TLS 1.0/1.1 clients can use with forward secrecy.
+    private static final List<String> ECDHE_CBC_SHA = List.of(
             "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
             "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
             "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA");
+
+    // RSA key exchange (no forward secrecy), for the oldest clients. The product also lists
+    // DES-CBC3-SHA here; it is left out on purpose: 3DES has a 64-bit block (Sweet32,
+    // CVE-2016-2183), Java 17 disables it, and every client that has it also has AES-CBC.
+    private static final List<String> RSA = List.of(
             "TLS_RSA_WITH_AES_128_GCM_SHA256",
             "TLS_RSA_WITH_AES_256_GCM_SHA384",
             "TLS_RSA_WITH_AES_128_CBC_SHA256",
@@ -63,21 +72,20 @@ public final class TlsPolicies {
             "TLS_RSA_WITH_AES_128_CBC_SHA",
             "TLS_RSA_WITH_AES_256_CBC_SHA");
 
-    /** The protocol versions a policy asks for, newest first. */
+    private static final List<String> STRICT = concat(ECDHE_GCM, ECDHE_CBC_SHA2, ECDHE_CBC_SHA);
+    private static final List<String> ALL_TLS12 = concat(STRICT, RSA);
+
+    /** The protocol versions a policy offers, newest first. */
     public static List<String> protocols(TlsPolicy policy) {
-        return switch (policy) {
-            case TLS_CIPHER_POLICY_1_0 -> List.of(TLS_1_3, TLS_1_2, TLS_1_1, TLS_1_0);
-            case TLS_CIPHER_POLICY_1_1 -> List.of(TLS_1_3, TLS_1_2, TLS_1_1);
-            case TLS_CIPHER_POLICY_1_2, TLS_CIPHER_POLICY_1_2_STRICT -> List.of(TLS_1_3, TLS_1_2);
-        };
+        return policy.protocols();
     }
 
-    /** The cipher suites a policy asks for (IANA names), in the server's order of preference. */
+    /** The cipher suites a policy offers (IANA names), in the server's order of preference. */
     public static List<String> cipherSuites(TlsPolicy policy) {
         return switch (policy) {
-            case TLS_CIPHER_POLICY_1_0, TLS_CIPHER_POLICY_1_1 -> concat(TLS13, ECDHE_AEAD, ECDHE_CBC_SHA2, LEGACY);
-            case TLS_CIPHER_POLICY_1_2 -> concat(TLS13, ECDHE_AEAD, ECDHE_CBC_SHA2);
-            case TLS_CIPHER_POLICY_1_2_STRICT -> concat(TLS13, ECDHE_AEAD);
+            case TLS_CIPHER_POLICY_1_0, TLS_CIPHER_POLICY_1_1, TLS_CIPHER_POLICY_1_2 -> ALL_TLS12;
+            case TLS_CIPHER_POLICY_1_2_STRICT -> STRICT;
+            case TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3 -> concat(TLS13, STRICT);
         };
     }
 

@@ -30,10 +30,14 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * TLS clients for the tests: the JDK's SSLSocket trusting the test certificates, and a BoringSSL
@@ -49,6 +53,16 @@ final class TestingTlsClients {
     static final Path B_CRT = RESOURCES.resolve("b.crt");
     static final Path B_KEY = RESOURCES.resolve("b.key");
     static final Path BROKEN_CRT = RESOURCES.resolve("broken.crt");
+    static final Path API_CRT = RESOURCES.resolve("api.crt");
+    static final Path API_KEY = RESOURCES.resolve("api.key");
+    static final Path WILD_CRT = RESOURCES.resolve("wild.crt");
+    static final Path WILD_KEY = RESOURCES.resolve("wild.key");
+    static final Path CLIENT_CA_CRT = RESOURCES.resolve("client-ca.crt");
+    static final Path OTHER_CA_CRT = RESOURCES.resolve("other-ca.crt");
+    static final Path CLIENT_GOOD_CRT = RESOURCES.resolve("client-good.crt");
+    static final Path CLIENT_GOOD_KEY = RESOURCES.resolve("client-good.key");
+    static final Path CLIENT_BAD_CRT = RESOURCES.resolve("client-bad.crt");
+    static final Path CLIENT_BAD_KEY = RESOURCES.resolve("client-bad.key");
 
     private static Path resources() {
         try {
@@ -88,22 +102,30 @@ final class TestingTlsClients {
      */
     static SSLSocket connect(int port, String[] protocols, String[] cipherSuites, String[] alpn)
             throws IOException, GeneralSecurityException {
+        return handshake(trustingTestCertificates(), port, "localhost", params -> {
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            if (protocols != null) {
+                params.setProtocols(protocols);
+            }
+            if (cipherSuites != null) {
+                params.setCipherSuites(cipherSuites);
+            }
+            if (alpn != null) {
+                params.setApplicationProtocols(alpn);
+            }
+        });
+    }
+
+    /** A JDK client socket to 127.0.0.1:port for {@code host}, its parameters set by {@code configure}, handshaken. */
+    private static SSLSocket handshake(
+            SSLContext context, int port, String host, java.util.function.Consumer<SSLParameters> configure)
+            throws IOException {
         Socket plain = new Socket();
         plain.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         plain.setSoTimeout(5_000);
-        SSLSocket socket =
-                (SSLSocket) trustingTestCertificates().getSocketFactory().createSocket(plain, "localhost", port, true);
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, true);
         SSLParameters params = socket.getSSLParameters();
-        params.setEndpointIdentificationAlgorithm("HTTPS");
-        if (protocols != null) {
-            params.setProtocols(protocols);
-        }
-        if (cipherSuites != null) {
-            params.setCipherSuites(cipherSuites);
-        }
-        if (alpn != null) {
-            params.setApplicationProtocols(alpn);
-        }
+        configure.accept(params);
         socket.setSSLParameters(params);
         try {
             socket.startHandshake();
@@ -112,6 +134,44 @@ final class TestingTlsClients {
             throw e;
         }
         return socket;
+    }
+
+    /**
+     * A handshaken JDK client connection to 127.0.0.1:port that sends {@code serverName} by SNI
+     * (none when null), trusts every test server certificate without checking the name (the
+     * tests compare the certificate served), and presents {@code clientCert} when it is not null.
+     */
+    static SSLSocket connectAs(int port, String serverName, Path clientCert, Path clientKey, String[] protocols)
+            throws IOException, GeneralSecurityException, TlsException {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        for (Path c : List.of(A_CRT, B_CRT, API_CRT, WILD_CRT)) {
+            trust.setCertificateEntry(c.getFileName().toString(), certificate(c));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        KeyManager[] keys = null;
+        if (clientCert != null) {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            char[] password = "test".toCharArray();
+            ks.setKeyEntry(
+                    "client",
+                    Pem.privateKey(Files.readAllBytes(clientKey), clientKey.toString()),
+                    password,
+                    new X509Certificate[] {certificate(clientCert)});
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, password);
+            keys = new KeyManager[] {new AlwaysPresent((X509ExtendedKeyManager) kmf.getKeyManagers()[0])};
+        }
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys, tmf.getTrustManagers(), null);
+        return handshake(context, port, "127.0.0.1", params -> {
+            params.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
+            if (protocols != null) {
+                params.setProtocols(protocols);
+            }
+        });
     }
 
     static SSLSocket connect(int port) throws IOException, GeneralSecurityException {
@@ -186,6 +246,55 @@ final class TestingTlsClients {
             return outcome;
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /**
+     * Presents the client certificate whatever CAs the server names: the JDK's own key manager
+     * would keep back one the server's CA did not issue, and the server could then never be seen
+     * refusing it.
+     */
+    private static final class AlwaysPresent extends X509ExtendedKeyManager {
+        private final X509ExtendedKeyManager keys;
+
+        AlwaysPresent(X509ExtendedKeyManager keys) {
+            this.keys = keys;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, Socket socket) {
+            return "client";
+        }
+
+        @Override
+        public String chooseEngineClientAlias(
+                String[] keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+            return "client";
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return new String[] {"client"};
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, Socket socket) {
+            return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return keys.getCertificateChain(alias);
+        }
+
+        @Override
+        public java.security.PrivateKey getPrivateKey(String alias) {
+            return keys.getPrivateKey(alias);
         }
     }
 }

@@ -11,10 +11,13 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * A TLS echo server on 127.0.0.1 whose connections get their handler from a {@link ReloadingSslContext}
@@ -25,6 +28,8 @@ final class TestingTlsServer implements AutoCloseable {
     private final Channel server;
     /** How each server-side handshake ended: "ok" or the failure's message. */
     final BlockingQueue<String> handshakes = new LinkedBlockingQueue<>();
+    /** The subject of each verified client certificate, or "none", per successful handshake. */
+    final BlockingQueue<String> clients = new LinkedBlockingQueue<>();
 
     private TestingTlsServer(ReloadingSslContext tls) throws InterruptedException {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -35,13 +40,7 @@ final class TestingTlsServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        SslHandler ssl = tls.newHandler(ch.alloc());
-                        ssl.handshakeFuture()
-                                .addListener(f -> handshakes.add(
-                                        f.isSuccess()
-                                                ? "ok"
-                                                : String.valueOf(f.cause().getMessage())));
-                        ch.pipeline().addLast("tls", ssl).addLast("echo", new Echo());
+                        ch.pipeline().addLast("tls", tls.newHandler(ch.alloc())).addLast("echo", new Echo());
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0))
@@ -69,7 +68,30 @@ final class TestingTlsServer implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    private static final class Echo extends ChannelInboundHandlerAdapter {
+    private final class Echo extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent done) {
+                if (done.isSuccess()) {
+                    clients.add(peer(ctx.pipeline().get(SslHandler.class)));
+                    handshakes.add("ok");
+                } else {
+                    handshakes.add(String.valueOf(done.cause().getMessage()));
+                }
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        private static String peer(SslHandler ssl) {
+            try {
+                return ((X509Certificate) ssl.engine().getSession().getPeerCertificates()[0])
+                        .getSubjectX500Principal()
+                        .getName();
+            } catch (SSLPeerUnverifiedException e) {
+                return "none";
+            }
+        }
+
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             ctx.read();

@@ -38,6 +38,9 @@ class TlsHandshakeTest {
         "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
         "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"
     };
+    private static final String[] RSA_KEY_EXCHANGE_ONLY = {
+        "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA"
+    };
     private static final String[] CBC_SHA2_ONLY = {
         "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"
     };
@@ -109,15 +112,26 @@ class TlsHandshakeTest {
 
     @ParameterizedTest
     @EnumSource(TlsProvider.class)
-    void strictRefusesATls12ClientWithOnlyCbcSuites(TlsProvider provider) throws Exception {
+    void strictRefusesATls12ClientWithOnlyRsaKeyExchange(TlsProvider provider) throws Exception {
         try (TestingTlsServer strict = server(provider, TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT)) {
-            assertThatThrownBy(() -> connect(strict.port(), TLS12, CBC_ONLY, null))
+            assertThatThrownBy(() -> connect(strict.port(), TLS12, RSA_KEY_EXCHANGE_ONLY, null))
                     .isInstanceOf(IOException.class);
             assertThat(strict.nextHandshake()).isNotEqualTo("ok");
         }
-        try (TestingTlsServer loose = server(provider, TlsPolicy.TLS_CIPHER_POLICY_1_1);
-                SSLSocket client = connect(loose.port(), TLS12, CBC_ONLY, null)) {
-            assertThat(client.getSession().getCipherSuite()).contains("_CBC_");
+        try (TestingTlsServer loose = server(provider, TlsPolicy.TLS_CIPHER_POLICY_1_2);
+                SSLSocket client = connect(loose.port(), TLS12, RSA_KEY_EXCHANGE_ONLY, null)) {
+            assertThat(client.getSession().getCipherSuite()).startsWith("TLS_RSA_WITH_AES_");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TlsProvider.class)
+    void strictTakesATls12ClientWithOnlyCbcSuites(TlsProvider provider) throws Exception {
+        try (TestingTlsServer strict = server(provider, TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT);
+                SSLSocket client = connect(strict.port(), TLS12, CBC_ONLY, null)) {
+            assertThat(client.getSession().getCipherSuite())
+                    .startsWith("TLS_ECDHE_RSA_")
+                    .contains("_CBC_");
         }
     }
 
@@ -197,7 +211,7 @@ class TlsHandshakeTest {
     void handlersCarryTheHandshakeTimeout() throws Exception {
         ReloadingSslContext tls = ReloadingSslContext.load(
                 new Tls(A_CRT.toString(), A_KEY.toString(), TlsPolicy.DEFAULT), TlsProvider.JDK);
-        SslHandler handler = tls.newHandler(UnpooledByteBufAllocator.DEFAULT);
+        SslHandler handler = (SslHandler) tls.newHandler(UnpooledByteBufAllocator.DEFAULT);
         EmbeddedChannel channel = new EmbeddedChannel(handler);
 
         assertThat(handler.getHandshakeTimeoutMillis())
