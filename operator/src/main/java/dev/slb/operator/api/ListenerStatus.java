@@ -32,7 +32,8 @@ public class ListenerStatus {
     public List<String> tlsVersions;
 
     @JsonPropertyDescription("HTTPS: what to know about the policy served, when there is something: TLS 1.0 and 1.1"
-            + " need BoringSSL in the proxies; a policy the shared tier ignores.")
+            + " need BoringSSL in the proxies; tls_cipher_policy_1_2 offers TLS 1.3 too (unlike the product's);"
+            + " which policies offer TLS 1.3 when the one served does not.")
     public String tlsMessage;
 
     @JsonPropertyDescription("ResolvedRefs (the listener's TLS Secret exists and holds tls.crt and tls.key) and"

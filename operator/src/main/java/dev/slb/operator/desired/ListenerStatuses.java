@@ -42,10 +42,9 @@ public final class ListenerStatuses {
         s.tlsPolicy = policy.json();
         s.tlsVersions = policy.protocols();
         List<String> notes = new ArrayList<>();
-        if (l.tls.policy != null && served != l.tls.policy) {
-            notes.add(
-                    "The shared tier serves " + policy.json() + " whatever tls.policy says (" + Specs.json(l.tls.policy)
-                            + ", the previous release's default); remove tls.policy, or raise spec.tier to choose a policy.");
+        if (served == TlsCipherPolicy.TLS_CIPHER_POLICY_1_2) {
+            notes.add("TLS 1.3 as well as the product's TLS 1.2 suites (the earlier release's default, kept);"
+                    + " for TLS 1.2 alone choose " + Specs.json(TlsCipherPolicy.TLS_CIPHER_POLICY_1_2_STRICT) + ".");
         }
         if (policy.protocols().contains(TlsPolicy.Versions.TLS_1_0)
                 || policy.protocols().contains(TlsPolicy.Versions.TLS_1_1)) {
@@ -53,7 +52,8 @@ public final class ListenerStatuses {
                     + " the JDK provider offers TLS 1.2 only for this policy and logs a warning saying so.");
         }
         if (!policy.protocols().contains(TlsPolicy.Versions.TLS_1_3)) {
-            notes.add("No TLS 1.3: only " + Specs.json(Specs.DEFAULT_TLS_POLICY) + " (the default) offers it.");
+            notes.add("No TLS 1.3: " + Specs.json(Specs.DEFAULT_TLS_POLICY) + " (the default) and "
+                    + Specs.json(TlsCipherPolicy.TLS_CIPHER_POLICY_1_2) + " offer it.");
         }
         s.tlsMessage = notes.isEmpty() ? null : String.join(" ", notes);
     }
