@@ -33,7 +33,8 @@ public class TlsSpec {
             + " tls_cipher_policy_1_2_strict_with_1_3 (TLS 1.2 and 1.3, ECDHE suites only). When absent:"
             + " tls_cipher_policy_1_2_strict_with_1_3. TLS 1.0 and 1.1 need proxies with BoringSSL (the proxy"
             + " image has it). Not selectable on the shared tier, which always serves the default: a policy there"
-            + " is refused.")
+            + " is refused, except tls_cipher_policy_1_2 as earlier releases stored it, which is served as the"
+            + " default.")
     public TlsCipherPolicy policy;
 
     @Size(max = ExtraCertificate.MAX_PER_LISTENER)

@@ -42,6 +42,11 @@ public final class ListenerStatuses {
         s.tlsPolicy = policy.json();
         s.tlsVersions = policy.protocols();
         List<String> notes = new ArrayList<>();
+        if (l.tls.policy != null && served != l.tls.policy) {
+            notes.add(
+                    "The shared tier serves " + policy.json() + " whatever tls.policy says (" + Specs.json(l.tls.policy)
+                            + ", the previous release's default); remove tls.policy, or raise spec.tier to choose a policy.");
+        }
         if (served == TlsCipherPolicy.TLS_CIPHER_POLICY_1_2) {
             notes.add("TLS 1.3 as well as the product's TLS 1.2 suites (the earlier release's default, kept);"
                     + " for TLS 1.2 alone choose " + Specs.json(TlsCipherPolicy.TLS_CIPHER_POLICY_1_2_STRICT) + ".");

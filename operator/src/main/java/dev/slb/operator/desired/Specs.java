@@ -35,6 +35,13 @@ public final class Specs {
     public static final int MAX_TIMEOUT_SECONDS = 3600;
     /** The policy an HTTPS listener gets when it names none, and the only one the shared tier serves. */
     public static final TlsCipherPolicy DEFAULT_TLS_POLICY = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3;
+    /**
+     * The previous release's CRD wrote this policy into every HTTPS listener that named none, so a
+     * shared instance created then carries it without anyone having chosen it: on shared it is
+     * taken as no choice (the default is served) rather than refused, so no upgrade refuses a
+     * running shared instance.
+     */
+    public static final TlsCipherPolicy PREVIOUS_DEFAULT_TLS_POLICY = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2;
 
     // The same patterns as the CRD schema (api/).
     private static final Pattern LISTENER_NAME = Pattern.compile(ListenerSpec.NAME_PATTERN);
@@ -381,7 +388,7 @@ public final class Specs {
     private static void sharedTierChoices(List<ListenerSpec> listeners, List<Problem> problems) {
         for (int i = 0; i < listeners.size(); i++) {
             ListenerSpec l = listeners.get(i);
-            if (l != null && l.tls != null && l.tls.policy != null) {
+            if (l != null && l.tls != null && l.tls.policy != null && l.tls.policy != PREVIOUS_DEFAULT_TLS_POLICY) {
                 problems.add(Problem.invalid(
                         "spec.listeners[" + i + "].tls.policy",
                         "the shared tier offers no choice of TLS policy (it serves "
