@@ -7,17 +7,20 @@ import java.util.Locale;
 
 /**
  * A named TLS policy, as the product publishes it: which protocol versions an HTTPS listener
- * offers; the proxy maps each name to its cipher suites (see the proxy's TLS documentation).
+ * offers; the proxy maps each name to its cipher suites (see the proxy's TLS documentation). One
+ * deliberate difference: {@link #TLS_CIPHER_POLICY_1_2} offers TLS 1.3 too, since the earlier
+ * release's CRD stored it as every HTTPS listener's default; TLS 1.2 alone is
+ * {@link #TLS_CIPHER_POLICY_1_2_STRICT}.
  */
 public enum TlsPolicy {
     TLS_CIPHER_POLICY_1_0(List.of(Versions.TLS_1_2, Versions.TLS_1_1, Versions.TLS_1_0)),
     TLS_CIPHER_POLICY_1_1(List.of(Versions.TLS_1_2, Versions.TLS_1_1)),
-    TLS_CIPHER_POLICY_1_2(List.of(Versions.TLS_1_2)),
+    TLS_CIPHER_POLICY_1_2(List.of(Versions.TLS_1_3, Versions.TLS_1_2)),
     TLS_CIPHER_POLICY_1_2_STRICT(List.of(Versions.TLS_1_2)),
     TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3(List.of(Versions.TLS_1_3, Versions.TLS_1_2));
 
     /**
-     * The policy used when a listener names none: the only one with TLS 1.3, so a listener that
+     * The policy used when a listener names none: the product's one with TLS 1.3, so a listener that
      * offered TLS 1.3 before the policies followed the product's table keeps offering it. A config
      * leaves it out (see {@link Tls}), which a proxy of the earlier release reads as its own default.
      */

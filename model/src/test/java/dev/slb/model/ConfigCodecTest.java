@@ -147,7 +147,7 @@ class ConfigCodecTest {
     void policiesOfferTheProductsProtocolVersions() {
         assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_0.protocols()).containsExactly("TLSv1.2", "TLSv1.1", "TLSv1");
         assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_1.protocols()).containsExactly("TLSv1.2", "TLSv1.1");
-        assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_2.protocols()).containsExactly("TLSv1.2");
+        assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_2.protocols()).containsExactly("TLSv1.3", "TLSv1.2");
         assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT.protocols()).containsExactly("TLSv1.2");
         assertThat(TlsPolicy.TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3.protocols()).containsExactly("TLSv1.3", "TLSv1.2");
     }

@@ -35,7 +35,9 @@ public class ListenerStatus {
     public List<String> tlsVersions;
 
     @JsonPropertyDescription("HTTPS: what to know about the policy served, when there is something: TLS 1.0 and 1.1"
-            + " need BoringSSL in the proxies; a policy the shared tier ignores.")
+            + " need BoringSSL in the proxies; tls_cipher_policy_1_2 offers TLS 1.3 too (unlike the product's);"
+            + " which policies offer TLS 1.3 when the one served does not; that the shared tier serves the default"
+            + " in place of a stored tls_cipher_policy_1_2.")
     public String tlsMessage;
 
     @JsonPropertyDescription("ResolvedRefs (the listener's TLS Secret exists and holds tls.crt and tls.key) and"

@@ -27,11 +27,14 @@ public class TlsSpec {
     // No schema default: an absent policy is the default, which the proxy config then leaves out,
     // and a default written into stored objects could not be told from a choice (see the README).
     @JsonPropertyDescription("TLS versions and cipher suites offered, as the product's policies: tls_cipher_policy_1_0"
-            + " (TLS 1.0, 1.1, 1.2), tls_cipher_policy_1_1 (TLS 1.1, 1.2), tls_cipher_policy_1_2 (TLS 1.2),"
-            + " tls_cipher_policy_1_2_strict (TLS 1.2, ECDHE suites only) or tls_cipher_policy_1_2_strict_with_1_3"
-            + " (TLS 1.2 and 1.3, ECDHE suites only). When absent: tls_cipher_policy_1_2_strict_with_1_3, the only"
-            + " one with TLS 1.3. TLS 1.0 and 1.1 need proxies with BoringSSL (the proxy image has it). Not"
-            + " selectable on the shared tier, which always serves the default: a policy there is refused.")
+            + " (TLS 1.0, 1.1, 1.2), tls_cipher_policy_1_1 (TLS 1.1, 1.2), tls_cipher_policy_1_2 (TLS 1.2 and,"
+            + " unlike the product's, TLS 1.3: earlier releases stored it as the default, so it keeps TLS 1.3),"
+            + " tls_cipher_policy_1_2_strict (TLS 1.2 only, ECDHE suites only: choose it for TLS 1.2 alone) or"
+            + " tls_cipher_policy_1_2_strict_with_1_3 (TLS 1.2 and 1.3, ECDHE suites only). When absent:"
+            + " tls_cipher_policy_1_2_strict_with_1_3. TLS 1.0 and 1.1 need proxies with BoringSSL (the proxy"
+            + " image has it). Not selectable on the shared tier, which always serves the default: a policy there"
+            + " is refused, except tls_cipher_policy_1_2 as earlier releases stored it, which is served as the"
+            + " default.")
     public TlsCipherPolicy policy;
 
     @Size(max = ExtraCertificate.MAX_PER_LISTENER)

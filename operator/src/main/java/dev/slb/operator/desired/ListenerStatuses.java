@@ -47,13 +47,18 @@ public final class ListenerStatuses {
                     "The shared tier serves " + policy.json() + " whatever tls.policy says (" + Specs.json(l.tls.policy)
                             + ", the previous release's default); remove tls.policy, or raise spec.tier to choose a policy.");
         }
+        if (served == TlsCipherPolicy.TLS_CIPHER_POLICY_1_2) {
+            notes.add("TLS 1.3 as well as the product's TLS 1.2 suites (the earlier release's default, kept);"
+                    + " for TLS 1.2 alone choose " + Specs.json(TlsCipherPolicy.TLS_CIPHER_POLICY_1_2_STRICT) + ".");
+        }
         if (policy.protocols().contains(TlsPolicy.Versions.TLS_1_0)
                 || policy.protocols().contains(TlsPolicy.Versions.TLS_1_1)) {
             notes.add("TLS 1.0 and 1.1 are offered by proxies running BoringSSL (the proxy image does); a proxy on"
                     + " the JDK provider offers TLS 1.2 only for this policy and logs a warning saying so.");
         }
         if (!policy.protocols().contains(TlsPolicy.Versions.TLS_1_3)) {
-            notes.add("No TLS 1.3: only " + Specs.json(Specs.DEFAULT_TLS_POLICY) + " (the default) offers it.");
+            notes.add("No TLS 1.3: " + Specs.json(Specs.DEFAULT_TLS_POLICY) + " (the default) and "
+                    + Specs.json(TlsCipherPolicy.TLS_CIPHER_POLICY_1_2) + " offer it.");
         }
         s.tlsMessage = notes.isEmpty() ? null : String.join(" ", notes);
     }

@@ -176,7 +176,7 @@ public final class ProxyConfigs {
     /**
      * The TLS policy an HTTPS listener serves on the tier in effect: the one it names on a
      * guaranteed tier, else the default (the shared tier offers no choice; validation refuses one
-     * there, except the previous release's stored default).
+     * there).
      */
     public static TlsCipherPolicy tlsPolicy(Tier inEffect, ListenerSpec l) {
         return inEffect.guaranteed() && l.tls.policy != null ? l.tls.policy : Specs.DEFAULT_TLS_POLICY;

@@ -54,7 +54,8 @@ public final class Specs {
     /**
      * The previous release's CRD wrote this policy into every HTTPS listener that named none, so a
      * shared instance created then carries it without anyone having chosen it: on shared it is
-     * taken as no choice (the default is served) rather than refused.
+     * taken as no choice (the default is served) rather than refused, so no upgrade refuses a
+     * running shared instance.
      */
     public static final TlsCipherPolicy PREVIOUS_DEFAULT_TLS_POLICY = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2;
 

@@ -9,6 +9,7 @@ import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.ListenerStatus;
 import dev.slb.operator.api.LoadBalancerSpec;
 import dev.slb.operator.api.Tier;
+import dev.slb.operator.api.TlsCipherPolicy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -35,5 +36,28 @@ class ListenerStatusesTest {
 
         assertThat(statuses).extracting(s -> s.websocket).containsExactly("Enabled", "Enabled", "NotApplicable");
         assertThat(statuses).allSatisfy(s -> assertThat(s.websocketReason).isNull());
+    }
+
+    /** _1_2 keeps TLS 1.3 (the earlier release's stored default); _1_2_strict is TLS 1.2 alone. */
+    @Test
+    void tlsStatusSaysTheVersionsEachPolicyOffers() {
+        LoadBalancerSpec spec = spec();
+        spec.listeners.get(1).tls.policy = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2;
+        ListenerStatus v12 =
+                ListenerStatuses.of(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL).get(1);
+        assertThat(v12.tlsPolicy).isEqualTo("tls_cipher_policy_1_2");
+        assertThat(v12.tlsVersions).containsExactly("TLSv1.3", "TLSv1.2");
+        assertThat(v12.tlsMessage).contains("TLS 1.3", "tls_cipher_policy_1_2_strict");
+
+        spec.listeners.get(1).tls.policy = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2_STRICT;
+        ListenerStatus strict =
+                ListenerStatuses.of(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL).get(1);
+        assertThat(strict.tlsVersions).containsExactly("TLSv1.2");
+        assertThat(strict.tlsMessage).startsWith("No TLS 1.3:");
+
+        ListenerStatus shared =
+                ListenerStatuses.of(lb(spec(), Tier.SHARED), Tier.SHARED).get(1);
+        assertThat(shared.tlsPolicy).isEqualTo("tls_cipher_policy_1_2_strict_with_1_3");
+        assertThat(shared.tlsMessage).isNull();
     }
 }

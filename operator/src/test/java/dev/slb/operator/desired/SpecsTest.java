@@ -136,14 +136,24 @@ class SpecsTest {
         assertThat(n.backends.get(0).weight).isZero();
     }
 
-    /** Every HTTPS listener created under the previous CRD carries its default; on shared that is not a choice. */
+    /**
+     * The shared tier offers no choice of policy; the earlier release's stored default is no choice
+     * there (every HTTPS listener created under the previous CRD carries it). Guaranteed tiers take any.
+     */
     @Test
-    void thePreviousDefaultPolicyIsNoChoiceOnSharedAndAnyPolicyIsOneOnGuaranteedTiers() {
-        LoadBalancerSpec shared = spec();
-        shared.listeners.get(1).tls.policy = TlsCipherPolicy.TLS_CIPHER_POLICY_1_2;
-        assertThat(Specs.validate(Specs.normalize(shared))).isEmpty();
-
+    void aPolicyIsRefusedOnSharedExceptThePreviousDefaultAndTakenOnGuaranteedTiers() {
         for (TlsCipherPolicy policy : TlsCipherPolicy.values()) {
+            LoadBalancerSpec shared = spec();
+            shared.listeners.get(1).tls.policy = policy;
+            if (policy == TlsCipherPolicy.TLS_CIPHER_POLICY_1_2) {
+                assertThat(Specs.validate(Specs.normalize(shared))).isEmpty();
+            } else {
+                assertThat(Specs.validate(Specs.normalize(shared)))
+                        .as("%s", policy)
+                        .extracting(Problem::field)
+                        .containsExactly("spec.listeners[1].tls.policy");
+            }
+
             LoadBalancerSpec guaranteed = spec();
             guaranteed.tier = Tier.S1_SMALL;
             guaranteed.listeners.get(1).tls.policy = policy;

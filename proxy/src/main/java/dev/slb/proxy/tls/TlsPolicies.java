@@ -83,7 +83,10 @@ public final class TlsPolicies {
     /** The cipher suites a policy offers (IANA names), in the server's order of preference. */
     public static List<String> cipherSuites(TlsPolicy policy) {
         return switch (policy) {
-            case TLS_CIPHER_POLICY_1_0, TLS_CIPHER_POLICY_1_1, TLS_CIPHER_POLICY_1_2 -> ALL_TLS12;
+            case TLS_CIPHER_POLICY_1_0, TLS_CIPHER_POLICY_1_1 -> ALL_TLS12;
+            // The one deliberate difference from the product (besides 3DES): the earlier release's
+            // CRD stored _1_2 as every HTTPS listener's default, so it keeps TLS 1.3 (proxy/TLS.md).
+            case TLS_CIPHER_POLICY_1_2 -> concat(TLS13, ALL_TLS12);
             case TLS_CIPHER_POLICY_1_2_STRICT -> STRICT;
             case TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3 -> concat(TLS13, STRICT);
         };

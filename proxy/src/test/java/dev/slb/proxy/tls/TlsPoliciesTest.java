@@ -30,10 +30,11 @@ class TlsPoliciesTest {
                         .startsWith("TLS_"));
     }
 
+    /** The product's policy with TLS 1.3, and _1_2 (the one deliberate difference: it keeps TLS 1.3). */
     @Test
-    void onlyStrictWith13OffersTls13AndItsSuites() {
+    void strictWith13And12OfferTls13AndItsSuites() {
         for (TlsPolicy policy : TlsPolicy.values()) {
-            boolean tls13 = policy == TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3;
+            boolean tls13 = policy == TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3 || policy == TLS_CIPHER_POLICY_1_2;
             assertThat(TlsPolicies.protocols(policy).contains("TLSv1.3"))
                     .as("%s", policy)
                     .isEqualTo(tls13);
@@ -41,21 +42,28 @@ class TlsPoliciesTest {
                     .as("%s", policy)
                     .isEqualTo(tls13);
         }
+        List<String> tls13Suites = List.of(
+                "TLS_AES_128_GCM_SHA256",
+                "TLS_AES_256_GCM_SHA384",
+                "TLS_CHACHA20_POLY1305_SHA256",
+                "TLS_AES_128_CCM_SHA256",
+                "TLS_AES_128_CCM_8_SHA256");
         assertThat(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3))
-                .startsWith(
-                        "TLS_AES_128_GCM_SHA256",
-                        "TLS_AES_256_GCM_SHA384",
-                        "TLS_CHACHA20_POLY1305_SHA256",
-                        "TLS_AES_128_CCM_SHA256",
-                        "TLS_AES_128_CCM_8_SHA256")
+                .startsWith(tls13Suites.toArray(String[]::new))
                 .endsWith(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_2_STRICT).toArray(String[]::new));
+        // _1_2: the TLS 1.3 suites of _1_2_strict_with_1_3, then its own TLS 1.2 suites (those of _1_0).
+        assertThat(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_2))
+                .startsWith(tls13Suites.toArray(String[]::new))
+                .endsWith(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_0).toArray(String[]::new))
+                .hasSize(tls13Suites.size()
+                        + TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_0).size());
     }
 
     @Test
     void protocolsPerPolicy() {
         assertThat(TlsPolicies.protocols(TLS_CIPHER_POLICY_1_0)).containsExactly("TLSv1.2", "TLSv1.1", "TLSv1");
         assertThat(TlsPolicies.protocols(TLS_CIPHER_POLICY_1_1)).containsExactly("TLSv1.2", "TLSv1.1");
-        assertThat(TlsPolicies.protocols(TLS_CIPHER_POLICY_1_2)).containsExactly("TLSv1.2");
+        assertThat(TlsPolicies.protocols(TLS_CIPHER_POLICY_1_2)).containsExactly("TLSv1.3", "TLSv1.2");
         assertThat(TlsPolicies.protocols(TLS_CIPHER_POLICY_1_2_STRICT)).containsExactly("TLSv1.2");
         assertThat(TlsPolicies.protocols(TLS_CIPHER_POLICY_1_2_STRICT_WITH_1_3)).containsExactly("TLSv1.3", "TLSv1.2");
     }
@@ -85,7 +93,9 @@ class TlsPoliciesTest {
                 "TLS_RSA_WITH_AES_256_CBC_SHA");
         assertThat(TlsPolicies.cipherSuites(TLS_CIPHER_POLICY_1_2_STRICT)).containsExactlyElementsOf(strict);
         for (TlsPolicy loose : List.of(TLS_CIPHER_POLICY_1_0, TLS_CIPHER_POLICY_1_1, TLS_CIPHER_POLICY_1_2)) {
-            assertThat(TlsPolicies.cipherSuites(loose))
+            assertThat(TlsPolicies.cipherSuites(loose).stream()
+                            .filter(s -> s.contains("_WITH_"))
+                            .toList())
                     .as("%s", loose)
                     .containsExactlyInAnyOrderElementsOf(java.util.stream.Stream.concat(strict.stream(), rsa.stream())
                             .toList());
@@ -140,8 +150,10 @@ class TlsPoliciesTest {
 
         TlsPolicies.Offer offer = TlsPolicies.offer(TLS_CIPHER_POLICY_1_2, TlsProvider.OPENSSL, usable, suites);
 
-        assertThat(offer.cipherSuites()).containsExactly("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
-        assertThat(offer.missingCipherSuites()).contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256");
+        assertThat(offer.cipherSuites())
+                .containsExactly("TLS_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+        assertThat(offer.missingCipherSuites())
+                .contains("TLS_AES_128_CCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256");
     }
 
     /** Java 17 as shipped: the JDK provider will not negotiate TLS 1.0 or 1.1 whatever the policy says. */
