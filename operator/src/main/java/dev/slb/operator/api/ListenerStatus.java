@@ -27,6 +27,7 @@ public class ListenerStatus {
     @JsonPropertyDescription("How many of the listener's backends are healthy, as most ready proxy replicas report"
             + " (absent until one has reported).")
     public BackendCounts backends;
+
     @JsonPropertyDescription("HTTPS: the TLS policy served (the one named on a guaranteed tier, else"
             + " tls_cipher_policy_1_2_strict_with_1_3).")
     public String tlsPolicy;

@@ -2,12 +2,12 @@ package dev.slb.operator.desired;
 
 import dev.slb.model.ExtraCertificate;
 import dev.slb.operator.api.BackendSpec;
+import dev.slb.operator.api.ClientAuthenticationSpec;
 import dev.slb.operator.api.DrainSpec;
+import dev.slb.operator.api.ExtraCertificateSpec;
 import dev.slb.operator.api.HealthCheckMethod;
 import dev.slb.operator.api.HealthCheckProtocol;
 import dev.slb.operator.api.HealthCheckSpec;
-import dev.slb.operator.api.ClientAuthenticationSpec;
-import dev.slb.operator.api.ExtraCertificateSpec;
 import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
