@@ -152,7 +152,7 @@ class LocalClusterStoryTest {
                 .containsPattern(
                         "(?m)^NAME\\s+AGE\\s+ADDRESS\\s+BACKENDS\\s+PROGRAMMED\\s+READY\\s+REFS\\s+REPLICAS\\s+TIER$")
                 .containsPattern("(?m)^demo\\s+\\S+\\s+" + address.replace(".", "\\.")
-                        + "\\s+1/1\\s+True\\s+True\\s+True\\s+1/1\\s+shared$");
+                        + "\\s+2/2\\s+True\\s+True\\s+True\\s+1/1\\s+shared$");
         TestingKubectl.Result describe = kubectl.run("describe", "slb", "demo");
         assertThat(describe.out()).contains("RequiresGuaranteedPerformance").contains("slb.s1.small or larger");
     }

@@ -188,10 +188,12 @@ class HttpFrontDoorTest {
                     .as("after the answer to %s: nothing, then the end of the connection", what)
                     .isEmpty();
         }
+        // A head ahead of a bad body reaches the backend only if the proxy had connected before the
+        // bad bytes arrived: a race the test does not control, so that head may or may not be seen.
         assertThat(backend.requests())
                 .extracting(TestingBackend.Seen::target)
                 .as("nothing of %s, nor the request behind it, reaches the backend", what)
-                .containsExactlyElementsOf(headAhead == null ? List.of() : List.of(headAhead));
+                .isSubsetOf(headAhead == null ? List.of() : List.of(headAhead));
     }
 
     /** Valid requests near the refused ones: served, the backend sees them as sent, and the one behind gets its own answer. */
