@@ -41,8 +41,7 @@ class LocalApiWatchTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CONFIGMAPS = "/api/v1/namespaces/default/configmaps";
 
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private HttpClient http = newHttpClient();
     private LocalApiServer server;
 
     @AfterEach
@@ -228,6 +227,9 @@ class LocalApiWatchTest {
                 // old run's, so the informer's watch is "too old" (410) and it lists again.
                 server.close();
                 server = new LocalApiServer(Clock.systemUTC(), 1000).start(port);
+                // A client of the old run may hold a kept-alive connection to it on the same port:
+                // this test's requests go on fresh connections, as a new process's would.
+                http = newHttpClient();
                 create("new", "x", "1");
                 List<String> events = new ArrayList<>();
                 for (int i = 0; i < 2; i++) {
@@ -277,6 +279,10 @@ class LocalApiWatchTest {
     private JsonNode create(String name, String key, String value) throws Exception {
         return send("POST", CONFIGMAPS, "application/json", """
         {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s"},"data":{"%s":"%s"}}""".formatted(name, key, value));
+    }
+
+    private static HttpClient newHttpClient() {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     private JsonNode patch(String name, String mergePatch) throws Exception {
