@@ -128,50 +128,38 @@ public record Listener(
         backends = backends == null ? List.of() : List.copyOf(backends);
     }
 
-    /**
-     * A listener with no request limits of its own, no health check, the default connection drain
-     * and no ejection on 5xx: the settings that came before them, which most callers (tests above
-     * all) set alone.
-     */
-    public Listener(
-            String name,
-            Protocol protocol,
-            String bindAddress,
-            int port,
-            Tls tls,
-            WebSocket websocket,
-            Duration idleTimeout,
-            Duration requestTimeout,
-            Duration connectTimeout,
-            SchedulerKind scheduler,
-            Integer maxRequestLineBytes,
-            Integer maxHeaderBytes,
-            List<Backend> backends) {
-        this(
-                name,
-                protocol,
-                bindAddress,
-                port,
-                tls,
-                websocket,
-                idleTimeout,
-                requestTimeout,
-                connectTimeout,
-                scheduler,
-                maxRequestLineBytes,
-                maxHeaderBytes,
-                null,
-                null,
-                null,
-                null,
-                null,
-                false,
-                backends);
+    /** A builder for a listener: the three settings every listener has, every other one optional. */
+    public static Builder builder(String name, Protocol protocol, int port) {
+        return new Builder().name(name).protocol(protocol).port(port);
     }
 
     /** A listener with every optional setting at its default. */
     public static Listener of(String name, Protocol protocol, int port, List<Backend> backends) {
-        return new Listener(name, protocol, null, port, null, null, null, null, null, null, null, null, backends);
+        return builder(name, protocol, port).backends(backends).build();
+    }
+
+    /** A builder holding every setting of this listener, to build a copy with some of them changed. */
+    public Builder toBuilder() {
+        return new Builder()
+                .name(name)
+                .protocol(protocol)
+                .bindAddress(bindAddress)
+                .port(port)
+                .tls(tls)
+                .websocket(websocket)
+                .idleTimeout(idleTimeout)
+                .requestTimeout(requestTimeout)
+                .connectTimeout(connectTimeout)
+                .scheduler(scheduler)
+                .maxRequestLineBytes(maxRequestLineBytes)
+                .maxHeaderBytes(maxHeaderBytes)
+                .maxHeaders(maxHeaders)
+                .requestHeaderTimeout(requestHeaderTimeout)
+                .minRequestBodyBytesPerSecond(minRequestBodyBytesPerSecond)
+                .healthCheck(healthCheck)
+                .connectionDrain(connectionDrain)
+                .ejectOnServerErrors(ejectOnServerErrors)
+                .backends(backends);
     }
 
     /** True when this listener relays WebSocket upgrades. */
@@ -180,235 +168,201 @@ public record Listener(
     }
 
     public Listener withBackends(List<Backend> newBackends) {
-        return new Listener(
-                name,
-                protocol,
-                bindAddress,
-                port,
-                tls,
-                websocket,
-                idleTimeout,
-                requestTimeout,
-                connectTimeout,
-                scheduler,
-                maxRequestLineBytes,
-                maxHeaderBytes,
-                maxHeaders,
-                requestHeaderTimeout,
-                minRequestBodyBytesPerSecond,
-                healthCheck,
-                connectionDrain,
-                ejectOnServerErrors,
-                newBackends);
+        return toBuilder().backends(newBackends).build();
     }
 
     public Listener withWebsocket(WebSocket newWebsocket) {
-        return new Listener(
-                name,
-                protocol,
-                bindAddress,
-                port,
-                tls,
-                newWebsocket,
-                idleTimeout,
-                requestTimeout,
-                connectTimeout,
-                scheduler,
-                maxRequestLineBytes,
-                maxHeaderBytes,
-                maxHeaders,
-                requestHeaderTimeout,
-                minRequestBodyBytesPerSecond,
-                healthCheck,
-                connectionDrain,
-                ejectOnServerErrors,
-                backends);
+        return toBuilder().websocket(newWebsocket).build();
     }
 
     public Listener withTls(Tls newTls) {
-        return new Listener(
-                name,
-                protocol,
-                bindAddress,
-                port,
-                newTls,
-                websocket,
-                idleTimeout,
-                requestTimeout,
-                connectTimeout,
-                scheduler,
-                maxRequestLineBytes,
-                maxHeaderBytes,
-                maxHeaders,
-                requestHeaderTimeout,
-                minRequestBodyBytesPerSecond,
-                healthCheck,
-                connectionDrain,
-                ejectOnServerErrors,
-                backends);
+        return toBuilder().tls(newTls).build();
     }
 
     public Listener withIdleTimeout(Duration newIdleTimeout) {
-        return new Listener(
-                name,
-                protocol,
-                bindAddress,
-                port,
-                tls,
-                websocket,
-                newIdleTimeout,
-                requestTimeout,
-                connectTimeout,
-                scheduler,
-                maxRequestLineBytes,
-                maxHeaderBytes,
-                maxHeaders,
-                requestHeaderTimeout,
-                minRequestBodyBytesPerSecond,
-                healthCheck,
-                connectionDrain,
-                ejectOnServerErrors,
-                backends);
+        return toBuilder().idleTimeout(newIdleTimeout).build();
     }
 
     public Listener withBindAddress(String newBindAddress, int newPort) {
-        return new Listener(
-                name,
-                protocol,
-                newBindAddress,
-                newPort,
-                tls,
-                websocket,
-                idleTimeout,
-                requestTimeout,
-                connectTimeout,
-                scheduler,
-                maxRequestLineBytes,
-                maxHeaderBytes,
-                maxHeaders,
-                requestHeaderTimeout,
-                minRequestBodyBytesPerSecond,
-                healthCheck,
-                connectionDrain,
-                ejectOnServerErrors,
-                backends);
+        return toBuilder().bindAddress(newBindAddress).port(newPort).build();
     }
 
     public Listener withTimeouts(Duration newRequestTimeout, Duration newConnectTimeout) {
-        return new Listener(
-                name,
-                protocol,
-                bindAddress,
-                port,
-                tls,
-                websocket,
-                idleTimeout,
-                newRequestTimeout,
-                newConnectTimeout,
-                scheduler,
-                maxRequestLineBytes,
-                maxHeaderBytes,
-                maxHeaders,
-                requestHeaderTimeout,
-                minRequestBodyBytesPerSecond,
-                healthCheck,
-                connectionDrain,
-                ejectOnServerErrors,
-                backends);
+        return toBuilder()
+                .requestTimeout(newRequestTimeout)
+                .connectTimeout(newConnectTimeout)
+                .build();
     }
 
     public Listener withScheduler(SchedulerKind newScheduler) {
-        return new Listener(
-                name,
-                protocol,
-                bindAddress,
-                port,
-                tls,
-                websocket,
-                idleTimeout,
-                requestTimeout,
-                connectTimeout,
-                newScheduler,
-                maxRequestLineBytes,
-                maxHeaderBytes,
-                maxHeaders,
-                requestHeaderTimeout,
-                minRequestBodyBytesPerSecond,
-                healthCheck,
-                connectionDrain,
-                ejectOnServerErrors,
-                backends);
+        return toBuilder().scheduler(newScheduler).build();
     }
 
     /** The same listener with other limits on request heads and bodies; null means the default. */
     public Listener withRequestLimits(
             Integer newMaxHeaders, Duration newRequestHeaderTimeout, Integer newMinRequestBodyBytesPerSecond) {
-        return new Listener(
-                name,
-                protocol,
-                bindAddress,
-                port,
-                tls,
-                websocket,
-                idleTimeout,
-                requestTimeout,
-                connectTimeout,
-                scheduler,
-                maxRequestLineBytes,
-                maxHeaderBytes,
-                newMaxHeaders,
-                newRequestHeaderTimeout,
-                newMinRequestBodyBytesPerSecond,
-                healthCheck,
-                connectionDrain,
-                ejectOnServerErrors,
-                backends);
+        return toBuilder()
+                .maxHeaders(newMaxHeaders)
+                .requestHeaderTimeout(newRequestHeaderTimeout)
+                .minRequestBodyBytesPerSecond(newMinRequestBodyBytesPerSecond)
+                .build();
     }
 
     public Listener withHealthCheck(HealthCheck newHealthCheck) {
-        return new Listener(
-                name,
-                protocol,
-                bindAddress,
-                port,
-                tls,
-                websocket,
-                idleTimeout,
-                requestTimeout,
-                connectTimeout,
-                scheduler,
-                maxRequestLineBytes,
-                maxHeaderBytes,
-                maxHeaders,
-                requestHeaderTimeout,
-                minRequestBodyBytesPerSecond,
-                newHealthCheck,
-                connectionDrain,
-                ejectOnServerErrors,
-                backends);
+        return toBuilder().healthCheck(newHealthCheck).build();
     }
 
     public Listener withBackendHealth(Duration newConnectionDrain, boolean newEjectOnServerErrors) {
-        return new Listener(
-                name,
-                protocol,
-                bindAddress,
-                port,
-                tls,
-                websocket,
-                idleTimeout,
-                requestTimeout,
-                connectTimeout,
-                scheduler,
-                maxRequestLineBytes,
-                maxHeaderBytes,
-                maxHeaders,
-                requestHeaderTimeout,
-                minRequestBodyBytesPerSecond,
-                healthCheck,
-                newConnectionDrain,
-                newEjectOnServerErrors,
-                backends);
+        return toBuilder()
+                .connectionDrain(newConnectionDrain)
+                .ejectOnServerErrors(newEjectOnServerErrors)
+                .build();
+    }
+
+    /**
+     * Every setting of a listener by name, null meaning the default: the one place that spells the
+     * record's constructor, so a new setting is one field and one method here and no call site changes.
+     */
+    public static final class Builder {
+        private String name;
+        private Protocol protocol;
+        private String bindAddress;
+        private int port;
+        private Tls tls;
+        private WebSocket websocket;
+        private Duration idleTimeout;
+        private Duration requestTimeout;
+        private Duration connectTimeout;
+        private SchedulerKind scheduler;
+        private Integer maxRequestLineBytes;
+        private Integer maxHeaderBytes;
+        private Integer maxHeaders;
+        private Duration requestHeaderTimeout;
+        private Integer minRequestBodyBytesPerSecond;
+        private HealthCheck healthCheck;
+        private Duration connectionDrain;
+        private boolean ejectOnServerErrors;
+        private List<Backend> backends;
+
+        private Builder() {}
+
+        public Builder name(String value) {
+            this.name = value;
+            return this;
+        }
+
+        public Builder protocol(Protocol value) {
+            this.protocol = value;
+            return this;
+        }
+
+        public Builder bindAddress(String value) {
+            this.bindAddress = value;
+            return this;
+        }
+
+        public Builder port(int value) {
+            this.port = value;
+            return this;
+        }
+
+        public Builder tls(Tls value) {
+            this.tls = value;
+            return this;
+        }
+
+        public Builder websocket(WebSocket value) {
+            this.websocket = value;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration value) {
+            this.idleTimeout = value;
+            return this;
+        }
+
+        public Builder requestTimeout(Duration value) {
+            this.requestTimeout = value;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = value;
+            return this;
+        }
+
+        public Builder scheduler(SchedulerKind value) {
+            this.scheduler = value;
+            return this;
+        }
+
+        public Builder maxRequestLineBytes(Integer value) {
+            this.maxRequestLineBytes = value;
+            return this;
+        }
+
+        public Builder maxHeaderBytes(Integer value) {
+            this.maxHeaderBytes = value;
+            return this;
+        }
+
+        public Builder maxHeaders(Integer value) {
+            this.maxHeaders = value;
+            return this;
+        }
+
+        public Builder requestHeaderTimeout(Duration value) {
+            this.requestHeaderTimeout = value;
+            return this;
+        }
+
+        public Builder minRequestBodyBytesPerSecond(Integer value) {
+            this.minRequestBodyBytesPerSecond = value;
+            return this;
+        }
+
+        public Builder healthCheck(HealthCheck value) {
+            this.healthCheck = value;
+            return this;
+        }
+
+        public Builder connectionDrain(Duration value) {
+            this.connectionDrain = value;
+            return this;
+        }
+
+        public Builder ejectOnServerErrors(boolean value) {
+            this.ejectOnServerErrors = value;
+            return this;
+        }
+
+        public Builder backends(List<Backend> value) {
+            this.backends = value;
+            return this;
+        }
+
+        public Listener build() {
+            return new Listener(
+                    name,
+                    protocol,
+                    bindAddress,
+                    port,
+                    tls,
+                    websocket,
+                    idleTimeout,
+                    requestTimeout,
+                    connectTimeout,
+                    scheduler,
+                    maxRequestLineBytes,
+                    maxHeaderBytes,
+                    maxHeaders,
+                    requestHeaderTimeout,
+                    minRequestBodyBytesPerSecond,
+                    healthCheck,
+                    connectionDrain,
+                    ejectOnServerErrors,
+                    backends);
+        }
     }
 
     /** Jackson value filters: a value equal to a filter is left out of the written config. */

@@ -23,20 +23,11 @@ class PlacementTest {
     private static final Path ROOT = Path.of("/var/lib/slb-local/pods/chat-0");
 
     private static Listener listener(String name, String bindAddress, int port, Tls tls) {
-        return new Listener(
-                name,
-                tls == null ? Protocol.HTTP : Protocol.HTTPS,
-                bindAddress,
-                port,
-                tls,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                List.of(new Backend("10.0.0.7", 8080, 100)));
+        return Listener.builder(name, tls == null ? Protocol.HTTP : Protocol.HTTPS, port)
+                .bindAddress(bindAddress)
+                .tls(tls)
+                .backends(List.of(new Backend("10.0.0.7", 8080, 100)))
+                .build();
     }
 
     private static ProxyConfig config(Admin admin, Listener... listeners) {

@@ -87,8 +87,11 @@ class PodProcessTest {
 
     private static Listener listener(
             String name, Protocol protocol, String bindAddress, int port, Tls tls, Backend backend) {
-        return new Listener(
-                name, protocol, bindAddress, port, tls, null, null, null, null, null, null, null, List.of(backend));
+        return Listener.builder(name, protocol, port)
+                .bindAddress(bindAddress)
+                .tls(tls)
+                .backends(List.of(backend))
+                .build();
     }
 
     /** As the operator renders it: admin and listeners on all addresses. */

@@ -90,23 +90,14 @@ class ProxyProcessTest {
         ProxyConfig v1 = TestingProxy.config("tls-v1", web);
         proxy = TestingProxyProcess.start(dir, v1);
         Path certs = dir.resolve("late-certs");
-        Listener secure = new Listener(
-                "secure",
-                dev.slb.model.Protocol.HTTPS,
-                TestingPorts.LOOPBACK,
-                TestingPorts.free(),
-                new dev.slb.model.Tls(
+        Listener secure = Listener.builder("secure", dev.slb.model.Protocol.HTTPS, TestingPorts.free())
+                .bindAddress(TestingPorts.LOOPBACK)
+                .tls(new dev.slb.model.Tls(
                         certs.resolve("tls.crt").toString(),
                         certs.resolve("tls.key").toString(),
-                        null),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                List.of(a.backend()));
+                        null))
+                .backends(List.of(a.backend()))
+                .build();
         proxy.writeConfig(ConfigCodec.write(v1.withVersion("tls-v2").withListeners(List.of(web, secure))));
         Thread.sleep(2000);
         assertThat(proxy.admin("/config").body())

@@ -70,20 +70,11 @@ class WebSocketProxyTest {
     }
 
     private Listener http(Duration idle) {
-        return new Listener(
-                "web",
-                Protocol.HTTP,
-                TestingPorts.LOOPBACK,
-                TestingPorts.free(),
-                null,
-                null,
-                idle,
-                null,
-                null,
-                null,
-                null,
-                null,
-                List.of(echo()));
+        return Listener.builder("web", Protocol.HTTP, TestingPorts.free())
+                .bindAddress(TestingPorts.LOOPBACK)
+                .idleTimeout(idle)
+                .backends(List.of(echo()))
+                .build();
     }
 
     private Listener https() {
@@ -91,20 +82,11 @@ class WebSocketProxyTest {
                 CERTS.resolve("tls.crt").toAbsolutePath().toString(),
                 CERTS.resolve("tls.key").toAbsolutePath().toString(),
                 TlsPolicy.TLS_CIPHER_POLICY_1_2);
-        return new Listener(
-                "secure",
-                Protocol.HTTPS,
-                TestingPorts.LOOPBACK,
-                TestingPorts.free(),
-                tls,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                List.of(echo()));
+        return Listener.builder("secure", Protocol.HTTPS, TestingPorts.free())
+                .bindAddress(TestingPorts.LOOPBACK)
+                .tls(tls)
+                .backends(List.of(echo()))
+                .build();
     }
 
     @Test

@@ -125,26 +125,25 @@ public final class ProxyConfigs {
                                                     ? ClientAuthentication.Mode.OPTIONAL
                                                     : ClientAuthentication.Mode.REQUIRE));
         }
-        return new Listener(
-                l.name,
-                protocol(l),
-                null,
-                podPort(l.port),
-                tls,
-                websocket(lb, inEffect, l),
-                Duration.ofSeconds(l.idleTimeoutSeconds),
-                l.requestTimeoutSeconds == null ? null : Duration.ofSeconds(l.requestTimeoutSeconds),
-                null,
-                SchedulerKind.valueOf(l.scheduler.name()),
-                null,
-                null,
-                l.maxHeaders,
-                l.requestHeaderTimeoutSeconds == null ? null : Duration.ofSeconds(l.requestHeaderTimeoutSeconds),
-                l.minRequestBodyBytesPerSecond,
-                healthCheck(l.healthCheck),
-                l.connectionDrainSeconds == null ? null : Duration.ofSeconds(l.connectionDrainSeconds),
-                Boolean.TRUE.equals(l.ejectOnServerErrors),
-                backends);
+        return Listener.builder(l.name, protocol(l), podPort(l.port))
+                .tls(tls)
+                .websocket(websocket(lb, inEffect, l))
+                .idleTimeout(Duration.ofSeconds(l.idleTimeoutSeconds))
+                .requestTimeout(seconds(l.requestTimeoutSeconds))
+                .scheduler(SchedulerKind.valueOf(l.scheduler.name()))
+                .maxHeaders(l.maxHeaders)
+                .requestHeaderTimeout(seconds(l.requestHeaderTimeoutSeconds))
+                .minRequestBodyBytesPerSecond(l.minRequestBodyBytesPerSecond)
+                .healthCheck(healthCheck(l.healthCheck))
+                .connectionDrain(seconds(l.connectionDrainSeconds))
+                .ejectOnServerErrors(Boolean.TRUE.equals(l.ejectOnServerErrors))
+                .backends(backends)
+                .build();
+    }
+
+    /** A number of seconds the user may leave unset: null stays null, the proxy's default. */
+    private static Duration seconds(Integer value) {
+        return value == null ? null : Duration.ofSeconds(value);
     }
 
     /**

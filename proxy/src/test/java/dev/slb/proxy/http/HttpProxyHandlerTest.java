@@ -134,20 +134,11 @@ class HttpProxyHandlerTest {
     @MethodSource("refused")
     void aRefusedRequestIsAnsweredByTheProxyAndTheConnectionClosed(
             String request, String status, String reason, String text) {
-        Listener small = new Listener(
-                "web",
-                Protocol.HTTP,
-                null,
-                8080,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                64,
-                256,
-                listener(1).backends());
+        Listener small = Listener.builder("web", Protocol.HTTP, 8080)
+                .maxRequestLineBytes(64)
+                .maxHeaderBytes(256)
+                .backends(listener(1).backends())
+                .build();
         TestingHttpConnection c = new TestingHttpConnection(small);
         c.fromClient(request);
         String answer = c.toClient();

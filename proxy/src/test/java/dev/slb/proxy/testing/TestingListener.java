@@ -10,28 +10,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Builds a {@link Listener} on 127.0.0.1 and a free port, every setting optional. */
+/**
+ * Builds a {@link Listener} on 127.0.0.1 and a free port, every setting optional: {@link
+ * Listener.Builder} with the test's address and port filled in.
+ */
 public final class TestingListener {
-    private final String name;
-    private final Protocol protocol;
-    private int port = TestingPorts.free();
-    private WebSocket websocket;
-    private Duration idleTimeout;
-    private Duration requestTimeout;
-    private Duration connectTimeout;
-    private SchedulerKind scheduler;
-    private Integer maxRequestLineBytes;
-    private Integer maxHeaderBytes;
-    private Integer maxHeaders;
-    private Duration requestHeaderTimeout;
-    private Integer minRequestBodyBytesPerSecond;
-    private HealthCheck healthCheck;
-    private Duration connectionDrain;
+    private final Listener.Builder listener;
     private final List<Backend> backends = new ArrayList<>();
 
     private TestingListener(String name, Protocol protocol) {
-        this.name = name;
-        this.protocol = protocol;
+        this.listener = Listener.builder(name, protocol, TestingPorts.free()).bindAddress(TestingPorts.LOOPBACK);
     }
 
     public static TestingListener http(String name) {
@@ -43,7 +31,7 @@ public final class TestingListener {
     }
 
     public TestingListener port(int p) {
-        this.port = p;
+        listener.port(p);
         return this;
     }
 
@@ -53,85 +41,66 @@ public final class TestingListener {
     }
 
     public TestingListener websocket(WebSocket w) {
-        this.websocket = w;
+        listener.websocket(w);
         return this;
     }
 
     public TestingListener idleTimeout(Duration d) {
-        this.idleTimeout = d;
+        listener.idleTimeout(d);
         return this;
     }
 
     public TestingListener requestTimeout(Duration d) {
-        this.requestTimeout = d;
+        listener.requestTimeout(d);
         return this;
     }
 
     public TestingListener connectTimeout(Duration d) {
-        this.connectTimeout = d;
+        listener.connectTimeout(d);
         return this;
     }
 
     public TestingListener scheduler(SchedulerKind s) {
-        this.scheduler = s;
+        listener.scheduler(s);
         return this;
     }
 
     public TestingListener maxRequestLineBytes(int n) {
-        this.maxRequestLineBytes = n;
+        listener.maxRequestLineBytes(n);
         return this;
     }
 
     public TestingListener maxHeaderBytes(int n) {
-        this.maxHeaderBytes = n;
+        listener.maxHeaderBytes(n);
         return this;
     }
 
     public TestingListener maxHeaders(int n) {
-        this.maxHeaders = n;
+        listener.maxHeaders(n);
         return this;
     }
 
     public TestingListener requestHeaderTimeout(Duration d) {
-        this.requestHeaderTimeout = d;
+        listener.requestHeaderTimeout(d);
         return this;
     }
 
     public TestingListener minRequestBodyBytesPerSecond(int n) {
-        this.minRequestBodyBytesPerSecond = n;
+        listener.minRequestBodyBytesPerSecond(n);
         return this;
     }
 
     public TestingListener healthCheck(HealthCheck c) {
-        this.healthCheck = c;
+        listener.healthCheck(c);
         return this;
     }
 
     public TestingListener connectionDrain(Duration d) {
-        this.connectionDrain = d;
+        listener.connectionDrain(d);
         return this;
     }
 
     public Listener build() {
-        return new Listener(
-                name,
-                protocol,
-                TestingPorts.LOOPBACK,
-                port,
-                null,
-                websocket,
-                idleTimeout,
-                requestTimeout,
-                connectTimeout,
-                scheduler,
-                maxRequestLineBytes,
-                maxHeaderBytes,
-                maxHeaders,
-                requestHeaderTimeout,
-                minRequestBodyBytesPerSecond,
-                healthCheck,
-                connectionDrain,
-                false,
-                backends);
+        return listener.backends(List.copyOf(backends)).build();
     }
 }

@@ -197,6 +197,10 @@ class TlsFromSecretTest {
         load("a-tls");
         load("b-tls");
         assertThat(secrets.data("a-tls")).containsKeys("tls.crt", "tls.key");
+        // Both informers up before one is stopped: one stopped while its list or watch request is in
+        // flight left the mock server a connection it could not close within its 10 s (seen once in CI).
+        awaitWatching("a-tls");
+        awaitWatching("b-tls");
 
         secrets.retainOnly(Set.of("b-tls"));
 
@@ -233,21 +237,10 @@ class TlsFromSecretTest {
 
     /** An HTTPS listener on 127.0.0.1 whose certificate is a Secret; no backend (it answers 503). */
     private static Listener https(String name, String secret) {
-        Listener plain = TestingListener.http(name).build();
-        return new Listener(
-                name,
-                Protocol.HTTPS,
-                plain.bindAddress(),
-                plain.port(),
-                Tls.fromSecret(secret, TlsPolicy.DEFAULT),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                List.of());
+        return TestingListener.http(name).build().toBuilder()
+                .protocol(Protocol.HTTPS)
+                .tls(Tls.fromSecret(secret, TlsPolicy.DEFAULT))
+                .build();
     }
 
     /** The connection still carries a request: the listener has no backend, so a 503 comes back over it. */
