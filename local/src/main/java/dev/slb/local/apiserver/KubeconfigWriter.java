@@ -5,10 +5,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Writes a kubeconfig that points kubectl at a local API server: plain HTTP, no credentials. */
+/**
+ * Writes a kubeconfig that points kubectl at a local API server: plain HTTP, and a token the server
+ * does not check.
+ */
 public final class KubeconfigWriter {
 
     public static final String CONTEXT = "slb-local";
+
+    /**
+     * The fabric8 client refreshes its token from the kubeconfig once a minute, and before every
+     * request while it finds none: with no credential at all that was a tenth of the operator's CPU
+     * creating LoadBalancers. The local API server accepts any request, so any token will do.
+     */
+    private static final String TOKEN = "slb-local-unchecked";
 
     private KubeconfigWriter() {}
 
@@ -17,6 +27,8 @@ public final class KubeconfigWriter {
         return String.join(
                 "\n",
                 "# Written by slb-local: a local API server on loopback, plain HTTP, no authentication.",
+                "# The token is not checked. It is there because the fabric8 client (the operator's and the",
+                "# proxies') re-reads a kubeconfig without credentials before every request, not once a minute.",
                 "apiVersion: v1",
                 "kind: Config",
                 "clusters:",
@@ -25,7 +37,8 @@ public final class KubeconfigWriter {
                 "    server: " + quote(serverUrl),
                 "users:",
                 "- name: " + CONTEXT,
-                "  user: {}",
+                "  user:",
+                "    token: " + TOKEN,
                 "contexts:",
                 "- name: " + CONTEXT,
                 "  context:",
