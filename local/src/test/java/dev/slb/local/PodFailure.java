@@ -88,6 +88,13 @@ final class PodFailure implements AutoCloseable {
         return answers.stream().filter(PodTraffic.Answer::failed).toList();
     }
 
+    /** Requests sent once the victim was out that failed. */
+    List<PodTraffic.Answer> failedOnceOut() {
+        return answers.stream()
+                .filter(a -> a.sentNanos() >= outAt && a.failed())
+                .toList();
+    }
+
     /** Requests sent once the victim was out that it answered nonetheless. */
     List<PodTraffic.Answer> answeredByVictimOnceOut() {
         return answers.stream()
