@@ -62,6 +62,11 @@ final class OperatorProcess {
         awaitReady(started, adminPort, Duration.ofSeconds(90), state.resolve("operator.log"), meanwhile);
     }
 
+    /** The process's id (the one running now, after a restart). */
+    long pid() {
+        return process.pid();
+    }
+
     /** SIGTERM, as a Deployment's rollout does, and SIGKILL after 15 s; it is not restarted. */
     void stop() {
         Process p;

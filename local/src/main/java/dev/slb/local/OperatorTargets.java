@@ -1,7 +1,6 @@
 package dev.slb.local;
 
 import dev.slb.local.apiserver.LocalApiServer;
-import dev.slb.local.process.Detached;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -18,12 +17,8 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -65,7 +60,8 @@ public final class OperatorTargets {
 
     public static void main(String[] args) throws Exception {
         Path repo = Path.of("").toAbsolutePath();
-        if (repo.getFileName() != null && repo.getFileName().toString().equals("local")) {
+        // Run from the repository or from local/ (a checkout may itself be named local, so look for crds/).
+        if (!Files.isDirectory(repo.resolve("crds")) && repo.getParent() != null) {
             repo = repo.getParent();
         }
         String what = args.length == 0 ? "" : args[0];
@@ -98,16 +94,23 @@ public final class OperatorTargets {
         try (LocalApiServer server = new LocalApiServer().start(0)) {
             Path kubeconfig = server.writeKubeconfig(dir.resolve("kubeconfig"));
             try (KubernetesClient client = client(server.url())) {
-                installCrds(client, repo.resolve("crds"));
+                DemoObjects.installCrds(client, repo.resolve("crds"));
                 serverAlone(client, count * 8);
-                Process operator = startOperator(repo, kubeconfig, dir);
-                Runtime.getRuntime().addShutdownHook(new Thread(operator::destroyForcibly));
+                // As LocalCluster runs it; more from this process's JAVA_OPTS (a flight recording, say).
+                OperatorProcess operator = new OperatorProcess(
+                        repo,
+                        dir,
+                        kubeconfig,
+                        Map.of(
+                                "JAVA_OPTS",
+                                OperatorProcess.JVM_LIMITS + " "
+                                        + System.getenv().getOrDefault("JAVA_OPTS", "")));
+                Runtime.getRuntime().addShutdownHook(new Thread(operator::stop));
+                operator.start(() -> {});
                 try {
-                    scale(client, server, operator, count, restSeconds);
+                    scale(client, server, operator.pid(), count, restSeconds);
                 } finally {
-                    operator.destroy();
-                    operator.waitFor(20, TimeUnit.SECONDS);
-                    operator.destroyForcibly();
+                    operator.stop();
                 }
             }
         }
@@ -170,12 +173,12 @@ public final class OperatorTargets {
     }
 
     private static void scale(
-            KubernetesClient client, LocalApiServer server, Process operator, int count, int restSeconds)
+            KubernetesClient client, LocalApiServer server, long operatorPid, int count, int restSeconds)
             throws Exception {
         // Followed with informers, so that waiting asks the server nothing per check.
         Set<String> accepted = ConcurrentHashMap.newKeySet();
         SharedIndexInformer<GenericKubernetesResource> lbs = followLoadBalancers(client, lb -> {
-            if (acceptedCondition(lb)) {
+            if (trueCondition(lb, "Accepted") != null) {
                 accepted.add(lb.getMetadata().getName());
             }
         });
@@ -188,7 +191,7 @@ public final class OperatorTargets {
                 managed(client, RoleBinding.class),
                 managed(client, PodDisruptionBudget.class));
         System.out.printf("creating %d LoadBalancers (slb.s1.small, one HTTP listener, a static backend)%n", count);
-        double operatorCpu0 = cpuSeconds(operator.pid());
+        double operatorCpu0 = cpuSeconds(operatorPid);
         long serverCpu0 = ownCpuNanos();
         long start = System.nanoTime();
         ExecutorService creators = Executors.newFixedThreadPool(8);
@@ -220,7 +223,7 @@ public final class OperatorTargets {
                         + " API server (with this tool) %.1f s%n",
                 server.requests("slb-operator"),
                 server.requests(AGENT),
-                cpuSeconds(operator.pid()) - operatorCpu0,
+                cpuSeconds(operatorPid) - operatorCpu0,
                 (ownCpuNanos() - serverCpu0) / 1e9);
 
         // At rest: let the first round of proxy-less status writes settle, then count.
@@ -232,7 +235,7 @@ public final class OperatorTargets {
         double window = seconds(t0);
         System.out.printf(
                 "at rest: %d requests from the operator in %.0f s (%.2f per second)%n", rest, window, rest / window);
-        Map<String, String> status = procStatus(operator.pid());
+        Map<String, String> status = procStatus(operatorPid);
         System.out.printf(
                 "operator process: RSS %s, %s threads (VmHWM, its peak RSS: %s)%n",
                 status.get("VmRSS"), status.get("Threads"), status.get("VmHWM"));
@@ -267,10 +270,6 @@ public final class OperatorTargets {
                 .build());
         lb.setAdditionalProperty("spec", spec);
         return lb;
-    }
-
-    private static boolean acceptedCondition(GenericKubernetesResource lb) {
-        return trueCondition(lb, "Accepted") != null;
     }
 
     /** The condition of this type when it is True (with its observedGeneration), else null. */
@@ -310,43 +309,6 @@ public final class OperatorTargets {
                 });
     }
 
-    private static Process startOperator(Path repo, Path kubeconfig, Path dir)
-            throws IOException, InterruptedException {
-        int adminPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            adminPort = s.getLocalPort();
-        }
-        ProcessBuilder pb = new ProcessBuilder(Detached.command(
-                        List.of(repo.resolve("operator/bin/slb-operator").toString())))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        dir.resolve("operator.log").toFile()));
-        pb.environment().remove("POD_NAMESPACE");
-        pb.environment()
-                .putAll(Map.of(
-                        "KUBECONFIG",
-                        kubeconfig.toString(),
-                        "SLB_ADMIN_ADDRESS",
-                        "127.0.0.1",
-                        "SLB_ADMIN_PORT",
-                        String.valueOf(adminPort),
-                        "SLB_LOG_FORMAT",
-                        "text",
-                        // As LocalCluster does; more from this process's JAVA_OPTS (a flight recording, say).
-                        "JAVA_OPTS",
-                        OperatorProcess.JVM_LIMITS + " " + System.getenv().getOrDefault("JAVA_OPTS", "")));
-        Process operator = pb.start();
-        try {
-            OperatorProcess.awaitReady(
-                    operator, adminPort, Duration.ofSeconds(90), dir.resolve("operator.log"), () -> {});
-        } catch (IOException e) {
-            operator.destroyForcibly();
-            throw e;
-        }
-        System.out.printf("operator ready (pid %d)%n", operator.pid());
-        return operator;
-    }
-
     // ---- programmed
 
     private static void programmed(Path repo, int instances, int changes) throws Exception {
@@ -370,18 +332,6 @@ public final class OperatorTargets {
                 .withRequestTimeout(30_000)
                 .build();
         return new KubernetesClientBuilder().withConfig(config).build();
-    }
-
-    private static void installCrds(KubernetesClient client, Path dir) throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".yml")).toList()) {
-                try (InputStream in = Files.newInputStream(file)) {
-                    for (HasMetadata crd : client.load(in).items()) {
-                        client.resource(crd).create();
-                    }
-                }
-            }
-        }
     }
 
     /** Fields of /proc/PID/status (VmRSS, VmHWM, Threads). */

@@ -5,6 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -13,12 +14,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A WebSocket held open through an echo service, sending a numbered message every 100 ms and
- * counting what comes back: whether it was dropped (closed or failed while we did not close it)
- * and how many messages were never echoed.
+ * A WebSocket held open through the demo backend's echo, sending a numbered message every 100 ms
+ * and counting what comes back: whether it was dropped (closed or failed while we did not close
+ * it) and how many messages were never echoed. It asks first which pod it reached.
  */
 final class HeldWebSocket implements WebSocket.Listener, AutoCloseable {
     static final Duration INTERVAL = Duration.ofMillis(100);
+    /** What the demo backend answers with its name rather than an echo. */
+    private static final String WHO = "who";
 
     private final URI uri;
     private final Set<Long> outstanding = ConcurrentHashMap.newKeySet();
@@ -28,6 +31,7 @@ final class HeldWebSocket implements WebSocket.Listener, AutoCloseable {
     private volatile WebSocket socket;
     private volatile boolean closing;
     private volatile String dropped;
+    private final CompletableFuture<String> pod = new CompletableFuture<>();
 
     private HeldWebSocket(URI uri) {
         this.uri = uri;
@@ -38,13 +42,15 @@ final class HeldWebSocket implements WebSocket.Listener, AutoCloseable {
         });
     }
 
-    /** Opens it (within 10 s) and starts sending. */
+    /** Opens it (within 10 s), asks which pod it reached, and starts sending. */
     static HeldWebSocket open(HttpClient client, URI uri) throws Exception {
         HeldWebSocket held = new HeldWebSocket(uri);
         held.socket = client.newWebSocketBuilder()
                 .connectTimeout(Duration.ofSeconds(5))
                 .buildAsync(uri, held)
                 .get(10, TimeUnit.SECONDS);
+        held.socket.sendText(WHO, true).get(5, TimeUnit.SECONDS);
+        held.pod.get(10, TimeUnit.SECONDS);
         held.sender.scheduleWithFixedDelay(
                 held::sendNext, INTERVAL.toMillis(), INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         return held;
@@ -73,7 +79,8 @@ final class HeldWebSocket implements WebSocket.Listener, AutoCloseable {
             try {
                 outstanding.remove(Long.parseLong(partial.toString()));
             } catch (NumberFormatException e) {
-                // Not one of ours; it cannot settle a message either way.
+                // Not a numbered message: the answer to who, the pod's name.
+                pod.complete(partial.toString());
             }
             partial.setLength(0);
         }
@@ -122,6 +129,11 @@ final class HeldWebSocket implements WebSocket.Listener, AutoCloseable {
         return dropped;
     }
 
+    /** The demo backend pod this WebSocket reached. */
+    String pod() {
+        return pod.join();
+    }
+
     URI uri() {
         return uri;
     }
@@ -152,6 +164,6 @@ final class HeldWebSocket implements WebSocket.Listener, AutoCloseable {
 
     @Override
     public String toString() {
-        return uri + " (" + sent.get() + " sent)";
+        return uri + " on " + pod.getNow("?") + " (" + sent.get() + " sent)";
     }
 }

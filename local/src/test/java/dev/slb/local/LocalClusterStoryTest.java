@@ -394,8 +394,153 @@ class LocalClusterStoryTest {
         return r.body();
     }
 
+    /**
+     * One of the demo backend's two pods fails while HTTP requests and WebSockets flow through the
+     * instance: its health check fails (POST /fail), it is deleted, its process dies. Only what was
+     * in flight on it may fail; once the proxies have taken it out no new request or WebSocket
+     * reaches it; WebSockets on the other pod carry on untouched. The failed check's reason shows in
+     * kubectl describe.
+     */
     @Test
     @Order(10)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void aBackendPodThatFailsCostsOnlyWhatWasInFlightOnIt() throws Exception {
+        String secure =
+                "{\"name\":\"secure\",\"protocol\":\"HTTPS\",\"port\":443,\"tls\":{\"secretName\":\"demo-tls\"}}";
+        // Checks every second, out after two failures: the proxies act within 3 s.
+        patchListeners(
+                "{\"name\":\"web\",\"protocol\":\"HTTP\",\"port\":80,\"healthCheck\":{\"intervalSeconds\":1,"
+                        + "\"timeoutSeconds\":1,\"unhealthyThreshold\":2,\"healthyThreshold\":2}}",
+                secure);
+        try (BackendEndpoints endpoints = BackendEndpoints.watch(cluster.kubeconfig())) {
+            List<String> two = endpoints.awaitReady(2);
+            ProxyReplicas replicas = ProxyReplicas.of(kubectl, "demo");
+            failingItsHealthCheck(replicas, two.get(0), two.get(1));
+            patch("{\"spec\":{\"backends\":[{\"service\":{\"name\":\"demo-backend\",\"port\":8080}}]}}");
+
+            two = endpoints.awaitReady(2);
+            String kept = two.get(1);
+            deleted(endpoints, replicas, two.get(0), kept);
+            endpoints.awaitGone(two.get(0));
+
+            // The victim is the new pod, whose endpoint has never been not ready.
+            two = endpoints.awaitReady(2);
+            killed(
+                    endpoints,
+                    two.stream().filter(p -> !p.equals(kept)).findFirst().orElseThrow(),
+                    kept);
+            endpoints.awaitReady(2);
+        }
+    }
+
+    /**
+     * POST /fail: the pods as static backends, so that only the proxies' own check takes the
+     * failing one out (its readiness probe moves the EndpointSlice alone). Until the check catches
+     * it, it answers 500; established WebSockets on it stay.
+     */
+    private static void failingItsHealthCheck(ProxyReplicas replicas, String victim, String survivor) throws Exception {
+        String victimIp = podIp(victim);
+        patch("{\"spec\":{\"backends\":[{\"address\":\"" + victimIp + "\",\"port\":8080},{\"address\":\""
+                + podIp(survivor) + "\",\"port\":8080}]}}");
+        try (PodFailure failing = PodFailure.start(address, victim, survivor, websockets())) {
+            assertThat(post(victim, "/fail")).contains("failing");
+            List<String> reports = replicas.awaitUnhealthy(victimIp, 8080, Duration.ofSeconds(15));
+            failing.takenOut();
+            failing.stop();
+            System.out.printf("%s failing its check: %s; the replicas: %s%n", victim, failing, reports);
+            assertThat(failing.failed())
+                    .as("failed requests")
+                    .allSatisfy(a -> assertThat(a.pod()).isEqualTo(victim));
+            assertThat(failing.answeredByVictimOnceOut())
+                    .as("requests on %s once out", victim)
+                    .isEmpty();
+            assertThat(failing.openedOnceOut())
+                    .allSatisfy(s -> assertThat(s.pod()).isEqualTo(survivor));
+            PodFailure.assertUntouched(failing.onSurvivor());
+            PodFailure.assertUntouched(failing.onVictim());
+            PodFailure.assertUntouched(failing.openedOnceOut());
+        }
+        // The BackendsHealthy condition names it and why, and kubectl describe prints the condition.
+        awaitDescribed("unhealthy: " + victimIp + ":8080 (status 500)");
+        assertThat(post(victim, "/recover")).contains("serving");
+        replicas.awaitHealthy(victimIp, 8080, Duration.ofSeconds(15));
+    }
+
+    /**
+     * kubectl delete pod: its endpoint turns terminating and the proxies stop sending it work while
+     * it still serves (2 s after SIGTERM), then it exits.
+     */
+    private static void deleted(BackendEndpoints endpoints, ProxyReplicas replicas, String victim, String survivor)
+            throws Exception {
+        String version = replicas.version();
+        try (PodFailure deleted = PodFailure.start(address, victim, survivor, websockets())) {
+            run("delete", "pod", victim, "--wait=false");
+            endpoints.await(victim, "ready=false serving=true terminating=true");
+            replicas.awaitVersionOtherThan(version, Duration.ofSeconds(30));
+            deleted.takenOut();
+            deleted.stop();
+            System.out.printf("%s deleted: %s%n", victim, deleted);
+            // It serves 2 s after SIGTERM, so nothing fails when the proxies learn of it sooner; on a
+            // machine so loaded that they do not, what was in flight on it when it exited may.
+            assertThat(deleted.failed()).as("failed requests").hasSizeLessThanOrEqualTo(PodFailure.CLIENTS);
+            assertThat(deleted.failedOnceOut())
+                    .as("failed requests sent once it was out")
+                    .isEmpty();
+            assertThat(deleted.answeredByVictimOnceOut())
+                    .as("requests on %s once out", victim)
+                    .isEmpty();
+            assertThat(deleted.openedOnceOut())
+                    .allSatisfy(s -> assertThat(s.pod()).isEqualTo(survivor));
+            PodFailure.assertUntouched(deleted.onSurvivor());
+            PodFailure.assertUntouched(deleted.openedOnceOut());
+        }
+    }
+
+    /**
+     * The pod's process dies: requests in flight on it may fail, at most one per client; its
+     * WebSockets end; every new WebSocket opens; the other pod's WebSockets carry on.
+     */
+    private static void killed(BackendEndpoints endpoints, String victim, String survivor) throws Exception {
+        try (PodFailure killed = PodFailure.start(address, victim, survivor, websockets())) {
+            long pid = Long.parseLong(
+                    kubectl.run("get", "pod", victim, "-o", "jsonpath={.status.containerStatuses[0].containerID}")
+                            .out()
+                            .replace("local://", ""));
+            assertThat(ProcessHandle.of(pid).orElseThrow().destroyForcibly()).isTrue();
+            endpoints.await(victim, "ready=false serving=false terminating=false");
+            killed.takenOut();
+            killed.stop();
+            System.out.printf("%s's process killed: %s%n", victim, killed);
+            assertThat(killed.failed()).as("failed requests").hasSizeLessThanOrEqualTo(PodFailure.CLIENTS);
+            assertThat(killed.failedOnceOut())
+                    .as("failed requests sent once it was out")
+                    .isEmpty();
+            PodFailure.assertUntouched(killed.onSurvivor());
+            assertThat(killed.onVictim())
+                    .allSatisfy(s -> assertThat(s.dropped()).isNotNull());
+        }
+    }
+
+    /** Waits (at most 30 s) until kubectl describe says {@code text}. */
+    private static void awaitDescribed(String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String out = "";
+        while (System.nanoTime() < deadline) {
+            out = kubectl.run("describe", "slb", "demo").out();
+            if (out.contains(text)) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        assertThat(out).as("kubectl describe slb demo").contains(text);
+    }
+
+    private static String podIp(String pod) throws Exception {
+        return kubectl.run("get", "pod", pod, "-o", "jsonpath={.status.podIP}").out();
+    }
+
+    @Test
+    @Order(11)
     void deletingTheInstanceStopsItsProxiesAndRemovesWhatItOwned() throws Exception {
         for (String pid : kubectl.run(
                         "get",

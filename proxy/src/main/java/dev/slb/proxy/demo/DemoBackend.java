@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A small backend to put behind the proxy when trying it out: every HTTP request is answered
  * with what the backend saw (method, path, headers, body), {@code /bytes/N} streams N bytes (for
- * downloads that take a while), and {@code /ws} is a WebSocket echo. {@code POST /fail} makes it
+ * downloads that take a while), and {@code /ws} is a WebSocket echo (the text message {@code
+ * who} is answered with the backend's name instead, so a client can tell which pod it reached). {@code POST /fail} makes it
  * answer every other HTTP request 500 and {@code POST /hang} never answer them, until {@code POST
  * /recover}, so a health check can be watched acting. Run it with {@code java -cp slb-proxy.jar
  * dev.slb.proxy.demo.DemoBackend [--bind ADDRESS] [--port PORT] [--name NAME] [--shutdown-delay SECONDS]};
@@ -48,6 +50,9 @@ public final class DemoBackend implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DemoBackend.class);
 
     private static final int MAX_BODY = 1024 * 1024;
+
+    /** The WebSocket text message answered with the backend's name rather than echoed. */
+    public static final String WHO = "who";
 
     /** What {@code POST /fail}, {@code /hang} and {@code /recover} switch between. */
     enum Health {
@@ -271,6 +276,10 @@ public final class DemoBackend implements AutoCloseable {
                         req,
                         HttpResponseStatus.OK,
                         Unpooled.wrappedBuffer(head, req.content().retain()));
+            } else if (msg instanceof TextWebSocketFrame text
+                    && text.isFinalFragment()
+                    && text.text().equals(WHO)) {
+                ctx.writeAndFlush(new TextWebSocketFrame(name));
             } else if (msg instanceof WebSocketFrame frame && !(msg instanceof PingWebSocketFrame)) {
                 ctx.writeAndFlush(frame.retain());
             }

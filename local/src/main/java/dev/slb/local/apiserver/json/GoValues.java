@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Go's ways of printing values, which the API server's messages and printed columns show and
@@ -40,21 +42,32 @@ public final class GoValues {
     /** An unstructured value as Go's {@code %#v} prints it. */
     public static String syntax(JsonNode v) {
         if (v.isObject()) {
-            Map<String, JsonNode> sorted = new TreeMap<>();
-            v.properties().forEach(e -> sorted.put(e.getKey(), e.getValue()));
-            List<String> entries = new ArrayList<>();
-            sorted.forEach((k, value) -> entries.add(quote(k) + ":" + syntax(value)));
-            return "map[string]interface {}{" + String.join(", ", entries) + "}";
+            return members(v, "map[string]interface {}{", ", ", GoValues::quote, GoValues::syntax);
         } else if (v.isArray()) {
-            List<String> items = new ArrayList<>();
-            v.forEach(item -> items.add(syntax(item)));
-            return "[]interface {}{" + String.join(", ", items) + "}";
+            return members(v, "[]interface {}{", ", ", GoValues::quote, GoValues::syntax);
         } else if (v.isNull()) {
             return "interface {}(nil)";
         } else if (v.isTextual()) {
             return quote(v.asText());
         }
         return scalar(v);
+    }
+
+    /**
+     * An object's members by sorted key, or an array's items, each printed by {@code print}, between
+     * {@code open} and its closing bracket: the walk {@code %#v} and encoding/json share.
+     */
+    private static String members(
+            JsonNode v, String open, String separator, UnaryOperator<String> key, Function<JsonNode, String> print) {
+        List<String> out = new ArrayList<>();
+        if (v.isObject()) {
+            Map<String, JsonNode> sorted = new TreeMap<>();
+            v.properties().forEach(e -> sorted.put(e.getKey(), e.getValue()));
+            sorted.forEach((k, value) -> out.add(key.apply(k) + ":" + print.apply(value)));
+        } else {
+            v.forEach(item -> out.add(print.apply(item)));
+        }
+        return open + String.join(separator, out) + (open.endsWith("[") ? "]" : "}");
     }
 
     /** A float64 as Go's {@code %v} prints it: shortest digits, exponent form from 1e+06 and below 1e-04. */
@@ -76,15 +89,9 @@ public final class GoValues {
     /** A value as Go's encoding/json writes it: sorted keys, HTML characters escaped. */
     public static String json(JsonNode v) {
         if (v.isObject()) {
-            Map<String, JsonNode> sorted = new TreeMap<>();
-            v.properties().forEach(e -> sorted.put(e.getKey(), e.getValue()));
-            List<String> entries = new ArrayList<>();
-            sorted.forEach((k, value) -> entries.add(jsonString(k) + ":" + json(value)));
-            return "{" + String.join(",", entries) + "}";
+            return members(v, "{", ",", GoValues::jsonString, GoValues::json);
         } else if (v.isArray()) {
-            List<String> items = new ArrayList<>();
-            v.forEach(item -> items.add(json(item)));
-            return "[" + String.join(",", items) + "]";
+            return members(v, "[", ",", GoValues::jsonString, GoValues::json);
         } else if (v.isTextual()) {
             return jsonString(v.asText());
         } else if (v.isNumber() && !isInteger(v)) {

@@ -37,13 +37,26 @@ final class Routes {
             String description,
             String responseSchema) {}
 
+    /** A route before it is named: its operation id is the verb, the kind's names and the suffix. */
+    private record Op(
+            String path,
+            String method,
+            String action,
+            String verb,
+            String idSuffix,
+            String description,
+            String responseSchema) {}
+
     /** The routes the API server offers for one kind (scale subresources are not served here). */
     static List<Route> of(Served kind) {
         String base = (kind.group().isEmpty() ? "/api/" : "/apis/" + kind.group() + "/") + kind.version();
-        String scope = kind.namespaced() ? "Namespaced" : "";
-        String id = camel(kind.group().isEmpty() ? "core" : kind.group()) + camel(kind.version());
         String k = kind.kind();
+        // Operation ids: verb, group and version, scope, kind, what follows (e.g.
+        // readAppsV1NamespacedDeploymentStatus).
+        String id = camel(kind.group().isEmpty() ? "core" : kind.group()) + camel(kind.version());
+        String scope = kind.namespaced() ? "Namespaced" : "";
         String status = META + "Status";
+        String the = "the specified " + k;
         List<Route> routes = new ArrayList<>();
         String collection = base + "/" + kind.plural();
         if (kind.namespaced()) {
@@ -59,73 +72,35 @@ final class Routes {
             }
             collection = base + "/namespaces/{namespace}/" + kind.plural();
         }
-        if (kind.listSchema() != null) {
-            routes.add(new Route(
-                    collection,
-                    "get",
-                    "list",
-                    kind,
-                    "list" + id + scope + k,
-                    "list or watch objects of kind " + k,
-                    kind.listSchema()));
-        }
-        routes.add(new Route(
-                collection,
-                "post",
-                "post",
-                kind,
-                "create" + id + scope + k,
-                "create " + article(k) + k,
-                kind.schema()));
-        routes.add(new Route(
-                collection,
-                "delete",
-                "deletecollection",
-                kind,
-                "deletecollection" + id + scope + k,
-                "delete collection of " + k,
-                status));
         String item = collection + "/{name}";
-        routes.add(
-                new Route(item, "get", "get", kind, "read" + id + scope + k, "read the specified " + k, kind.schema()));
-        routes.add(new Route(
-                item, "put", "put", kind, "replace" + id + scope + k, "replace the specified " + k, kind.schema()));
-        routes.add(new Route(
-                item,
-                "patch",
-                "patch",
-                kind,
-                "patch" + id + scope + k,
-                "partially update the specified " + k,
-                kind.schema()));
-        routes.add(new Route(
-                item, "delete", "delete", kind, "delete" + id + scope + k, "delete " + article(k) + k, status));
+        List<Op> ops = new ArrayList<>();
+        if (kind.listSchema() != null) {
+            ops.add(new Op(
+                    collection, "get", "list", "list", "", "list or watch objects of kind " + k, kind.listSchema()));
+        }
+        ops.add(new Op(collection, "post", "post", "create", "", "create " + article(k) + k, kind.schema()));
+        ops.add(new Op(
+                collection, "delete", "deletecollection", "deletecollection", "", "delete collection of " + k, status));
+        ops.add(new Op(item, "get", "get", "read", "", "read " + the, kind.schema()));
+        ops.add(new Op(item, "put", "put", "replace", "", "replace " + the, kind.schema()));
+        ops.add(new Op(item, "patch", "patch", "patch", "", "partially update " + the, kind.schema()));
+        ops.add(new Op(item, "delete", "delete", "delete", "", "delete " + article(k) + k, status));
         if (kind.statusSubresource()) {
             String sub = item + "/status";
+            ops.add(new Op(sub, "get", "get", "read", "Status", "read status of " + the, kind.schema()));
+            ops.add(new Op(sub, "put", "put", "replace", "Status", "replace status of " + the, kind.schema()));
+            ops.add(new Op(
+                    sub, "patch", "patch", "patch", "Status", "partially update status of " + the, kind.schema()));
+        }
+        for (Op op : ops) {
             routes.add(new Route(
-                    sub,
-                    "get",
-                    "get",
+                    op.path(),
+                    op.method(),
+                    op.action(),
                     kind,
-                    "read" + id + scope + k + "Status",
-                    "read status of the specified " + k,
-                    kind.schema()));
-            routes.add(new Route(
-                    sub,
-                    "put",
-                    "put",
-                    kind,
-                    "replace" + id + scope + k + "Status",
-                    "replace status of the specified " + k,
-                    kind.schema()));
-            routes.add(new Route(
-                    sub,
-                    "patch",
-                    "patch",
-                    kind,
-                    "patch" + id + scope + k + "Status",
-                    "partially update status of the specified " + k,
-                    kind.schema()));
+                    op.verb() + id + scope + k + op.idSuffix(),
+                    op.description(),
+                    op.responseSchema()));
         }
         return routes;
     }
