@@ -161,6 +161,10 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             respondLocally(ProxyResponses.websocketDisabled(ctx.alloc(), config.websocket(), head.hasBody()));
             return;
         }
+        if (runtime.routesNowhere()) {
+            respondLocally(ProxyResponses.noRoute(ctx.alloc(), runtime.name(), head.hasBody()));
+            return;
+        }
         if (!runtime.takesNewConnections()) {
             respondLocally(ProxyResponses.error(
                     ctx.alloc(),

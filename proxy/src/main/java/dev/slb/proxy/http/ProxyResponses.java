@@ -57,6 +57,17 @@ final class ProxyResponses {
         return r;
     }
 
+    /** The answer to a request that no forwarding rule matches on a listener with no default backend group. */
+    static FullHttpResponse noRoute(ByteBufAllocator alloc, String listener, boolean close) {
+        return error(
+                alloc,
+                HttpResponseStatus.NOT_FOUND,
+                "NoRoute",
+                "no forwarding rule of listener '" + listener + "' matches this host and path, and the listener has"
+                        + " no default backend group",
+                close);
+    }
+
     /**
      * The answer to a request over this replica's requests-per-second share: 503 with
      * {@code Retry-After} in whole seconds, at least 1, since a client that retries at once only
