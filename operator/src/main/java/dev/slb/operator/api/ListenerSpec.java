@@ -28,6 +28,9 @@ import java.util.List;
         value = "self.protocol != 'TCP' || !has(self.rules)",
         message = "TCP listeners have no host or path to route by; remove rules (defaultBackendGroup picks their"
                 + " backends)")
+@ValidationRule(
+        value = "!has(self.redirectToListener) || self.protocol == 'HTTP'",
+        message = "only HTTP listeners redirect to HTTPS; remove redirectToListener")
 public class ListenerSpec {
     /** A listener name: a DNS label short enough to name a Service port. Checked in the schema and in Java. */
     public static final int MAX_CONNECTION_DRAIN_SECONDS = 900;
@@ -143,4 +146,13 @@ public class ListenerSpec {
             + " host, then the longest wildcard host, then rules without host; among those, the longest path prefix;"
             + " then the first written. A request no rule matches goes to the default group. None by default.")
     public List<ForwardingRuleSpec> rules;
+
+    // ---- issue 17: redirect to HTTPS ----
+
+    @Size(max = 15)
+    @JsonPropertyDescription("HTTP only: the name of an HTTPS listener of this LoadBalancer to redirect every request"
+            + " to (WebSocket upgrades included) instead of forwarding it: 301 for GET and HEAD, 308 for other methods"
+            + " (which keeps the method and body), Location https://<host><:port unless 443><path>?<query>. The"
+            + " listener's backends and rules are then unused. Off by default.")
+    public String redirectToListener;
 }

@@ -25,6 +25,10 @@ import java.util.List;
                 + " && self.backendGroups.exists(g, g.name == l.defaultBackendGroup)))",
         message = "a listener's defaultBackendGroup names a group that spec.backendGroups does not have; add the group"
                 + " or correct the name")
+@ValidationRule(
+        value = "self.listeners.all(l, !has(l.redirectToListener)"
+                + " || self.listeners.exists(m, m.name == l.redirectToListener && m.protocol == 'HTTPS'))",
+        message = "a listener's redirectToListener must name an HTTPS listener of this LoadBalancer")
 public class LoadBalancerSpec {
     public static final int MAX_LISTENERS = 16;
     public static final int MAX_BACKEND_GROUPS = 16;

@@ -11,6 +11,7 @@ import dev.slb.model.HealthCheck;
 import dev.slb.model.Listener;
 import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
+import dev.slb.model.Redirect;
 import dev.slb.model.SchedulerKind;
 import dev.slb.model.Tls;
 import dev.slb.model.TlsPolicy;
@@ -72,7 +73,8 @@ public final class ProxyConfigs {
         Map<String, BackendGroup> groups = groups(lb.getSpec(), endpoints);
         List<Listener> listeners = new ArrayList<>();
         for (ListenerSpec l : lb.getSpec().listeners) {
-            listeners.add(withGroups(listener(lb, inEffect, l, backends), lb.getSpec(), l, groups));
+            listeners.add(withRedirect(
+                    withGroups(listener(lb, inEffect, l, backends), lb.getSpec(), l, groups), lb.getSpec(), l));
         }
         ProxyConfig unversioned = new ProxyConfig(
                 "",
@@ -146,6 +148,21 @@ public final class ProxyConfigs {
                 .ejectOnServerErrors(Boolean.TRUE.equals(l.ejectOnServerErrors))
                 .backends(backends)
                 .build();
+    }
+
+    // ---- issue 17: redirect to HTTPS ----
+
+    /** An HTTP listener that redirects: the Location names the HTTPS listener's port as clients reach it (the Service's). */
+    private static Listener withRedirect(Listener listener, LoadBalancerSpec spec, ListenerSpec l) {
+        if (l.redirectToListener == null) {
+            return listener;
+        }
+        int port = spec.listeners.stream()
+                .filter(m -> l.redirectToListener.equals(m.name))
+                .findFirst()
+                .orElseThrow()
+                .port;
+        return listener.toBuilder().redirect(new Redirect(port)).build();
     }
 
     // ---- issue 17: backend groups and forwarding rules ----

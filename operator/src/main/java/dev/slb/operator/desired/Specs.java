@@ -196,6 +196,7 @@ public final class Specs {
         copy.connectionDrainSeconds =
                 l.connectionDrainSeconds == null ? DEFAULT_CONNECTION_DRAIN_SECONDS : l.connectionDrainSeconds;
         copy.ejectOnServerErrors = Boolean.TRUE.equals(l.ejectOnServerErrors);
+        copy.redirectToListener = l.redirectToListener;
         copy.defaultBackendGroup = l.defaultBackendGroup;
         if (l.rules != null) {
             copy.rules = new ArrayList<>();
@@ -264,6 +265,7 @@ public final class Specs {
         }
         backends("spec.backends", spec.backends, problems);
         backendGroupsAndRules(spec, problems);
+        redirects(spec.listeners, problems);
         if (spec.drain != null) {
             range(
                     "spec.drain.readinessGraceSeconds",
@@ -666,6 +668,36 @@ public final class Specs {
             if (b.weight != null && (b.weight < 0 || b.weight > 100)) {
                 problems.add(Problem.invalid(
                         at + ".weight", b.weight + " is not a weight: use 0..100 (0 takes no new " + "connections)"));
+            }
+        }
+    }
+
+    // ---- issue 17: redirect to HTTPS ----
+
+    private static void redirects(List<ListenerSpec> listeners, List<Problem> problems) {
+        if (listeners == null) {
+            return;
+        }
+        for (int i = 0; i < listeners.size(); i++) {
+            ListenerSpec l = listeners.get(i);
+            if (l == null || l.redirectToListener == null) {
+                continue;
+            }
+            String at = "spec.listeners[" + i + "].redirectToListener";
+            if (l.protocol != ListenerProtocol.HTTP) {
+                problems.add(Problem.invalid(at, "only HTTP listeners redirect to HTTPS; remove redirectToListener"));
+            }
+            boolean https = listeners.stream()
+                    .anyMatch(m ->
+                            m != null && l.redirectToListener.equals(m.name) && m.protocol == ListenerProtocol.HTTPS);
+            if (!https) {
+                problems.add(Problem.invalid(
+                        at,
+                        "'" + l.redirectToListener + "' is not an HTTPS listener of this LoadBalancer; name one of "
+                                + listeners.stream()
+                                        .filter(m -> m != null && m.protocol == ListenerProtocol.HTTPS)
+                                        .map(m -> m.name)
+                                        .toList()));
             }
         }
     }

@@ -157,6 +157,12 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             return;
         }
         Listener config = runtime.config();
+        if (config.redirect() != null) {
+            // Before the WebSocket gate: an upgrade is redirected like any request.
+            respondLocally(ProxyResponses.redirect(
+                    ctx.alloc(), request, config.redirect().httpsPort(), head.hasBody()));
+            return;
+        }
         if (head.websocket() && !config.websocketEnabled()) {
             respondLocally(ProxyResponses.websocketDisabled(ctx.alloc(), config.websocket(), head.hasBody()));
             return;

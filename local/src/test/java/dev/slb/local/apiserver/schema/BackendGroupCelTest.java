@@ -44,7 +44,7 @@ class BackendGroupCelTest {
     @Test
     void aRuleNamingAnUnknownGroupIsRefused() {
         ObjectNode lb = sample.deepCopy();
-        ((ObjectNode) listener(lb, 1).withArray("rules").get(0)).put("backendGroup", "apl");
+        ((ObjectNode) listener(lb, 2).withArray("rules").get(0)).put("backendGroup", "apl");
         assertThat(errors(lb))
                 .containsExactly("spec: Invalid value: \"object\": a listener's rule names a backendGroup that"
                         + " spec.backendGroups does not have; add the group or correct the name");
@@ -53,7 +53,7 @@ class BackendGroupCelTest {
     @Test
     void aDefaultGroupNamingAnUnknownGroupIsRefused() {
         ObjectNode lb = sample.deepCopy();
-        listener(lb, 0).put("defaultBackendGroup", "statik");
+        listener(lb, 1).put("defaultBackendGroup", "statik");
         assertThat(errors(lb))
                 .containsExactly("spec: Invalid value: \"object\": a listener's defaultBackendGroup names a group that"
                         + " spec.backendGroups does not have; add the group or correct the name");
@@ -63,19 +63,19 @@ class BackendGroupCelTest {
     void rulesWithoutAnyGroupAndRulesOnTcpAndEmptyRulesAreRefused() {
         ObjectNode noGroups = sample.deepCopy();
         noGroups.withObject("spec").remove("backendGroups");
-        listener(noGroups, 0).remove("defaultBackendGroup");
+        listener(noGroups, 1).remove("defaultBackendGroup");
         assertThat(errors(noGroups)).hasSize(1);
 
         ObjectNode tcp = sample.deepCopy();
-        listener(tcp, 1).put("protocol", "TCP").remove("tls");
+        listener(tcp, 2).put("protocol", "TCP").remove("tls");
         assertThat(errors(tcp))
-                .contains("spec.listeners[1]: Invalid value: \"object\": TCP listeners have no host or path to route"
+                .contains("spec.listeners[2]: Invalid value: \"object\": TCP listeners have no host or path to route"
                         + " by; remove rules (defaultBackendGroup picks their backends)");
 
         ObjectNode empty = sample.deepCopy();
-        ((ObjectNode) listener(empty, 1).withArray("rules").get(0)).remove("host");
+        ((ObjectNode) listener(empty, 2).withArray("rules").get(0)).remove("host");
         assertThat(errors(empty))
-                .containsExactly("spec.listeners[1].rules[0]: Invalid value: \"object\": a rule needs a host, a path"
+                .containsExactly("spec.listeners[2].rules[0]: Invalid value: \"object\": a rule needs a host, a path"
                         + " or both");
     }
 
@@ -85,5 +85,20 @@ class BackendGroupCelTest {
         ((ObjectNode) lb.withObject("spec").withArray("backendGroups").get(1)).put("name", "api");
         assertThat(errors(lb))
                 .contains("spec.backendGroups: Invalid value: \"array\": backend group names must be unique");
+    }
+
+    @Test
+    void aRedirectNamesAnHttpsListenerAndOnlyHttpListenersRedirect() {
+        ObjectNode toHttp = sample.deepCopy();
+        listener(toHttp, 0).put("redirectToListener", "assets");
+        assertThat(errors(toHttp))
+                .containsExactly("spec: Invalid value: \"object\": a listener's redirectToListener must name an HTTPS"
+                        + " listener of this LoadBalancer");
+
+        ObjectNode fromHttps = sample.deepCopy();
+        listener(fromHttps, 2).put("redirectToListener", "secure");
+        assertThat(errors(fromHttps))
+                .containsExactly("spec.listeners[2]: Invalid value: \"object\": only HTTP listeners redirect to HTTPS;"
+                        + " remove redirectToListener");
     }
 }
