@@ -146,6 +146,28 @@ public final class ConfigValidator {
     private static final Pattern RULE_HOST = Pattern.compile(RULE_HOST_PATTERN);
     private static final Pattern RULE_PATH = Pattern.compile(RULE_PATH_PATTERN);
 
+    private static final Pattern COOKIE_NAME = Pattern.compile(StickySession.COOKIE_NAME_PATTERN);
+
+    private static void stickySession(String at, Listener l, List<String> problems) {
+        StickySession s = l.stickySession();
+        if (!l.protocol().isHttp()) {
+            problems.add(at + ": only HTTP and HTTPS listeners keep sessions by cookie");
+        }
+        if (s.cookie() == null || !COOKIE_NAME.matcher(s.cookie()).matches()) {
+            problems.add(at + ".cookie: '" + s.cookie() + "' is not a cookie name (letters, digits and"
+                    + " !#$%&'*+.^_`|~-, 1..64 characters)");
+        }
+        if (s.type() == StickySession.Type.INSERT
+                && (s.cookieTimeout().compareTo(Duration.ofSeconds(1)) < 0
+                        || s.cookieTimeout().compareTo(StickySession.MAX_COOKIE_TIMEOUT) > 0)) {
+            problems.add(at + ".cookieTimeout: " + Durations.format(s.cookieTimeout()) + " is not between 1s and "
+                    + Durations.format(StickySession.MAX_COOKIE_TIMEOUT));
+        }
+        if (s.key() == null || s.key().isEmpty()) {
+            problems.add(at + ".key: is required (the same on every replica, so they agree on the cookie)");
+        }
+    }
+
     private static void groupsAndRules(String at, Listener l, List<String> problems) {
         boolean http = l.protocol().isHttp();
         if (!http && (!l.backendGroups().isEmpty() || !l.rules().isEmpty() || l.noDefaultGroup())) {
@@ -156,6 +178,9 @@ public final class ConfigValidator {
                 problems.add(at + ".redirect: only HTTP listeners redirect (to HTTPS)");
             }
             port(at + ".redirect.httpsPort", l.redirect().httpsPort(), problems);
+        }
+        if (l.stickySession() != null) {
+            stickySession(at + ".stickySession", l, problems);
         }
         if (l.noDefaultGroup() && !l.backends().isEmpty()) {
             problems.add(at + ".backends: a listener with noDefaultGroup has no default backends; remove them");

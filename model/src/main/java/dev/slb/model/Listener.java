@@ -43,6 +43,7 @@ import java.util.List;
  * @param noDefaultGroup        HTTP/HTTPS: a request no rule matches is answered 404 instead of going
  *                              to {@code backends} (which are then empty)
  * @param redirect              HTTP: every request is redirected to HTTPS instead of forwarded
+ * @param stickySession         HTTP/HTTPS: keeps each client on one backend by a cookie; off when absent
  */
 @JsonPropertyOrder({
     "name",
@@ -67,7 +68,8 @@ import java.util.List;
     "backendGroups",
     "rules",
     "noDefaultGroup",
-    "redirect"
+    "redirect",
+    "stickySession"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Listener(
@@ -107,7 +109,8 @@ public record Listener(
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<BackendGroup> backendGroups,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ForwardingRule> rules,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean noDefaultGroup,
-        Redirect redirect) {
+        Redirect redirect,
+        StickySession stickySession) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
@@ -181,7 +184,8 @@ public record Listener(
                 .backendGroups(backendGroups)
                 .rules(rules)
                 .noDefaultGroup(noDefaultGroup)
-                .redirect(redirect);
+                .redirect(redirect)
+                .stickySession(stickySession);
     }
 
     /** The listener's own backends and those of its groups, each address:port once, for health checks and drains. */
@@ -287,6 +291,7 @@ public record Listener(
         private List<ForwardingRule> rules;
         private boolean noDefaultGroup;
         private Redirect redirect;
+        private StickySession stickySession;
 
         private Builder() {}
 
@@ -405,6 +410,11 @@ public record Listener(
             return this;
         }
 
+        public Builder stickySession(StickySession value) {
+            this.stickySession = value;
+            return this;
+        }
+
         public Listener build() {
             return new Listener(
                     name,
@@ -429,7 +439,8 @@ public record Listener(
                     backendGroups,
                     rules,
                     noDefaultGroup,
-                    redirect);
+                    redirect,
+                    stickySession);
         }
     }
 

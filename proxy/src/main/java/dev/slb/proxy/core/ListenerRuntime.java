@@ -7,6 +7,7 @@ import dev.slb.proxy.routing.BackendSelector;
 import dev.slb.proxy.routing.BackendSelectors;
 import dev.slb.proxy.routing.HealthVerdicts;
 import dev.slb.proxy.routing.Routes;
+import dev.slb.proxy.routing.StickyTags;
 import dev.slb.proxy.tls.ReloadingSslContext;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
@@ -39,6 +40,8 @@ public final class ListenerRuntime {
     private final BackendHealth[] health;
     // Selectors are not thread-safe by design: one per event loop keeps scheduling lock-free.
     private final ConcurrentHashMap<EventLoop, BackendSelector> selectors = new ConcurrentHashMap<>();
+    /** Each backend's sticky-session tag, or null when the listener keeps no sessions. */
+    private final String[] stickyTags;
     /** The backend group this unit serves, or null for the listener's own backends (its default group). */
     private final String group;
     /** The listener's forwarding rules, or null when it has none (then every request stays here). */
@@ -88,6 +91,13 @@ public final class ListenerRuntime {
             health[i] = healthOf.apply(b);
         }
         this.takesNewConnections = BackendSelectors.takesNewConnections(weights);
+        this.stickyTags = config.stickySession() == null ? null : new String[n];
+        for (int i = 0; stickyTags != null && i < n; i++) {
+            stickyTags[i] = StickyTags.tag(
+                    config.stickySession().key(),
+                    backends.get(i).address(),
+                    backends.get(i).port());
+        }
         List<BackendGroup> groupConfigs =
                 group == null && config.protocol() != null && config.protocol().isHttp()
                         ? config.backendGroups()
@@ -126,6 +136,29 @@ public final class ListenerRuntime {
         }
         int g = routes.route(hostHeader, target);
         return g == Routes.NO_MATCH ? this : groups[g];
+    }
+
+    /** Backend {@code i}'s sticky-session tag; only on a listener with a sticky session. */
+    public String stickyTag(int backend) {
+        return stickyTags[backend];
+    }
+
+    /**
+     * The backend a sticky-session tag names, when it can take new work now (in the config, weight
+     * above 0, not draining, healthy and not ejected); -1 otherwise, and the request is scheduled
+     * anew and the cookie set again.
+     */
+    public int stickyBackend(String tag) {
+        if (stickyTags == null || tag == null) {
+            return -1;
+        }
+        long now = System.nanoTime();
+        for (int i = 0; i < stickyTags.length; i++) {
+            if (stickyTags[i].equals(tag)) {
+                return weights[i] > 0 && health[i].available(now) ? i : -1;
+            }
+        }
+        return -1;
     }
 
     /** True when this is a listener whose requests matched no rule and that has no default group: they get 404. */
