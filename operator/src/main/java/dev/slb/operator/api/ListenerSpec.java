@@ -31,6 +31,9 @@ import java.util.List;
 @ValidationRule(
         value = "!has(self.redirectToListener) || self.protocol == 'HTTP'",
         message = "only HTTP listeners redirect to HTTPS; remove redirectToListener")
+@ValidationRule(
+        value = "self.protocol != 'TCP' || !has(self.stickySession)",
+        message = "TCP listeners have no cookies; remove stickySession")
 public class ListenerSpec {
     /** A listener name: a DNS label short enough to name a Service port. Checked in the schema and in Java. */
     public static final int MAX_CONNECTION_DRAIN_SECONDS = 900;
@@ -155,4 +158,13 @@ public class ListenerSpec {
             + " (which keeps the method and body), Location https://<host><:port unless 443><path>?<query>. The"
             + " listener's backends and rules are then unused. Off by default.")
     public String redirectToListener;
+
+    // ---- issue 17: sticky sessions ----
+
+    @JsonPropertyDescription("HTTP/HTTPS: keeps each client on one backend by a cookie (WebSocket upgrades"
+            + " included). The cookie names the backend by an opaque hash, never its address, that every proxy replica"
+            + " reads alike, so it holds across replicas, reloads, tier changes and scale-ups; a cookie naming a"
+            + " backend that is gone, draining or unhealthy is answered by another backend and set anew. Off by"
+            + " default.")
+    public StickySessionSpec stickySession;
 }

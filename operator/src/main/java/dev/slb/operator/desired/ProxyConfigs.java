@@ -13,6 +13,7 @@ import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
 import dev.slb.model.Redirect;
 import dev.slb.model.SchedulerKind;
+import dev.slb.model.StickySession;
 import dev.slb.model.Tls;
 import dev.slb.model.TlsPolicy;
 import dev.slb.model.WebSocket;
@@ -27,6 +28,7 @@ import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.LoadBalancerSpec;
 import dev.slb.operator.api.Reason;
 import dev.slb.operator.api.StatusClass;
+import dev.slb.operator.api.StickySessionSpec;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.api.TlsCipherPolicy;
 import java.time.Duration;
@@ -73,8 +75,11 @@ public final class ProxyConfigs {
         Map<String, BackendGroup> groups = groups(lb.getSpec(), endpoints);
         List<Listener> listeners = new ArrayList<>();
         for (ListenerSpec l : lb.getSpec().listeners) {
-            listeners.add(withRedirect(
-                    withGroups(listener(lb, inEffect, l, backends), lb.getSpec(), l, groups), lb.getSpec(), l));
+            listeners.add(withStickySession(
+                    withRedirect(
+                            withGroups(listener(lb, inEffect, l, backends), lb.getSpec(), l, groups), lb.getSpec(), l),
+                    lb,
+                    l));
         }
         ProxyConfig unversioned = new ProxyConfig(
                 "",
@@ -147,6 +152,30 @@ public final class ProxyConfigs {
                 .connectionDrain(seconds(l.connectionDrainSeconds))
                 .ejectOnServerErrors(Boolean.TRUE.equals(l.ejectOnServerErrors))
                 .backends(backends)
+                .build();
+    }
+
+    // ---- issue 17: sticky sessions ----
+
+    /**
+     * A listener's sticky session, keyed by the LoadBalancer's uid: the same on every replica and
+     * across reloads, tier changes and scale-ups (all render from the same object), so every replica
+     * reads a cookie alike; a LoadBalancer deleted and created again gets new cookies.
+     */
+    private static Listener withStickySession(Listener listener, LoadBalancer lb, ListenerSpec l) {
+        if (l.stickySession == null) {
+            return listener;
+        }
+        String uid = lb.getMetadata().getUid();
+        String key = uid == null || uid.isEmpty() ? instance(lb) : uid;
+        return listener.toBuilder()
+                .stickySession(new StickySession(
+                        l.stickySession.type == StickySessionSpec.Type.Server
+                                ? StickySession.Type.SERVER
+                                : StickySession.Type.INSERT,
+                        l.stickySession.cookie,
+                        seconds(l.stickySession.cookieTimeoutSeconds),
+                        key))
                 .build();
     }
 

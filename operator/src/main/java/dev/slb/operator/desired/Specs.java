@@ -3,6 +3,7 @@ package dev.slb.operator.desired;
 import dev.slb.model.ConfigValidator;
 import dev.slb.model.ExtraCertificate;
 import dev.slb.model.ForwardingRule;
+import dev.slb.model.StickySession;
 import dev.slb.operator.api.BackendGroupSpec;
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.ClientAuthenticationSpec;
@@ -20,6 +21,7 @@ import dev.slb.operator.api.Scheduler;
 import dev.slb.operator.api.ServiceBackendRef;
 import dev.slb.operator.api.ServiceType;
 import dev.slb.operator.api.StatusClass;
+import dev.slb.operator.api.StickySessionSpec;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.api.TlsCipherPolicy;
 import dev.slb.operator.api.TlsSpec;
@@ -197,6 +199,17 @@ public final class Specs {
                 l.connectionDrainSeconds == null ? DEFAULT_CONNECTION_DRAIN_SECONDS : l.connectionDrainSeconds;
         copy.ejectOnServerErrors = Boolean.TRUE.equals(l.ejectOnServerErrors);
         copy.redirectToListener = l.redirectToListener;
+        if (l.stickySession != null) {
+            copy.stickySession = new StickySessionSpec();
+            copy.stickySession.type = l.stickySession.type;
+            boolean insert = l.stickySession.type != StickySessionSpec.Type.Server;
+            copy.stickySession.cookie = l.stickySession.cookie == null && insert
+                    ? StickySession.DEFAULT_INSERT_COOKIE
+                    : l.stickySession.cookie;
+            copy.stickySession.cookieTimeoutSeconds = l.stickySession.cookieTimeoutSeconds == null && insert
+                    ? Integer.valueOf((int) StickySession.DEFAULT_COOKIE_TIMEOUT.toSeconds())
+                    : l.stickySession.cookieTimeoutSeconds;
+        }
         copy.defaultBackendGroup = l.defaultBackendGroup;
         if (l.rules != null) {
             copy.rules = new ArrayList<>();
@@ -266,6 +279,7 @@ public final class Specs {
         backends("spec.backends", spec.backends, problems);
         backendGroupsAndRules(spec, problems);
         redirects(spec.listeners, problems);
+        stickySessions(spec.listeners, problems);
         if (spec.drain != null) {
             range(
                     "spec.drain.readinessGraceSeconds",
@@ -669,6 +683,53 @@ public final class Specs {
                 problems.add(Problem.invalid(
                         at + ".weight", b.weight + " is not a weight: use 0..100 (0 takes no new " + "connections)"));
             }
+        }
+    }
+
+    // ---- issue 17: sticky sessions ----
+
+    private static final Pattern COOKIE_NAME = Pattern.compile(StickySession.COOKIE_NAME_PATTERN);
+
+    private static void stickySessions(List<ListenerSpec> listeners, List<Problem> problems) {
+        if (listeners == null) {
+            return;
+        }
+        for (int i = 0; i < listeners.size(); i++) {
+            ListenerSpec l = listeners.get(i);
+            if (l == null || l.stickySession == null) {
+                continue;
+            }
+            String at = "spec.listeners[" + i + "].stickySession";
+            StickySessionSpec s = l.stickySession;
+            if (l.protocol == ListenerProtocol.TCP) {
+                problems.add(Problem.invalid(at, "TCP listeners have no cookies; remove stickySession"));
+            }
+            if (s.type == null) {
+                problems.add(Problem.invalid(at + ".type", "is required: Insert or Server"));
+            }
+            if (s.type == StickySessionSpec.Type.Server && s.cookie == null) {
+                problems.add(Problem.invalid(
+                        at + ".cookie",
+                        "type Server rewrites the backend's own cookie: name it in cookie (for example JSESSIONID)"));
+            }
+            if (s.type == StickySessionSpec.Type.Server && s.cookieTimeoutSeconds != null) {
+                problems.add(Problem.invalid(
+                        at + ".cookieTimeoutSeconds",
+                        "type Server keeps the backend's own cookie lifetime; remove cookieTimeoutSeconds"));
+            }
+            if (s.cookie != null && !COOKIE_NAME.matcher(s.cookie).matches()) {
+                problems.add(Problem.invalid(
+                        at + ".cookie",
+                        "'" + s.cookie + "' is not a cookie name: letters, digits and !#$%&'*+.^_`|~-, at most 64"
+                                + " characters"));
+            }
+            range(
+                    at + ".cookieTimeoutSeconds",
+                    s.cookieTimeoutSeconds,
+                    1,
+                    StickySessionSpec.MAX_COOKIE_TIMEOUT_SECONDS,
+                    "seconds",
+                    problems);
         }
     }
 

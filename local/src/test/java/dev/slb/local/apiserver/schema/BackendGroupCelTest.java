@@ -101,4 +101,22 @@ class BackendGroupCelTest {
                 .containsExactly("spec.listeners[2]: Invalid value: \"object\": only HTTP listeners redirect to HTTPS;"
                         + " remove redirectToListener");
     }
+
+    @Test
+    void aServerStickySessionNamesTheBackendsCookieAndTcpHasNone() {
+        ObjectNode server = sample.deepCopy();
+        listener(server, 2).withObject("stickySession").put("type", "Server");
+        assertThat(errors(server))
+                .containsExactlyInAnyOrder(
+                        "spec.listeners[2].stickySession: Invalid value: \"object\": type Server rewrites the backend's"
+                                + " own cookie: name it in cookie (for example JSESSIONID)",
+                        "spec.listeners[2].stickySession: Invalid value: \"object\": type Server keeps the backend's own"
+                                + " cookie lifetime; remove cookieTimeoutSeconds");
+
+        ObjectNode tcp = sample.deepCopy();
+        listener(tcp, 1).put("protocol", "TCP").withObject("stickySession").put("type", "Insert");
+        assertThat(errors(tcp))
+                .contains("spec.listeners[1]: Invalid value: \"object\": TCP listeners have no cookies; remove"
+                        + " stickySession");
+    }
 }
