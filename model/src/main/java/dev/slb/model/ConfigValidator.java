@@ -117,8 +117,13 @@ public final class ConfigValidator {
         if (l.healthCheck() != null) {
             healthCheck(at + ".healthCheck", l.healthCheck(), problems);
         }
-        for (int b = 0; b < l.backends().size(); b++) {
-            Backend backend = l.backends().get(b);
+        backends(at, l.backends(), problems);
+        groupsAndRules(at, l, problems);
+    }
+
+    private static void backends(String at, List<Backend> backends, List<String> problems) {
+        for (int b = 0; b < backends.size(); b++) {
+            Backend backend = backends.get(b);
             String bat = at + ".backends[" + b + "]";
             if (backend == null) {
                 problems.add(bat + ": is empty");
@@ -128,6 +133,103 @@ public final class ConfigValidator {
             port(bat + ".port", backend.port(), problems);
             if (backend.weightValue() < 0 || backend.weightValue() > 100) {
                 problems.add(bat + ".weight: " + backend.weightValue() + " is not a weight (0..100)");
+            }
+        }
+    }
+
+    /** A host a rule may name: an exact name or {@code *.} and a suffix, lower case. */
+    public static final String RULE_HOST_PATTERN =
+            "^(\\*\\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
+    /** A path prefix a rule may name: from {@code /}, no query, fragment, dot segment or space. */
+    public static final String RULE_PATH_PATTERN = "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$";
+
+    private static final Pattern RULE_HOST = Pattern.compile(RULE_HOST_PATTERN);
+    private static final Pattern RULE_PATH = Pattern.compile(RULE_PATH_PATTERN);
+
+    private static final Pattern COOKIE_NAME = Pattern.compile(StickySession.COOKIE_NAME_PATTERN);
+
+    private static void stickySession(String at, Listener l, List<String> problems) {
+        StickySession s = l.stickySession();
+        if (!l.protocol().isHttp()) {
+            problems.add(at + ": only HTTP and HTTPS listeners keep sessions by cookie");
+        }
+        if (s.cookie() == null || !COOKIE_NAME.matcher(s.cookie()).matches()) {
+            problems.add(at + ".cookie: '" + s.cookie() + "' is not a cookie name (letters, digits and"
+                    + " !#$%&'*+.^_`|~-, 1..64 characters)");
+        }
+        if (s.type() == StickySession.Type.INSERT
+                && (s.cookieTimeout().compareTo(Duration.ofSeconds(1)) < 0
+                        || s.cookieTimeout().compareTo(StickySession.MAX_COOKIE_TIMEOUT) > 0)) {
+            problems.add(at + ".cookieTimeout: " + Durations.format(s.cookieTimeout()) + " is not between 1s and "
+                    + Durations.format(StickySession.MAX_COOKIE_TIMEOUT));
+        }
+        if (s.key() == null || s.key().isEmpty()) {
+            problems.add(at + ".key: is required (the same on every replica, so they agree on the cookie)");
+        }
+    }
+
+    private static void groupsAndRules(String at, Listener l, List<String> problems) {
+        boolean http = l.protocol().isHttp();
+        if (!http && (!l.backendGroups().isEmpty() || !l.rules().isEmpty() || l.noDefaultGroup())) {
+            problems.add(at + ": only HTTP and HTTPS listeners take backendGroups, rules and noDefaultGroup");
+        }
+        if (l.redirect() != null) {
+            if (l.protocol() != Protocol.HTTP) {
+                problems.add(at + ".redirect: only HTTP listeners redirect (to HTTPS)");
+            }
+            port(at + ".redirect.httpsPort", l.redirect().httpsPort(), problems);
+        }
+        if (l.stickySession() != null) {
+            stickySession(at + ".stickySession", l, problems);
+        }
+        if (l.noDefaultGroup() && !l.backends().isEmpty()) {
+            problems.add(at + ".backends: a listener with noDefaultGroup has no default backends; remove them");
+        }
+        Map<String, Integer> groups = new HashMap<>();
+        for (int g = 0; g < l.backendGroups().size(); g++) {
+            BackendGroup group = l.backendGroups().get(g);
+            String gat = at + ".backendGroups[" + g + "]";
+            if (group == null) {
+                problems.add(gat + ": is empty");
+                continue;
+            }
+            if (group.name() == null || !NAME.matcher(group.name()).matches()) {
+                problems.add(gat + ".name: '" + group.name()
+                        + "' is not a valid name (lower-case letters, digits and '-', 1..63 characters)");
+            } else {
+                Integer first = groups.putIfAbsent(group.name(), g);
+                if (first != null) {
+                    problems.add(gat + ".name: '" + group.name() + "' is already used by backendGroups[" + first + "]");
+                }
+            }
+            backends(gat, group.backends(), problems);
+        }
+        if (l.rules().size() > ForwardingRule.MAX_PER_LISTENER) {
+            problems.add(at + ".rules: has " + l.rules().size() + " rules; at most " + ForwardingRule.MAX_PER_LISTENER);
+        }
+        for (int r = 0; r < l.rules().size(); r++) {
+            ForwardingRule rule = l.rules().get(r);
+            String rat = at + ".rules[" + r + "]";
+            if (rule == null) {
+                problems.add(rat + ": is empty");
+                continue;
+            }
+            if (rule.host() == null && rule.path() == null) {
+                problems.add(rat + ": give a host, a path or both");
+            }
+            if (rule.host() != null
+                    && (rule.host().length() > 253
+                            || !RULE_HOST.matcher(rule.host()).matches())) {
+                problems.add(rat + ".host: '" + rule.host()
+                        + "' is not a host name or a wildcard (api.example.com, *.example.com; lower case, no port)");
+            }
+            if (rule.path() != null && !RULE_PATH.matcher(rule.path()).matches()) {
+                problems.add(rat + ".path: '" + rule.path()
+                        + "' is not a path prefix (it starts with '/', has no query, space or '#')");
+            }
+            if (rule.backendGroup() == null || !groups.containsKey(rule.backendGroup())) {
+                problems.add(rat + ".backendGroup: '" + rule.backendGroup() + "' is not one of this listener's"
+                        + " backendGroups " + groups.keySet().stream().sorted().toList());
             }
         }
     }

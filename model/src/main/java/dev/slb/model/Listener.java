@@ -35,7 +35,15 @@ import java.util.List;
  *                              (default 30 s; zero closes them at once)
  * @param ejectOnServerErrors   passive health: whether 5xx answers count, beside connect failures
  *                              and resets, toward ejecting a backend (default false)
- * @param backends              where requests and connections go
+ * @param backends              where requests and connections go: the default group, which takes
+ *                              the requests no rule matches (and every connection of a TCP listener)
+ * @param backendGroups         HTTP/HTTPS: the named groups the rules send requests to
+ * @param rules                 HTTP/HTTPS: host/path forwarding rules, at most
+ *                              {@value ForwardingRule#MAX_PER_LISTENER}; the most specific match wins
+ * @param noDefaultGroup        HTTP/HTTPS: a request no rule matches is answered 404 instead of going
+ *                              to {@code backends} (which are then empty)
+ * @param redirect              HTTP: every request is redirected to HTTPS instead of forwarded
+ * @param stickySession         HTTP/HTTPS: keeps each client on one backend by a cookie; off when absent
  */
 @JsonPropertyOrder({
     "name",
@@ -56,7 +64,12 @@ import java.util.List;
     "healthCheck",
     "connectionDrain",
     "ejectOnServerErrors",
-    "backends"
+    "backends",
+    "backendGroups",
+    "rules",
+    "noDefaultGroup",
+    "redirect",
+    "stickySession"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Listener(
@@ -91,7 +104,13 @@ public record Listener(
         Duration connectionDrain,
 
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean ejectOnServerErrors,
-        List<Backend> backends) {
+        List<Backend> backends,
+        // Issue 17's settings: left out while empty or off, so configs without them read and write as before.
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<BackendGroup> backendGroups,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ForwardingRule> rules,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean noDefaultGroup,
+        Redirect redirect,
+        StickySession stickySession) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
@@ -126,6 +145,8 @@ public record Listener(
                 : healthCheck.withDefaultProtocol(protocol.isHttp() ? HealthCheck.Kind.HTTP : HealthCheck.Kind.TCP);
         connectionDrain = connectionDrain == null ? DEFAULT_CONNECTION_DRAIN : connectionDrain;
         backends = backends == null ? List.of() : List.copyOf(backends);
+        backendGroups = backendGroups == null ? List.of() : List.copyOf(backendGroups);
+        rules = rules == null ? List.of() : List.copyOf(rules);
     }
 
     /** A builder for a listener: the three settings every listener has, every other one optional. */
@@ -159,7 +180,30 @@ public record Listener(
                 .healthCheck(healthCheck)
                 .connectionDrain(connectionDrain)
                 .ejectOnServerErrors(ejectOnServerErrors)
-                .backends(backends);
+                .backends(backends)
+                .backendGroups(backendGroups)
+                .rules(rules)
+                .noDefaultGroup(noDefaultGroup)
+                .redirect(redirect)
+                .stickySession(stickySession);
+    }
+
+    /** The listener's own backends and those of its groups, each address:port once, for health checks and drains. */
+    public List<Backend> allBackends() {
+        if (backendGroups.isEmpty()) {
+            return backends;
+        }
+        java.util.Map<String, Backend> all = new java.util.LinkedHashMap<>();
+        for (Backend b : backends) {
+            all.putIfAbsent(b.address() + ":" + b.port(), b);
+        }
+        for (BackendGroup g : backendGroups) {
+            for (Backend b : g.backends()) {
+                // A backend draining in one group and serving in another still serves.
+                all.merge(b.address() + ":" + b.port(), b, (first, next) -> first.draining() ? next : first);
+            }
+        }
+        return List.copyOf(all.values());
     }
 
     /** True when this listener relays WebSocket upgrades. */
@@ -243,6 +287,11 @@ public record Listener(
         private Duration connectionDrain;
         private boolean ejectOnServerErrors;
         private List<Backend> backends;
+        private List<BackendGroup> backendGroups;
+        private List<ForwardingRule> rules;
+        private boolean noDefaultGroup;
+        private Redirect redirect;
+        private StickySession stickySession;
 
         private Builder() {}
 
@@ -341,6 +390,31 @@ public record Listener(
             return this;
         }
 
+        public Builder backendGroups(List<BackendGroup> value) {
+            this.backendGroups = value;
+            return this;
+        }
+
+        public Builder rules(List<ForwardingRule> value) {
+            this.rules = value;
+            return this;
+        }
+
+        public Builder noDefaultGroup(boolean value) {
+            this.noDefaultGroup = value;
+            return this;
+        }
+
+        public Builder redirect(Redirect value) {
+            this.redirect = value;
+            return this;
+        }
+
+        public Builder stickySession(StickySession value) {
+            this.stickySession = value;
+            return this;
+        }
+
         public Listener build() {
             return new Listener(
                     name,
@@ -361,7 +435,12 @@ public record Listener(
                     healthCheck,
                     connectionDrain,
                     ejectOnServerErrors,
-                    backends);
+                    backends,
+                    backendGroups,
+                    rules,
+                    noDefaultGroup,
+                    redirect,
+                    stickySession);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.slb.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.slb.model.ForwardingRule;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -9,6 +10,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 
 /** One listener: a port clients connect to and how it is served. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -22,6 +24,16 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
         value = "self.protocol != 'TCP' || !has(self.websocketKeepaliveSeconds)",
         message = "TCP listeners carry no WebSocket; remove websocketKeepaliveSeconds")
+@ValidationRule(
+        value = "self.protocol != 'TCP' || !has(self.rules)",
+        message = "TCP listeners have no host or path to route by; remove rules (defaultBackendGroup picks their"
+                + " backends)")
+@ValidationRule(
+        value = "!has(self.redirectToListener) || self.protocol == 'HTTP'",
+        message = "only HTTP listeners redirect to HTTPS; remove redirectToListener")
+@ValidationRule(
+        value = "self.protocol != 'TCP' || !has(self.stickySession)",
+        message = "TCP listeners have no cookies; remove stickySession")
 public class ListenerSpec {
     /** A listener name: a DNS label short enough to name a Service port. Checked in the schema and in Java. */
     public static final int MAX_CONNECTION_DRAIN_SECONDS = 900;
@@ -121,4 +133,38 @@ public class ListenerSpec {
             + " (doubling on each ejection to at most 5 min), never more than half of the backends at once; active"
             + " checks bring it back early. When true, 5xx answers count as failures too. Default false.")
     public Boolean ejectOnServerErrors;
+
+    // ---- issue 17: backend groups and forwarding rules ----
+
+    @Size(max = BackendGroupSpec.MAX_NAME_LENGTH)
+    @JsonPropertyDescription("The backend group (a name from spec.backendGroups) that takes this listener's"
+            + " requests no rule matches, and every connection of a TCP listener. When absent, spec.backends is the"
+            + " default group, as before groups existed; when absent and spec.backends is empty, an HTTP/HTTPS"
+            + " request no rule matches is answered 404.")
+    public String defaultBackendGroup;
+
+    @Size(max = ForwardingRule.MAX_PER_LISTENER)
+    @JsonPropertyDescription("HTTP/HTTPS: forwarding rules, up to 40, each sending requests (WebSocket upgrades"
+            + " included) with a matching host and path to a backend group. The most specific rule wins: an exact"
+            + " host, then the longest wildcard host, then rules without host; among those, the longest path prefix;"
+            + " then the first written. A request no rule matches goes to the default group. None by default.")
+    public List<ForwardingRuleSpec> rules;
+
+    // ---- issue 17: redirect to HTTPS ----
+
+    @Size(max = 15)
+    @JsonPropertyDescription("HTTP only: the name of an HTTPS listener of this LoadBalancer to redirect every request"
+            + " to (WebSocket upgrades included) instead of forwarding it: 301 for GET and HEAD, 308 for other methods"
+            + " (which keeps the method and body), Location https://<host><:port unless 443><path>?<query>. The"
+            + " listener's backends and rules are then unused. Off by default.")
+    public String redirectToListener;
+
+    // ---- issue 17: sticky sessions ----
+
+    @JsonPropertyDescription("HTTP/HTTPS: keeps each client on one backend by a cookie (WebSocket upgrades"
+            + " included). The cookie names the backend by an opaque hash, never its address, that every proxy replica"
+            + " reads alike, so it holds across replicas, reloads, tier changes and scale-ups; a cookie naming a"
+            + " backend that is gone, draining or unhealthy is answered by another backend and set anew. Off by"
+            + " default.")
+    public StickySessionSpec stickySession;
 }

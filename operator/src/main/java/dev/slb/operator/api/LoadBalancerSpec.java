@@ -15,8 +15,23 @@ import java.util.List;
         value = "!has(oldSelf.tier) || oldSelf.tier == 'shared' || self.tier != 'shared'",
         message = "a guaranteed-performance tier cannot be changed back to shared; keep the tier, or create a new "
                 + "shared LoadBalancer and move traffic to it")
+@ValidationRule(
+        value = "self.listeners.all(l, !has(l.rules) || l.rules.all(r, has(self.backendGroups)"
+                + " && self.backendGroups.exists(g, g.name == r.backendGroup)))",
+        message = "a listener's rule names a backendGroup that spec.backendGroups does not have; add the group or"
+                + " correct the name")
+@ValidationRule(
+        value = "self.listeners.all(l, !has(l.defaultBackendGroup) || (has(self.backendGroups)"
+                + " && self.backendGroups.exists(g, g.name == l.defaultBackendGroup)))",
+        message = "a listener's defaultBackendGroup names a group that spec.backendGroups does not have; add the group"
+                + " or correct the name")
+@ValidationRule(
+        value = "self.listeners.all(l, !has(l.redirectToListener)"
+                + " || self.listeners.exists(m, m.name == l.redirectToListener && m.protocol == 'HTTPS'))",
+        message = "a listener's redirectToListener must name an HTTPS listener of this LoadBalancer")
 public class LoadBalancerSpec {
     public static final int MAX_LISTENERS = 16;
+    public static final int MAX_BACKEND_GROUPS = 16;
     public static final int MAX_BACKENDS = 64;
 
     @Default("shared")
@@ -38,9 +53,19 @@ public class LoadBalancerSpec {
     public List<ListenerSpec> listeners = new ArrayList<>();
 
     @Size(max = MAX_BACKENDS)
-    @JsonPropertyDescription("The backends every listener forwards to, up to 64: Services (followed through their "
-            + "EndpointSlices) and static addresses.")
+    @JsonPropertyDescription("The default backend group, up to 64 backends: Services (followed through their "
+            + "EndpointSlices) and static addresses. Every listener that names no defaultBackendGroup forwards to them"
+            + " what its rules do not send elsewhere.")
     public List<BackendSpec> backends = new ArrayList<>();
+
+    @Size(max = MAX_BACKEND_GROUPS)
+    @ValidationRule(
+            value = "self.all(g, self.exists_one(h, h.name == g.name))",
+            message = "backend group names must be unique")
+    @JsonPropertyDescription("Named backend groups, up to 16, for listeners' forwarding rules and"
+            + " defaultBackendGroup. Each has its own backends and scheduler; spec.backends stays the default group of"
+            + " every listener that names none. None by default.")
+    public List<BackendGroupSpec> backendGroups;
 
     @Default("LoadBalancer")
     @JsonPropertyDescription(

@@ -50,7 +50,7 @@ public final class BackendHealthStatus {
             int taking = 0;
             int takingHealthy = 0;
             List<String> unhealthy = new ArrayList<>();
-            for (Backend b : l.backends()) {
+            for (Backend b : l.allBackends()) {
                 if (b.draining()) {
                     continue;
                 }

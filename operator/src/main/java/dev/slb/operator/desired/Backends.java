@@ -1,5 +1,6 @@
 package dev.slb.operator.desired;
 
+import dev.slb.operator.api.BackendGroupSpec;
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.LoadBalancerSpec;
 import io.fabric8.kubernetes.api.model.Service;
@@ -38,7 +39,7 @@ public final class Backends {
             Function<String, List<EndpointSlice>> slicesOf) {
         Map<ServiceKey, List<ResolvedEndpoint>> endpoints = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
-        for (BackendSpec b : spec.backends) {
+        for (BackendSpec b : allBackends(spec)) {
             if (b.service == null) {
                 continue;
             }
@@ -66,6 +67,23 @@ public final class Backends {
             endpoints.put(key, endpoints(port.get(), slicesOf.apply(b.service.name)));
         }
         return new Resolution(endpoints, missing);
+    }
+
+    /** spec.backends and then every backend group's, in spec order: every backend the spec names. */
+    public static List<BackendSpec> allBackends(LoadBalancerSpec spec) {
+        if (spec.backendGroups == null || spec.backendGroups.isEmpty()) {
+            return spec.backends == null ? List.of() : spec.backends;
+        }
+        List<BackendSpec> all = new ArrayList<>();
+        if (spec.backends != null) {
+            all.addAll(spec.backends);
+        }
+        for (BackendGroupSpec g : spec.backendGroups) {
+            if (g != null && g.backends != null) {
+                all.addAll(g.backends);
+            }
+        }
+        return all;
     }
 
     private static List<ResolvedEndpoint> endpoints(ServicePort servicePort, List<EndpointSlice> slices) {

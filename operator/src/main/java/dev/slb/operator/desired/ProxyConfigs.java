@@ -2,30 +2,39 @@ package dev.slb.operator.desired;
 
 import dev.slb.model.Admin;
 import dev.slb.model.Backend;
+import dev.slb.model.BackendGroup;
 import dev.slb.model.ClientAuthentication;
 import dev.slb.model.ConfigCodec;
 import dev.slb.model.ExtraCertificate;
+import dev.slb.model.ForwardingRule;
 import dev.slb.model.HealthCheck;
 import dev.slb.model.Listener;
 import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
+import dev.slb.model.Redirect;
 import dev.slb.model.SchedulerKind;
+import dev.slb.model.StickySession;
 import dev.slb.model.Tls;
 import dev.slb.model.TlsPolicy;
 import dev.slb.model.WebSocket;
+import dev.slb.operator.api.BackendGroupSpec;
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.ClientAuthenticationSpec;
+import dev.slb.operator.api.ForwardingRuleSpec;
 import dev.slb.operator.api.HealthCheckProtocol;
 import dev.slb.operator.api.HealthCheckSpec;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
+import dev.slb.operator.api.LoadBalancerSpec;
 import dev.slb.operator.api.Reason;
 import dev.slb.operator.api.StatusClass;
+import dev.slb.operator.api.StickySessionSpec;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.api.TlsCipherPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,9 +72,14 @@ public final class ProxyConfigs {
             Map<ServiceKey, List<ResolvedEndpoint>> endpoints,
             OperatorSettings settings) {
         List<Backend> backends = backends(lb.getSpec().backends, endpoints);
+        Map<String, BackendGroup> groups = groups(lb.getSpec(), endpoints);
         List<Listener> listeners = new ArrayList<>();
         for (ListenerSpec l : lb.getSpec().listeners) {
-            listeners.add(listener(lb, inEffect, l, backends));
+            listeners.add(withStickySession(
+                    withRedirect(
+                            withGroups(listener(lb, inEffect, l, backends), lb.getSpec(), l, groups), lb.getSpec(), l),
+                    lb,
+                    l));
         }
         ProxyConfig unversioned = new ProxyConfig(
                 "",
@@ -139,6 +153,97 @@ public final class ProxyConfigs {
                 .ejectOnServerErrors(Boolean.TRUE.equals(l.ejectOnServerErrors))
                 .backends(backends)
                 .build();
+    }
+
+    // ---- issue 17: sticky sessions ----
+
+    /**
+     * A listener's sticky session, keyed by the LoadBalancer's uid: the same on every replica and
+     * across reloads, tier changes and scale-ups (all render from the same object), so every replica
+     * reads a cookie alike; a LoadBalancer deleted and created again gets new cookies.
+     */
+    private static Listener withStickySession(Listener listener, LoadBalancer lb, ListenerSpec l) {
+        if (l.stickySession == null) {
+            return listener;
+        }
+        String uid = lb.getMetadata().getUid();
+        String key = uid == null || uid.isEmpty() ? instance(lb) : uid;
+        return listener.toBuilder()
+                .stickySession(new StickySession(
+                        l.stickySession.type == StickySessionSpec.Type.Server
+                                ? StickySession.Type.SERVER
+                                : StickySession.Type.INSERT,
+                        l.stickySession.cookie,
+                        seconds(l.stickySession.cookieTimeoutSeconds),
+                        key))
+                .build();
+    }
+
+    // ---- issue 17: redirect to HTTPS ----
+
+    /** An HTTP listener that redirects: the Location names the HTTPS listener's port as clients reach it (the Service's). */
+    private static Listener withRedirect(Listener listener, LoadBalancerSpec spec, ListenerSpec l) {
+        if (l.redirectToListener == null) {
+            return listener;
+        }
+        int port = spec.listeners.stream()
+                .filter(m -> l.redirectToListener.equals(m.name))
+                .findFirst()
+                .orElseThrow()
+                .port;
+        return listener.toBuilder().redirect(new Redirect(port)).build();
+    }
+
+    // ---- issue 17: backend groups and forwarding rules ----
+
+    /** Every backend group of the spec, rendered as its listeners would use it, by name. */
+    private static Map<String, BackendGroup> groups(
+            LoadBalancerSpec spec, Map<ServiceKey, List<ResolvedEndpoint>> endpoints) {
+        Map<String, BackendGroup> groups = new LinkedHashMap<>();
+        if (spec.backendGroups != null) {
+            for (BackendGroupSpec g : spec.backendGroups) {
+                groups.put(
+                        g.name,
+                        new BackendGroup(
+                                g.name, SchedulerKind.valueOf(g.scheduler.name()), backends(g.backends, endpoints)));
+            }
+        }
+        return groups;
+    }
+
+    /**
+     * A listener with its default group and its rules: a named default group's backends and scheduler
+     * take the place of spec.backends and the listener's scheduler, and only the groups its rules name
+     * are written (in spec order). A listener that names no group and uses none renders as before
+     * groups existed, byte for byte.
+     */
+    private static Listener withGroups(
+            Listener listener, LoadBalancerSpec spec, ListenerSpec l, Map<String, BackendGroup> groups) {
+        boolean hasRules = l.rules != null && !l.rules.isEmpty();
+        if (l.defaultBackendGroup == null && !hasRules) {
+            return listener;
+        }
+        Listener.Builder b = listener.toBuilder();
+        if (l.defaultBackendGroup != null) {
+            BackendGroup group = groups.get(l.defaultBackendGroup);
+            b.backends(group.backends()).scheduler(group.scheduler());
+        }
+        if (hasRules) {
+            Set<String> named = new LinkedHashSet<>();
+            List<ForwardingRule> rules = new ArrayList<>();
+            for (ForwardingRuleSpec r : l.rules) {
+                named.add(r.backendGroup);
+                rules.add(new ForwardingRule(r.host, r.path, r.backendGroup));
+            }
+            b.backendGroups(groups.values().stream()
+                            .filter(g -> named.contains(g.name()))
+                            .toList())
+                    .rules(rules)
+                    // No default group at all: what no rule matches is answered 404, not 503 "no backends".
+                    .noDefaultGroup(
+                            l.defaultBackendGroup == null && (spec.backends == null || spec.backends.isEmpty()));
+        }
+        return b.build();
     }
 
     /** A number of seconds the user may leave unset: null stays null, the proxy's default. */

@@ -14,8 +14,8 @@ public final class References {
 
     public static Set<String> services(LoadBalancer lb) {
         Set<String> names = new TreeSet<>();
-        if (lb.getSpec() != null && lb.getSpec().backends != null) {
-            for (BackendSpec b : lb.getSpec().backends) {
+        if (lb.getSpec() != null) {
+            for (BackendSpec b : Backends.allBackends(lb.getSpec())) {
                 if (b != null && b.service != null && b.service.name != null) {
                     names.add(b.service.name);
                 }

@@ -1,10 +1,15 @@
 package dev.slb.operator.desired;
 
+import dev.slb.model.ConfigValidator;
 import dev.slb.model.ExtraCertificate;
+import dev.slb.model.ForwardingRule;
+import dev.slb.model.StickySession;
+import dev.slb.operator.api.BackendGroupSpec;
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.ClientAuthenticationSpec;
 import dev.slb.operator.api.DrainSpec;
 import dev.slb.operator.api.ExtraCertificateSpec;
+import dev.slb.operator.api.ForwardingRuleSpec;
 import dev.slb.operator.api.HealthCheckMethod;
 import dev.slb.operator.api.HealthCheckProtocol;
 import dev.slb.operator.api.HealthCheckSpec;
@@ -16,6 +21,7 @@ import dev.slb.operator.api.Scheduler;
 import dev.slb.operator.api.ServiceBackendRef;
 import dev.slb.operator.api.ServiceType;
 import dev.slb.operator.api.StatusClass;
+import dev.slb.operator.api.StickySessionSpec;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.api.TlsCipherPolicy;
 import dev.slb.operator.api.TlsSpec;
@@ -28,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -112,7 +119,32 @@ public final class Specs {
                 copy.backends.add(b == null ? null : normalize(b));
             }
         }
+        copy.backendGroups = normalize(spec.backendGroups);
         return copy;
+    }
+
+    /** Backend groups with their defaults (scheduler wrr, weights 100); absent stays absent. */
+    private static List<BackendGroupSpec> normalize(List<BackendGroupSpec> groups) {
+        if (groups == null) {
+            return null;
+        }
+        List<BackendGroupSpec> copies = new ArrayList<>();
+        for (BackendGroupSpec g : groups) {
+            BackendGroupSpec copy = null;
+            if (g != null) {
+                copy = new BackendGroupSpec();
+                copy.name = g.name;
+                copy.scheduler = g.scheduler == null ? Scheduler.WRR : g.scheduler;
+                copy.backends = new ArrayList<>();
+                if (g.backends != null) {
+                    for (BackendSpec b : g.backends) {
+                        copy.backends.add(b == null ? null : normalize(b));
+                    }
+                }
+            }
+            copies.add(copy);
+        }
+        return copies;
     }
 
     private static ListenerSpec normalize(ListenerSpec l) {
@@ -166,6 +198,32 @@ public final class Specs {
         copy.connectionDrainSeconds =
                 l.connectionDrainSeconds == null ? DEFAULT_CONNECTION_DRAIN_SECONDS : l.connectionDrainSeconds;
         copy.ejectOnServerErrors = Boolean.TRUE.equals(l.ejectOnServerErrors);
+        copy.redirectToListener = l.redirectToListener;
+        if (l.stickySession != null) {
+            copy.stickySession = new StickySessionSpec();
+            copy.stickySession.type = l.stickySession.type;
+            boolean insert = l.stickySession.type != StickySessionSpec.Type.Server;
+            copy.stickySession.cookie = l.stickySession.cookie == null && insert
+                    ? StickySession.DEFAULT_INSERT_COOKIE
+                    : l.stickySession.cookie;
+            copy.stickySession.cookieTimeoutSeconds = l.stickySession.cookieTimeoutSeconds == null && insert
+                    ? Integer.valueOf((int) StickySession.DEFAULT_COOKIE_TIMEOUT.toSeconds())
+                    : l.stickySession.cookieTimeoutSeconds;
+        }
+        copy.defaultBackendGroup = l.defaultBackendGroup;
+        if (l.rules != null) {
+            copy.rules = new ArrayList<>();
+            for (ForwardingRuleSpec r : l.rules) {
+                ForwardingRuleSpec rc = null;
+                if (r != null) {
+                    rc = new ForwardingRuleSpec();
+                    rc.host = r.host;
+                    rc.path = r.path;
+                    rc.backendGroup = r.backendGroup;
+                }
+                copy.rules.add(rc);
+            }
+        }
         return copy;
     }
 
@@ -218,7 +276,10 @@ public final class Specs {
         if (spec.tier == Tier.SHARED && spec.listeners != null) {
             sharedTierChoices(spec.listeners, problems);
         }
-        backends(spec.backends, problems);
+        backends("spec.backends", spec.backends, problems);
+        backendGroupsAndRules(spec, problems);
+        redirects(spec.listeners, problems);
+        stickySessions(spec.listeners, problems);
         if (spec.drain != null) {
             range(
                     "spec.drain.readinessGraceSeconds",
@@ -558,18 +619,18 @@ public final class Specs {
         return policy.name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private static void backends(List<BackendSpec> backends, List<Problem> problems) {
+    private static void backends(String field, List<BackendSpec> backends, List<Problem> problems) {
         if (backends == null) {
             return;
         }
         if (backends.size() > LoadBalancerSpec.MAX_BACKENDS) {
             problems.add(Problem.invalid(
-                    "spec.backends",
+                    field,
                     "has " + backends.size() + " backends; at most " + LoadBalancerSpec.MAX_BACKENDS
                             + " are allowed: put several pods behind one Service backend"));
         }
         for (int i = 0; i < backends.size(); i++) {
-            String at = "spec.backends[" + i + "]";
+            String at = field + "[" + i + "]";
             BackendSpec b = backends.get(i);
             if (b == null) {
                 problems.add(Problem.invalid(at, "is empty: give it a service, or an address and port, or remove it"));
@@ -621,6 +682,188 @@ public final class Specs {
             if (b.weight != null && (b.weight < 0 || b.weight > 100)) {
                 problems.add(Problem.invalid(
                         at + ".weight", b.weight + " is not a weight: use 0..100 (0 takes no new " + "connections)"));
+            }
+        }
+    }
+
+    // ---- issue 17: sticky sessions ----
+
+    private static final Pattern COOKIE_NAME = Pattern.compile(StickySession.COOKIE_NAME_PATTERN);
+
+    private static void stickySessions(List<ListenerSpec> listeners, List<Problem> problems) {
+        if (listeners == null) {
+            return;
+        }
+        for (int i = 0; i < listeners.size(); i++) {
+            ListenerSpec l = listeners.get(i);
+            if (l == null || l.stickySession == null) {
+                continue;
+            }
+            String at = "spec.listeners[" + i + "].stickySession";
+            StickySessionSpec s = l.stickySession;
+            if (l.protocol == ListenerProtocol.TCP) {
+                problems.add(Problem.invalid(at, "TCP listeners have no cookies; remove stickySession"));
+            }
+            if (s.type == null) {
+                problems.add(Problem.invalid(at + ".type", "is required: Insert or Server"));
+            }
+            if (s.type == StickySessionSpec.Type.Server && s.cookie == null) {
+                problems.add(Problem.invalid(
+                        at + ".cookie",
+                        "type Server rewrites the backend's own cookie: name it in cookie (for example JSESSIONID)"));
+            }
+            if (s.type == StickySessionSpec.Type.Server && s.cookieTimeoutSeconds != null) {
+                problems.add(Problem.invalid(
+                        at + ".cookieTimeoutSeconds",
+                        "type Server keeps the backend's own cookie lifetime; remove cookieTimeoutSeconds"));
+            }
+            if (s.cookie != null && !COOKIE_NAME.matcher(s.cookie).matches()) {
+                problems.add(Problem.invalid(
+                        at + ".cookie",
+                        "'" + s.cookie + "' is not a cookie name: letters, digits and !#$%&'*+.^_`|~-, at most 64"
+                                + " characters"));
+            }
+            range(
+                    at + ".cookieTimeoutSeconds",
+                    s.cookieTimeoutSeconds,
+                    1,
+                    StickySessionSpec.MAX_COOKIE_TIMEOUT_SECONDS,
+                    "seconds",
+                    problems);
+        }
+    }
+
+    // ---- issue 17: redirect to HTTPS ----
+
+    private static void redirects(List<ListenerSpec> listeners, List<Problem> problems) {
+        if (listeners == null) {
+            return;
+        }
+        for (int i = 0; i < listeners.size(); i++) {
+            ListenerSpec l = listeners.get(i);
+            if (l == null || l.redirectToListener == null) {
+                continue;
+            }
+            String at = "spec.listeners[" + i + "].redirectToListener";
+            if (l.protocol != ListenerProtocol.HTTP) {
+                problems.add(Problem.invalid(at, "only HTTP listeners redirect to HTTPS; remove redirectToListener"));
+            }
+            boolean https = listeners.stream()
+                    .anyMatch(m ->
+                            m != null && l.redirectToListener.equals(m.name) && m.protocol == ListenerProtocol.HTTPS);
+            if (!https) {
+                problems.add(Problem.invalid(
+                        at,
+                        "'" + l.redirectToListener + "' is not an HTTPS listener of this LoadBalancer; name one of "
+                                + listeners.stream()
+                                        .filter(m -> m != null && m.protocol == ListenerProtocol.HTTPS)
+                                        .map(m -> m.name)
+                                        .toList()));
+            }
+        }
+    }
+
+    // ---- issue 17: backend groups and forwarding rules ----
+
+    private static final Pattern GROUP_NAME = Pattern.compile(BackendGroupSpec.NAME_PATTERN);
+    private static final Pattern RULE_HOST = Pattern.compile(ConfigValidator.RULE_HOST_PATTERN);
+    private static final Pattern RULE_PATH = Pattern.compile(ConfigValidator.RULE_PATH_PATTERN);
+
+    /** The groups (unique names, valid backends) and each listener's defaultBackendGroup and rules. */
+    private static void backendGroupsAndRules(LoadBalancerSpec spec, List<Problem> problems) {
+        Set<String> groups = new java.util.LinkedHashSet<>();
+        if (spec.backendGroups != null) {
+            if (spec.backendGroups.size() > LoadBalancerSpec.MAX_BACKEND_GROUPS) {
+                problems.add(Problem.invalid(
+                        "spec.backendGroups",
+                        "has " + spec.backendGroups.size() + " groups; at most " + LoadBalancerSpec.MAX_BACKEND_GROUPS
+                                + " are allowed"));
+            }
+            for (int i = 0; i < spec.backendGroups.size(); i++) {
+                String at = "spec.backendGroups[" + i + "]";
+                BackendGroupSpec g = spec.backendGroups.get(i);
+                if (g == null) {
+                    problems.add(Problem.invalid(at, "is empty: give it a name and backends, or remove it"));
+                    continue;
+                }
+                if (g.name == null || !GROUP_NAME.matcher(g.name).matches()) {
+                    problems.add(Problem.invalid(
+                            at + ".name",
+                            "'" + g.name + "' is not a group name (lower-case letters, digits and '-', at most 63"
+                                    + " characters)"));
+                } else if (!groups.add(g.name)) {
+                    problems.add(Problem.invalid(
+                            at + ".name",
+                            "'" + g.name + "' is already the name of another group; names must be unique"));
+                }
+                if (g.backends == null) {
+                    problems.add(Problem.invalid(at + ".backends", "is required (it may be empty)"));
+                }
+                backends(at + ".backends", g.backends, problems);
+            }
+        }
+        if (spec.listeners == null) {
+            return;
+        }
+        for (int i = 0; i < spec.listeners.size(); i++) {
+            ListenerSpec l = spec.listeners.get(i);
+            if (l == null) {
+                continue;
+            }
+            String at = "spec.listeners[" + i + "]";
+            if (l.defaultBackendGroup != null && !groups.contains(l.defaultBackendGroup)) {
+                problems.add(Problem.invalid(
+                        at + ".defaultBackendGroup",
+                        "'" + l.defaultBackendGroup + "' is not in spec.backendGroups " + groups
+                                + "; add the group or correct the name"));
+            }
+            if (l.rules == null) {
+                continue;
+            }
+            if (l.protocol == ListenerProtocol.TCP && !l.rules.isEmpty()) {
+                problems.add(Problem.invalid(
+                        at + ".rules",
+                        "TCP listeners have no host or path to route by; remove rules (defaultBackendGroup picks"
+                                + " their backends)"));
+            }
+            if (l.rules.size() > ForwardingRule.MAX_PER_LISTENER) {
+                problems.add(Problem.invalid(
+                        at + ".rules",
+                        "has " + l.rules.size() + " rules; at most " + ForwardingRule.MAX_PER_LISTENER
+                                + " are allowed"));
+            }
+            for (int r = 0; r < l.rules.size(); r++) {
+                String rat = at + ".rules[" + r + "]";
+                ForwardingRuleSpec rule = l.rules.get(r);
+                if (rule == null) {
+                    problems.add(Problem.invalid(rat, "is empty: give it a host or path and a backendGroup"));
+                    continue;
+                }
+                if (rule.host == null && rule.path == null) {
+                    problems.add(Problem.invalid(rat, "a rule needs a host, a path or both"));
+                }
+                if (rule.host != null
+                        && (rule.host.length() > 253
+                                || !RULE_HOST.matcher(rule.host).matches())) {
+                    problems.add(Problem.invalid(
+                            rat + ".host",
+                            "'" + rule.host + "' is not a host or wildcard: write api.example.com or *.example.com,"
+                                    + " lower case, with no scheme, port or path"));
+                }
+                if (rule.path != null && !RULE_PATH.matcher(rule.path).matches()) {
+                    problems.add(Problem.invalid(
+                            rat + ".path",
+                            "'" + rule.path + "' is not a path prefix: it starts with '/' and has no query ('?'),"
+                                    + " fragment ('#') or space, at most 1024 characters"));
+                }
+                if (rule.backendGroup == null) {
+                    problems.add(Problem.invalid(rat + ".backendGroup", "is required: a name from spec.backendGroups"));
+                } else if (!groups.contains(rule.backendGroup)) {
+                    problems.add(Problem.invalid(
+                            rat + ".backendGroup",
+                            "'" + rule.backendGroup + "' is not in spec.backendGroups " + groups
+                                    + "; add the group or correct the name"));
+                }
             }
         }
     }

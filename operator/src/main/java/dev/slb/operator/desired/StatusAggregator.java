@@ -299,7 +299,7 @@ public final class StatusAggregator {
         List<Backend> backends = d.servable()
                 ? d.config().listeners().stream()
                         .findFirst()
-                        .map(Listener::backends)
+                        .map(Listener::allBackends)
                         .orElse(List.of())
                 : List.of();
         long taking = backends.stream().filter(b -> b.weightValue() > 0).count();
@@ -398,7 +398,7 @@ public final class StatusAggregator {
         if (!d.servable() || d.config().listeners().isEmpty()) {
             return null;
         }
-        List<Backend> backends = d.config().listeners().get(0).backends();
+        List<Backend> backends = d.config().listeners().get(0).allBackends();
         long taking = backends.stream()
                 .filter(b -> !b.draining() && b.weightValue() > 0)
                 .count();

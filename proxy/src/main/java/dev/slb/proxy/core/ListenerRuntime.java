@@ -1,16 +1,21 @@
 package dev.slb.proxy.core;
 
 import dev.slb.model.Backend;
+import dev.slb.model.BackendGroup;
 import dev.slb.model.Listener;
 import dev.slb.proxy.routing.BackendSelector;
 import dev.slb.proxy.routing.BackendSelectors;
 import dev.slb.proxy.routing.HealthVerdicts;
+import dev.slb.proxy.routing.Routes;
+import dev.slb.proxy.routing.StickyTags;
 import dev.slb.proxy.tls.ReloadingSslContext;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -35,6 +40,14 @@ public final class ListenerRuntime {
     private final BackendHealth[] health;
     // Selectors are not thread-safe by design: one per event loop keeps scheduling lock-free.
     private final ConcurrentHashMap<EventLoop, BackendSelector> selectors = new ConcurrentHashMap<>();
+    /** Each backend's sticky-session tag, or null when the listener keeps no sessions. */
+    private final String[] stickyTags;
+    /** The backend group this unit serves, or null for the listener's own backends (its default group). */
+    private final String group;
+    /** The listener's forwarding rules, or null when it has none (then every request stays here). */
+    private final Routes routes;
+    /** One unit per backend group, in the config's order: the same scheduling, health and load as the listener's own. */
+    private final ListenerRuntime[] groups;
 
     public ListenerRuntime(Listener config, BackendLoad backendLoad, ReloadingSslContext tls) {
         this(config, backendLoad, tls, b -> new BackendHealth());
@@ -46,7 +59,17 @@ public final class ListenerRuntime {
             BackendLoad backendLoad,
             ReloadingSslContext tls,
             Function<Backend, BackendHealth> healthOf) {
+        this(config, null, backendLoad, tls, healthOf);
+    }
+
+    private ListenerRuntime(
+            Listener config,
+            String group,
+            BackendLoad backendLoad,
+            ReloadingSslContext tls,
+            Function<Backend, BackendHealth> healthOf) {
         this.config = config;
+        this.group = group;
         this.backends = config.backends();
         this.tls = tls;
         int n = backends.size();
@@ -68,6 +91,79 @@ public final class ListenerRuntime {
             health[i] = healthOf.apply(b);
         }
         this.takesNewConnections = BackendSelectors.takesNewConnections(weights);
+        this.stickyTags = config.stickySession() == null ? null : new String[n];
+        for (int i = 0; stickyTags != null && i < n; i++) {
+            stickyTags[i] = StickyTags.tag(
+                    config.stickySession().key(),
+                    backends.get(i).address(),
+                    backends.get(i).port());
+        }
+        List<BackendGroup> groupConfigs =
+                group == null && config.protocol() != null && config.protocol().isHttp()
+                        ? config.backendGroups()
+                        : List.of();
+        this.groups = new ListenerRuntime[groupConfigs.size()];
+        Map<String, Integer> index = new HashMap<>();
+        for (int g = 0; g < groups.length; g++) {
+            BackendGroup bg = groupConfigs.get(g);
+            // The same listener (name, timeouts, health check, drain) over the group's backends and
+            // scheduler: health is kept per (listener, backend), so a backend in two groups is one backend.
+            Listener view = config.toBuilder()
+                    .backends(bg.backends())
+                    .scheduler(bg.scheduler())
+                    .backendGroups(null)
+                    .rules(null)
+                    .noDefaultGroup(false)
+                    .build();
+            groups[g] = new ListenerRuntime(view, bg.name(), backendLoad, null, healthOf);
+            index.put(bg.name(), g);
+        }
+        this.routes = config.rules().isEmpty() || groups.length == 0 ? null : Routes.of(config.rules(), index);
+    }
+
+    /** True when requests are routed by rules; false (the common case) when every request stays on this listener. */
+    public boolean hasRules() {
+        return routes != null;
+    }
+
+    /**
+     * Where a request goes by the listener's rules: a backend group's unit, or this listener (its
+     * default group; when {@code config().noDefaultGroup()}, the request is answered 404).
+     */
+    public ListenerRuntime route(String hostHeader, String target) {
+        if (routes == null) {
+            return this;
+        }
+        int g = routes.route(hostHeader, target);
+        return g == Routes.NO_MATCH ? this : groups[g];
+    }
+
+    /** Backend {@code i}'s sticky-session tag; only on a listener with a sticky session. */
+    public String stickyTag(int backend) {
+        return stickyTags[backend];
+    }
+
+    /**
+     * The backend a sticky-session tag names, when it can take new work now (in the config, weight
+     * above 0, not draining, healthy and not ejected); -1 otherwise, and the request is scheduled
+     * anew and the cookie set again.
+     */
+    public int stickyBackend(String tag) {
+        if (stickyTags == null || tag == null) {
+            return -1;
+        }
+        long now = System.nanoTime();
+        for (int i = 0; i < stickyTags.length; i++) {
+            if (stickyTags[i].equals(tag)) {
+                return weights[i] > 0 && health[i].available(now) ? i : -1;
+            }
+        }
+        return -1;
+    }
+
+    /** True when this is a listener whose requests matched no rule and that has no default group: they get 404. */
+    public boolean routesNowhere() {
+        return group == null && config.noDefaultGroup();
     }
 
     /**
@@ -81,10 +177,12 @@ public final class ListenerRuntime {
 
     /** Why {@link #takesNewConnections()} is false, for the client and the log. */
     public String noBackendReason() {
+        String of = group == null
+                ? "listener '" + name() + "'"
+                : "backend group '" + group + "' of listener '" + name() + "'";
         return addresses.length == 0
-                ? "listener '" + name() + "' has no backends"
-                : "every backend of listener '" + name()
-                        + "' has weight 0 or is draining, and takes no new connections";
+                ? of + " has no backends"
+                : "every backend of " + of + " has weight 0 or is draining, and takes no new connections";
     }
 
     public Listener config() {

@@ -66,7 +66,7 @@ public final class HealthChecker implements AutoCloseable {
         Map<Key, BackendHealth> states = new HashMap<>();
         Map<Key, Checked> wanted = new HashMap<>();
         for (Listener l : next.listeners()) {
-            for (Backend b : l.backends()) {
+            for (Backend b : l.allBackends()) {
                 Key key = new Key(l.name(), b.address(), b.port());
                 BackendHealth health = states.computeIfAbsent(key, k -> {
                     BackendHealth kept = this.states.get(k);

@@ -55,6 +55,10 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     private final ChannelHandlerContext ctx;
     private final UpstreamConnector connector;
     private final ListenerRuntime runtime;
+    /** Issue 17: the backend the request's sticky cookie named (-1: none), and the one that took the request. */
+    private int pinned = -1;
+
+    private int upstreamBackend = -1;
     private final RequestHead head;
     private final HttpRequest request;
     private boolean keepAlive;
@@ -157,8 +161,18 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             return;
         }
         Listener config = runtime.config();
+        if (config.redirect() != null) {
+            // Before the WebSocket gate: an upgrade is redirected like any request.
+            respondLocally(ProxyResponses.redirect(
+                    ctx.alloc(), request, config.redirect().httpsPort(), head.hasBody()));
+            return;
+        }
         if (head.websocket() && !config.websocketEnabled()) {
             respondLocally(ProxyResponses.websocketDisabled(ctx.alloc(), config.websocket(), head.hasBody()));
+            return;
+        }
+        if (runtime.routesNowhere()) {
+            respondLocally(ProxyResponses.noRoute(ctx.alloc(), runtime.name(), head.hasBody()));
             return;
         }
         if (!runtime.takesNewConnections()) {
@@ -171,7 +185,9 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             return;
         }
         HeaderRules.prepareRequest(request, head.websocket(), clientIp, proto, localPort, runtime.address(0));
-        connector.connect(runtime, this);
+        // Issue 17: a sticky session's cookie names the backend to try first.
+        pinned = config.stickySession() == null ? -1 : StickySessions.pinned(runtime, request);
+        connector.connect(runtime, this, pinned);
     }
 
     /** True when a client message that arrives now has to wait for the exchange to move on. */
@@ -238,6 +254,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     @Override
     public void upstreamReady(Channel ch, int backend, boolean reused) {
         upstream = UpstreamLease.take(ch, runtime, backend, reused, this, request.method());
+        upstreamBackend = backend;
         lastProgressNanos = connection.now();
         // The head is written once per connection attempt; a retry writes the same head again.
         ch.write(request, ch.voidPromise());
@@ -415,6 +432,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         response = Response.STARTED;
         boolean backendKeepAlive = HttpUtil.isKeepAlive(res);
         HeaderRules.prepareResponse(res, false);
+        markSticky(res);
         HttpHeaders h = res.headers();
         ResponseFraming framing = ResponseFraming.of(
                 new ResponseFraming.Request(
@@ -492,7 +510,15 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         UpstreamLease up = upstream;
         upstream = null;
         HeaderRules.prepareResponse(res, true);
+        markSticky(res);
         connection.switchToWebSocket(res, up.handOver(), runtime, up.backend());
+    }
+
+    /** Issue 17: the response carries the sticky-session cookie of the backend that answered. */
+    private void markSticky(HttpResponse res) {
+        if (runtime.config().stickySession() != null && upstreamBackend >= 0) {
+            StickySessions.mark(runtime, res, upstreamBackend, pinned);
+        }
     }
 
     /**

@@ -15,6 +15,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -188,7 +189,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         ListenerRuntime runtime = listener.get();
         long now = timer.now();
         boolean keepAlive = head.keepAlive() && !connections.keepAliveOff() && !clientInputShut;
-        HttpExchange exchange = new HttpExchange(this, ctx, connector, runtime, head, keepAlive, now);
+        // The backend group the listener's rules pick for this host and path (the listener itself without rules).
+        ListenerRuntime routed =
+                runtime.hasRules() ? runtime.route(req.headers().get(HttpHeaderNames.HOST), req.uri()) : runtime;
+        HttpExchange exchange = new HttpExchange(this, ctx, connector, routed, head, keepAlive, now);
         state = idle.toExchanging(exchange);
         timer.ensureBy(now + runtime.config().requestTimeout().toNanos());
         if (clientCertificate == null) {

@@ -1,11 +1,13 @@
 package dev.slb.proxy.http;
 
 import dev.slb.model.WebSocket;
+import dev.slb.proxy.routing.Redirects;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
@@ -55,6 +57,38 @@ final class ProxyResponses {
         r.headers().set(X_SLB_WEBSOCKET, "disabled; reason=" + reason);
         r.headers().set(X_SLB_ERROR, reason);
         return r;
+    }
+
+    /**
+     * An HTTP listener's redirect to HTTPS: 301 or 308 with the {@code Location}, or 400 when the
+     * request names no host (an HTTP/1.0 request without Host) to send the client to.
+     */
+    static FullHttpResponse redirect(ByteBufAllocator alloc, HttpRequest request, int httpsPort, boolean close) {
+        String location = Redirects.location(request.headers().get(HttpHeaderNames.HOST), request.uri(), httpsPort);
+        if (location == null) {
+            return error(
+                    alloc,
+                    HttpResponseStatus.BAD_REQUEST,
+                    "MalformedRequest",
+                    "this listener redirects to HTTPS, and the request has no Host header to redirect to",
+                    close);
+        }
+        HttpResponseStatus status =
+                HttpResponseStatus.valueOf(Redirects.status(request.method().name()));
+        FullHttpResponse r = plain(alloc, status, "Moved to " + location + "\n", close);
+        r.headers().set(HttpHeaderNames.LOCATION, location);
+        return r;
+    }
+
+    /** The answer to a request that no forwarding rule matches on a listener with no default backend group. */
+    static FullHttpResponse noRoute(ByteBufAllocator alloc, String listener, boolean close) {
+        return error(
+                alloc,
+                HttpResponseStatus.NOT_FOUND,
+                "NoRoute",
+                "no forwarding rule of listener '" + listener + "' matches this host and path, and the listener has"
+                        + " no default backend group",
+                close);
     }
 
     /**

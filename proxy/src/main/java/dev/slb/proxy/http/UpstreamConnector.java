@@ -42,8 +42,20 @@ final class UpstreamConnector {
 
     /** Starts looking for a connection, with every backend to try again. */
     void connect(ListenerRuntime runtime, Requester requester) {
+        connect(runtime, requester, -1);
+    }
+
+    /**
+     * Starts looking for a connection, {@code preferred} first when it is a backend (a sticky
+     * session's); should it fail, the scheduler picks among the others as usual.
+     */
+    void connect(ListenerRuntime runtime, Requester requester, int preferred) {
         attempts.reset();
-        next(runtime, requester);
+        if (preferred >= 0) {
+            take(runtime, preferred, requester);
+        } else {
+            next(runtime, requester);
+        }
     }
 
     private void next(ListenerRuntime runtime, Requester requester) {
@@ -52,6 +64,10 @@ final class UpstreamConnector {
             requester.noUpstream();
             return;
         }
+        take(runtime, backend, requester);
+    }
+
+    private void take(ListenerRuntime runtime, int backend, Requester requester) {
         Channel pooled = pool.pooled(runtime.address(backend));
         if (pooled != null) {
             requester.upstreamReady(pooled, backend, true);

@@ -20,14 +20,14 @@ public final class BackendDepartures {
      */
     public static List<Backend> leaving(Listener before, Listener after) {
         Set<String> staying = new HashSet<>();
-        for (Backend b : after.backends()) {
+        for (Backend b : after.allBackends()) {
             if (!b.draining()) {
                 staying.add(key(b));
             }
         }
         Set<String> seen = new HashSet<>();
         List<Backend> leaving = new ArrayList<>();
-        for (Backend b : before.backends()) {
+        for (Backend b : before.allBackends()) {
             if (!b.draining() && !staying.contains(key(b)) && seen.add(key(b))) {
                 leaving.add(b);
             }
@@ -37,7 +37,7 @@ public final class BackendDepartures {
 
     /** Whether {@code backend} still takes new work on {@code listener} (it came back meanwhile). */
     public static boolean serving(Listener listener, String address, int port) {
-        for (Backend b : listener.backends()) {
+        for (Backend b : listener.allBackends()) {
             if (!b.draining() && b.address().equals(address) && b.port() == port) {
                 return true;
             }

@@ -305,6 +305,19 @@ public final class TestingBackend implements AutoCloseable {
                 drain(body);
                 return false;
             }
+            case "/set-cookie" -> {
+                // A backend with sessions of its own: it sets JSESSIONID, and says which Cookie it was sent.
+                drain(body);
+                String cookie = request.header("Cookie") == null ? "" : request.header("Cookie");
+                byte[] content = ("cookie: " + cookie + "\n").getBytes(StandardCharsets.UTF_8);
+                out.write(("HTTP/1.1 200 OK\r\nX-Backend: " + name + "\r\n"
+                                + "Set-Cookie: JSESSIONID=" + name + "-session; Path=/; HttpOnly\r\n"
+                                + "Content-Length: " + content.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.write(content);
+                out.flush();
+                return true;
+            }
             case "/hop-response" -> {
                 drain(body);
                 byte[] content = "hop\n".getBytes(StandardCharsets.UTF_8);

@@ -1,0 +1,35 @@
+package dev.slb.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.slb.model.ConfigValidator;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** Sends an HTTP/HTTPS listener's requests with a matching host and path to a backend group. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.host) || has(self.path)", message = "a rule needs a host, a path or both")
+public class ForwardingRuleSpec {
+    @Pattern(ConfigValidator.RULE_HOST_PATTERN)
+    @Size(max = 253)
+    @JsonPropertyDescription("An exact host (api.example.com) or a wildcard (*.example.com: one or more labels"
+            + " before .example.com, not example.com itself), lower case, no port. Compared with the request's Host"
+            + " without case or port. Any host when absent. An exact host wins over a wildcard, a longer wildcard"
+            + " over a shorter one, and both over a rule without host.")
+    public String host;
+
+    @Pattern(ConfigValidator.RULE_PATH_PATTERN)
+    @Size(max = 1024)
+    @JsonPropertyDescription("A path prefix matched on whole segments: /v1 matches /v1 and /v1/users, not /v10."
+            + " Case-sensitive, without the query. Any path when absent. Among rules whose host ranks the same, the"
+            + " longest matching prefix wins.")
+    public String path;
+
+    @Required
+    @Size(max = BackendGroupSpec.MAX_NAME_LENGTH)
+    @JsonPropertyDescription("The name of an entry of spec.backendGroups the matching requests (WebSocket upgrades"
+            + " included) go to.")
+    public String backendGroup;
+}

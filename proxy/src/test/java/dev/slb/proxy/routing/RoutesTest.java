@@ -1,0 +1,81 @@
+package dev.slb.proxy.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.slb.model.ForwardingRule;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RoutesTest {
+    private static final Map<String, Integer> GROUPS = Map.of("exact", 0, "wild", 1, "deep", 2, "any", 3, "v1", 4);
+
+    private static final Routes ROUTES = Routes.of(
+            List.of(
+                    new ForwardingRule(null, "/v1", "v1"),
+                    new ForwardingRule("*.example.com", null, "wild"),
+                    new ForwardingRule("*.api.example.com", null, "deep"),
+                    new ForwardingRule("api.example.com", null, "exact"),
+                    new ForwardingRule(null, "/", "any")),
+            GROUPS);
+
+    @Test
+    void anExactHostBeatsTheLongestWildcardWhichBeatsAShorterOne() {
+        assertThat(ROUTES.route("api.example.com", "/x")).isEqualTo(0);
+        assertThat(ROUTES.route("eu.api.example.com", "/x")).isEqualTo(2);
+        assertThat(ROUTES.route("www.example.com", "/x")).isEqualTo(1);
+    }
+
+    @Test
+    void aHostRuleBeatsAnyHostEvenWithALongerPath() {
+        assertThat(ROUTES.route("www.example.com", "/v1/users")).isEqualTo(1);
+        assertThat(ROUTES.route("other.test", "/v1/users")).isEqualTo(4);
+    }
+
+    @Test
+    void hostsMatchWithoutCaseOrPortAndAWildcardNeedsALabelBeforeItsSuffix() {
+        assertThat(ROUTES.route("API.Example.COM:8443", "/")).isEqualTo(0);
+        assertThat(ROUTES.route("api.example.com.", "/")).isEqualTo(0);
+        assertThat(ROUTES.route("example.com", "/")).as("the bare suffix").isEqualTo(3);
+        assertThat(ROUTES.route("[::1]:80", "/")).isEqualTo(3);
+    }
+
+    @Test
+    void pathPrefixesMatchWholeSegmentsOnlyAndTheLongestWins() {
+        Routes r = Routes.of(
+                List.of(new ForwardingRule(null, "/api", "exact"), new ForwardingRule(null, "/api/v1/", "wild")),
+                GROUPS);
+        assertThat(r.route("h", "/api")).isEqualTo(0);
+        assertThat(r.route("h", "/api/")).isEqualTo(0);
+        assertThat(r.route("h", "/api?x=1")).isEqualTo(0);
+        assertThat(r.route("h", "/api/v1")).isEqualTo(1);
+        assertThat(r.route("h", "/api/v1/users?x")).isEqualTo(1);
+        assertThat(r.route("h", "/api/v10")).isEqualTo(0);
+        assertThat(r.route("h", "/apiary")).isEqualTo(Routes.NO_MATCH);
+        assertThat(r.route("h", "/API")).as("paths are case-sensitive").isEqualTo(Routes.NO_MATCH);
+        assertThat(r.route("h", "*")).isEqualTo(Routes.NO_MATCH);
+    }
+
+    @Test
+    void anAbsoluteTargetsHostCountsInsteadOfTheHeader() {
+        assertThat(ROUTES.route("other.test", "http://api.example.com:80/x")).isEqualTo(0);
+        assertThat(ROUTES.route("api.example.com", "https://other.test/v1")).isEqualTo(4);
+        assertThat(ROUTES.route("api.example.com", "http://other.test?q")).isEqualTo(3);
+    }
+
+    @Test
+    void noHostHeaderMatchesOnlyRulesWithoutAHost() {
+        assertThat(ROUTES.route(null, "/v1")).isEqualTo(4);
+        Routes hostOnly = Routes.of(List.of(new ForwardingRule("a.test", null, "exact")), GROUPS);
+        assertThat(hostOnly.route(null, "/")).isEqualTo(Routes.NO_MATCH);
+        assertThat(hostOnly.route("b.test", "/")).isEqualTo(Routes.NO_MATCH);
+    }
+
+    @Test
+    void equalRulesGoToTheFirstWritten() {
+        Routes r = Routes.of(
+                List.of(new ForwardingRule("a.test", "/x", "exact"), new ForwardingRule("a.test", "/x", "wild")),
+                GROUPS);
+        assertThat(r.route("a.test", "/x/y")).isEqualTo(0);
+    }
+}
