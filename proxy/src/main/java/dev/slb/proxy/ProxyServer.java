@@ -15,6 +15,8 @@ import dev.slb.proxy.core.Transport;
 import dev.slb.proxy.health.HealthChecker;
 import dev.slb.proxy.http.HttpListenerInitializer;
 import dev.slb.proxy.http.UpstreamPools;
+import dev.slb.proxy.limits.AccessControlHandler;
+import dev.slb.proxy.limits.AccessDenials;
 import dev.slb.proxy.limits.AdmissionHandler;
 import dev.slb.proxy.limits.ReplicaLimits;
 import dev.slb.proxy.routing.CloseSpread;
@@ -66,6 +68,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Connections connections = new Connections();
     private final ReplicaLimits limits;
     private final AdmissionHandler admission;
+    private final AccessDenials denials = new AccessDenials();
     private final ScheduledExecutorService housekeeping;
     private final SecretStore secrets;
     private final HealthChecker healthChecker;
@@ -195,7 +198,9 @@ public final class ProxyServer implements AutoCloseable {
             HealthChecker.Plan health = healthChecker.plan(next);
             Map<Integer, ListenerRuntime> runtimes = new HashMap<>();
             for (Listener l : next.listeners()) {
-                runtimes.put(l.port(), new ListenerRuntime(l, backendLoad, tlsFor(l), b -> health.health(l, b)));
+                runtimes.put(
+                        l.port(),
+                        new ListenerRuntime(next.instance(), l, backendLoad, tlsFor(l), b -> health.health(l, b)));
             }
             Map<Integer, Bound> fresh = new HashMap<>();
             try {
@@ -267,11 +272,7 @@ public final class ProxyServer implements AutoCloseable {
             @Override
             protected void initChannel(Channel ch) {
                 ListenerRuntime current = ref.get();
-                if (current.config().protocol() == Protocol.TCP) {
-                    ch.pipeline().addLast("tcp-proxy", new TcpProxyHandler(current, transport, connections));
-                } else {
-                    ch.pipeline().addLast(http);
-                }
+                serve(ch, current, http);
             }
         };
         Channel channel = new ServerBootstrap()
@@ -282,7 +283,13 @@ public final class ProxyServer implements AutoCloseable {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(admission)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel server) {
+                        // Access control first: a denied client must not use up the replica's connection limits.
+                        server.pipeline().addLast(new AccessControlHandler(ref::get, denials), admission);
+                    }
+                })
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Transport.WATER_MARK)
@@ -292,6 +299,15 @@ public final class ProxyServer implements AutoCloseable {
                 .channel();
         log.info("listener {} ({}) accepting on {}", l.name(), l.protocol(), channel.localAddress());
         return new Bound(l.bindAddress(), channel, ref);
+    }
+
+    /** Adds what serves a connection of {@code current}'s protocol, once it is known who the client is. */
+    private void serve(Channel ch, ListenerRuntime current, ChannelInitializer<Channel> http) {
+        if (current.config().protocol() == Protocol.TCP) {
+            ch.pipeline().addLast("tcp-proxy", new TcpProxyHandler(current, transport, connections));
+        } else {
+            ch.pipeline().addLast(http);
+        }
     }
 
     private List<ReloadingSslContext> tlsContexts() {
@@ -500,6 +516,18 @@ public final class ProxyServer implements AutoCloseable {
                         .append(limits.refused(r))
                         .append('\n');
             }
+            metric(
+                    sb,
+                    "slb_connections_denied_total",
+                    "counter",
+                    "Client connections reset at once because the listener's accessControl does not allow the"
+                            + " client's address, by listener.");
+            denials.counts()
+                    .forEach((listener, count) -> sb.append("slb_connections_denied_total{listener=\"")
+                            .append(listener)
+                            .append("\"} ")
+                            .append(count)
+                            .append('\n'));
             metric(
                             sb,
                             "slb_requests_refused_total",

@@ -144,7 +144,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
      * request it refuses, one over this replica's request rate, a WebSocket upgrade where WebSocket
      * is off, and any request on a listener with no backends.
      */
-    void start(ReplicaLimits limits, String clientIp, String proto, int localPort) {
+    void start(ReplicaLimits limits, ClientOrigin origin) {
         if (head.refusal() != null) {
             refuse(head.refusal(), head.problem());
             return;
@@ -170,7 +170,9 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
                     head.hasBody()));
             return;
         }
-        HeaderRules.prepareRequest(request, head.websocket(), clientIp, proto, localPort, runtime.address(0));
+        HeaderRules.prepareRequest(request, head.websocket(), runtime.address(0));
+        HeaderRules.forwarded(
+                request.headers(), origin, config.forwardedHeaders(), config.clientFacingPort(), runtime.instance());
         connector.connect(runtime, this);
     }
 

@@ -51,7 +51,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     private final UpstreamPool pool;
     private final Connections connections;
     private final ReplicaLimits limits;
-    private final String proto;
+    private final boolean tls;
     private final ClientCodec codec;
     private final PendingMessages pending = new PendingMessages();
 
@@ -59,8 +59,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     private UpstreamConnector connector;
     private ConnectionTimer timer;
     private ConnectionState state;
-    private String clientIp;
-    private int localPort;
+    private ClientOrigin origin;
     // Read once, at the first request: the handshake (and its client certificate) is done by then.
     private ClientCertificate clientCertificate;
     private boolean clientInputShut;
@@ -82,7 +81,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         this.pool = pool;
         this.connections = connections;
         this.limits = limits;
-        this.proto = tls ? "https" : "http";
+        this.tls = tls;
     }
 
     // ---- the client connection -----------------------------------------------------------------
@@ -97,13 +96,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        clientIp = remote.getAddress().getHostAddress();
-        localPort = ((InetSocketAddress) ctx.channel().localAddress()).getPort();
+        origin = ClientOrigin.of(
+                (InetSocketAddress) ctx.channel().remoteAddress(),
+                (InetSocketAddress) ctx.channel().localAddress(),
+                tls);
         long now = timer.now();
         state = new Idle(now);
         connections.add(this);
-        timer.ensureBy(now + listener.get().config().idleTimeout().toNanos());
+        timer.ensureBy(now + idleLimitNanos());
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -197,7 +197,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
                     runtime.config().tls() != null && runtime.config().tls().clientAuthentication() != null);
         }
         clientCertificate.apply(req.headers());
-        exchange.start(limits, clientIp, proto, localPort);
+        exchange.start(limits, origin);
     }
 
     /**
@@ -225,8 +225,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         ListenerRuntime runtime = listener.get();
         rateLimited.info(
                 refusal.name() + " " + runtime.name(),
-                () -> "listener " + runtime.name() + ": refused a request from " + clientIp + ": " + refusal.status()
-                        + " " + refusal.reason() + ": " + refusal.text(detail));
+                () -> "listener " + runtime.name() + ": refused a request from " + origin.clientIp() + ": "
+                        + refusal.status() + " " + refusal.reason() + ": " + refusal.text(detail));
     }
 
     @Override
@@ -344,7 +344,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         }
         long now = timer.now();
         state = current.toIdle(now);
-        timer.ensureBy(now + exchange.runtime().config().idleTimeout().toNanos());
+        timer.ensureBy(now + idleLimitNanos());
         noteHeadBegun();
         if (codec.endHold()) {
             // An upgrade that was not accepted, with bytes sent behind it: HTTP goes on with them,
@@ -422,7 +422,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
                 timer.ensureBy(headBegunNanos + limit);
             }
         } else if (state instanceof Idle idle) {
-            long limit = listener.get().config().idleTimeout().toNanos();
+            long limit = idleLimitNanos();
             if (now - idle.sinceNanos() >= limit) {
                 log.debug("client {}: idle connection closed", ctx.channel().remoteAddress());
                 closeClient();
@@ -430,6 +430,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
                 timer.ensureBy(idle.sinceNanos() + limit);
             }
         }
+    }
+
+    /**
+     * How long a connection may wait with no request in progress, fresh or kept alive: the
+     * listener's HTTP keep-alive timeout, read at each use so a reload reaches open connections.
+     * A WebSocket that took the connection over idles out by the listener's idle timeout instead.
+     */
+    private long idleLimitNanos() {
+        return listener.get().config().httpKeepaliveTimeout().toNanos();
     }
 
     // ---- closing and the drain -------------------------------------------------------------------
