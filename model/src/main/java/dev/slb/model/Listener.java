@@ -39,6 +39,9 @@ import java.util.List;
  *                              kept alive between requests) is closed after this long (default 15 s);
  *                              WebSocket connections idle out after {@code idleTimeout} instead
  * @param forwardedHeaders      HTTP/HTTPS: which of the product's headers go to backends
+ * @param proxyProtocol         every connection starts with a PROXY protocol header (v1 or v2) naming
+ *                              the real client, sent by an outer load balancer; read within
+ *                              {@code requestHeaderTimeout}, or the connection is reset (default false)
  * @param accessControl         which client addresses are served; everyone when absent
  * @param servicePort           the port clients connect to (the Service port), when it differs from
  *                              {@code port} (the pod port): X-Forwarded-Port carries it
@@ -66,6 +69,7 @@ import java.util.List;
     "httpKeepaliveTimeout",
     "forwardedHeaders",
     "servicePort",
+    "proxyProtocol",
     "accessControl",
     "backends"
 })
@@ -110,6 +114,7 @@ public record Listener(
         ForwardedHeaders forwardedHeaders,
 
         Integer servicePort,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean proxyProtocol,
         AccessControl accessControl,
         List<Backend> backends) {
 
@@ -188,6 +193,7 @@ public record Listener(
                 .httpKeepaliveTimeout(httpKeepaliveTimeout)
                 .forwardedHeaders(forwardedHeaders)
                 .servicePort(servicePort)
+                .proxyProtocol(proxyProtocol)
                 .accessControl(accessControl)
                 .backends(backends);
     }
@@ -280,6 +286,7 @@ public record Listener(
         private Duration httpKeepaliveTimeout;
         private ForwardedHeaders forwardedHeaders;
         private Integer servicePort;
+        private boolean proxyProtocol;
         private AccessControl accessControl;
         private List<Backend> backends;
 
@@ -390,6 +397,11 @@ public record Listener(
             return this;
         }
 
+        public Builder proxyProtocol(boolean value) {
+            this.proxyProtocol = value;
+            return this;
+        }
+
         public Builder accessControl(AccessControl value) {
             this.accessControl = value;
             return this;
@@ -423,6 +435,7 @@ public record Listener(
                     httpKeepaliveTimeout,
                     forwardedHeaders,
                     servicePort,
+                    proxyProtocol,
                     accessControl,
                     backends);
         }

@@ -311,7 +311,10 @@ class ConfigCodecTest {
         assertThat(parsed.listeners().get(0).accessControl())
                 .isEqualTo(new AccessControl(AccessControl.Type.DENY, List.of("10.0.0.0/8", "2001:db8::/32")));
         assertThat(ConfigCodec.parse(ConfigCodec.write(parsed))).isEqualTo(parsed);
-        assertThat(ConfigCodec.write(ConfigCodec.parse(MINIMAL))).doesNotContain("accessControl");
+        assertThat(ConfigCodec.write(ConfigCodec.parse(MINIMAL))).doesNotContain("accessControl", "proxyProtocol");
+        ProxyConfig withHeader = ConfigCodec.parse(MINIMAL + "  proxyProtocol: true\n");
+        assertThat(withHeader.listeners().get(0).proxyProtocol()).isTrue();
+        assertThat(ConfigCodec.parse(ConfigCodec.write(withHeader))).isEqualTo(withHeader);
 
         assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "  accessControl: {type: allow, cidrs: [example.com]}\n"))
                 .isInstanceOfSatisfying(

@@ -11,6 +11,7 @@ import dev.slb.proxy.core.BackendDrains;
 import dev.slb.proxy.core.BackendLoad;
 import dev.slb.proxy.core.Connections;
 import dev.slb.proxy.core.ListenerRuntime;
+import dev.slb.proxy.core.RateLimitedLog;
 import dev.slb.proxy.core.Transport;
 import dev.slb.proxy.health.HealthChecker;
 import dev.slb.proxy.http.HttpListenerInitializer;
@@ -19,6 +20,7 @@ import dev.slb.proxy.limits.AccessControlHandler;
 import dev.slb.proxy.limits.AccessDenials;
 import dev.slb.proxy.limits.AdmissionHandler;
 import dev.slb.proxy.limits.ReplicaLimits;
+import dev.slb.proxy.proxyprotocol.ProxyProtocolReader;
 import dev.slb.proxy.routing.CloseSpread;
 import dev.slb.proxy.tcp.TcpProxyHandler;
 import dev.slb.proxy.tls.CertificateWatcher;
@@ -56,6 +58,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    /** A listener taking the PROXY protocol can be reached by anything that does not send it: one line every 10 s. */
+    private static final RateLimitedLog proxyProtocolRefusals = new RateLimitedLog(log);
 
     private final Transport transport;
     /** The TLS provider HTTPS listeners use, as /metrics reports it: openssl, jdk, or none when the forced one is missing. */
@@ -268,11 +272,38 @@ public final class ProxyServer implements AutoCloseable {
     private Bound bind(Listener l, ListenerRuntime runtime) throws Exception {
         AtomicReference<ListenerRuntime> ref = new AtomicReference<>(runtime);
         ChannelInitializer<Channel> http = new HttpListenerInitializer(ref::get, pools, connections, limits);
+        ProxyProtocolReader.Continuation afterHeader = new ProxyProtocolReader.Continuation() {
+            @Override
+            public boolean accepted(Channel ch, InetSocketAddress client) {
+                ListenerRuntime current = ref.get();
+                // The header names the real client: access control applies to it, not to the outer load balancer.
+                if (!current.accessRules().allows(client.getAddress())) {
+                    AccessControlHandler.denied(current, client, denials);
+                    return false;
+                }
+                serve(ch, current, http);
+                return true;
+            }
+
+            @Override
+            public void refused(Channel ch, String why) {
+                String name = ref.get().name();
+                proxyProtocolRefusals.info(
+                        "proxy protocol " + name,
+                        () -> "listener " + name + ": reset a connection from " + ch.remoteAddress() + ": " + why
+                                + ". The listener has proxyProtocol on, so whatever connects to it must send a PROXY"
+                                + " protocol header (v1 or v2) first; turn it off if nothing in front sends one");
+            }
+        };
         ChannelInitializer<Channel> child = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 ListenerRuntime current = ref.get();
-                serve(ch, current, http);
+                if (current.config().proxyProtocol()) {
+                    ProxyProtocolReader.install(ch.pipeline(), current.config().requestHeaderTimeout(), afterHeader);
+                } else {
+                    serve(ch, current, http);
+                }
             }
         };
         Channel channel = new ServerBootstrap()

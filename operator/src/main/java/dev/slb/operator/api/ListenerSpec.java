@@ -123,6 +123,14 @@ public class ListenerSpec {
             + " slb_connections_denied_total.")
     public AccessControlSpec accessControl;
 
+    @Default("false")
+    @JsonPropertyDescription("Every connection to this listener starts with a PROXY protocol header (v1 or v2), as"
+            + " an outer load balancer sends it to pass on the client's real address: X-Forwarded-For and"
+            + " accessControl then use that address. The header must arrive within requestHeaderTimeoutSeconds"
+            + " (10 s by default); a connection without a valid header is reset and logged. Turn it on only when"
+            + " everything that connects sends the header. Default false.")
+    public Boolean proxyProtocol;
+
     @Default("wrr")
     @JsonPropertyDescription("How new connections are spread over backends: wrr (smooth weighted round robin, the "
             + "default), wlc (weighted least connections) or rr (round robin).")

@@ -147,6 +147,7 @@ public final class ProxyConfigs {
                 // X-Forwarded-Port names the port clients connect to, which the pod port is not below 1024.
                 .servicePort(podPort(l.port) == l.port ? null : l.port)
                 .accessControl(accessControl(l.accessControl))
+                .proxyProtocol(Boolean.TRUE.equals(l.proxyProtocol))
                 .backends(backends)
                 .build();
     }

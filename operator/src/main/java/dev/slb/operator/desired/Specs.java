@@ -182,6 +182,7 @@ public final class Specs {
                 l.connectionDrainSeconds == null ? DEFAULT_CONNECTION_DRAIN_SECONDS : l.connectionDrainSeconds;
         copy.ejectOnServerErrors = Boolean.TRUE.equals(l.ejectOnServerErrors);
         copy.accessControl = l.accessControl;
+        copy.proxyProtocol = Boolean.TRUE.equals(l.proxyProtocol);
         return copy;
     }
 

@@ -8,6 +8,7 @@ import dev.slb.proxy.http.ConnectionState.Idle;
 import dev.slb.proxy.http.ConnectionState.Lingering;
 import dev.slb.proxy.http.ConnectionState.Switched;
 import dev.slb.proxy.limits.ReplicaLimits;
+import dev.slb.proxy.proxyprotocol.ProxyProtocolReader;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -20,7 +21,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -96,10 +96,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        // The PROXY protocol header's addresses when the listener took one, else the socket's.
         origin = ClientOrigin.of(
-                (InetSocketAddress) ctx.channel().remoteAddress(),
-                (InetSocketAddress) ctx.channel().localAddress(),
-                tls);
+                ProxyProtocolReader.client(ctx.channel()), ProxyProtocolReader.destination(ctx.channel()), tls);
         long now = timer.now();
         state = new Idle(now);
         connections.add(this);

@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Sits on one listener's server socket, ahead of {@link AdmissionHandler}, and resets each
  * accepted connection its access control refuses, before it is registered, read or handshaken,
- * and before it counts against the replica's connection limits.
+ * and before it counts against the replica's connection limits. A listener that takes a PROXY
+ * protocol header learns the client's address only from that header, so its connections pass
+ * here and are judged just after the header is read.
  */
 public final class AccessControlHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(AccessControlHandler.class);
@@ -32,7 +34,8 @@ public final class AccessControlHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel child = (Channel) msg;
         ListenerRuntime runtime = listener.get();
-        if (!(child.remoteAddress() instanceof InetSocketAddress remote)
+        if (runtime.config().proxyProtocol()
+                || !(child.remoteAddress() instanceof InetSocketAddress remote)
                 || runtime.accessRules().allows(remote.getAddress())) {
             ctx.fireChannelRead(child);
             return;

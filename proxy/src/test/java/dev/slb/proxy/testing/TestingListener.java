@@ -62,6 +62,11 @@ public final class TestingListener {
         return this;
     }
 
+    public TestingListener proxyProtocol(boolean on) {
+        listener.proxyProtocol(on);
+        return this;
+    }
+
     public TestingListener accessControl(AccessControl a) {
         listener.accessControl(a);
         return this;
