@@ -114,6 +114,20 @@ public final class ConfigValidator {
             problems.add(at + ".connectionDrain: " + Durations.format(l.connectionDrain()) + " is longer than "
                     + Durations.format(MAX_CONNECTION_DRAIN));
         }
+        positive(at + ".httpKeepaliveTimeout", l.httpKeepaliveTimeout(), problems, false);
+        if (l.httpKeepaliveTimeout().compareTo(MAX_HTTP_KEEPALIVE_TIMEOUT) > 0) {
+            problems.add(at + ".httpKeepaliveTimeout: " + Durations.format(l.httpKeepaliveTimeout())
+                    + " is longer than " + Durations.format(MAX_HTTP_KEEPALIVE_TIMEOUT));
+        }
+        if (l.protocol() == Protocol.TCP && l.forwardedHeaders() != null) {
+            problems.add(at + ".forwardedHeaders: only HTTP and HTTPS listeners add headers");
+        }
+        if (l.accessControl() != null) {
+            accessControl(at + ".accessControl", l.accessControl(), problems);
+        }
+        if (l.servicePort() != null) {
+            port(at + ".servicePort", l.servicePort(), problems);
+        }
         if (l.healthCheck() != null) {
             healthCheck(at + ".healthCheck", l.healthCheck(), problems);
         }
@@ -241,6 +255,24 @@ public final class ConfigValidator {
     public static final int MIN_THRESHOLD = 2;
     public static final int MAX_THRESHOLD = 10;
     public static final Duration MAX_CONNECTION_DRAIN = Duration.ofSeconds(900);
+    public static final Duration MAX_HTTP_KEEPALIVE_TIMEOUT = Duration.ofSeconds(3600);
+
+    private static void accessControl(String at, AccessControl control, List<String> problems) {
+        if (control.type() == null) {
+            problems.add(at + ".type: is required (allow or deny)");
+        }
+        if (control.cidrs().size() > AccessControl.MAX_ENTRIES) {
+            problems.add(at + ".cidrs: " + control.cidrs().size() + " entries; at most " + AccessControl.MAX_ENTRIES);
+        }
+        for (int i = 0; i < control.cidrs().size(); i++) {
+            try {
+                Cidr.parse(control.cidrs().get(i));
+            } catch (IllegalArgumentException e) {
+                problems.add(at + ".cidrs[" + i + "]: " + e.getMessage());
+            }
+        }
+    }
+
     private static final Pattern HOST_HEADER = Pattern.compile("[A-Za-z0-9.:\\[\\]-]{1,253}");
 
     private static void healthCheck(String at, HealthCheck c, List<String> problems) {

@@ -15,8 +15,8 @@ import java.util.List;
  * @param tls                   HTTPS only: certificate, key and policy
  * @param websocket             HTTP and HTTPS only: WebSocket on (the default) or off
  * @param idleTimeout           a WebSocket or TCP connection with no traffic for this long is
- *                              closed, and so is an HTTP connection idle between requests or
- *                              stuck in an unfinished request head (default 60 s)
+ *                              closed (default 60 s); an idle HTTP connection waits
+ *                              {@code httpKeepaliveTimeout} instead
  * @param requestTimeout        HTTP: how long a backend may take to start its response (default 60 s)
  * @param connectTimeout        how long a backend connect may take before the next one is tried (default 5 s)
  * @param scheduler             wrr (default), wlc or rr
@@ -35,6 +35,16 @@ import java.util.List;
  *                              (default 30 s; zero closes them at once)
  * @param ejectOnServerErrors   passive health: whether 5xx answers count, beside connect failures
  *                              and resets, toward ejecting a backend (default false)
+ * @param httpKeepaliveTimeout  HTTP/HTTPS: a connection with no request in progress (a fresh one, or
+ *                              kept alive between requests) is closed after this long (default 15 s);
+ *                              WebSocket connections idle out after {@code idleTimeout} instead
+ * @param forwardedHeaders      HTTP/HTTPS: which of the product's headers go to backends
+ * @param proxyProtocol         every connection starts with a PROXY protocol header (v1 or v2) naming
+ *                              the real client, sent by an outer load balancer; read within
+ *                              {@code requestHeaderTimeout}, or the connection is reset (default false)
+ * @param accessControl         which client addresses are served; everyone when absent
+ * @param servicePort           the port clients connect to (the Service port), when it differs from
+ *                              {@code port} (the pod port): X-Forwarded-Port carries it
  * @param backends              where requests and connections go: the default group, which takes
  *                              the requests no rule matches (and every connection of a TCP listener)
  * @param backendGroups         HTTP/HTTPS: the named groups the rules send requests to
@@ -64,6 +74,11 @@ import java.util.List;
     "healthCheck",
     "connectionDrain",
     "ejectOnServerErrors",
+    "httpKeepaliveTimeout",
+    "forwardedHeaders",
+    "servicePort",
+    "proxyProtocol",
+    "accessControl",
     "backends",
     "backendGroups",
     "rules",
@@ -104,6 +119,16 @@ public record Listener(
         Duration connectionDrain,
 
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean ejectOnServerErrors,
+        // Left out at their defaults too, for the same reason: an old proxy never sees them unless set.
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AtDefault.HttpKeepaliveTimeout.class)
+        Duration httpKeepaliveTimeout,
+
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AtDefault.Forwarded.class)
+        ForwardedHeaders forwardedHeaders,
+
+        Integer servicePort,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean proxyProtocol,
+        AccessControl accessControl,
         List<Backend> backends,
         // Issue 17's settings: left out while empty or off, so configs without them read and write as before.
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<BackendGroup> backendGroups,
@@ -126,6 +151,8 @@ public record Listener(
     public static final int DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND = 1024;
 
     public static final Duration DEFAULT_CONNECTION_DRAIN = Duration.ofSeconds(30);
+    /** The product's keep-alive timeout: short, as an idle keep-alive connection is a socket held for nothing. */
+    public static final Duration DEFAULT_HTTP_KEEPALIVE_TIMEOUT = Duration.ofSeconds(15);
 
     public Listener {
         websocket = protocol != null && protocol.isHttp() && websocket == null ? WebSocket.ENABLED : websocket;
@@ -144,6 +171,10 @@ public record Listener(
                 ? healthCheck
                 : healthCheck.withDefaultProtocol(protocol.isHttp() ? HealthCheck.Kind.HTTP : HealthCheck.Kind.TCP);
         connectionDrain = connectionDrain == null ? DEFAULT_CONNECTION_DRAIN : connectionDrain;
+        httpKeepaliveTimeout = httpKeepaliveTimeout == null ? DEFAULT_HTTP_KEEPALIVE_TIMEOUT : httpKeepaliveTimeout;
+        forwardedHeaders = protocol != null && protocol.isHttp() && forwardedHeaders == null
+                ? ForwardedHeaders.DEFAULT
+                : forwardedHeaders;
         backends = backends == null ? List.of() : List.copyOf(backends);
         backendGroups = backendGroups == null ? List.of() : List.copyOf(backendGroups);
         rules = rules == null ? List.of() : List.copyOf(rules);
@@ -180,6 +211,11 @@ public record Listener(
                 .healthCheck(healthCheck)
                 .connectionDrain(connectionDrain)
                 .ejectOnServerErrors(ejectOnServerErrors)
+                .httpKeepaliveTimeout(httpKeepaliveTimeout)
+                .forwardedHeaders(forwardedHeaders)
+                .servicePort(servicePort)
+                .proxyProtocol(proxyProtocol)
+                .accessControl(accessControl)
                 .backends(backends)
                 .backendGroups(backendGroups)
                 .rules(rules)
@@ -204,6 +240,11 @@ public record Listener(
             }
         }
         return List.copyOf(all.values());
+    }
+
+    /** The port clients connect to: the Service port when the operator wrote one, else the port bound. */
+    public int clientFacingPort() {
+        return servicePort == null ? port : servicePort;
     }
 
     /** True when this listener relays WebSocket upgrades. */
@@ -286,6 +327,11 @@ public record Listener(
         private HealthCheck healthCheck;
         private Duration connectionDrain;
         private boolean ejectOnServerErrors;
+        private Duration httpKeepaliveTimeout;
+        private ForwardedHeaders forwardedHeaders;
+        private Integer servicePort;
+        private boolean proxyProtocol;
+        private AccessControl accessControl;
         private List<Backend> backends;
         private List<BackendGroup> backendGroups;
         private List<ForwardingRule> rules;
@@ -385,6 +431,31 @@ public record Listener(
             return this;
         }
 
+        public Builder httpKeepaliveTimeout(Duration value) {
+            this.httpKeepaliveTimeout = value;
+            return this;
+        }
+
+        public Builder forwardedHeaders(ForwardedHeaders value) {
+            this.forwardedHeaders = value;
+            return this;
+        }
+
+        public Builder servicePort(Integer value) {
+            this.servicePort = value;
+            return this;
+        }
+
+        public Builder proxyProtocol(boolean value) {
+            this.proxyProtocol = value;
+            return this;
+        }
+
+        public Builder accessControl(AccessControl value) {
+            this.accessControl = value;
+            return this;
+        }
+
         public Builder backends(List<Backend> value) {
             this.backends = value;
             return this;
@@ -435,6 +506,11 @@ public record Listener(
                     healthCheck,
                     connectionDrain,
                     ejectOnServerErrors,
+                    httpKeepaliveTimeout,
+                    forwardedHeaders,
+                    servicePort,
+                    proxyProtocol,
+                    accessControl,
                     backends,
                     backendGroups,
                     rules,
@@ -469,6 +545,31 @@ public record Listener(
             @Override
             public int hashCode() {
                 return DEFAULT_REQUEST_HEADER_TIMEOUT.hashCode();
+            }
+        }
+
+        static final class HttpKeepaliveTimeout {
+            @Override
+            public boolean equals(Object value) {
+                return DEFAULT_HTTP_KEEPALIVE_TIMEOUT.equals(value);
+            }
+
+            @Override
+            public int hashCode() {
+                return DEFAULT_HTTP_KEEPALIVE_TIMEOUT.hashCode();
+            }
+        }
+
+        static final class Forwarded {
+            @Override
+            public boolean equals(Object value) {
+                // Null too: a TCP listener has no header switches to write.
+                return value == null || ForwardedHeaders.DEFAULT.equals(value);
+            }
+
+            @Override
+            public int hashCode() {
+                return ForwardedHeaders.DEFAULT.hashCode();
             }
         }
 

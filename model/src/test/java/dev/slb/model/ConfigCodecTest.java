@@ -276,6 +276,56 @@ class ConfigCodecTest {
     }
 
     @Test
+    void keepAliveAndHeaderSwitchesHaveDefaultsAreLeftOutAtThemAndHaveBounds() throws Exception {
+        Listener web = ConfigCodec.parse(MINIMAL).listeners().get(0);
+        assertThat(web.httpKeepaliveTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(web.forwardedHeaders()).isEqualTo(ForwardedHeaders.DEFAULT);
+        assertThat(web.forwardedHeaders().xForwardedProto()).isTrue();
+        assertThat(web.clientFacingPort()).isEqualTo(8080);
+        assertThat(ConfigCodec.write(ConfigCodec.parse(MINIMAL)))
+                .doesNotContain("httpKeepaliveTimeout", "forwardedHeaders", "servicePort");
+
+        String set = MINIMAL
+                + "  httpKeepaliveTimeout: 90s\n  servicePort: 80\n"
+                + "  forwardedHeaders: {xForwardedProto: false, slbIp: true}\n";
+        ProxyConfig parsed = ConfigCodec.parse(set);
+        Listener l = parsed.listeners().get(0);
+        assertThat(l.httpKeepaliveTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(l.clientFacingPort()).isEqualTo(80);
+        assertThat(l.forwardedHeaders()).isEqualTo(new ForwardedHeaders(false, true, false, false));
+        assertThat(ConfigCodec.parse(ConfigCodec.write(parsed))).isEqualTo(parsed);
+
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "  httpKeepaliveTimeout: 61m\n  servicePort: 0\n"))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactlyInAnyOrder(
+                                        "listeners[0].httpKeepaliveTimeout: 61m is longer than 1h",
+                                        "listeners[0].servicePort: 0 is not a port (1..65535)"));
+    }
+
+    @Test
+    void accessControlRoundTripsAndEveryEntryMustBeABlock() throws Exception {
+        String set = MINIMAL + "  accessControl: {type: deny, cidrs: [10.0.0.0/8, \"2001:db8::/32\"]}\n";
+        ProxyConfig parsed = ConfigCodec.parse(set);
+        assertThat(parsed.listeners().get(0).accessControl())
+                .isEqualTo(new AccessControl(AccessControl.Type.DENY, List.of("10.0.0.0/8", "2001:db8::/32")));
+        assertThat(ConfigCodec.parse(ConfigCodec.write(parsed))).isEqualTo(parsed);
+        assertThat(ConfigCodec.write(ConfigCodec.parse(MINIMAL))).doesNotContain("accessControl", "proxyProtocol");
+        ProxyConfig withHeader = ConfigCodec.parse(MINIMAL + "  proxyProtocol: true\n");
+        assertThat(withHeader.listeners().get(0).proxyProtocol()).isTrue();
+        assertThat(ConfigCodec.parse(ConfigCodec.write(withHeader))).isEqualTo(withHeader);
+
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "  accessControl: {type: allow, cidrs: [example.com]}\n"))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly("listeners[0].accessControl.cidrs[0]: 'example.com' is not an IP"
+                                        + " address or CIDR block (write e.g. 203.0.113.0/24, 198.51.100.7 or"
+                                        + " 2001:db8::/32)"));
+    }
+
+    @Test
     void requestLimitsHaveBounds() {
         String yaml = MINIMAL + "  maxHeaders: 1001\n  requestHeaderTimeout: 61s\n  minRequestBodyBytesPerSecond: 0\n";
         assertThatThrownBy(() -> ConfigCodec.parse(yaml))

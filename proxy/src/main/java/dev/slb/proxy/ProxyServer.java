@@ -11,12 +11,16 @@ import dev.slb.proxy.core.BackendDrains;
 import dev.slb.proxy.core.BackendLoad;
 import dev.slb.proxy.core.Connections;
 import dev.slb.proxy.core.ListenerRuntime;
+import dev.slb.proxy.core.RateLimitedLog;
 import dev.slb.proxy.core.Transport;
 import dev.slb.proxy.health.HealthChecker;
 import dev.slb.proxy.http.HttpListenerInitializer;
 import dev.slb.proxy.http.UpstreamPools;
+import dev.slb.proxy.limits.AccessControlHandler;
+import dev.slb.proxy.limits.AccessDenials;
 import dev.slb.proxy.limits.AdmissionHandler;
 import dev.slb.proxy.limits.ReplicaLimits;
+import dev.slb.proxy.proxyprotocol.ProxyProtocolReader;
 import dev.slb.proxy.routing.CloseSpread;
 import dev.slb.proxy.tcp.TcpProxyHandler;
 import dev.slb.proxy.tls.CertificateWatcher;
@@ -54,6 +58,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    /** A listener taking the PROXY protocol can be reached by anything that does not send it: one line every 10 s. */
+    private static final RateLimitedLog proxyProtocolRefusals = new RateLimitedLog(log);
 
     private final Transport transport;
     /** The TLS provider HTTPS listeners use, as /metrics reports it: openssl, jdk, or none when the forced one is missing. */
@@ -66,6 +72,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Connections connections = new Connections();
     private final ReplicaLimits limits;
     private final AdmissionHandler admission;
+    private final AccessDenials denials = new AccessDenials();
     private final ScheduledExecutorService housekeeping;
     private final SecretStore secrets;
     private final HealthChecker healthChecker;
@@ -195,7 +202,9 @@ public final class ProxyServer implements AutoCloseable {
             HealthChecker.Plan health = healthChecker.plan(next);
             Map<Integer, ListenerRuntime> runtimes = new HashMap<>();
             for (Listener l : next.listeners()) {
-                runtimes.put(l.port(), new ListenerRuntime(l, backendLoad, tlsFor(l), b -> health.health(l, b)));
+                runtimes.put(
+                        l.port(),
+                        new ListenerRuntime(next.instance(), l, backendLoad, tlsFor(l), b -> health.health(l, b)));
             }
             Map<Integer, Bound> fresh = new HashMap<>();
             try {
@@ -263,14 +272,37 @@ public final class ProxyServer implements AutoCloseable {
     private Bound bind(Listener l, ListenerRuntime runtime) throws Exception {
         AtomicReference<ListenerRuntime> ref = new AtomicReference<>(runtime);
         ChannelInitializer<Channel> http = new HttpListenerInitializer(ref::get, pools, connections, limits);
+        ProxyProtocolReader.Continuation afterHeader = new ProxyProtocolReader.Continuation() {
+            @Override
+            public boolean accepted(Channel ch, InetSocketAddress client) {
+                ListenerRuntime current = ref.get();
+                // The header names the real client: access control applies to it, not to the outer load balancer.
+                if (!current.accessRules().allows(client.getAddress())) {
+                    AccessControlHandler.denied(current, client, denials);
+                    return false;
+                }
+                serve(ch, current, http);
+                return true;
+            }
+
+            @Override
+            public void refused(Channel ch, String why) {
+                String name = ref.get().name();
+                proxyProtocolRefusals.info(
+                        "proxy protocol " + name,
+                        () -> "listener " + name + ": reset a connection from " + ch.remoteAddress() + ": " + why
+                                + ". The listener has proxyProtocol on, so whatever connects to it must send a PROXY"
+                                + " protocol header (v1 or v2) first; turn it off if nothing in front sends one");
+            }
+        };
         ChannelInitializer<Channel> child = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 ListenerRuntime current = ref.get();
-                if (current.config().protocol() == Protocol.TCP) {
-                    ch.pipeline().addLast("tcp-proxy", new TcpProxyHandler(current, transport, connections));
+                if (current.config().proxyProtocol()) {
+                    ProxyProtocolReader.install(ch.pipeline(), current.config().requestHeaderTimeout(), afterHeader);
                 } else {
-                    ch.pipeline().addLast(http);
+                    serve(ch, current, http);
                 }
             }
         };
@@ -282,7 +314,13 @@ public final class ProxyServer implements AutoCloseable {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(admission)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel server) {
+                        // Access control first: a denied client must not use up the replica's connection limits.
+                        server.pipeline().addLast(new AccessControlHandler(ref::get, denials), admission);
+                    }
+                })
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Transport.WATER_MARK)
@@ -292,6 +330,15 @@ public final class ProxyServer implements AutoCloseable {
                 .channel();
         log.info("listener {} ({}) accepting on {}", l.name(), l.protocol(), channel.localAddress());
         return new Bound(l.bindAddress(), channel, ref);
+    }
+
+    /** Adds what serves a connection of {@code current}'s protocol, once it is known who the client is. */
+    private void serve(Channel ch, ListenerRuntime current, ChannelInitializer<Channel> http) {
+        if (current.config().protocol() == Protocol.TCP) {
+            ch.pipeline().addLast("tcp-proxy", new TcpProxyHandler(current, transport, connections));
+        } else {
+            ch.pipeline().addLast(http);
+        }
     }
 
     private List<ReloadingSslContext> tlsContexts() {
@@ -500,6 +547,18 @@ public final class ProxyServer implements AutoCloseable {
                         .append(limits.refused(r))
                         .append('\n');
             }
+            metric(
+                    sb,
+                    "slb_connections_denied_total",
+                    "counter",
+                    "Client connections reset at once because the listener's accessControl does not allow the"
+                            + " client's address, by listener.");
+            denials.counts()
+                    .forEach((listener, count) -> sb.append("slb_connections_denied_total{listener=\"")
+                            .append(listener)
+                            .append("\"} ")
+                            .append(count)
+                            .append('\n'));
             metric(
                             sb,
                             "slb_requests_refused_total",

@@ -2,6 +2,7 @@ package dev.slb.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slb.model.ForwardedHeaders;
 import dev.slb.proxy.testing.TestingBackend;
 import dev.slb.proxy.testing.TestingBodies;
 import dev.slb.proxy.testing.TestingClients;
@@ -91,6 +92,61 @@ class HttpHeadersTest {
         assertThat(seen.headerNames())
                 .filteredOn(n -> n.equalsIgnoreCase("X-Forwarded-For"))
                 .hasSize(1);
+    }
+
+    /**
+     * With every switch on, the backend reads the product's headers as the proxy saw the
+     * connection, and X-Forwarded-Port names the Service port clients use, not the pod's; the
+     * client's forged copies are gone, on this listener and (switches off) on the default one.
+     */
+    @Test
+    void productHeadersAreSwitchedAndForgedCopiesStripped() throws Exception {
+        String forged = "X-Forwarded-Proto: https\r\n"
+                + "X-Forwarded-Port: 1\r\n"
+                + "SLB-IP: 10.9.9.9\r\n"
+                + "SLB-ID: kube-system/forged\r\n"
+                + "X-Forwarded-Client-Srcport: 2\r\n";
+        try (TestingConnection c = TestingConnection.open(port)) {
+            c.send("GET /default HTTP/1.1\r\nHost: a\r\n" + forged + "\r\n");
+            assertThat(c.readResponse().status()).isEqualTo(200);
+        }
+        TestingBackend.Seen plain = lastSeen();
+        assertThat(plain.header("X-Forwarded-Proto")).as("on by default").isEqualTo("http");
+        assertThat(plain.has("SLB-IP")).isFalse();
+        assertThat(plain.has("SLB-ID")).isFalse();
+        assertThat(plain.has("X-Forwarded-Client-Srcport")).isFalse();
+        assertThat(plain.header("X-Forwarded-Port")).isEqualTo(Integer.toString(port));
+
+        proxy.close();
+        proxy = TestingProxy.start(TestingListener.http("web")
+                .forwardedHeaders(new ForwardedHeaders(true, true, true, true))
+                .servicePort(443)
+                .backends(backend.backend())
+                .build());
+        int clientPort;
+        try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
+            clientPort = c.socket().getLocalPort();
+            c.send("GET /switched HTTP/1.1\r\nHost: a\r\n" + forged + "\r\n");
+            assertThat(c.readResponse().status()).isEqualTo(200);
+        }
+        TestingBackend.Seen seen = lastSeen();
+        assertThat(seen.target()).isEqualTo("/switched");
+        assertThat(headerValues(seen, "X-Forwarded-Proto")).containsExactly("http");
+        assertThat(headerValues(seen, "X-Forwarded-Port"))
+                .as("the Service port, not the pod port")
+                .containsExactly("443");
+        assertThat(headerValues(seen, "SLB-IP"))
+                .as("the address the client connected to")
+                .containsExactly("127.0.0.1");
+        assertThat(headerValues(seen, "SLB-ID")).as("the config's instance").containsExactly("testing");
+        assertThat(headerValues(seen, "X-Forwarded-Client-Srcport")).containsExactly(Integer.toString(clientPort));
+    }
+
+    private static List<String> headerValues(TestingBackend.Seen seen, String name) {
+        return seen.headers().stream()
+                .filter(h -> h[0].equalsIgnoreCase(name))
+                .map(h -> h[1])
+                .toList();
     }
 
     /**

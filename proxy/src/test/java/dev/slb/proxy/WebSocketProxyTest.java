@@ -152,6 +152,22 @@ class WebSocketProxyTest {
         assertThat(r.closeReason).contains("idle timeout");
     }
 
+    /** A WebSocket idles out by the idle timeout alone: the HTTP keep-alive timeout ended with the upgrade. */
+    @Test
+    void aQuietWebSocketOutlivesTheHttpKeepAliveTimeout() throws Exception {
+        proxy = TestingProxy.start(http(Duration.ofSeconds(20)).toBuilder()
+                .httpKeepaliveTimeout(Duration.ofMillis(200))
+                .build());
+        Recorder r = new Recorder();
+        java.net.http.WebSocket ws = connect(HttpClient.newHttpClient(), "ws", proxy.port("web"), r);
+        Thread.sleep(1000);
+        assertThat(r.closed)
+                .as("open after five keep-alive timeouts of silence")
+                .isNotDone();
+        ws.sendText("still here", true).get(10, TimeUnit.SECONDS);
+        assertThat(r.texts.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("still here");
+    }
+
     @Test
     void keepalivePingsHoldAQuietConnectionOpen() throws Exception {
         Listener quiet =

@@ -34,6 +34,9 @@ import java.util.List;
 @ValidationRule(
         value = "self.protocol != 'TCP' || !has(self.stickySession)",
         message = "TCP listeners have no cookies; remove stickySession")
+@ValidationRule(
+        value = "self.protocol != 'TCP' || !has(self.forwardedHeaders)",
+        message = "TCP listeners add no headers; remove forwardedHeaders")
 public class ListenerSpec {
     /** A listener name: a DNS label short enough to name a Service port. Checked in the schema and in Java. */
     public static final int MAX_CONNECTION_DRAIN_SECONDS = 900;
@@ -96,7 +99,7 @@ public class ListenerSpec {
     @JsonPropertyDescription("HTTP/HTTPS: once a client has begun a request, its whole head (request line and "
             + "headers) must arrive within this many seconds, or it is answered 408 and its connection closed, so a "
             + "client sending its head a byte at a time cannot hold a connection. A connection on which no request "
-            + "has begun is closed after idleTimeoutSeconds instead. Default 10.")
+            + "has begun is closed after httpKeepaliveTimeoutSeconds instead. Default 10.")
     public Integer requestHeaderTimeoutSeconds;
 
     @Default("1024")
@@ -108,6 +111,37 @@ public class ListenerSpec {
             + "held is freed. Time spent waiting on a slow backend does not count. Default 1024: a 1 GiB upload "
             + "passes on any link that would carry it at all.")
     public Integer minRequestBodyBytesPerSecond;
+
+    // No schema default: a TCP listener has no requests to keep alive between.
+    @Min(1)
+    @Max(3600)
+    @JsonPropertyDescription("HTTP/HTTPS: an HTTP connection with no request in progress (a new one, or one kept"
+            + " alive after its last response) is closed after this many seconds, 1..3600. Default 15, as the"
+            + " product has it. WebSocket connections idle out by idleTimeoutSeconds instead. Listeners created"
+            + " before this field existed closed idle HTTP connections after idleTimeoutSeconds (60 unless set):"
+            + " set this to that value to keep that behaviour. TCP listeners ignore it.")
+    public Integer httpKeepaliveTimeoutSeconds;
+
+    @JsonPropertyDescription("HTTP/HTTPS: which of the product's headers the listener adds to requests for"
+            + " backends. X-Forwarded-For (the client's address appended) and X-Forwarded-Port (the port the"
+            + " client connected to, the port above) are always added; X-Forwarded-Proto is on by default; SLB-IP,"
+            + " SLB-ID and X-Forwarded-Client-Srcport are off. Whatever a client sends under these names is"
+            + " removed, switched on or not, so backends can trust them.")
+    public ForwardedHeadersSpec forwardedHeaders;
+
+    @JsonPropertyDescription("Which client addresses this listener serves (any protocol): Allow or Deny, with up to"
+            + " 3 lists of up to 300 IPv4/IPv6 CIDR blocks. Absent: everyone is served. A refused client's"
+            + " connection is reset before any TLS handshake and counted in the proxy's"
+            + " slb_connections_denied_total.")
+    public AccessControlSpec accessControl;
+
+    @Default("false")
+    @JsonPropertyDescription("Every connection to this listener starts with a PROXY protocol header (v1 or v2), as"
+            + " an outer load balancer sends it to pass on the client's real address: X-Forwarded-For and"
+            + " accessControl then use that address. The header must arrive within requestHeaderTimeoutSeconds"
+            + " (10 s by default); a connection without a valid header is reset and logged. Turn it on only when"
+            + " everything that connects sends the header. Default false.")
+    public Boolean proxyProtocol;
 
     @Default("wrr")
     @JsonPropertyDescription("How new connections are spread over backends: wrr (smooth weighted round robin, the "

@@ -12,6 +12,11 @@ import java.util.List;
 /** What the user asks for: a tier, listeners and backends. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
+        value = "!has(self.externalTrafficPolicy) || self.externalTrafficPolicy == 'Cluster'"
+                + " || !has(self.serviceType) || self.serviceType != 'ClusterIP'",
+        message = "externalTrafficPolicy Local needs a LoadBalancer or NodePort serviceType; a ClusterIP Service"
+                + " takes no external traffic")
+@ValidationRule(
         value = "!has(oldSelf.tier) || oldSelf.tier == 'shared' || self.tier != 'shared'",
         message = "a guaranteed-performance tier cannot be changed back to shared; keep the tier, or create a new "
                 + "shared LoadBalancer and move traffic to it")
@@ -71,6 +76,15 @@ public class LoadBalancerSpec {
     @JsonPropertyDescription(
             "Type of the Service exposing the listeners: LoadBalancer (default), NodePort or ClusterIP.")
     public ServiceType serviceType;
+
+    @JsonPropertyDescription("The proxy Service's externalTrafficPolicy (LoadBalancer and NodePort Services): Cluster"
+            + " (default) or Local. Cluster: any node takes the traffic and may forward it to a proxy pod on another"
+            + " node, spreading it evenly, but the pod sees a node's address instead of the client's, so"
+            + " X-Forwarded-For and accessControl see that node. Local: a node sends traffic only to proxy pods on"
+            + " itself, so the client's address is kept, but nodes without a proxy pod take none and pods on busy"
+            + " nodes take more. To keep client addresses with Cluster, have the outer load balancer send the PROXY"
+            + " protocol and set proxyProtocol on the listeners.")
+    public ExternalTrafficPolicy externalTrafficPolicy;
 
     @JsonPropertyDescription("How this instance's proxy pods drain when they stop (a roll, a lower replica count):"
             + " overrides the operator's default. Changing it rolls the proxy pods once.")

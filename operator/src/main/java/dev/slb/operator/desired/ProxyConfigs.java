@@ -1,11 +1,13 @@
 package dev.slb.operator.desired;
 
+import dev.slb.model.AccessControl;
 import dev.slb.model.Admin;
 import dev.slb.model.Backend;
 import dev.slb.model.BackendGroup;
 import dev.slb.model.ClientAuthentication;
 import dev.slb.model.ConfigCodec;
 import dev.slb.model.ExtraCertificate;
+import dev.slb.model.ForwardedHeaders;
 import dev.slb.model.ForwardingRule;
 import dev.slb.model.HealthCheck;
 import dev.slb.model.Listener;
@@ -17,9 +19,12 @@ import dev.slb.model.StickySession;
 import dev.slb.model.Tls;
 import dev.slb.model.TlsPolicy;
 import dev.slb.model.WebSocket;
+import dev.slb.operator.api.AccessControlSpec;
+import dev.slb.operator.api.AccessListSpec;
 import dev.slb.operator.api.BackendGroupSpec;
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.ClientAuthenticationSpec;
+import dev.slb.operator.api.ForwardedHeadersSpec;
 import dev.slb.operator.api.ForwardingRuleSpec;
 import dev.slb.operator.api.HealthCheckProtocol;
 import dev.slb.operator.api.HealthCheckSpec;
@@ -151,6 +156,12 @@ public final class ProxyConfigs {
                 .healthCheck(healthCheck(l.healthCheck))
                 .connectionDrain(seconds(l.connectionDrainSeconds))
                 .ejectOnServerErrors(Boolean.TRUE.equals(l.ejectOnServerErrors))
+                .httpKeepaliveTimeout(seconds(l.httpKeepaliveTimeoutSeconds))
+                .forwardedHeaders(forwardedHeaders(l.forwardedHeaders))
+                // X-Forwarded-Port names the port clients connect to, which the pod port is not below 1024.
+                .servicePort(podPort(l.port) == l.port ? null : l.port)
+                .accessControl(accessControl(l.accessControl))
+                .proxyProtocol(Boolean.TRUE.equals(l.proxyProtocol))
                 .backends(backends)
                 .build();
     }
@@ -244,6 +255,24 @@ public final class ProxyConfigs {
                             l.defaultBackendGroup == null && (spec.backends == null || spec.backends.isEmpty()));
         }
         return b.build();
+    }
+
+    /** A listener's access lists merged into one, as the proxy matches them; null when it has none. */
+    private static AccessControl accessControl(AccessControlSpec a) {
+        if (a == null) {
+            return null;
+        }
+        List<String> cidrs = new ArrayList<>();
+        for (AccessListSpec list : a.lists) {
+            cidrs.addAll(list.cidrs);
+        }
+        return new AccessControl(
+                a.type == AccessControlSpec.Type.Allow ? AccessControl.Type.ALLOW : AccessControl.Type.DENY, cidrs);
+    }
+
+    /** The header switches of a normalized listener: null on TCP, which has none. */
+    private static ForwardedHeaders forwardedHeaders(ForwardedHeadersSpec f) {
+        return f == null ? null : new ForwardedHeaders(f.xForwardedProto, f.slbIp, f.slbId, f.xForwardedClientSrcport);
     }
 
     /** A number of seconds the user may leave unset: null stays null, the proxy's default. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slb.model.ProxyConfig;
 import dev.slb.model.ProxyContract;
 import dev.slb.operator.api.LoadBalancer;
+import dev.slb.operator.api.ServiceType;
 import dev.slb.operator.api.Tier;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -216,7 +217,7 @@ public final class ProxyResources {
                 .get(Names.POD_TEMPLATE_CHECKSUM_ANNOTATION));
     }
 
-    /** The Service: each listener port mapped to its pod port, type from spec.serviceType. */
+    /** The Service: each listener port mapped to its pod port, type and external traffic policy from the spec. */
     public static Service service(LoadBalancer lb) {
         String name = name(lb);
         List<ServicePort> ports = lb.getSpec().listeners.stream()
@@ -231,6 +232,11 @@ public final class ProxyResources {
                 .withMetadata(metadata(lb, Names.service(name), Map.of()))
                 .withNewSpec()
                 .withType(lb.getSpec().serviceType.name())
+                // Kubernetes takes the policy only on Services that take external traffic.
+                .withExternalTrafficPolicy(
+                        lb.getSpec().serviceType == ServiceType.ClusterIP
+                                ? null
+                                : lb.getSpec().externalTrafficPolicy.name())
                 .withSelector(Names.selector(name))
                 .withPorts(ports)
                 .endSpec()

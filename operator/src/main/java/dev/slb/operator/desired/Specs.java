@@ -1,14 +1,19 @@
 package dev.slb.operator.desired;
 
+import dev.slb.model.Cidr;
 import dev.slb.model.ConfigValidator;
 import dev.slb.model.ExtraCertificate;
 import dev.slb.model.ForwardingRule;
 import dev.slb.model.StickySession;
+import dev.slb.operator.api.AccessControlSpec;
+import dev.slb.operator.api.AccessListSpec;
 import dev.slb.operator.api.BackendGroupSpec;
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.ClientAuthenticationSpec;
 import dev.slb.operator.api.DrainSpec;
+import dev.slb.operator.api.ExternalTrafficPolicy;
 import dev.slb.operator.api.ExtraCertificateSpec;
+import dev.slb.operator.api.ForwardedHeadersSpec;
 import dev.slb.operator.api.ForwardingRuleSpec;
 import dev.slb.operator.api.HealthCheckMethod;
 import dev.slb.operator.api.HealthCheckProtocol;
@@ -53,6 +58,7 @@ public final class Specs {
     public static final int DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND = 1024;
     public static final int MAX_MIN_REQUEST_BODY_BYTES_PER_SECOND = 1 << 20;
     public static final int DEFAULT_CONNECTION_DRAIN_SECONDS = 30;
+    public static final int DEFAULT_HTTP_KEEPALIVE_TIMEOUT_SECONDS = 15;
     public static final int DEFAULT_CHECK_INTERVAL_SECONDS = 2;
     public static final int DEFAULT_CHECK_TIMEOUT_SECONDS = 5;
     public static final int DEFAULT_THRESHOLD = 3;
@@ -102,6 +108,8 @@ public final class Specs {
         LoadBalancerSpec copy = new LoadBalancerSpec();
         copy.tier = spec.tier == null ? Tier.SHARED : spec.tier;
         copy.serviceType = spec.serviceType == null ? ServiceType.LoadBalancer : spec.serviceType;
+        copy.externalTrafficPolicy =
+                spec.externalTrafficPolicy == null ? ExternalTrafficPolicy.Cluster : spec.externalTrafficPolicy;
         copy.listeners = new ArrayList<>();
         if (spec.listeners != null) {
             for (ListenerSpec l : spec.listeners) {
@@ -192,6 +200,13 @@ public final class Specs {
             copy.minRequestBodyBytesPerSecond = l.minRequestBodyBytesPerSecond == null
                     ? DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND
                     : l.minRequestBodyBytesPerSecond;
+            copy.httpKeepaliveTimeoutSeconds = l.httpKeepaliveTimeoutSeconds == null
+                    ? DEFAULT_HTTP_KEEPALIVE_TIMEOUT_SECONDS
+                    : l.httpKeepaliveTimeoutSeconds;
+            copy.forwardedHeaders = normalize(l.forwardedHeaders);
+        } else {
+            // Kept so that validation can refuse it on TCP, as the schema does.
+            copy.forwardedHeaders = l.forwardedHeaders;
         }
         copy.scheduler = l.scheduler == null ? Scheduler.WRR : l.scheduler;
         copy.healthCheck = normalize(l.healthCheck, l.protocol);
@@ -224,6 +239,17 @@ public final class Specs {
                 copy.rules.add(rc);
             }
         }
+        copy.accessControl = l.accessControl;
+        copy.proxyProtocol = Boolean.TRUE.equals(l.proxyProtocol);
+        return copy;
+    }
+
+    private static ForwardedHeadersSpec normalize(ForwardedHeadersSpec f) {
+        ForwardedHeadersSpec copy = new ForwardedHeadersSpec();
+        copy.xForwardedProto = f == null || f.xForwardedProto == null || f.xForwardedProto;
+        copy.slbIp = f != null && Boolean.TRUE.equals(f.slbIp);
+        copy.slbId = f != null && Boolean.TRUE.equals(f.slbId);
+        copy.xForwardedClientSrcport = f != null && Boolean.TRUE.equals(f.xForwardedClientSrcport);
         return copy;
     }
 
@@ -273,6 +299,12 @@ public final class Specs {
             return problems;
         }
         listeners(spec.listeners, problems);
+        if (spec.externalTrafficPolicy == ExternalTrafficPolicy.Local && spec.serviceType == ServiceType.ClusterIP) {
+            problems.add(Problem.invalid(
+                    "spec.externalTrafficPolicy",
+                    "Local needs a LoadBalancer or NodePort serviceType; a ClusterIP Service takes no external"
+                            + " traffic"));
+        }
         if (spec.tier == Tier.SHARED && spec.listeners != null) {
             sharedTierChoices(spec.listeners, problems);
         }
@@ -473,6 +505,14 @@ public final class Specs {
                 MAX_MIN_REQUEST_BODY_BYTES_PER_SECOND,
                 "bytes per second",
                 problems);
+        seconds(at + ".httpKeepaliveTimeoutSeconds", l.httpKeepaliveTimeoutSeconds, problems);
+        if (l.accessControl != null) {
+            accessControl(at + ".accessControl", l.accessControl, problems);
+        }
+        if (l.protocol == ListenerProtocol.TCP && l.forwardedHeaders != null) {
+            problems.add(
+                    Problem.invalid(at + ".forwardedHeaders", "TCP listeners add no headers; remove forwardedHeaders"));
+        }
         if (l.protocol == ListenerProtocol.TCP && l.websocketKeepaliveSeconds != null) {
             problems.add(Problem.invalid(
                     at + ".websocketKeepaliveSeconds",
@@ -487,6 +527,40 @@ public final class Specs {
                 problems);
         if (l.healthCheck != null) {
             healthCheck(at + ".healthCheck", l.healthCheck, problems);
+        }
+    }
+
+    private static void accessControl(String at, AccessControlSpec a, List<Problem> problems) {
+        if (a.type == null) {
+            problems.add(
+                    Problem.invalid(at + ".type", "is required: Allow (serve only the lists) or Deny (refuse them)"));
+        }
+        if (a.lists == null) {
+            problems.add(Problem.invalid(at + ".lists", "is required: up to 3 lists of CIDR blocks"));
+            return;
+        }
+        if (a.lists.size() > AccessControlSpec.MAX_LISTS) {
+            problems.add(Problem.invalid(
+                    at + ".lists", a.lists.size() + " lists; a listener takes at most " + AccessControlSpec.MAX_LISTS));
+        }
+        for (int i = 0; i < a.lists.size(); i++) {
+            AccessListSpec list = a.lists.get(i);
+            String lat = at + ".lists[" + i + "].cidrs";
+            if (list == null || list.cidrs == null) {
+                problems.add(Problem.invalid(lat, "is required (it may be empty)"));
+                continue;
+            }
+            if (list.cidrs.size() > AccessListSpec.MAX_ENTRIES) {
+                problems.add(Problem.invalid(
+                        lat, list.cidrs.size() + " entries; a list holds at most " + AccessListSpec.MAX_ENTRIES));
+            }
+            for (int j = 0; j < list.cidrs.size(); j++) {
+                try {
+                    Cidr.parse(list.cidrs.get(j));
+                } catch (IllegalArgumentException e) {
+                    problems.add(Problem.invalid(lat + "[" + j + "]", e.getMessage()));
+                }
+            }
         }
     }
 

@@ -6,13 +6,18 @@ import static dev.slb.operator.desired.TestingSpecs.listener;
 import static dev.slb.operator.desired.TestingSpecs.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slb.model.AccessControl;
 import dev.slb.model.Backend;
 import dev.slb.model.ConfigCodec;
+import dev.slb.model.ForwardedHeaders;
 import dev.slb.model.HealthCheck;
 import dev.slb.model.Listener;
 import dev.slb.model.ProxyConfig;
 import dev.slb.model.TlsPolicy;
+import dev.slb.operator.api.AccessControlSpec;
+import dev.slb.operator.api.AccessListSpec;
 import dev.slb.operator.api.DrainSpec;
+import dev.slb.operator.api.ForwardedHeadersSpec;
 import dev.slb.operator.api.HealthCheckSpec;
 import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.LoadBalancer;
@@ -40,6 +45,58 @@ class ProxyConfigsTest {
         assertThat(ProxyConfigs.podPort(1023)).isEqualTo(11023);
         assertThat(ProxyConfigs.podPort(1024)).isEqualTo(1024);
         assertThat(ProxyConfigs.podPort(8443)).isEqualTo(8443);
+    }
+
+    /**
+     * What an instance created before keep-alive and header switches existed becomes: its idle
+     * HTTP connections close after 15 s (they waited idleTimeoutSeconds, 60, before), X-Forwarded-Proto
+     * stays on, the other product headers stay off, and X-Forwarded-Port names the Service port. The
+     * switches at their defaults are left out of the written config, as the keep-alive timeout is;
+     * only the Service port of a listener below 1024 is new in it.
+     */
+    @Test
+    void anExistingInstanceGetsTheKeepAliveDefaultAndItsServicePorts() {
+        ProxyConfig config = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+        Listener web = config.listener("web").orElseThrow();
+        assertThat(web.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(web.httpKeepaliveTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(web.forwardedHeaders()).isEqualTo(new ForwardedHeaders(true, false, false, false));
+        assertThat(web.port()).isEqualTo(10080);
+        assertThat(web.clientFacingPort()).isEqualTo(80);
+        assertThat(ConfigCodec.write(config))
+                .doesNotContain("httpKeepaliveTimeout", "forwardedHeaders")
+                .contains("servicePort: 80", "servicePort: 443");
+
+        LoadBalancerSpec spec = spec();
+        spec.listeners.get(0).httpKeepaliveTimeoutSeconds = 60;
+        ForwardedHeadersSpec switches = new ForwardedHeadersSpec();
+        switches.slbId = true;
+        spec.listeners.get(0).forwardedHeaders = switches;
+        spec.listeners.add(listener("db", ListenerProtocol.TCP, 5432));
+        ProxyConfig set = ProxyConfigs.render(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+        Listener setWeb = set.listener("web").orElseThrow();
+        assertThat(setWeb.httpKeepaliveTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(setWeb.forwardedHeaders()).isEqualTo(new ForwardedHeaders(true, false, true, false));
+        Listener db = set.listener("db").orElseThrow();
+        assertThat(db.forwardedHeaders()).as("TCP adds no headers").isNull();
+        assertThat(db.servicePort()).as("the pod port is the Service port").isNull();
+        assertThat(ConfigCodec.write(set)).contains("httpKeepaliveTimeout: 1m", "slbId: true");
+    }
+
+    @Test
+    void accessListsAreMergedIntoOneForTheProxy() {
+        LoadBalancerSpec spec = spec();
+        AccessControlSpec a = SpecsTest.access(AccessControlSpec.Type.Allow, "10.0.0.0/8");
+        AccessListSpec second = new AccessListSpec();
+        second.cidrs = List.of("2001:db8::/32", "198.51.100.7");
+        a.lists = List.of(a.lists.get(0), second);
+        spec.listeners.get(0).accessControl = a;
+        ProxyConfig config = ProxyConfigs.render(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+        assertThat(config.listener("web").orElseThrow().accessControl())
+                .isEqualTo(new AccessControl(
+                        AccessControl.Type.ALLOW, List.of("10.0.0.0/8", "2001:db8::/32", "198.51.100.7")));
+        assertThat(config.listener("secure").orElseThrow().accessControl()).isNull();
+        assertThat(ConfigCodec.write(config)).contains("accessControl:", "type: allow");
     }
 
     @Test

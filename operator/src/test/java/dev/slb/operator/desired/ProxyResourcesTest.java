@@ -6,8 +6,10 @@ import static dev.slb.operator.desired.TestingSpecs.lb;
 import static dev.slb.operator.desired.TestingSpecs.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slb.operator.api.ExternalTrafficPolicy;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.LoadBalancerSpec;
+import dev.slb.operator.api.ServiceType;
 import dev.slb.operator.api.Tier;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -160,6 +162,22 @@ class ProxyResourcesTest {
         assertThat(cm.getData().get(Names.CONFIG_KEY))
                 .contains("secretName: web-tls")
                 .doesNotContain("BEGIN");
+    }
+
+    /** The Service carries the traffic policy where Kubernetes takes one: LoadBalancer and NodePort, not ClusterIP. */
+    @Test
+    void theServiceCarriesTheExternalTrafficPolicy() {
+        assertThat(ProxyResources.service(lb(Tier.S1_SMALL)).getSpec().getExternalTrafficPolicy())
+                .as("the default, Kubernetes' own")
+                .isEqualTo("Cluster");
+        LoadBalancerSpec local = spec();
+        local.externalTrafficPolicy = ExternalTrafficPolicy.Local;
+        assertThat(ProxyResources.service(lb(local, Tier.S1_SMALL)).getSpec().getExternalTrafficPolicy())
+                .isEqualTo("Local");
+        LoadBalancerSpec internal = spec();
+        internal.serviceType = ServiceType.ClusterIP;
+        assertThat(ProxyResources.service(lb(internal, Tier.S1_SMALL)).getSpec().getExternalTrafficPolicy())
+                .isNull();
     }
 
     @Test

@@ -6,7 +6,11 @@ import static dev.slb.operator.desired.TestingSpecs.service;
 import static dev.slb.operator.desired.TestingSpecs.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slb.operator.api.AccessControlSpec;
+import dev.slb.operator.api.AccessListSpec;
 import dev.slb.operator.api.DrainSpec;
+import dev.slb.operator.api.ExternalTrafficPolicy;
+import dev.slb.operator.api.ForwardedHeadersSpec;
 import dev.slb.operator.api.HealthCheckMethod;
 import dev.slb.operator.api.HealthCheckProtocol;
 import dev.slb.operator.api.HealthCheckSpec;
@@ -92,6 +96,15 @@ class SpecsTest {
         assertThat(Specs.validate(n)).isEmpty();
     }
 
+    static AccessControlSpec access(AccessControlSpec.Type type, String... cidrs) {
+        AccessListSpec list = new AccessListSpec();
+        list.cidrs = List.of(cidrs);
+        AccessControlSpec a = new AccessControlSpec();
+        a.type = type;
+        a.lists = List.of(list);
+        return a;
+    }
+
     @Test
     void normalizeFillsEveryCrdDefaultAndLeavesTheInputAlone() {
         LoadBalancerSpec input = spec();
@@ -107,6 +120,11 @@ class SpecsTest {
             assertThat(l.maxHeaders).isEqualTo(100);
             assertThat(l.requestHeaderTimeoutSeconds).isEqualTo(10);
             assertThat(l.minRequestBodyBytesPerSecond).isEqualTo(1024);
+            assertThat(l.httpKeepaliveTimeoutSeconds).isEqualTo(15);
+            assertThat(l.forwardedHeaders.xForwardedProto).isTrue();
+            assertThat(l.forwardedHeaders.slbIp).isFalse();
+            assertThat(l.forwardedHeaders.slbId).isFalse();
+            assertThat(l.forwardedHeaders.xForwardedClientSrcport).isFalse();
         });
         // No default written: an absent policy means the default, and the proxy config leaves it out.
         assertThat(n.listeners.get(1).tls.policy).isNull();
@@ -325,6 +343,56 @@ class SpecsTest {
                         },
                         "spec.listeners[0].websocketKeepaliveSeconds",
                         "TCP listeners carry no WebSocket"),
+                rule(
+                        "httpKeepaliveTimeoutSeconds 0",
+                        s -> s.listeners.get(0).httpKeepaliveTimeoutSeconds = 0,
+                        "spec.listeners[0].httpKeepaliveTimeoutSeconds",
+                        "1..3600"),
+                rule(
+                        "httpKeepaliveTimeoutSeconds 3601",
+                        s -> s.listeners.get(0).httpKeepaliveTimeoutSeconds = 3601,
+                        "spec.listeners[0].httpKeepaliveTimeoutSeconds",
+                        "1..3600"),
+                rule(
+                        "TCP with forwardedHeaders",
+                        s -> {
+                            s.listeners.get(0).protocol = ListenerProtocol.TCP;
+                            s.listeners.get(0).forwardedHeaders = new ForwardedHeadersSpec();
+                        },
+                        "spec.listeners[0].forwardedHeaders",
+                        "TCP listeners add no headers"),
+                rule(
+                        "externalTrafficPolicy Local on a ClusterIP Service",
+                        s -> {
+                            s.serviceType = ServiceType.ClusterIP;
+                            s.externalTrafficPolicy = ExternalTrafficPolicy.Local;
+                        },
+                        "spec.externalTrafficPolicy",
+                        "Local needs a LoadBalancer or NodePort serviceType"),
+                rule(
+                        "an access entry that is not a CIDR block",
+                        s -> s.listeners.get(0).accessControl =
+                                access(AccessControlSpec.Type.Deny, "10.0.0.0/8", "10.0.0.300"),
+                        "spec.listeners[0].accessControl.lists[0].cidrs[1]",
+                        "'10.0.0.300' is not an IP address or CIDR block"),
+                rule(
+                        "four access lists",
+                        s -> {
+                            AccessControlSpec a = access(AccessControlSpec.Type.Allow, "10.0.0.0/8");
+                            a.lists = List.of(a.lists.get(0), a.lists.get(0), a.lists.get(0), a.lists.get(0));
+                            s.listeners.get(0).accessControl = a;
+                        },
+                        "spec.listeners[0].accessControl.lists",
+                        "at most 3"),
+                rule(
+                        "301 access entries",
+                        s -> s.listeners.get(0).accessControl = access(
+                                AccessControlSpec.Type.Allow,
+                                java.util.stream.IntStream.range(0, 301)
+                                        .mapToObj(i -> "10.0." + (i / 256) + "." + (i % 256))
+                                        .toArray(String[]::new)),
+                        "spec.listeners[0].accessControl.lists[0].cidrs",
+                        "at most 300"),
                 rule(
                         "duplicate listener names",
                         s -> s.listeners.get(1).name = "web",

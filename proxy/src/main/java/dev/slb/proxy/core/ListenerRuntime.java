@@ -3,6 +3,7 @@ package dev.slb.proxy.core;
 import dev.slb.model.Backend;
 import dev.slb.model.BackendGroup;
 import dev.slb.model.Listener;
+import dev.slb.proxy.routing.AccessRules;
 import dev.slb.proxy.routing.BackendSelector;
 import dev.slb.proxy.routing.BackendSelectors;
 import dev.slb.proxy.routing.HealthVerdicts;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
 public final class ListenerRuntime {
     private static final Logger log = LoggerFactory.getLogger(ListenerRuntime.class);
 
+    private final String instance;
     private final Listener config;
+    private final AccessRules accessRules;
     private final List<Backend> backends;
     private final InetSocketAddress[] addresses;
     private final AtomicInteger[] load;
@@ -50,26 +53,34 @@ public final class ListenerRuntime {
     private final ListenerRuntime[] groups;
 
     public ListenerRuntime(Listener config, BackendLoad backendLoad, ReloadingSslContext tls) {
-        this(config, backendLoad, tls, b -> new BackendHealth());
+        this(null, config, backendLoad, tls, b -> new BackendHealth());
     }
 
-    /** {@code health} gives each backend's shared health state (the same object across reloads). */
+    /**
+     * {@code instance} names the LoadBalancer (namespace/name, null when unknown) for the SLB-ID
+     * header; {@code health} gives each backend's shared health state (the same object across reloads).
+     */
     public ListenerRuntime(
+            String instance,
             Listener config,
             BackendLoad backendLoad,
             ReloadingSslContext tls,
             Function<Backend, BackendHealth> healthOf) {
-        this(config, null, backendLoad, tls, healthOf);
+        this(instance, config, null, backendLoad, tls, healthOf);
     }
 
     private ListenerRuntime(
+            String instance,
             Listener config,
             String group,
             BackendLoad backendLoad,
             ReloadingSslContext tls,
             Function<Backend, BackendHealth> healthOf) {
+        this.instance = instance;
         this.config = config;
         this.group = group;
+        // Parsed here, on the config thread: the config was validated, so every entry reads.
+        this.accessRules = AccessRules.of(config.accessControl());
         this.backends = config.backends();
         this.tls = tls;
         int n = backends.size();
@@ -115,7 +126,7 @@ public final class ListenerRuntime {
                     .rules(null)
                     .noDefaultGroup(false)
                     .build();
-            groups[g] = new ListenerRuntime(view, bg.name(), backendLoad, null, healthOf);
+            groups[g] = new ListenerRuntime(instance, view, bg.name(), backendLoad, null, healthOf);
             index.put(bg.name(), g);
         }
         this.routes = config.rules().isEmpty() || groups.length == 0 ? null : Routes.of(config.rules(), index);
@@ -187,6 +198,16 @@ public final class ListenerRuntime {
 
     public Listener config() {
         return config;
+    }
+
+    /** The LoadBalancer this listener belongs to, as namespace/name; null when the config does not say. */
+    public String instance() {
+        return instance;
+    }
+
+    /** Which client addresses this listener serves. */
+    public AccessRules accessRules() {
+        return accessRules;
     }
 
     public String name() {

@@ -1,5 +1,6 @@
 package dev.slb.proxy.http;
 
+import dev.slb.model.ForwardedHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -15,12 +16,15 @@ import java.util.Set;
 
 /**
  * RFC 9110/9112 header handling for a reverse proxy: hop-by-hop headers dropped, the WebSocket
- * upgrade kept, {@code X-Forwarded-*} added, and every request sent to backends as HTTP/1.1.
+ * upgrade kept, the product's {@code X-Forwarded-*} and {@code SLB-*} headers set, and every request sent to backends as HTTP/1.1.
  */
 final class HeaderRules {
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
+    static final AsciiString X_FORWARDED_CLIENT_SRCPORT = AsciiString.cached("x-forwarded-client-srcport");
+    static final AsciiString SLB_IP = AsciiString.cached("slb-ip");
+    static final AsciiString SLB_ID = AsciiString.cached("slb-id");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
 
@@ -62,15 +66,10 @@ final class HeaderRules {
 
     /**
      * Rewrites a client request for the backend: HTTP/1.1, hop-by-hop headers gone (other upgrades
-     * such as h2c are stripped, so the request goes on as a plain one), X-Forwarded-* set.
+     * such as h2c are stripped, so the request goes on as a plain one). The product's headers are
+     * {@link #forwarded}'s.
      */
-    static void prepareRequest(
-            HttpRequest request,
-            boolean websocket,
-            String clientIp,
-            String proto,
-            int port,
-            InetSocketAddress fallbackHost) {
+    static void prepareRequest(HttpRequest request, boolean websocket, InetSocketAddress fallbackHost) {
         HttpHeaders h = request.headers();
         toOriginForm(request);
         removeHopByHop(h);
@@ -89,12 +88,41 @@ final class HeaderRules {
                     HttpHeaderNames.HOST,
                     (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + fallbackHost.getPort());
         }
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    /**
+     * The product's headers: X-Forwarded-For (the client appended to what it sent, as every proxy in
+     * a chain does) and X-Forwarded-Port always; X-Forwarded-Proto, SLB-IP, SLB-ID and
+     * X-Forwarded-Client-Srcport as switched. A client's own copies of the headers this proxy owns
+     * are removed first, even when a switch is off, so a backend never trusts a forged one.
+     *
+     * @param port     the port the client connected to (the Service port, not the pod port)
+     * @param instance the LoadBalancer as namespace/name, or null when the config does not name it
+     */
+    static void forwarded(HttpHeaders h, ClientOrigin origin, ForwardedHeaders switches, int port, String instance) {
+        h.remove(X_FORWARDED_PROTO);
+        h.remove(X_FORWARDED_PORT);
+        h.remove(X_FORWARDED_CLIENT_SRCPORT);
+        h.remove(SLB_IP);
+        h.remove(SLB_ID);
         // Several X-Forwarded-For lines form one list (RFC 9110 5.3); keep them all, in order.
         List<String> prior = h.getAll(X_FORWARDED_FOR);
+        String clientIp = origin.clientIp();
         h.set(X_FORWARDED_FOR, prior.isEmpty() ? clientIp : String.join(", ", prior) + ", " + clientIp);
-        h.set(X_FORWARDED_PROTO, proto);
+        if (switches.xForwardedProto()) {
+            h.set(X_FORWARDED_PROTO, origin.proto());
+        }
         h.set(X_FORWARDED_PORT, Integer.toString(port));
-        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (switches.slbIp()) {
+            h.set(SLB_IP, origin.instanceIp());
+        }
+        if (switches.slbId() && instance != null) {
+            h.set(SLB_ID, instance);
+        }
+        if (switches.xForwardedClientSrcport()) {
+            h.set(X_FORWARDED_CLIENT_SRCPORT, Integer.toString(origin.clientPort()));
+        }
     }
 
     /**

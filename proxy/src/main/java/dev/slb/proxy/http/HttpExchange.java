@@ -148,7 +148,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
      * request it refuses, one over this replica's request rate, a WebSocket upgrade where WebSocket
      * is off, and any request on a listener with no backends.
      */
-    void start(ReplicaLimits limits, String clientIp, String proto, int localPort) {
+    void start(ReplicaLimits limits, ClientOrigin origin) {
         if (head.refusal() != null) {
             refuse(head.refusal(), head.problem());
             return;
@@ -184,7 +184,9 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
                     head.hasBody()));
             return;
         }
-        HeaderRules.prepareRequest(request, head.websocket(), clientIp, proto, localPort, runtime.address(0));
+        HeaderRules.prepareRequest(request, head.websocket(), runtime.address(0));
+        HeaderRules.forwarded(
+                request.headers(), origin, config.forwardedHeaders(), config.clientFacingPort(), runtime.instance());
         // Issue 17: a sticky session's cookie names the backend to try first.
         pinned = config.stickySession() == null ? -1 : StickySessions.pinned(runtime, request);
         connector.connect(runtime, this, pinned);

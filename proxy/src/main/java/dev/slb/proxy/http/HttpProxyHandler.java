@@ -8,6 +8,7 @@ import dev.slb.proxy.http.ConnectionState.Idle;
 import dev.slb.proxy.http.ConnectionState.Lingering;
 import dev.slb.proxy.http.ConnectionState.Switched;
 import dev.slb.proxy.limits.ReplicaLimits;
+import dev.slb.proxy.proxyprotocol.ProxyProtocolReader;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -21,7 +22,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -52,7 +52,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     private final UpstreamPool pool;
     private final Connections connections;
     private final ReplicaLimits limits;
-    private final String proto;
+    private final boolean tls;
     private final ClientCodec codec;
     private final PendingMessages pending = new PendingMessages();
 
@@ -60,8 +60,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     private UpstreamConnector connector;
     private ConnectionTimer timer;
     private ConnectionState state;
-    private String clientIp;
-    private int localPort;
+    private ClientOrigin origin;
     // Read once, at the first request: the handshake (and its client certificate) is done by then.
     private ClientCertificate clientCertificate;
     private boolean clientInputShut;
@@ -83,7 +82,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         this.pool = pool;
         this.connections = connections;
         this.limits = limits;
-        this.proto = tls ? "https" : "http";
+        this.tls = tls;
     }
 
     // ---- the client connection -----------------------------------------------------------------
@@ -98,13 +97,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        clientIp = remote.getAddress().getHostAddress();
-        localPort = ((InetSocketAddress) ctx.channel().localAddress()).getPort();
+        // The PROXY protocol header's addresses when the listener took one, else the socket's.
+        origin = ClientOrigin.of(
+                ProxyProtocolReader.client(ctx.channel()), ProxyProtocolReader.destination(ctx.channel()), tls);
         long now = timer.now();
         state = new Idle(now);
         connections.add(this);
-        timer.ensureBy(now + listener.get().config().idleTimeout().toNanos());
+        timer.ensureBy(now + idleLimitNanos());
         ctx.read();
         ctx.fireChannelActive();
     }
@@ -201,7 +200,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
                     runtime.config().tls() != null && runtime.config().tls().clientAuthentication() != null);
         }
         clientCertificate.apply(req.headers());
-        exchange.start(limits, clientIp, proto, localPort);
+        exchange.start(limits, origin);
     }
 
     /**
@@ -229,8 +228,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         ListenerRuntime runtime = listener.get();
         rateLimited.info(
                 refusal.name() + " " + runtime.name(),
-                () -> "listener " + runtime.name() + ": refused a request from " + clientIp + ": " + refusal.status()
-                        + " " + refusal.reason() + ": " + refusal.text(detail));
+                () -> "listener " + runtime.name() + ": refused a request from " + origin.clientIp() + ": "
+                        + refusal.status() + " " + refusal.reason() + ": " + refusal.text(detail));
     }
 
     @Override
@@ -348,7 +347,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         }
         long now = timer.now();
         state = current.toIdle(now);
-        timer.ensureBy(now + exchange.runtime().config().idleTimeout().toNanos());
+        timer.ensureBy(now + idleLimitNanos());
         noteHeadBegun();
         if (codec.endHold()) {
             // An upgrade that was not accepted, with bytes sent behind it: HTTP goes on with them,
@@ -426,7 +425,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
                 timer.ensureBy(headBegunNanos + limit);
             }
         } else if (state instanceof Idle idle) {
-            long limit = listener.get().config().idleTimeout().toNanos();
+            long limit = idleLimitNanos();
             if (now - idle.sinceNanos() >= limit) {
                 log.debug("client {}: idle connection closed", ctx.channel().remoteAddress());
                 closeClient();
@@ -434,6 +433,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
                 timer.ensureBy(idle.sinceNanos() + limit);
             }
         }
+    }
+
+    /**
+     * How long a connection may wait with no request in progress, fresh or kept alive: the
+     * listener's HTTP keep-alive timeout, read at each use so a reload reaches open connections.
+     * A WebSocket that took the connection over idles out by the listener's idle timeout instead.
+     */
+    private long idleLimitNanos() {
+        return listener.get().config().httpKeepaliveTimeout().toNanos();
     }
 
     // ---- closing and the drain -------------------------------------------------------------------

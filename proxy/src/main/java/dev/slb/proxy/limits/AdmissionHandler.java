@@ -43,12 +43,19 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
                 refusal.limit(),
                 () -> "connection refused: this replica's " + refusal.limit() + " limit (" + limitValue(refusal)
                         + ") is reached; raise the LoadBalancer's spec.tier for more");
+        reset(child);
+    }
+
+    /**
+     * Resets an accepted connection that is not registered yet: SO_LINGER 0, so the close sends an
+     * RST and leaves no TIME_WAIT, and closed here, on the acceptor thread, as Netty's own acceptor does.
+     */
+    static void reset(Channel child) {
         try {
             child.config().setOption(ChannelOption.SO_LINGER, 0);
         } catch (RuntimeException e) {
             log.debug("SO_LINGER could not be set on a refused connection: {}", e.toString());
         }
-        // Not registered yet, so closing here, on the acceptor thread, is what Netty's own acceptor does.
         child.unsafe().closeForcibly();
     }
 

@@ -2,6 +2,7 @@ package dev.slb.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slb.model.ForwardedHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
@@ -20,6 +21,46 @@ class HeaderRulesTest {
             r.headers().add(headers[i], headers[i + 1]);
         }
         return r;
+    }
+
+    private static ClientOrigin origin(String clientIp, String proto) {
+        return new ClientOrigin(clientIp, 40001, "192.0.2.10", proto);
+    }
+
+    /** Each switch adds its header; off or on, a client's copy of a header this proxy owns never reaches the backend. */
+    @Test
+    void productHeadersFollowTheirSwitchesAndForgedCopiesAreRemoved() {
+        String[] forged = {
+            "X-Forwarded-Proto", "https",
+            "X-Forwarded-Port", "1",
+            "SLB-IP", "10.9.9.9",
+            "SLB-ID", "kube-system/forged",
+            "X-Forwarded-Client-Srcport", "2",
+        };
+        HttpRequest off = get(HttpVersion.HTTP_1_1, forged);
+        HeaderRules.forwarded(
+                off.headers(),
+                origin("198.51.100.7", "http"),
+                new ForwardedHeaders(false, false, false, false),
+                80,
+                "shop/web");
+        assertThat(off.headers().names())
+                .doesNotContain("X-Forwarded-Proto", "SLB-IP", "SLB-ID", "X-Forwarded-Client-Srcport");
+        assertThat(off.headers().getAll("X-Forwarded-Port")).containsExactly("80");
+        assertThat(off.headers().get("X-Forwarded-For")).isEqualTo("198.51.100.7");
+
+        HttpRequest on = get(HttpVersion.HTTP_1_1, forged);
+        HeaderRules.forwarded(
+                on.headers(),
+                origin("198.51.100.7", "http"),
+                new ForwardedHeaders(true, true, true, true),
+                443,
+                "shop/web");
+        assertThat(on.headers().getAll("X-Forwarded-Proto")).containsExactly("http");
+        assertThat(on.headers().getAll("X-Forwarded-Port")).containsExactly("443");
+        assertThat(on.headers().getAll("SLB-IP")).containsExactly("192.0.2.10");
+        assertThat(on.headers().getAll("SLB-ID")).containsExactly("shop/web");
+        assertThat(on.headers().getAll("X-Forwarded-Client-Srcport")).containsExactly("40001");
     }
 
     @Test
@@ -61,7 +102,8 @@ class HeaderRulesTest {
                 "203.0.113.9",
                 "X-Forwarded-Proto",
                 "spoofed");
-        HeaderRules.prepareRequest(r, false, "127.0.0.1", "https", 18443, new InetSocketAddress("10.0.0.1", 8080));
+        HeaderRules.prepareRequest(r, false, new InetSocketAddress("10.0.0.1", 8080));
+        HeaderRules.forwarded(r.headers(), origin("127.0.0.1", "https"), ForwardedHeaders.DEFAULT, 18443, null);
         assertThat(r.protocolVersion()).isEqualTo(HttpVersion.HTTP_1_1);
         assertThat(r.headers().names())
                 .doesNotContain("Connection", "X-Secret", "Keep-Alive", "Proxy-Connection", "TE");
@@ -85,7 +127,7 @@ class HeaderRulesTest {
                 "h2c",
                 "HTTP2-Settings",
                 "AAMAAABkAAQAAP__");
-        HeaderRules.prepareRequest(h2c, false, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
+        HeaderRules.prepareRequest(h2c, false, new InetSocketAddress("127.0.0.1", 1));
         assertThat(h2c.headers().names()).doesNotContain("Upgrade", "Connection", "HTTP2-Settings");
 
         HttpRequest ws = get(
@@ -100,7 +142,7 @@ class HeaderRulesTest {
                 "dGhlIHNhbXBsZSBub25jZQ==",
                 "Sec-WebSocket-Version",
                 "13");
-        HeaderRules.prepareRequest(ws, true, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
+        HeaderRules.prepareRequest(ws, true, new InetSocketAddress("127.0.0.1", 1));
         assertThat(ws.headers().get("Connection")).isEqualTo("upgrade");
         assertThat(ws.headers().get("Upgrade")).isEqualTo("websocket");
         assertThat(ws.headers().get("Sec-WebSocket-Key")).isEqualTo("dGhlIHNhbXBsZSBub25jZQ==");
@@ -111,11 +153,11 @@ class HeaderRulesTest {
         HttpRequest r =
                 new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://admin.internal:8080/secret?x=1");
         r.headers().add("Host", "public.example");
-        HeaderRules.prepareRequest(r, false, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
+        HeaderRules.prepareRequest(r, false, new InetSocketAddress("127.0.0.1", 1));
         assertThat(r.uri()).isEqualTo("/secret?x=1");
         assertThat(r.headers().getAll("Host")).containsExactly("admin.internal:8080");
         HttpRequest bare = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "http://a.example");
-        HeaderRules.prepareRequest(bare, false, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
+        HeaderRules.prepareRequest(bare, false, new InetSocketAddress("127.0.0.1", 1));
         assertThat(bare.uri()).isEqualTo("/");
     }
 
@@ -125,14 +167,15 @@ class HeaderRulesTest {
                         .refusal())
                 .isEqualTo(Refusal.METHOD_NOT_ALLOWED);
         HttpRequest r = get(HttpVersion.HTTP_1_0, "Expect", "100-continue");
-        HeaderRules.prepareRequest(r, false, "127.0.0.1", "http", 80, new InetSocketAddress("127.0.0.1", 1));
+        HeaderRules.prepareRequest(r, false, new InetSocketAddress("127.0.0.1", 1));
         assertThat(r.headers().contains("Expect")).isFalse();
     }
 
     @Test
     void missingHostIsFilledForHttp11Backends() {
         HttpRequest r = get(HttpVersion.HTTP_1_0);
-        HeaderRules.prepareRequest(r, false, "127.0.0.2", "http", 80, new InetSocketAddress("10.0.0.1", 8080));
+        HeaderRules.prepareRequest(r, false, new InetSocketAddress("10.0.0.1", 8080));
+        HeaderRules.forwarded(r.headers(), origin("127.0.0.2", "http"), ForwardedHeaders.DEFAULT, 80, null);
         assertThat(r.headers().get("Host")).isEqualTo("10.0.0.1:8080");
         assertThat(r.headers().get("X-Forwarded-For")).isEqualTo("127.0.0.2");
     }

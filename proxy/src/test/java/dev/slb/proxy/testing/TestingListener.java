@@ -1,6 +1,8 @@
 package dev.slb.proxy.testing;
 
+import dev.slb.model.AccessControl;
 import dev.slb.model.Backend;
+import dev.slb.model.ForwardedHeaders;
 import dev.slb.model.HealthCheck;
 import dev.slb.model.Listener;
 import dev.slb.model.Protocol;
@@ -47,6 +49,31 @@ public final class TestingListener {
 
     public TestingListener idleTimeout(Duration d) {
         listener.idleTimeout(d);
+        return this;
+    }
+
+    public TestingListener httpKeepaliveTimeout(Duration d) {
+        listener.httpKeepaliveTimeout(d);
+        return this;
+    }
+
+    public TestingListener forwardedHeaders(ForwardedHeaders f) {
+        listener.forwardedHeaders(f);
+        return this;
+    }
+
+    public TestingListener proxyProtocol(boolean on) {
+        listener.proxyProtocol(on);
+        return this;
+    }
+
+    public TestingListener accessControl(AccessControl a) {
+        listener.accessControl(a);
+        return this;
+    }
+
+    public TestingListener servicePort(int p) {
+        listener.servicePort(p);
         return this;
     }
 
