@@ -35,6 +35,10 @@ import java.util.List;
  *                              (default 30 s; zero closes them at once)
  * @param ejectOnServerErrors   passive health: whether 5xx answers count, beside connect failures
  *                              and resets, toward ejecting a backend (default false)
+ * @param http2                 HTTPS only: whether TLS offers HTTP/2 (ALPN {@code h2}) beside HTTP/1.1
+ *                              (default true); other listeners ignore it
+ * @param compression           HTTP and HTTPS: whether the proxy gzips compressible responses the
+ *                              backend did not compress (default true); TCP listeners ignore it
  * @param backends              where requests and connections go
  */
 @JsonPropertyOrder({
@@ -56,6 +60,8 @@ import java.util.List;
     "healthCheck",
     "connectionDrain",
     "ejectOnServerErrors",
+    "http2",
+    "compression",
     "backends"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -91,6 +97,14 @@ public record Listener(
         Duration connectionDrain,
 
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean ejectOnServerErrors,
+        // Written only when off: on is what a proxy assumes when it is absent, and absent is all an
+        // earlier proxy understands.
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AtDefault.On.class)
+        Boolean http2,
+
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AtDefault.On.class)
+        Boolean compression,
+
         List<Backend> backends) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
@@ -125,6 +139,8 @@ public record Listener(
                 ? healthCheck
                 : healthCheck.withDefaultProtocol(protocol.isHttp() ? HealthCheck.Kind.HTTP : HealthCheck.Kind.TCP);
         connectionDrain = connectionDrain == null ? DEFAULT_CONNECTION_DRAIN : connectionDrain;
+        http2 = http2 == null ? Boolean.TRUE : http2;
+        compression = compression == null ? Boolean.TRUE : compression;
         backends = backends == null ? List.of() : List.copyOf(backends);
     }
 
@@ -159,7 +175,19 @@ public record Listener(
                 .healthCheck(healthCheck)
                 .connectionDrain(connectionDrain)
                 .ejectOnServerErrors(ejectOnServerErrors)
+                .http2(http2)
+                .compression(compression)
                 .backends(backends);
+    }
+
+    /** True when this HTTPS listener offers HTTP/2 to clients that ask for it (ALPN h2). */
+    public boolean http2Enabled() {
+        return protocol == Protocol.HTTPS && http2;
+    }
+
+    /** True when this HTTP or HTTPS listener gzips compressible responses. */
+    public boolean compressionEnabled() {
+        return protocol != null && protocol.isHttp() && compression;
     }
 
     /** True when this listener relays WebSocket upgrades. */
@@ -242,6 +270,8 @@ public record Listener(
         private HealthCheck healthCheck;
         private Duration connectionDrain;
         private boolean ejectOnServerErrors;
+        private Boolean http2;
+        private Boolean compression;
         private List<Backend> backends;
 
         private Builder() {}
@@ -336,6 +366,16 @@ public record Listener(
             return this;
         }
 
+        public Builder http2(Boolean value) {
+            this.http2 = value;
+            return this;
+        }
+
+        public Builder compression(Boolean value) {
+            this.compression = value;
+            return this;
+        }
+
         public Builder backends(List<Backend> value) {
             this.backends = value;
             return this;
@@ -361,6 +401,8 @@ public record Listener(
                     healthCheck,
                     connectionDrain,
                     ejectOnServerErrors,
+                    http2,
+                    compression,
                     backends);
         }
     }
@@ -368,6 +410,18 @@ public record Listener(
     /** Jackson value filters: a value equal to a filter is left out of the written config. */
     static final class AtDefault {
         private AtDefault() {}
+
+        static final class On {
+            @Override
+            public boolean equals(Object value) {
+                return Boolean.TRUE.equals(value);
+            }
+
+            @Override
+            public int hashCode() {
+                return Boolean.TRUE.hashCode();
+            }
+        }
 
         static final class MaxHeaders {
             @Override
