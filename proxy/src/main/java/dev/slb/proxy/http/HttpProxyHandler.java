@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -52,7 +53,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     private final Connections connections;
     private final ReplicaLimits limits;
     private final String proto;
-    private final ClientCodec codec;
+    private final ClientDecoding codec;
     private final PendingMessages pending = new PendingMessages();
 
     private ChannelHandlerContext ctx;
@@ -61,6 +62,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     private ConnectionState state;
     private String clientIp;
     private int localPort;
+    private boolean started;
     // Read once, at the first request: the handshake (and its client certificate) is done by then.
     private ClientCertificate clientCertificate;
     private boolean clientInputShut;
@@ -76,7 +78,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
             Connections connections,
             ReplicaLimits limits,
             boolean tls,
-            ClientCodec codec) {
+            ClientDecoding codec) {
         this.listener = listener;
         this.codec = codec;
         this.pool = pool;
@@ -93,10 +95,26 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         this.connector = new UpstreamConnector(pool, ctx.channel().eventLoop());
         this.timer = new ConnectionTimer(ctx.executor(), this::onTimer);
         this.state = new Idle(timer.now());
+        if (ctx.channel().isActive()) {
+            // Put in after the connection became active (after a TLS handshake that chose HTTP/1.1
+            // by ALPN, or on an HTTP/2 stream), where no channelActive may follow, and where what
+            // the ALPN handler held back is passed on right after this: start now.
+            start(ctx);
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        start(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void start(ChannelHandlerContext ctx) {
+        if (started) {
+            return;
+        }
+        started = true;
+        // An HTTP/2 stream's addresses are its connection's.
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         clientIp = remote.getAddress().getHostAddress();
         localPort = ((InetSocketAddress) ctx.channel().localAddress()).getPort();
@@ -105,7 +123,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         connections.add(this);
         timer.ensureBy(now + listener.get().config().idleTimeout().toNanos());
         ctx.read();
-        ctx.fireChannelActive();
     }
 
     @Override
@@ -192,8 +209,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         state = idle.toExchanging(exchange);
         timer.ensureBy(now + runtime.config().requestTimeout().toNanos());
         if (clientCertificate == null) {
+            // An HTTP/2 stream's TLS session is its connection's (a TCP connection's parent is the server socket).
+            Channel connection =
+                    ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
             clientCertificate = ClientCertificate.of(
-                    ctx.pipeline(),
+                    connection.pipeline(),
                     runtime.config().tls() != null && runtime.config().tls().clientAuthentication() != null);
         }
         clientCertificate.apply(req.headers());
