@@ -9,6 +9,7 @@ import dev.slb.model.Tls;
 import dev.slb.proxy.demo.DemoBackend;
 import dev.slb.proxy.testing.TestingBackend;
 import dev.slb.proxy.testing.TestingBodies;
+import dev.slb.proxy.testing.TestingClients;
 import dev.slb.proxy.testing.TestingPorts;
 import dev.slb.proxy.testing.TestingProxy;
 import dev.slb.proxy.testing.TestingWebSockets;
@@ -18,10 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +27,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -258,16 +255,6 @@ class Http2ProxyTest {
     }
 
     static SSLContext trustingExampleCertificate() throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        try (InputStream in = Files.newInputStream(CERTS.resolve("tls.crt"))) {
-            trust.setCertificateEntry(
-                    "example", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
+        return TestingClients.trusting(CERTS.resolve("tls.crt"));
     }
 }

@@ -102,6 +102,9 @@ final class Http2Pipeline {
             ch.config().setAutoRead(false);
             ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
             ch.pipeline().addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true, true));
+            if (config.compressionEnabled()) {
+                ch.pipeline().addLast(ResponseCompressor.NAME, new ResponseCompressor());
+            }
             ch.pipeline().addLast(Http2RequestAdapter.NAME, new Http2RequestAdapter(config));
             ch.pipeline().addLast(HttpProxyHandler.NAME, relay.get());
         }

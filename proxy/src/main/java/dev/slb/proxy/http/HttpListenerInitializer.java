@@ -10,7 +10,8 @@ import io.netty.channel.ChannelPipeline;
 import java.util.function.Supplier;
 
 /**
- * Builds the pipeline of an accepted HTTP or HTTPS client connection: [tls], codec, proxy; or, on
+ * Builds the pipeline of an accepted HTTP or HTTPS client connection: [tls], codec, [compression],
+ * proxy; or, on
  * an HTTPS listener that offers HTTP/2, tls and the ALPN choice between the HTTP/1.1 pipeline and
  * {@link Http2Pipeline}.
  */
@@ -46,10 +47,13 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
         }
     }
 
-    /** The HTTP/1.1 pipeline after [tls]: codec, proxy. */
+    /** The HTTP/1.1 pipeline after [tls]: codec, [compression], proxy. */
     void http1(Channel ch, Listener config, boolean tls) {
         ClientCodec codec = RequestHead.codec(config);
         ch.pipeline().addLast(CODEC, codec);
+        if (config.compressionEnabled()) {
+            ch.pipeline().addLast(ResponseCompressor.NAME, new ResponseCompressor());
+        }
         ch.pipeline()
                 .addLast(
                         HttpProxyHandler.NAME,
