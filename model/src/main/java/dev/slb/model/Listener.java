@@ -38,6 +38,10 @@ import java.util.List;
  * @param httpKeepaliveTimeout  HTTP/HTTPS: a connection with no request in progress (a fresh one, or
  *                              kept alive between requests) is closed after this long (default 15 s);
  *                              WebSocket connections idle out after {@code idleTimeout} instead
+ * @param http2                 HTTPS only: whether TLS offers HTTP/2 (ALPN {@code h2}) beside HTTP/1.1
+ *                              (default true); other listeners ignore it
+ * @param compression           HTTP and HTTPS: whether the proxy gzips compressible responses the
+ *                              backend did not compress (default true); TCP listeners ignore it
  * @param forwardedHeaders      HTTP/HTTPS: which of the product's headers go to backends
  * @param proxyProtocol         every connection starts with a PROXY protocol header (v1 or v2) naming
  *                              the real client, sent by an outer load balancer; read within
@@ -79,6 +83,8 @@ import java.util.List;
     "servicePort",
     "proxyProtocol",
     "accessControl",
+    "http2",
+    "compression",
     "backends",
     "backendGroups",
     "rules",
@@ -129,6 +135,14 @@ public record Listener(
         Integer servicePort,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean proxyProtocol,
         AccessControl accessControl,
+        // Written only when off: on is what a proxy assumes when it is absent, and absent is all an
+        // earlier proxy understands.
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AtDefault.On.class)
+        Boolean http2,
+
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AtDefault.On.class)
+        Boolean compression,
+
         List<Backend> backends,
         // Issue 17's settings: left out while empty or off, so configs without them read and write as before.
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<BackendGroup> backendGroups,
@@ -175,6 +189,8 @@ public record Listener(
         forwardedHeaders = protocol != null && protocol.isHttp() && forwardedHeaders == null
                 ? ForwardedHeaders.DEFAULT
                 : forwardedHeaders;
+        http2 = http2 == null ? Boolean.TRUE : http2;
+        compression = compression == null ? Boolean.TRUE : compression;
         backends = backends == null ? List.of() : List.copyOf(backends);
         backendGroups = backendGroups == null ? List.of() : List.copyOf(backendGroups);
         rules = rules == null ? List.of() : List.copyOf(rules);
@@ -216,6 +232,8 @@ public record Listener(
                 .servicePort(servicePort)
                 .proxyProtocol(proxyProtocol)
                 .accessControl(accessControl)
+                .http2(http2)
+                .compression(compression)
                 .backends(backends)
                 .backendGroups(backendGroups)
                 .rules(rules)
@@ -245,6 +263,16 @@ public record Listener(
     /** The port clients connect to: the Service port when the operator wrote one, else the port bound. */
     public int clientFacingPort() {
         return servicePort == null ? port : servicePort;
+    }
+
+    /** True when this HTTPS listener offers HTTP/2 to clients that ask for it (ALPN h2). */
+    public boolean http2Enabled() {
+        return protocol == Protocol.HTTPS && http2;
+    }
+
+    /** True when this HTTP or HTTPS listener gzips compressible responses. */
+    public boolean compressionEnabled() {
+        return protocol != null && protocol.isHttp() && compression;
     }
 
     /** True when this listener relays WebSocket upgrades. */
@@ -332,6 +360,8 @@ public record Listener(
         private Integer servicePort;
         private boolean proxyProtocol;
         private AccessControl accessControl;
+        private Boolean http2;
+        private Boolean compression;
         private List<Backend> backends;
         private List<BackendGroup> backendGroups;
         private List<ForwardingRule> rules;
@@ -456,6 +486,16 @@ public record Listener(
             return this;
         }
 
+        public Builder http2(Boolean value) {
+            this.http2 = value;
+            return this;
+        }
+
+        public Builder compression(Boolean value) {
+            this.compression = value;
+            return this;
+        }
+
         public Builder backends(List<Backend> value) {
             this.backends = value;
             return this;
@@ -511,6 +551,8 @@ public record Listener(
                     servicePort,
                     proxyProtocol,
                     accessControl,
+                    http2,
+                    compression,
                     backends,
                     backendGroups,
                     rules,
@@ -523,6 +565,18 @@ public record Listener(
     /** Jackson value filters: a value equal to a filter is left out of the written config. */
     static final class AtDefault {
         private AtDefault() {}
+
+        static final class On {
+            @Override
+            public boolean equals(Object value) {
+                return Boolean.TRUE.equals(value);
+            }
+
+            @Override
+            public int hashCode() {
+                return Boolean.TRUE.hashCode();
+            }
+        }
 
         static final class MaxHeaders {
             @Override

@@ -326,6 +326,25 @@ class ConfigCodecTest {
     }
 
     @Test
+    void http2AndCompressionAreOnByDefaultAndWrittenOnlyWhenOff() throws Exception {
+        Listener web = ConfigCodec.parse(MINIMAL).listeners().get(0);
+        assertThat(web.http2()).isTrue();
+        assertThat(web.compression()).isTrue();
+        // Absent means on, and absent is all an earlier proxy reads: an existing LoadBalancer's
+        // config stays as it was.
+        assertThat(ConfigCodec.write(ConfigCodec.parse(MINIMAL))).doesNotContain("http2", "compression");
+
+        ProxyConfig off = ConfigCodec.parse(MINIMAL);
+        off = off.withListeners(List.of(off.listeners().get(0).toBuilder()
+                .http2(false)
+                .compression(false)
+                .build()));
+        String yaml = ConfigCodec.write(off);
+        assertThat(yaml).contains("http2: false", "compression: false");
+        assertThat(ConfigCodec.parse(yaml)).isEqualTo(off);
+    }
+
+    @Test
     void requestLimitsHaveBounds() {
         String yaml = MINIMAL + "  maxHeaders: 1001\n  requestHeaderTimeout: 61s\n  minRequestBodyBytesPerSecond: 0\n";
         assertThatThrownBy(() -> ConfigCodec.parse(yaml))

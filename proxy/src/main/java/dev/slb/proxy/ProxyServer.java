@@ -263,10 +263,11 @@ public final class ProxyServer implements AutoCloseable {
                 existing == null ? null : existing.runtime().get().tls();
         Tls currentTls =
                 existing == null ? null : existing.runtime().get().config().tls();
-        if (current != null && l.tls().equals(currentTls)) {
+        if (current != null && l.tls().equals(currentTls) && current.http2() == l.http2Enabled()) {
             return current;
         }
-        return ReloadingSslContext.load(l.tls(), TlsProvider.configured(), secrets);
+        // A new context for new handshakes; open connections keep the protocol they negotiated.
+        return ReloadingSslContext.load(l.tls(), TlsProvider.configured(), secrets, l.http2Enabled());
     }
 
     private Bound bind(Listener l, ListenerRuntime runtime) throws Exception {

@@ -11,16 +11,13 @@ import dev.slb.model.ProxyConfig;
 import dev.slb.model.Tls;
 import dev.slb.model.TlsPolicy;
 import dev.slb.proxy.demo.DemoBackend;
+import dev.slb.proxy.testing.TestingClients;
 import dev.slb.proxy.testing.TestingPorts;
 import dev.slb.proxy.testing.TestingProxy;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -30,7 +27,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -134,18 +130,8 @@ class TlsChangesKeepWebSocketsTest {
         return dir.resolve(file).toAbsolutePath().toString();
     }
 
-    private static SSLContext trustingExampleCertificate() throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        try (InputStream in = Files.newInputStream(CERTS.resolve("tls.crt"))) {
-            trust.setCertificateEntry(
-                    "example", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
+    static SSLContext trustingExampleCertificate() throws Exception {
+        return TestingClients.trusting(CERTS.resolve("tls.crt"));
     }
 
     /** One held WebSocket: its whole text messages, and whether it closed. */

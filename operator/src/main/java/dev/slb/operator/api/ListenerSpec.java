@@ -37,6 +37,12 @@ import java.util.List;
 @ValidationRule(
         value = "self.protocol != 'TCP' || !has(self.forwardedHeaders)",
         message = "TCP listeners add no headers; remove forwardedHeaders")
+@ValidationRule(
+        value = "self.protocol == 'HTTPS' || !has(self.http2)",
+        message = "only HTTPS listeners speak HTTP/2 (it is negotiated in the TLS handshake); remove http2")
+@ValidationRule(
+        value = "self.protocol != 'TCP' || !has(self.compression)",
+        message = "TCP listeners relay bytes and compress nothing; remove compression")
 public class ListenerSpec {
     /** A listener name: a DNS label short enough to name a Service port. Checked in the schema and in Java. */
     public static final int MAX_CONNECTION_DRAIN_SECONDS = 900;
@@ -201,4 +207,17 @@ public class ListenerSpec {
             + " backend that is gone, draining or unhealthy is answered by another backend and set anew. Off by"
             + " default.")
     public StickySessionSpec stickySession;
+
+    @JsonPropertyDescription(
+            "HTTPS only: offer HTTP/2 to clients (ALPN h2, besides http/1.1); backends are still spoken"
+                    + " to over HTTP/1.1. Default true on guaranteed-performance tiers; the shared tier has no HTTP/2 and"
+                    + " refuses true. false: clients get HTTP/1.1 only. WebSocket always works over HTTP/1.1.")
+    public Boolean http2;
+
+    @JsonPropertyDescription("HTTP/HTTPS: gzip responses of at least 1 KiB (text/*, JSON, JavaScript, XML, SVG) when"
+            + " the client accepts gzip and the backend sent them uncompressed. Default true, also for"
+            + " LoadBalancers created before this field existed: they compress after the operator upgrade. Set"
+            + " false when backends must send every byte themselves (for example secrets beside reflected input"
+            + " in HTTPS responses, see BREACH).")
+    public Boolean compression;
 }

@@ -28,6 +28,7 @@ import dev.slb.operator.api.ForwardedHeadersSpec;
 import dev.slb.operator.api.ForwardingRuleSpec;
 import dev.slb.operator.api.HealthCheckProtocol;
 import dev.slb.operator.api.HealthCheckSpec;
+import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.LoadBalancerSpec;
@@ -162,6 +163,8 @@ public final class ProxyConfigs {
                 .servicePort(podPort(l.port) == l.port ? null : l.port)
                 .accessControl(accessControl(l.accessControl))
                 .proxyProtocol(Boolean.TRUE.equals(l.proxyProtocol))
+                .http2(http2(inEffect, l))
+                .compression(l.compression)
                 .backends(backends)
                 .build();
     }
@@ -304,6 +307,18 @@ public final class ProxyConfigs {
                 c.protocol == HealthCheckProtocol.TCP || c.httpCodes == null
                         ? null
                         : c.httpCodes.stream().map(StatusClass::wireName).toList());
+    }
+
+    /**
+     * Whether an HTTPS listener offers HTTP/2 on the tier in effect: as the user says on a
+     * guaranteed tier (on when unsaid), never on {@code shared}; null (the model's default, left out
+     * of the written config) wherever it is on or does not apply.
+     */
+    public static Boolean http2(Tier inEffect, ListenerSpec l) {
+        if (l.protocol != ListenerProtocol.HTTPS) {
+            return null;
+        }
+        return inEffect.guaranteed() && !Boolean.FALSE.equals(l.http2) ? null : Boolean.FALSE;
     }
 
     /**

@@ -241,6 +241,9 @@ public final class Specs {
         }
         copy.accessControl = l.accessControl;
         copy.proxyProtocol = Boolean.TRUE.equals(l.proxyProtocol);
+        // Absent stays absent: http2's default depends on the tier (ProxyConfigs.http2), compression's is on.
+        copy.http2 = l.http2;
+        copy.compression = l.compression;
         return copy;
     }
 
@@ -513,6 +516,15 @@ public final class Specs {
             problems.add(
                     Problem.invalid(at + ".forwardedHeaders", "TCP listeners add no headers; remove forwardedHeaders"));
         }
+        if (l.protocol != null && l.protocol != ListenerProtocol.HTTPS && l.http2 != null) {
+            problems.add(Problem.invalid(
+                    at + ".http2",
+                    "only HTTPS listeners speak HTTP/2 (it is negotiated in the TLS handshake); remove http2"));
+        }
+        if (l.protocol == ListenerProtocol.TCP && l.compression != null) {
+            problems.add(Problem.invalid(
+                    at + ".compression", "TCP listeners relay bytes and compress nothing; remove compression"));
+        }
         if (l.protocol == ListenerProtocol.TCP && l.websocketKeepaliveSeconds != null) {
             problems.add(Problem.invalid(
                     at + ".websocketKeepaliveSeconds",
@@ -673,10 +685,17 @@ public final class Specs {
         }
     }
 
-    /** What the shared tier does not let a user choose (the product's rule): the TLS policy. */
+    /** What the shared tier does not let a user choose (the product's rule): the TLS policy, and HTTP/2. */
     private static void sharedTierChoices(List<ListenerSpec> listeners, List<Problem> problems) {
         for (int i = 0; i < listeners.size(); i++) {
             ListenerSpec l = listeners.get(i);
+            if (l != null && Boolean.TRUE.equals(l.http2)) {
+                problems.add(Problem.invalid(
+                        "spec.listeners[" + i + "].http2",
+                        "the shared tier has no HTTP/2 (its HTTPS listeners speak HTTP/1.1); remove http2, or set"
+                                + " spec.tier to " + Tier.S1_SMALL.wireName() + " or larger, where HTTP/2 is on by"
+                                + " default"));
+            }
             if (l != null && l.tls != null && l.tls.policy != null && l.tls.policy != PREVIOUS_DEFAULT_TLS_POLICY) {
                 problems.add(Problem.invalid(
                         "spec.listeners[" + i + "].tls.policy",

@@ -394,6 +394,25 @@ class SpecsTest {
                         "spec.listeners[0].accessControl.lists[0].cidrs",
                         "at most 300"),
                 rule(
+                        "http2 on the shared tier",
+                        s -> s.listeners.get(1).http2 = true,
+                        "spec.listeners[1].http2",
+                        "the shared tier has no HTTP/2 (its HTTPS listeners speak HTTP/1.1); remove http2, or set"
+                                + " spec.tier to slb.s1.small or larger, where HTTP/2 is on by default"),
+                rule(
+                        "http2 on a plain HTTP listener",
+                        s -> s.listeners.get(0).http2 = false,
+                        "spec.listeners[0].http2",
+                        "only HTTPS listeners speak HTTP/2"),
+                rule(
+                        "TCP with compression",
+                        s -> {
+                            s.listeners.get(0).protocol = ListenerProtocol.TCP;
+                            s.listeners.get(0).compression = true;
+                        },
+                        "spec.listeners[0].compression",
+                        "TCP listeners relay bytes and compress nothing"),
+                rule(
                         "duplicate listener names",
                         s -> s.listeners.get(1).name = "web",
                         "spec.listeners[1].name",

@@ -35,7 +35,8 @@ import java.util.List;
  * 101. Nothing more is read from the client meanwhile, so what is held is at most one read. When
  * the upgrade is not accepted, HTTP goes on: what was held is decoded as the next requests.
  */
-final class ClientCodec extends CombinedChannelDuplexHandler<ClientCodec.Decoder, ClientCodec.Encoder> {
+final class ClientCodec extends CombinedChannelDuplexHandler<ClientCodec.Decoder, ClientCodec.Encoder>
+        implements ClientDecoding {
     /** Requests decoded ahead of their answers; beyond this the rest of the input is refused, as HttpServerCodec does. */
     static final int MAX_PIPELINED = 128;
     /** The most bytes held after an upgrade request: more than one read means the connection is read when it should not be. */
@@ -49,12 +50,14 @@ final class ClientCodec extends CombinedChannelDuplexHandler<ClientCodec.Decoder
     }
 
     /** True when a request head has begun arriving and is not complete yet. */
-    boolean headBegun() {
+    @Override
+    public boolean headBegun() {
         return inboundHandler().headBegun();
     }
 
     /** True while what follows an upgrade request is held back. */
-    boolean holding() {
+    @Override
+    public boolean holding() {
         return inboundHandler().holding;
     }
 
@@ -62,14 +65,16 @@ final class ClientCodec extends CombinedChannelDuplexHandler<ClientCodec.Decoder
      * The upgrade was not accepted: the connection goes on with HTTP. Returns true when bytes were
      * held; {@link #decodeHeld()} then decodes them, as no read may bring more.
      */
-    boolean endHold() {
+    @Override
+    public boolean endHold() {
         Decoder d = inboundHandler();
         d.holding = false;
         return d.held() > 0;
     }
 
     /** Decodes what was held, as if it had just been read. */
-    void decodeHeld() throws Exception {
+    @Override
+    public void decodeHeld() throws Exception {
         Decoder d = inboundHandler();
         if (d.ctx != null && !d.ctx.isRemoved()) {
             d.channelRead(d.ctx, Unpooled.EMPTY_BUFFER);

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.time.Duration;
@@ -53,7 +54,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     private final Connections connections;
     private final ReplicaLimits limits;
     private final boolean tls;
-    private final ClientCodec codec;
+    private final ClientDecoding codec;
     private final PendingMessages pending = new PendingMessages();
 
     private ChannelHandlerContext ctx;
@@ -61,6 +62,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     private ConnectionTimer timer;
     private ConnectionState state;
     private ClientOrigin origin;
+    private boolean started;
     // Read once, at the first request: the handshake (and its client certificate) is done by then.
     private ClientCertificate clientCertificate;
     private boolean clientInputShut;
@@ -76,7 +78,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
             Connections connections,
             ReplicaLimits limits,
             boolean tls,
-            ClientCodec codec) {
+            ClientDecoding codec) {
         this.listener = listener;
         this.codec = codec;
         this.pool = pool;
@@ -93,19 +95,35 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         this.connector = new UpstreamConnector(pool, ctx.channel().eventLoop());
         this.timer = new ConnectionTimer(ctx.executor(), this::onTimer);
         this.state = new Idle(timer.now());
+        if (ctx.channel().isActive()) {
+            // Put in after the connection became active (after a TLS handshake that chose HTTP/1.1
+            // by ALPN, or on an HTTP/2 stream), where no channelActive may follow, and where what
+            // the ALPN handler held back is passed on right after this: start now.
+            start(ctx);
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        // The PROXY protocol header's addresses when the listener took one, else the socket's.
+        start(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void start(ChannelHandlerContext ctx) {
+        if (started) {
+            return;
+        }
+        started = true;
+        // An HTTP/2 stream's addresses, and a PROXY header's, are those of its connection.
+        Channel connection =
+                ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
         origin = ClientOrigin.of(
-                ProxyProtocolReader.client(ctx.channel()), ProxyProtocolReader.destination(ctx.channel()), tls);
+                ProxyProtocolReader.client(connection), ProxyProtocolReader.destination(connection), tls);
         long now = timer.now();
         state = new Idle(now);
         connections.add(this);
         timer.ensureBy(now + idleLimitNanos());
         ctx.read();
-        ctx.fireChannelActive();
     }
 
     @Override
@@ -195,8 +213,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         state = idle.toExchanging(exchange);
         timer.ensureBy(now + runtime.config().requestTimeout().toNanos());
         if (clientCertificate == null) {
+            // An HTTP/2 stream's TLS session is its connection's (a TCP connection's parent is the server socket).
+            Channel connection =
+                    ctx.channel() instanceof Http2StreamChannel ? ctx.channel().parent() : ctx.channel();
             clientCertificate = ClientCertificate.of(
-                    ctx.pipeline(),
+                    connection.pipeline(),
                     runtime.config().tls() != null && runtime.config().tls().clientAuthentication() != null);
         }
         clientCertificate.apply(req.headers());

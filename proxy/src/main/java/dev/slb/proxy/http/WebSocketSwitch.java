@@ -52,6 +52,9 @@ final class WebSocketSwitch {
         client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         client.pipeline().remove(http.handler());
         client.pipeline().remove(HttpListenerInitializer.CODEC);
+        if (client.pipeline().get(ResponseCompressor.NAME) != null) {
+            client.pipeline().remove(ResponseCompressor.NAME);
+        }
         upstream.pipeline().remove(UpstreamHandler.NAME);
         upstream.pipeline().remove(UpstreamPool.ENCODER);
         upstream.pipeline().remove(UpstreamPool.DECODER);

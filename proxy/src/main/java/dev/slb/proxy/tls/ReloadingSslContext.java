@@ -52,13 +52,20 @@ public final class ReloadingSslContext {
     /** How long a client has to finish the handshake before the connection is closed. */
     public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
-    // Clients speak HTTP/1.x for now. NO_ADVERTISE + ACCEPT: a client that offers only h2 still
-    // gets a handshake (with no protocol selected) instead of a fatal alert, and BoringSSL accepts
-    // these failure behaviours on a server, which it does not for all of them.
-    private static final ApplicationProtocolConfig ALPN = new ApplicationProtocolConfig(
+    // NO_ADVERTISE + ACCEPT: a client that offers only protocols we do not speak still gets a
+    // handshake (with no protocol selected, so HTTP/1.1) instead of a fatal alert, and BoringSSL
+    // accepts these failure behaviours on a server, which it does not for all of them.
+    private static final ApplicationProtocolConfig HTTP_1_1_ONLY = new ApplicationProtocolConfig(
             Protocol.ALPN,
             SelectorFailureBehavior.NO_ADVERTISE,
             SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_1_1);
+    // h2 first: the server picks by its own order among what the client offers.
+    private static final ApplicationProtocolConfig H2_AND_HTTP_1_1 = new ApplicationProtocolConfig(
+            Protocol.ALPN,
+            SelectorFailureBehavior.NO_ADVERTISE,
+            SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_2,
             ApplicationProtocolNames.HTTP_1_1);
 
     private static final Set<TlsPolicy> WARNED_DOWNGRADE = ConcurrentHashMap.newKeySet();
@@ -66,6 +73,7 @@ public final class ReloadingSslContext {
             "does this key belong to this certificate?".getBytes(StandardCharsets.US_ASCII);
 
     private final Tls config;
+    private final boolean http2;
     private final TlsProvider provider;
     private final TlsPolicies.Offer offer;
     private final Served primary;
@@ -100,12 +108,14 @@ public final class ReloadingSslContext {
 
     private ReloadingSslContext(
             Tls config,
+            boolean http2,
             TlsProvider provider,
             TlsPolicies.Offer offer,
             Served primary,
             List<Served> extras,
             ClientCa ca) {
         this.config = config;
+        this.http2 = http2;
         this.provider = provider;
         this.offer = offer;
         this.primary = primary;
@@ -131,6 +141,16 @@ public final class ReloadingSslContext {
      * certificate apart.
      */
     public static ReloadingSslContext load(Tls tls, TlsProvider provider, SecretStore secrets) throws TlsException {
+        return load(tls, provider, secrets, false);
+    }
+
+    /**
+     * As {@link #load(Tls, TlsProvider, SecretStore)}, offering HTTP/2 (ALPN {@code h2}) before
+     * HTTP/1.1 when {@code http2} is true, HTTP/1.1 alone otherwise.
+     */
+    public static ReloadingSslContext load(Tls tls, TlsProvider provider, SecretStore secrets, boolean http2)
+            throws TlsException {
+        ApplicationProtocolConfig alpn = http2 ? H2_AND_HTTP_1_1 : HTTP_1_1_ONLY;
         KeyMaterial material = KeyMaterial.of(tls, secrets);
         if (!provider.isAvailable()) {
             throw new TlsException("the " + provider + " TLS provider is not available in this process");
@@ -143,12 +163,12 @@ public final class ReloadingSslContext {
         warnAboutMissingProtocols(offer);
         ClientCa ca = tls.clientAuthentication() == null ? null : ClientCa.of(tls.clientAuthentication(), secrets);
         ClientCa.Bundle bundle = ca == null ? null : ca.read();
-        Served primary = new Served(null, material, build(material.read(), material, provider, offer, bundle));
+        Served primary = new Served(null, material, build(material.read(), material, provider, offer, bundle, alpn));
         List<Served> extras = new ArrayList<>();
         for (ExtraCertificate c : tls.extraCertificates()) {
             KeyMaterial extra = KeyMaterial.of(c.source(), secrets);
             try {
-                extras.add(new Served(c.domain(), extra, build(extra.read(), extra, provider, offer, bundle)));
+                extras.add(new Served(c.domain(), extra, build(extra.read(), extra, provider, offer, bundle, alpn)));
             } catch (TlsException e) {
                 throw new TlsException("the certificate for " + c.domain() + ": " + e.getMessage(), e);
             }
@@ -172,7 +192,7 @@ public final class ReloadingSslContext {
                     provider,
                     offer.missingCipherSuites());
         }
-        return new ReloadingSslContext(tls, provider, offer, primary, extras, ca);
+        return new ReloadingSslContext(tls, http2, provider, offer, primary, extras, ca);
     }
 
     /** The listener's own newest good context; ask again for every accepted connection. */
@@ -250,7 +270,7 @@ public final class ReloadingSslContext {
         s.lastSeenDigest = digest;
         Loaded next;
         try {
-            next = build(files, s.material, provider, offer, bundle);
+            next = build(files, s.material, provider, offer, bundle, http2 ? H2_AND_HTTP_1_1 : HTTP_1_1_ONLY);
         } catch (TlsException e) {
             problem(s, e.getMessage());
             return false;
@@ -272,6 +292,11 @@ public final class ReloadingSslContext {
 
     public Tls config() {
         return config;
+    }
+
+    /** True when new handshakes offer HTTP/2 (ALPN h2) beside HTTP/1.1. */
+    public boolean http2() {
+        return http2;
     }
 
     /** Where the listener's own certificate and key come from, for log lines. */
@@ -345,7 +370,8 @@ public final class ReloadingSslContext {
             KeyMaterial material,
             TlsProvider provider,
             TlsPolicies.Offer offer,
-            ClientCa.Bundle clientCa)
+            ClientCa.Bundle clientCa,
+            ApplicationProtocolConfig alpn)
             throws TlsException {
         List<X509Certificate> chain = Pem.certificates(files.certificate(), material.certificateLabel());
         PrivateKey key = Pem.privateKey(files.privateKey(), material.privateKeyLabel());
@@ -358,7 +384,7 @@ public final class ReloadingSslContext {
                     .sslProvider(provider.netty())
                     .protocols(offer.protocols())
                     .ciphers(offer.cipherSuites(), SupportedCipherSuiteFilter.INSTANCE)
-                    .applicationProtocolConfig(ALPN);
+                    .applicationProtocolConfig(alpn);
             if (clientCa != null) {
                 builder.trustManager(clientCa.certificates().toArray(X509Certificate[]::new))
                         .clientAuth(

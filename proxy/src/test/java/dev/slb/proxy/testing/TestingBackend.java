@@ -34,9 +34,10 @@ import java.util.zip.CRC32;
  * counts the connections it accepted, and behaves according to the path:
  *
  * <ul>
- *   <li>{@code /download?bytes=N[&chunked=false][&piece=P][&delayMs=D]}: N pattern bytes (see
- *       {@link TestingBodies}), chunked unless told otherwise, streamed P bytes at a time with D ms
- *       between pieces; never held in memory.
+ *   <li>{@code /download?bytes=N[&chunked=false][&piece=P][&delayMs=D][&type=T][&encoding=E]}: N
+ *       pattern bytes (see {@link TestingBodies}), chunked unless told otherwise, streamed P bytes
+ *       at a time with D ms between pieces, never held in memory; Content-Type T (default
+ *       application/octet-stream), and Content-Encoding E when given.
  *   <li>{@code /upload}: consumes a body of any size and answers {@code bytes=N crc=HEX} (also in
  *       {@code X-Body-Bytes} and {@code X-Body-Crc}).
  *   <li>{@code /slow?delayMs=D}: waits D ms before the response head, then echoes.
@@ -289,7 +290,10 @@ public final class TestingBackend implements AutoCloseable {
                 boolean chunked = !"false".equals(q.get("chunked"));
                 int piece = Integer.parseInt(q.getOrDefault("piece", "16384"));
                 long delayMs = Long.parseLong(q.getOrDefault("delayMs", "0"));
-                download(out, bytes, chunked, piece, delayMs);
+                String extra = (q.containsKey("type") ? "" : "Content-Type: application/octet-stream\r\n")
+                        + (q.containsKey("type") ? "Content-Type: " + q.get("type") + "\r\n" : "")
+                        + (q.containsKey("encoding") ? "Content-Encoding: " + q.get("encoding") + "\r\n" : "");
+                download(out, bytes, chunked, piece, delayMs, extra);
                 return true;
             }
             case "/upload" -> {
@@ -421,12 +425,13 @@ public final class TestingBackend implements AutoCloseable {
         respond(out, 200, "text/plain; charset=utf-8", bytes, false);
     }
 
-    private void download(OutputStream out, long bytes, boolean chunked, int piece, long delayMs) throws IOException {
+    private void download(OutputStream out, long bytes, boolean chunked, int piece, long delayMs, String headers)
+            throws IOException {
         StringBuilder head = new StringBuilder("HTTP/1.1 200 OK\r\n")
                 .append("X-Backend: ")
                 .append(name)
                 .append("\r\n")
-                .append("Content-Type: application/octet-stream\r\n");
+                .append(headers);
         head.append(chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + bytes + "\r\n")
                 .append("\r\n");
         out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));

@@ -56,13 +56,15 @@ public final class TestingWebSockets implements AutoCloseable {
 
     /** Opens {@code n} WebSockets to {@code ws://127.0.0.1:port/ws}. */
     public static TestingWebSockets open(int port, int n) throws Exception {
+        return open(HttpClient.newHttpClient(), URI.create("ws://" + TestingPorts.LOOPBACK + ":" + port + "/ws"), n);
+    }
+
+    /** Opens {@code n} WebSockets to {@code uri} ({@code ws://} or {@code wss://}) with {@code http}. */
+    public static TestingWebSockets open(HttpClient http, URI uri, int n) throws Exception {
         TestingWebSockets all = new TestingWebSockets();
-        HttpClient http = HttpClient.newHttpClient();
         for (int i = 0; i < n; i++) {
             Client c = new Client();
-            c.ws = http.newWebSocketBuilder()
-                    .buildAsync(URI.create("ws://" + TestingPorts.LOOPBACK + ":" + port + "/ws"), c)
-                    .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            c.ws = http.newWebSocketBuilder().buildAsync(uri, c).get(WAIT.toSeconds(), TimeUnit.SECONDS);
             all.clients.add(c);
         }
         return all;

@@ -137,6 +137,22 @@ class CelValidationTest {
     }
 
     @Test
+    void http2IsForHttpsListenersAndCompressionNotForTcp() {
+        ObjectNode lb = demo();
+        listener(lb, 0).put("protocol", "HTTP").put("http2", true);
+        assertThat(errors(lb, null))
+                .containsExactly("spec.listeners[0]: Invalid value: \"object\": only HTTPS listeners speak HTTP/2"
+                        + " (it is negotiated in the TLS handshake); remove http2");
+        listener(lb, 0).remove("http2");
+        listener(lb, 0).put("protocol", "TCP").put("compression", false);
+        assertThat(errors(lb, null))
+                .containsExactly("spec.listeners[0]: Invalid value: \"object\": TCP listeners relay bytes and"
+                        + " compress nothing; remove compression");
+        listener(lb, 0).put("protocol", "HTTP");
+        assertThat(errors(lb, null)).isEmpty();
+    }
+
+    @Test
     void listenerNamesAndPortsAreUnique() {
         ObjectNode names = demo();
         listener(names, 1).put("name", "web");
