@@ -394,6 +394,53 @@ class LocalClusterStoryTest {
         return r.body();
     }
 
+    /** The kubectl plugin, as a user runs it, shows replicas, version, conditions, listeners and backend health. */
+    @Test
+    @Order(10)
+    void kubectlSlbStatusShowsReplicasVersionConditionsListenersAndBackendHealth() throws Exception {
+        // The plugin as a user runs it: kubectl finds kubectl-slb on the PATH, which reads the
+        // proxies' admin ports through the API server's pod proxy with the user's kubeconfig.
+        ProcessBuilder pb = new ProcessBuilder("kubectl", "slb", "status", "demo", "--interval", "500ms");
+        pb.environment().put("KUBECONFIG", cluster.kubeconfig().toString());
+        pb.environment().put("PATH", REPO.resolve("operator/bin") + java.io.File.pathSeparator + System.getenv("PATH"));
+        Path out = work.resolve("kubectl-slb.out");
+        Path err = work.resolve("kubectl-slb.err");
+        Process plugin =
+                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            assertThat(plugin.waitFor(60, TimeUnit.SECONDS))
+                    .as("kubectl slb status finished")
+                    .isTrue();
+        } finally {
+            plugin.destroyForcibly();
+        }
+        String screen = Files.readString(out);
+        assertThat(plugin.exitValue()).as(screen + Files.readString(err)).isZero();
+        String version = kubectl.run("get", "slb", "demo", "-o", "jsonpath={.status.configVersion}")
+                .out();
+        String[] pods = kubectl.run(
+                        "get",
+                        "pods",
+                        "-l",
+                        "app.kubernetes.io/instance=demo",
+                        "-o",
+                        "jsonpath={.items[*].metadata.name}")
+                .out()
+                .split(" ");
+        assertThat(screen)
+                .startsWith("LoadBalancer default/demo   tier slb.s")
+                .contains("   address " + address + "   config version " + version + "\n")
+                .containsPattern("(?m)^Programmed +True ")
+                .containsPattern("(?m)^web +HTTP +\\d+ +Enabled +\\d")
+                .containsPattern("(?m)^web +[0-9.]+:\\d+ +healthy");
+        for (String pod : pods) {
+            assertThat(screen)
+                    .as(screen)
+                    .containsPattern("(?m)^" + pod + " +yes +" + version + " +\\d+ +[0-9.]+ +\\d+ ");
+        }
+        System.out.println("kubectl slb status demo:\n" + screen);
+    }
+
     /**
      * One of the demo backend's two pods fails while HTTP requests and WebSockets flow through the
      * instance: its health check fails (POST /fail), it is deleted, its process dies. Only what was
@@ -402,7 +449,7 @@ class LocalClusterStoryTest {
      * kubectl describe.
      */
     @Test
-    @Order(10)
+    @Order(11)
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void aBackendPodThatFailsCostsOnlyWhatWasInFlightOnIt() throws Exception {
         String secure =
@@ -540,7 +587,7 @@ class LocalClusterStoryTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void deletingTheInstanceStopsItsProxiesAndRemovesWhatItOwned() throws Exception {
         for (String pid : kubectl.run(
                         "get",

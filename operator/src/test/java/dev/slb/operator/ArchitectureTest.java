@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The operator's layering: {@code api} (the resource) below {@code desired} (pure functions from it to what should
- * exist) below {@code reconciler} (observe, call, patch) below {@code app} (the wiring). No layer reaches up.
+ * exist) below {@code reconciler} (observe, call, patch) below {@code app} (the wiring); {@code cli}, the kubectl plugin, beside it. No layer reaches up.
  */
 class ArchitectureTest {
     private static final JavaClasses OPERATOR = new ClassFileImporter()
@@ -30,12 +30,16 @@ class ArchitectureTest {
                 .definedBy("dev.slb.operator.reconciler..")
                 .layer("app")
                 .definedBy("dev.slb.operator.app..")
+                .layer("cli")
+                .definedBy("dev.slb.operator.cli..")
                 .whereLayer("app")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("cli")
                 .mayNotBeAccessedByAnyLayer()
                 .whereLayer("reconciler")
                 .mayOnlyBeAccessedByLayers("app")
                 .whereLayer("desired")
-                .mayOnlyBeAccessedByLayers("reconciler", "app")
+                .mayOnlyBeAccessedByLayers("reconciler", "app", "cli")
                 .check(OPERATOR);
     }
 

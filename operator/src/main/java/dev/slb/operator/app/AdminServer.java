@@ -3,6 +3,8 @@ package dev.slb.operator.app;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.slb.operator.reconciler.OperatorMetrics;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -58,10 +60,12 @@ public final class AdminServer implements AutoCloseable {
                     "text/plain",
                     unhealthy.isEmpty() ? "ready\n" : unhealthyText(unhealthy));
         });
-        server.createContext(
-                "/metrics",
-                exchange ->
-                        respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.prometheusText()));
+        PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
+        server.createContext("/metrics", exchange -> {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            text.write(body, metrics.registry().scrape());
+            respond(exchange, 200, text.getContentType(), body.toByteArray());
+        });
         // One thread: probes and scrapes are rare, and the JDK's default would be the caller's.
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "operator-admin");
@@ -87,8 +91,12 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        respond(exchange, status, contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void respond(HttpExchange exchange, int status, String contentType, byte[] bytes)
+            throws IOException {
         try (exchange) {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", contentType);
             if ("HEAD".equals(exchange.getRequestMethod())) {
                 exchange.sendResponseHeaders(status, -1);

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.health.EventSourceHealthIndicator;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -42,6 +43,8 @@ public final class OperatorMain {
     public static final String LEASE_NAME = "slb-operator";
     /** The User-Agent of every request the operator makes. */
     public static final String USER_AGENT = "slb-operator";
+    /** The name of the client interceptor that counts API errors for {@code slb_operator_api_errors_total}. */
+    public static final String API_ERRORS = "slb-api-errors";
     /** Reconciles run concurrently on this many threads; each reads caches and writes only what changed. */
     static final int DEFAULT_RECONCILE_THREADS = 8;
 
@@ -69,15 +72,20 @@ public final class OperatorMain {
             return;
         }
         // Named, so that the API server's audit log and request counts tell the operator's requests apart.
+        OperatorMetrics metrics = new OperatorMetrics();
         KubernetesClient client = new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder(Config.autoConfigure(null))
                         .withUserAgent(USER_AGENT)
                         .build())
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(API_ERRORS, metrics.apiErrors()))
                 .build();
-        OperatorMetrics metrics = new OperatorMetrics();
         AtomicBoolean started = new AtomicBoolean();
-        Operator operator =
-                operator(client, options.serverSideApply(), options.leaderElection(), options.reconcileThreads());
+        Operator operator = operator(
+                client,
+                options.serverSideApply(),
+                options.leaderElection(),
+                options.reconcileThreads(),
+                metrics.josdk());
         AdminServer admin = AdminServer.start(options.admin(), metrics, new AdminServer.Health() {
             @Override
             public boolean started() {
@@ -136,8 +144,19 @@ public final class OperatorMain {
      */
     public static Operator operator(
             KubernetesClient client, boolean ssa, Optional<LeaderElectionConfiguration> leaderElection, int threads) {
+        return operator(client, ssa, leaderElection, threads, Metrics.NOOP);
+    }
+
+    /** As above, with JOSDK reporting its reconciles to {@code metrics} ({@link OperatorMetrics#josdk()}). */
+    public static Operator operator(
+            KubernetesClient client,
+            boolean ssa,
+            Optional<LeaderElectionConfiguration> leaderElection,
+            int threads,
+            Metrics metrics) {
         return new Operator(o -> {
             o.withKubernetesClient(client)
+                    .withMetrics(metrics)
                     .withUseSSAToPatchPrimaryResource(ssa)
                     .withSSABasedCreateUpdateMatchForDependentResources(ssa)
                     .withConcurrentReconciliationThreads(threads)

@@ -115,6 +115,7 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
 
     @Override
     public List<EventSource<?, LoadBalancer>> prepareEventSources(EventSourceContext<LoadBalancer> context) {
+        metrics.countLoadBalancersIn(() -> context.getPrimaryCache().list());
         // Backend Services and their EndpointSlices, and TLS Secrets: each event finds the
         // LoadBalancers naming it by a scan of the primary cache (a handful per namespace).
         services = new InformerEventSource<>(

@@ -53,8 +53,8 @@ class AdminServerTest {
             HttpResponse<String> m = get(server, "/metrics");
             assertThat(m.statusCode()).isEqualTo(200);
             assertThat(m.body())
-                    .contains("slb_operator_reconciliations_total 2\n")
-                    .contains("slb_operator_reconciliation_errors_total 1\n");
+                    .contains("slb_operator_reconciliations_total 2.0\n")
+                    .contains("slb_operator_reconciliation_errors_total 1.0\n");
 
             // An informer that lost its watch (the API server gone): neither healthy nor ready, and says which.
             unhealthy.set(List.of("loadbalancer/proxy-pods: UNHEALTHY"));

@@ -6,13 +6,17 @@ import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.desired.Specs;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** Reads the install manifests under deploy/ and the samples under crds/samples/, as the tests see them. */
@@ -112,5 +116,42 @@ final class DeployManifests {
                 .as("name of a %s", object.getKind())
                 .isNotBlank();
         return object;
+    }
+
+    /** The command's file in a folder of PATH, if there is one. */
+    static Optional<Path> onPath(String command) {
+        String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
+        return Stream.of(path.split(File.pathSeparator))
+                .filter(d -> !d.isEmpty())
+                .map(d -> Path.of(d, command))
+                .filter(Files::isExecutable)
+                .findFirst();
+    }
+
+    /** How a command ended, with what it wrote. */
+    record Run(int exitCode, String stdout, String stderr) {}
+
+    /** Runs a command to its end (at most 60 s), its output in temporary files. */
+    static Run run(String... command) throws IOException, InterruptedException {
+        List<String> args = List.of(command);
+        Path out = Files.createTempFile("deploy-test", ".out");
+        Path err = Files.createTempFile("deploy-test", ".err");
+        try {
+            Process process = new ProcessBuilder(args)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError(String.join(" ", args) + " did not finish in 60 s");
+            }
+            return new Run(
+                    process.exitValue(),
+                    Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 }

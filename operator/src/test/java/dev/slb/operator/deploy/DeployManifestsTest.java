@@ -9,16 +9,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -90,66 +87,32 @@ class DeployManifestsTest {
 
     @Test
     void kubectlBuildsTheKustomizationOnlyWithTheLoadRestrictorTheReadmeGives() throws Exception {
-        Optional<Path> kubectl = onPath("kubectl");
+        Optional<Path> kubectl = DeployManifests.onPath("kubectl");
         assumeTrue(kubectl.isPresent(), "kubectl is not on PATH; skipping the kustomize build check");
 
-        Run built =
-                run(kubectl.get().toString(), "kustomize", "--load-restrictor=LoadRestrictionsNone", DEPLOY.toString());
-        assertThat(built.exitCode)
-                .as("kubectl kustomize failed:\n%s", built.stderr)
+        DeployManifests.Run built = DeployManifests.run(
+                kubectl.get().toString(), "kustomize", "--load-restrictor=LoadRestrictionsNone", DEPLOY.toString());
+        assertThat(built.exitCode())
+                .as("kubectl kustomize failed:\n%s", built.stderr())
                 .isZero();
         Set<String> expected = new TreeSet<>();
         DeployManifests.all().forEach(o -> expected.add(key(o)));
         DeployManifests.read(CRDS.resolve(CRD_FILE)).forEach(o -> expected.add(key(o)));
         Set<String> actual = new TreeSet<>();
-        DeployManifests.parse(built.stdout).forEach(o -> actual.add(key(o)));
+        DeployManifests.parse(built.stdout()).forEach(o -> actual.add(key(o)));
         assertThat(actual).isEqualTo(expected);
 
         // If this starts passing, `kubectl apply -k deploy/` works and the README can say so.
-        Run plain = run(kubectl.get().toString(), "kustomize", DEPLOY.toString());
-        assertThat(plain.exitCode)
+        DeployManifests.Run plain = DeployManifests.run(kubectl.get().toString(), "kustomize", DEPLOY.toString());
+        assertThat(plain.exitCode())
                 .as("plain kubectl kustomize now accepts ../crds; simplify the README")
                 .isNotZero();
-        assertThat(plain.stderr).contains("is not in or below");
+        assertThat(plain.stderr()).contains("is not in or below");
     }
 
     private static String key(HasMetadata o) {
         return o.getKind() + " "
                 + Optional.ofNullable(o.getMetadata().getNamespace()).orElse("-") + "/"
                 + o.getMetadata().getName();
-    }
-
-    private static Optional<Path> onPath(String command) {
-        String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
-        return Stream.of(path.split(File.pathSeparator))
-                .filter(d -> !d.isEmpty())
-                .map(d -> Path.of(d, command))
-                .filter(Files::isExecutable)
-                .findFirst();
-    }
-
-    private record Run(int exitCode, String stdout, String stderr) {}
-
-    private static Run run(String... command) throws IOException, InterruptedException {
-        List<String> args = List.of(command);
-        Path out = Files.createTempFile("kustomize", ".out");
-        Path err = Files.createTempFile("kustomize", ".err");
-        try {
-            Process process = new ProcessBuilder(args)
-                    .redirectOutput(out.toFile())
-                    .redirectError(err.toFile())
-                    .start();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError(String.join(" ", args) + " did not finish in 60 s");
-            }
-            return new Run(
-                    process.exitValue(),
-                    Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
     }
 }

@@ -32,6 +32,7 @@ public final class LocalApi {
     private final Discovery discovery;
     private final Reads reads;
     private final Writes writes;
+    private final PodProxy podProxy;
 
     public LocalApi(
             ObjectStore store,
@@ -45,6 +46,7 @@ public final class LocalApi {
         this.discovery = new Discovery(kinds, openApi, port, versionInfo);
         this.reads = new Reads(store, watches, clock);
         this.writes = new Writes(store, clock);
+        this.podProxy = new PodProxy(store, kinds.find("", "v1", "pods"));
     }
 
     /** Creates the namespaces every cluster starts with. */
@@ -92,6 +94,10 @@ public final class LocalApi {
             ApiResponse.Reply answer = discovery.answer(path, request.accept());
             if (answer != null) {
                 return answer;
+            }
+            ApiResponse.Reply proxied = podProxy.get(request, path);
+            if (proxied != null) {
+                return proxied;
             }
         }
         ResourcePath p = ResourcePath.parse(path);
