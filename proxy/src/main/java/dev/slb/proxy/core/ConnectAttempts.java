@@ -37,6 +37,12 @@ public final class ConnectAttempts {
         return i;
     }
 
+    /** {@code backend} took a connection and closed it unanswered: not tried again for this exchange. */
+    public void closedUnanswered(int backend) {
+        timedOut.set(backend);
+        excluded.set(backend);
+    }
+
     /** A connect to {@code backend} failed with {@code cause}. */
     public void failed(int backend, Throwable cause) {
         if (cause instanceof ConnectTimeoutException) {

@@ -321,12 +321,17 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             }
             return;
         }
-        if (UpstreamConnector.mayRetry(request.method(), lost.reused(), retried, head.hasBody(), requestDone)) {
+        boolean mayRetry = UpstreamConnector.mayRetry(request.method(), retried, head.hasBody(), requestDone);
+        if (mayRetry && lost.reused()) {
             retried = true;
             connector.connectNew(runtime, lost.backend(), this);
             return;
         }
         runtime.backendFailed(lost.backend(), "closed before answering");
+        if (mayRetry && connector.connectElsewhere(runtime, lost.backend(), this)) {
+            retried = true;
+            return;
+        }
         warnings.warn(
                 "closed " + lost.address(),
                 "listener " + runtime.name() + ": backend " + lost.address()

@@ -99,19 +99,35 @@ final class UpstreamConnector {
         });
     }
 
+    /**
+     * The request goes to another backend than {@code failed}, which took a new connection and
+     * closed it unanswered; false, with nothing done, when no other backend is left to try.
+     */
+    boolean connectElsewhere(ListenerRuntime runtime, int failed, Requester requester) {
+        attempts.closedUnanswered(failed);
+        int backend = attempts.next(runtime.selector(loop));
+        if (backend < 0) {
+            return false;
+        }
+        take(runtime, backend, requester);
+        return true;
+    }
+
     /** Gives back a connection whose exchange ended cleanly: pooled for the next one, or closed if it is not clean. */
     void release(Channel upstream, UpstreamHandler handler, InetSocketAddress address) {
         pool.release(upstream, handler, address);
     }
 
     /**
-     * True when a request whose pooled connection closed before any answer may go again on a new
-     * one: the backend closed a keep-alive connection just as it was reused, a race every
-     * keep-alive client meets. Only once, and only a request that is whole, has no body and is
+     * True when a request whose backend connection closed before any answer may go again: on a new
+     * connection to the same backend when the closed one was pooled (the backend closed a keep-alive
+     * connection just as it was reused, a race every keep-alive client meets), or to another backend
+     * when it was new (the backend is going away, or crashed: nginx's {@code proxy_next_upstream
+     * error} does the same). Only once, and only a request that is whole, has no body and is
      * idempotent (RFC 9110 9.2.2), so sending it twice cannot do harm.
      */
-    static boolean mayRetry(HttpMethod method, boolean reused, boolean retried, boolean hasBody, boolean requestDone) {
-        return reused && !retried && !hasBody && requestDone && isIdempotent(method);
+    static boolean mayRetry(HttpMethod method, boolean retried, boolean hasBody, boolean requestDone) {
+        return !retried && !hasBody && requestDone && isIdempotent(method);
     }
 
     private static boolean isIdempotent(HttpMethod m) {

@@ -196,6 +196,28 @@ class HttpProxyHandlerTest {
     }
 
     @Test
+    void aNewConnectionTheBackendClosedBeforeAnsweringSendsTheRequestToAnotherBackendOnce() {
+        TestingHttpConnection c = new TestingHttpConnection(listener(2));
+        c.fromClient(GET);
+        assertThat(c.toBackend(0)).isEqualTo(FORWARDED_GET);
+        c.upstream(0).close();
+        c.client.runPendingTasks();
+        assertThat(c.dialed).hasSize(2);
+        assertThat(c.dialed.get(1).address())
+                .as("another backend")
+                .isNotEqualTo(c.dialed.get(0).address());
+        assertThat(c.toBackend(1)).as("the same request again").isEqualTo(FORWARDED_GET);
+        c.upstream(1).close();
+        c.client.runPendingTasks();
+        assertThat(c.toClient())
+                .as("only once")
+                .startsWith("HTTP/1.1 502 Bad Gateway\r\n")
+                .contains("\r\nx-slb-error: BackendClosed\r\n");
+        assertThat(c.dialed).hasSize(2);
+        c.finish();
+    }
+
+    @Test
     void aNewConnectionTheBackendClosedBeforeAnsweringIs502AndTheClientKeepsItsConnection() {
         TestingHttpConnection c = new TestingHttpConnection(listener(1));
         c.fromClient(GET);
@@ -205,7 +227,7 @@ class HttpProxyHandlerTest {
         String answer = c.toClient();
         assertThat(answer).startsWith("HTTP/1.1 502 Bad Gateway\r\n").contains("\r\nx-slb-error: BackendClosed\r\n");
         assertThat(answer).doesNotContain("connection:");
-        assertThat(c.dialed).as("no retry on a fresh connection").hasSize(1);
+        assertThat(c.dialed).as("no other backend to try").hasSize(1);
         assertThat(c.client.isActive()).isTrue();
         c.finish();
     }
