@@ -3,6 +3,8 @@ package dev.slb.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slb.model.Backend;
+import dev.slb.model.BackendGroup;
+import dev.slb.model.ForwardingRule;
 import dev.slb.model.Listener;
 import dev.slb.model.ProxyConfig;
 import dev.slb.model.StickySession;
@@ -134,6 +136,42 @@ class StickySessionTest {
                 assertThat(c.request("GET", "/next" + i, "shop.example.com", "Cookie: " + newValue)
                                 .header("X-Backend"))
                         .isEqualTo(moved);
+            }
+        }
+    }
+
+    @Test
+    void aClientWhoseRequestsGoToTwoGroupsKeepsABackendInEach() throws Exception {
+        StickySession sticky = new StickySession(StickySession.Type.INSERT, null, Duration.ofSeconds(600), "uid-1");
+        Listener web = web(sticky, all().subList(0, 2)).toBuilder()
+                .backendGroups(List.of(new BackendGroup("assets", null, all().subList(2, 3))))
+                .rules(List.of(new ForwardingRule(null, "/assets", "assets")))
+                .build();
+        one = TestingProxy.start(replica(web, "v1"));
+
+        try (TestingRawClient c = TestingRawClient.open(one.port("web"), false)) {
+            Answer page = c.request("GET", "/", "shop.example.com");
+            String pageCookie = page.header("Set-Cookie");
+            assertThat(pageCookie).startsWith("SERVERID=");
+            Answer asset = c.request(
+                    "GET",
+                    "/assets/app.js",
+                    "shop.example.com",
+                    "Cookie: " + pageCookie.substring(0, pageCookie.indexOf(';')));
+            assertThat(asset.header("X-Backend")).isEqualTo("c");
+            String assetCookie = asset.header("Set-Cookie");
+            assertThat(assetCookie)
+                    .as("the group's own cookie, leaving the page's alone")
+                    .startsWith("SERVERID-assets=");
+            String both = pageCookie.substring(0, pageCookie.indexOf(';')) + "; "
+                    + assetCookie.substring(0, assetCookie.indexOf(';'));
+            for (int i = 0; i < 20; i++) {
+                Answer again = c.request(
+                        "GET", i % 2 == 0 ? "/p" + i : "/assets/a" + i, "shop.example.com", "Cookie: " + both);
+                assertThat(again.header("X-Backend")).isEqualTo(i % 2 == 0 ? page.header("X-Backend") : "c");
+                assertThat(again.header("Set-Cookie"))
+                        .as("nothing to set again")
+                        .isNull();
             }
         }
     }

@@ -35,8 +35,9 @@ public class StickySessionSpec {
 
     @Pattern(StickySession.COOKIE_NAME_PATTERN)
     @Size(max = 64)
-    @JsonPropertyDescription("Insert: the name of the load balancer's cookie (default SERVERID). Server: the name of"
-            + " the backend's session cookie to rewrite, for example JSESSIONID (required).")
+    @JsonPropertyDescription("Insert: the name of the load balancer's cookie (default SERVERID); requests a"
+            + " forwarding rule sends to a backend group get their own cookie, this name with -<group> after it."
+            + " Server: the name of the backend's session cookie to rewrite, for example JSESSIONID (required).")
     public String cookie;
 
     @Min(1)

@@ -52,6 +52,11 @@ public final class ListenerRuntime {
     /** One unit per backend group, in the config's order: the same scheduling, health and load as the listener's own. */
     private final ListenerRuntime[] groups;
 
+    /** The backend group this unit serves, or null for the listener's own backends (its default group). */
+    public String group() {
+        return group;
+    }
+
     public ListenerRuntime(Listener config, BackendLoad backendLoad, ReloadingSslContext tls) {
         this(null, config, backendLoad, tls, b -> new BackendHealth());
     }

@@ -328,9 +328,12 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             return;
         }
         runtime.backendFailed(lost.backend(), "closed before answering");
-        if (mayRetry && connector.connectElsewhere(runtime, lost.backend(), this)) {
+        if (mayRetry) {
+            // Set first: the other backend's pooled connection may be handed over, and lost, at once.
             retried = true;
-            return;
+            if (connector.connectElsewhere(runtime, lost.backend(), this)) {
+                return;
+            }
         }
         warnings.warn(
                 "closed " + lost.address(),

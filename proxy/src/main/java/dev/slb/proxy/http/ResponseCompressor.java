@@ -85,6 +85,11 @@ final class ResponseCompressor extends ChannelDuplexHandler {
                     response.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
                     response.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
                     response.headers().set(HttpHeaderNames.CONTENT_ENCODING, GZIP);
+                    String etag = response.headers().get(HttpHeaderNames.ETAG);
+                    if (etag != null && !etag.startsWith("W/")) {
+                        // Not the backend's bytes any more: a strong validator would be a lie (RFC 9110 8.8.1).
+                        response.headers().set(HttpHeaderNames.ETAG, "W/" + etag);
+                    }
                     gzip = new EmbeddedChannel(ZlibCodecFactory.newZlibEncoder(ZlibWrapper.GZIP, LEVEL));
                 }
             }
@@ -152,7 +157,11 @@ final class ResponseCompressor extends ChannelDuplexHandler {
     private static boolean eligible(HttpResponse response) {
         HttpHeaders h = response.headers();
         int status = response.status().code();
-        if (status == HttpResponseStatus.NO_CONTENT.code() || status == HttpResponseStatus.NOT_MODIFIED.code()) {
+        if (status == HttpResponseStatus.NO_CONTENT.code()
+                || status == HttpResponseStatus.NOT_MODIFIED.code()
+                || status == HttpResponseStatus.PARTIAL_CONTENT.code()
+                || h.contains(HttpHeaderNames.CONTENT_RANGE)) {
+            // A range is of the identity body: compressed, a client putting ranges together gets garbage.
             return false;
         }
         if (h.contains(HttpHeaderNames.CONTENT_ENCODING) || !compressible(h.get(HttpHeaderNames.CONTENT_TYPE))) {

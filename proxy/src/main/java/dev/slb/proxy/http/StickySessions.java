@@ -29,6 +29,7 @@ final class StickySessions {
      */
     static int pinned(ListenerRuntime runtime, HttpRequest request) {
         StickySession sticky = runtime.config().stickySession();
+        String name = cookieName(runtime);
         HttpHeaders headers = request.headers();
         List<String> lines = headers.getAll(HttpHeaderNames.COOKIE);
         if (lines.isEmpty()) {
@@ -37,7 +38,7 @@ final class StickySessions {
         String tag = null;
         for (String line : lines) {
             for (Cookie c : ServerCookieDecoder.LAX.decodeAll(line)) {
-                if (c.name().equals(sticky.cookie())) {
+                if (c.name().equals(name)) {
                     tag = sticky.type() == StickySession.Type.INSERT ? c.value() : StickyTags.tagOf(c.value());
                 }
             }
@@ -61,7 +62,7 @@ final class StickySessions {
         HttpHeaders headers = response.headers();
         if (sticky.type() == StickySession.Type.INSERT) {
             if (backend != pinned) {
-                DefaultCookie c = new DefaultCookie(sticky.cookie(), tag);
+                DefaultCookie c = new DefaultCookie(cookieName(runtime), tag);
                 c.setPath("/");
                 c.setHttpOnly(true);
                 c.setMaxAge(sticky.cookieTimeout().toSeconds());
@@ -80,6 +81,20 @@ final class StickySessions {
         if (!setCookies.isEmpty()) {
             headers.set(HttpHeaderNames.SET_COOKIE, setCookies);
         }
+    }
+
+    /**
+     * The Insert cookie of a runtime: the configured name for the listener's own backends, and the
+     * name with {@code -<group>} for a backend group, so that a client whose requests go to several
+     * groups of one listener (pages to one, assets to another) keeps a backend in each rather than
+     * each group overwriting the other's cookie. Server mode uses the backend's own cookie as is.
+     */
+    private static String cookieName(ListenerRuntime runtime) {
+        StickySession sticky = runtime.config().stickySession();
+        if (sticky.type() == StickySession.Type.SERVER || runtime.group() == null) {
+            return sticky.cookie();
+        }
+        return sticky.cookie() + "-" + runtime.group();
     }
 
     /** The Set-Cookie line with {@code tag~} before the value, every attribute kept as the backend wrote it. */

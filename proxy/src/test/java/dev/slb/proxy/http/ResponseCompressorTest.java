@@ -89,6 +89,26 @@ class ResponseCompressorTest {
     }
 
     @Test
+    void neverForARangeAndAStrongETagTurnsWeakWhenTheBodyIsCompressed() throws Exception {
+        EmbeddedChannel partial = channel();
+        request(partial, HttpMethod.GET, HttpVersion.HTTP_1_1, "gzip");
+        HttpResponse range = response(HttpResponseStatus.PARTIAL_CONTENT, "text/plain", TEXT.length());
+        range.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes 0-" + (TEXT.length() - 1) + "/99999");
+        String[] out = send(partial, range);
+        assertThat(out[0]).as("a 206 stays as the backend sent it").isNull();
+        assertThat(out[1]).isEqualTo(TEXT);
+        assertFalse(partial.finishAndReleaseAll());
+
+        EmbeddedChannel tagged = channel();
+        request(tagged, HttpMethod.GET, HttpVersion.HTTP_1_1, "gzip");
+        HttpResponse res = response(HttpResponseStatus.OK, "text/plain", TEXT.length());
+        res.headers().set(HttpHeaderNames.ETAG, "\"v1\"");
+        assertThat(send(tagged, res)[0]).isEqualTo("gzip");
+        assertThat(res.headers().get(HttpHeaderNames.ETAG)).isEqualTo("W/\"v1\"");
+        assertFalse(tagged.finishAndReleaseAll());
+    }
+
+    @Test
     void neverFor204Or304OrHeadOrNoTransformOrHttp10() throws Exception {
         for (HttpResponseStatus status :
                 new HttpResponseStatus[] {HttpResponseStatus.NO_CONTENT, HttpResponseStatus.NOT_MODIFIED}) {
