@@ -144,7 +144,7 @@ public record Listener(
         Boolean compression,
 
         List<Backend> backends,
-        // Issue 17's settings: left out while empty or off, so configs without them read and write as before.
+        // Routing and stickiness: left out while empty or off, so configs without them read and write as before.
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<BackendGroup> backendGroups,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ForwardingRule> rules,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean noDefaultGroup,

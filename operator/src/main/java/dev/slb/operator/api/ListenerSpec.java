@@ -174,7 +174,7 @@ public class ListenerSpec {
             + " checks bring it back early. When true, 5xx answers count as failures too. Default false.")
     public Boolean ejectOnServerErrors;
 
-    // ---- issue 17: backend groups and forwarding rules ----
+    // ---- backend groups and forwarding rules ----
 
     @Size(max = BackendGroupSpec.MAX_NAME_LENGTH)
     @JsonPropertyDescription("The backend group (a name from spec.backendGroups) that takes this listener's"
@@ -190,7 +190,7 @@ public class ListenerSpec {
             + " then the first written. A request no rule matches goes to the default group. None by default.")
     public List<ForwardingRuleSpec> rules;
 
-    // ---- issue 17: redirect to HTTPS ----
+    // ---- redirect to HTTPS ----
 
     @Size(max = 15)
     @JsonPropertyDescription("HTTP only: the name of an HTTPS listener of this LoadBalancer to redirect every request"
@@ -199,7 +199,7 @@ public class ListenerSpec {
             + " listener's backends and rules are then unused. Off by default.")
     public String redirectToListener;
 
-    // ---- issue 17: sticky sessions ----
+    // ---- sticky sessions ----
 
     @JsonPropertyDescription("HTTP/HTTPS: keeps each client on one backend by a cookie (WebSocket upgrades"
             + " included). The cookie names the backend by an opaque hash, never its address, that every proxy replica"

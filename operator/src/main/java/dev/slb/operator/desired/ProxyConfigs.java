@@ -169,7 +169,7 @@ public final class ProxyConfigs {
                 .build();
     }
 
-    // ---- issue 17: sticky sessions ----
+    // ---- sticky sessions ----
 
     /**
      * A listener's sticky session, keyed by the LoadBalancer's uid: the same on every replica and
@@ -193,7 +193,7 @@ public final class ProxyConfigs {
                 .build();
     }
 
-    // ---- issue 17: redirect to HTTPS ----
+    // ---- redirect to HTTPS ----
 
     /** An HTTP listener that redirects: the Location names the HTTPS listener's port as clients reach it (the Service's). */
     private static Listener withRedirect(Listener listener, LoadBalancerSpec spec, ListenerSpec l) {
@@ -208,7 +208,7 @@ public final class ProxyConfigs {
         return listener.toBuilder().redirect(new Redirect(port)).build();
     }
 
-    // ---- issue 17: backend groups and forwarding rules ----
+    // ---- backend groups and forwarding rules ----
 
     /** Every backend group of the spec, rendered as its listeners would use it, by name. */
     private static Map<String, BackendGroup> groups(

@@ -779,7 +779,7 @@ public final class Specs {
         }
     }
 
-    // ---- issue 17: sticky sessions ----
+    // ---- sticky sessions ----
 
     private static final Pattern COOKIE_NAME = Pattern.compile(StickySession.COOKIE_NAME_PATTERN);
 
@@ -826,7 +826,7 @@ public final class Specs {
         }
     }
 
-    // ---- issue 17: redirect to HTTPS ----
+    // ---- redirect to HTTPS ----
 
     private static void redirects(List<ListenerSpec> listeners, List<Problem> problems) {
         if (listeners == null) {
@@ -856,7 +856,7 @@ public final class Specs {
         }
     }
 
-    // ---- issue 17: backend groups and forwarding rules ----
+    // ---- backend groups and forwarding rules ----
 
     private static final Pattern GROUP_NAME = Pattern.compile(BackendGroupSpec.NAME_PATTERN);
     private static final Pattern RULE_HOST = Pattern.compile(ConfigValidator.RULE_HOST_PATTERN);

@@ -55,7 +55,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     private final ChannelHandlerContext ctx;
     private final UpstreamConnector connector;
     private final ListenerRuntime runtime;
-    /** Issue 17: the backend the request's sticky cookie named (-1: none), and the one that took the request. */
+    /** The backend the request's sticky cookie named (-1: none), and the one that took the request. */
     private int pinned = -1;
 
     private int upstreamBackend = -1;
@@ -187,7 +187,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         HeaderRules.prepareRequest(request, head.websocket(), runtime.address(0));
         HeaderRules.forwarded(
                 request.headers(), origin, config.forwardedHeaders(), config.clientFacingPort(), runtime.instance());
-        // Issue 17: a sticky session's cookie names the backend to try first.
+        // A sticky session's cookie names the backend to try first.
         pinned = config.stickySession() == null ? -1 : StickySessions.pinned(runtime, request);
         connector.connect(runtime, this, pinned);
     }
@@ -524,7 +524,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         connection.switchToWebSocket(res, up.handOver(), runtime, up.backend());
     }
 
-    /** Issue 17: the response carries the sticky-session cookie of the backend that answered. */
+    /** The response carries the sticky-session cookie of the backend that answered. */
     private void markSticky(HttpResponse res) {
         if (runtime.config().stickySession() != null && upstreamBackend >= 0) {
             StickySessions.mark(runtime, res, upstreamBackend, pinned);
