@@ -78,7 +78,16 @@ final class BackendEndpoints implements AutoCloseable {
         return List.copyOf(current.keySet());
     }
 
-    /** Waits until the pod's endpoint has been seen in this state. */
+    /**
+     * Forgets the states the pod's endpoint has been seen in, so that {@link #await(String, String)}
+     * waits for one seen from now on: a new pod's endpoint has already been not ready once, before
+     * its first readiness probe passed.
+     */
+    void forget(String pod) {
+        seen.remove(pod);
+    }
+
+    /** Waits until the pod's endpoint has been seen in this state (since {@link #forget(String)}, if called). */
     void await(String pod, String state) throws InterruptedException {
         await(() -> seen.getOrDefault(pod, Set.of()).contains(state), pod + " " + state);
     }

@@ -2,12 +2,15 @@ package dev.slb.local;
 
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,10 +48,20 @@ final class HeldWebSocket implements WebSocket.Listener, AutoCloseable {
     /** Opens it (within 10 s), asks which pod it reached, and starts sending. */
     static HeldWebSocket open(HttpClient client, URI uri) throws Exception {
         HeldWebSocket held = new HeldWebSocket(uri);
-        held.socket = client.newWebSocketBuilder()
-                .connectTimeout(Duration.ofSeconds(5))
-                .buildAsync(uri, held)
-                .get(10, TimeUnit.SECONDS);
+        try {
+            held.socket = client.newWebSocketBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .buildAsync(uri, held)
+                    .get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            // The proxy's own refusals say why in their body: keep it in the failure.
+            if (e.getCause() instanceof WebSocketHandshakeException refused) {
+                HttpResponse<?> r = refused.getResponse();
+                throw new AssertionError(
+                        "WebSocket to " + uri + " refused with " + r.statusCode() + ": " + r.body(), e);
+            }
+            throw e;
+        }
         held.socket.sendText(WHO, true).get(5, TimeUnit.SECONDS);
         held.pod.get(10, TimeUnit.SECONDS);
         held.sender.scheduleWithFixedDelay(

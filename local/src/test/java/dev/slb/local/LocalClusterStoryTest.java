@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.slb.local.apiserver.TestingKubectl;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -21,6 +20,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -37,6 +37,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * The user's story, end to end, as the README walks it: local/ started, the real kubectl, the
@@ -60,13 +63,27 @@ class LocalClusterStoryTest {
     private static TestingKubectl kubectl;
     private static Path work;
     private static String address;
-    private static Socket keepAlive;
+    private static KeptAliveConnection keepAlive;
     private static CompletableFuture<Long> download;
     private static final AtomicLong downloaded = new AtomicLong();
     private static final List<Long> proxyPids = new ArrayList<>();
     private static final List<HeldWebSocket> held = new ArrayList<>();
     private static List<String> podsBefore;
     private static HttpClient websocketClient;
+    private static volatile boolean anyFailed;
+
+    /**
+     * On a failed step, the proxy pods' logs go to the test's output (a CI run keeps only that),
+     * and the run's directory is kept; when every step passed it is deleted.
+     */
+    @RegisterExtension
+    static final TestWatcher PROXY_LOGS_ON_FAILURE = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            anyFailed = true;
+            System.out.println(proxyLogTails(40));
+        }
+    };
 
     @BeforeAll
     static void start() throws Exception {
@@ -101,6 +118,37 @@ class LocalClusterStoryTest {
                     .as("proxy pid %d still running after local/ stopped", pid)
                     .isFalse();
         }
+        if (anyFailed) {
+            System.out.println("the story's files are kept in " + work);
+        } else {
+            try (var files = Files.walk(work)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    /** The last {@code lines} lines of every proxy pod's log that local/ ran in this story. */
+    private static String proxyLogTails(int lines) {
+        StringBuilder out = new StringBuilder();
+        try (var files = Files.walk(work.resolve("run"))) {
+            for (Path log : files.filter(f -> f.getFileName().toString().equals("proxy.log"))
+                    .sorted()
+                    .toList()) {
+                List<String> all = Files.readAllLines(log);
+                out.append("---- ")
+                        .append(work.relativize(log))
+                        .append(" (last ")
+                        .append(lines)
+                        .append(" lines)\n");
+                all.subList(Math.max(0, all.size() - lines), all.size())
+                        .forEach(l -> out.append(l).append('\n'));
+            }
+        } catch (IOException e) {
+            out.append("proxy logs unreadable: ").append(e);
+        }
+        return out.toString();
     }
 
     @Test
@@ -194,6 +242,9 @@ class LocalClusterStoryTest {
                 .isEqualTo("slb.s2.small");
         assertThat(echo("ws://" + address + "/ws", "still here")).isEqualTo("still here");
         assertKeepAliveStillServes();
+        // Its work is done: it would only add requests to the pod-failure steps' counts.
+        keepAlive.close();
+        keepAlive = null;
         assertThat(download.get(60, TimeUnit.SECONDS)).isEqualTo(DOWNLOAD_BYTES);
     }
 
@@ -470,12 +521,13 @@ class LocalClusterStoryTest {
             deleted(endpoints, replicas, two.get(0), kept);
             endpoints.awaitGone(two.get(0));
 
-            // The victim is the new pod, whose endpoint has never been not ready.
+            // The victim is the new pod, whose endpoint has never been not ready. The proxies learn of
+            // it by a reload after its endpoint is ready, seconds later on a loaded machine.
             two = endpoints.awaitReady(2);
-            killed(
-                    endpoints,
-                    two.stream().filter(p -> !p.equals(kept)).findFirst().orElseThrow(),
-                    kept);
+            String victim =
+                    two.stream().filter(p -> !p.equals(kept)).findFirst().orElseThrow();
+            replicas.awaitHealthy(podIp(victim), 8080, Duration.ofSeconds(30));
+            killed(endpoints, victim, kept);
             endpoints.awaitReady(2);
         }
     }
@@ -553,6 +605,9 @@ class LocalClusterStoryTest {
                     kubectl.run("get", "pod", victim, "-o", "jsonpath={.status.containerStatuses[0].containerID}")
                             .out()
                             .replace("local://", ""));
+            // Its endpoint was not ready once already, before its first probe passed: only a state
+            // seen after the kill may say the proxies are told.
+            endpoints.forget(victim);
             assertThat(ProcessHandle.of(pid).orElseThrow().destroyForcibly()).isTrue();
             endpoints.await(victim, "ready=false serving=false terminating=false");
             killed.takenOut();
@@ -747,11 +802,8 @@ class LocalClusterStoryTest {
                 .isZero();
     }
 
-    private static void openKeepAliveAndDownload() throws IOException {
-        keepAlive = new Socket();
-        keepAlive.connect(new InetSocketAddress(address, 80), 5000);
-        keepAlive.setSoTimeout(10_000);
-        assertKeepAliveStillServes();
+    private static void openKeepAliveAndDownload() throws Exception {
+        keepAlive = KeptAliveConnection.open(address);
         download = CompletableFuture.supplyAsync(() -> {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(address, 80), 5000);
@@ -760,7 +812,7 @@ class LocalClusterStoryTest {
                         .write(("GET /bytes/" + DOWNLOAD_BYTES + " HTTP/1.1\r\nHost: demo\r\n\r\n")
                                 .getBytes(StandardCharsets.US_ASCII));
                 InputStream in = s.getInputStream();
-                String head = readHead(in);
+                String head = KeptAliveConnection.readHead(in);
                 if (!head.startsWith("HTTP/1.1 200")) {
                     throw new IOException("download answered " + head);
                 }
@@ -790,28 +842,9 @@ class LocalClusterStoryTest {
         });
     }
 
-    /** One more request on the connection opened before the edits: still served, not closed. */
-    private static void assertKeepAliveStillServes() throws IOException {
-        OutputStream out = keepAlive.getOutputStream();
-        out.write("GET /keepalive HTTP/1.1\r\nHost: demo\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        InputStream in = keepAlive.getInputStream();
-        String head = readHead(in);
-        assertThat(head).startsWith("HTTP/1.1 200").doesNotContainIgnoringCase("connection: close");
-        int length = Integer.parseInt(head.replaceAll("(?is).*content-length:\\s*(\\d+).*", "$1"));
-        assertThat(in.readNBytes(length)).hasSize(length);
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int c = in.read();
-            if (c < 0) {
-                throw new IOException("connection closed after: " + head);
-            }
-            head.append((char) c);
-        }
-        return head.toString();
+    /** The connection opened before the edits, asked every second since: still served, never closed. */
+    private static void assertKeepAliveStillServes() throws InterruptedException {
+        keepAlive.assertStillServes();
     }
 
     private static String rawUpgrade() throws IOException {
@@ -823,7 +856,7 @@ class LocalClusterStoryTest {
                                     + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
-            String head = readHead(in);
+            String head = KeptAliveConnection.readHead(in);
             int length = Integer.parseInt(head.replaceAll("(?is).*content-length:\\s*(\\d+).*", "$1"));
             return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
         }

@@ -18,15 +18,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class PodTraffic implements AutoCloseable {
 
-    /** One request: sent at {@code sentNanos} ({@link System#nanoTime()}), answered by {@code pod} or failed. */
-    record Answer(long sentNanos, long answeredNanos, int status, String pod, String error) {
+    /**
+     * One request: sent at {@code sentNanos} ({@link System#nanoTime()}), answered by {@code pod} or
+     * failed; {@code body} is kept when the status is not 200, since the proxy's own answers say why.
+     */
+    record Answer(long sentNanos, long answeredNanos, int status, String pod, String body, String error) {
         boolean failed() {
             return error != null || status != 200;
         }
 
         @Override
         public String toString() {
-            return error != null ? "failed: " + error : status + " from " + pod;
+            if (error != null) {
+                return "failed: " + error;
+            }
+            return status == 200 ? status + " from " + pod : status + " from " + pod + " (" + body + ")";
         }
     }
 
@@ -66,12 +72,19 @@ final class PodTraffic implements AutoCloseable {
             long sent = System.nanoTime();
             try {
                 HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
-                answers.add(new Answer(sent, System.nanoTime(), r.statusCode(), pod(r.body()), null));
+                String body = r.body();
+                answers.add(new Answer(
+                        sent,
+                        System.nanoTime(),
+                        r.statusCode(),
+                        pod(body),
+                        r.statusCode() == 200 ? null : firstLine(body),
+                        null));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (Exception e) {
-                answers.add(new Answer(sent, System.nanoTime(), 0, null, e.toString()));
+                answers.add(new Answer(sent, System.nanoTime(), 0, null, null, e.toString()));
             }
             try {
                 Thread.sleep(PAUSE.toMillis());
@@ -85,6 +98,11 @@ final class PodTraffic implements AutoCloseable {
     static String pod(String body) {
         int end = body.indexOf(' ');
         return end < 0 ? body : body.substring(0, end);
+    }
+
+    private static String firstLine(String body) {
+        String line = body.strip().lines().findFirst().orElse("");
+        return line.length() <= 160 ? line : line.substring(0, 160) + "…";
     }
 
     /** Waits until at least {@code n} answers have come (at most 30 s). */
