@@ -74,7 +74,10 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     private UpstreamLease upstream;
 
     private boolean upstreamKeepAlive;
-    private boolean retried;
+    /** A pooled connection was lost unanswered and the request went again on a new one to the same backend. */
+    private boolean retriedOnNew;
+    /** A new connection was lost unanswered and the request went to another backend. */
+    private boolean retriedElsewhere;
     /** The proxy answered this request itself because the client got something wrong. */
     private boolean refused;
 
@@ -291,6 +294,9 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
 
     @Override
     public void noUpstream() {
+        warnings.warn(
+                "no backend " + runtime.name(),
+                () -> "listener " + runtime.name() + ": no backend accepted a connection; answering 502");
         respondLocally(ProxyResponses.error(
                 ctx.alloc(),
                 HttpResponseStatus.BAD_GATEWAY,
@@ -321,16 +327,17 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             }
             return;
         }
-        boolean mayRetry = UpstreamConnector.mayRetry(request.method(), retried, head.hasBody(), requestDone);
-        if (mayRetry && lost.reused()) {
-            retried = true;
+        // Each kind of retry once: a pooled connection lost is the keep-alive race, a new one lost
+        // is a backend going away, and a dying backend can do both to one request.
+        if (lost.reused() && UpstreamConnector.mayRetry(request.method(), retriedOnNew, head.hasBody(), requestDone)) {
+            retriedOnNew = true;
             connector.connectNew(runtime, lost.backend(), this);
             return;
         }
         runtime.backendFailed(lost.backend(), "closed before answering");
-        if (mayRetry) {
+        if (UpstreamConnector.mayRetry(request.method(), retriedElsewhere, head.hasBody(), requestDone)) {
             // Set first: the other backend's pooled connection may be handed over, and lost, at once.
-            retried = true;
+            retriedElsewhere = true;
             if (connector.connectElsewhere(runtime, lost.backend(), this)) {
                 return;
             }

@@ -218,6 +218,39 @@ class HttpProxyHandlerTest {
     }
 
     @Test
+    void aDyingBackendThatLosesThePooledConnectionAndTheNewOneSendsTheRequestToAnotherBackend() {
+        TestingHttpConnection c = new TestingHttpConnection(listener(2));
+        // One request to each backend, in rotation: each leaves a pooled connection.
+        for (int i = 0; i < 2; i++) {
+            c.fromClient(GET).fromBackend(i, OK);
+            assertThat(c.toClient()).isEqualTo(OK);
+            c.toBackend(i);
+        }
+        int dying = c.dialed.get(0).address().getPort();
+
+        // The third goes to the first backend again, on its pooled connection, and that backend
+        // dies: the pooled connection ends unanswered, then the new one made to retry on it.
+        c.fromClient(GET);
+        assertThat(c.toBackend(0)).isEqualTo(FORWARDED_GET);
+        c.upstream(0).close();
+        c.client.runPendingTasks();
+        assertThat(c.dialed).hasSize(3);
+        assertThat(c.dialed.get(2).address().getPort())
+                .as("a new connection, same backend")
+                .isEqualTo(dying);
+        assertThat(c.toBackend(2)).isEqualTo(FORWARDED_GET);
+        c.upstream(2).close();
+        c.client.runPendingTasks();
+
+        assertThat(c.toBackend(1))
+                .as("the same request, on the other backend's pooled connection")
+                .isEqualTo(FORWARDED_GET);
+        c.fromBackend(1, OK);
+        assertThat(c.toClient()).isEqualTo(OK);
+        c.finish();
+    }
+
+    @Test
     void aNewConnectionTheBackendClosedBeforeAnsweringIs502AndTheClientKeepsItsConnection() {
         TestingHttpConnection c = new TestingHttpConnection(listener(1));
         c.fromClient(GET);
