@@ -353,6 +353,83 @@ class LocalClusterStoryTest {
     }
 
     /**
+     * A listener behind a load balancer that sends the PROXY protocol: the operator names its port
+     * in the Service's slb.dev/proxy-protocol-ports annotation, local/'s Service load balancer then
+     * starts each connection to that port with a v2 header, and the backend sees the client's own
+     * address in X-Forwarded-For, where a listener without the header sees the relay's. Shares its
+     * order with the refused backend address: neither changes what the other sees.
+     */
+    @Test
+    @Order(8)
+    void aProxyProtocolListenerShowsTheBackendTheClientsOwnAddress() throws Exception {
+        String web = "{\"name\":\"web\",\"protocol\":\"HTTP\",\"port\":80}";
+        String secure =
+                "{\"name\":\"secure\",\"protocol\":\"HTTPS\",\"port\":443," + "\"tls\":{\"secretName\":\"demo-tls\"}}";
+        // The relay reaches the proxy pods from 127.0.0.1, the address Linux gives loopback connections.
+        patchListeners(
+                web,
+                secure,
+                "{\"name\":\"behind\",\"protocol\":\"HTTP\",\"port\":8083,\"proxyProtocol\":true,"
+                        + "\"proxyProtocolTrustedCidrs\":[\"127.0.0.1\"]}");
+        assertThat(proxyProtocolPorts()).isEqualTo("behind");
+        assertThat(kubectl.run(
+                                "get",
+                                "slb",
+                                "demo",
+                                "-o",
+                                "jsonpath={.status.listeners[?(@.name==\"behind\")].conditions[?(@.type"
+                                        + "==\"ProxyProtocolPeersRestricted\")].status}")
+                        .out())
+                .isEqualTo("True");
+
+        String client = "127." + BLOCK + ".9.9";
+        assertThat(awaitAnswerFrom(client, 8083, "/behind")).containsIgnoringCase("X-Forwarded-For: " + client + "\n");
+        assertThat(awaitAnswerFrom(client, 80, "/direct"))
+                .as("a listener without the header sees the relay")
+                .containsIgnoringCase("X-Forwarded-For: 127.0.0.1\n");
+
+        patchListeners(web, secure);
+        awaitRefused(8083);
+        assertThat(proxyProtocolPorts()).isEmpty();
+    }
+
+    /** What the instance's Service asks of the load balancer in front: the ports that get a PROXY header. */
+    private static String proxyProtocolPorts() throws Exception {
+        return kubectl.run(
+                        "get",
+                        "service",
+                        "demo-proxy",
+                        "-o",
+                        "jsonpath={.metadata.annotations.slb\\.dev/proxy-protocol-ports}")
+                .out();
+    }
+
+    /** The answer to a GET sent from {@code source} (a loopback address) to the instance's port, once it answers. */
+    private static String awaitAnswerFrom(String source, int port, String path) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket()) {
+                s.setSoTimeout(10_000);
+                s.bind(new InetSocketAddress(source, 0));
+                s.connect(new InetSocketAddress(address, port), 2000);
+                s.getOutputStream()
+                        .write(("GET " + path + " HTTP/1.1\r\nHost: " + address + "\r\nConnection: close\r\n\r\n")
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                if (answer.startsWith("HTTP/1.1 200")) {
+                    return answer;
+                }
+                last = new IOException("answered: " + answer.lines().findFirst().orElse("nothing"));
+            } catch (IOException e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(address + ":" + port + path + " never answered from " + source, last);
+    }
+
+    /**
      * The demo backend is a Deployment whose pods the local kubelet runs: scaling it, failing a
      * pod's readiness probe and deleting a pod move the Service's EndpointSlice (ready, serving,
      * terminating), and the load balancer follows; requests through it keep being answered.

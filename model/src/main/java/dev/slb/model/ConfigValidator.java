@@ -125,6 +125,7 @@ public final class ConfigValidator {
         if (l.accessControl() != null) {
             accessControl(at + ".accessControl", l.accessControl(), problems);
         }
+        trustedPeers(at + ".proxyProtocolTrustedCidrs", l, problems);
         if (l.servicePort() != null) {
             port(at + ".servicePort", l.servicePort(), problems);
         }
@@ -269,6 +270,26 @@ public final class ConfigValidator {
                 Cidr.parse(control.cidrs().get(i));
             } catch (IllegalArgumentException e) {
                 problems.add(at + ".cidrs[" + i + "]: " + e.getMessage());
+            }
+        }
+    }
+
+    private static void trustedPeers(String at, Listener l, List<String> problems) {
+        List<String> cidrs = l.proxyProtocolTrustedCidrs();
+        if (cidrs.isEmpty()) {
+            return;
+        }
+        if (!l.proxyProtocol()) {
+            problems.add(at + ": only a listener with proxyProtocol: true reads a PROXY header to trust");
+        }
+        if (cidrs.size() > Listener.MAX_PROXY_PROTOCOL_TRUSTED_CIDRS) {
+            problems.add(at + ": " + cidrs.size() + " entries; at most " + Listener.MAX_PROXY_PROTOCOL_TRUSTED_CIDRS);
+        }
+        for (int i = 0; i < cidrs.size(); i++) {
+            try {
+                Cidr.parse(cidrs.get(i));
+            } catch (IllegalArgumentException e) {
+                problems.add(at + "[" + i + "]: " + e.getMessage());
             }
         }
     }

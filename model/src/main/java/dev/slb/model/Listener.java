@@ -46,6 +46,10 @@ import java.util.List;
  * @param proxyProtocol         every connection starts with a PROXY protocol header (v1 or v2) naming
  *                              the real client, sent by an outer load balancer; read within
  *                              {@code requestHeaderTimeout}, or the connection is reset (default false)
+ * @param proxyProtocolTrustedCidrs with {@code proxyProtocol}: the peers (IPv4/IPv6 addresses or CIDR
+ *                              blocks, at most {@value #MAX_PROXY_PROTOCOL_TRUSTED_CIDRS}) whose header is
+ *                              believed; a connection from any other peer is reset as it is accepted.
+ *                              Empty (the default): every peer is trusted
  * @param accessControl         which client addresses are served; everyone when absent
  * @param servicePort           the port clients connect to (the Service port), when it differs from
  *                              {@code port} (the pod port): X-Forwarded-Port carries it
@@ -82,6 +86,7 @@ import java.util.List;
     "forwardedHeaders",
     "servicePort",
     "proxyProtocol",
+    "proxyProtocolTrustedCidrs",
     "accessControl",
     "http2",
     "compression",
@@ -134,6 +139,8 @@ public record Listener(
 
         Integer servicePort,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean proxyProtocol,
+        // Left out while empty (every peer trusted, as before the field existed): an earlier proxy never sees it.
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> proxyProtocolTrustedCidrs,
         AccessControl accessControl,
         // Written only when off: on is what a proxy assumes when it is absent, and absent is all an
         // earlier proxy understands.
@@ -167,6 +174,8 @@ public record Listener(
     public static final Duration DEFAULT_CONNECTION_DRAIN = Duration.ofSeconds(30);
     /** The product's keep-alive timeout: short, as an idle keep-alive connection is a socket held for nothing. */
     public static final Duration DEFAULT_HTTP_KEEPALIVE_TIMEOUT = Duration.ofSeconds(15);
+    /** As many as one of the access control's lists: an outer load balancer's ranges are few. */
+    public static final int MAX_PROXY_PROTOCOL_TRUSTED_CIDRS = 300;
 
     public Listener {
         websocket = protocol != null && protocol.isHttp() && websocket == null ? WebSocket.ENABLED : websocket;
@@ -191,6 +200,8 @@ public record Listener(
                 : forwardedHeaders;
         http2 = http2 == null ? Boolean.TRUE : http2;
         compression = compression == null ? Boolean.TRUE : compression;
+        proxyProtocolTrustedCidrs =
+                proxyProtocolTrustedCidrs == null ? List.of() : List.copyOf(proxyProtocolTrustedCidrs);
         backends = backends == null ? List.of() : List.copyOf(backends);
         backendGroups = backendGroups == null ? List.of() : List.copyOf(backendGroups);
         rules = rules == null ? List.of() : List.copyOf(rules);
@@ -231,6 +242,7 @@ public record Listener(
                 .forwardedHeaders(forwardedHeaders)
                 .servicePort(servicePort)
                 .proxyProtocol(proxyProtocol)
+                .proxyProtocolTrustedCidrs(proxyProtocolTrustedCidrs)
                 .accessControl(accessControl)
                 .http2(http2)
                 .compression(compression)
@@ -359,6 +371,7 @@ public record Listener(
         private ForwardedHeaders forwardedHeaders;
         private Integer servicePort;
         private boolean proxyProtocol;
+        private List<String> proxyProtocolTrustedCidrs;
         private AccessControl accessControl;
         private Boolean http2;
         private Boolean compression;
@@ -481,6 +494,11 @@ public record Listener(
             return this;
         }
 
+        public Builder proxyProtocolTrustedCidrs(List<String> value) {
+            this.proxyProtocolTrustedCidrs = value;
+            return this;
+        }
+
         public Builder accessControl(AccessControl value) {
             this.accessControl = value;
             return this;
@@ -550,6 +568,7 @@ public record Listener(
                     forwardedHeaders,
                     servicePort,
                     proxyProtocol,
+                    proxyProtocolTrustedCidrs,
                     accessControl,
                     http2,
                     compression,

@@ -326,6 +326,36 @@ class ConfigCodecTest {
     }
 
     @Test
+    void proxyProtocolTrustedCidrsRoundTripAreLeftOutWhenEmptyAndNeedTheHeader() throws Exception {
+        ProxyConfig trusted = ConfigCodec.parse(
+                MINIMAL + "  proxyProtocol: true\n  proxyProtocolTrustedCidrs: [10.0.0.0/8, \"2001:db8::/32\"]\n");
+        assertThat(trusted.listeners().get(0).proxyProtocolTrustedCidrs())
+                .containsExactly("10.0.0.0/8", "2001:db8::/32");
+        assertThat(ConfigCodec.parse(ConfigCodec.write(trusted))).isEqualTo(trusted);
+        // Empty trusts every peer, as before the field existed: an earlier proxy must never see it.
+        assertThat(ConfigCodec.write(ConfigCodec.parse(MINIMAL + "  proxyProtocol: true\n")))
+                .doesNotContain("proxyProtocolTrustedCidrs");
+
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "  proxyProtocolTrustedCidrs: [10.0.0.0/33]\n"))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactlyInAnyOrder(
+                                        "listeners[0].proxyProtocolTrustedCidrs: only a listener with proxyProtocol:"
+                                                + " true reads a PROXY header to trust",
+                                        "listeners[0].proxyProtocolTrustedCidrs[0]: " + cidrProblem("10.0.0.0/33")));
+    }
+
+    private static String cidrProblem(String text) {
+        try {
+            Cidr.parse(text);
+            throw new AssertionError(text + " parsed");
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    @Test
     void http2AndCompressionAreOnByDefaultAndWrittenOnlyWhenOff() throws Exception {
         Listener web = ConfigCodec.parse(MINIMAL).listeners().get(0);
         assertThat(web.http2()).isTrue();

@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.slb.model.AccessControl;
 import dev.slb.model.ForwardedHeaders;
 import dev.slb.model.Listener;
-import dev.slb.proxy.proxyprotocol.ProxyProtocolHeaders;
 import dev.slb.proxy.testing.TestingBackend;
 import dev.slb.proxy.testing.TestingConnection;
 import dev.slb.proxy.testing.TestingListener;
 import dev.slb.proxy.testing.TestingProxy;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import dev.slb.proxy.testing.TestingProxyProtocolRelay;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -126,13 +122,7 @@ class ProxyProtocolTest {
         InetSocketAddress destination = client.getAddress() instanceof java.net.Inet4Address
                 ? OUTER_LB
                 : new InetSocketAddress("2001:db8::10", 443);
-        EmbeddedChannel encoder = new EmbeddedChannel(HAProxyMessageEncoder.INSTANCE);
-        encoder.writeOutbound(ProxyProtocolHeaders.of(version, client, destination));
-        ByteBuf out = encoder.readOutbound();
-        byte[] bytes = ByteBufUtil.getBytes(out);
-        out.release();
-        encoder.finishAndReleaseAll();
-        return bytes;
+        return TestingProxyProtocolRelay.header(version, client, destination);
     }
 
     /** True when the proxy closed or reset the connection and sent not a byte. */

@@ -43,6 +43,12 @@ import org.slf4j.LoggerFactory;
 public final class ServiceLoadBalancer extends Controller {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServiceLoadBalancer.class);
+    /**
+     * The Service annotation naming, comma separated, the ports whose connections start with a
+     * PROXY protocol v2 header (the operator writes it for listeners with proxyProtocol: true).
+     */
+    public static final String PROXY_PROTOCOL_PORTS_ANNOTATION = "slb.dev/proxy-protocol-ports";
+
     /** Ports that could not be bound are tried again this often. */
     public static final java.time.Duration RETRY = java.time.Duration.ofSeconds(1);
 
@@ -121,12 +127,32 @@ public final class ServiceLoadBalancer extends Controller {
                 guarded("service " + key + " port " + port.getPort(), () -> listen(key, service, port.getPort()));
             }
         }
+        Set<String> withHeader = proxyProtocolPorts(s);
         for (ServicePort port : s.getSpec().getPorts()) {
+            local.proxy.proxyProtocol(
+                    port.getPort(),
+                    withHeader.contains(port.getName()) || withHeader.contains(String.valueOf(port.getPort())));
             local.proxy.endpoints(port.getPort(), ready(s, port));
         }
         if (loadBalancer(s)) {
             publishStatus(s, local);
         }
+    }
+
+    /** The port names (or numbers) the Service's annotation asks a PROXY header for; empty without one. */
+    static Set<String> proxyProtocolPorts(Service s) {
+        Map<String, String> annotations = s.getMetadata().getAnnotations();
+        String value = annotations == null ? null : annotations.get(PROXY_PROTOCOL_PORTS_ANNOTATION);
+        if (value == null || value.isBlank()) {
+            return Set.of();
+        }
+        Set<String> ports = new HashSet<>();
+        for (String port : value.split(",")) {
+            if (!port.isBlank()) {
+                ports.add(port.strip());
+            }
+        }
+        return ports;
     }
 
     private static boolean loadBalancer(Service s) {

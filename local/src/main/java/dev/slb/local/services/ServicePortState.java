@@ -26,6 +26,8 @@ final class ServicePortState {
     private final AtomicLong connectWarnsHeld = new AtomicLong();
     private volatile String name;
     private volatile Channel listener;
+    /** Whether each new connection to this port starts with a PROXY protocol header naming its client. */
+    private volatile boolean proxyProtocol;
 
     ServicePortState(int port) {
         this.port = port;
@@ -108,5 +110,16 @@ final class ServicePortState {
 
     int port() {
         return port;
+    }
+
+    void proxyProtocol(boolean on) {
+        if (proxyProtocol != on) {
+            LOG.info("{}: {}", name, on ? "new connections start with a PROXY protocol v2 header" : "no PROXY header");
+        }
+        proxyProtocol = on;
+    }
+
+    boolean proxyProtocol() {
+        return proxyProtocol;
     }
 }

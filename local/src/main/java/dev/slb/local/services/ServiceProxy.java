@@ -156,6 +156,16 @@ public final class ServiceProxy implements AutoCloseable {
         ports.computeIfAbsent(servicePort, ServicePortState::new).ready(ready);
     }
 
+    /**
+     * Whether new connections to this Service port start with a PROXY protocol v2 header naming
+     * the client, as a cloud load balancer asked for it does; connections already relayed are as
+     * they began. Any thread may call this, at any time.
+     */
+    public void proxyProtocol(int servicePort, boolean on) {
+        checkPort(servicePort, 1, "servicePort");
+        ports.computeIfAbsent(servicePort, ServicePortState::new).proxyProtocol(on);
+    }
+
     /** How many connections to this Service port were closed at once because no endpoint was ready. */
     public long refused(int servicePort) {
         ServicePortState state = ports.get(servicePort);

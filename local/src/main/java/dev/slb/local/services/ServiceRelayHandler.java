@@ -12,7 +12,13 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.util.ReferenceCountUtil;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -21,7 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Relays one client connection of a Service port to one endpoint, byte for byte, under
- * back-pressure and with half-close passed through, as kube-proxy's NAT would.
+ * back-pressure and with half-close passed through, as kube-proxy's NAT would; on a port the
+ * Service asks it of, behind a PROXY protocol v2 header naming the client, as a cloud load
+ * balancer does.
  */
 final class ServiceRelayHandler extends ChannelInboundHandlerAdapter {
 
@@ -76,6 +84,11 @@ final class ServiceRelayHandler extends ChannelInboundHandlerAdapter {
                 f.channel().close();
             } else if (f.isSuccess()) {
                 upstream = f.channel();
+                if (port.proxyProtocol()) {
+                    // Ahead of the client's first byte: the same loop writes both, in this order.
+                    upstream.pipeline().addFirst(HAProxyMessageEncoder.INSTANCE);
+                    upstream.writeAndFlush(header(client));
+                }
                 client.read();
                 upstream.read();
             } else if (attempt + 1 < order.size()) {
@@ -86,6 +99,26 @@ final class ServiceRelayHandler extends ChannelInboundHandlerAdapter {
                 abort(client);
             }
         });
+    }
+
+    /** A PROXY protocol v2 header for the client's connection: who it is and what it connected to. */
+    static HAProxyMessage header(Channel client) {
+        InetSocketAddress source = (InetSocketAddress) client.remoteAddress();
+        InetSocketAddress destination = (InetSocketAddress) client.localAddress();
+        boolean ipv4 = source.getAddress() instanceof Inet4Address;
+        if (ipv4 != destination.getAddress() instanceof Inet4Address) {
+            // One socket has one family; were it ever otherwise, LOCAL says "use the connection's own".
+            return new HAProxyMessage(
+                    HAProxyProtocolVersion.V2, HAProxyCommand.LOCAL, HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0);
+        }
+        return new HAProxyMessage(
+                HAProxyProtocolVersion.V2,
+                HAProxyCommand.PROXY,
+                ipv4 ? HAProxyProxiedProtocol.TCP4 : HAProxyProxiedProtocol.TCP6,
+                source.getAddress().getHostAddress(),
+                destination.getAddress().getHostAddress(),
+                source.getPort(),
+                destination.getPort());
     }
 
     @Override

@@ -6,9 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -380,6 +387,52 @@ class ServiceProxyTest {
         second.endpoints(port, List.of(backend.address()));
         try (Socket client = connect(service, port)) {
             assertEchoes(client, "after close");
+        }
+    }
+
+    /** A port the Service asks a PROXY header of: each new connection starts with one naming its client. */
+    @Test
+    @Timeout(20)
+    void aPortAskedForItSendsAProxyProtocolV2HeaderNamingTheClient() throws Exception {
+        InetAddress service = loopback(24);
+        TestingBackend echo = closing(TestingBackend.echo(loopback(36)));
+        ServiceProxy proxy = closing(new ServiceProxy(group));
+        int port = proxy.listen(service, freePort(service), 0);
+        proxy.endpoints(port, List.of(echo.address()));
+        proxy.proxyProtocol(port, true);
+
+        try (Socket client = new Socket()) {
+            client.setSoTimeout(5_000);
+            client.bind(new InetSocketAddress(loopback(41), 0));
+            client.connect(new InetSocketAddress(service, port), 5_000);
+            client.getOutputStream().write("hello".getBytes(UTF_8));
+            client.shutdownOutput();
+            byte[] echoed = client.getInputStream().readAllBytes();
+
+            EmbeddedChannel decoder = new EmbeddedChannel(new HAProxyMessageDecoder());
+            decoder.writeInbound(Unpooled.wrappedBuffer(echoed));
+            HAProxyMessage header = decoder.readInbound();
+            try {
+                assertThat(header.protocolVersion()).isEqualTo(HAProxyProtocolVersion.V2);
+                assertThat(header.command()).isEqualTo(HAProxyCommand.PROXY);
+                assertThat(header.sourceAddress()).isEqualTo("127.0.0.41");
+                assertThat(header.sourcePort()).isEqualTo(client.getLocalPort());
+                assertThat(header.destinationAddress()).isEqualTo("127.0.0.24");
+                assertThat(header.destinationPort()).isEqualTo(port);
+            } finally {
+                header.release();
+            }
+            ByteBuf rest = decoder.readInbound();
+            assertThat(rest.toString(UTF_8))
+                    .as("the client's bytes, after the header")
+                    .isEqualTo("hello");
+            rest.release();
+            assertThat(decoder.finishAndReleaseAll()).isFalse();
+        }
+
+        proxy.proxyProtocol(port, false);
+        try (Socket client = connect(service, port)) {
+            assertEchoes(client, "no header now");
         }
     }
 

@@ -2,7 +2,9 @@ package dev.slb.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.slb.model.Cidr;
 import dev.slb.model.ForwardingRule;
+import dev.slb.model.Listener;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -40,6 +42,10 @@ import java.util.List;
 @ValidationRule(
         value = "self.protocol == 'HTTPS' || !has(self.http2)",
         message = "only HTTPS listeners speak HTTP/2 (it is negotiated in the TLS handshake); remove http2")
+@ValidationRule(
+        value = "!has(self.proxyProtocolTrustedCidrs) || (has(self.proxyProtocol) && self.proxyProtocol)",
+        message = "proxyProtocolTrustedCidrs names who may send a PROXY protocol header: set proxyProtocol: true,"
+                + " or remove it")
 @ValidationRule(
         value = "self.protocol != 'TCP' || !has(self.compression)",
         message = "TCP listeners relay bytes and compress nothing; remove compression")
@@ -131,8 +137,11 @@ public class ListenerSpec {
     @JsonPropertyDescription("HTTP/HTTPS: which of the product's headers the listener adds to requests for"
             + " backends. X-Forwarded-For (the client's address appended) and X-Forwarded-Port (the port the"
             + " client connected to, the port above) are always added; X-Forwarded-Proto is on by default; SLB-IP,"
-            + " SLB-ID and X-Forwarded-Client-Srcport are off. Whatever a client sends under these names is"
-            + " removed, switched on or not, so backends can trust them.")
+            + " SLB-ID and X-Forwarded-Client-Srcport are off. Whatever a client sends under the switched names"
+            + " and X-Forwarded-Port is removed, switched on or not, so backends can trust them. X-Forwarded-For"
+            + " is only appended to: what the client sent stays in front, so only its last entry (added by this"
+            + " listener) can be trusted. The proxy itself never reads an incoming X-Forwarded-For: accessControl"
+            + " and the address it appends come from the connection, or from a trusted PROXY protocol header.")
     public ForwardedHeadersSpec forwardedHeaders;
 
     @JsonPropertyDescription("Which client addresses this listener serves (any protocol): Allow or Deny, with up to"
@@ -146,8 +155,29 @@ public class ListenerSpec {
             + " an outer load balancer sends it to pass on the client's real address: X-Forwarded-For and"
             + " accessControl then use that address. The header must arrive within requestHeaderTimeoutSeconds"
             + " (10 s by default); a connection without a valid header is reset and logged. Turn it on only when"
-            + " everything that connects sends the header. Default false.")
+            + " everything that connects sends the header, and name the load balancers in"
+            + " proxyProtocolTrustedCidrs: otherwise anyone who reaches the listener can claim any address."
+            + " Default false.")
     public Boolean proxyProtocol;
+
+    @Size(min = 1, max = Listener.MAX_PROXY_PROTOCOL_TRUSTED_CIDRS)
+    @JsonPropertyDescription("With proxyProtocol: the peers whose PROXY header is believed, as IPv4/IPv6 addresses"
+            + " or CIDR blocks (at most 300): the outer load balancer, as the proxy pod sees it. A connection from"
+            + " any other peer is reset as it is accepted, before a byte of it is read, logged at most once per"
+            + " listener every 10 s. It is refused rather than served as if it had sent no header, because every"
+            + " client of this listener is meant to come through the load balancer: one that does not has"
+            + " bypassed it, and its header could name any address, past accessControl and into X-Forwarded-For."
+            + " The peer is the address the proxy pod sees: with externalTrafficPolicy Cluster, the address of"
+            + " the node that took the connection (list the nodes' network and, for pods on that node, the node's"
+            + " address on the pod network, which depends on the CNI); with Local, or a load balancer that sends"
+            + " to pod IPs directly, the load balancer's own addresses (its subnet). A load balancer that keeps the"
+            + " client's source address makes the client the peer: no list can tell them apart, so keep the pods"
+            + " reachable only through it (a firewall or security group) instead. Absent (the default, and what"
+            + " listeners written before this field get, so nothing breaks on upgrade): every peer is trusted, as"
+            + " before, and the listener's status says so (condition ProxyProtocolPeersRestricted=False, reason"
+            + " TrustsEveryPeer, and a Warning event). A change applies to new connections within a second, with"
+            + " no restart; connections open carry on.")
+    public List<@Pattern(AccessListSpec.CIDR_PATTERN) @Size(max = Cidr.MAX_LENGTH) String> proxyProtocolTrustedCidrs;
 
     @Default("wrr")
     @JsonPropertyDescription("How new connections are spread over backends: wrr (smooth weighted round robin, the "

@@ -41,7 +41,9 @@ public class ListenerStatus {
             + " in place of a stored tls_cipher_policy_1_2.")
     public String tlsMessage;
 
-    @JsonPropertyDescription("ResolvedRefs (the listener's TLS Secret exists and holds tls.crt and tls.key) and"
-            + " Programmed (every wanted proxy replica serves the listener as the spec has it).")
+    @JsonPropertyDescription("ResolvedRefs (the listener's TLS Secret exists and holds tls.crt and tls.key),"
+            + " Programmed (every wanted proxy replica serves the listener as the spec has it) and, on listeners"
+            + " with proxyProtocol, ProxyProtocolPeersRestricted (False, reason TrustsEveryPeer, while any peer"
+            + " may send the PROXY header: set proxyProtocolTrustedCidrs).")
     public List<Condition> conditions;
 }

@@ -19,6 +19,11 @@ public enum Reason {
     BackendsAvailable,
     /** BackendsHealthy=True: every backend passes its health checks. */
     BackendsHealthy,
+    /**
+     * ProxyProtocolPeersRestricted=True, a condition of proxyProtocol listeners only: only the peers
+     * in proxyProtocolTrustedCidrs may send the header.
+     */
+    ProxyProtocolPeersRestricted,
 
     // ---- Accepted=False
     /** The spec breaks a rule; the message lists every problem with its field. The last accepted config serves. */
@@ -65,6 +70,10 @@ public enum Reason {
     NoHealthyBackend,
     /** BackendsHealthy=Unknown: no proxy replica has reported its backends' health yet. */
     HealthNotReported,
+    // ---- ProxyProtocolPeersRestricted=False (listener)
+    /** A proxyProtocol listener believes any peer's PROXY header, so anyone who reaches it can claim any address. */
+    TrustsEveryPeer,
+
     // ---- listeners[].websocketReason
     /** WebSocket is off: the shared tier has none; raise spec.tier. Also an event. */
     RequiresGuaranteedPerformance,

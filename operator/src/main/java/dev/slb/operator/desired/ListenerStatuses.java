@@ -5,8 +5,10 @@ import dev.slb.model.WebSocket;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.ListenerStatus;
 import dev.slb.operator.api.LoadBalancer;
+import dev.slb.operator.api.Reason;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.api.TlsCipherPolicy;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,6 +17,8 @@ public final class ListenerStatuses {
     public static final String ENABLED = "Enabled";
     public static final String DISABLED = "Disabled";
     public static final String NOT_APPLICABLE = "NotApplicable";
+    /** A listener condition, not an instance one: only listeners that read a PROXY header have it. */
+    public static final String PROXY_PROTOCOL_PEERS_RESTRICTED = Reason.ProxyProtocolPeersRestricted.name();
 
     private ListenerStatuses() {}
 
@@ -61,6 +65,40 @@ public final class ListenerStatuses {
                     + Specs.json(TlsCipherPolicy.TLS_CIPHER_POLICY_1_2) + " offer it.");
         }
         s.tlsMessage = notes.isEmpty() ? null : String.join(" ", notes);
+    }
+
+    /**
+     * {@code conds} with ProxyProtocolPeersRestricted set for a listener that reads a PROXY header:
+     * True when it names the peers it believes, False (a warning) when it believes anyone; without
+     * it for other listeners, so turning proxyProtocol off leaves no stale condition.
+     */
+    static List<Condition> proxyProtocolPeers(Conditions at, List<Condition> conds, ListenerSpec l, Long generation) {
+        if (!Boolean.TRUE.equals(l.proxyProtocol)) {
+            return conds.stream()
+                    .filter(c -> !PROXY_PROTOCOL_PEERS_RESTRICTED.equals(c.getType()))
+                    .toList();
+        }
+        if (l.proxyProtocolTrustedCidrs == null || l.proxyProtocolTrustedCidrs.isEmpty()) {
+            return at.set(
+                    conds,
+                    PROXY_PROTOCOL_PEERS_RESTRICTED,
+                    Conditions.FALSE,
+                    Reason.TrustsEveryPeer.name(),
+                    "The listener believes the PROXY protocol header of any peer that reaches it, so a client that"
+                            + " bypasses the outer load balancer can claim any address (past accessControl, into"
+                            + " X-Forwarded-For). List the load balancer's addresses, as the proxy pods see them, in"
+                            + " proxyProtocolTrustedCidrs (kubectl explain slb.spec.listeners.proxyProtocolTrustedCidrs).",
+                    generation);
+        }
+        return at.set(
+                conds,
+                PROXY_PROTOCOL_PEERS_RESTRICTED,
+                Conditions.TRUE,
+                Reason.ProxyProtocolPeersRestricted.name(),
+                "Only the " + l.proxyProtocolTrustedCidrs.size() + " address block"
+                        + (l.proxyProtocolTrustedCidrs.size() == 1 ? "" : "s")
+                        + " in proxyProtocolTrustedCidrs may send the PROXY protocol header; other peers are reset.",
+                generation);
     }
 
     /** Sets {@code websocket} and, when off, why and what to do, from the listener's WebSocket setting (null: TCP). */

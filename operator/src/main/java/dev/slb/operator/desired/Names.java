@@ -17,6 +17,13 @@ public final class Names {
     public static final String TIER_ANNOTATION = "slb.dev/tier";
     /** On the pod template: a hash of the rest of the template, so a roll is seen (and announced) as one. */
     public static final String POD_TEMPLATE_CHECKSUM_ANNOTATION = "slb.dev/pod-template-checksum";
+    /**
+     * On the Service: the names of its ports whose listeners expect a PROXY protocol header, comma
+     * separated (empty when none), for a load balancer in front that can send one (local/'s does).
+     * Always written, empty included: a dependent's annotations are merged into what the Service
+     * has, so one that was left out would never be removed.
+     */
+    public static final String PROXY_PROTOCOL_PORTS_ANNOTATION = "slb.dev/proxy-protocol-ports";
 
     public static final String NAME_LABEL = "app.kubernetes.io/name";
     public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";

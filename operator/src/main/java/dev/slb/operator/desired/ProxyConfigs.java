@@ -163,6 +163,7 @@ public final class ProxyConfigs {
                 .servicePort(podPort(l.port) == l.port ? null : l.port)
                 .accessControl(accessControl(l.accessControl))
                 .proxyProtocol(Boolean.TRUE.equals(l.proxyProtocol))
+                .proxyProtocolTrustedCidrs(l.proxyProtocolTrustedCidrs)
                 .http2(http2(inEffect, l))
                 .compression(l.compression)
                 .backends(backends)

@@ -228,8 +228,13 @@ public final class ProxyResources {
                         .withTargetPort(new IntOrString(ProxyConfigs.podPort(l.port)))
                         .build())
                 .toList();
+        String proxyProtocolPorts = lb.getSpec().listeners.stream()
+                .filter(l -> Boolean.TRUE.equals(l.proxyProtocol))
+                .map(l -> l.name)
+                .collect(java.util.stream.Collectors.joining(","));
         return new ServiceBuilder()
-                .withMetadata(metadata(lb, Names.service(name), Map.of()))
+                .withMetadata(metadata(
+                        lb, Names.service(name), Map.of(Names.PROXY_PROTOCOL_PORTS_ANNOTATION, proxyProtocolPorts)))
                 .withNewSpec()
                 .withType(lb.getSpec().serviceType.name())
                 // Kubernetes takes the policy only on Services that take external traffic.

@@ -4,6 +4,7 @@ import dev.slb.model.Cidr;
 import dev.slb.model.ConfigValidator;
 import dev.slb.model.ExtraCertificate;
 import dev.slb.model.ForwardingRule;
+import dev.slb.model.Listener;
 import dev.slb.model.StickySession;
 import dev.slb.operator.api.AccessControlSpec;
 import dev.slb.operator.api.AccessListSpec;
@@ -241,6 +242,7 @@ public final class Specs {
         }
         copy.accessControl = l.accessControl;
         copy.proxyProtocol = Boolean.TRUE.equals(l.proxyProtocol);
+        copy.proxyProtocolTrustedCidrs = l.proxyProtocolTrustedCidrs;
         // Absent stays absent: http2's default depends on the tier (ProxyConfigs.http2), compression's is on.
         copy.http2 = l.http2;
         copy.compression = l.compression;
@@ -512,6 +514,9 @@ public final class Specs {
         if (l.accessControl != null) {
             accessControl(at + ".accessControl", l.accessControl, problems);
         }
+        if (l.proxyProtocolTrustedCidrs != null) {
+            trustedPeers(at + ".proxyProtocolTrustedCidrs", l, problems);
+        }
         if (l.protocol == ListenerProtocol.TCP && l.forwardedHeaders != null) {
             problems.add(
                     Problem.invalid(at + ".forwardedHeaders", "TCP listeners add no headers; remove forwardedHeaders"));
@@ -539,6 +544,32 @@ public final class Specs {
                 problems);
         if (l.healthCheck != null) {
             healthCheck(at + ".healthCheck", l.healthCheck, problems);
+        }
+    }
+
+    private static void trustedPeers(String at, ListenerSpec l, List<Problem> problems) {
+        List<String> cidrs = l.proxyProtocolTrustedCidrs;
+        if (!Boolean.TRUE.equals(l.proxyProtocol)) {
+            problems.add(Problem.invalid(
+                    at, "names who may send a PROXY protocol header: set proxyProtocol: true, or remove it"));
+        }
+        if (cidrs.isEmpty()) {
+            problems.add(Problem.invalid(
+                    at,
+                    "is empty, which would trust no peer and refuse every connection: list the outer load"
+                            + " balancer's addresses, or remove the field to trust every peer"));
+        }
+        if (cidrs.size() > Listener.MAX_PROXY_PROTOCOL_TRUSTED_CIDRS) {
+            problems.add(Problem.invalid(
+                    at,
+                    cidrs.size() + " entries; a listener trusts at most " + Listener.MAX_PROXY_PROTOCOL_TRUSTED_CIDRS));
+        }
+        for (int j = 0; j < cidrs.size(); j++) {
+            try {
+                Cidr.parse(cidrs.get(j));
+            } catch (IllegalArgumentException e) {
+                problems.add(Problem.invalid(at + "[" + j + "]", e.getMessage()));
+            }
         }
     }
 

@@ -50,7 +50,8 @@ public final class StatusAggregator {
             Reason.NoBackend,
             Reason.AllBackendsWeightZero,
             Reason.UnhealthyBackends,
-            Reason.NoHealthyBackend);
+            Reason.NoHealthyBackend,
+            Reason.TrustsEveryPeer);
 
     private StatusAggregator() {}
 
@@ -188,6 +189,17 @@ public final class StatusAggregator {
                     Reason.PodsRolling,
                     "The proxy pod template changed (a new image or pod shape), so the pods are replaced one at a"
                             + " time: each new pod must be ready before an old one drains and stops."));
+        }
+        for (ListenerStatus ls : status.listeners) {
+            // Per listener, as the instance's conditions above: a listener that starts trusting every
+            // peer is a Warning even when new, since anyone who reaches it can then forge addresses.
+            transition(
+                            Conditions.find(
+                                    previousConditions(previous.listeners, ls.name),
+                                    ListenerStatuses.PROXY_PROTOCOL_PEERS_RESTRICTED),
+                            Conditions.find(ls.conditions, ListenerStatuses.PROXY_PROTOCOL_PEERS_RESTRICTED))
+                    .map(n -> new Note(n.warning(), n.reason(), "listener " + ls.name + ": " + n.message()))
+                    .ifPresent(events::add);
         }
         if (websocketOffForTier(status.listeners) && !websocketOffForTier(previous.listeners)) {
             events.add(
@@ -515,7 +527,7 @@ public final class StatusAggregator {
             if (l.tls != null) {
                 ListenerStatuses.describeTls(s, d.tier(), l);
             }
-            s.conditions = conds;
+            s.conditions = ListenerStatuses.proxyProtocolPeers(at, conds, l, generation);
             statuses.add(s);
         }
         return statuses;

@@ -100,6 +100,21 @@ class ProxyConfigsTest {
     }
 
     @Test
+    void trustedProxyProtocolPeersReachTheProxyAndAbsentWritesNothing() {
+        LoadBalancerSpec spec = spec();
+        spec.listeners.get(0).proxyProtocol = true;
+        spec.listeners.get(0).proxyProtocolTrustedCidrs = List.of("10.0.0.0/8", "2001:db8::/32");
+        spec.listeners.get(1).proxyProtocol = true;
+        ProxyConfig config = ProxyConfigs.render(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+        assertThat(config.listener("web").orElseThrow().proxyProtocolTrustedCidrs())
+                .containsExactly("10.0.0.0/8", "2001:db8::/32");
+        // Absent trusts every peer, as before the field: the config an earlier proxy reads is unchanged.
+        assertThat(config.listener("secure").orElseThrow().proxyProtocolTrustedCidrs())
+                .isEmpty();
+        assertThat(ConfigCodec.write(config)).containsOnlyOnce("proxyProtocolTrustedCidrs");
+    }
+
+    @Test
     void readyEndpointsBecomeBackendsInAStableOrder() {
         ProxyConfig config = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
 

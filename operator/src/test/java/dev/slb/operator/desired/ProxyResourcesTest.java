@@ -180,6 +180,18 @@ class ProxyResourcesTest {
                 .isNull();
     }
 
+    /** The ports whose listeners take a PROXY header are named for the load balancer in front, and none is said too. */
+    @Test
+    void theServiceNamesThePortsThatExpectAProxyProtocolHeader() {
+        assertThat(ProxyResources.service(lb(Tier.S1_SMALL)).getMetadata().getAnnotations())
+                .as("written empty, so that turning the last one off removes it")
+                .containsEntry(Names.PROXY_PROTOCOL_PORTS_ANNOTATION, "");
+        LoadBalancerSpec both = spec();
+        both.listeners.forEach(l -> l.proxyProtocol = true);
+        assertThat(ProxyResources.service(lb(both, Tier.S1_SMALL)).getMetadata().getAnnotations())
+                .containsEntry(Names.PROXY_PROTOCOL_PORTS_ANNOTATION, "web,secure");
+    }
+
     @Test
     void everyResourceIsOwnedByTheLoadBalancerAndLabelled() {
         LoadBalancer lb = lb(Tier.S1_SMALL);

@@ -394,6 +394,37 @@ class SpecsTest {
                         "spec.listeners[0].accessControl.lists[0].cidrs",
                         "at most 300"),
                 rule(
+                        "trusted PROXY peers without proxyProtocol",
+                        s -> s.listeners.get(0).proxyProtocolTrustedCidrs = List.of("10.0.0.0/8"),
+                        "spec.listeners[0].proxyProtocolTrustedCidrs",
+                        "names who may send a PROXY protocol header: set proxyProtocol: true, or remove it"),
+                rule(
+                        "an empty list of trusted PROXY peers",
+                        s -> {
+                            s.listeners.get(0).proxyProtocol = true;
+                            s.listeners.get(0).proxyProtocolTrustedCidrs = List.of();
+                        },
+                        "spec.listeners[0].proxyProtocolTrustedCidrs",
+                        "would trust no peer and refuse every connection"),
+                rule(
+                        "a trusted PROXY peer that is no address",
+                        s -> {
+                            s.listeners.get(0).proxyProtocol = true;
+                            s.listeners.get(0).proxyProtocolTrustedCidrs = List.of("10.0.0.0/8", "lb.example.com");
+                        },
+                        "spec.listeners[0].proxyProtocolTrustedCidrs[1]",
+                        "'lb.example.com' is not an IP address or CIDR block"),
+                rule(
+                        "301 trusted PROXY peers",
+                        s -> {
+                            s.listeners.get(0).proxyProtocol = true;
+                            s.listeners.get(0).proxyProtocolTrustedCidrs = java.util.stream.IntStream.range(0, 301)
+                                    .mapToObj(i -> "10.0." + (i / 256) + "." + (i % 256))
+                                    .toList();
+                        },
+                        "spec.listeners[0].proxyProtocolTrustedCidrs",
+                        "at most 300"),
+                rule(
                         "http2 on the shared tier",
                         s -> s.listeners.get(1).http2 = true,
                         "spec.listeners[1].http2",

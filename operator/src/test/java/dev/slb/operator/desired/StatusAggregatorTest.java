@@ -513,6 +513,62 @@ class StatusAggregatorTest {
     }
 
     @Test
+    void aProxyProtocolListenerThatTrustsEveryPeerIsAWarningUntilItNamesItsPeers() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S1_SMALL;
+        spec.listeners.get(0).proxyProtocol = true;
+        Decision d = decide(stored(spec, 1, null), null);
+        Outcome open = StatusAggregator.aggregate(d, seen(d, on(d.config().version(), 2)), T0);
+
+        Condition trusting = Conditions.find(listener(open.status(), "web").conditions, "ProxyProtocolPeersRestricted")
+                .orElseThrow();
+        assertThat(trusting.getStatus()).isEqualTo("False");
+        assertThat(trusting.getReason()).isEqualTo("TrustsEveryPeer");
+        assertThat(trusting.getMessage()).contains("proxyProtocolTrustedCidrs");
+        assertThat(Conditions.find(listener(open.status(), "secure").conditions, "ProxyProtocolPeersRestricted"))
+                .as("a listener without proxyProtocol")
+                .isEmpty();
+        assertThat(open.events())
+                .filteredOn(n -> n.reason() == Reason.TrustsEveryPeer)
+                .singleElement()
+                .satisfies(n -> {
+                    assertThat(n.warning()).isTrue();
+                    assertThat(n.message()).startsWith("listener web: ");
+                });
+        Decision same = decide(stored(spec, 1, open.status()), Tier.S1_SMALL);
+        assertThat(StatusAggregator.aggregate(same, seen(same, on(d.config().version(), 2)), T1)
+                        .events())
+                .as("said once, not at every reconcile")
+                .isEmpty();
+
+        spec.listeners.get(0).proxyProtocolTrustedCidrs = List.of("10.0.0.0/8");
+        Decision restricted = decide(stored(spec, 2, open.status()), Tier.S1_SMALL);
+        Outcome named = StatusAggregator.aggregate(
+                restricted, seen(restricted, on(restricted.config().version(), 2)), T1);
+        assertThat(Conditions.find(listener(named.status(), "web").conditions, "ProxyProtocolPeersRestricted"))
+                .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True"));
+        assertThat(named.events())
+                .filteredOn(n -> n.reason() == Reason.ProxyProtocolPeersRestricted)
+                .singleElement()
+                .satisfies(n -> assertThat(n.warning()).isFalse());
+
+        spec.listeners.get(0).proxyProtocol = false;
+        spec.listeners.get(0).proxyProtocolTrustedCidrs = null;
+        Decision off = decide(stored(spec, 3, named.status()), Tier.S1_SMALL);
+        assertThat(Conditions.find(
+                        listener(
+                                        StatusAggregator.aggregate(off, seen(off, List.of()), T1)
+                                                .status(),
+                                        "web")
+                                .conditions,
+                        "ProxyProtocolPeersRestricted"))
+                .as("no stale condition once the listener reads no header")
+                .isEmpty();
+    }
+
+    @Test
     void theSharedTierSaysWebSocketIsOffOnceAndWhy() {
         secret("web-tls");
         app("10.1.0.1");

@@ -34,6 +34,9 @@ public final class ListenerRuntime {
     private final String instance;
     private final Listener config;
     private final AccessRules accessRules;
+    /** The peers whose PROXY header is believed: everyone unless the listener names them. */
+    private final AccessRules proxyProtocolPeers;
+
     private final List<Backend> backends;
     private final InetSocketAddress[] addresses;
     private final AtomicInteger[] load;
@@ -86,6 +89,7 @@ public final class ListenerRuntime {
         this.group = group;
         // Parsed here, on the config thread: the config was validated, so every entry reads.
         this.accessRules = AccessRules.of(config.accessControl());
+        this.proxyProtocolPeers = AccessRules.allowOnly(config.proxyProtocolTrustedCidrs());
         this.backends = config.backends();
         this.tls = tls;
         int n = backends.size();
@@ -213,6 +217,11 @@ public final class ListenerRuntime {
     /** Which client addresses this listener serves. */
     public AccessRules accessRules() {
         return accessRules;
+    }
+
+    /** With proxyProtocol: the peers (outer load balancers) whose header this listener believes. */
+    public AccessRules proxyProtocolPeers() {
+        return proxyProtocolPeers;
     }
 
     public String name() {

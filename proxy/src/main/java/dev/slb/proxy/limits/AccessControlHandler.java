@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * Sits on one listener's server socket, ahead of {@link AdmissionHandler}, and resets each
  * accepted connection its access control refuses, before it is registered, read or handshaken,
  * and before it counts against the replica's connection limits. A listener that takes a PROXY
- * protocol header learns the client's address only from that header, so its connections pass
- * here and are judged just after the header is read.
+ * protocol header learns the client's address only from that header, so its connections are
+ * judged just after the header is read; here, it resets a peer outside its trusted load balancers
+ * (proxyProtocolTrustedCidrs) before a byte of its header is read.
  */
 public final class AccessControlHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(AccessControlHandler.class);
@@ -34,15 +35,36 @@ public final class AccessControlHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel child = (Channel) msg;
         ListenerRuntime runtime = listener.get();
-        if (runtime.config().proxyProtocol()
-                || !(child.remoteAddress() instanceof InetSocketAddress remote)
-                || runtime.accessRules().allows(remote.getAddress())) {
+        if (!(child.remoteAddress() instanceof InetSocketAddress remote)) {
             ctx.fireChannelRead(child);
             return;
         }
-        denied(runtime, remote, denials);
+        if (runtime.config().proxyProtocol()) {
+            // The client's address is in the header, judged once it is read; here only whether
+            // this peer may send one at all: anyone else could name any address it likes.
+            if (runtime.proxyProtocolPeers().allows(remote.getAddress())) {
+                ctx.fireChannelRead(child);
+                return;
+            }
+            untrusted(runtime, remote);
+        } else if (runtime.accessRules().allows(remote.getAddress())) {
+            ctx.fireChannelRead(child);
+            return;
+        } else {
+            denied(runtime, remote, denials);
+        }
         // Not registered yet: reset here, on the acceptor's thread, as a refused admission is.
         AdmissionHandler.reset(child);
+    }
+
+    private static void untrusted(ListenerRuntime runtime, InetSocketAddress peer) {
+        // WARN: a list that misses the real load balancers' addresses refuses all their traffic.
+        rateLimited.warn(
+                "untrusted " + runtime.name(),
+                () -> "listener " + runtime.name() + ": reset a connection from "
+                        + peer.getAddress().getHostAddress()
+                        + ", which is not in its proxyProtocolTrustedCidrs: only the load balancers in front may send"
+                        + " a PROXY protocol header, as anyone else could name any client address");
     }
 
     /** Counts and logs (rate-limited) a client the listener's access control refused. */

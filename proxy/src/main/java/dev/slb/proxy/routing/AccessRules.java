@@ -44,6 +44,11 @@ public final class AccessRules {
         return new AccessRules(control.type() == AccessControl.Type.ALLOW, Ranges.of(v4), Ranges.of(v6));
     }
 
+    /** Rules that allow only the blocks listed, and everyone while the list is empty. */
+    public static AccessRules allowOnly(List<String> cidrs) {
+        return of(new AccessControl(AccessControl.Type.ALLOW, cidrs));
+    }
+
     /** True when a client at {@code address} is served. */
     public boolean allows(InetAddress address) {
         if (this == ALLOW_ALL) {

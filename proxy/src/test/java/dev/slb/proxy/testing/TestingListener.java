@@ -67,6 +67,11 @@ public final class TestingListener {
         return this;
     }
 
+    public TestingListener proxyProtocolTrustedCidrs(List<String> cidrs) {
+        listener.proxyProtocolTrustedCidrs(cidrs);
+        return this;
+    }
+
     public TestingListener accessControl(AccessControl a) {
         listener.accessControl(a);
         return this;

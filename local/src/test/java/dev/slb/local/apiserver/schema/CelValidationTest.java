@@ -153,6 +153,19 @@ class CelValidationTest {
     }
 
     @Test
+    void trustedProxyProtocolPeersNeedProxyProtocol() {
+        ObjectNode lb = demo();
+        listener(lb, 0).putArray("proxyProtocolTrustedCidrs").add("10.0.0.0/8");
+        assertThat(errors(lb, null))
+                .containsExactly("spec.listeners[0]: Invalid value: \"object\": proxyProtocolTrustedCidrs names who"
+                        + " may send a PROXY protocol header: set proxyProtocol: true, or remove it");
+        listener(lb, 0).put("proxyProtocol", false);
+        assertThat(errors(lb, null)).hasSize(1);
+        listener(lb, 0).put("proxyProtocol", true);
+        assertThat(errors(lb, null)).isEmpty();
+    }
+
+    @Test
     void listenerNamesAndPortsAreUnique() {
         ObjectNode names = demo();
         listener(names, 1).put("name", "web");
