@@ -61,12 +61,17 @@ class Http2AttacksTest {
         }
     }
 
-    @Test
-    void rapidResetClosesTheConnectionAfterABoundedNumberOfStreams() throws Exception {
+    /** One HTTPS listener (HTTP/2 on) in front of one backend. */
+    private void startProxy() throws Exception {
         backend = TestingBackend.start("b");
         proxy = TestingProxy.start(Listener.of("secure", Protocol.HTTPS, 0, List.of(backend.backend()))
                 .withBindAddress(TestingPorts.LOOPBACK, TestingPorts.free())
                 .withTls(new Tls(Http2ProxyTest.path("tls.crt"), Http2ProxyTest.path("tls.key"), null)));
+    }
+
+    @Test
+    void rapidResetClosesTheConnectionAfterABoundedNumberOfStreams() throws Exception {
+        startProxy();
         RawH2 client = RawH2.connect(
                 group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()), proxy.port("secure"));
 
@@ -90,10 +95,7 @@ class Http2AttacksTest {
 
     @Test
     void aPathWithBytesAnHttp11RequestLineCannotHaveIsRefusedAndNeverForwarded() throws Exception {
-        backend = TestingBackend.start("b");
-        proxy = TestingProxy.start(Listener.of("secure", Protocol.HTTPS, 0, List.of(backend.backend()))
-                .withBindAddress(TestingPorts.LOOPBACK, TestingPorts.free())
-                .withTls(new Tls(Http2ProxyTest.path("tls.crt"), Http2ProxyTest.path("tls.key"), null)));
+        startProxy();
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
         assertThat(answer(group, "/a")).as(":status 200").isEqualTo(0x88);
