@@ -754,6 +754,48 @@ class LocalClusterStoryTest {
                 .isEmpty();
     }
 
+    /**
+     * Two backend groups routed by path (local/samples/paths.yaml): through the instance's own
+     * address, /api and a WebSocket on /ws reach the api group's pod, the rest the default group's,
+     * and /api written otherwise (dot segments, case) is routed by the same rule.
+     */
+    @Test
+    @Order(13)
+    void aLoadBalancerWithTwoBackendGroupsRoutesRequestsAndWebSocketsByPath() throws Exception {
+        Path sample = REPO.resolve("local/samples/paths.yaml");
+        TestingKubectl.Result apply = kubectl.run("apply", "-f", sample.toString());
+        assertThat(apply.code()).as(apply.toString()).isZero();
+        assertThat(apply.out()).contains("loadbalancer.slb.dev/paths created");
+        try {
+            TestingKubectl.Result wait = kubectl.run("wait", "--for=condition=Ready", "slb/paths", "--timeout=90s");
+            assertThat(wait.code()).as(wait + "\n" + logs()).isZero();
+            String at = kubectl.run("get", "slb", "paths", "-o", "jsonpath={.status.addresses[0]}")
+                    .out();
+            assertThat(at).startsWith("127." + BLOCK + ".1.");
+
+            // Ready says the replicas serve; the api group's one pod may still be passing its probe.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            HttpResponse<String> api = get("http://" + at + "/api/orders");
+            while (!api.body().startsWith("demo-api-") && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                api = get("http://" + at + "/api/orders");
+            }
+            assertThat(api.body()).as("/api/orders").startsWith("demo-api-").contains("saw GET /api/orders");
+            for (String path : List.of("/api", "/API/orders", "/x/../api/orders", "//api/orders?x=1")) {
+                assertThat(get("http://" + at + path).body()).as(path).startsWith("demo-api-");
+            }
+            for (String path : List.of("/hello", "/apis", "/")) {
+                assertThat(get("http://" + at + path).body()).as(path).startsWith("demo-backend-");
+            }
+            assertThat(echo("ws://" + at + "/ws", "who"))
+                    .as("the WebSocket on /ws, routed to the api group")
+                    .startsWith("demo-api-");
+        } finally {
+            TestingKubectl.Result delete = kubectl.run("delete", "-f", sample.toString(), "--timeout=60s");
+            assertThat(delete.code()).as(delete.toString()).isZero();
+        }
+    }
+
     // --- steps ---
 
     private static void patch(String mergePatch) throws Exception {

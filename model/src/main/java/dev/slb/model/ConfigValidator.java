@@ -181,6 +181,12 @@ public final class ConfigValidator {
         if (s.key() == null || s.key().isEmpty()) {
             problems.add(at + ".key: is required (the same on every replica, so they agree on the cookie)");
         }
+        if (s.sameSite() != null && s.type() != StickySession.Type.INSERT) {
+            problems.add(at + ".sameSite: only the proxy's own (INSERT) cookie takes it");
+        }
+        if (s.sameSite() == StickySession.SameSite.NONE && l.protocol() != Protocol.HTTPS) {
+            problems.add(at + ".sameSite: NONE needs the Secure attribute, which only HTTPS listeners set");
+        }
     }
 
     private static void groupsAndRules(String at, Listener l, List<String> problems) {

@@ -143,6 +143,68 @@ class BackendGroupRoutingTest {
         assertThat(web.requestCount()).isZero();
     }
 
+    /** Ways to write a path a backend may read as /admin, or as the root's /admin after climbing out of /public. */
+    private static final List<String> ADMIN_BYPASSES = List.of(
+            "/x/../admin",
+            "/x/%2e%2E/admin",
+            "/public/../admin",
+            "/public/..;/admin",
+            "//admin",
+            "/./admin",
+            "/%61dmin",
+            "/%41DMIN",
+            "/ADMIN",
+            "/Admin/users",
+            "/admin;x",
+            "/;x/admin",
+            "/../admin",
+            "/public/../../admin",
+            "/public/..%2fadmin",
+            "/public/..%5Cadmin",
+            "/public/..\\admin",
+            "/public/%252e%252e/admin",
+            "/admin%00",
+            "/public#/../admin",
+            "http://h//admin");
+
+    @Test
+    void everyWayToWriteAProtectedPathGoesToItsRuleOrIsRefusedNeverToTheDefault() throws Exception {
+        Listener web80 = Listener.builder("web", Protocol.HTTP, TestingPorts.free())
+                .bindAddress(TestingPorts.LOOPBACK)
+                .backends(List.of(web.backend()))
+                .backendGroups(List.of(new BackendGroup("api", null, List.of(api.backend()))))
+                .rules(List.of(new ForwardingRule(null, "/admin", "api")))
+                .build();
+        proxy = TestingProxy.start(TestingProxy.config("v1", web80));
+
+        int refused = 0;
+        for (String target : ADMIN_BYPASSES) {
+            try (TestingRawClient c = TestingRawClient.open(proxy.port("web"), false)) {
+                Answer a = c.request("GET", target, "h");
+                if (a.status() == 400) {
+                    refused++;
+                    assertThat(a.header("X-SLB-Error")).as(target).isEqualTo("AmbiguousPath");
+                } else {
+                    assertThat(a.header("X-Backend")).as(target).isEqualTo("api");
+                }
+            }
+        }
+        assertThat(web.requestCount())
+                .as("requests that reached the default group")
+                .isZero();
+        assertThat(refused).as("the ones a backend could read two ways").isBetween(8, ADMIN_BYPASSES.size() - 10);
+        try (TestingRawClient c = TestingRawClient.open(proxy.port("web"), false)) {
+            Answer a = c.request("GET", "/public/..%2fadmin", "h");
+            assertThat(a.header("X-SLB-Error")).isEqualTo("AmbiguousPath");
+            assertThat(a.body()).contains("could reach a backend as a different path", "%2F");
+        }
+        try (TestingRawClient c = TestingRawClient.open(proxy.port("web"), false)) {
+            assertThat(c.request("GET", "/docs/a%2Fb", "h").header("X-Backend"))
+                    .as("an encoded slash that changes no route is forwarded")
+                    .isEqualTo("web");
+        }
+    }
+
     @Test
     void aReloadThatChangesTheRulesKeepsEveryWebSocketWithNothingLost() throws Exception {
         proxy = TestingProxy.start(TestingProxy.config("v1", secure(RULES)));

@@ -61,12 +61,17 @@ class Http2AttacksTest {
         }
     }
 
-    @Test
-    void rapidResetClosesTheConnectionAfterABoundedNumberOfStreams() throws Exception {
+    /** One HTTPS listener (HTTP/2 on) in front of one backend. */
+    private void startProxy() throws Exception {
         backend = TestingBackend.start("b");
         proxy = TestingProxy.start(Listener.of("secure", Protocol.HTTPS, 0, List.of(backend.backend()))
                 .withBindAddress(TestingPorts.LOOPBACK, TestingPorts.free())
                 .withTls(new Tls(Http2ProxyTest.path("tls.crt"), Http2ProxyTest.path("tls.key"), null)));
+    }
+
+    @Test
+    void rapidResetClosesTheConnectionAfterABoundedNumberOfStreams() throws Exception {
+        startProxy();
         RawH2 client = RawH2.connect(
                 group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()), proxy.port("secure"));
 
@@ -88,17 +93,61 @@ class Http2AttacksTest {
         assertThat(backend.requestCount()).isLessThanOrEqualTo(300);
     }
 
+    @Test
+    void aPathWithBytesAnHttp11RequestLineCannotHaveIsRefusedAndNeverForwarded() throws Exception {
+        startProxy();
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+
+        assertThat(answer(group, "/a")).as(":status 200").isEqualTo(0x88);
+
+        // A tab passes Netty's own checks: this proxy's check answers it 400 (it reached the backend before).
+        assertThat(answer(group, "/a\tb")).as(":status 400 for a tab").isEqualTo(0x8c);
+        // Netty resets the stream for a space (CANCEL), DEL or NUL (PROTOCOL_ERROR) before the proxy sees them.
+        for (String path : List.of("/a b", "/a\u007fb", "/a\u0000b")) {
+            assertThat(answer(group, path))
+                    .as("refused or reset, never served: %s", path.replace("\u0000", "NUL"))
+                    .isIn(0x8c, -8, -1);
+        }
+        assertThat(backend.requestCount())
+                .as("only the valid path reached the backend")
+                .isEqualTo(1);
+    }
+
+    /** The first byte of the answer's HEADERS block to GET {@code path} on a new connection, or minus a reset's code. */
+    private int answer(EventLoopGroup group, String path) throws Exception {
+        RawH2 client = RawH2.connect(group, proxy.port("secure"));
+        ByteBuf request = Unpooled.buffer();
+        frame(request, 0x1, 0x5, 1, headerBlock(path)); // HEADERS, END_STREAM | END_HEADERS
+        client.channel.writeAndFlush(request).sync();
+        return client.firstHeader.get(10, TimeUnit.SECONDS);
+    }
+
     /** GET / over https from the static table, :authority as a literal. */
     private static byte[] headerBlock() {
+        return headerBlock("/");
+    }
+
+    /** GET {@code path} over https: :path a literal (or index 4 for "/"), :authority a literal. */
+    private static byte[] headerBlock(String path) {
+        ByteBuf block = Unpooled.buffer();
+        block.writeByte(0x82); // :method GET
+        block.writeByte(0x87); // :scheme https
+        if (path.equals("/")) {
+            block.writeByte(0x84); // :path /
+        } else {
+            block.writeByte(0x04); // :path, literal without indexing (name index 4), no Huffman
+            byte[] bytes = path.getBytes(StandardCharsets.ISO_8859_1);
+            block.writeByte(bytes.length);
+            block.writeBytes(bytes);
+        }
         byte[] authority = "127.0.0.1".getBytes(StandardCharsets.US_ASCII);
-        byte[] block = new byte[5 + authority.length];
-        block[0] = (byte) 0x82; // :method GET
-        block[1] = (byte) 0x87; // :scheme https
-        block[2] = (byte) 0x84; // :path /
-        block[3] = 0x01; // :authority, literal without indexing (name index 1)
-        block[4] = (byte) authority.length;
-        System.arraycopy(authority, 0, block, 5, authority.length);
-        return block;
+        block.writeByte(0x01); // :authority, literal without indexing (name index 1)
+        block.writeByte(authority.length);
+        block.writeBytes(authority);
+        byte[] out = new byte[block.readableBytes()];
+        block.readBytes(out);
+        block.release();
+        return out;
     }
 
     private static void frame(ByteBuf out, int type, int flags, int stream, byte[] payload) {
@@ -113,6 +162,12 @@ class Http2AttacksTest {
     static final class RawH2 extends ChannelInboundHandlerAdapter {
         final CompletableFuture<Boolean> closed = new CompletableFuture<>();
         final CompletableFuture<Integer> goAwayError = new CompletableFuture<>();
+        /**
+         * The first byte of the first HEADERS block the proxy sends (0x88 is :status 200, 0x8c :status
+         * 400), or minus the error code of a RST_STREAM (minus 1000 and the code, of a GOAWAY) before it.
+         */
+        final CompletableFuture<Integer> firstHeader = new CompletableFuture<>();
+
         private final ByteBuf in = Unpooled.buffer();
         Channel channel;
 
@@ -159,6 +214,15 @@ class Http2AttacksTest {
                     break;
                 }
                 int type = in.getUnsignedByte(in.readerIndex() + 3);
+                if (type == 0x1 && length > 0) {
+                    firstHeader.complete((int) in.getUnsignedByte(in.readerIndex() + 9));
+                }
+                if (type == 0x3) {
+                    firstHeader.complete(-in.getInt(in.readerIndex() + 9));
+                }
+                if (type == GOAWAY) {
+                    firstHeader.complete(-1000 - in.getInt(in.readerIndex() + 9 + 4));
+                }
                 if (type == GOAWAY) {
                     goAwayError.complete(in.getInt(in.readerIndex() + 9 + 4));
                 }

@@ -6,14 +6,17 @@ import dev.slb.model.Backend;
 import dev.slb.model.BackendGroup;
 import dev.slb.model.ForwardingRule;
 import dev.slb.model.Listener;
+import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
 import dev.slb.model.StickySession;
+import dev.slb.model.Tls;
 import dev.slb.proxy.testing.TestingBackend;
 import dev.slb.proxy.testing.TestingListener;
 import dev.slb.proxy.testing.TestingPorts;
 import dev.slb.proxy.testing.TestingProxy;
 import dev.slb.proxy.testing.TestingRawClient;
 import dev.slb.proxy.testing.TestingRawClient.Answer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -83,7 +86,9 @@ class StickySessionTest {
             backend = first.header("X-Backend");
             cookie = first.header("Set-Cookie");
         }
-        assertThat(cookie).matches("SERVERID=[0-9a-f]{16}; Max-Age=600; Expires=.*; Path=/; HTTPOnly");
+        assertThat(cookie)
+                .as("HttpOnly, SameSite=Lax by default, and not Secure on an HTTP listener")
+                .matches("SERVERID=[0-9a-f]{16}; Max-Age=600; Expires=.*; Path=/; HTTPOnly; SameSite=Lax");
         assertThat(cookie).as("the tag never shows the address").doesNotContain("127.0.0.1");
         String value = cookie.substring(0, cookie.indexOf(';'));
 
@@ -137,6 +142,28 @@ class StickySessionTest {
                                 .header("X-Backend"))
                         .isEqualTo(moved);
             }
+        }
+    }
+
+    @Test
+    void anHttpsListenersCookieIsSecureWithTheSameSiteItIsGiven() throws Exception {
+        StickySession sticky = new StickySession(
+                StickySession.Type.INSERT, null, Duration.ofSeconds(600), "uid-1", StickySession.SameSite.NONE);
+        Tls tls = new Tls(
+                Path.of("examples/certs/tls.crt").toAbsolutePath().toString(),
+                Path.of("examples/certs/tls.key").toAbsolutePath().toString(),
+                null);
+        Listener secure = Listener.builder("secure", Protocol.HTTPS, TestingPorts.free())
+                .bindAddress(TestingPorts.LOOPBACK)
+                .tls(tls)
+                .backends(all())
+                .stickySession(sticky)
+                .build();
+        one = TestingProxy.start(TestingProxy.config("v1", secure));
+
+        try (TestingRawClient c = TestingRawClient.open(one.port("secure"), true)) {
+            assertThat(c.request("GET", "/", "shop.example.com").header("Set-Cookie"))
+                    .matches("SERVERID=[0-9a-f]{16}; Max-Age=600; Expires=.*; Path=/; Secure; HTTPOnly; SameSite=None");
         }
     }
 

@@ -37,6 +37,11 @@ import java.util.List;
         value = "self.protocol != 'TCP' || !has(self.stickySession)",
         message = "TCP listeners have no cookies; remove stickySession")
 @ValidationRule(
+        value = "!has(self.stickySession) || !has(self.stickySession.sameSite) || self.stickySession.sameSite != 'None'"
+                + " || self.protocol == 'HTTPS'",
+        message = "stickySession.sameSite None needs the Secure attribute, which browsers honour only over HTTPS and"
+                + " this load balancer sets only on HTTPS listeners: use Lax or Strict here")
+@ValidationRule(
         value = "self.protocol != 'TCP' || !has(self.forwardedHeaders)",
         message = "TCP listeners add no headers; remove forwardedHeaders")
 @ValidationRule(

@@ -18,8 +18,18 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
         value = "self.type != 'Server' || !has(self.cookieTimeoutSeconds)",
         message = "type Server keeps the backend's own cookie lifetime; remove cookieTimeoutSeconds")
+@ValidationRule(
+        value = "self.type != 'Server' || !has(self.sameSite)",
+        message = "type Server keeps the backend's own cookie attributes; remove sameSite")
 public class StickySessionSpec {
     public static final int MAX_COOKIE_TIMEOUT_SECONDS = 86_400;
+
+    /** The Insert cookie's SameSite attribute. */
+    public enum SameSite {
+        Lax,
+        Strict,
+        None
+    }
 
     /** Who sets the cookie. */
     public enum Type {
@@ -45,4 +55,12 @@ public class StickySessionSpec {
     @JsonPropertyDescription("Insert: how long the cookie keeps a client on its backend, 1..86400 seconds (default"
             + " 1000). Not used with Server.")
     public Integer cookieTimeoutSeconds;
+
+    @JsonPropertyDescription("Insert: the cookie's SameSite attribute. Lax (default): browsers send it on this"
+            + " site's own requests and when a user follows a link here from another site, not on other sites'"
+            + " embedded requests (iframes, fetch). Strict: only on requests this site starts. None: on every"
+            + " request, cross-site too; HTTPS listeners only, since browsers take None only with Secure. The"
+            + " cookie is always HttpOnly, and Secure on HTTPS listeners. Not used with Server (the backend's"
+            + " cookie keeps its own attributes).")
+    public SameSite sameSite;
 }

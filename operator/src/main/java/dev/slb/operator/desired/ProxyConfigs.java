@@ -43,6 +43,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -190,7 +191,11 @@ public final class ProxyConfigs {
                                 : StickySession.Type.INSERT,
                         l.stickySession.cookie,
                         seconds(l.stickySession.cookieTimeoutSeconds),
-                        key))
+                        key,
+                        l.stickySession.sameSite == null
+                                ? null
+                                : StickySession.SameSite.valueOf(
+                                        l.stickySession.sameSite.name().toUpperCase(Locale.ROOT))))
                 .build();
     }
 

@@ -225,6 +225,9 @@ public final class Specs {
             copy.stickySession.cookieTimeoutSeconds = l.stickySession.cookieTimeoutSeconds == null && insert
                     ? Integer.valueOf((int) StickySession.DEFAULT_COOKIE_TIMEOUT.toSeconds())
                     : l.stickySession.cookieTimeoutSeconds;
+            copy.stickySession.sameSite = l.stickySession.sameSite == null && insert
+                    ? StickySessionSpec.SameSite.Lax
+                    : l.stickySession.sameSite;
         }
         copy.defaultBackendGroup = l.defaultBackendGroup;
         if (l.rules != null) {
@@ -840,6 +843,16 @@ public final class Specs {
                 problems.add(Problem.invalid(
                         at + ".cookieTimeoutSeconds",
                         "type Server keeps the backend's own cookie lifetime; remove cookieTimeoutSeconds"));
+            }
+            if (s.type == StickySessionSpec.Type.Server && s.sameSite != null) {
+                problems.add(Problem.invalid(
+                        at + ".sameSite", "type Server keeps the backend's own cookie attributes; remove sameSite"));
+            }
+            if (s.sameSite == StickySessionSpec.SameSite.None && l.protocol != ListenerProtocol.HTTPS) {
+                problems.add(Problem.invalid(
+                        at + ".sameSite",
+                        "None needs the Secure attribute, which browsers honour only over HTTPS and this load"
+                                + " balancer sets only on HTTPS listeners: use Lax or Strict here"));
             }
             if (s.cookie != null && !COOKIE_NAME.matcher(s.cookie).matches()) {
                 problems.add(Problem.invalid(

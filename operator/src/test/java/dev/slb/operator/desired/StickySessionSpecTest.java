@@ -84,4 +84,37 @@ class StickySessionSpecTest {
                                 + " seconds",
                         "spec.listeners[2].stickySession: TCP listeners have no cookies; remove stickySession");
     }
+
+    @Test
+    void sameSiteIsLaxByDefaultWrittenOnlyWhenChangedAndNoneOnlyOverHttps() {
+        LoadBalancerSpec spec = spec();
+        spec.listeners.get(1).stickySession = sticky(StickySessionSpec.Type.Insert, null, null);
+        assertThat(render(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL)
+                        .listener("secure")
+                        .orElseThrow()
+                        .stickySession()
+                        .sameSite())
+                .as("Lax is left out of the config, so a config without it is unchanged")
+                .isNull();
+
+        spec.listeners.get(1).stickySession.sameSite = StickySessionSpec.SameSite.None;
+        ProxyConfig config = render(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL);
+        assertThat(ConfigValidator.validate(config)).isEmpty();
+        assertThat(config.listener("secure").orElseThrow().stickySession().sameSite())
+                .isEqualTo(StickySession.SameSite.NONE);
+
+        spec.listeners.get(0).stickySession = sticky(StickySessionSpec.Type.Insert, null, null);
+        spec.listeners.get(0).stickySession.sameSite = StickySessionSpec.SameSite.None;
+        spec.listeners.get(1).stickySession = sticky(StickySessionSpec.Type.Server, "JSESSIONID", null);
+        spec.listeners.get(1).stickySession.sameSite = StickySessionSpec.SameSite.Strict;
+        assertThat(Specs.validate(Specs.normalize(spec)).stream()
+                        .map(p -> p.field() + ": " + p.message())
+                        .toList())
+                .containsExactly(
+                        "spec.listeners[0].stickySession.sameSite: None needs the Secure attribute, which browsers"
+                                + " honour only over HTTPS and this load balancer sets only on HTTPS listeners: use Lax"
+                                + " or Strict here",
+                        "spec.listeners[1].stickySession.sameSite: type Server keeps the backend's own cookie"
+                                + " attributes; remove sameSite");
+    }
 }

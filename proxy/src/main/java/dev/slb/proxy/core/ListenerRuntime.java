@@ -148,14 +148,20 @@ public final class ListenerRuntime {
 
     /**
      * Where a request goes by the listener's rules: a backend group's unit, or this listener (its
-     * default group; when {@code config().noDefaultGroup()}, the request is answered 404).
+     * default group; when {@code config().noDefaultGroup()}, the request is answered 404), or null
+     * for a path that cannot be routed safely ({@link #routeProblem} says why; the answer is 400).
      */
     public ListenerRuntime route(String hostHeader, String target) {
         if (routes == null) {
             return this;
         }
         int g = routes.route(hostHeader, target);
-        return g == Routes.NO_MATCH ? this : groups[g];
+        return g == Routes.REFUSED ? null : g == Routes.NO_MATCH ? this : groups[g];
+    }
+
+    /** Why {@link #route} answered null for this request, in words for the client. */
+    public String routeProblem(String hostHeader, String target) {
+        return routes == null ? null : routes.problem(hostHeader, target);
     }
 
     /** Backend {@code i}'s sticky-session tag; only on a listener with a sticky session. */

@@ -16,7 +16,7 @@ import io.netty.util.ReferenceCountUtil;
  * Makes an HTTP/2 stream's request look as {@link HttpProxyHandler} expects one from the HTTP/1.1
  * decoder: a head, then its body, never one "full" message (a stream whose HEADERS frame ends it
  * arrives as one); without the {@code x-http2-*} headers Netty's conversion adds; and with the
- * listener's HTTP/1.1 limits the frame codec does not apply (the target's length, the number of
+ * listener's HTTP/1.1 limits the frame codec does not apply (the target's length and bytes, the number of
  * header fields), refused as the HTTP/1.1 decoder refuses them. The header list's size is
  * bounded by the codec itself (SETTINGS_MAX_HEADER_LIST_SIZE).
  */
@@ -76,6 +76,10 @@ final class Http2RequestAdapter extends ChannelInboundHandlerAdapter {
         if (head.headers().size() > maxHeaders) {
             return new ClientCodec.RefusedHeadException(
                     Refusal.TOO_MANY_HEADERS, head.headers().size() + " header fields, more than " + maxHeaders);
+        }
+        String bytes = RequestSyntax.targetBytesProblem(head.uri());
+        if (bytes != null) {
+            return new ClientCodec.RefusedHeadException(Refusal.MALFORMED, bytes);
         }
         String target = RequestSyntax.targetProblem(HttpMethod.OPTIONS.equals(head.method()), head.uri());
         return target == null ? null : new ClientCodec.RefusedHeadException(Refusal.MALFORMED, target);

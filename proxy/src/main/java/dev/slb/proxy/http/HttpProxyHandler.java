@@ -206,11 +206,17 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
         ListenerRuntime runtime = listener.get();
         long now = timer.now();
         boolean keepAlive = head.keepAlive() && !connections.keepAliveOff() && !clientInputShut;
-        // The backend group the listener's rules pick for this host and path (the listener itself without rules).
-        ListenerRuntime routed =
-                runtime.hasRules() ? runtime.route(req.headers().get(HttpHeaderNames.HOST), req.uri()) : runtime;
-        HttpExchange exchange = new HttpExchange(this, ctx, connector, routed, head, keepAlive, now);
+        // The backend group the listener's rules pick for this host and path (the listener itself
+        // without rules); null for a path the rules cannot route safely.
+        String host = req.headers().get(HttpHeaderNames.HOST);
+        ListenerRuntime routed = runtime.hasRules() ? runtime.route(host, req.uri()) : runtime;
+        HttpExchange exchange =
+                new HttpExchange(this, ctx, connector, routed != null ? routed : runtime, head, keepAlive, now);
         state = idle.toExchanging(exchange);
+        if (routed == null && head.refusal() == null) {
+            exchange.refuse(Refusal.UNROUTABLE_PATH, runtime.routeProblem(host, req.uri()));
+            return;
+        }
         timer.ensureBy(now + runtime.config().requestTimeout().toNanos());
         if (clientCertificate == null) {
             // An HTTP/2 stream's TLS session is its connection's (a TCP connection's parent is the server socket).

@@ -27,6 +27,15 @@ enum Refusal {
     REQUEST_BODY_TOO_SLOW(408, "RequestBodyTooSlow", "the request body arrived more slowly than this listener accepts"),
     /** A request body the decoder could not read (a chunk size, a chunk extension too long). */
     MALFORMED_BODY(400, "MalformedRequest", "the request body is not valid chunked coding", true),
+    /**
+     * A path that a listener routing by path cannot route safely: a backend could read it as a
+     * path under another rule's prefix (RulePaths); the text ends with what is wrong.
+     */
+    UNROUTABLE_PATH(
+            400,
+            "AmbiguousPath",
+            "this listener routes requests by path, and this path could reach a backend as a different path",
+            true),
     /** Anything else in the head that is not valid; the text ends with what is wrong. */
     MALFORMED(400, "MalformedRequest", "the request is not valid HTTP/1.1", true);
 

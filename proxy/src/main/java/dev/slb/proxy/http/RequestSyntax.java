@@ -353,6 +353,21 @@ final class RequestSyntax {
     // ---- what the decoder hands on as text ------------------------------------------------------
 
     /**
+     * Why a target that did not come through {@link #next} (an HTTP/2 {@code :path}) has a byte an
+     * HTTP/1.1 request line would have been refused for, or null: the same table, so a backend gets
+     * from HTTP/2 no target that HTTP/1.1 would not have given it.
+     */
+    static String targetBytesProblem(CharSequence target) {
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c > 0xFF || (CLASSES[c] & TARGET) == 0) {
+                return "a control character or space in the request target";
+            }
+        }
+        return null;
+    }
+
+    /**
      * Why a request target cannot be served, or null when it can (RFC 9112 3.2): origin form
      * ({@code /path?query}) for any method, {@code *} for OPTIONS, an absolute {@code http} or
      * {@code https} URL with a valid host and no user info. CONNECT's authority form is refused

@@ -1,5 +1,6 @@
 package dev.slb.proxy.http;
 
+import dev.slb.model.Protocol;
 import dev.slb.model.StickySession;
 import dev.slb.proxy.core.ListenerRuntime;
 import dev.slb.proxy.routing.StickyTags;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.cookie.ClientCookieDecoder;
 import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.CookieHeaderNames;
 import io.netty.handler.codec.http.cookie.DefaultCookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
@@ -66,6 +68,15 @@ final class StickySessions {
                 c.setPath("/");
                 c.setHttpOnly(true);
                 c.setMaxAge(sticky.cookieTimeout().toSeconds());
+                // Only where this hop is HTTPS: a Secure cookie is never sent back over plain HTTP, and an
+                // HTTP listener cannot tell a client that spoke HTTPS to a load balancer in front of it.
+                c.setSecure(runtime.config().protocol() == Protocol.HTTPS);
+                c.setSameSite(
+                        switch (sticky.effectiveSameSite()) {
+                            case LAX -> CookieHeaderNames.SameSite.Lax;
+                            case STRICT -> CookieHeaderNames.SameSite.Strict;
+                            case NONE -> CookieHeaderNames.SameSite.None;
+                        });
                 headers.add(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(c));
             }
             return;

@@ -6,6 +6,8 @@ import dev.slb.model.ForwardingRule;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class RoutesTest {
     private static final Map<String, Integer> GROUPS = Map.of("exact", 0, "wild", 1, "deep", 2, "any", 3, "v1", 4);
@@ -52,7 +54,7 @@ class RoutesTest {
         assertThat(r.route("h", "/api/v1/users?x")).isEqualTo(1);
         assertThat(r.route("h", "/api/v10")).isEqualTo(0);
         assertThat(r.route("h", "/apiary")).isEqualTo(Routes.NO_MATCH);
-        assertThat(r.route("h", "/API")).as("paths are case-sensitive").isEqualTo(Routes.NO_MATCH);
+        assertThat(r.route("h", "/API")).as("paths match without ASCII case").isEqualTo(0);
         assertThat(r.route("h", "*")).isEqualTo(Routes.NO_MATCH);
     }
 
@@ -77,5 +79,72 @@ class RoutesTest {
                 List.of(new ForwardingRule("a.test", "/x", "exact"), new ForwardingRule("a.test", "/x", "wild")),
                 GROUPS);
         assertThat(r.route("a.test", "/x/y")).isEqualTo(0);
+    }
+
+    private static final Routes ADMIN = Routes.of(
+            List.of(new ForwardingRule(null, "/admin", "exact"), new ForwardingRule(null, "/public", "wild")), GROUPS);
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "/admin",
+                "/admin/users",
+                "/x/../admin",
+                "/x/%2e%2e/admin",
+                "/public/../admin/",
+                "/public/..;/admin",
+                "//admin",
+                "/./admin",
+                "/%61dmin",
+                "/%41DMIN/x",
+                "/ADMIN",
+                "/Admin?x=1",
+                "/admin;x",
+                "/admin;jsessionid=abc/users",
+                "/;x/admin",
+                "http://h//admin",
+                "http://h/%61dmin",
+            })
+    void everyReadingOfAdminGoesToItsRule(String target) {
+        assertThat(ADMIN.route("h", target)).isEqualTo(0);
+        assertThat(ADMIN.problem("h", target)).isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "/../admin",
+                "/public/../../admin",
+                "/%2e%2e/admin",
+                "/..;/admin",
+                "/public/..%2fadmin",
+                "/public/..%2Fadmin",
+                "/public/..%5cadmin",
+                "/public/..\\admin",
+                "/public%2F..%2F..%2Fadmin",
+                "/x/%252e%252e/admin",
+                "/public/%252e%252e%252fadmin",
+                "/admin%00",
+                "/public%00/../admin",
+                "/adm%zzin",
+                "/public#/../admin",
+            })
+    void pathsABackendCouldReadAsAdminOtherwiseAreRefused(String target) {
+        assertThat(ADMIN.route("h", target)).isEqualTo(Routes.REFUSED);
+        assertThat(ADMIN.problem("h", target)).isNotBlank();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/a%2Fb", "/public/a%2Fb", "/a\\b", "/docs/%25", "/admin/a%2Fb"})
+    void anEncodedSlashThatChangesNoRouteIsServed(String target) {
+        assertThat(ADMIN.route("h", target)).isNotEqualTo(Routes.REFUSED);
+    }
+
+    @Test
+    void hostOnlyRulesReadNoPathSoNothingIsRefused() {
+        Routes hostOnly = Routes.of(List.of(new ForwardingRule("a.test", null, "exact")), GROUPS);
+        assertThat(hostOnly.route("a.test", "/../%00")).isEqualTo(0);
+        Routes root = Routes.of(List.of(new ForwardingRule("a.test", "/", "exact")), GROUPS);
+        assertThat(root.route("b.test", "/../%00")).isEqualTo(Routes.NO_MATCH);
     }
 }

@@ -119,4 +119,29 @@ class BackendGroupCelTest {
                 .contains("spec.listeners[1]: Invalid value: \"object\": TCP listeners have no cookies; remove"
                         + " stickySession");
     }
+
+    @Test
+    void sameSiteNoneNeedsAnHttpsListenerAndServerModeTakesNone() {
+        ObjectNode none = sample.deepCopy();
+        listener(none, 2).withObject("stickySession").put("sameSite", "None");
+        assertThat(errors(none)).isEmpty();
+
+        ObjectNode overHttp = sample.deepCopy();
+        listener(overHttp, 1).withObject("stickySession").put("type", "Insert").put("sameSite", "None");
+        assertThat(errors(overHttp))
+                .containsExactly("spec.listeners[1]: Invalid value: \"object\": stickySession.sameSite None needs the"
+                        + " Secure attribute, which browsers honour only over HTTPS and this load balancer sets only on"
+                        + " HTTPS listeners: use Lax or Strict here");
+
+        ObjectNode server = sample.deepCopy();
+        listener(server, 2)
+                .withObject("stickySession")
+                .put("type", "Server")
+                .put("cookie", "JSESSIONID")
+                .put("sameSite", "Strict")
+                .remove("cookieTimeoutSeconds");
+        assertThat(errors(server))
+                .containsExactly("spec.listeners[2].stickySession: Invalid value: \"object\": type Server keeps the"
+                        + " backend's own cookie attributes; remove sameSite");
+    }
 }
