@@ -182,6 +182,18 @@ public final class ConfigValidator {
         }
     }
 
+    private static void persistence(String at, Listener l, List<String> problems) {
+        Persistence p = l.persistence();
+        if (l.protocol() != Protocol.TCP) {
+            problems.add(at + ": only TCP listeners keep clients by source address; HTTP and HTTPS listeners"
+                    + " use stickySession");
+        }
+        if (p.timeout().isNegative() || p.timeout().compareTo(Persistence.MAX_TIMEOUT) > 0) {
+            problems.add(at + ".timeout: " + Durations.format(p.timeout()) + " is not between 0s and "
+                    + Durations.format(Persistence.MAX_TIMEOUT));
+        }
+    }
+
     private static void groupsAndRules(String at, Listener l, List<String> problems) {
         boolean http = l.protocol().isHttp();
         if (!http && (!l.backendGroups().isEmpty() || !l.rules().isEmpty() || l.noDefaultGroup())) {
@@ -195,6 +207,9 @@ public final class ConfigValidator {
         }
         if (l.stickySession() != null) {
             stickySession(at + ".stickySession", l, problems);
+        }
+        if (l.persistence() != null) {
+            persistence(at + ".persistence", l, problems);
         }
         if (l.noDefaultGroup() && !l.backends().isEmpty()) {
             problems.add(at + ".backends: a listener with noDefaultGroup has no default backends; remove them");

@@ -58,6 +58,8 @@ import java.util.List;
  *                              to {@code backends} (which are then empty)
  * @param redirect              HTTP: every request is redirected to HTTPS instead of forwarded
  * @param stickySession         HTTP/HTTPS: keeps each client on one backend by a cookie; off when absent
+ * @param persistence           TCP: keeps each client address on one backend, the same on every replica;
+ *                              off when absent (connections are spread by {@code scheduler})
  */
 @JsonPropertyOrder({
     "name",
@@ -90,7 +92,8 @@ import java.util.List;
     "rules",
     "noDefaultGroup",
     "redirect",
-    "stickySession"
+    "stickySession",
+    "persistence"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Listener(
@@ -149,7 +152,8 @@ public record Listener(
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ForwardingRule> rules,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean noDefaultGroup,
         Redirect redirect,
-        StickySession stickySession) {
+        StickySession stickySession,
+        Persistence persistence) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
@@ -239,7 +243,8 @@ public record Listener(
                 .rules(rules)
                 .noDefaultGroup(noDefaultGroup)
                 .redirect(redirect)
-                .stickySession(stickySession);
+                .stickySession(stickySession)
+                .persistence(persistence);
     }
 
     /** The listener's own backends and those of its groups, each address:port once, for health checks and drains. */
@@ -368,6 +373,7 @@ public record Listener(
         private boolean noDefaultGroup;
         private Redirect redirect;
         private StickySession stickySession;
+        private Persistence persistence;
 
         private Builder() {}
 
@@ -526,6 +532,11 @@ public record Listener(
             return this;
         }
 
+        public Builder persistence(Persistence value) {
+            this.persistence = value;
+            return this;
+        }
+
         public Listener build() {
             return new Listener(
                     name,
@@ -558,7 +569,8 @@ public record Listener(
                     rules,
                     noDefaultGroup,
                     redirect,
-                    stickySession);
+                    stickySession,
+                    persistence);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.slb.proxy.core.Connections;
 import dev.slb.proxy.core.ListenerRuntime;
 import dev.slb.proxy.core.RateLimitedLog;
 import dev.slb.proxy.core.Transport;
+import dev.slb.proxy.proxyprotocol.ProxyProtocolReader;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -18,6 +19,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,7 +63,10 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void connectNext() {
-        final int i = attempts.next(runtime.selector(client.eventLoop()));
+        InetAddress source =
+                runtime.persistent() ? ProxyProtocolReader.client(client).getAddress() : null;
+        final int i = attempts.next(
+                source != null ? runtime.persistentSelector(source) : runtime.selector(client.eventLoop()));
         if (i < 0) {
             // Said at most once per 10 s per listener: every client of a listener with nowhere to go fails alike.
             warnings.warn(
@@ -90,13 +95,23 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                     } else if (f.isSuccess()) {
                         upstream = f.channel();
                         runtime.backendSucceeded(i);
+                        if (source != null) {
+                            runtime.persisted(source, i);
+                        }
                         // Known by its backend from now on, so the backend's drain can close it.
                         connections.add(this, runtime.name(), address);
                         load = runtime.load(i);
                         load.incrementAndGet();
                         lastActivityNanos = System.nanoTime();
                         scheduleIdleCheck(runtime.config().idleTimeout().toNanos());
-                        client.read();
+                        if (clientInputShut) {
+                            // The client half-closed before the backend took the connection (epoll
+                            // reports that without a read): the backend must still see end of stream,
+                            // and the client's side has nothing left to read (epoll refuses the read).
+                            shutdownOutput(upstream, false);
+                        } else {
+                            client.read();
+                        }
                         upstream.read();
                     } else {
                         log.warn(
