@@ -22,7 +22,8 @@ import java.util.Locale;
 public record Persistence(Type type, Duration timeout) {
     public static final int DEFAULT_TIMEOUT_SECONDS = 300;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS);
-    public static final Duration MAX_TIMEOUT = Duration.ofSeconds(3600);
+    public static final int MAX_TIMEOUT_SECONDS = 3600;
+    public static final Duration MAX_TIMEOUT = Duration.ofSeconds(MAX_TIMEOUT_SECONDS);
 
     /** What identifies a client. */
     public enum Type {

@@ -35,6 +35,9 @@ import java.util.List;
         value = "self.protocol != 'TCP' || !has(self.stickySession)",
         message = "TCP listeners have no cookies; remove stickySession")
 @ValidationRule(
+        value = "self.protocol == 'TCP' || !has(self.persistence)",
+        message = "only TCP listeners keep clients by source address; HTTP and HTTPS listeners use stickySession")
+@ValidationRule(
         value = "self.protocol != 'TCP' || !has(self.forwardedHeaders)",
         message = "TCP listeners add no headers; remove forwardedHeaders")
 @ValidationRule(
@@ -220,4 +223,13 @@ public class ListenerSpec {
             + " false when backends must send every byte themselves (for example secrets beside reflected input"
             + " in HTTPS responses, see BREACH).")
     public Boolean compression;
+
+    // ---- source-address persistence ----
+
+    @JsonPropertyDescription("TCP: keeps each client address on one backend. A consistent hash (Maglev) of the"
+            + " client's address over the healthy backends picks it, the same on every proxy replica with nothing"
+            + " shared, weighted by the backends' weights; when a backend goes, only its own clients move. Each"
+            + " replica also remembers a client's backend for timeoutSeconds. The scheduler is then not used."
+            + " Off by default: connections are spread by the scheduler.")
+    public PersistenceSpec persistence;
 }

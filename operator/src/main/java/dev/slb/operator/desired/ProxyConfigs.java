@@ -11,6 +11,7 @@ import dev.slb.model.ForwardedHeaders;
 import dev.slb.model.ForwardingRule;
 import dev.slb.model.HealthCheck;
 import dev.slb.model.Listener;
+import dev.slb.model.Persistence;
 import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
 import dev.slb.model.Redirect;
@@ -81,10 +82,14 @@ public final class ProxyConfigs {
         Map<String, BackendGroup> groups = groups(lb.getSpec(), endpoints);
         List<Listener> listeners = new ArrayList<>();
         for (ListenerSpec l : lb.getSpec().listeners) {
-            listeners.add(withStickySession(
-                    withRedirect(
-                            withGroups(listener(lb, inEffect, l, backends), lb.getSpec(), l, groups), lb.getSpec(), l),
-                    lb,
+            listeners.add(withPersistence(
+                    withStickySession(
+                            withRedirect(
+                                    withGroups(listener(lb, inEffect, l, backends), lb.getSpec(), l, groups),
+                                    lb.getSpec(),
+                                    l),
+                            lb,
+                            l),
                     l));
         }
         ProxyConfig unversioned = new ProxyConfig(
@@ -190,6 +195,17 @@ public final class ProxyConfigs {
                         l.stickySession.cookie,
                         seconds(l.stickySession.cookieTimeoutSeconds),
                         key))
+                .build();
+    }
+
+    // ---- source-address persistence ----
+
+    private static Listener withPersistence(Listener listener, ListenerSpec l) {
+        if (l.persistence == null) {
+            return listener;
+        }
+        return listener.toBuilder()
+                .persistence(Persistence.sourceIp(seconds(l.persistence.timeoutSeconds)))
                 .build();
     }
 

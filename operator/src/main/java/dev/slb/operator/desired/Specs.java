@@ -225,6 +225,7 @@ public final class Specs {
                     ? Integer.valueOf((int) StickySession.DEFAULT_COOKIE_TIMEOUT.toSeconds())
                     : l.stickySession.cookieTimeoutSeconds;
         }
+        Layer4Specs.normalize(l, copy);
         copy.defaultBackendGroup = l.defaultBackendGroup;
         if (l.rules != null) {
             copy.rules = new ArrayList<>();
@@ -315,6 +316,7 @@ public final class Specs {
         backendGroupsAndRules(spec, problems);
         redirects(spec.listeners, problems);
         stickySessions(spec.listeners, problems);
+        Layer4Specs.validate(spec.listeners, problems);
         if (spec.drain != null) {
             range(
                     "spec.drain.readinessGraceSeconds",
