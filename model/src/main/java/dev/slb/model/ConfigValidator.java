@@ -211,6 +211,10 @@ public final class ConfigValidator {
         if (l.persistence() != null) {
             persistence(at + ".persistence", l, problems);
         }
+        if (l.backendProxyProtocol() != null && l.protocol() != Protocol.TCP) {
+            problems.add(at + ".backendProxyProtocol: only TCP listeners send a PROXY protocol header to backends;"
+                    + " HTTP and HTTPS listeners tell them the client in X-Forwarded-For");
+        }
         if (l.noDefaultGroup() && !l.backends().isEmpty()) {
             problems.add(at + ".backends: a listener with noDefaultGroup has no default backends; remove them");
         }

@@ -60,6 +60,8 @@ import java.util.List;
  * @param stickySession         HTTP/HTTPS: keeps each client on one backend by a cookie; off when absent
  * @param persistence           TCP: keeps each client address on one backend, the same on every replica;
  *                              off when absent (connections are spread by {@code scheduler})
+ * @param backendProxyProtocol  TCP: every backend connection starts with a PROXY protocol header (v1 or
+ *                              v2) naming the client, and so do health checks; off when absent
  */
 @JsonPropertyOrder({
     "name",
@@ -93,7 +95,8 @@ import java.util.List;
     "noDefaultGroup",
     "redirect",
     "stickySession",
-    "persistence"
+    "persistence",
+    "backendProxyProtocol"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Listener(
@@ -153,7 +156,8 @@ public record Listener(
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean noDefaultGroup,
         Redirect redirect,
         StickySession stickySession,
-        Persistence persistence) {
+        Persistence persistence,
+        ProxyProtocolVersion backendProxyProtocol) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
@@ -244,7 +248,8 @@ public record Listener(
                 .noDefaultGroup(noDefaultGroup)
                 .redirect(redirect)
                 .stickySession(stickySession)
-                .persistence(persistence);
+                .persistence(persistence)
+                .backendProxyProtocol(backendProxyProtocol);
     }
 
     /** The listener's own backends and those of its groups, each address:port once, for health checks and drains. */
@@ -374,6 +379,7 @@ public record Listener(
         private Redirect redirect;
         private StickySession stickySession;
         private Persistence persistence;
+        private ProxyProtocolVersion backendProxyProtocol;
 
         private Builder() {}
 
@@ -537,6 +543,11 @@ public record Listener(
             return this;
         }
 
+        public Builder backendProxyProtocol(ProxyProtocolVersion value) {
+            this.backendProxyProtocol = value;
+            return this;
+        }
+
         public Listener build() {
             return new Listener(
                     name,
@@ -570,7 +581,8 @@ public record Listener(
                     noDefaultGroup,
                     redirect,
                     stickySession,
-                    persistence);
+                    persistence,
+                    backendProxyProtocol);
         }
     }
 

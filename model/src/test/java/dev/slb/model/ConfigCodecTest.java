@@ -356,6 +356,23 @@ class ConfigCodecTest {
             """;
 
     @Test
+    void theBackendProxyHeaderIsOffWhenAbsentRoundTripsAndIsTcpOnly() throws Exception {
+        assertThat(ConfigCodec.parse(TCP).listeners().get(0).backendProxyProtocol())
+                .isNull();
+        ProxyConfig v2 = ConfigCodec.parse(TCP + "  backendProxyProtocol: v2\n");
+        assertThat(v2.listeners().get(0).backendProxyProtocol()).isEqualTo(ProxyProtocolVersion.V2);
+        assertThat(ConfigCodec.write(v2)).contains("backendProxyProtocol: v2");
+        assertThat(ConfigCodec.parse(ConfigCodec.write(v2))).isEqualTo(v2);
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "  backendProxyProtocol: v1\n"))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly("listeners[0].backendProxyProtocol: only TCP listeners send a PROXY"
+                                        + " protocol header to backends; HTTP and HTTPS listeners tell them the client"
+                                        + " in X-Forwarded-For"));
+    }
+
+    @Test
     void persistenceIsOffWhenAbsentRoundTripsAndHasBounds() throws Exception {
         assertThat(ConfigCodec.parse(TCP).listeners().get(0).persistence()).isNull();
         assertThat(ConfigCodec.write(ConfigCodec.parse(TCP))).doesNotContain("persistence");

@@ -38,6 +38,10 @@ import java.util.List;
         value = "self.protocol == 'TCP' || !has(self.persistence)",
         message = "only TCP listeners keep clients by source address; HTTP and HTTPS listeners use stickySession")
 @ValidationRule(
+        value = "self.protocol == 'TCP' || !has(self.backendProxyProtocol)",
+        message = "only TCP listeners send a PROXY protocol header to backends; HTTP and HTTPS listeners tell them"
+                + " the client in X-Forwarded-For")
+@ValidationRule(
         value = "self.protocol != 'TCP' || !has(self.forwardedHeaders)",
         message = "TCP listeners add no headers; remove forwardedHeaders")
 @ValidationRule(
@@ -232,4 +236,13 @@ public class ListenerSpec {
             + " replica also remembers a client's backend for timeoutSeconds. The scheduler is then not used."
             + " Off by default: connections are spread by the scheduler.")
     public PersistenceSpec persistence;
+
+    @JsonPropertyDescription("TCP: start every backend connection with a PROXY protocol header naming the client's"
+            + " address and port and the address it connected to (the ones an inbound PROXY header named, with"
+            + " proxyProtocol on): v1 (a text line) or v2 (binary). Only for backends that expect it (nginx"
+            + " 'listen ... proxy_protocol', HAProxy 'accept-proxy', Postgres/Redis behind such a front): a backend"
+            + " that does not reads the header as data. Health checks to these backends send a header too, one"
+            + " that names no client (v2 LOCAL, v1 'PROXY UNKNOWN'), since such a backend refuses a connection"
+            + " without one. Off by default.")
+    public BackendProxyProtocol backendProxyProtocol;
 }

@@ -7,7 +7,8 @@ import dev.slb.operator.api.PersistenceSpec;
 import java.util.List;
 
 /**
- * The layer-4 settings of listeners (source-address persistence): their defaults and the checks the
+ * The layer-4 settings of listeners (source-address persistence, the PROXY header to backends): their
+ * defaults and the checks the
  * CRD schema makes, held in Java too, for when the schema was not applied.
  */
 final class Layer4Specs {
@@ -15,6 +16,7 @@ final class Layer4Specs {
 
     /** Fills {@code copy}'s layer-4 settings from {@code l}, with their defaults. */
     static void normalize(ListenerSpec l, ListenerSpec copy) {
+        copy.backendProxyProtocol = l.backendProxyProtocol;
         if (l.persistence != null) {
             copy.persistence = new PersistenceSpec();
             copy.persistence.type = l.persistence.type;
@@ -30,6 +32,15 @@ final class Layer4Specs {
         }
         for (int i = 0; i < listeners.size(); i++) {
             ListenerSpec l = listeners.get(i);
+            if (l != null
+                    && l.backendProxyProtocol != null
+                    && l.protocol != null
+                    && l.protocol != ListenerProtocol.TCP) {
+                problems.add(Problem.invalid(
+                        "spec.listeners[" + i + "].backendProxyProtocol",
+                        "only TCP listeners send a PROXY protocol header to backends; HTTP and HTTPS listeners"
+                                + " tell them the client in X-Forwarded-For"));
+            }
             if (l == null || l.persistence == null) {
                 continue;
             }

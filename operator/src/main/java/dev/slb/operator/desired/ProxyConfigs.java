@@ -14,6 +14,7 @@ import dev.slb.model.Listener;
 import dev.slb.model.Persistence;
 import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
+import dev.slb.model.ProxyProtocolVersion;
 import dev.slb.model.Redirect;
 import dev.slb.model.SchedulerKind;
 import dev.slb.model.StickySession;
@@ -23,6 +24,7 @@ import dev.slb.model.WebSocket;
 import dev.slb.operator.api.AccessControlSpec;
 import dev.slb.operator.api.AccessListSpec;
 import dev.slb.operator.api.BackendGroupSpec;
+import dev.slb.operator.api.BackendProxyProtocol;
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.ClientAuthenticationSpec;
 import dev.slb.operator.api.ForwardedHeadersSpec;
@@ -82,7 +84,7 @@ public final class ProxyConfigs {
         Map<String, BackendGroup> groups = groups(lb.getSpec(), endpoints);
         List<Listener> listeners = new ArrayList<>();
         for (ListenerSpec l : lb.getSpec().listeners) {
-            listeners.add(withPersistence(
+            listeners.add(withLayer4(
                     withStickySession(
                             withRedirect(
                                     withGroups(listener(lb, inEffect, l, backends), lb.getSpec(), l, groups),
@@ -198,14 +200,21 @@ public final class ProxyConfigs {
                 .build();
     }
 
-    // ---- source-address persistence ----
+    // ---- layer 4 ----
 
-    private static Listener withPersistence(Listener listener, ListenerSpec l) {
-        if (l.persistence == null) {
+    /** The layer-4 settings: source-address persistence and the PROXY header to backends. */
+    private static Listener withLayer4(Listener listener, ListenerSpec l) {
+        if (l.persistence == null && l.backendProxyProtocol == null) {
             return listener;
         }
         return listener.toBuilder()
-                .persistence(Persistence.sourceIp(seconds(l.persistence.timeoutSeconds)))
+                .persistence(l.persistence == null ? null : Persistence.sourceIp(seconds(l.persistence.timeoutSeconds)))
+                .backendProxyProtocol(
+                        l.backendProxyProtocol == null
+                                ? null
+                                : l.backendProxyProtocol == BackendProxyProtocol.V1
+                                        ? ProxyProtocolVersion.V1
+                                        : ProxyProtocolVersion.V2)
                 .build();
     }
 

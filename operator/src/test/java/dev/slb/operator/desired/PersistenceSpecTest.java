@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.slb.model.ConfigValidator;
 import dev.slb.model.Persistence;
 import dev.slb.model.ProxyConfig;
+import dev.slb.model.ProxyProtocolVersion;
+import dev.slb.operator.api.BackendProxyProtocol;
 import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.LoadBalancerSpec;
@@ -17,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** persistence: off by default, its default timeout, its refusals. */
+/** persistence and backendProxyProtocol: off by default, their defaults, their refusals. */
 class PersistenceSpecTest {
     private static PersistenceSpec persistence(PersistenceSpec.Type type, Integer timeout) {
         PersistenceSpec p = new PersistenceSpec();
@@ -66,5 +68,23 @@ class PersistenceSpecTest {
                         "spec.listeners[2].persistence.type: is required: SourceIP",
                         "spec.listeners[2].persistence.timeoutSeconds: 3601 is out of range: use 0..3600 seconds (0"
                                 + " remembers nothing: the hash alone decides)");
+    }
+
+    @Test
+    void theBackendProxyHeaderIsOffUnlessGivenAndTcpOnly() {
+        LoadBalancerSpec spec = spec();
+        spec.listeners.add(TestingSpecs.listener("db", ListenerProtocol.TCP, 5432));
+        spec.listeners.get(2).backendProxyProtocol = BackendProxyProtocol.V1;
+        ProxyConfig config = render(lb(Specs.normalize(spec), Tier.S1_SMALL));
+        assertThat(ConfigValidator.validate(config)).isEmpty();
+        assertThat(config.listener("db").orElseThrow().backendProxyProtocol()).isEqualTo(ProxyProtocolVersion.V1);
+        assertThat(config.listener("web").orElseThrow().backendProxyProtocol()).isNull();
+
+        spec.listeners.get(0).backendProxyProtocol = BackendProxyProtocol.V2;
+        assertThat(Specs.validate(Specs.normalize(spec)).stream()
+                        .map(p -> p.field() + ": " + p.message())
+                        .toList())
+                .containsExactly("spec.listeners[0].backendProxyProtocol: only TCP listeners send a PROXY protocol"
+                        + " header to backends; HTTP and HTTPS listeners tell them the client in X-Forwarded-For");
     }
 }

@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The CRD's CEL rules on layer-4 settings (source-address persistence), as cel-java runs them here. */
+/** The CRD's CEL rules on layer-4 settings (persistence, backendProxyProtocol), as cel-java runs them here. */
 class Layer4CelTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Path CRD = Path.of("..", "crds", "loadbalancers.slb.dev-v1.yml");
@@ -49,5 +49,18 @@ class Layer4CelTest {
         assertThat(errors(lb))
                 .containsExactly("spec.listeners[1]: Invalid value: \"object\": only TCP listeners keep clients by"
                         + " source address; HTTP and HTTPS listeners use stickySession");
+    }
+
+    @Test
+    void theBackendProxyHeaderIsTakenOnTcpAndRefusedOnHttp() {
+        ObjectNode lb = sample.deepCopy();
+        listener(lb, 0).put("backendProxyProtocol", "v2");
+        assertThat(errors(lb)).isEmpty();
+        listener(lb, 1).remove("persistence");
+        listener(lb, 1).put("protocol", "HTTP").put("backendProxyProtocol", "v1");
+        assertThat(errors(lb))
+                .containsExactly("spec.listeners[1]: Invalid value: \"object\": only TCP listeners send a PROXY"
+                        + " protocol header to backends; HTTP and HTTPS listeners tell them the client in"
+                        + " X-Forwarded-For");
     }
 }
