@@ -26,9 +26,10 @@ public final class ConfigValidator {
         positive("drain.readinessGracePeriod", config.drain().readinessGracePeriod(), problems, true);
 
         Map<String, Integer> names = new HashMap<>();
-        // Keyed by port alone: a replica listens on one address, so a port is taken once.
-        Map<Integer, String> ports = new HashMap<>();
-        ports.put(config.admin().port(), "admin.port");
+        // Keyed by transport and port: a replica listens on one address, so a port of a transport is
+        // taken once (the admin port is TCP).
+        Map<String, String> ports = new HashMap<>();
+        ports.put("TCP/" + config.admin().port(), "admin.port");
         for (int i = 0; i < config.listeners().size(); i++) {
             Listener l = config.listeners().get(i);
             String at = "listeners[" + i + "]";
@@ -43,7 +44,8 @@ public final class ConfigValidator {
                     problems.add(at + ".name: '" + l.name() + "' is already used by listeners[" + first + "]");
                 }
             }
-            String other = ports.putIfAbsent(l.port(), at + ".port");
+            String other = ports.putIfAbsent(
+                    (l.protocol() == null ? "TCP" : l.protocol().transport()) + "/" + l.port(), at + ".port");
             if (other != null) {
                 problems.add(at + ".port: " + l.port() + " is already used by " + other);
             }

@@ -65,6 +65,8 @@ public class ListenerSpec {
     public String name;
 
     @Required
+    // maxLength bounds the cost of the port-uniqueness rule, which reads every pair of listeners' protocols.
+    @Size(max = 5)
     @JsonPropertyDescription("HTTP, HTTPS or TCP. HTTP listeners carry WebSocket (ws://) and HTTPS listeners "
             + "WebSocket Secure (wss://) by default on guaranteed-performance tiers.")
     public ListenerProtocol protocol;

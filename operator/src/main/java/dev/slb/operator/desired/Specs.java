@@ -385,7 +385,8 @@ public final class Specs {
                             + " are allowed: split them over two LoadBalancers"));
         }
         Map<String, Integer> names = new HashMap<>();
-        Map<Integer, Integer> ports = new HashMap<>();
+        // By transport and port: a port number is unique per transport (TCP, HTTP and HTTPS all use TCP).
+        Map<String, Integer> ports = new HashMap<>();
         Map<Integer, Integer> podPorts = new HashMap<>();
         for (int i = 0; i < listeners.size(); i++) {
             String at = "spec.listeners[" + i + "]";
@@ -405,12 +406,14 @@ public final class Specs {
                 }
             }
             if (l.port != null && validPort(l.port)) {
-                Integer first = ports.putIfAbsent(l.port, i);
+                Integer first =
+                        ports.putIfAbsent((l.protocol == null ? "TCP" : l.protocol.transport()) + "/" + l.port, i);
                 if (first != null) {
                     problems.add(Problem.invalid(
                             at + ".port",
                             l.port + " is already the port of listeners[" + first
-                                    + "]; listener ports must be unique"));
+                                    + "]; listener ports must be unique (TCP, HTTP and HTTPS listeners all use"
+                                    + " TCP, so none of them may share a port)"));
                     continue;
                 }
                 int podPort = ProxyConfigs.podPort(l.port);

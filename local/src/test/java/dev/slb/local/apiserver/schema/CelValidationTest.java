@@ -162,7 +162,9 @@ class CelValidationTest {
         ObjectNode ports = demo();
         listener(ports, 1).put("port", 80);
         assertThat(errors(ports, null))
-                .containsExactly("spec.listeners: Invalid value: \"array\": listener ports must be unique");
+                .containsExactly(
+                        "spec.listeners: Invalid value: \"array\": listener ports must be unique (TCP, HTTP and"
+                                + " HTTPS listeners all use TCP, so none of them may share a port)");
     }
 
     @Test

@@ -63,4 +63,17 @@ class Layer4CelTest {
                         + " protocol header to backends; HTTP and HTTPS listeners tell them the client in"
                         + " X-Forwarded-For");
     }
+
+    @Test
+    void tcpListenersOfAnyKindShareNoPort() {
+        ObjectNode lb = sample.deepCopy();
+        listener(lb, 1).put("port", 5432);
+        assertThat(errors(lb))
+                .containsExactly(
+                        "spec.listeners: Invalid value: \"array\": listener ports must be unique (TCP, HTTP and"
+                                + " HTTPS listeners all use TCP, so none of them may share a port)");
+        listener(lb, 1).remove("persistence");
+        listener(lb, 1).put("protocol", "HTTP");
+        assertThat(errors(lb)).hasSize(1);
+    }
 }
