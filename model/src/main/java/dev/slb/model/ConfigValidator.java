@@ -26,9 +26,10 @@ public final class ConfigValidator {
         positive("drain.readinessGracePeriod", config.drain().readinessGracePeriod(), problems, true);
 
         Map<String, Integer> names = new HashMap<>();
-        // Keyed by port alone: a replica listens on one address, so a port is taken once.
-        Map<Integer, String> ports = new HashMap<>();
-        ports.put(config.admin().port(), "admin.port");
+        // Keyed by transport and port: a replica listens on one address, so a port of a transport is
+        // taken once (the admin port is TCP).
+        Map<String, String> ports = new HashMap<>();
+        ports.put("TCP/" + config.admin().port(), "admin.port");
         for (int i = 0; i < config.listeners().size(); i++) {
             Listener l = config.listeners().get(i);
             String at = "listeners[" + i + "]";
@@ -43,7 +44,8 @@ public final class ConfigValidator {
                     problems.add(at + ".name: '" + l.name() + "' is already used by listeners[" + first + "]");
                 }
             }
-            String other = ports.putIfAbsent(l.port(), at + ".port");
+            String other = ports.putIfAbsent(
+                    (l.protocol() == null ? "TCP" : l.protocol().transport()) + "/" + l.port(), at + ".port");
             if (other != null) {
                 problems.add(at + ".port: " + l.port() + " is already used by " + other);
             }
@@ -189,6 +191,18 @@ public final class ConfigValidator {
         }
     }
 
+    private static void persistence(String at, Listener l, List<String> problems) {
+        Persistence p = l.persistence();
+        if (l.protocol() != Protocol.TCP) {
+            problems.add(at + ": only TCP listeners keep clients by source address; HTTP and HTTPS listeners"
+                    + " use stickySession");
+        }
+        if (p.timeout().isNegative() || p.timeout().compareTo(Persistence.MAX_TIMEOUT) > 0) {
+            problems.add(at + ".timeout: " + Durations.format(p.timeout()) + " is not between 0s and "
+                    + Durations.format(Persistence.MAX_TIMEOUT));
+        }
+    }
+
     private static void groupsAndRules(String at, Listener l, List<String> problems) {
         boolean http = l.protocol().isHttp();
         if (!http && (!l.backendGroups().isEmpty() || !l.rules().isEmpty() || l.noDefaultGroup())) {
@@ -202,6 +216,13 @@ public final class ConfigValidator {
         }
         if (l.stickySession() != null) {
             stickySession(at + ".stickySession", l, problems);
+        }
+        if (l.persistence() != null) {
+            persistence(at + ".persistence", l, problems);
+        }
+        if (l.backendProxyProtocol() != null && l.protocol() != Protocol.TCP) {
+            problems.add(at + ".backendProxyProtocol: only TCP listeners send a PROXY protocol header to backends;"
+                    + " HTTP and HTTPS listeners tell them the client in X-Forwarded-For");
         }
         if (l.noDefaultGroup() && !l.backends().isEmpty()) {
             problems.add(at + ".backends: a listener with noDefaultGroup has no default backends; remove them");

@@ -62,6 +62,10 @@ import java.util.List;
  *                              to {@code backends} (which are then empty)
  * @param redirect              HTTP: every request is redirected to HTTPS instead of forwarded
  * @param stickySession         HTTP/HTTPS: keeps each client on one backend by a cookie; off when absent
+ * @param persistence           TCP: keeps each client address on one backend, the same on every replica;
+ *                              off when absent (connections are spread by {@code scheduler})
+ * @param backendProxyProtocol  TCP: every backend connection starts with a PROXY protocol header (v1 or
+ *                              v2) naming the client, and so do health checks; off when absent
  */
 @JsonPropertyOrder({
     "name",
@@ -95,7 +99,9 @@ import java.util.List;
     "rules",
     "noDefaultGroup",
     "redirect",
-    "stickySession"
+    "stickySession",
+    "persistence",
+    "backendProxyProtocol"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Listener(
@@ -156,7 +162,9 @@ public record Listener(
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<ForwardingRule> rules,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean noDefaultGroup,
         Redirect redirect,
-        StickySession stickySession) {
+        StickySession stickySession,
+        Persistence persistence,
+        ProxyProtocolVersion backendProxyProtocol) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
@@ -251,7 +259,9 @@ public record Listener(
                 .rules(rules)
                 .noDefaultGroup(noDefaultGroup)
                 .redirect(redirect)
-                .stickySession(stickySession);
+                .stickySession(stickySession)
+                .persistence(persistence)
+                .backendProxyProtocol(backendProxyProtocol);
     }
 
     /** The listener's own backends and those of its groups, each address:port once, for health checks and drains. */
@@ -381,6 +391,8 @@ public record Listener(
         private boolean noDefaultGroup;
         private Redirect redirect;
         private StickySession stickySession;
+        private Persistence persistence;
+        private ProxyProtocolVersion backendProxyProtocol;
 
         private Builder() {}
 
@@ -544,6 +556,16 @@ public record Listener(
             return this;
         }
 
+        public Builder persistence(Persistence value) {
+            this.persistence = value;
+            return this;
+        }
+
+        public Builder backendProxyProtocol(ProxyProtocolVersion value) {
+            this.backendProxyProtocol = value;
+            return this;
+        }
+
         public Listener build() {
             return new Listener(
                     name,
@@ -577,7 +599,9 @@ public record Listener(
                     rules,
                     noDefaultGroup,
                     redirect,
-                    stickySession);
+                    stickySession,
+                    persistence,
+                    backendProxyProtocol);
         }
     }
 

@@ -10,6 +10,14 @@ public enum Protocol {
     HTTPS,
     TCP;
 
+    /**
+     * The transport under the protocol, which a port belongs to: TCP for all three, so no two of them
+     * share a port; a port number is unique per transport, not across them.
+     */
+    public String transport() {
+        return "TCP";
+    }
+
     /** True for the protocols that carry HTTP requests (and so WebSocket upgrades). */
     public boolean isHttp() {
         return this != TCP;

@@ -374,6 +374,60 @@ class ConfigCodecTest {
         assertThat(ConfigCodec.parse(yaml)).isEqualTo(off);
     }
 
+    private static final String TCP = """
+            version: "7"
+            listeners:
+            - name: tcp
+              protocol: TCP
+              port: 9000
+              backends:
+              - address: 127.0.0.1
+                port: 9001
+            """;
+
+    @Test
+    void theBackendProxyHeaderIsOffWhenAbsentRoundTripsAndIsTcpOnly() throws Exception {
+        assertThat(ConfigCodec.parse(TCP).listeners().get(0).backendProxyProtocol())
+                .isNull();
+        ProxyConfig v2 = ConfigCodec.parse(TCP + "  backendProxyProtocol: v2\n");
+        assertThat(v2.listeners().get(0).backendProxyProtocol()).isEqualTo(ProxyProtocolVersion.V2);
+        assertThat(ConfigCodec.write(v2)).contains("backendProxyProtocol: v2");
+        assertThat(ConfigCodec.parse(ConfigCodec.write(v2))).isEqualTo(v2);
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "  backendProxyProtocol: v1\n"))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly("listeners[0].backendProxyProtocol: only TCP listeners send a PROXY"
+                                        + " protocol header to backends; HTTP and HTTPS listeners tell them the client"
+                                        + " in X-Forwarded-For"));
+    }
+
+    @Test
+    void persistenceIsOffWhenAbsentRoundTripsAndHasBounds() throws Exception {
+        assertThat(ConfigCodec.parse(TCP).listeners().get(0).persistence()).isNull();
+        assertThat(ConfigCodec.write(ConfigCodec.parse(TCP))).doesNotContain("persistence");
+
+        Listener tcp = ConfigCodec.parse(TCP + "  persistence: {type: SourceIP}\n")
+                .listeners()
+                .get(0);
+        assertThat(tcp.persistence()).isEqualTo(Persistence.sourceIp(Duration.ofSeconds(300)));
+        ProxyConfig zero = ConfigCodec.parse(TCP + "  persistence: {type: SourceIP, timeout: 0s}\n");
+        assertThat(zero.listeners().get(0).persistence().timeout()).isZero();
+        assertThat(ConfigCodec.parse(ConfigCodec.write(zero))).isEqualTo(zero);
+
+        assertThatThrownBy(() -> ConfigCodec.parse(TCP + "  persistence: {timeout: 3601s}\n"))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly("listeners[0].persistence.timeout: 3601s is not between 0s and 1h"));
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "  persistence: {type: SourceIP}\n"))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly("listeners[0].persistence: only TCP listeners keep clients by source"
+                                        + " address; HTTP and HTTPS listeners use stickySession"));
+    }
+
     @Test
     void requestLimitsHaveBounds() {
         String yaml = MINIMAL + "  maxHeaders: 1001\n  requestHeaderTimeout: 61s\n  minRequestBodyBytesPerSecond: 0\n";

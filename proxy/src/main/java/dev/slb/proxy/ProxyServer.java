@@ -22,6 +22,7 @@ import dev.slb.proxy.limits.AdmissionHandler;
 import dev.slb.proxy.limits.ReplicaLimits;
 import dev.slb.proxy.proxyprotocol.ProxyProtocolReader;
 import dev.slb.proxy.routing.CloseSpread;
+import dev.slb.proxy.routing.SourceAffinity;
 import dev.slb.proxy.tcp.TcpProxyHandler;
 import dev.slb.proxy.tls.CertificateWatcher;
 import dev.slb.proxy.tls.ReloadingSslContext;
@@ -79,6 +80,8 @@ public final class ProxyServer implements AutoCloseable {
     private final BackendDrains backendDrains;
     /** Bound listeners by port: a port keeps its socket across reloads while it stays in the config. */
     private final Map<Integer, Bound> bound = new HashMap<>();
+    /** Each persistent listener's memory of client picks, by listener name: kept across reloads. */
+    private final Map<String, SourceAffinity> affinities = new HashMap<>();
 
     private final AdminServer admin;
     private volatile ProxyConfig config;
@@ -204,7 +207,15 @@ public final class ProxyServer implements AutoCloseable {
             for (Listener l : next.listeners()) {
                 runtimes.put(
                         l.port(),
-                        new ListenerRuntime(next.instance(), l, backendLoad, tlsFor(l), b -> health.health(l, b)));
+                        new ListenerRuntime(
+                                next.instance(),
+                                l,
+                                backendLoad,
+                                tlsFor(l),
+                                b -> health.health(l, b),
+                                l.persistence() == null
+                                        ? null
+                                        : affinities.computeIfAbsent(l.name(), n -> new SourceAffinity())));
             }
             Map<Integer, Bound> fresh = new HashMap<>();
             try {
@@ -244,6 +255,12 @@ public final class ProxyServer implements AutoCloseable {
             }
             bound.putAll(fresh);
             health.commit();
+            affinities
+                    .keySet()
+                    .retainAll(next.listeners().stream()
+                            .filter(l -> l.persistence() != null)
+                            .map(Listener::name)
+                            .collect(Collectors.toSet()));
             limits.apply(next.limits(), System.nanoTime());
             config = next;
             backendDrains.reloaded(previous, next);

@@ -106,6 +106,17 @@ class TcpListenerTest {
     }
 
     @Test
+    void aClientThatHalfClosesBeforeTheBackendConnectionIsUpStillGetsTheReply() throws Exception {
+        proxy = TestingProxy.start(
+                TestingListener.tcp("tcp").backends(backend.backend()).build());
+        try (Socket s = connect(proxy.port("tcp"))) {
+            // At once, sending nothing: the proxy may see end of stream before its backend connect completes.
+            s.shutdownOutput();
+            assertThat(readToEnd(s.getInputStream())).isEqualTo("bye echo 0\n");
+        }
+    }
+
+    @Test
     void halfCloseReachesTheBackendAsEndOfStream() throws Exception {
         proxy = TestingProxy.start(
                 TestingListener.tcp("tcp").backends(backend.backend()).build());

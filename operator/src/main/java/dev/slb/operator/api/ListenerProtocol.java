@@ -4,5 +4,13 @@ package dev.slb.operator.api;
 public enum ListenerProtocol {
     HTTP,
     HTTPS,
-    TCP
+    TCP;
+
+    /**
+     * The transport under the protocol, which a port belongs to: TCP for all three, so no two of them
+     * share a port; a port number is unique per transport, not across them.
+     */
+    public String transport() {
+        return "TCP";
+    }
 }

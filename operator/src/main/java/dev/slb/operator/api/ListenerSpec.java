@@ -42,6 +42,13 @@ import java.util.List;
         message = "stickySession.sameSite None needs the Secure attribute, which browsers honour only over HTTPS and"
                 + " this load balancer sets only on HTTPS listeners: use Lax or Strict here")
 @ValidationRule(
+        value = "self.protocol == 'TCP' || !has(self.persistence)",
+        message = "only TCP listeners keep clients by source address; HTTP and HTTPS listeners use stickySession")
+@ValidationRule(
+        value = "self.protocol == 'TCP' || !has(self.backendProxyProtocol)",
+        message = "only TCP listeners send a PROXY protocol header to backends; HTTP and HTTPS listeners tell them"
+                + " the client in X-Forwarded-For")
+@ValidationRule(
         value = "self.protocol != 'TCP' || !has(self.forwardedHeaders)",
         message = "TCP listeners add no headers; remove forwardedHeaders")
 @ValidationRule(
@@ -69,6 +76,8 @@ public class ListenerSpec {
     public String name;
 
     @Required
+    // maxLength bounds the cost of the port-uniqueness rule, which reads every pair of listeners' protocols.
+    @Size(max = 5)
     @JsonPropertyDescription("HTTP, HTTPS or TCP. HTTP listeners carry WebSocket (ws://) and HTTPS listeners "
             + "WebSocket Secure (wss://) by default on guaranteed-performance tiers.")
     public ListenerProtocol protocol;
@@ -255,4 +264,22 @@ public class ListenerSpec {
             + " false when backends must send every byte themselves (for example secrets beside reflected input"
             + " in HTTPS responses, see BREACH).")
     public Boolean compression;
+
+    // ---- source-address persistence ----
+
+    @JsonPropertyDescription("TCP: keeps each client address on one backend. A consistent hash (Maglev) of the"
+            + " client's address over the healthy backends picks it, the same on every proxy replica with nothing"
+            + " shared, weighted by the backends' weights; when a backend goes, only its own clients move. Each"
+            + " replica also remembers a client's backend for timeoutSeconds. The scheduler is then not used."
+            + " Off by default: connections are spread by the scheduler.")
+    public PersistenceSpec persistence;
+
+    @JsonPropertyDescription("TCP: start every backend connection with a PROXY protocol header naming the client's"
+            + " address and port and the address it connected to (the ones an inbound PROXY header named, with"
+            + " proxyProtocol on): v1 (a text line) or v2 (binary). Only for backends that expect it (nginx"
+            + " 'listen ... proxy_protocol', HAProxy 'accept-proxy', Postgres/Redis behind such a front): a backend"
+            + " that does not reads the header as data. Health checks to these backends send a header too, one"
+            + " that names no client (v2 LOCAL, v1 'PROXY UNKNOWN'), since such a backend refuses a connection"
+            + " without one. Off by default.")
+    public BackendProxyProtocol backendProxyProtocol;
 }

@@ -52,8 +52,12 @@ public class LoadBalancerSpec {
             value = "self.all(l, self.exists_one(m, m.name == l.name))",
             message = "listener names must be unique")
     @ValidationRule(
-            value = "self.all(l, self.exists_one(m, m.port == l.port))",
-            message = "listener ports must be unique")
+            // Unique per transport: TCP, HTTP and HTTPS all use TCP; a UDP listener (when there is one) may
+            // share a TCP listener's port number.
+            value =
+                    "self.all(l, self.exists_one(m, m.port == l.port && (m.protocol == 'UDP') == (l.protocol == 'UDP')))",
+            message = "listener ports must be unique (TCP, HTTP and HTTPS listeners all use TCP, so none of them may"
+                    + " share a port)")
     @JsonPropertyDescription("The listeners, 1 to 16, with unique names and ports.")
     public List<ListenerSpec> listeners = new ArrayList<>();
 

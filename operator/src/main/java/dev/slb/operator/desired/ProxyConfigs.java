@@ -11,8 +11,10 @@ import dev.slb.model.ForwardedHeaders;
 import dev.slb.model.ForwardingRule;
 import dev.slb.model.HealthCheck;
 import dev.slb.model.Listener;
+import dev.slb.model.Persistence;
 import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
+import dev.slb.model.ProxyProtocolVersion;
 import dev.slb.model.Redirect;
 import dev.slb.model.SchedulerKind;
 import dev.slb.model.StickySession;
@@ -22,6 +24,7 @@ import dev.slb.model.WebSocket;
 import dev.slb.operator.api.AccessControlSpec;
 import dev.slb.operator.api.AccessListSpec;
 import dev.slb.operator.api.BackendGroupSpec;
+import dev.slb.operator.api.BackendProxyProtocol;
 import dev.slb.operator.api.BackendSpec;
 import dev.slb.operator.api.ClientAuthenticationSpec;
 import dev.slb.operator.api.ForwardedHeadersSpec;
@@ -82,10 +85,14 @@ public final class ProxyConfigs {
         Map<String, BackendGroup> groups = groups(lb.getSpec(), endpoints);
         List<Listener> listeners = new ArrayList<>();
         for (ListenerSpec l : lb.getSpec().listeners) {
-            listeners.add(withStickySession(
-                    withRedirect(
-                            withGroups(listener(lb, inEffect, l, backends), lb.getSpec(), l, groups), lb.getSpec(), l),
-                    lb,
+            listeners.add(withLayer4(
+                    withStickySession(
+                            withRedirect(
+                                    withGroups(listener(lb, inEffect, l, backends), lb.getSpec(), l, groups),
+                                    lb.getSpec(),
+                                    l),
+                            lb,
+                            l),
                     l));
         }
         ProxyConfig unversioned = new ProxyConfig(
@@ -196,6 +203,24 @@ public final class ProxyConfigs {
                                 ? null
                                 : StickySession.SameSite.valueOf(
                                         l.stickySession.sameSite.name().toUpperCase(Locale.ROOT))))
+                .build();
+    }
+
+    // ---- layer 4 ----
+
+    /** The layer-4 settings: source-address persistence and the PROXY header to backends. */
+    private static Listener withLayer4(Listener listener, ListenerSpec l) {
+        if (l.persistence == null && l.backendProxyProtocol == null) {
+            return listener;
+        }
+        return listener.toBuilder()
+                .persistence(l.persistence == null ? null : Persistence.sourceIp(seconds(l.persistence.timeoutSeconds)))
+                .backendProxyProtocol(
+                        l.backendProxyProtocol == null
+                                ? null
+                                : l.backendProxyProtocol == BackendProxyProtocol.V1
+                                        ? ProxyProtocolVersion.V1
+                                        : ProxyProtocolVersion.V2)
                 .build();
     }
 

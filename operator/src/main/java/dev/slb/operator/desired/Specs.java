@@ -229,6 +229,7 @@ public final class Specs {
                     ? StickySessionSpec.SameSite.Lax
                     : l.stickySession.sameSite;
         }
+        Layer4Specs.normalize(l, copy);
         copy.defaultBackendGroup = l.defaultBackendGroup;
         if (l.rules != null) {
             copy.rules = new ArrayList<>();
@@ -320,6 +321,7 @@ public final class Specs {
         backendGroupsAndRules(spec, problems);
         redirects(spec.listeners, problems);
         stickySessions(spec.listeners, problems);
+        Layer4Specs.validate(spec.listeners, problems);
         if (spec.drain != null) {
             range(
                     "spec.drain.readinessGraceSeconds",
@@ -388,7 +390,8 @@ public final class Specs {
                             + " are allowed: split them over two LoadBalancers"));
         }
         Map<String, Integer> names = new HashMap<>();
-        Map<Integer, Integer> ports = new HashMap<>();
+        // By transport and port: a port number is unique per transport (TCP, HTTP and HTTPS all use TCP).
+        Map<String, Integer> ports = new HashMap<>();
         Map<Integer, Integer> podPorts = new HashMap<>();
         for (int i = 0; i < listeners.size(); i++) {
             String at = "spec.listeners[" + i + "]";
@@ -408,12 +411,14 @@ public final class Specs {
                 }
             }
             if (l.port != null && validPort(l.port)) {
-                Integer first = ports.putIfAbsent(l.port, i);
+                Integer first =
+                        ports.putIfAbsent((l.protocol == null ? "TCP" : l.protocol.transport()) + "/" + l.port, i);
                 if (first != null) {
                     problems.add(Problem.invalid(
                             at + ".port",
                             l.port + " is already the port of listeners[" + first
-                                    + "]; listener ports must be unique"));
+                                    + "]; listener ports must be unique (TCP, HTTP and HTTPS listeners all use"
+                                    + " TCP, so none of them may share a port)"));
                     continue;
                 }
                 int podPort = ProxyConfigs.podPort(l.port);

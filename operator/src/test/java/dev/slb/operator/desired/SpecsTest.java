@@ -454,6 +454,15 @@ class SpecsTest {
                         "spec.listeners[1].port",
                         "already the port of listeners[0]"),
                 rule(
+                        "a TCP listener on an HTTP listener's port (both TCP)",
+                        s -> {
+                            s.listeners.get(1).port = 80;
+                            s.listeners.get(1).protocol = ListenerProtocol.TCP;
+                            s.listeners.get(1).tls = null;
+                        },
+                        "spec.listeners[1].port",
+                        "TCP, HTTP and HTTPS listeners all use TCP"),
+                rule(
                         "two listeners on one pod port",
                         s -> s.listeners.get(1).port = 10080,
                         "spec.listeners[1].port",

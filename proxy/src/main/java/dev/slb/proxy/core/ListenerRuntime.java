@@ -7,16 +7,20 @@ import dev.slb.proxy.routing.AccessRules;
 import dev.slb.proxy.routing.BackendSelector;
 import dev.slb.proxy.routing.BackendSelectors;
 import dev.slb.proxy.routing.HealthVerdicts;
+import dev.slb.proxy.routing.Maglev;
 import dev.slb.proxy.routing.Routes;
+import dev.slb.proxy.routing.SourceAffinity;
 import dev.slb.proxy.routing.StickyTags;
 import dev.slb.proxy.tls.ReloadingSslContext;
 import io.netty.channel.EventLoop;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -54,6 +58,14 @@ public final class ListenerRuntime {
     private final Routes routes;
     /** One unit per backend group, in the config's order: the same scheduling, health and load as the listener's own. */
     private final ListenerRuntime[] groups;
+    /** Source-address persistence: this replica's memory of client picks, or null when the listener keeps none. */
+    private final SourceAffinity affinity;
+    /** Each backend as address:port, the name the hash table and the affinity memory know it by. */
+    private final String[] backendKeys;
+    /** The hash table over the backends new connections may take now, rebuilt when that set changes. */
+    private volatile HashTable hashTable;
+
+    private record HashTable(BitSet avoided, Maglev maglev) {}
 
     /** The backend group this unit serves, or null for the listener's own backends (its default group). */
     public String group() {
@@ -74,7 +86,21 @@ public final class ListenerRuntime {
             BackendLoad backendLoad,
             ReloadingSslContext tls,
             Function<Backend, BackendHealth> healthOf) {
-        this(instance, config, null, backendLoad, tls, healthOf);
+        this(instance, config, backendLoad, tls, healthOf, config.persistence() == null ? null : new SourceAffinity());
+    }
+
+    /**
+     * As above, with {@code affinity} the listener's memory of client picks for source-address
+     * persistence (the same object across reloads; null when the listener has no persistence).
+     */
+    public ListenerRuntime(
+            String instance,
+            Listener config,
+            BackendLoad backendLoad,
+            ReloadingSslContext tls,
+            Function<Backend, BackendHealth> healthOf,
+            SourceAffinity affinity) {
+        this(instance, config, null, backendLoad, tls, healthOf, affinity);
     }
 
     private ListenerRuntime(
@@ -83,7 +109,8 @@ public final class ListenerRuntime {
             String group,
             BackendLoad backendLoad,
             ReloadingSslContext tls,
-            Function<Backend, BackendHealth> healthOf) {
+            Function<Backend, BackendHealth> healthOf,
+            SourceAffinity affinity) {
         this.instance = instance;
         this.config = config;
         this.group = group;
@@ -97,8 +124,10 @@ public final class ListenerRuntime {
         this.load = new AtomicInteger[n];
         this.weights = new int[n];
         this.health = new BackendHealth[n];
+        this.backendKeys = new String[n];
         for (int i = 0; i < n; i++) {
             Backend b = backends.get(i);
+            backendKeys[i] = b.address() + ":" + b.port();
             // Resolved here, on the config thread, never on an event loop. A name that does not
             // resolve stays unresolved: connecting to it fails and the next backend is tried.
             addresses[i] = new InetSocketAddress(b.address(), b.port());
@@ -135,10 +164,72 @@ public final class ListenerRuntime {
                     .rules(null)
                     .noDefaultGroup(false)
                     .build();
-            groups[g] = new ListenerRuntime(instance, view, bg.name(), backendLoad, null, healthOf);
+            groups[g] = new ListenerRuntime(instance, view, bg.name(), backendLoad, null, healthOf, null);
             index.put(bg.name(), g);
         }
         this.routes = config.rules().isEmpty() || groups.length == 0 ? null : Routes.of(config.rules(), index);
+        this.affinity = config.persistence() == null ? null : Objects.requireNonNull(affinity, "affinity");
+        // Built here, on the config thread, for the usual case of every backend healthy.
+        this.hashTable = affinity == null ? null : new HashTable(null, Maglev.build(backendKeys, weights, null));
+    }
+
+    /** True when new connections go by the client's source address (persistence) rather than by the scheduler. */
+    public boolean persistent() {
+        return affinity != null;
+    }
+
+    /**
+     * The selector for a new connection from {@code client} on a persistent listener: the backend
+     * this replica remembers for it (within the timeout, when that backend can take work now), else
+     * the consistent hash's pick over the healthy backends, which every replica makes alike.
+     */
+    public BackendSelector persistentSelector(InetAddress client) {
+        return excluded -> persistentPick(client, excluded);
+    }
+
+    private int persistentPick(InetAddress client, BitSet excluded) {
+        long now = System.nanoTime();
+        String kept = affinity.backend(client, now, config.persistence().timeout());
+        if (kept != null) {
+            for (int i = 0; i < backendKeys.length; i++) {
+                if (backendKeys[i].equals(kept)) {
+                    if (weights[i] > 0 && health[i].available(now) && (excluded == null || !excluded.get(i))) {
+                        return i;
+                    }
+                    break;
+                }
+            }
+        }
+        return hashTable().maglev().lookup(Maglev.clientHash(client.getAddress()), excluded);
+    }
+
+    /** A new connection from {@code client} on a persistent listener went to {@code backend}: remembered. */
+    public void persisted(InetAddress client, int backend) {
+        affinity.remember(
+                client,
+                backendKeys[backend],
+                System.nanoTime(),
+                config.persistence().timeout());
+    }
+
+    private HashTable hashTable() {
+        BitSet out = unhealthy();
+        BitSet avoided = null;
+        if (out != null) {
+            avoided = new BitSet(weights.length);
+            // Failing open as the scheduler does: with every backend out, the table spans them all.
+            if (HealthVerdicts.avoid(weights, out, avoided) || avoided.isEmpty()) {
+                avoided = null;
+            }
+        }
+        HashTable current = hashTable;
+        if (Objects.equals(current.avoided(), avoided)) {
+            return current;
+        }
+        // A health change: rebuilt by the first connection that sees it (a few milliseconds), then shared.
+        HashTable rebuilt = new HashTable(avoided, Maglev.build(backendKeys, weights, avoided));
+        hashTable = rebuilt;
+        return rebuilt;
     }
 
     /** True when requests are routed by rules; false (the common case) when every request stays on this listener. */

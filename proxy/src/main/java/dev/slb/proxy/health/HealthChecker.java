@@ -4,6 +4,7 @@ import dev.slb.model.Backend;
 import dev.slb.model.HealthCheck;
 import dev.slb.model.Listener;
 import dev.slb.model.ProxyConfig;
+import dev.slb.model.ProxyProtocolVersion;
 import dev.slb.proxy.core.BackendHealth;
 import dev.slb.proxy.core.Transport;
 import dev.slb.proxy.routing.HealthVerdicts.Standing;
@@ -76,10 +77,12 @@ public final class HealthChecker implements AutoCloseable {
                     continue;
                 }
                 Checked current = checked.get(key);
-                if (current != null && current.check.equals(l.healthCheck())) {
+                if (current != null
+                        && current.check.equals(l.healthCheck())
+                        && current.proxyHeader == l.backendProxyProtocol()) {
                     wanted.put(key, current);
                 } else {
-                    wanted.put(key, new Checked(key, l.healthCheck(), health, loops.next()));
+                    wanted.put(key, new Checked(key, l.healthCheck(), l.backendProxyProtocol(), health, loops.next()));
                 }
             }
         }
@@ -148,6 +151,9 @@ public final class HealthChecker implements AutoCloseable {
     private final class Checked {
         final Key key;
         final HealthCheck check;
+        /** The PROXY protocol header each probe starts with, or null: the listener's backendProxyProtocol. */
+        final ProxyProtocolVersion proxyHeader;
+
         final BackendHealth health;
         final EventLoop loop;
         final InetSocketAddress target;
@@ -156,9 +162,10 @@ public final class HealthChecker implements AutoCloseable {
         volatile boolean stopped;
         volatile ScheduledFuture<?> next;
 
-        Checked(Key key, HealthCheck check, BackendHealth health, EventLoop loop) {
+        Checked(Key key, HealthCheck check, ProxyProtocolVersion proxyHeader, BackendHealth health, EventLoop loop) {
             this.key = key;
             this.check = check;
+            this.proxyHeader = proxyHeader;
             this.health = health;
             this.loop = loop;
             int port = check.port() != null ? check.port() : key.port();
@@ -197,7 +204,7 @@ public final class HealthChecker implements AutoCloseable {
                 return;
             }
             long start = System.nanoTime();
-            Probe.run(loop, transport, check, target, host).addListener(f -> {
+            Probe.run(loop, transport, check, target, host, proxyHeader).addListener(f -> {
                 String failure = (String) f.getNow();
                 long took = System.nanoTime() - start;
                 Standing before = standing;

@@ -1,16 +1,21 @@
 package dev.slb.proxy.health;
 
 import dev.slb.model.HealthCheck;
+import dev.slb.model.ProxyProtocolVersion;
 import dev.slb.proxy.core.Transport;
+import dev.slb.proxy.proxyprotocol.BackendProxyHeaders;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundInvoker;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -35,11 +40,21 @@ import java.util.concurrent.TimeUnit;
  */
 final class Probe {
     private static final String USER_AGENT = "slb-health-check";
+    private static final String HTTP_CODEC = "http-codec";
 
     private Probe() {}
 
+    /**
+     * Probes {@code target}; with {@code proxyHeader} (null: none) the connection starts with a PROXY
+     * protocol header that names no client, for a backend that expects one on every connection.
+     */
     static Promise<String> run(
-            EventLoop loop, Transport transport, HealthCheck check, InetSocketAddress target, String defaultHost) {
+            EventLoop loop,
+            Transport transport,
+            HealthCheck check,
+            InetSocketAddress target,
+            String defaultHost,
+            ProxyProtocolVersion proxyHeader) {
         Promise<String> result = loop.newPromise();
         if (target.isUnresolved()) {
             result.setSuccess("address does not resolve");
@@ -54,8 +69,11 @@ final class Probe {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (proxyHeader != null) {
+                            ch.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
+                        }
                         if (http) {
-                            ch.pipeline().addLast(new HttpClientCodec());
+                            ch.pipeline().addLast(HTTP_CODEC, new HttpClientCodec());
                             ch.pipeline().addLast(new StatusReader(check, result));
                         }
                     }
@@ -75,8 +93,19 @@ final class Probe {
             channel.close();
         });
         connect.addListener((ChannelFuture f) -> {
+            if (f.isSuccess() && proxyHeader != null) {
+                // Written below the HTTP codec, which takes only HTTP messages, straight to the PROXY encoder.
+                ChannelOutboundInvoker below = http ? f.channel().pipeline().context(HTTP_CODEC) : f.channel();
+                below.write(BackendProxyHeaders.forHealthCheck(proxyHeader));
+            }
             if (!f.isSuccess()) {
                 result.trySuccess(connectFailure(f.cause(), check.timeout()));
+            } else if (!http && proxyHeader != null) {
+                // Passed once the header is out: a backend that wants one sees a well-formed connection.
+                f.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture w) -> {
+                    result.trySuccess(
+                            w.isSuccess() ? null : "send failed: " + w.cause().getMessage());
+                });
             } else if (!http) {
                 result.trySuccess(null);
             } else {

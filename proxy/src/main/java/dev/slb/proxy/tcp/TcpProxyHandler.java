@@ -1,10 +1,13 @@
 package dev.slb.proxy.tcp;
 
+import dev.slb.model.ProxyProtocolVersion;
 import dev.slb.proxy.core.ConnectAttempts;
 import dev.slb.proxy.core.Connections;
 import dev.slb.proxy.core.ListenerRuntime;
 import dev.slb.proxy.core.RateLimitedLog;
 import dev.slb.proxy.core.Transport;
+import dev.slb.proxy.proxyprotocol.BackendProxyHeaders;
+import dev.slb.proxy.proxyprotocol.ProxyProtocolReader;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -16,9 +19,14 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -33,6 +41,8 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     private static final Logger log = LoggerFactory.getLogger(TcpProxyHandler.class);
     private static final RateLimitedLog warnings = new RateLimitedLog(log);
 
+    private static final String PROXY_HEADER_ENCODER = "proxy-protocol-encoder";
+
     private final ListenerRuntime runtime;
     private final Transport transport;
     private final Connections connections;
@@ -45,6 +55,8 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     private boolean upstreamInputShut;
     private long lastActivityNanos;
     private ScheduledFuture<?> idleCheck;
+    /** Client bytes read before the backend connection was up (with a PROXY header), or null. */
+    private List<Object> early;
 
     public TcpProxyHandler(ListenerRuntime runtime, Transport transport, Connections connections) {
         this.runtime = runtime;
@@ -61,7 +73,10 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void connectNext() {
-        final int i = attempts.next(runtime.selector(client.eventLoop()));
+        InetAddress source =
+                runtime.persistent() ? ProxyProtocolReader.client(client).getAddress() : null;
+        final int i = attempts.next(
+                source != null ? runtime.persistentSelector(source) : runtime.selector(client.eventLoop()));
         if (i < 0) {
             // Said at most once per 10 s per listener: every client of a listener with nowhere to go fails alike.
             warnings.warn(
@@ -90,13 +105,30 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                     } else if (f.isSuccess()) {
                         upstream = f.channel();
                         runtime.backendSucceeded(i);
+                        if (source != null) {
+                            runtime.persisted(source, i);
+                        }
                         // Known by its backend from now on, so the backend's drain can close it.
                         connections.add(this, runtime.name(), address);
                         load = runtime.load(i);
                         load.incrementAndGet();
                         lastActivityNanos = System.nanoTime();
                         scheduleIdleCheck(runtime.config().idleTimeout().toNanos());
-                        client.read();
+                        ProxyProtocolVersion header = runtime.config().backendProxyProtocol();
+                        if (header != null) {
+                            sendProxyHeader(header);
+                        }
+                        if (early != null) {
+                            flushEarly();
+                        }
+                        if (clientInputShut) {
+                            // The client half-closed before the backend took the connection (epoll
+                            // reports that without a read): the backend must still see end of stream,
+                            // and the client's side has nothing left to read (epoll refuses the read).
+                            shutdownOutput(upstream, false);
+                        } else {
+                            client.read();
+                        }
                         upstream.read();
                     } else {
                         log.warn(
@@ -111,9 +143,50 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                 });
     }
 
+    /**
+     * Writes the PROXY protocol header ahead of anything else on the backend connection: the client's
+     * bytes are read only after this, and writes on one channel keep their order.
+     */
+    private void sendProxyHeader(ProxyProtocolVersion version) {
+        HAProxyMessage header = BackendProxyHeaders.forConnection(
+                version, ProxyProtocolReader.client(client), ProxyProtocolReader.destination(client));
+        // Encoded as it is written, here on the event loop, so the encoder can go at once.
+        upstream.pipeline().addFirst(PROXY_HEADER_ENCODER, HAProxyMessageEncoder.INSTANCE);
+        upstream.writeAndFlush(header).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                closeBoth();
+            }
+        });
+        upstream.pipeline().remove(PROXY_HEADER_ENCODER);
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (upstream == null) {
+            // Bytes that came in one read with a PROXY header the listener took: they wait for the
+            // backend (the client is not read again until then, so this is at most one read).
+            if (early == null) {
+                early = new ArrayList<>(1);
+            }
+            early.add(msg);
+            return;
+        }
         relay(msg, client, upstream);
+    }
+
+    /** Sends the bytes that came before the backend connection was up, after any PROXY header. */
+    private void flushEarly() {
+        List<Object> pending = early;
+        early = null;
+        for (Object msg : pending) {
+            lastActivityNanos = System.nanoTime();
+            upstream.write(msg).addListener((ChannelFutureListener) f -> {
+                if (!f.isSuccess()) {
+                    closeBoth();
+                }
+            });
+        }
+        upstream.flush();
     }
 
     @Override
@@ -203,6 +276,10 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     }
 
     private void closeBoth() {
+        if (early != null) {
+            early.forEach(ReferenceCountUtil::release);
+            early = null;
+        }
         if (idleCheck != null) {
             idleCheck.cancel(false);
             idleCheck = null;

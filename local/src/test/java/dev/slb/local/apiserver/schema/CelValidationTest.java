@@ -27,11 +27,14 @@ class CelValidationTest {
     private static final Path SAMPLES = Path.of("..", "crds", "samples");
     private static JsonNode crd;
     private static ObjectNode shared;
+    /** The TCP sample: listener 0 plain, listener 1 with persistence. */
+    private static ObjectNode tcp;
 
     @BeforeAll
     static void load() throws IOException {
         crd = YAML.readTree(CRD.toFile());
         shared = (ObjectNode) YAML.readTree(SAMPLES.resolve("shared.yaml").toFile());
+        tcp = (ObjectNode) YAML.readTree(SAMPLES.resolve("tcp.yaml").toFile());
     }
 
     private static List<String> errors(JsonNode object, JsonNode old) {
@@ -175,7 +178,9 @@ class CelValidationTest {
         ObjectNode ports = demo();
         listener(ports, 1).put("port", 80);
         assertThat(errors(ports, null))
-                .containsExactly("spec.listeners: Invalid value: \"array\": listener ports must be unique");
+                .containsExactly(
+                        "spec.listeners: Invalid value: \"array\": listener ports must be unique (TCP, HTTP and"
+                                + " HTTPS listeners all use TCP, so none of them may share a port)");
     }
 
     @Test
@@ -429,5 +434,38 @@ class CelValidationTest {
         """);
         ((ObjectNode) crd.at("/spec/versions/0/schema")).set("openAPIV3Schema", YAML.readTree(schemaYaml));
         return crd;
+    }
+
+    @Test
+    void persistenceIsForTcpListenersOnly() {
+        assertThat(listener(tcp, 1).has("persistence")).isTrue();
+        ObjectNode lb = tcp.deepCopy();
+        listener(lb, 1).put("protocol", "HTTP");
+        assertThat(errors(lb, null))
+                .containsExactly("spec.listeners[1]: Invalid value: \"object\": only TCP listeners keep clients by"
+                        + " source address; HTTP and HTTPS listeners use stickySession");
+    }
+
+    @Test
+    void theBackendProxyHeaderIsTakenOnTcpAndRefusedOnHttp() {
+        ObjectNode lb = tcp.deepCopy();
+        listener(lb, 0).put("backendProxyProtocol", "v2");
+        assertThat(errors(lb, null)).isEmpty();
+        listener(lb, 1).remove("persistence");
+        listener(lb, 1).put("protocol", "HTTP").put("backendProxyProtocol", "v1");
+        assertThat(errors(lb, null))
+                .containsExactly("spec.listeners[1]: Invalid value: \"object\": only TCP listeners send a PROXY"
+                        + " protocol header to backends; HTTP and HTTPS listeners tell them the client in"
+                        + " X-Forwarded-For");
+    }
+
+    @Test
+    void aTcpListenerSharesNoPortWithAnHttpOne() {
+        ObjectNode lb = tcp.deepCopy();
+        listener(lb, 1).remove("persistence");
+        listener(lb, 1).put("protocol", "HTTP").put("port", 5432);
+        assertThat(errors(lb, null))
+                .containsExactly("spec.listeners: Invalid value: \"array\": listener ports must be unique (TCP, HTTP"
+                        + " and HTTPS listeners all use TCP, so none of them may share a port)");
     }
 }

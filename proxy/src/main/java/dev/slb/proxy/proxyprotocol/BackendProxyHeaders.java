@@ -1,0 +1,67 @@
+package dev.slb.proxy.proxyprotocol;
+
+import dev.slb.model.ProxyProtocolVersion;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The PROXY protocol headers a TCP listener with {@code backendProxyProtocol} sends its backends,
+ * written through Netty's {@code HAProxyMessageEncoder}: on each client connection, one naming the
+ * client and the address it connected to; on each health check, one that names no client (v2's
+ * LOCAL command, v1's UNKNOWN), which the protocol's receivers answer as a connection of their own,
+ * as HAProxy's {@code check-send-proxy} does.
+ */
+public final class BackendProxyHeaders {
+    private static final byte[] V1_UNKNOWN = "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private BackendProxyHeaders() {}
+
+    /**
+     * The header for a connection from {@code client} to {@code destination}, as the listener saw them
+     * or as a PROXY header it read named them. A header names two addresses of one family: when they
+     * differ, the IPv4 one is written as an IPv4-mapped IPv6 address, so the client's address still
+     * reaches the backend.
+     */
+    public static HAProxyMessage forConnection(
+            ProxyProtocolVersion version, InetSocketAddress client, InetSocketAddress destination) {
+        boolean clientV4 = client.getAddress() instanceof Inet4Address;
+        boolean destinationV4 = destination.getAddress() instanceof Inet4Address;
+        boolean v4 = clientV4 && destinationV4;
+        return new HAProxyMessage(
+                netty(version),
+                HAProxyCommand.PROXY,
+                v4 ? HAProxyProxiedProtocol.TCP4 : HAProxyProxiedProtocol.TCP6,
+                text(client, v4),
+                text(destination, v4),
+                client.getPort(),
+                destination.getPort());
+    }
+
+    /**
+     * The header for a health check, which speaks for no client: v2's LOCAL command as a message for
+     * {@code HAProxyMessageEncoder}, or v1's {@code PROXY UNKNOWN} line as bytes the encoder passes
+     * through (it cannot write that form: it would write the absent addresses as "null").
+     */
+    public static Object forHealthCheck(ProxyProtocolVersion version) {
+        if (version == ProxyProtocolVersion.V1) {
+            return Unpooled.wrappedBuffer(V1_UNKNOWN);
+        }
+        return new HAProxyMessage(
+                HAProxyProtocolVersion.V2, HAProxyCommand.LOCAL, HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0);
+    }
+
+    private static String text(InetSocketAddress address, boolean v4) {
+        String host = address.getAddress().getHostAddress();
+        return v4 || !(address.getAddress() instanceof Inet4Address) ? host : "::ffff:" + host;
+    }
+
+    private static HAProxyProtocolVersion netty(ProxyProtocolVersion version) {
+        return version == ProxyProtocolVersion.V1 ? HAProxyProtocolVersion.V1 : HAProxyProtocolVersion.V2;
+    }
+}
