@@ -1,5 +1,6 @@
 package dev.slb.proxy.core;
 
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -11,9 +12,13 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.nio.channels.spi.SelectorProvider;
 
 /**
  * The socket transport: native epoll when the platform offers it, NIO otherwise. Set
@@ -66,5 +71,19 @@ public enum Transport {
 
     public Class<? extends SocketChannel> socketChannel() {
         return socketChannel;
+    }
+
+    /**
+     * Makes the sockets that connect to {@code remote}, of its address family: an IPv4 backend
+     * gets an IPv4 socket, where the default dual-stack IPv6 one costs an {@code IPV6_V6ONLY}
+     * system call per connection. Other addresses (IPv6, unresolved) get the default.
+     */
+    public ChannelFactory<SocketChannel> socketChannelFactory(InetSocketAddress remote) {
+        if (remote.isUnresolved() || !(remote.getAddress() instanceof Inet4Address)) {
+            return this == EPOLL ? EpollSocketChannel::new : NioSocketChannel::new;
+        }
+        return this == EPOLL
+                ? () -> new EpollSocketChannel(SocketProtocolFamily.INET)
+                : () -> new NioSocketChannel(SelectorProvider.provider(), SocketProtocolFamily.INET);
     }
 }

@@ -47,6 +47,10 @@ final class HeaderRules {
 
     /** True when {@code token} is one of the comma-separated values of any {@code name} header. */
     static boolean hasToken(HttpHeaders headers, CharSequence name, String token) {
+        if (!headers.contains(name)) {
+            // getAll allocates its lists even for an absent header, and plain requests have no Upgrade.
+            return false;
+        }
         for (String value : headers.getAll(name)) {
             int start = 0;
             while (start <= value.length()) {
@@ -107,9 +111,12 @@ final class HeaderRules {
         h.remove(SLB_IP);
         h.remove(SLB_ID);
         // Several X-Forwarded-For lines form one list (RFC 9110 5.3); keep them all, in order.
-        List<String> prior = h.getAll(X_FORWARDED_FOR);
         String clientIp = origin.clientIp();
-        h.set(X_FORWARDED_FOR, prior.isEmpty() ? clientIp : String.join(", ", prior) + ", " + clientIp);
+        h.set(
+                X_FORWARDED_FOR,
+                h.contains(X_FORWARDED_FOR)
+                        ? String.join(", ", h.getAll(X_FORWARDED_FOR)) + ", " + clientIp
+                        : clientIp);
         if (switches.xForwardedProto()) {
             h.set(X_FORWARDED_PROTO, origin.proto());
         }
@@ -164,7 +171,9 @@ final class HeaderRules {
 
     private static void removeHopByHop(HttpHeaders h) {
         List<String> named = null;
-        for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
+        // Most keep-alive requests and responses have no Connection header: no getAll allocation for them.
+        for (String value :
+                h.contains(HttpHeaderNames.CONNECTION) ? h.getAll(HttpHeaderNames.CONNECTION) : List.<String>of()) {
             for (String token : value.split(",")) {
                 String name = token.trim();
                 if (!name.isEmpty()) {

@@ -156,6 +156,18 @@ final class ResponseCompressor extends ChannelDuplexHandler {
 
     private static boolean eligible(HttpResponse response) {
         HttpHeaders h = response.headers();
+        // Every condition must hold; the length goes first because it alone settles the small
+        // answers that make up most of a keep-alive stream, with one header lookup.
+        String length = h.get(HttpHeaderNames.CONTENT_LENGTH);
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.trim()) < MIN_BYTES) {
+                    return false;
+                }
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
         int status = response.status().code();
         if (status == HttpResponseStatus.NO_CONTENT.code()
                 || status == HttpResponseStatus.NOT_MODIFIED.code()
@@ -167,19 +179,8 @@ final class ResponseCompressor extends ChannelDuplexHandler {
         if (h.contains(HttpHeaderNames.CONTENT_ENCODING) || !compressible(h.get(HttpHeaderNames.CONTENT_TYPE))) {
             return false;
         }
-        if (h.containsValue(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_TRANSFORM, true)) {
-            // RFC 9111 5.2.2.6: an intermediary must not transform such content.
-            return false;
-        }
-        String length = h.get(HttpHeaderNames.CONTENT_LENGTH);
-        if (length == null) {
-            return true;
-        }
-        try {
-            return Long.parseLong(length.trim()) >= MIN_BYTES;
-        } catch (NumberFormatException e) {
-            return false;
-        }
+        // RFC 9111 5.2.2.6: an intermediary must not transform such content.
+        return !h.containsValue(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_TRANSFORM, true);
     }
 
     /** {@code text/*}, JSON, JavaScript, XML and SVG: the types the product compresses. */

@@ -46,7 +46,6 @@ final class UpstreamPool {
     private static Dialer bootstrap(EventLoop loop, Transport transport) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
-                .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Transport.WATER_MARK)
@@ -58,6 +57,8 @@ final class UpstreamPool {
                 });
         return (address, connectTimeout) -> bootstrap
                 .clone()
+                // Per connection: the socket's address family is the backend's.
+                .channelFactory(transport.socketChannelFactory(address))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
                         Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .connect(address);
