@@ -24,9 +24,10 @@ public class ForwardingRuleSpec {
     @Size(max = 1024)
     @JsonPropertyDescription("A path prefix matched on whole segments: /v1 matches /v1 and /v1/users, not /v10."
             + " Compared without the query and without ASCII case, after the request's path is normalized as a"
-            + " backend might read it (percent escapes decoded, ;parameters, empty and dot segments removed), so"
-            + " /V1, //v1 and /x/../v1 match /v1 too; a path that climbs above the root, has an encoded NUL, or"
-            + " routes differently when %2F, %5C or %25 is decoded is answered 400. The request goes to the"
+            + " backend might read it (percent escapes decoded, ;parameters and empty segments removed), so"
+            + " /V1 and //v1 match /v1 too; a path that climbs above the root, has an encoded NUL, or routes"
+            + " differently when its dot segments are resolved or %2F, %5C, %3B or %25 is decoded (/x/../v1)"
+            + " is answered 400. The request goes to the"
             + " backend as the client sent it. Any path when absent. Among rules whose host ranks the same, the"
             + " longest matching prefix wins.")
     public String path;

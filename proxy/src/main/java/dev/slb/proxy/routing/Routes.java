@@ -93,6 +93,10 @@ public final class Routes {
                 return REFUSED;
             }
         }
+        if (RulePaths.hasDotSegment(target, r.pathFrom, r.pathTo)
+                && best(r.host, r.hostFrom, r.hostTo, RulePaths.literal(target, r.pathFrom, r.pathTo)) != g) {
+            return REFUSED;
+        }
         return g;
     }
 
@@ -108,8 +112,9 @@ public final class Routes {
                 return reading.problem();
             }
         }
-        return "an encoded slash or backslash (%2F, %5C), a backslash or a double-encoded '%' (%25) in the path"
-                + " changes which forwarding rule it matches, depending on how the backend reads it";
+        return "a dot segment ('.', '..'), an encoded slash, backslash or ';' (%2F, %5C, %3B), a backslash or a"
+                + " double-encoded '%' (%25) in the path changes which forwarding rule it matches, depending on how"
+                + " the backend reads it";
     }
 
     /** Where the host and the path are in a request: the host in the target when absolute, else in the header. */

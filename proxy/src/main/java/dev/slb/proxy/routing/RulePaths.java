@@ -10,10 +10,11 @@ import java.util.Locale;
  * segments removed (RFC 3986 5.2.4, {@code %2e} included), and ASCII letters in lower case (as
  * IIS and case-insensitive file systems do).
  *
- * <p>Where backends disagree, the path is read twice: strictly ({@code %2F} and {@code %5C} are
- * characters of a segment, {@code %25} is a '%') and liberally (those and a raw backslash are
- * slashes, {@code %25} escapes are decoded again). When the two readings route differently, the
- * request is refused rather than guessed. Refused outright: a {@code ..} that climbs above the
+ * <p>Where backends disagree, the path is read more than once: strictly ({@code %2F}, {@code %5C}
+ * and {@code %3B} are characters of a segment, {@code %25} is a '%'), liberally (those and a raw
+ * backslash are slashes or a ';', {@code %25} escapes are decoded again), and, when it has a dot
+ * segment, literally, as a backend that resolves none reads it. When the readings route
+ * differently, the request is refused rather than guessed. Refused outright: a {@code ..} that climbs above the
  * root, an encoded NUL, a '%' without two hex digits and a '#' (a fragment, which no client sends).
  */
 public final class RulePaths {
@@ -42,12 +43,64 @@ public final class RulePaths {
             if (c == '%' && i + 2 < to) {
                 char a = target.charAt(i + 1);
                 char b = (char) (target.charAt(i + 2) | 0x20);
-                if ((a == '2' && (b == 'f' || b == '5')) || (a == '5' && b == 'c')) {
+                if ((a == '2' && (b == 'f' || b == '5')) || (a == '5' && b == 'c') || (a == '3' && b == 'b')) {
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    /**
+     * True when {@code target[from, to)} has a segment that starts with '.' or an encoded one: a
+     * dot segment that backends which resolve them (most) and those that do not (Express, Flask,
+     * nginx for {@code ..;}) read as different paths.
+     */
+    static boolean hasDotSegment(String target, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = target.charAt(i);
+            if (c == '.' && i > from && target.charAt(i - 1) == '/') {
+                return true;
+            }
+            if (c == '%' && i + 2 < to && target.charAt(i + 1) == '2' && (target.charAt(i + 2) | 0x20) == 'e') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The path {@code target[from, to)} as a backend that resolves no dot segment and decodes
+     * nothing reads it: empty segments merged and {@code ;parameters} cut, as {@link #read} does,
+     * letters in lower case, and every {@code .}, {@code ..} and escape left as it is.
+     */
+    static String literal(String target, int from, int to) {
+        StringBuilder out = new StringBuilder(to - from);
+        int i = from;
+        while (i < to) {
+            if (target.charAt(i) == '/') {
+                i++;
+                continue;
+            }
+            int start = i;
+            int end = -1;
+            while (i < to && target.charAt(i) != '/') {
+                if (end < 0 && target.charAt(i) == ';') {
+                    end = i;
+                }
+                i++;
+            }
+            if (end < 0) {
+                end = i;
+            }
+            if (end > start) {
+                out.append('/');
+                for (int p = start; p < end; p++) {
+                    out.append(lower(target.charAt(p)));
+                }
+            }
+        }
+        return out.toString();
     }
 
     /**
@@ -80,13 +133,14 @@ public final class RulePaths {
                 if (v == 0) {
                     return Reading.refused("an encoded NUL (%00) in the path");
                 }
-                if (v == '/' || v == '\\') {
-                    // Strictly a character of its segment; liberally a separator.
+                if (v == '/' || v == '\\' || v == ';') {
+                    // Strictly a character of its segment (Tomcat cuts parameters before it decodes,
+                    // so %3B starts none); liberally what it decodes to.
                     if (liberal) {
-                        decoded[n++] = '/';
+                        decoded[n++] = v == ';' ? ';' : '/';
                     } else {
                         decoded[n++] = '\u0000';
-                        decoded[n++] = v == '/' ? 'f' : 'c';
+                        decoded[n++] = v == '/' ? 'f' : v == '\\' ? 'c' : 'b';
                     }
                     continue;
                 }

@@ -35,7 +35,7 @@ class RulePathsTest {
                 "/admin;jsessionid=1/a| /admin/a          | /admin/a",
                 "/public/..;/admin    | /admin            | /admin",
                 "/;x/admin            | /admin            | /admin",
-                "/a%3Bb               | /a                | /a",
+                "/a%3Bb               | /a\u0000bb         | /a",
                 "/a%20b               | /a b              | /a b",
                 "/caf%C3%A9           | /caf\u00c3\u00a9 | /caf\u00c3\u00a9",
                 "/a%2Fb               | /a\u0000fb        | /a/b",
