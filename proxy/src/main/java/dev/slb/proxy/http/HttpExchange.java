@@ -67,6 +67,10 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     private boolean discarding;
 
     private Response response = Response.AWAITED;
+    /** When the request head was read, and when it was last written to a backend (0 once its answer began). */
+    private final long startedNanos;
+
+    private long upstreamWrittenNanos;
     private boolean closeAfterResponse;
     private long lastProgressNanos;
 
@@ -111,6 +115,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         this.keepAlive = keepAlive;
         this.requestDone = head == RequestHead.UNREADABLE;
         this.lastProgressNanos = nowNanos;
+        this.startedNanos = nowNanos;
     }
 
     ListenerRuntime runtime() {
@@ -258,6 +263,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         upstream = UpstreamLease.take(ch, runtime, backend, reused, this, request.method());
         upstreamBackend = backend;
         lastProgressNanos = connection.now();
+        upstreamWrittenNanos = lastProgressNanos;
         // The head is written once per connection attempt; a retry writes the same head again.
         ch.write(request, ch.voidPromise());
         if (requestDone && !head.hasBody()) {
@@ -410,6 +416,10 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             badGateway("InvalidBackendResponse", "the backend sent a response that is not valid HTTP/1.1");
             return;
         }
+        if (upstreamWrittenNanos != 0) {
+            runtime.metrics().upstreamFirstByte(connection.now() - upstreamWrittenNanos);
+            upstreamWrittenNanos = 0;
+        }
         int code = res.status().code();
         if (code == 101) {
             if (head.websocket()) {
@@ -440,6 +450,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             return;
         }
         response = Response.STARTED;
+        runtime.answered(upstream.backend(), code);
         boolean backendKeepAlive = HttpUtil.isKeepAlive(res);
         HeaderRules.prepareResponse(res, false);
         markSticky(res);
@@ -519,6 +530,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         response = Response.STARTED;
         UpstreamLease up = upstream;
         upstream = null;
+        runtime.answered(up.backend(), 101);
         HeaderRules.prepareResponse(res, true);
         markSticky(res);
         connection.switchToWebSocket(res, up.handOver(), runtime, up.backend());
@@ -589,6 +601,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     /** Answers without a backend; the request body, if any, is read and dropped. */
     void respondLocally(HttpResponse res) {
         response = Response.STARTED;
+        runtime.metrics().responded(res.status().code());
         bodyClock = false;
         ConnectionHeader header = ResponseFraming.local(
                 HttpUtil.isKeepAlive(res), head.http10(), keepAlive && !connection.keepAliveOff());
@@ -622,6 +635,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             return;
         }
         releaseUpstream();
+        runtime.metrics().requestDone(connection.now() - startedNanos);
         connection.exchangeDone(this, closeAfterResponse || !keepAlive);
     }
 

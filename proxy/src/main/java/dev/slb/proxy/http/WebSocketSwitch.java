@@ -3,6 +3,9 @@ package dev.slb.proxy.http;
 import dev.slb.model.Listener;
 import dev.slb.proxy.core.Connections;
 import dev.slb.proxy.core.ListenerRuntime;
+import dev.slb.proxy.metrics.BackendMetrics;
+import dev.slb.proxy.metrics.CloseInitiator;
+import dev.slb.proxy.metrics.ListenerMetrics;
 import dev.slb.proxy.websocket.WebSocketRelay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,7 +38,8 @@ final class WebSocketSwitch {
         // The drain now deals with the relay alone: nothing keeps the HTTP handler, its request and
         // the removed HTTP codecs alive for the connection's lifetime (they cost an idle WebSocket
         // connection about twice its memory).
-        RelayedConnection relayed = new RelayedConnection(connections, runtime.load(backend));
+        RelayedConnection relayed =
+                new RelayedConnection(connections, runtime.load(backend), runtime.metrics(), runtime.metrics(backend));
         Channel client = http.channel();
         relayed.relay = WebSocketRelay.start(
                 client,
@@ -61,22 +65,33 @@ final class WebSocketSwitch {
     }
 
     /** A connection switched to WebSocket, as the drain and the backend load see it. */
-    private static final class RelayedConnection implements Connections.Drainable, Runnable {
+    private static final class RelayedConnection implements Connections.Drainable, WebSocketRelay.Ending {
         private final Connections connections;
         private final AtomicInteger backendLoad;
+        private final ListenerMetrics listenerMetrics;
+        private final BackendMetrics backendMetrics;
         volatile WebSocketRelay relay;
         /** Both channels closed; set on the event loop, possibly while the relay starts. */
         boolean closed;
 
-        RelayedConnection(Connections connections, AtomicInteger backendLoad) {
+        RelayedConnection(
+                Connections connections,
+                AtomicInteger backendLoad,
+                ListenerMetrics listenerMetrics,
+                BackendMetrics backendMetrics) {
             this.connections = connections;
             this.backendLoad = backendLoad;
+            this.listenerMetrics = listenerMetrics;
+            this.backendMetrics = backendMetrics;
+            backendMetrics.webSocketOpened();
         }
 
         /** The relay's end. */
         @Override
-        public void run() {
+        public void ended(CloseInitiator initiator, int closeCode) {
             closed = true;
+            listenerMetrics.webSocketClosed(initiator, closeCode);
+            backendMetrics.webSocketClosed();
             backendLoad.decrementAndGet();
             connections.remove(this);
         }

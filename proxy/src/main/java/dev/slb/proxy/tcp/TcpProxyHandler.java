@@ -74,6 +74,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
             return;
         }
         InetSocketAddress address = runtime.address(i);
+        long begun = System.nanoTime();
         new Bootstrap()
                 .group(client.eventLoop())
                 .channel(transport.socketChannel())
@@ -88,6 +89,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                     if (!client.isActive()) {
                         f.channel().close();
                     } else if (f.isSuccess()) {
+                        runtime.metrics().upstreamConnected(System.nanoTime() - begun);
                         upstream = f.channel();
                         runtime.backendSucceeded(i);
                         // Known by its backend from now on, so the backend's drain can close it.
