@@ -35,6 +35,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ReplicaLimits limits;
     private final AdmissionHandler admission;
     private final AccessDenials denials = new AccessDenials();
-    private final ProxyMetrics metrics = new ProxyMetrics();
+    private final ProxyMetrics metrics;
     private final ReplicaMetrics replicaMetrics;
     private final ScheduledExecutorService housekeeping;
     private final SecretStore secrets;
@@ -92,8 +93,10 @@ public final class ProxyServer implements AutoCloseable {
 
     private record Bound(String bindAddress, Channel channel, AtomicReference<ListenerRuntime> runtime) {}
 
-    private ProxyServer(ProxyConfig initial, int workerThreads, SecretStore secrets) throws Exception {
+    private ProxyServer(ProxyConfig initial, int workerThreads, SecretStore secrets, OutputStream accessLog)
+            throws Exception {
         this.secrets = Objects.requireNonNull(secrets, "secrets");
+        this.metrics = new ProxyMetrics(accessLog);
         this.transport = Transport.best();
         this.tlsRuntime = tlsRuntime();
         this.workers = transport.newGroup(workerThreads, "slb-io");
@@ -159,7 +162,13 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Starts serving {@code config}, reading the TLS Secrets it names (if any) from {@code secrets}. */
     public static ProxyServer start(ProxyConfig config, int workerThreads, SecretStore secrets) throws Exception {
-        return new ProxyServer(config, workerThreads, secrets);
+        return start(config, workerThreads, secrets, System.out);
+    }
+
+    /** As {@link #start(ProxyConfig, int, SecretStore)}, writing the access log to {@code accessLog}. */
+    public static ProxyServer start(ProxyConfig config, int workerThreads, SecretStore secrets, OutputStream accessLog)
+            throws Exception {
+        return new ProxyServer(config, workerThreads, secrets, accessLog);
     }
 
     public ProxyConfig config() {
@@ -320,6 +329,10 @@ public final class ProxyServer implements AutoCloseable {
             public boolean accepted(Channel ch, InetSocketAddress client) {
                 ListenerRuntime current = ref.get();
                 // The header names the real client: access control applies to it, not to the outer load balancer.
+                ClientTraffic traffic = (ClientTraffic) ch.pipeline().get(ClientTraffic.NAME);
+                if (traffic != null) {
+                    traffic.client(client);
+                }
                 if (!current.accessRules().allows(client.getAddress())) {
                     AccessControlHandler.denied(current, client, denials);
                     return false;
@@ -477,6 +490,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         pools.closeIdle();
         shutdownGroups();
+        metrics.close();
     }
 
     private void shutdownGroups() {

@@ -165,6 +165,7 @@ public final class ProxyConfigs {
                 .proxyProtocol(Boolean.TRUE.equals(l.proxyProtocol))
                 .http2(http2(inEffect, l))
                 .compression(l.compression)
+                .accessLog(Boolean.TRUE.equals(l.accessLog))
                 .backends(backends)
                 .build();
     }

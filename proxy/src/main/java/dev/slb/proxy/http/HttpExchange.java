@@ -71,6 +71,11 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     private final long startedNanos;
 
     private long upstreamWrittenNanos;
+    /** The status the client got, for the access log. */
+    private int status = -1;
+    /** This exchange's access-log line, or null when the listener keeps none. */
+    private final ExchangeLog accessLog;
+
     private boolean closeAfterResponse;
     private long lastProgressNanos;
 
@@ -116,6 +121,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         this.requestDone = head == RequestHead.UNREADABLE;
         this.lastProgressNanos = nowNanos;
         this.startedNanos = nowNanos;
+        this.accessLog = ExchangeLog.start(runtime, ctx.channel());
     }
 
     ListenerRuntime runtime() {
@@ -450,6 +456,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             return;
         }
         response = Response.STARTED;
+        status = code;
         runtime.answered(upstream.backend(), code);
         boolean backendKeepAlive = HttpUtil.isKeepAlive(res);
         HeaderRules.prepareResponse(res, false);
@@ -530,6 +537,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         response = Response.STARTED;
         UpstreamLease up = upstream;
         upstream = null;
+        status = 101;
         runtime.answered(up.backend(), 101);
         HeaderRules.prepareResponse(res, true);
         markSticky(res);
@@ -601,7 +609,8 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     /** Answers without a backend; the request body, if any, is read and dropped. */
     void respondLocally(HttpResponse res) {
         response = Response.STARTED;
-        runtime.metrics().responded(res.status().code());
+        status = res.status().code();
+        runtime.metrics().responded(status);
         bodyClock = false;
         ConnectionHeader header = ResponseFraming.local(
                 HttpUtil.isKeepAlive(res), head.http10(), keepAlive && !connection.keepAliveOff());
@@ -635,7 +644,11 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             return;
         }
         releaseUpstream();
-        runtime.metrics().requestDone(connection.now() - startedNanos);
+        long took = connection.now() - startedNanos;
+        runtime.metrics().requestDone(took);
+        if (accessLog != null) {
+            accessLog.end(ctx.channel(), runtime, upstreamBackend, request, status, took);
+        }
         connection.exchangeDone(this, closeAfterResponse || !keepAlive);
     }
 

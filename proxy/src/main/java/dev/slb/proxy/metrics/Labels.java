@@ -35,7 +35,7 @@ public final class Labels {
         return "invalid";
     }
 
-    /** A backend as its label: {@code address:port} as the config names it (an IPv6 address in brackets). */
+    /** A backend as its label (or a client in the access log): {@code address:port}, an IPv6 address in brackets. */
     public static String backend(String address, int port) {
         return (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + port;
     }

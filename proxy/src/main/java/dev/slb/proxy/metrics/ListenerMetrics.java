@@ -92,6 +92,11 @@ public final class ListenerMetrics {
                 .inc();
     }
 
+    /** Writes an access-log line of this listener (only queued here). */
+    public void log(AccessLog.Line line) {
+        families.log(line);
+    }
+
     /** A connection was reset because it did not start with a valid PROXY protocol header. */
     public void proxyProtocolRefused() {
         proxyProtocolRefused.inc();

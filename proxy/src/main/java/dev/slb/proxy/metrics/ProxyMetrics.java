@@ -7,6 +7,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.StatefulMetric;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -92,11 +93,25 @@ public final class ProxyMetrics {
             "How long applying a config version took (ports bound, certificates loaded, state swapped).",
             RELOAD_SECONDS);
 
+    private final CounterDataPoint accessLogDropped = counter(
+                    "slb_access_log_dropped_total",
+                    "Access-log lines dropped because standard output fell a queue's length behind (traffic is never"
+                            + " held for the log).")
+            .labelValues();
+    private final AccessLog accessLog;
+
     private volatile String version;
     private volatile long kept;
     private volatile long draining;
 
+    /** Metrics whose access log goes to standard output. */
     public ProxyMetrics() {
+        this(System.out);
+    }
+
+    /** Metrics whose access log goes to {@code accessLogOut}. */
+    public ProxyMetrics(OutputStream accessLogOut) {
+        this.accessLog = new AccessLog(accessLogOut, accessLogDropped::inc);
         GaugeWithCallback.builder()
                 .name("slb_listener_connections_open")
                 .help("Client connections open now, by listener (a removed listener's connections that carry on are"
@@ -184,6 +199,16 @@ public final class ProxyMetrics {
         this.draining = draining;
         reloadsApplied.inc();
         reloadDuration.labelValues().observe(took.toNanos() / 1e9);
+    }
+
+    /** Writes an access-log line (from an event loop: it only queues). */
+    public void log(AccessLog.Line line) {
+        accessLog.log(line);
+    }
+
+    /** Writes the access-log lines still queued and stops its writer. */
+    public void close() {
+        accessLog.close();
     }
 
     /** A config version could not be applied; the one before keeps serving. */

@@ -5,6 +5,10 @@ import dev.slb.proxy.core.Connections;
 import dev.slb.proxy.core.ListenerRuntime;
 import dev.slb.proxy.core.RateLimitedLog;
 import dev.slb.proxy.core.Transport;
+import dev.slb.proxy.metrics.AccessLog;
+import dev.slb.proxy.metrics.ClientTraffic;
+import dev.slb.proxy.metrics.CloseInitiator;
+import dev.slb.proxy.metrics.Labels;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -45,6 +49,10 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     private boolean upstreamInputShut;
     private long lastActivityNanos;
     private ScheduledFuture<?> idleCheck;
+    /** Who ended the connection first, for the access log. */
+    private CloseInitiator ender;
+
+    private long startedNanos;
 
     public TcpProxyHandler(ListenerRuntime runtime, Transport transport, Connections connections) {
         this.runtime = runtime;
@@ -55,6 +63,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        startedNanos = System.nanoTime();
         connections.add(this);
         connectNext();
         ctx.fireChannelActive();
@@ -128,6 +137,8 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
+            // The first to stop sending (a FIN, or a full close) ended the connection.
+            ended(CloseInitiator.CLIENT);
             clientInputShut = true;
             shutdownOutput(upstream, clientInputShut && upstreamInputShut);
         }
@@ -136,8 +147,31 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        ended(CloseInitiator.CLIENT);
         connections.remove(this);
         closeBoth();
+        if (runtime.config().accessLog()) {
+            ClientTraffic traffic = ClientTraffic.of(client);
+            runtime.metrics()
+                    .log(AccessLog.Line.stream(
+                            "tcp",
+                            traffic == null ? String.valueOf(client.remoteAddress()) : traffic.client(),
+                            runtime.name(),
+                            upstream == null ? null : Labels.backend((InetSocketAddress) upstream.remoteAddress()),
+                            System.nanoTime() - startedNanos,
+                            traffic == null ? -1 : traffic.received(),
+                            traffic == null ? -1 : traffic.sent(),
+                            -1,
+                            -1,
+                            -1,
+                            ender.label()));
+        }
+    }
+
+    private void ended(CloseInitiator who) {
+        if (ender == null) {
+            ender = who;
+        }
     }
 
     @Override
@@ -194,6 +228,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
         if (idle >= limit) {
             // Outright, not after a flush: a peer that stopped reading would hold a flush forever.
             log.debug("listener {}: closing idle connection from {}", runtime.name(), client.remoteAddress());
+            ended(CloseInitiator.IDLE_TIMEOUT);
             closeBoth();
             client.close();
             if (upstream != null) {
@@ -238,7 +273,10 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void closeNow() {
-        client.eventLoop().execute(this::closeBoth);
+        client.eventLoop().execute(() -> {
+            ended(CloseInitiator.DRAIN);
+            closeBoth();
+        });
     }
 
     @Override
@@ -263,6 +301,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
+                ended(CloseInitiator.BACKEND);
                 upstreamInputShut = true;
                 shutdownOutput(client, clientInputShut && upstreamInputShut);
             }
@@ -270,6 +309,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            ended(CloseInitiator.BACKEND);
             closeBoth();
         }
 

@@ -71,6 +71,9 @@ final class FrameForwardingHandler extends ChannelInboundHandlerAdapter {
     private final byte[] closeMask = new byte[4];
     private boolean closeMasked;
 
+    /** Frames read from the source (for the access log): one add per frame header. */
+    private long frames;
+
     private boolean closeEvent;
     private boolean broken;
 
@@ -93,6 +96,10 @@ final class FrameForwardingHandler extends ChannelInboundHandlerAdapter {
     /** True when everything written to the target so far ends at a frame boundary, so a frame may be injected. */
     boolean betweenFrames() {
         return remaining == 0 || holding;
+    }
+
+    long frames() {
+        return frames;
     }
 
     boolean closeSeen() {
@@ -312,6 +319,7 @@ final class FrameForwardingHandler extends ChannelInboundHandlerAdapter {
         }
         opcode = header[0] & 0x0F;
         remaining = payload;
+        frames++;
         if (opcode == Frames.OP_CLOSE) {
             closeCode = 0;
             closeCodeRead = 0;

@@ -368,6 +368,16 @@ public final class WebSocketRelay {
         return Frames.close(target.alloc(), towardUpstream, Frames.CLOSE_GOING_AWAY, closeReason);
     }
 
+    /** Frames the client sent so far (relayed, or dropped after a close). */
+    public long framesFromClient() {
+        return fromClient.frames();
+    }
+
+    /** Frames the backend sent so far; the proxy's own pings and closes are not among them. */
+    public long framesFromUpstream() {
+        return fromUpstream.frames();
+    }
+
     FrameForwardingHandler fromClient() {
         return fromClient;
     }
