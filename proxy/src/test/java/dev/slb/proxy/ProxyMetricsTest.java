@@ -2,6 +2,8 @@ package dev.slb.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slb.model.Backend;
 import dev.slb.model.Listener;
 import dev.slb.model.ProxyConfig;
@@ -30,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * /metrics after known traffic, scraped over a real socket: WebSockets opened and closed by whom with which code,
+ * /metrics (and /reloads) after known traffic, scraped over a real socket: WebSockets opened and closed by whom with which code,
  * requests by status class, the histograms' counts, and the series of a listener and a backend a reload removed gone.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -154,6 +156,9 @@ class ProxyMetricsTest {
 
                 proxy.apply(v1.withVersion("v2")
                         .withListeners(List.of(web, api, spare.withBackends(List.of(a.backend())))));
+                // At once, within the listener's 1 s idle timeout: the reload kept it.
+                kept.ws.sendText("still here", true).get(10, TimeUnit.SECONDS);
+                assertThat(kept.closed).isNotDone();
                 TestingMetrics after = TestingMetrics.scrape(proxy);
                 assertThat(after.has("slb_config_info", "version", "v1")).isFalse();
                 assertThat(after.value("slb_config_info", "version", "v2")).isEqualTo(1);
@@ -173,8 +178,17 @@ class ProxyMetricsTest {
                 assertThat(after.value("slb_websockets_total", "listener", "web", "backend", backendEcho))
                         .as("a listener that stays keeps its counts")
                         .isEqualTo(3);
-                kept.ws.sendText("still here", true).get(10, TimeUnit.SECONDS);
-                assertThat(kept.closed).isNotDone();
+                JsonNode reloads = new ObjectMapper()
+                        .readTree(TestingClients.getText(http, proxy.adminUri("/reloads"))
+                                .body())
+                        .path("reloads");
+                assertThat(reloads).extracting(r -> r.path("version").asText()).containsExactly("v1", "v2");
+                JsonNode last = reloads.get(1);
+                assertThat(last.path("connectionsKept").asLong())
+                        .isEqualTo(after.value("slb_config_reload_connections", "state", "kept"));
+                assertThat(last.path("connectionsDraining").asLong()).isZero();
+                assertThat(last.path("connectionsClosed").asLong()).isZero();
+                assertThat(last.path("appliedAt").asText()).endsWith("Z");
                 kept.ws.abort();
             }
         }

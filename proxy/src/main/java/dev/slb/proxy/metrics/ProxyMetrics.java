@@ -9,6 +9,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -99,6 +101,17 @@ public final class ProxyMetrics {
                             + " held for the log).")
             .labelValues();
     private final AccessLog accessLog;
+
+    /** How many applied versions {@link #reloads()} remembers. */
+    static final int RELOADS_KEPT = 16;
+
+    /**
+     * What applying one config version did: when, how long it took, and the connections open then, kept or draining
+     * (on a backend that left). A reload closes none at once: closed is always 0, said so a reader need not infer it.
+     */
+    public record Reload(String version, Instant appliedAt, Duration took, long kept, long draining, long closed) {}
+
+    private final ArrayDeque<Reload> applied = new ArrayDeque<>(RELOADS_KEPT);
 
     private volatile String version;
     private volatile long kept;
@@ -199,6 +212,19 @@ public final class ProxyMetrics {
         this.draining = draining;
         reloadsApplied.inc();
         reloadDuration.labelValues().observe(took.toNanos() / 1e9);
+        synchronized (applied) {
+            if (applied.size() == RELOADS_KEPT) {
+                applied.removeFirst();
+            }
+            applied.addLast(new Reload(version, Instant.now(), took, this.kept, draining, 0));
+        }
+    }
+
+    /** The last applied versions' reloads, oldest first. */
+    public List<Reload> reloads() {
+        synchronized (applied) {
+            return List.copyOf(applied);
+        }
     }
 
     /** Writes an access-log line (from an event loop: it only queues). */
