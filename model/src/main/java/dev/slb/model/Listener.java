@@ -42,6 +42,8 @@ import java.util.List;
  *                              (default true); other listeners ignore it
  * @param compression           HTTP and HTTPS: whether the proxy gzips compressible responses the
  *                              backend did not compress (default true); TCP listeners ignore it
+ * @param accessLog             one JSON line on standard output per HTTP request, and per WebSocket or TCP
+ *                              connection at its close (default false)
  * @param forwardedHeaders      HTTP/HTTPS: which of the product's headers go to backends
  * @param proxyProtocol         every connection starts with a PROXY protocol header (v1 or v2) naming
  *                              the real client, sent by an outer load balancer; read within
@@ -94,6 +96,7 @@ import java.util.List;
     "accessControl",
     "http2",
     "compression",
+    "accessLog",
     "backends",
     "backendGroups",
     "rules",
@@ -156,6 +159,8 @@ public record Listener(
         @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = AtDefault.On.class)
         Boolean compression,
 
+        // Left out while off, so a config without an access log reads and writes as before.
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean accessLog,
         List<Backend> backends,
         // Routing and stickiness: left out while empty or off, so configs without them read and write as before.
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<BackendGroup> backendGroups,
@@ -254,6 +259,7 @@ public record Listener(
                 .accessControl(accessControl)
                 .http2(http2)
                 .compression(compression)
+                .accessLog(accessLog)
                 .backends(backends)
                 .backendGroups(backendGroups)
                 .rules(rules)
@@ -385,6 +391,7 @@ public record Listener(
         private AccessControl accessControl;
         private Boolean http2;
         private Boolean compression;
+        private boolean accessLog;
         private List<Backend> backends;
         private List<BackendGroup> backendGroups;
         private List<ForwardingRule> rules;
@@ -521,6 +528,11 @@ public record Listener(
             return this;
         }
 
+        public Builder accessLog(boolean value) {
+            this.accessLog = value;
+            return this;
+        }
+
         public Builder compression(Boolean value) {
             this.compression = value;
             return this;
@@ -594,6 +606,7 @@ public record Listener(
                     accessControl,
                     http2,
                     compression,
+                    accessLog,
                     backends,
                     backendGroups,
                     rules,

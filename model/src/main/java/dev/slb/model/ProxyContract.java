@@ -19,6 +19,8 @@ public final class ProxyContract {
     public static final String BACKENDS_PATH = "/backends";
     /** Admin path: Prometheus metrics. */
     public static final String METRICS_PATH = "/metrics";
+    /** Admin path: what the last config reloads did (connections kept, draining, closed), as JSON, newest last. */
+    public static final String RELOADS_PATH = "/reloads";
     /** Response header of the admin port carrying the {@link ProxyConfig#version()} served. */
     public static final String CONFIG_VERSION_HEADER = "X-Config-Version";
 

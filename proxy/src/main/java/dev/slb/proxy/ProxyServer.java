@@ -1,7 +1,6 @@
 package dev.slb.proxy;
 
 import dev.slb.model.BackendHealthReport;
-import dev.slb.model.Limits;
 import dev.slb.model.Listener;
 import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
@@ -20,6 +19,9 @@ import dev.slb.proxy.limits.AccessControlHandler;
 import dev.slb.proxy.limits.AccessDenials;
 import dev.slb.proxy.limits.AdmissionHandler;
 import dev.slb.proxy.limits.ReplicaLimits;
+import dev.slb.proxy.metrics.ClientTraffic;
+import dev.slb.proxy.metrics.Labels;
+import dev.slb.proxy.metrics.ProxyMetrics;
 import dev.slb.proxy.proxyprotocol.ProxyProtocolReader;
 import dev.slb.proxy.routing.CloseSpread;
 import dev.slb.proxy.routing.SourceAffinity;
@@ -34,6 +36,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +45,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -74,6 +78,8 @@ public final class ProxyServer implements AutoCloseable {
     private final ReplicaLimits limits;
     private final AdmissionHandler admission;
     private final AccessDenials denials = new AccessDenials();
+    private final ProxyMetrics metrics;
+    private final ReplicaMetrics replicaMetrics;
     private final ScheduledExecutorService housekeeping;
     private final SecretStore secrets;
     private final HealthChecker healthChecker;
@@ -90,8 +96,10 @@ public final class ProxyServer implements AutoCloseable {
 
     private record Bound(String bindAddress, Channel channel, AtomicReference<ListenerRuntime> runtime) {}
 
-    private ProxyServer(ProxyConfig initial, int workerThreads, SecretStore secrets) throws Exception {
+    private ProxyServer(ProxyConfig initial, int workerThreads, SecretStore secrets, OutputStream accessLog)
+            throws Exception {
         this.secrets = Objects.requireNonNull(secrets, "secrets");
+        this.metrics = new ProxyMetrics(accessLog);
         this.transport = Transport.best();
         this.tlsRuntime = tlsRuntime();
         this.workers = transport.newGroup(workerThreads, "slb-io");
@@ -105,6 +113,14 @@ public final class ProxyServer implements AutoCloseable {
             return t;
         });
         this.backendDrains = new BackendDrains(connections, housekeeping, () -> config);
+        this.replicaMetrics = new ReplicaMetrics(
+                metrics.registry(),
+                limits,
+                denials,
+                healthChecker,
+                () -> !draining && !stopped,
+                transport.name().toLowerCase(Locale.ROOT),
+                tlsRuntime);
         try {
             apply(initial);
             InetSocketAddress adminAddress =
@@ -149,7 +165,13 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Starts serving {@code config}, reading the TLS Secrets it names (if any) from {@code secrets}. */
     public static ProxyServer start(ProxyConfig config, int workerThreads, SecretStore secrets) throws Exception {
-        return new ProxyServer(config, workerThreads, secrets);
+        return start(config, workerThreads, secrets, System.out);
+    }
+
+    /** As {@link #start(ProxyConfig, int, SecretStore)}, writing the access log to {@code accessLog}. */
+    public static ProxyServer start(ProxyConfig config, int workerThreads, SecretStore secrets, OutputStream accessLog)
+            throws Exception {
+        return new ProxyServer(config, workerThreads, secrets, accessLog);
     }
 
     public ProxyConfig config() {
@@ -191,84 +213,114 @@ public final class ProxyServer implements AutoCloseable {
      * certificate cannot be loaded, nothing changes and the exception says why.
      */
     public void apply(ProxyConfig next) throws Exception {
+        long start = System.nanoTime();
         synchronized (bound) {
-            if (draining) {
-                throw new IllegalStateException("the proxy is draining; config version " + next.version() + " ignored");
-            }
-            ProxyConfig previous = config;
-            if (previous != null && !Objects.equals(previous.admin(), next.admin())) {
-                log.warn(
-                        "the admin endpoint changed ({} -> {}); that takes a restart, the old one stays",
-                        previous.admin(),
-                        next.admin());
-            }
-            HealthChecker.Plan health = healthChecker.plan(next);
-            Map<Integer, ListenerRuntime> runtimes = new HashMap<>();
-            for (Listener l : next.listeners()) {
-                runtimes.put(
-                        l.port(),
-                        new ListenerRuntime(
-                                next.instance(),
-                                l,
-                                backendLoad,
-                                tlsFor(l),
-                                b -> health.health(l, b),
-                                l.persistence() == null
-                                        ? null
-                                        : affinities.computeIfAbsent(l.name(), n -> new SourceAffinity())));
-            }
-            Map<Integer, Bound> fresh = new HashMap<>();
             try {
-                for (Listener l : next.listeners()) {
-                    Bound old = bound.get(l.port());
-                    if (old == null) {
-                        fresh.put(l.port(), bind(l, runtimes.get(l.port())));
-                    } else if (!Objects.equals(old.bindAddress(), l.bindAddress())) {
-                        // Rebinding means closing the live socket first; should the new bind then
-                        // fail, the port would be dead while the old config claims to serve it.
-                        throw new IllegalArgumentException("listener " + l.name() + ": moving port " + l.port()
-                                + " from bind address " + old.bindAddress() + " to " + l.bindAddress()
-                                + " takes a restart");
-                    }
+                applyLocked(next, start);
+            } catch (Exception | Error e) {
+                metrics.reloadRefused();
+                if (config != null) {
+                    // Listeners and backends of the refused config may have made series: back to the one served.
+                    metrics.retain(metricLabels(config));
                 }
-            } catch (Exception e) {
-                fresh.values().forEach(b -> b.channel().close());
                 throw e;
             }
-            List<Integer> gone = new ArrayList<>();
-            for (Map.Entry<Integer, Bound> e : bound.entrySet()) {
-                ListenerRuntime runtime = runtimes.get(e.getKey());
-                if (runtime == null) {
-                    gone.add(e.getKey());
-                } else if (!fresh.containsKey(e.getKey())) {
-                    e.getValue().runtime().set(runtime);
+        }
+    }
+
+    private void applyLocked(ProxyConfig next, long start) throws Exception {
+        if (draining) {
+            throw new IllegalStateException("the proxy is draining; config version " + next.version() + " ignored");
+        }
+        ProxyConfig previous = config;
+        if (previous != null && !Objects.equals(previous.admin(), next.admin())) {
+            log.warn(
+                    "the admin endpoint changed ({} -> {}); that takes a restart, the old one stays",
+                    previous.admin(),
+                    next.admin());
+        }
+        HealthChecker.Plan health = healthChecker.plan(next);
+        Map<Integer, ListenerRuntime> runtimes = new HashMap<>();
+        for (Listener l : next.listeners()) {
+            runtimes.put(
+                    l.port(),
+                    new ListenerRuntime(
+                            next.instance(),
+                            l,
+                            backendLoad,
+                            tlsFor(l),
+                            b -> health.health(l, b),
+                            l.persistence() == null
+                                    ? null
+                                    : affinities.computeIfAbsent(l.name(), n -> new SourceAffinity()),
+                            metrics));
+        }
+        Map<Integer, Bound> fresh = new HashMap<>();
+        try {
+            for (Listener l : next.listeners()) {
+                Bound old = bound.get(l.port());
+                if (old == null) {
+                    fresh.put(l.port(), bind(l, runtimes.get(l.port())));
+                } else if (!Objects.equals(old.bindAddress(), l.bindAddress())) {
+                    // Rebinding means closing the live socket first; should the new bind then
+                    // fail, the port would be dead while the old config claims to serve it.
+                    throw new IllegalArgumentException("listener " + l.name() + ": moving port " + l.port()
+                            + " from bind address " + old.bindAddress() + " to " + l.bindAddress()
+                            + " takes a restart");
                 }
             }
-            for (Integer port : gone) {
-                Bound b = bound.remove(port);
-                // Closing the server socket stops new connections; accepted ones carry on.
-                b.channel().close();
-                log.info(
-                        "listener {} on port {} removed; its open connections carry on",
-                        b.runtime().get().name(),
-                        port);
-            }
-            bound.putAll(fresh);
-            health.commit();
-            affinities
-                    .keySet()
-                    .retainAll(next.listeners().stream()
-                            .filter(l -> l.persistence() != null)
-                            .map(Listener::name)
-                            .collect(Collectors.toSet()));
-            limits.apply(next.limits(), System.nanoTime());
-            config = next;
-            backendDrains.reloaded(previous, next);
-            secrets.retainOnly(next.listeners().stream()
-                    .filter(l -> l.tls() != null)
-                    .flatMap(l -> l.tls().secretNames().stream())
-                    .collect(Collectors.toSet()));
+        } catch (Exception e) {
+            fresh.values().forEach(b -> b.channel().close());
+            throw e;
         }
+        List<Integer> gone = new ArrayList<>();
+        for (Map.Entry<Integer, Bound> e : bound.entrySet()) {
+            ListenerRuntime runtime = runtimes.get(e.getKey());
+            if (runtime == null) {
+                gone.add(e.getKey());
+            } else if (!fresh.containsKey(e.getKey())) {
+                e.getValue().runtime().set(runtime);
+            }
+        }
+        for (Integer port : gone) {
+            Bound b = bound.remove(port);
+            // Closing the server socket stops new connections; accepted ones carry on.
+            b.channel().close();
+            log.info(
+                    "listener {} on port {} removed; its open connections carry on",
+                    b.runtime().get().name(),
+                    port);
+        }
+        bound.putAll(fresh);
+        health.commit();
+        affinities
+                .keySet()
+                .retainAll(next.listeners().stream()
+                        .filter(l -> l.persistence() != null)
+                        .map(Listener::name)
+                        .collect(Collectors.toSet()));
+        limits.apply(next.limits(), System.nanoTime());
+        config = next;
+        int leaving = backendDrains.reloaded(previous, next);
+        metrics.retain(metricLabels(next));
+        metrics.reloaded(next.version(), Duration.ofNanos(System.nanoTime() - start), connections.size(), leaving);
+        secrets.retainOnly(next.listeners().stream()
+                .filter(l -> l.tls() != null)
+                .flatMap(l -> l.tls().secretNames().stream())
+                .collect(Collectors.toSet()));
+    }
+
+    /** Each listener's name and its backends' labels, default group and backend groups alike. */
+    private static Map<String, Set<String>> metricLabels(ProxyConfig c) {
+        Map<String, Set<String>> labels = new HashMap<>();
+        for (Listener l : c.listeners()) {
+            labels.put(
+                    l.name(),
+                    l.allBackends().stream()
+                            .map(b -> Labels.backend(b.address(), b.port()))
+                            .collect(Collectors.toSet()));
+        }
+        return labels;
     }
 
     private ReloadingSslContext tlsFor(Listener l) throws TlsException {
@@ -295,6 +347,10 @@ public final class ProxyServer implements AutoCloseable {
             public boolean accepted(Channel ch, InetSocketAddress client) {
                 ListenerRuntime current = ref.get();
                 // The header names the real client: access control applies to it, not to the outer load balancer.
+                ClientTraffic traffic = (ClientTraffic) ch.pipeline().get(ClientTraffic.NAME);
+                if (traffic != null) {
+                    traffic.client(client);
+                }
                 if (!current.accessRules().allows(client.getAddress())) {
                     AccessControlHandler.denied(current, client, denials);
                     return false;
@@ -305,6 +361,7 @@ public final class ProxyServer implements AutoCloseable {
 
             @Override
             public void refused(Channel ch, String why) {
+                ref.get().metrics().proxyProtocolRefused();
                 String name = ref.get().name();
                 proxyProtocolRefusals.info(
                         "proxy protocol " + name,
@@ -317,6 +374,7 @@ public final class ProxyServer implements AutoCloseable {
             @Override
             protected void initChannel(Channel ch) {
                 ListenerRuntime current = ref.get();
+                ch.pipeline().addFirst(ClientTraffic.NAME, new ClientTraffic(current.metrics()));
                 if (current.config().proxyProtocol()) {
                     ProxyProtocolReader.install(ch.pipeline(), current.config().requestHeaderTimeout(), afterHeader);
                 } else {
@@ -450,6 +508,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         pools.closeIdle();
         shutdownGroups();
+        metrics.close();
     }
 
     private void shutdownGroups() {
@@ -505,6 +564,30 @@ public final class ProxyServer implements AutoCloseable {
         }
 
         @Override
+        public String reloadsJson() {
+            StringBuilder sb = new StringBuilder(256).append("{\"reloads\":[");
+            List<ProxyMetrics.Reload> all = metrics.reloads();
+            for (int i = 0; i < all.size(); i++) {
+                ProxyMetrics.Reload r = all.get(i);
+                sb.append(i == 0 ? "" : ",")
+                        .append("{\"version\":")
+                        .append(Json.quote(r.version()))
+                        .append(",\"appliedAt\":\"")
+                        .append(r.appliedAt())
+                        .append("\",\"durationSeconds\":")
+                        .append(r.took().toNanos() / 1e9)
+                        .append(",\"connectionsKept\":")
+                        .append(r.kept())
+                        .append(",\"connectionsDraining\":")
+                        .append(r.draining())
+                        .append(",\"connectionsClosed\":")
+                        .append(r.closed())
+                        .append('}');
+            }
+            return sb.append("]}").toString();
+        }
+
+        @Override
         public String configJson() {
             ProxyConfig c = config;
             StringBuilder sb = new StringBuilder(256);
@@ -543,93 +626,7 @@ public final class ProxyServer implements AutoCloseable {
 
         @Override
         public String metrics() {
-            Limits l = limits.limits();
-            StringBuilder sb = new StringBuilder(1024);
-            metric(sb, "slb_connections", "gauge", "Client connections open now, on every listener.")
-                    .append("slb_connections ")
-                    .append(limits.open())
-                    .append('\n');
-            metric(sb, "slb_connections_accepted_total", "counter", "Client connections admitted.")
-                    .append("slb_connections_accepted_total ")
-                    .append(limits.accepted())
-                    .append('\n');
-            metric(
-                    sb,
-                    "slb_connections_refused_total",
-                    "counter",
-                    "Client connections reset at once because a limit was reached, by limit.");
-            for (ReplicaLimits.Refusal r : ReplicaLimits.Refusal.values()) {
-                sb.append("slb_connections_refused_total{limit=\"")
-                        .append(r.limit())
-                        .append("\"} ")
-                        .append(limits.refused(r))
-                        .append('\n');
-            }
-            metric(
-                    sb,
-                    "slb_connections_denied_total",
-                    "counter",
-                    "Client connections reset at once because the listener's accessControl does not allow the"
-                            + " client's address, by listener.");
-            denials.counts()
-                    .forEach((listener, count) -> sb.append("slb_connections_denied_total{listener=\"")
-                            .append(listener)
-                            .append("\"} ")
-                            .append(count)
-                            .append('\n'));
-            metric(
-                            sb,
-                            "slb_requests_refused_total",
-                            "counter",
-                            "HTTP requests answered 503 because a limit was reached, by limit.")
-                    .append("slb_requests_refused_total{limit=\"requestsPerSecond\"} ")
-                    .append(limits.rejectedRequests())
-                    .append('\n');
-            metric(sb, "slb_limit", "gauge", "This replica's share of the tier's limits; absent means none.");
-            limit(sb, "maxConnections", l.maxConnections());
-            limit(sb, "newConnectionsPerSecond", l.newConnectionsPerSecond());
-            limit(sb, "requestsPerSecond", l.requestsPerSecond());
-            metric(sb, "slb_ready", "gauge", "1 while this replica takes new traffic, 0 while draining.")
-                    .append("slb_ready ")
-                    .append(ready() ? 1 : 0)
-                    .append('\n');
-            // A pod whose root filesystem is read-only and whose /tmp is missing (or noexec) falls back
-            // to NIO and JDK TLS without failing; this line makes that visible to monitoring.
-            metric(
-                            sb,
-                            "slb_runtime_info",
-                            "gauge",
-                            "Always 1. transport: epoll (native) or nio; tls: openssl (BoringSSL) or jdk. nio or jdk in a"
-                                    + " container means Netty found no writable, executable /tmp for its native libraries.")
-                    .append("slb_runtime_info{transport=\"")
-                    .append(transport.name().toLowerCase(Locale.ROOT))
-                    .append("\",tls=\"")
-                    .append(tlsRuntime)
-                    .append("\"} 1\n");
-            return sb.toString();
-        }
-
-        private static StringBuilder metric(StringBuilder sb, String name, String type, String help) {
-            return sb.append("# HELP ")
-                    .append(name)
-                    .append(' ')
-                    .append(help)
-                    .append('\n')
-                    .append("# TYPE ")
-                    .append(name)
-                    .append(' ')
-                    .append(type)
-                    .append('\n');
-        }
-
-        private static void limit(StringBuilder sb, String name, Long value) {
-            if (value != null) {
-                sb.append("slb_limit{limit=\"")
-                        .append(name)
-                        .append("\"} ")
-                        .append(value)
-                        .append('\n');
-            }
+            return replicaMetrics.text();
         }
     }
 }

@@ -187,8 +187,8 @@ class AccessControlTest {
     private long metric(String series) throws Exception {
         String body = TestingClients.getText(TestingClients.http11(), proxy.adminUri("/metrics"))
                 .body();
-        Matcher m =
-                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\d+)$").matcher(body);
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\d+)(?:\\.0)?$")
+                .matcher(body);
         assertThat(m.find()).as("%s in /metrics:%n%s", series, body).isTrue();
         return Long.parseLong(m.group(1));
     }

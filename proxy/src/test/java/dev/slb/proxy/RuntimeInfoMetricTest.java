@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.slb.proxy.core.Transport;
 import dev.slb.proxy.testing.TestingClients;
 import dev.slb.proxy.testing.TestingListener;
+import dev.slb.proxy.testing.TestingMetrics;
 import dev.slb.proxy.testing.TestingProxy;
 import dev.slb.proxy.tls.TlsProvider;
 import java.util.Locale;
@@ -29,11 +30,16 @@ class RuntimeInfoMetricTest {
     @Test
     void reportsTheTransportAndTlsProviderInUse() throws Exception {
         try (TestingProxy proxy = TestingProxy.start(TestingListener.http("web").build())) {
-            assertThat(metrics(proxy))
-                    .contains("# TYPE slb_runtime_info gauge\n")
-                    .contains("slb_runtime_info{transport=\""
-                            + Transport.best().name().toLowerCase(Locale.ROOT) + "\",tls=\""
-                            + TlsProvider.configured().name().toLowerCase(Locale.ROOT) + "\"} 1\n");
+            String text = metrics(proxy);
+            assertThat(text).contains("# TYPE slb_runtime_info gauge\n");
+            assertThat(TestingMetrics.parse(text)
+                            .value(
+                                    "slb_runtime_info",
+                                    "transport",
+                                    Transport.best().name().toLowerCase(Locale.ROOT),
+                                    "tls",
+                                    TlsProvider.configured().name().toLowerCase(Locale.ROOT)))
+                    .isEqualTo(1);
         }
     }
 
@@ -42,7 +48,8 @@ class RuntimeInfoMetricTest {
         System.setProperty("slb.transport", "nio");
         System.setProperty(TlsProvider.PROPERTY, "jdk");
         try (TestingProxy proxy = TestingProxy.start(TestingListener.http("web").build())) {
-            assertThat(metrics(proxy)).contains("slb_runtime_info{transport=\"nio\",tls=\"jdk\"} 1\n");
+            assertThat(TestingMetrics.parse(metrics(proxy)).value("slb_runtime_info", "transport", "nio", "tls", "jdk"))
+                    .isEqualTo(1);
         }
     }
 

@@ -193,6 +193,15 @@ public class ListenerSpec {
             + " no restart; connections open carry on.")
     public List<@Pattern(AccessListSpec.CIDR_PATTERN) @Size(max = Cidr.MAX_LENGTH) String> proxyProtocolTrustedCidrs;
 
+    @Default("false")
+    @JsonPropertyDescription("Write an access log: one JSON line on each proxy pod's standard output (kubectl logs)"
+            + " per HTTP request, and per WebSocket or TCP connection when it closes, with the client's address, the"
+            + " backend, the duration, the bytes (and WebSocket frames) each way, and for a connection who closed it"
+            + " and with which close code. Lines are never waited for: if standard output falls behind, lines are"
+            + " dropped and counted in the proxy's slb_access_log_dropped_total. Turning it on or off is a reload;"
+            + " open connections carry on. Default false.")
+    public Boolean accessLog;
+
     @Default("wrr")
     @JsonPropertyDescription("How new connections are spread over backends: wrr (smooth weighted round robin, the "
             + "default), wlc (weighted least connections) or rr (round robin).")

@@ -174,6 +174,7 @@ public final class ProxyConfigs {
                 .proxyProtocolTrustedCidrs(l.proxyProtocolTrustedCidrs)
                 .http2(http2(inEffect, l))
                 .compression(l.compression)
+                .accessLog(Boolean.TRUE.equals(l.accessLog))
                 .backends(backends)
                 .build();
     }

@@ -247,6 +247,7 @@ public final class Specs {
         copy.accessControl = l.accessControl;
         copy.proxyProtocol = Boolean.TRUE.equals(l.proxyProtocol);
         copy.proxyProtocolTrustedCidrs = l.proxyProtocolTrustedCidrs;
+        copy.accessLog = Boolean.TRUE.equals(l.accessLog);
         // Absent stays absent: http2's default depends on the tier (ProxyConfigs.http2), compression's is on.
         copy.http2 = l.http2;
         copy.compression = l.compression;

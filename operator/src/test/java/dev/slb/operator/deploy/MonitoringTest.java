@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * deploy/monitoring/: the alert rules pass {@code promtool check rules}, every rule and dashboard query names only
+ * deploy/monitoring/: the alert rules pass {@code promtool check rules} and the unit tests of prometheusrule_test.yaml ({@code promtool test rules}), every rule and dashboard query names only
  * operator metrics the operator exposes (the proxy's names are checked by the proxy's MonitoringMetricNamesTest), and
  * {@code kubectl kustomize} renders the Component.
  */
@@ -102,18 +102,12 @@ class MonitoringTest {
 
     @Test
     void promtoolChecksTheRules() throws Exception {
-        Optional<Path> promtool = DeployManifests.onPath("promtool");
-        if (System.getenv("CI") == null) {
-            assumeTrue(promtool.isPresent(), "promtool is not on PATH (Debian's prometheus package has it)");
-        }
-        assertThat(promtool)
-                .as("promtool on PATH; .ci/run installs Debian's prometheus package")
-                .isPresent();
+        Path promtool = promtool();
         // promtool reads a rule file, which is the PrometheusRule's spec.
         Path file = Files.createTempFile("slb-rules", ".yaml");
         try {
             YAML.writeValue(file.toFile(), YAML.readTree(RULES.toFile()).path("spec"));
-            DeployManifests.Run run = DeployManifests.run(promtool.get().toString(), "check", "rules", file.toString());
+            DeployManifests.Run run = DeployManifests.run(promtool.toString(), "check", "rules", file.toString());
             assertThat(run.exitCode())
                     .as("promtool check rules:\n%s%s", run.stdout(), run.stderr())
                     .isZero();
@@ -121,6 +115,40 @@ class MonitoringTest {
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    @Test
+    void promtoolUnitTestsOfTheAlertsPass() throws Exception {
+        Path promtool = promtool();
+        // The tests name the rules as rules.yaml beside them: the PrometheusRule's spec, written out.
+        Path dir = Files.createTempDirectory("slb-rule-tests");
+        Path rules = dir.resolve("rules.yaml");
+        Path tests = dir.resolve("prometheusrule_test.yaml");
+        try {
+            YAML.writeValue(rules.toFile(), YAML.readTree(RULES.toFile()).path("spec"));
+            Files.copy(MONITORING.resolve("prometheusrule_test.yaml"), tests);
+            DeployManifests.Run run = DeployManifests.run(promtool.toString(), "test", "rules", tests.toString());
+            assertThat(run.exitCode())
+                    .as("promtool test rules:\n%s%s", run.stdout(), run.stderr())
+                    .isZero();
+            assertThat(run.stdout()).contains("SUCCESS");
+        } finally {
+            Files.deleteIfExists(tests);
+            Files.deleteIfExists(rules);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** promtool, which CI must have; elsewhere the test is skipped without it. */
+    private static Path promtool() {
+        Optional<Path> promtool = DeployManifests.onPath("promtool");
+        if (System.getenv("CI") == null) {
+            assumeTrue(promtool.isPresent(), "promtool is not on PATH (Debian's prometheus package has it)");
+        }
+        assertThat(promtool)
+                .as("promtool on PATH; .ci/run installs Debian's prometheus package")
+                .isPresent();
+        return promtool.get();
     }
 
     @Test

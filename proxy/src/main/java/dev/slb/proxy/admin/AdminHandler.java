@@ -6,6 +6,7 @@ import static dev.slb.model.ProxyContract.CONFIG_VERSION_HEADER;
 import static dev.slb.model.ProxyContract.HEALTHZ_PATH;
 import static dev.slb.model.ProxyContract.METRICS_PATH;
 import static dev.slb.model.ProxyContract.READYZ_PATH;
+import static dev.slb.model.ProxyContract.RELOADS_PATH;
 
 import dev.slb.model.BackendHealthReport;
 import io.netty.buffer.ByteBuf;
@@ -74,11 +75,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 || path.equals(READYZ_PATH)
                 || path.equals(CONFIG_PATH)
                 || path.equals(BACKENDS_PATH)
-                || path.equals(METRICS_PATH);
+                || path.equals(METRICS_PATH)
+                || path.equals(RELOADS_PATH);
         if (!known) {
             return Answer.text(
                     HttpResponseStatus.NOT_FOUND,
-                    "not found: the admin endpoint serves /healthz, /readyz, /config, /backends and /metrics");
+                    "not found: the admin endpoint serves /healthz, /readyz, /config, /backends, /metrics and /reloads");
         }
         HttpMethod method = request.method();
         if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
@@ -95,6 +97,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                             ? Answer.text(HttpResponseStatus.OK, "ready")
                             : Answer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining");
                 case METRICS_PATH -> new Answer(HttpResponseStatus.OK, PROMETHEUS, status.metrics(), null);
+                case RELOADS_PATH ->
+                    new Answer(HttpResponseStatus.OK, JSON, status.reloadsJson(), status.configVersion());
                 case BACKENDS_PATH ->
                     new Answer(
                             HttpResponseStatus.OK,

@@ -54,6 +54,11 @@ public final class AdminServer implements AutoCloseable {
         /** Counters and gauges in the Prometheus text format (version 0.0.4). */
         String metrics();
 
+        /** What the last config reloads did, as a JSON object (see {@code ProxyContract.RELOADS_PATH}). */
+        default String reloadsJson() {
+            return "{\"reloads\":[]}";
+        }
+
         /** Each backend's health as this replica sees it. */
         default BackendHealthReport backends() {
             return new BackendHealthReport(java.util.List.of());

@@ -35,21 +35,27 @@ public final class BackendDrains {
         this.current = current;
     }
 
-    /** A reload went from {@code before} to {@code after}: start draining what left. */
-    public void reloaded(ProxyConfig before, ProxyConfig after) {
+    /**
+     * A reload went from {@code before} to {@code after}: start draining what left. Returns how many WebSocket and TCP
+     * connections are on the backends that left, to be closed within their listener's connection drain.
+     */
+    public int reloaded(ProxyConfig before, ProxyConfig after) {
         if (before == null) {
-            return;
+            return 0;
         }
+        int draining = 0;
         for (Listener next : after.listeners()) {
-            before.listener(next.name()).ifPresent(previous -> {
+            Listener previous = before.listener(next.name()).orElse(null);
+            if (previous != null) {
                 for (Backend gone : BackendDepartures.leaving(previous, next)) {
-                    drain(next.name(), gone, next.connectionDrain());
+                    draining += drain(next.name(), gone, next.connectionDrain());
                 }
-            });
+            }
         }
+        return draining;
     }
 
-    private void drain(String listener, Backend backend, Duration window) {
+    private int drain(String listener, Backend backend, Duration window) {
         InetSocketAddress address = new InetSocketAddress(backend.address(), backend.port());
         int open = connections.streamsOn(listener, address).size();
         log.info(
@@ -60,6 +66,7 @@ public final class BackendDrains {
                 open,
                 window);
         schedule(() -> spread(listener, backend, address, window), CloseSpread.start(window));
+        return open;
     }
 
     private void spread(String listener, Backend backend, InetSocketAddress address, Duration window) {

@@ -3,6 +3,10 @@ package dev.slb.proxy.core;
 import dev.slb.model.Backend;
 import dev.slb.model.BackendGroup;
 import dev.slb.model.Listener;
+import dev.slb.proxy.metrics.BackendMetrics;
+import dev.slb.proxy.metrics.Labels;
+import dev.slb.proxy.metrics.ListenerMetrics;
+import dev.slb.proxy.metrics.ProxyMetrics;
 import dev.slb.proxy.routing.AccessRules;
 import dev.slb.proxy.routing.BackendSelector;
 import dev.slb.proxy.routing.BackendSelectors;
@@ -48,6 +52,8 @@ public final class ListenerRuntime {
     private final boolean takesNewConnections;
     private final ReloadingSslContext tls;
     private final BackendHealth[] health;
+    private final ListenerMetrics metrics;
+    private final BackendMetrics[] backendMetrics;
     // Selectors are not thread-safe by design: one per event loop keeps scheduling lock-free.
     private final ConcurrentHashMap<EventLoop, BackendSelector> selectors = new ConcurrentHashMap<>();
     /** Each backend's sticky-session tag, or null when the listener keeps no sessions. */
@@ -73,20 +79,29 @@ public final class ListenerRuntime {
     }
 
     public ListenerRuntime(Listener config, BackendLoad backendLoad, ReloadingSslContext tls) {
-        this(null, config, backendLoad, tls, b -> new BackendHealth());
+        this(null, config, backendLoad, tls, b -> new BackendHealth(), new ProxyMetrics());
     }
 
     /**
      * {@code instance} names the LoadBalancer (namespace/name, null when unknown) for the SLB-ID
-     * header; {@code health} gives each backend's shared health state (the same object across reloads).
+     * header; {@code health} gives each backend's shared health state (the same object across reloads), and
+     * {@code metrics} the listener's and each backend's counters (the same objects across reloads too).
      */
     public ListenerRuntime(
             String instance,
             Listener config,
             BackendLoad backendLoad,
             ReloadingSslContext tls,
-            Function<Backend, BackendHealth> healthOf) {
-        this(instance, config, backendLoad, tls, healthOf, config.persistence() == null ? null : new SourceAffinity());
+            Function<Backend, BackendHealth> healthOf,
+            ProxyMetrics metrics) {
+        this(
+                instance,
+                config,
+                backendLoad,
+                tls,
+                healthOf,
+                config.persistence() == null ? null : new SourceAffinity(),
+                metrics);
     }
 
     /**
@@ -99,8 +114,9 @@ public final class ListenerRuntime {
             BackendLoad backendLoad,
             ReloadingSslContext tls,
             Function<Backend, BackendHealth> healthOf,
-            SourceAffinity affinity) {
-        this(instance, config, null, backendLoad, tls, healthOf, affinity);
+            SourceAffinity affinity,
+            ProxyMetrics metrics) {
+        this(instance, config, null, backendLoad, tls, healthOf, affinity, metrics);
     }
 
     private ListenerRuntime(
@@ -110,7 +126,8 @@ public final class ListenerRuntime {
             BackendLoad backendLoad,
             ReloadingSslContext tls,
             Function<Backend, BackendHealth> healthOf,
-            SourceAffinity affinity) {
+            SourceAffinity affinity,
+            ProxyMetrics metrics) {
         this.instance = instance;
         this.config = config;
         this.group = group;
@@ -125,6 +142,8 @@ public final class ListenerRuntime {
         this.weights = new int[n];
         this.health = new BackendHealth[n];
         this.backendKeys = new String[n];
+        this.metrics = metrics.listener(config.name());
+        this.backendMetrics = new BackendMetrics[n];
         for (int i = 0; i < n; i++) {
             Backend b = backends.get(i);
             backendKeys[i] = b.address() + ":" + b.port();
@@ -138,6 +157,7 @@ public final class ListenerRuntime {
             // A draining backend takes no new work, as weight 0 says; unlike weight 0, it is then closed.
             weights[i] = b.draining() ? 0 : b.weightValue();
             health[i] = healthOf.apply(b);
+            backendMetrics[i] = metrics.backend(config.name(), Labels.backend(b.address(), b.port()));
         }
         this.takesNewConnections = BackendSelectors.takesNewConnections(weights);
         this.stickyTags = config.stickySession() == null ? null : new String[n];
@@ -164,7 +184,7 @@ public final class ListenerRuntime {
                     .rules(null)
                     .noDefaultGroup(false)
                     .build();
-            groups[g] = new ListenerRuntime(instance, view, bg.name(), backendLoad, null, healthOf, null);
+            groups[g] = new ListenerRuntime(instance, view, bg.name(), backendLoad, null, healthOf, null, metrics);
             index.put(bg.name(), g);
         }
         this.routes = config.rules().isEmpty() || groups.length == 0 ? null : Routes.of(config.rules(), index);
@@ -347,6 +367,22 @@ public final class ListenerRuntime {
                             BackendSelectors.create(config.scheduler(), weights, i -> load[i].get())));
         }
         return s;
+    }
+
+    /** The listener's metrics (a backend group's unit shares its listener's). */
+    public ListenerMetrics metrics() {
+        return metrics;
+    }
+
+    /** Backend {@code i}'s metrics. */
+    public BackendMetrics metrics(int backend) {
+        return backendMetrics[backend];
+    }
+
+    /** Backend {@code i} answered a request with {@code status}: counted on the listener and on the backend. */
+    public void answered(int backend, int status) {
+        metrics.responded(status);
+        backendMetrics[backend].responded(status);
     }
 
     /** Backend {@code i}'s health as this replica sees it. */

@@ -46,7 +46,8 @@ public final class HealthChecker implements AutoCloseable {
     record Key(String listener, String address, int port) {}
 
     /** What one replica reports of one checked backend. */
-    public record Report(String listener, String address, int port, boolean healthy, String lastFailure) {}
+    public record Report(
+            String listener, String address, int port, boolean healthy, String lastFailure, int ejections) {}
 
     /**
      * @param onUnhealthy told (on an event loop) the address of a backend that just turned unhealthy,
@@ -132,7 +133,8 @@ public final class HealthChecker implements AutoCloseable {
                 k.address(),
                 k.port(),
                 h.available(now),
-                h.ejected(now) ? "ejected: " + h.lastFailure() : h.lastFailure())));
+                h.ejected(now) ? "ejected: " + h.lastFailure() : h.lastFailure(),
+                h.ejections())));
         reports.sort(java.util.Comparator.comparing(Report::listener)
                 .thenComparing(Report::address)
                 .thenComparingInt(Report::port));

@@ -67,6 +67,15 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     private boolean discarding;
 
     private Response response = Response.AWAITED;
+    /** When the request head was read, and when it was last written to a backend (0 once its answer began). */
+    private final long startedNanos;
+
+    private long upstreamWrittenNanos;
+    /** The status the client got, for the access log. */
+    private int status = -1;
+    /** This exchange's access-log line, or null when the listener keeps none. */
+    private final ExchangeLog accessLog;
+
     private boolean closeAfterResponse;
     private long lastProgressNanos;
 
@@ -114,6 +123,8 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         this.keepAlive = keepAlive;
         this.requestDone = head == RequestHead.UNREADABLE;
         this.lastProgressNanos = nowNanos;
+        this.startedNanos = nowNanos;
+        this.accessLog = ExchangeLog.start(runtime, ctx.channel());
     }
 
     ListenerRuntime runtime() {
@@ -261,6 +272,7 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         upstream = UpstreamLease.take(ch, runtime, backend, reused, this, request.method());
         upstreamBackend = backend;
         lastProgressNanos = connection.now();
+        upstreamWrittenNanos = lastProgressNanos;
         // The head is written once per connection attempt; a retry writes the same head again.
         ch.write(request, ch.voidPromise());
         if (requestDone && !head.hasBody()) {
@@ -417,6 +429,10 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             badGateway("InvalidBackendResponse", "the backend sent a response that is not valid HTTP/1.1");
             return;
         }
+        if (upstreamWrittenNanos != 0) {
+            runtime.metrics().upstreamFirstByte(connection.now() - upstreamWrittenNanos);
+            upstreamWrittenNanos = 0;
+        }
         int code = res.status().code();
         if (code == 101) {
             if (head.websocket()) {
@@ -447,6 +463,8 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             return;
         }
         response = Response.STARTED;
+        status = code;
+        runtime.answered(upstream.backend(), code);
         boolean backendKeepAlive = HttpUtil.isKeepAlive(res);
         HeaderRules.prepareResponse(res, false);
         markSticky(res);
@@ -526,6 +544,8 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         response = Response.STARTED;
         UpstreamLease up = upstream;
         upstream = null;
+        status = 101;
+        runtime.answered(up.backend(), 101);
         HeaderRules.prepareResponse(res, true);
         markSticky(res);
         connection.switchToWebSocket(res, up.handOver(), runtime, up.backend());
@@ -596,6 +616,8 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
     /** Answers without a backend; the request body, if any, is read and dropped. */
     void respondLocally(HttpResponse res) {
         response = Response.STARTED;
+        status = res.status().code();
+        runtime.metrics().responded(status);
         bodyClock = false;
         ConnectionHeader header = ResponseFraming.local(
                 HttpUtil.isKeepAlive(res), head.http10(), keepAlive && !connection.keepAliveOff());
@@ -629,6 +651,11 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             return;
         }
         releaseUpstream();
+        long took = connection.now() - startedNanos;
+        runtime.metrics().requestDone(took);
+        if (accessLog != null) {
+            accessLog.end(ctx.channel(), runtime, upstreamBackend, request, status, took);
+        }
         connection.exchangeDone(this, closeAfterResponse || !keepAlive);
     }
 

@@ -79,12 +79,14 @@ final class UpstreamConnector {
     /** Opens a new connection to {@code backend}; when that fails, the search goes on where it was. */
     void connectNew(ListenerRuntime runtime, int backend, Requester requester) {
         InetSocketAddress address = runtime.address(backend);
+        long begun = System.nanoTime();
         pool.connect(address, runtime.config().connectTimeout()).addListener((ChannelFuture f) -> {
             if (!requester.wantsUpstream()) {
                 f.channel().close();
                 return;
             }
             if (f.isSuccess()) {
+                runtime.metrics().upstreamConnected(System.nanoTime() - begun);
                 runtime.backendSucceeded(backend);
                 requester.upstreamReady(f.channel(), backend, false);
             } else {

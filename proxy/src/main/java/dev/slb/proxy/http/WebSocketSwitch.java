@@ -3,6 +3,12 @@ package dev.slb.proxy.http;
 import dev.slb.model.Listener;
 import dev.slb.proxy.core.Connections;
 import dev.slb.proxy.core.ListenerRuntime;
+import dev.slb.proxy.metrics.AccessLog;
+import dev.slb.proxy.metrics.BackendMetrics;
+import dev.slb.proxy.metrics.ClientTraffic;
+import dev.slb.proxy.metrics.CloseInitiator;
+import dev.slb.proxy.metrics.Labels;
+import dev.slb.proxy.metrics.ListenerMetrics;
 import dev.slb.proxy.websocket.WebSocketRelay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,8 +41,14 @@ final class WebSocketSwitch {
         // The drain now deals with the relay alone: nothing keeps the HTTP handler, its request and
         // the removed HTTP codecs alive for the connection's lifetime (they cost an idle WebSocket
         // connection about twice its memory).
-        RelayedConnection relayed = new RelayedConnection(connections, runtime.load(backend));
         Channel client = http.channel();
+        RelayedConnection relayed = new RelayedConnection(
+                connections,
+                runtime.load(backend),
+                runtime.metrics(),
+                runtime.metrics(backend),
+                runtime.config().accessLog() ? ClientTraffic.of(client) : null,
+                Labels.backend(runtime.address(backend)));
         relayed.relay = WebSocketRelay.start(
                 client,
                 upstream,
@@ -61,22 +73,57 @@ final class WebSocketSwitch {
     }
 
     /** A connection switched to WebSocket, as the drain and the backend load see it. */
-    private static final class RelayedConnection implements Connections.Drainable, Runnable {
+    private static final class RelayedConnection implements Connections.Drainable, WebSocketRelay.Ending {
         private final Connections connections;
         private final AtomicInteger backendLoad;
+        private final ListenerMetrics listenerMetrics;
+        private final BackendMetrics backendMetrics;
+        /** The connection's traffic, when its listener keeps an access log; null otherwise. */
+        private final ClientTraffic accessLog;
+
+        private final String backend;
+        private final long startedNanos = System.nanoTime();
         volatile WebSocketRelay relay;
         /** Both channels closed; set on the event loop, possibly while the relay starts. */
         boolean closed;
 
-        RelayedConnection(Connections connections, AtomicInteger backendLoad) {
+        RelayedConnection(
+                Connections connections,
+                AtomicInteger backendLoad,
+                ListenerMetrics listenerMetrics,
+                BackendMetrics backendMetrics,
+                ClientTraffic accessLog,
+                String backend) {
             this.connections = connections;
+            this.accessLog = accessLog;
+            this.backend = backend;
             this.backendLoad = backendLoad;
+            this.listenerMetrics = listenerMetrics;
+            this.backendMetrics = backendMetrics;
+            backendMetrics.webSocketOpened();
         }
 
         /** The relay's end. */
         @Override
-        public void run() {
+        public void ended(CloseInitiator initiator, int closeCode) {
             closed = true;
+            listenerMetrics.webSocketClosed(initiator, closeCode);
+            backendMetrics.webSocketClosed();
+            if (accessLog != null) {
+                WebSocketRelay r = relay;
+                listenerMetrics.log(AccessLog.Line.stream(
+                        "websocket",
+                        accessLog.client(),
+                        listenerMetrics.listener(),
+                        backend,
+                        System.nanoTime() - startedNanos,
+                        accessLog.received(),
+                        accessLog.sent(),
+                        r == null ? 0 : r.framesFromClient(),
+                        r == null ? 0 : r.framesFromUpstream(),
+                        closeCode,
+                        initiator.label()));
+            }
             backendLoad.decrementAndGet();
             connections.remove(this);
         }

@@ -6,6 +6,10 @@ import dev.slb.proxy.core.Connections;
 import dev.slb.proxy.core.ListenerRuntime;
 import dev.slb.proxy.core.RateLimitedLog;
 import dev.slb.proxy.core.Transport;
+import dev.slb.proxy.metrics.AccessLog;
+import dev.slb.proxy.metrics.ClientTraffic;
+import dev.slb.proxy.metrics.CloseInitiator;
+import dev.slb.proxy.metrics.Labels;
 import dev.slb.proxy.proxyprotocol.BackendProxyHeaders;
 import dev.slb.proxy.proxyprotocol.ProxyProtocolReader;
 import io.netty.bootstrap.Bootstrap;
@@ -58,6 +62,11 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     /** Client bytes read before the backend connection was up (with a PROXY header), or null. */
     private List<Object> early;
 
+    /** Who ended the connection first, for the access log. */
+    private CloseInitiator ender;
+
+    private long startedNanos;
+
     public TcpProxyHandler(ListenerRuntime runtime, Transport transport, Connections connections) {
         this.runtime = runtime;
         this.transport = transport;
@@ -67,6 +76,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        startedNanos = System.nanoTime();
         connections.add(this);
         connectNext();
         ctx.fireChannelActive();
@@ -89,6 +99,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
             return;
         }
         InetSocketAddress address = runtime.address(i);
+        long begun = System.nanoTime();
         new Bootstrap()
                 .group(client.eventLoop())
                 .channel(transport.socketChannel())
@@ -103,6 +114,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                     if (!client.isActive()) {
                         f.channel().close();
                     } else if (f.isSuccess()) {
+                        runtime.metrics().upstreamConnected(System.nanoTime() - begun);
                         upstream = f.channel();
                         runtime.backendSucceeded(i);
                         if (source != null) {
@@ -199,6 +211,8 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
+            // The first to stop sending (a FIN, or a full close) ended the connection.
+            ended(CloseInitiator.CLIENT);
             clientInputShut = true;
             shutdownOutput(upstream, clientInputShut && upstreamInputShut);
         }
@@ -207,8 +221,31 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        ended(CloseInitiator.CLIENT);
         connections.remove(this);
         closeBoth();
+        if (runtime.config().accessLog()) {
+            ClientTraffic traffic = ClientTraffic.of(client);
+            runtime.metrics()
+                    .log(AccessLog.Line.stream(
+                            "tcp",
+                            traffic == null ? String.valueOf(client.remoteAddress()) : traffic.client(),
+                            runtime.name(),
+                            upstream == null ? null : Labels.backend((InetSocketAddress) upstream.remoteAddress()),
+                            System.nanoTime() - startedNanos,
+                            traffic == null ? -1 : traffic.received(),
+                            traffic == null ? -1 : traffic.sent(),
+                            -1,
+                            -1,
+                            -1,
+                            ender.label()));
+        }
+    }
+
+    private void ended(CloseInitiator who) {
+        if (ender == null) {
+            ender = who;
+        }
     }
 
     @Override
@@ -265,6 +302,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
         if (idle >= limit) {
             // Outright, not after a flush: a peer that stopped reading would hold a flush forever.
             log.debug("listener {}: closing idle connection from {}", runtime.name(), client.remoteAddress());
+            ended(CloseInitiator.IDLE_TIMEOUT);
             closeBoth();
             client.close();
             if (upstream != null) {
@@ -313,7 +351,10 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void closeNow() {
-        client.eventLoop().execute(this::closeBoth);
+        client.eventLoop().execute(() -> {
+            ended(CloseInitiator.DRAIN);
+            closeBoth();
+        });
     }
 
     @Override
@@ -338,6 +379,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
+                ended(CloseInitiator.BACKEND);
                 upstreamInputShut = true;
                 shutdownOutput(client, clientInputShut && upstreamInputShut);
             }
@@ -345,6 +387,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            ended(CloseInitiator.BACKEND);
             closeBoth();
         }
 

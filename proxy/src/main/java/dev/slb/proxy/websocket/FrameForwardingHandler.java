@@ -64,6 +64,16 @@ final class FrameForwardingHandler extends ChannelInboundHandlerAdapter {
     /** The relay wants to send a close to the target as soon as the current frame ends. */
     private boolean closeWanted;
 
+    /** The close code of the close frame being read: its bytes so far, how many, and the frame's mask key. */
+    private int closeCode;
+
+    private int closeCodeRead;
+    private final byte[] closeMask = new byte[4];
+    private boolean closeMasked;
+
+    /** Frames read from the source (for the access log): one add per frame header. */
+    private long frames;
+
     private boolean closeEvent;
     private boolean broken;
 
@@ -86,6 +96,10 @@ final class FrameForwardingHandler extends ChannelInboundHandlerAdapter {
     /** True when everything written to the target so far ends at a frame boundary, so a frame may be injected. */
     boolean betweenFrames() {
         return remaining == 0 || holding;
+    }
+
+    long frames() {
+        return frames;
     }
 
     boolean closeSeen() {
@@ -239,6 +253,9 @@ final class FrameForwardingHandler extends ChannelInboundHandlerAdapter {
         while (pos < end) {
             if (remaining > 0) {
                 int n = (int) Math.min(remaining, end - pos);
+                if (closeCodeRead < 2 && opcode == Frames.OP_CLOSE) {
+                    readCloseCode(in, pos, n);
+                }
                 if (holding) {
                     in.getBytes(pos, held, heldLen, n);
                     heldLen += n;
@@ -302,6 +319,15 @@ final class FrameForwardingHandler extends ChannelInboundHandlerAdapter {
         }
         opcode = header[0] & 0x0F;
         remaining = payload;
+        frames++;
+        if (opcode == Frames.OP_CLOSE) {
+            closeCode = 0;
+            closeCodeRead = 0;
+            closeMasked = (header[1] & Frames.MASK) != 0;
+            if (closeMasked) {
+                System.arraycopy(header, length - 4, closeMask, 0, 4);
+            }
+        }
         if (!closed) {
             if (holdPongs && opcode == Frames.OP_PONG && payload <= Frames.MAX_CONTROL_PAYLOAD) {
                 // Nothing of this buffer precedes a pong whose header began in an earlier read.
@@ -333,6 +359,8 @@ final class FrameForwardingHandler extends ChannelInboundHandlerAdapter {
             }
         }
         if (opcode == Frames.OP_CLOSE) {
+            // A close frame without a code stands for 1005, "no status received" (RFC 6455 7.4.1).
+            relay.closeFrameSeen(fromClient, closeCodeRead == 2 ? closeCode : 1005);
             closeSeen = true;
             closeEvent = true;
             if (!closed) {
@@ -348,6 +376,18 @@ final class FrameForwardingHandler extends ChannelInboundHandlerAdapter {
             closeEvent = true;
         }
         return seg;
+    }
+
+    /** Takes the close code's bytes from the {@code n} payload bytes at {@code from}, unmasking them. */
+    private void readCloseCode(ByteBuf in, int from, int n) {
+        for (int i = 0; i < n && closeCodeRead < 2; i++) {
+            int b = in.getByte(from + i);
+            if (closeMasked) {
+                b ^= closeMask[closeCodeRead];
+            }
+            closeCode = closeCode << 8 | (b & 0xFF);
+            closeCodeRead++;
+        }
     }
 
     private boolean answersProxyPing() {

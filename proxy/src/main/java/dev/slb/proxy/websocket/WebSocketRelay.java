@@ -1,5 +1,6 @@
 package dev.slb.proxy.websocket;
 
+import dev.slb.proxy.metrics.CloseInitiator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -75,7 +76,7 @@ public final class WebSocketRelay {
     private final Channel client;
     private final Channel upstream;
     private final Settings settings;
-    private final Runnable onClosed;
+    private final Ending onClosed;
     private final EventLoop loop;
     /** The event loop's clock: System.nanoTime() in production, hand-driven under EmbeddedChannel. */
     private final Ticker ticker;
@@ -101,7 +102,20 @@ public final class WebSocketRelay {
     private Future<?> pingTask;
     private Future<?> graceTask;
 
-    private WebSocketRelay(Channel client, Channel upstream, Settings settings, Runnable onClosed) {
+    /** Who began the end, and the close code they sent ({@link #NO_CLOSE_CODE} for a TCP close); set once. */
+    private CloseInitiator initiator;
+
+    private int closeCode = NO_CLOSE_CODE;
+
+    /** The close code of a connection that ended without a close frame. */
+    public static final int NO_CLOSE_CODE = -1;
+
+    /** What runs once a relay is over, told who began its end and with which close code. */
+    public interface Ending {
+        void ended(CloseInitiator initiator, int closeCode);
+    }
+
+    private WebSocketRelay(Channel client, Channel upstream, Settings settings, Ending onClosed) {
         this.client = client;
         this.upstream = upstream;
         this.settings = settings;
@@ -126,6 +140,12 @@ public final class WebSocketRelay {
      * when both channels are closed.
      */
     public static WebSocketRelay start(Channel client, Channel upstream, Settings settings, Runnable onClosed) {
+        Objects.requireNonNull(onClosed, "onClosed");
+        return start(client, upstream, settings, (initiator, code) -> onClosed.run());
+    }
+
+    /** As {@link #start(Channel, Channel, Settings, Runnable)}, telling {@code onClosed} who ended the connection and how. */
+    public static WebSocketRelay start(Channel client, Channel upstream, Settings settings, Ending onClosed) {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(onClosed, "onClosed");
         if (!client.eventLoop().inEventLoop() || !upstream.eventLoop().inEventLoop()) {
@@ -143,11 +163,11 @@ public final class WebSocketRelay {
      */
     public void goingAway(String reason) {
         if (loop.inEventLoop()) {
-            beginClose(reason);
+            beginClose(CloseInitiator.DRAIN, reason);
             return;
         }
         try {
-            loop.execute(() -> beginClose(reason));
+            loop.execute(() -> beginClose(CloseInitiator.DRAIN, reason));
         } catch (RejectedExecutionException e) {
             // The event loop is shutting down and closes its channels itself.
         }
@@ -187,6 +207,7 @@ public final class WebSocketRelay {
     }
 
     private void channelClosed(boolean isClient) {
+        ended(isClient ? CloseInitiator.CLIENT : CloseInitiator.BACKEND, NO_CLOSE_CODE);
         if (isClient) {
             clientOpen = false;
         } else {
@@ -212,7 +233,7 @@ public final class WebSocketRelay {
             fromClient.releaseEarly();
             fromUpstream.releaseEarly();
             try {
-                onClosed.run();
+                onClosed.ended(initiator, closeCode);
             } catch (RuntimeException e) {
                 LOG.warn("WebSocket relay onClosed callback failed", e);
             }
@@ -255,7 +276,7 @@ public final class WebSocketRelay {
             closeBoth();
             return;
         }
-        beginClose("idle timeout: no message for " + seconds(settings.idleTimeout()));
+        beginClose(CloseInitiator.IDLE_TIMEOUT, "idle timeout: no message for " + seconds(settings.idleTimeout()));
     }
 
     private void ping() {
@@ -268,10 +289,11 @@ public final class WebSocketRelay {
 
     // ---- closing -------------------------------------------------------------------------------
 
-    private void beginClose(String reason) {
+    private void beginClose(CloseInitiator why, String reason) {
         if (closing || ending || finished) {
             return;
         }
+        ended(why, Frames.CLOSE_GOING_AWAY);
         closing = true;
         closeReason = Frames.closeReason(reason);
         cancel(pingTask);
@@ -303,7 +325,21 @@ public final class WebSocketRelay {
         }
     }
 
+    /** Who ended the connection: the first to send a close frame, close its side, or (the proxy) time it out. */
+    private void ended(CloseInitiator who, int code) {
+        if (initiator == null) {
+            initiator = who;
+            closeCode = code;
+        }
+    }
+
+    /** A whole close frame with {@code code} came from one side. */
+    void closeFrameSeen(boolean fromClientSide, int code) {
+        ended(fromClientSide ? CloseInitiator.CLIENT : CloseInitiator.BACKEND, code);
+    }
+
     void protocolError(boolean fromClientSide) {
+        ended(fromClientSide ? CloseInitiator.CLIENT : CloseInitiator.BACKEND, NO_CLOSE_CODE);
         LOG.debug(
                 "WebSocket relay: unusable frame length from the {}, closing", fromClientSide ? "client" : "upstream");
         closeBoth();
@@ -330,6 +366,16 @@ public final class WebSocketRelay {
     ByteBuf closeFrame(boolean towardUpstream) {
         Channel target = towardUpstream ? upstream : client;
         return Frames.close(target.alloc(), towardUpstream, Frames.CLOSE_GOING_AWAY, closeReason);
+    }
+
+    /** Frames the client sent so far (relayed, or dropped after a close). */
+    public long framesFromClient() {
+        return fromClient.frames();
+    }
+
+    /** Frames the backend sent so far; the proxy's own pings and closes are not among them. */
+    public long framesFromUpstream() {
+        return fromUpstream.frames();
     }
 
     FrameForwardingHandler fromClient() {

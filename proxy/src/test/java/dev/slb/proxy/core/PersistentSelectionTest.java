@@ -6,6 +6,7 @@ import dev.slb.model.Backend;
 import dev.slb.model.Listener;
 import dev.slb.model.Persistence;
 import dev.slb.model.Protocol;
+import dev.slb.proxy.metrics.ProxyMetrics;
 import dev.slb.proxy.routing.SourceAffinity;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -32,7 +33,8 @@ class PersistentSelectionTest {
                 new BackendLoad(),
                 null,
                 b -> health.computeIfAbsent(b.address(), a -> new BackendHealth()),
-                memory);
+                memory,
+                new ProxyMetrics());
     }
 
     private static InetAddress client() throws Exception {

@@ -48,6 +48,15 @@ public final class TestingProxy implements AutoCloseable {
         return new TestingProxy(ProxyServer.start(config, WORKER_THREADS));
     }
 
+    /** Starts {@code config}, writing the access log to {@code accessLog} instead of standard output. */
+    public static TestingProxy start(ProxyConfig config, java.io.OutputStream accessLog) throws Exception {
+        assertThat(ConfigValidator.validate(config))
+                .as("the test's own config is valid")
+                .isEmpty();
+        return new TestingProxy(
+                ProxyServer.start(config, WORKER_THREADS, dev.slb.proxy.tls.SecretStore.NONE, accessLog));
+    }
+
     public ProxyServer server() {
         return server;
     }
