@@ -19,7 +19,9 @@ import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -160,6 +162,35 @@ class BackendProxyProtocolTest {
         assertThat(backend.await(x -> x.command() == HAProxyCommand.LOCAL, WAIT))
                 .isNotNull();
         assertThat(backend.refused()).isEmpty();
+    }
+
+    @Test
+    void aHealthCheckOnAnotherPortGetsNoHeader() throws Exception {
+        backend = TestingProxyProtocolBackend.start(TestingPorts.LOOPBACK);
+        // A management port that knows nothing of the PROXY protocol: it records what a probe sends.
+        try (ServerSocket management = new ServerSocket(0, 50, InetAddress.getByName(TestingPorts.LOOPBACK))) {
+            management.setSoTimeout((int) WAIT.toMillis());
+            HealthCheck c = HealthCheck.defaults().withTimings(Duration.ofMillis(100), Duration.ofMillis(500), 2, 2);
+            HealthCheck check = new HealthCheck(
+                    HealthCheck.Kind.TCP,
+                    null,
+                    null,
+                    null,
+                    management.getLocalPort(),
+                    c.interval(),
+                    c.timeout(),
+                    c.healthyThreshold(),
+                    c.unhealthyThreshold(),
+                    null);
+            proxy = TestingProxy.start(
+                    tcp(ProxyProtocolVersion.V1).toBuilder().healthCheck(check).build());
+            try (Socket probe = management.accept()) {
+                probe.setSoTimeout((int) WAIT.toMillis());
+                assertThat(probe.getInputStream().readAllBytes())
+                        .as("what a TCP probe sent to the management port")
+                        .isEmpty();
+            }
+        }
     }
 
     private void checkedWithAHeader(ProxyProtocolVersion version, HealthCheck check) throws Exception {

@@ -289,6 +289,6 @@ public class ListenerSpec {
             + " 'listen ... proxy_protocol', HAProxy 'accept-proxy', Postgres/Redis behind such a front): a backend"
             + " that does not reads the header as data. Health checks to these backends send a header too, one"
             + " that names no client (v2 LOCAL, v1 'PROXY UNKNOWN'), since such a backend refuses a connection"
-            + " without one. Off by default.")
+            + " without one; a check on another port (healthCheck.port) sends none. Off by default.")
     public BackendProxyProtocol backendProxyProtocol;
 }

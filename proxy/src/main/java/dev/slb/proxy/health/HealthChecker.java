@@ -153,7 +153,10 @@ public final class HealthChecker implements AutoCloseable {
     private final class Checked {
         final Key key;
         final HealthCheck check;
-        /** The PROXY protocol header each probe starts with, or null: the listener's backendProxyProtocol. */
+        /**
+         * The PROXY protocol header each probe starts with, or null: the listener's
+         * backendProxyProtocol when the check targets the traffic port.
+         */
         final ProxyProtocolVersion proxyHeader;
 
         final BackendHealth health;
@@ -167,10 +170,12 @@ public final class HealthChecker implements AutoCloseable {
         Checked(Key key, HealthCheck check, ProxyProtocolVersion proxyHeader, BackendHealth health, EventLoop loop) {
             this.key = key;
             this.check = check;
-            this.proxyHeader = proxyHeader;
             this.health = health;
             this.loop = loop;
             int port = check.port() != null ? check.port() : key.port();
+            // A check on another port than the traffic's (a management endpoint) reaches something
+            // that was not told to expect the header: it gets none.
+            this.proxyHeader = port == key.port() ? proxyHeader : null;
             // Resolved here, on the config thread, as the listener's own addresses are.
             this.target = new InetSocketAddress(key.address(), port);
             this.host = key.address().contains(":") ? "[" + key.address() + "]:" + port : key.address() + ":" + port;

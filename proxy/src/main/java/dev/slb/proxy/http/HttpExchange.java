@@ -346,7 +346,10 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
             connector.connectNew(runtime, lost.backend(), this);
             return;
         }
-        runtime.backendFailed(lost.backend(), "closed before answering");
+        if (!lost.reused()) {
+            // A pooled connection lost is the keep-alive race, not a sign of the backend failing.
+            runtime.backendFailed(lost.backend(), "closed before answering");
+        }
         if (UpstreamConnector.mayRetry(request.method(), retriedElsewhere, head.hasBody(), requestDone)) {
             // Set first: the other backend's pooled connection may be handed over, and lost, at once.
             retriedElsewhere = true;
