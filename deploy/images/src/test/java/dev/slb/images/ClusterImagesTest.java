@@ -239,7 +239,7 @@ class ClusterImagesTest {
                 .contains("transport EPOLL, TLS OPENSSL (BoringSSL")
                 .contains("1 worker threads");
         assertThat(TestingHttp.get(http, "http://" + PROXY_IP + ":9901/metrics").body())
-                .contains("slb_runtime_info{transport=\"epoll\",tls=\"openssl\"} 1");
+                .contains("slb_runtime_info{tls=\"openssl\",transport=\"epoll\"} 1.0");
         assertThat(TestingHttp.get(http, "http://" + PROXY_IP + ":10080/hello").body())
                 .startsWith("demo-backend saw GET /hello");
         assertThat(TestingHttp.get(https, "https://" + PROXY_IP + ":10443/hello")

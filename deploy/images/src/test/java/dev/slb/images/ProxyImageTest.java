@@ -115,7 +115,7 @@ class ProxyImageTest {
                 // --cpus=1 reached the JVM: one worker thread for one CPU.
                 .contains("1 worker threads");
         assertThat(TestingHttp.get(http, "http://" + IP + ":9901/metrics").body())
-                .contains("slb_runtime_info{transport=\"epoll\",tls=\"openssl\"} 1");
+                .contains("slb_runtime_info{tls=\"openssl\",transport=\"epoll\"} 1.0");
 
         String inside = TestingPodman.podman(
                         Duration.ofSeconds(30),
@@ -210,7 +210,7 @@ class ProxyImageTest {
             assertThat(bare.awaitLog(Pattern.compile("proxy up: "), Duration.ofSeconds(60)))
                     .contains("transport NIO, TLS JDK");
             assertThat(TestingHttp.get(http, "http://" + ip + ":9901/metrics").body())
-                    .contains("slb_runtime_info{transport=\"nio\",tls=\"jdk\"} 1");
+                    .contains("slb_runtime_info{tls=\"jdk\",transport=\"nio\"} 1.0");
         }
     }
 
