@@ -29,7 +29,11 @@ public class ForwardingRuleSpec {
             + " differently when its dot segments are resolved or %2F, %5C, %3B or %25 is decoded (/x/../v1)"
             + " is answered 400. The request goes to the"
             + " backend as the client sent it. Any path when absent. Among rules whose host ranks the same, the"
-            + " longest matching prefix wins.")
+            + " longest matching prefix wins. The rule's own path is read the same way, so /API/ and /api, or /v1;x"
+            + " and /v1, are one prefix: of rules that read as the same host and path the first written wins, and the"
+            + " listener's status warns (RulesDistinct=False, reason RulesCollide). A path that does not read (a '%'"
+            + " without two hex digits, %00, a '..' above the root) matches no request spelled that way, and is"
+            + " warned about too (reason RulePathUnreadable).")
     public String path;
 
     @Required

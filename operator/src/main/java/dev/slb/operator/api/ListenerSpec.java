@@ -240,7 +240,10 @@ public class ListenerSpec {
     @JsonPropertyDescription("HTTP/HTTPS: forwarding rules, up to 40, each sending requests (WebSocket upgrades"
             + " included) with a matching host and path to a backend group. The most specific rule wins: an exact"
             + " host, then the longest wildcard host, then rules without host; among those, the longest path prefix;"
-            + " then the first written. A request no rule matches goes to the default group. None by default.")
+            + " then the first written. Rules that read as the same host and path (/API and /api, /v1;x and /v1) are"
+            + " not refused: the first written gets their requests, and the listener's status warns (condition"
+            + " RulesDistinct=False, reason RulesCollide, naming them). A request no rule matches goes to the default"
+            + " group. None by default.")
     public List<ForwardingRuleSpec> rules;
 
     // ---- redirect to HTTPS ----

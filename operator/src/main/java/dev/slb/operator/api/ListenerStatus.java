@@ -44,6 +44,8 @@ public class ListenerStatus {
     @JsonPropertyDescription("ResolvedRefs (the listener's TLS Secret exists and holds tls.crt and tls.key),"
             + " Programmed (every wanted proxy replica serves the listener as the spec has it) and, on listeners"
             + " with proxyProtocol, ProxyProtocolPeersRestricted (False, reason TrustsEveryPeer, while any peer"
-            + " may send the PROXY header: set proxyProtocolTrustedCidrs).")
+            + " may send the PROXY header: set proxyProtocolTrustedCidrs) and, on listeners with rules, RulesDistinct"
+            + " (False, reason RulesCollide, when rules read as the same host and path, so only the first written of"
+            + " them gets requests; reason RulePathUnreadable for a rule path no request can match as written).")
     public List<Condition> conditions;
 }

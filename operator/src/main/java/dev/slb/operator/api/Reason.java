@@ -24,6 +24,11 @@ public enum Reason {
      * in proxyProtocolTrustedCidrs may send the header.
      */
     ProxyProtocolPeersRestricted,
+    /**
+     * RulesDistinct=True, a condition of listeners with forwarding rules only: no two rules read as
+     * the same host and path, and every rule's path reads as a request's can.
+     */
+    RulesDistinct,
 
     // ---- Accepted=False
     /** The spec breaks a rule; the message lists every problem with its field. The last accepted config serves. */
@@ -73,6 +78,14 @@ public enum Reason {
     // ---- ProxyProtocolPeersRestricted=False (listener)
     /** A proxyProtocol listener believes any peer's PROXY header, so anyone who reaches it can claim any address. */
     TrustsEveryPeer,
+    // ---- RulesDistinct=False (listener)
+    /** Rules that read as the same host and path: only the first written of them gets requests. */
+    RulesCollide,
+    /**
+     * A rule's path does not read as a request's can (a '%' without two hex digits, a '..' above the
+     * root, %00): requests spelled that way are refused, so the rule does not match what it seems to name.
+     */
+    RulePathUnreadable,
 
     // ---- listeners[].websocketReason
     /** WebSocket is off: the shared tier has none; raise spec.tier. Also an event. */

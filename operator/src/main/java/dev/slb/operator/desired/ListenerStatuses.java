@@ -1,7 +1,9 @@
 package dev.slb.operator.desired;
 
+import dev.slb.model.RulePaths;
 import dev.slb.model.TlsPolicy;
 import dev.slb.model.WebSocket;
+import dev.slb.operator.api.ForwardingRuleSpec;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.ListenerStatus;
 import dev.slb.operator.api.LoadBalancer;
@@ -10,7 +12,10 @@ import dev.slb.operator.api.Tier;
 import dev.slb.operator.api.TlsCipherPolicy;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /** Computes {@code status.listeners}: each listener's port, whether it carries WebSocket (and why not), and its TLS policy. */
 public final class ListenerStatuses {
@@ -19,6 +24,11 @@ public final class ListenerStatuses {
     public static final String NOT_APPLICABLE = "NotApplicable";
     /** A listener condition, not an instance one: only listeners that read a PROXY header have it. */
     public static final String PROXY_PROTOCOL_PEERS_RESTRICTED = Reason.ProxyProtocolPeersRestricted.name();
+    /** A listener condition: only listeners with forwarding rules have it. */
+    public static final String RULES_DISTINCT = Reason.RulesDistinct.name();
+
+    /** Longer hosts and paths are cut in messages, so that 40 rules keep a condition readable and small. */
+    private static final int QUOTED_LENGTH = 64;
 
     private ListenerStatuses() {}
 
@@ -99,6 +109,89 @@ public final class ListenerStatuses {
                         + (l.proxyProtocolTrustedCidrs.size() == 1 ? "" : "s")
                         + " in proxyProtocolTrustedCidrs may send the PROXY protocol header; other peers are reset.",
                 generation);
+    }
+
+    /**
+     * {@code conds} with RulesDistinct set for a listener with forwarding rules: False when rules read
+     * as the same host and path (the proxy gives their requests to the first written, so the others
+     * are dead) or a rule's path does not read; without it for listeners without rules. A warning,
+     * not a refusal: such specs were accepted before, and refusing them would stop a running
+     * instance from taking any change.
+     */
+    static List<Condition> rulesDistinct(Conditions at, List<Condition> conds, ListenerSpec l, Long generation) {
+        if (l.rules == null || l.rules.isEmpty()) {
+            return conds.stream()
+                    .filter(c -> !RULES_DISTINCT.equals(c.getType()))
+                    .toList();
+        }
+        // As the proxy's Routes compiles them: hosts without case, paths as RulePaths reads them, no path as "/".
+        record Key(String host, String path) {}
+        Map<Key, List<Integer>> byKey = new LinkedHashMap<>();
+        List<String> unreadable = new ArrayList<>();
+        for (int i = 0; i < l.rules.size(); i++) {
+            ForwardingRuleSpec r = l.rules.get(i);
+            if (r == null) {
+                continue;
+            }
+            String host = r.host == null ? null : r.host.toLowerCase(Locale.ROOT);
+            String path = r.path == null ? "" : RulePaths.ofRule(r.path);
+            byKey.computeIfAbsent(new Key(host, path), k -> new ArrayList<>()).add(i);
+            String problem = r.path == null ? null : RulePaths.problemOfRule(r.path);
+            if (problem != null) {
+                unreadable.add(rule(i, r) + ": " + problem);
+            }
+        }
+        List<String> collisions = new ArrayList<>();
+        for (List<Integer> same : byKey.values()) {
+            if (same.size() > 1) {
+                List<String> named =
+                        same.stream().map(i -> rule(i, l.rules.get(i))).toList();
+                collisions.add(String.join(", ", named.subList(0, named.size() - 1)) + " and "
+                        + named.get(named.size() - 1) + ": rules[" + same.get(0) + "], written first, gets every"
+                        + " request they match"
+                        + (same.size() == 2 ? ", rules[" + same.get(1) + "] none" : ", the others none"));
+            }
+        }
+        List<String> said = new ArrayList<>();
+        if (!collisions.isEmpty()) {
+            said.add("Rules read as the same host and path (paths are compared without ASCII case, ;parameters, empty"
+                    + " and dot segments, with percent escapes decoded): " + String.join("; ", collisions)
+                    + ". Remove the later ones, or give them another host or path.");
+        }
+        if (!unreadable.isEmpty()) {
+            said.add("Rule paths that do not read as a request's path can, so requests spelled that way are refused"
+                    + " (400) and the rule does not match the requests it seems to name: "
+                    + String.join("; ", unreadable)
+                    + ". Write the path as clients send it (a '%' as %25), without %00 or a '..' above the root.");
+        }
+        if (said.isEmpty()) {
+            return at.set(
+                    conds,
+                    RULES_DISTINCT,
+                    Conditions.TRUE,
+                    Reason.RulesDistinct.name(),
+                    "Each of the " + l.rules.size() + " forwarding rule" + (l.rules.size() == 1 ? "" : "s")
+                            + " reads as its own host and path.",
+                    generation);
+        }
+        return at.set(
+                conds,
+                RULES_DISTINCT,
+                Conditions.FALSE,
+                (collisions.isEmpty() ? Reason.RulePathUnreadable : Reason.RulesCollide).name(),
+                String.join(" ", said) + " Nothing is refused: the proxies serve the rules as described"
+                        + " (kubectl explain slb.spec.listeners.rules.path).",
+                generation);
+    }
+
+    /** A rule as a message names it: its index, host and path, long ones cut. */
+    private static String rule(int i, ForwardingRuleSpec r) {
+        return "rules[" + i + "] (" + (r.host == null ? "" : "host " + quoted(r.host) + ", ")
+                + (r.path == null ? "any path" : "path " + quoted(r.path)) + ")";
+    }
+
+    private static String quoted(String s) {
+        return s.length() <= QUOTED_LENGTH ? s : s.substring(0, QUOTED_LENGTH) + "...";
     }
 
     /** Sets {@code websocket} and, when off, why and what to do, from the listener's WebSocket setting (null: TCP). */

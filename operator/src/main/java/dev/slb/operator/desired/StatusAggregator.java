@@ -51,7 +51,9 @@ public final class StatusAggregator {
             Reason.AllBackendsWeightZero,
             Reason.UnhealthyBackends,
             Reason.NoHealthyBackend,
-            Reason.TrustsEveryPeer);
+            Reason.TrustsEveryPeer,
+            Reason.RulesCollide,
+            Reason.RulePathUnreadable);
 
     private StatusAggregator() {}
 
@@ -192,14 +194,15 @@ public final class StatusAggregator {
         }
         for (ListenerStatus ls : status.listeners) {
             // Per listener, as the instance's conditions above: a listener that starts trusting every
-            // peer is a Warning even when new, since anyone who reaches it can then forge addresses.
-            transition(
-                            Conditions.find(
-                                    previousConditions(previous.listeners, ls.name),
-                                    ListenerStatuses.PROXY_PROTOCOL_PEERS_RESTRICTED),
-                            Conditions.find(ls.conditions, ListenerStatuses.PROXY_PROTOCOL_PEERS_RESTRICTED))
-                    .map(n -> new Note(n.warning(), n.reason(), "listener " + ls.name + ": " + n.message()))
-                    .ifPresent(events::add);
+            // peer, or with rules that collide, is a Warning even when new (or just upgraded).
+            for (String type :
+                    List.of(ListenerStatuses.PROXY_PROTOCOL_PEERS_RESTRICTED, ListenerStatuses.RULES_DISTINCT)) {
+                transition(
+                                Conditions.find(previousConditions(previous.listeners, ls.name), type),
+                                Conditions.find(ls.conditions, type))
+                        .map(n -> new Note(n.warning(), n.reason(), "listener " + ls.name + ": " + n.message()))
+                        .ifPresent(events::add);
+            }
         }
         if (websocketOffForTier(status.listeners) && !websocketOffForTier(previous.listeners)) {
             events.add(
@@ -527,7 +530,8 @@ public final class StatusAggregator {
             if (l.tls != null) {
                 ListenerStatuses.describeTls(s, d.tier(), l);
             }
-            s.conditions = ListenerStatuses.proxyProtocolPeers(at, conds, l, generation);
+            conds = ListenerStatuses.proxyProtocolPeers(at, conds, l, generation);
+            s.conditions = ListenerStatuses.rulesDistinct(at, conds, l, generation);
             statuses.add(s);
         }
         return statuses;

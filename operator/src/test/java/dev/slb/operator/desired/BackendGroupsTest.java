@@ -1,7 +1,9 @@
 package dev.slb.operator.desired;
 
 import static dev.slb.operator.desired.TestingSpecs.address;
+import static dev.slb.operator.desired.TestingSpecs.group;
 import static dev.slb.operator.desired.TestingSpecs.lb;
+import static dev.slb.operator.desired.TestingSpecs.rule;
 import static dev.slb.operator.desired.TestingSpecs.service;
 import static dev.slb.operator.desired.TestingSpecs.spec;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,8 +16,6 @@ import dev.slb.model.ForwardingRule;
 import dev.slb.model.Listener;
 import dev.slb.model.ProxyConfig;
 import dev.slb.model.SchedulerKind;
-import dev.slb.operator.api.BackendGroupSpec;
-import dev.slb.operator.api.ForwardingRuleSpec;
 import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.LoadBalancerSpec;
 import dev.slb.operator.api.Scheduler;
@@ -34,22 +34,6 @@ class BackendGroupsTest {
     private static final Map<ServiceKey, List<ResolvedEndpoint>> ENDPOINTS = Map.of(
             new ServiceKey("app", 8080), List.of(new ResolvedEndpoint("10.0.0.1", 8080, true)),
             new ServiceKey("api", 8080), List.of(new ResolvedEndpoint("10.0.2.1", 8080, true)));
-
-    private static BackendGroupSpec group(String name, Scheduler scheduler, dev.slb.operator.api.BackendSpec... bs) {
-        BackendGroupSpec g = new BackendGroupSpec();
-        g.name = name;
-        g.scheduler = scheduler;
-        g.backends = new ArrayList<>(List.of(bs));
-        return g;
-    }
-
-    private static ForwardingRuleSpec rule(String host, String path, String group) {
-        ForwardingRuleSpec r = new ForwardingRuleSpec();
-        r.host = host;
-        r.path = path;
-        r.backendGroup = group;
-        return r;
-    }
 
     /** web (HTTP) routes api.example.com and /static; secure (HTTPS) defaults to the static group. */
     private static LoadBalancerSpec grouped() {
@@ -186,6 +170,28 @@ class BackendGroupsTest {
         spec.listeners.get(0).rules.add(rule("*.rooms.example.com", "/v1/chat", "api"));
         spec.listeners.get(0).rules.add(rule("localhost", "/", "api"));
         assertThat(problems(spec)).isEmpty();
+    }
+
+    /**
+     * Rules that read as one (case, ;parameters, a rule without path and one with "/") and a path
+     * that does not read were accepted before the operator warned about them: refusing them now
+     * would stop a running instance from taking any change, so Specs accepts them and the proxies
+     * get them as written (StatusAggregatorTest has the warning).
+     */
+    @Test
+    void rulesThatReadAsTheSameOrDoNotReadAreAcceptedAndRenderedAsWritten() {
+        LoadBalancerSpec spec = grouped();
+        spec.listeners.get(0).rules.add(rule(null, "/STATIC", "api"));
+        spec.listeners.get(0).rules.add(rule(null, "/static;x", "api"));
+        spec.listeners.get(0).rules.add(rule("api.example.com", "/", "static"));
+        spec.listeners.get(0).rules.add(rule(null, "/%zz", "api"));
+        assertThat(problems(spec)).isEmpty();
+
+        ProxyConfig config = ProxyConfigs.render(lb(spec, Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+        assertThat(ConfigValidator.validate(config)).isEmpty();
+        assertThat(config.listener("web").orElseThrow().rules())
+                .extracting(ForwardingRule::path)
+                .containsExactly(null, "/static", "/STATIC", "/static;x", "/", "/%zz");
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.slb.operator.desired;
 
 import static dev.slb.operator.desired.TestingSpecs.address;
+import static dev.slb.operator.desired.TestingSpecs.group;
+import static dev.slb.operator.desired.TestingSpecs.rule;
 import static dev.slb.operator.desired.TestingSpecs.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -565,6 +567,107 @@ class StatusAggregatorTest {
                                 .conditions,
                         "ProxyProtocolPeersRestricted"))
                 .as("no stale condition once the listener reads no header")
+                .isEmpty();
+    }
+
+    @Test
+    void rulesThatReadAsTheSameHostAndPathAreAWarningNamingThem() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S1_SMALL;
+        spec.backendGroups = new ArrayList<>(
+                List.of(group("a", null, address("192.0.2.1", 8080)), group("b", null, address("192.0.2.2", 8080))));
+        spec.listeners.get(0).rules = new ArrayList<>(List.of(
+                rule(null, "/API", "a"),
+                rule(null, "/v1", "a"),
+                rule(null, "/api/", "b"),
+                rule("x.example.com", "/api", "b"),
+                rule(null, "/v1;x", "b"),
+                rule("y.example.com", null, "a"),
+                rule("y.example.com", "/", "b"),
+                rule(null, "//Api", "b")));
+        Decision d = decide(stored(spec, 1, null), null);
+        assertThat(d.valid())
+                .as("accepted: refusing would stop a running instance")
+                .isTrue();
+        Outcome first = StatusAggregator.aggregate(d, seen(d, on(d.config().version(), 2)), T0);
+
+        Condition collide = Conditions.find(listener(first.status(), "web").conditions, "RulesDistinct")
+                .orElseThrow();
+        assertThat(collide.getStatus()).isEqualTo("False");
+        assertThat(collide.getReason()).isEqualTo("RulesCollide");
+        assertThat(collide.getMessage())
+                .contains(
+                        "rules[0] (path /API), rules[2] (path /api/) and rules[7] (path //Api): rules[0], written"
+                                + " first, gets every request they match, the others none",
+                        "rules[1] (path /v1) and rules[4] (path /v1;x): rules[1], written first, gets every request they"
+                                + " match, rules[4] none",
+                        "rules[5] (host y.example.com, any path) and rules[6] (host y.example.com, path /)")
+                .doesNotContain("rules[3]");
+        assertThat(Conditions.find(listener(first.status(), "secure").conditions, "RulesDistinct"))
+                .as("a listener without rules")
+                .isEmpty();
+        assertThat(first.events())
+                .filteredOn(n -> n.reason() == Reason.RulesCollide)
+                .singleElement()
+                .satisfies(n -> {
+                    assertThat(n.warning()).isTrue();
+                    assertThat(n.message()).startsWith("listener web: ");
+                });
+        Decision same = decide(stored(spec, 1, first.status()), Tier.S1_SMALL);
+        assertThat(StatusAggregator.aggregate(same, seen(same, on(d.config().version(), 2)), T1)
+                        .events())
+                .as("said once, not at every reconcile")
+                .isEmpty();
+
+        spec.listeners.get(0).rules = new ArrayList<>(List.of(
+                rule(null, "/api", "a"),
+                rule(null, "/%zz", "b"),
+                rule(null, "/../admin", "b"),
+                rule(null, "/a%00", "b")));
+        Decision unreadable = decide(stored(spec, 2, first.status()), Tier.S1_SMALL);
+        Outcome second = StatusAggregator.aggregate(
+                unreadable, seen(unreadable, on(unreadable.config().version(), 2)), T1);
+        Condition c = Conditions.find(listener(second.status(), "web").conditions, "RulesDistinct")
+                .orElseThrow();
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getReason()).isEqualTo("RulePathUnreadable");
+        assertThat(c.getMessage())
+                .contains(
+                        "rules[1] (path /%zz): a '%' not followed by two hex digits",
+                        "rules[2] (path /../admin): a '..' segment that climbs above the root",
+                        "rules[3] (path /a%00): an encoded NUL")
+                .doesNotContain("rules[0]");
+        assertThat(second.events())
+                .filteredOn(n -> n.reason() == Reason.RulePathUnreadable)
+                .singleElement()
+                .satisfies(n -> assertThat(n.warning()).isTrue());
+
+        spec.listeners.get(0).rules = new ArrayList<>(List.of(rule(null, "/api", "a"), rule(null, "/%25zz", "b")));
+        Decision fixed = decide(stored(spec, 3, second.status()), Tier.S1_SMALL);
+        Outcome third =
+                StatusAggregator.aggregate(fixed, seen(fixed, on(fixed.config().version(), 2)), T1);
+        assertThat(Conditions.find(listener(third.status(), "web").conditions, "RulesDistinct"))
+                .hasValueSatisfying(ok -> {
+                    assertThat(ok.getStatus()).isEqualTo("True");
+                    assertThat(ok.getReason()).isEqualTo("RulesDistinct");
+                });
+        assertThat(third.events())
+                .filteredOn(n -> n.reason() == Reason.RulesDistinct)
+                .singleElement()
+                .satisfies(n -> assertThat(n.warning()).isFalse());
+
+        spec.listeners.get(0).rules = null;
+        Decision none = decide(stored(spec, 4, third.status()), Tier.S1_SMALL);
+        assertThat(Conditions.find(
+                        listener(
+                                        StatusAggregator.aggregate(none, seen(none, List.of()), T1)
+                                                .status(),
+                                        "web")
+                                .conditions,
+                        "RulesDistinct"))
+                .as("no stale condition once the listener has no rules")
                 .isEmpty();
     }
 

@@ -1,14 +1,19 @@
 package dev.slb.operator.desired;
 
+import dev.slb.operator.api.BackendGroupSpec;
 import dev.slb.operator.api.BackendSpec;
+import dev.slb.operator.api.ForwardingRuleSpec;
 import dev.slb.operator.api.ListenerProtocol;
 import dev.slb.operator.api.ListenerSpec;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.LoadBalancerSpec;
+import dev.slb.operator.api.Scheduler;
 import dev.slb.operator.api.ServiceBackendRef;
 import dev.slb.operator.api.Tier;
 import dev.slb.operator.api.TlsSpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.ArrayList;
+import java.util.List;
 
 /** LoadBalancer specs built in Java for unit tests. */
 final class TestingSpecs {
@@ -42,6 +47,24 @@ final class TestingSpecs {
         b.address = address;
         b.port = port;
         return b;
+    }
+
+    /** A backend group; a null scheduler is the default (wrr). */
+    static BackendGroupSpec group(String name, Scheduler scheduler, BackendSpec... backends) {
+        BackendGroupSpec g = new BackendGroupSpec();
+        g.name = name;
+        g.scheduler = scheduler;
+        g.backends = new ArrayList<>(List.of(backends));
+        return g;
+    }
+
+    /** A forwarding rule; a null host or path is absent. */
+    static ForwardingRuleSpec rule(String host, String path, String group) {
+        ForwardingRuleSpec r = new ForwardingRuleSpec();
+        r.host = host;
+        r.path = path;
+        r.backendGroup = group;
+        return r;
     }
 
     /** Shared tier, HTTP 80 + HTTPS 443 (Secret web-tls), Service backend app:8080; not normalized. */

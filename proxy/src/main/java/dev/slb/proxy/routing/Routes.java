@@ -1,6 +1,7 @@
 package dev.slb.proxy.routing;
 
 import dev.slb.model.ForwardingRule;
+import dev.slb.model.RulePaths;
 import java.util.List;
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package dev.slb.proxy.routing;
+package dev.slb.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -82,5 +82,22 @@ class RulePathsTest {
     @CsvSource({"/Admin/, /admin", "/v1/./x, /v1/x", "/%41pi, /api", "/, ''", "/a;b, /a"})
     void aRulesPathIsReadAsARequestsIs(String rule, String read) {
         assertThat(RulePaths.ofRule(rule)).isEqualTo(read);
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '"',
+            value = {
+                "/api        |",
+                "/v1;x       |",
+                "/%41pi      |",
+                "/%zz        | a '%' not followed by two hex digits in the path",
+                "/a%2        | a '%' not followed by two hex digits in the path",
+                "/../admin   | a '..' segment that climbs above the root of the path",
+                "/a%00       | an encoded NUL (%00) in the path",
+            })
+    void aRulesPathThatDoesNotReadSaysWhy(String rule, String problem) {
+        assertThat(RulePaths.problemOfRule(rule)).isEqualTo(problem);
     }
 }

@@ -1,4 +1,4 @@
-package dev.slb.proxy.routing;
+package dev.slb.model;
 
 import java.util.Locale;
 
@@ -16,6 +16,9 @@ import java.util.Locale;
  * segment, literally, as a backend that resolves none reads it. When the readings route
  * differently, the request is refused rather than guessed. Refused outright: a {@code ..} that climbs above the
  * root, an encoded NUL, a '%' without two hex digits and a '#' (a fragment, which no client sends).
+ *
+ * <p>In model/ because both sides read paths this way: the proxy to route requests, the operator
+ * to warn about rules that read as the same path or do not read at all.
  */
 public final class RulePaths {
     private RulePaths() {}
@@ -27,14 +30,23 @@ public final class RulePaths {
         }
     }
 
-    /** A rule's own path, read as a request's is (strictly), with a '..' above the root left at the root. */
-    static String ofRule(String path) {
+    /**
+     * A rule's own path, read as a request's is (strictly). A path that does not read (see
+     * {@link #problemOfRule}) is kept as written, in lower case: requests spelled that way are
+     * refused, so such a rule does not match the requests it seems to name.
+     */
+    public static String ofRule(String path) {
         Reading r = read(path, 0, path.length(), false);
         return r.path() != null ? r.path() : path.toLowerCase(Locale.ROOT);
     }
 
+    /** Why a rule's own path does not read as a request's path can, or null when it reads. */
+    public static String problemOfRule(String path) {
+        return read(path, 0, path.length(), false).problem();
+    }
+
     /** True when {@code target[from, to)} holds what a backend may read in more than one way. */
-    static boolean ambiguous(String target, int from, int to) {
+    public static boolean ambiguous(String target, int from, int to) {
         for (int i = from; i < to; i++) {
             char c = target.charAt(i);
             if (c == '\\') {
@@ -56,7 +68,7 @@ public final class RulePaths {
      * dot segment that backends which resolve them (most) and those that do not (Express, Flask,
      * nginx for {@code ..;}) read as different paths.
      */
-    static boolean hasDotSegment(String target, int from, int to) {
+    public static boolean hasDotSegment(String target, int from, int to) {
         for (int i = from; i < to; i++) {
             char c = target.charAt(i);
             if (c == '.' && i > from && target.charAt(i - 1) == '/') {
@@ -74,7 +86,7 @@ public final class RulePaths {
      * nothing reads it: empty segments merged and {@code ;parameters} cut, as {@link #read} does,
      * letters in lower case, and every {@code .}, {@code ..} and escape left as it is.
      */
-    static String literal(String target, int from, int to) {
+    public static String literal(String target, int from, int to) {
         StringBuilder out = new StringBuilder(to - from);
         int i = from;
         while (i < to) {
