@@ -40,8 +40,7 @@ public record ReloadReport(boolean available, List<Reload> reloads) {
      * One applied version: the connections open when it was applied, kept, or draining (on a
      * backend that left; they close within the listener's connection drain), and closed at once.
      */
-    public record Reload(
-            String version, Instant appliedAt, Duration took, long kept, long draining, long closed) {}
+    public record Reload(String version, Instant appliedAt, Duration took, long kept, long draining, long closed) {}
 
     public ReloadReport {
         reloads = List.copyOf(reloads);

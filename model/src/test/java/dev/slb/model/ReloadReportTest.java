@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /** The admin port's {@code /reloads} JSON, as the proxy writes it and the operator reads it. */
 class ReloadReportTest {
-    private static final Reload V1 = new Reload("v1", Instant.parse("2026-12-01T10:00:00.125Z"), Duration.ZERO, 0, 0, 0);
+    private static final Reload V1 =
+            new Reload("v1", Instant.parse("2026-12-01T10:00:00.125Z"), Duration.ZERO, 0, 0, 0);
     private static final Reload V2 =
             new Reload("v2", Instant.parse("2026-12-01T10:05:00Z"), Duration.ofMillis(1_500), 1_204, 3, 0);
 

@@ -17,7 +17,7 @@ public class LastConfigChange {
     public Integer replicas;
 
     @JsonPropertyDescription("Of those, the replicas that reported what applying it did (GET /reloads on their admin"
-            + " port); a proxy release without it reports nothing. The connection counts below sum over these.")
+            + " port); a proxy release without it reports nothing. The connection counts sum over these.")
     public Integer replicasReporting;
 
     @JsonPropertyDescription("Client connections open when it was applied that carried on, over the reporting"

@@ -63,14 +63,15 @@ public final class StatusScreen {
                     .append(" on ")
                     .append(change.path("replicas").asText("?"))
                     .append(" replicas: ")
-                    .append(change.has("connectionsKept")
-                            ? String.format(
-                                    Locale.ROOT,
-                                    "%,d kept, %,d closed, %,d draining",
-                                    change.path("connectionsKept").asLong(),
-                                    change.path("connectionsClosed").asLong(),
-                                    change.path("connectionsDraining").asLong())
-                            : "connections not reported")
+                    .append(
+                            change.has("connectionsKept")
+                                    ? String.format(
+                                            Locale.ROOT,
+                                            "%,d kept, %,d closed, %,d draining",
+                                            change.path("connectionsKept").asLong(),
+                                            change.path("connectionsClosed").asLong(),
+                                            change.path("connectionsDraining").asLong())
+                                    : "connections not reported")
                     .append('\n');
         }
         out.append('\n');

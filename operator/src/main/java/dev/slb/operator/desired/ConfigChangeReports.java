@@ -67,9 +67,12 @@ public final class ConfigChangeReports {
                             + " not report what a reload does to connections (GET /reloads), so the counts are"
                             + " unknown."));
         }
-        change.connectionsKept = reloads.stream().mapToLong(ReloadReport.Reload::kept).sum();
-        change.connectionsClosed = reloads.stream().mapToLong(ReloadReport.Reload::closed).sum();
-        change.connectionsDraining = reloads.stream().mapToLong(ReloadReport.Reload::draining).sum();
+        change.connectionsKept =
+                reloads.stream().mapToLong(ReloadReport.Reload::kept).sum();
+        change.connectionsClosed =
+                reloads.stream().mapToLong(ReloadReport.Reload::closed).sum();
+        change.connectionsDraining =
+                reloads.stream().mapToLong(ReloadReport.Reload::draining).sum();
         String message = on + ": " + count(change.connectionsKept) + " connection"
                 + (change.connectionsKept == 1 ? "" : "s") + " kept, " + count(change.connectionsClosed)
                 + " closed, " + count(change.connectionsDraining) + " draining";

@@ -75,6 +75,7 @@ public final class HttpProxyVersions implements ProxyVersions {
         BackendHealthReport health;
         /** What the replica reported of its reloads when it served {@link #reloadsFor}; null: not asked yet. */
         ReloadReport reloads;
+
         String reloadsFor;
         Duration backoff;
         ScheduledFuture<?> next;

@@ -60,7 +60,8 @@ class ConfigChangeReportsTest {
 
         Report r = ConfigChangeReports.due("v1", serving, null, NOW).orElseThrow();
 
-        assertThat(r.message()).isEqualTo("config version v1 applied on 1/1 replicas: 1 connection kept, 0 closed, 0 draining.");
+        assertThat(r.message())
+                .isEqualTo("config version v1 applied on 1/1 replicas: 1 connection kept, 0 closed, 0 draining.");
         assertThat(r.change().connectionsKept).isEqualTo(1);
     }
 
@@ -71,8 +72,11 @@ class ConfigChangeReportsTest {
         List<Replica> serving = List.of(new Replica("web-proxy-a", "v2", null, reported(reload("v2", A, 7, 0))));
 
         assertThat(ConfigChangeReports.due("v2", serving, previous, NOW)).isEmpty();
-        assertThat(ConfigChangeReports.due("v3", List.of(new Replica(
-                                "web-proxy-a", "v3", null, reported(reload("v3", B, 7, 0)))), previous, NOW))
+        assertThat(ConfigChangeReports.due(
+                        "v3",
+                        List.of(new Replica("web-proxy-a", "v3", null, reported(reload("v3", B, 7, 0)))),
+                        previous,
+                        NOW))
                 .as("the next version is")
                 .isPresent();
     }

@@ -226,7 +226,9 @@ class HttpProxyVersionsTest {
 
         versions.observe(LB, "v1", targets(a));
         assertThat(changes.poll(5, TimeUnit.SECONDS)).isEqualTo(LB);
-        assertThat(versions.reloads(LB)).as("its answer lacks v1: not known yet").isEmpty();
+        assertThat(versions.reloads(LB))
+                .as("its answer lacks v1: not known yet")
+                .isEmpty();
 
         // The proxy records v1 a moment late: the next visits (soon, not in 2 s) read /reloads again.
         reloads.set(new ReloadReport(

@@ -544,12 +544,10 @@ class LoadBalancerReconcilerTest {
         String expected = "config version " + version + " applied on 2/2 replicas: 1,204 connections kept, 0 closed,"
                 + " 3 draining (counted on 1 of 2 replicas; demo-proxy-1 runs a proxy release that does not report it).";
         await(() -> configApplied(), e -> !e.isEmpty(), "a ConfigApplied event");
-        assertThat(configApplied())
-                .singleElement()
-                .satisfies(e -> {
-                    assertThat(e.getType()).isEqualTo("Normal");
-                    assertThat(e.getMessage()).isEqualTo(expected);
-                });
+        assertThat(configApplied()).singleElement().satisfies(e -> {
+            assertThat(e.getType()).isEqualTo("Normal");
+            assertThat(e.getMessage()).isEqualTo(expected);
+        });
 
         // Once per version: a replica reporting other counts later (a restart, say), and resyncs, change nothing.
         versions.setReloads(Map.of(
@@ -559,7 +557,8 @@ class LoadBalancerReconcilerTest {
                 ReloadReport.UNAVAILABLE));
         Thread.sleep(RESYNC.multipliedBy(2).toMillis());
         assertThat(configApplied()).hasSize(1);
-        assertThat(lbResource().get().getStatus().lastConfigChange.connectionsKept).isEqualTo(1_204);
+        assertThat(lbResource().get().getStatus().lastConfigChange.connectionsKept)
+                .isEqualTo(1_204);
     }
 
     private List<io.fabric8.kubernetes.api.model.Event> configApplied() {
