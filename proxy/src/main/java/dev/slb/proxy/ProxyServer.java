@@ -4,6 +4,7 @@ import dev.slb.model.BackendHealthReport;
 import dev.slb.model.Listener;
 import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
+import dev.slb.model.ReloadReport;
 import dev.slb.model.Tls;
 import dev.slb.proxy.admin.AdminServer;
 import dev.slb.proxy.core.BackendDrains;
@@ -565,26 +566,7 @@ public final class ProxyServer implements AutoCloseable {
 
         @Override
         public String reloadsJson() {
-            StringBuilder sb = new StringBuilder(256).append("{\"reloads\":[");
-            List<ProxyMetrics.Reload> all = metrics.reloads();
-            for (int i = 0; i < all.size(); i++) {
-                ProxyMetrics.Reload r = all.get(i);
-                sb.append(i == 0 ? "" : ",")
-                        .append("{\"version\":")
-                        .append(Json.quote(r.version()))
-                        .append(",\"appliedAt\":\"")
-                        .append(r.appliedAt())
-                        .append("\",\"durationSeconds\":")
-                        .append(r.took().toNanos() / 1e9)
-                        .append(",\"connectionsKept\":")
-                        .append(r.kept())
-                        .append(",\"connectionsDraining\":")
-                        .append(r.draining())
-                        .append(",\"connectionsClosed\":")
-                        .append(r.closed())
-                        .append('}');
-            }
-            return sb.append("]}").toString();
+            return new ReloadReport(true, metrics.reloads()).write();
         }
 
         @Override

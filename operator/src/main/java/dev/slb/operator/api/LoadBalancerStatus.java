@@ -39,6 +39,11 @@ public class LoadBalancerStatus {
             + " it carries WebSocket, and why not.")
     public List<ListenerStatus> listeners = new ArrayList<>();
 
+    @JsonPropertyDescription("What the last config change did, once every replica served it: the version, when, on"
+            + " how many replicas, and the client connections kept, closed (0: none dropped) and draining. Also a"
+            + " ConfigApplied event, once per version.")
+    public LastConfigChange lastConfigChange;
+
     @JsonPropertyDescription("Accepted (the spec is valid), ResolvedRefs (Services and Secrets found), Programmed"
             + " (every wanted proxy replica is ready and serves the current config), Ready (traffic is being served),"
             + " BackendsAvailable (some backend takes new connections).")

@@ -97,5 +97,10 @@ public enum Reason {
     /** The tier in effect changed (replicas and each replica's limits follow, by reload). */
     TierChanged,
     /** The proxy pods are being replaced one at a time (the pod template changed: a new image or pod shape). */
-    PodsRolling
+    PodsRolling,
+    /**
+     * A config version is served by every replica: what applying it did to the connections (kept,
+     * closed, draining), as the replicas report it; once per version, also in status.lastConfigChange.
+     */
+    ConfigApplied
 }

@@ -52,7 +52,29 @@ public final class StatusScreen {
                 .append(status.path("replicaSummary").asText("?"))
                 .append(" ready   backends ")
                 .append(status.path("backendSummary").asText("?"))
-                .append(" healthy (the listener with fewest)\n\n");
+                .append(" healthy (the listener with fewest)\n");
+        JsonNode change = status.path("lastConfigChange");
+        if (change.has("version")) {
+            // The operator's report of the last config change, as the status keeps it.
+            out.append("last config change ")
+                    .append(change.path("version").asText())
+                    .append(" applied ")
+                    .append(change.path("appliedAt").asText("?"))
+                    .append(" on ")
+                    .append(change.path("replicas").asText("?"))
+                    .append(" replicas: ")
+                    .append(
+                            change.has("connectionsKept")
+                                    ? String.format(
+                                            Locale.ROOT,
+                                            "%,d kept, %,d closed, %,d draining",
+                                            change.path("connectionsKept").asLong(),
+                                            change.path("connectionsClosed").asLong(),
+                                            change.path("connectionsDraining").asLong())
+                                    : "connections not reported")
+                    .append('\n');
+        }
+        out.append('\n');
 
         Table conditions = new Table("CONDITION", "STATUS", "REASON", "MESSAGE");
         for (JsonNode c : status.path("conditions")) {

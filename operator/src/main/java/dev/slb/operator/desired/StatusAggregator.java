@@ -3,6 +3,7 @@ package dev.slb.operator.desired;
 import dev.slb.model.Backend;
 import dev.slb.model.BackendHealthReport;
 import dev.slb.model.Listener;
+import dev.slb.model.ReloadReport;
 import dev.slb.model.WebSocket;
 import dev.slb.operator.api.BackendCounts;
 import dev.slb.operator.api.ConditionType;
@@ -58,16 +59,21 @@ public final class StatusAggregator {
     private StatusAggregator() {}
 
     /**
-     * A ready proxy replica, the config version it reported (null while unknown or not answering)
-     * and its backends' health (null while unknown).
+     * A ready proxy replica, the config version it reported (null while unknown or not answering),
+     * its backends' health (null while unknown) and what it reported of its reloads for that version
+     * (null while unknown; {@link ReloadReport#UNAVAILABLE} when it does not report them).
      */
-    public record Replica(String pod, String version, BackendHealthReport health) {
+    public record Replica(String pod, String version, BackendHealthReport health, ReloadReport reloads) {
         public Replica {
             Objects.requireNonNull(pod, "pod");
         }
 
+        public Replica(String pod, String version, BackendHealthReport health) {
+            this(pod, version, health, null);
+        }
+
         public Replica(String pod, String version) {
-            this(pod, version, null);
+            this(pod, version, null, null);
         }
 
         boolean serves(String expected) {
@@ -167,6 +173,11 @@ public final class StatusAggregator {
             }
         }
         conds = at.set(conds, ConditionType.Programmed, programmed.reason(), programmed.message(), generation);
+        status.lastConfigChange = previous.lastConfigChange;
+        Optional<ConfigChangeReports.Report> report = programmed.programmed()
+                ? ConfigChangeReports.due(d.config().version(), o.replicas(), previous.lastConfigChange, now)
+                : Optional.empty();
+        report.ifPresent(r -> status.lastConfigChange = r.change());
         conds = ready(d, o, programmed, servedBefore, at, conds, generation);
         status.conditions = order(conds);
 
@@ -208,6 +219,7 @@ public final class StatusAggregator {
             events.add(
                     new Note(false, Reason.RequiresGuaranteedPerformance, ProxyConfigs.websocketDisabledMessage(lb)));
         }
+        report.ifPresent(r -> events.add(r.note()));
         return new Outcome(status, List.copyOf(events));
     }
 
@@ -278,7 +290,7 @@ public final class StatusAggregator {
         return ready.stream().filter(r -> r.serves(version)).count();
     }
 
-    private static String named(List<String> behind) {
+    static String named(List<String> behind) {
         int shown = Math.min(behind.size(), NAMED_REPLICAS);
         return String.join(", ", behind.subList(0, shown))
                 + (behind.size() > shown ? " and " + (behind.size() - shown) + " more" : "");

@@ -2,6 +2,7 @@ package dev.slb.operator.reconciler;
 
 import dev.slb.model.BackendHealthReport;
 import dev.slb.model.ProxyContract;
+import dev.slb.model.ReloadReport;
 import dev.slb.operator.desired.ProxyConfigs;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -31,7 +33,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Asks each ready proxy replica's admin port ({@code GET /config}) which config version it
- * serves, and then ({@code GET /backends}) how its backends are, on threads of its own. A replica not on the version the operator wrote is asked again
+ * serves, and then ({@code GET /backends}) how its backends are, on threads of its own; once per
+ * version it serves, when that is the version the operator wrote, also ({@code GET /reloads})
+ * what applying it did to the connections. A replica not on the version the operator wrote, or
+ * on it but with its reload not known yet, is asked again
  * after 100 ms, then less and less often (×1.5 each time, up to every 5 s), so Programmed follows
  * a reload within moments of it; a replica on that version is asked again every 10 to 12 s, each
  * at an offset of its own. Any answer that changes what is known is announced, and the reconcile it
@@ -68,6 +73,10 @@ public final class HttpProxyVersions implements ProxyVersions {
         String expected;
         String version;
         BackendHealthReport health;
+        /** What the replica reported of its reloads when it served {@link #reloadsFor}; null: not asked yet. */
+        ReloadReport reloads;
+
+        String reloadsFor;
         Duration backoff;
         ScheduledFuture<?> next;
         long nextAtNanos;
@@ -205,7 +214,7 @@ public final class HttpProxyVersions implements ProxyVersions {
                 version = response.headers().firstValue(VERSION_HEADER).orElse(null);
             }
             if (version == null) {
-                answered(r, null, null);
+                answered(r, null, null, false, null);
                 return;
             }
             String served = version;
@@ -222,9 +231,75 @@ public final class HttpProxyVersions implements ProxyVersions {
                     // A proxy of an earlier release has no /backends: its health is not known.
                     LOG.debug("proxy pod {} did not report its backends' health", r.pod);
                 }
-                answered(r, served, health);
+                BackendHealthReport known = health;
+                if (!needsReloads(r, served)) {
+                    answered(r, served, known, false, null);
+                    return;
+                }
+                askReloads(r, uri).whenComplete((reloads, rf) -> answered(r, served, known, true, reloads));
             });
         });
+    }
+
+    /**
+     * Whether to read the replica's reloads on this visit: it serves the version the operator wrote
+     * and what applying it did is not known yet. What a reload did never changes afterwards, so each
+     * replica is asked once per version (again only while its answer lacks that version).
+     */
+    private static boolean needsReloads(Replica r, String served) {
+        synchronized (r) {
+            return served.equals(r.expected) && !reloadKnown(r, served);
+        }
+    }
+
+    private static boolean reloadKnown(Replica r, String version) {
+        return r.reloads != null
+                && version.equals(r.reloadsFor)
+                && (!r.reloads.available() || r.reloads.applied(version).isPresent());
+    }
+
+    /**
+     * {@code GET /reloads}: the report; {@link ReloadReport#UNAVAILABLE} when the replica does not
+     * serve the path (404: a proxy release before it) or answers what cannot be read; null when it
+     * did not answer (asked again on a later visit).
+     */
+    private CompletableFuture<ReloadReport> askReloads(Replica r, URI uri) {
+        HttpRequest request = HttpRequest.newBuilder(uri.resolve(ProxyContract.RELOADS_PATH))
+                .timeout(timing.requestTimeout())
+                .GET()
+                .build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, failure) -> {
+            if (failure != null) {
+                LOG.debug("proxy pod {} did not report its reloads: {}", r.pod, failure.toString());
+                return null;
+            }
+            if (response.statusCode() == 404) {
+                return ReloadReport.UNAVAILABLE;
+            }
+            if (response.statusCode() != 200) {
+                LOG.debug("proxy pod {} answered HTTP {} when asked for its reloads", r.pod, response.statusCode());
+                return null;
+            }
+            try {
+                return ReloadReport.parse(response.body());
+            } catch (IllegalArgumentException e) {
+                LOG.debug("proxy pod {} reported its reloads in a form not understood: {}", r.pod, e.getMessage());
+                return ReloadReport.UNAVAILABLE;
+            }
+        });
+    }
+
+    @Override
+    public Map<String, ReloadReport> reloads(ResourceID lb) {
+        Map<String, ReloadReport> known = new TreeMap<>();
+        for (Replica r : replicas.values()) {
+            synchronized (r) {
+                if (lb.equals(r.lb) && r.reloads != null && r.version != null && r.version.equals(r.reloadsFor)) {
+                    known.put(r.pod, r.reloads);
+                }
+            }
+        }
+        return known;
     }
 
     @Override
@@ -240,7 +315,9 @@ public final class HttpProxyVersions implements ProxyVersions {
         return known;
     }
 
-    private void answered(Replica r, String version, BackendHealthReport health) {
+    /** {@code reloadsAsked}: {@code /reloads} was asked on this visit, and {@code reloads} is its answer. */
+    private void answered(
+            Replica r, String version, BackendHealthReport health, boolean reloadsAsked, ReloadReport reloads) {
         ResourceID changed = null;
         synchronized (r) {
             r.asking = false;
@@ -250,6 +327,16 @@ public final class HttpProxyVersions implements ProxyVersions {
             if (!Objects.equals(r.version, version) || !Objects.equals(r.health, health)) {
                 r.version = version;
                 r.health = health;
+                changed = r.lb;
+            }
+            // Kept only once it says what applying the version did (or that it cannot say): an answer
+            // without the version (read a moment before the proxy recorded it) is asked again soon.
+            if (reloadsAsked
+                    && reloads != null
+                    && (!reloads.available() || reloads.applied(version).isPresent())
+                    && !(reloads.equals(r.reloads) && version.equals(r.reloadsFor))) {
+                r.reloads = reloads;
+                r.reloadsFor = version;
                 changed = r.lb;
             }
             if (version == null) {
@@ -263,7 +350,7 @@ public final class HttpProxyVersions implements ProxyVersions {
             } else {
                 r.failures = 0;
             }
-            if (Objects.equals(version, r.expected)) {
+            if (Objects.equals(version, r.expected) && reloadKnown(r, version)) {
                 r.backoff = timing.first();
                 askWithin(r, spread(r));
             } else {

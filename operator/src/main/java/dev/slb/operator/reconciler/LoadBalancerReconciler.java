@@ -1,6 +1,7 @@
 package dev.slb.operator.reconciler;
 
 import dev.slb.model.BackendHealthReport;
+import dev.slb.model.ReloadReport;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.LoadBalancerStatus;
 import dev.slb.operator.api.Tier;
@@ -311,9 +312,12 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
                 : proxyVersions.observe(ResourceID.fromResource(lb), expected, targets);
         Map<String, BackendHealthReport> health =
                 targets.isEmpty() ? Map.of() : proxyVersions.health(ResourceID.fromResource(lb));
+        Map<String, ReloadReport> reloads =
+                targets.isEmpty() ? Map.of() : proxyVersions.reloads(ResourceID.fromResource(lb));
         List<StatusAggregator.Replica> replicas = new ArrayList<>(targets.size());
         for (ProxyVersions.Target t : targets) {
-            replicas.add(new StatusAggregator.Replica(t.pod(), reported.get(t.pod()), health.get(t.pod())));
+            replicas.add(new StatusAggregator.Replica(
+                    t.pod(), reported.get(t.pod()), health.get(t.pod()), reloads.get(t.pod())));
         }
         return replicas;
     }

@@ -2,6 +2,7 @@ package dev.slb.operator.reconciler;
 
 import dev.slb.model.BackendHealthReport;
 import dev.slb.model.ProxyContract;
+import dev.slb.model.ReloadReport;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.net.URI;
 import java.util.List;
@@ -36,6 +37,15 @@ public interface ProxyVersions extends AutoCloseable {
      * ProxyContract#BACKENDS_PATH}), by pod; a replica that has not answered yet is absent.
      */
     default Map<String, BackendHealthReport> health(ResourceID lb) {
+        return Map.of();
+    }
+
+    /**
+     * What each replica of {@code lb} last reported of its reloads ({@link ProxyContract#RELOADS_PATH}),
+     * by pod, read once per config version it serves; absent while not known, {@link
+     * ReloadReport#UNAVAILABLE} for a replica that does not report them (a proxy release before it).
+     */
+    default Map<String, ReloadReport> reloads(ResourceID lb) {
         return Map.of();
     }
 

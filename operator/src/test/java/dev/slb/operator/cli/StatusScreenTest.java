@@ -50,6 +50,21 @@ class StatusScreenTest {
                 .contains("web        10.0.0.8:8080   unhealthy (timeout after 5s)\n");
     }
 
+    @Test
+    void showsTheLastConfigChangeTheStatusKeeps() throws Exception {
+        JsonNode lb = JSON.readTree("""
+                {"metadata": {"name": "chat", "namespace": "default"},
+                 "status": {"configVersion": "7", "replicaSummary": "2/2", "backendSummary": "2/2",
+                  "lastConfigChange": {"version": "7", "appliedAt": "2026-12-08T01:30:00Z", "replicas": 2,
+                   "replicasReporting": 2, "connectionsKept": 1204, "connectionsClosed": 0, "connectionsDraining": 3}}}
+                """);
+
+        assertThat(StatusScreen.render(lb, List.of()))
+                .contains("replicas 2/2 ready   backends 2/2 healthy (the listener with fewest)\n"
+                        + "last config change 7 applied 2026-12-08T01:30:00Z on 2 replicas: 1,204 kept, 0 closed,"
+                        + " 3 draining\n\n");
+    }
+
     private static JsonNode pod(String name, boolean ready, String ip) throws Exception {
         return JSON.readTree("{\"metadata\": {\"name\": \"" + name + "\"}, \"status\": {\"podIP\": \"" + ip
                 + "\", \"conditions\": [{\"type\": \"Ready\", \"status\": \"" + (ready ? "True" : "False")

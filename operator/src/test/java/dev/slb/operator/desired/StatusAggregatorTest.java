@@ -7,6 +7,7 @@ import static dev.slb.operator.desired.TestingSpecs.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slb.model.BackendHealthReport;
+import dev.slb.model.ReloadReport;
 import dev.slb.operator.api.ListenerStatus;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.LoadBalancerSpec;
@@ -499,6 +500,44 @@ class StatusAggregatorTest {
                         .events())
                 .extracting(Note::reason)
                 .containsExactly(Reason.Programmed);
+    }
+
+    /** The per-change report: once every replica serves the version and said what it did, then never again for it. */
+    @Test
+    void aConfigChangeIsReportedOnceWhenEveryReplicaServesItAndTheStatusKeepsIt() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S1_SMALL;
+        Decision first = decide(stored(spec, 1, null), null);
+        String v = first.config().version();
+        ReloadReport applied = new ReloadReport(
+                true, List.of(new ReloadReport.Reload(v, T0, java.time.Duration.ofMillis(2), 600, 1, 0)));
+        List<Replica> oneBehind =
+                List.of(new Replica("web-proxy-0", v, null, applied), new Replica("web-proxy-1", "old", null, null));
+
+        Outcome pending = StatusAggregator.aggregate(first, seen(first, oneBehind), T0);
+        assertThat(pending.events()).extracting(Note::reason).doesNotContain(Reason.ConfigApplied);
+        assertThat(pending.status().lastConfigChange).isNull();
+
+        Decision again = decide(stored(spec, 1, pending.status()), Tier.S1_SMALL);
+        List<Replica> both =
+                List.of(new Replica("web-proxy-0", v, null, applied), new Replica("web-proxy-1", v, null, applied));
+        Outcome reported = StatusAggregator.aggregate(again, seen(again, both), T1);
+        assertThat(reported.events())
+                .filteredOn(n -> n.reason() == Reason.ConfigApplied)
+                .singleElement()
+                .satisfies(n -> assertThat(n.message())
+                        .isEqualTo("config version " + v
+                                + " applied on 2/2 replicas: 1,200 connections kept, 0 closed, 2 draining."));
+        assertThat(reported.status().lastConfigChange.version).isEqualTo(v);
+        assertThat(reported.status().lastConfigChange.connectionsKept).isEqualTo(1_200);
+
+        // The next reconciles (and a restarted operator, which reads the same status) report nothing new.
+        Decision later = decide(stored(spec, 1, reported.status()), Tier.S1_SMALL);
+        Outcome steady = StatusAggregator.aggregate(later, seen(later, both), T1.plusSeconds(60));
+        assertThat(steady.events()).isEmpty();
+        assertThat(steady.status().lastConfigChange).isSameAs(reported.status().lastConfigChange);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.slb.model.BackendHealthReport;
 import dev.slb.model.ProxyContract;
+import dev.slb.model.ReloadReport;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -13,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -196,6 +198,66 @@ class HttpProxyVersionsTest {
         assertThat(changes.poll(10, TimeUnit.SECONDS)).isEqualTo(LB);
         assertThat(versions.health(LB).get("demo-proxy-a").backends())
                 .containsExactly(new BackendHealthReport.Entry("web", "10.0.0.7", 8080, true, null));
+    }
+
+    @Test
+    void reloadsAreReadOncePerVersionAndAskedAgainSoonWhileTheVersionIsMissing() throws Exception {
+        AtomicReference<String> reloads = new AtomicReference<>("{\"reloads\":[]}");
+        AtomicInteger configAsked = new AtomicInteger();
+        AtomicInteger reloadsAsked = new AtomicInteger();
+        HttpServer server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+        server.createContext("/config", exchange -> {
+            configAsked.incrementAndGet();
+            exchange.getResponseHeaders().add(HttpProxyVersions.VERSION_HEADER, "v1");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        server.createContext(ProxyContract.RELOADS_PATH, exchange -> {
+            reloadsAsked.incrementAndGet();
+            byte[] body = reloads.get().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        servers.add(server);
+        Pod a = pod("demo-proxy-a", server.getAddress().getPort());
+        versions = start();
+
+        versions.observe(LB, "v1", targets(a));
+        assertThat(changes.poll(5, TimeUnit.SECONDS)).isEqualTo(LB);
+        assertThat(versions.reloads(LB))
+                .as("its answer lacks v1: not known yet")
+                .isEmpty();
+
+        // The proxy records v1 a moment late: the next visits (soon, not in 2 s) read /reloads again.
+        reloads.set(new ReloadReport(
+                        true, List.of(new ReloadReport.Reload("v1", Instant.EPOCH, Duration.ofMillis(1), 5, 0, 0)))
+                .write());
+        assertThat(changes.poll(5, TimeUnit.SECONDS)).isEqualTo(LB);
+        assertThat(versions.reloads(LB).get("demo-proxy-a").applied("v1"))
+                .hasValueSatisfying(r -> assertThat(r.kept()).isEqualTo(5));
+
+        // Known now: a later visit (within 2.4 s here) asks /config and not /reloads.
+        int reloadsThen = reloadsAsked.get();
+        int configThen = configAsked.get();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (configAsked.get() < configThen + 1 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(configAsked.get()).as("a later visit").isGreaterThan(configThen);
+        assertThat(reloadsAsked.get()).isEqualTo(reloadsThen);
+    }
+
+    @Test
+    void aReplicaWithoutReloadsIsSaidToReportNone() throws Exception {
+        Pod a = pod("demo-proxy-a", answering(() -> "v1", new AtomicInteger()));
+        versions = start();
+
+        versions.observe(LB, "v1", targets(a));
+        assertThat(changes.poll(5, TimeUnit.SECONDS)).isEqualTo(LB);
+
+        assertThat(versions.reloads(LB)).containsEntry("demo-proxy-a", ReloadReport.UNAVAILABLE);
     }
 
     private static List<ProxyVersions.Target> targets(Pod... pods) {

@@ -2,6 +2,8 @@ package dev.slb.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slb.model.ReloadReport;
+import dev.slb.operator.api.LastConfigChange;
 import dev.slb.operator.api.ListenerStatus;
 import dev.slb.operator.api.LoadBalancer;
 import dev.slb.operator.api.Tier;
@@ -36,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -502,6 +505,66 @@ class LoadBalancerReconcilerTest {
         assertThat(lbResource().get().getMetadata().getResourceVersion())
                 .as("the status was not patched with what it already says")
                 .isEqualTo(settled.getMetadata().getResourceVersion());
+    }
+
+    @Test
+    @Timeout(60)
+    void aConfigChangeIsReportedOnceAsAnEventAndKeptInTheStatus() throws Exception {
+        backendAndSecret();
+        createSample(Tier.S2_SMALL);
+        String version = awaitStatus(s -> s.getStatus().configVersion != null, "a config version")
+                .getStatus()
+                .configVersion;
+        pod("demo-proxy-0", true);
+        pod("demo-proxy-1", true);
+        versions.set(Map.of("demo-proxy-0", version, "demo-proxy-1", version));
+        awaitStatus(s -> condition(s, "Programmed", "True"), "Programmed");
+
+        // What the replicas' GET /reloads said: one of an older proxy release answers 404.
+        Instant applied = Instant.parse("2026-12-08T01:30:00Z");
+        versions.setReloads(Map.of(
+                "demo-proxy-0",
+                new ReloadReport(
+                        true,
+                        List.of(
+                                new ReloadReport.Reload("older", applied.minusSeconds(60), Duration.ZERO, 0, 0, 0),
+                                new ReloadReport.Reload(version, applied, Duration.ofMillis(4), 1_204, 3, 0))),
+                "demo-proxy-1",
+                ReloadReport.UNAVAILABLE));
+
+        LoadBalancer seen = awaitStatus(s -> s.getStatus().lastConfigChange != null, "status.lastConfigChange");
+        LastConfigChange change = seen.getStatus().lastConfigChange;
+        assertThat(change.version).isEqualTo(version);
+        assertThat(change.appliedAt).isEqualTo("2026-12-08T01:30:00Z");
+        assertThat(change.replicas).isEqualTo(2);
+        assertThat(change.replicasReporting).isEqualTo(1);
+        assertThat(change.connectionsKept).isEqualTo(1_204);
+        assertThat(change.connectionsClosed).isZero();
+        assertThat(change.connectionsDraining).isEqualTo(3);
+        String expected = "config version " + version + " applied on 2/2 replicas: 1,204 connections kept, 0 closed,"
+                + " 3 draining (counted on 1 of 2 replicas; demo-proxy-1 runs a proxy release that does not report it).";
+        await(() -> configApplied(), e -> !e.isEmpty(), "a ConfigApplied event");
+        assertThat(configApplied()).singleElement().satisfies(e -> {
+            assertThat(e.getType()).isEqualTo("Normal");
+            assertThat(e.getMessage()).isEqualTo(expected);
+        });
+
+        // Once per version: a replica reporting other counts later (a restart, say), and resyncs, change nothing.
+        versions.setReloads(Map.of(
+                "demo-proxy-0",
+                new ReloadReport(true, List.of(new ReloadReport.Reload(version, applied, Duration.ZERO, 7, 0, 0))),
+                "demo-proxy-1",
+                ReloadReport.UNAVAILABLE));
+        Thread.sleep(RESYNC.multipliedBy(2).toMillis());
+        assertThat(configApplied()).hasSize(1);
+        assertThat(lbResource().get().getStatus().lastConfigChange.connectionsKept)
+                .isEqualTo(1_204);
+    }
+
+    private List<io.fabric8.kubernetes.api.model.Event> configApplied() {
+        return client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> "ConfigApplied".equals(e.getReason()))
+                .toList();
     }
 
     /** Every request the mock received since the last call, as "METHOD path". */

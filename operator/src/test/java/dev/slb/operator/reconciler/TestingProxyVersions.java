@@ -1,5 +1,6 @@
 package dev.slb.operator.reconciler;
 
+import dev.slb.model.ReloadReport;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.List;
 import java.util.Map;
@@ -9,9 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-/** A ProxyVersions whose answers the test sets: every ready pod reports what {@link #set} said. */
+/** A ProxyVersions whose answers the test sets: every ready pod reports what {@link #set} (and {@link #setReloads}) said. */
 final class TestingProxyVersions implements ProxyVersions {
     private volatile Map<String, String> versions = Map.of();
+    private volatile Map<String, ReloadReport> reloads = Map.of();
     private final List<Consumer<ResourceID>> listeners = new CopyOnWriteArrayList<>();
     private final Set<ResourceID> observed = ConcurrentHashMap.newKeySet();
 
@@ -19,6 +21,17 @@ final class TestingProxyVersions implements ProxyVersions {
     void set(Map<String, String> byPod) {
         this.versions = new TreeMap<>(byPod);
         observed.forEach(lb -> listeners.forEach(l -> l.accept(lb)));
+    }
+
+    /** What pods report of their reloads, by pod name; a pod not named has not reported. */
+    void setReloads(Map<String, ReloadReport> byPod) {
+        this.reloads = new TreeMap<>(byPod);
+        observed.forEach(lb -> listeners.forEach(l -> l.accept(lb)));
+    }
+
+    @Override
+    public Map<String, ReloadReport> reloads(ResourceID lb) {
+        return reloads;
     }
 
     @Override

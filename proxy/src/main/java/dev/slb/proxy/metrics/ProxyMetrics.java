@@ -1,5 +1,6 @@
 package dev.slb.proxy.metrics;
 
+import dev.slb.model.ReloadReport.Reload;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -106,11 +107,9 @@ public final class ProxyMetrics {
     static final int RELOADS_KEPT = 16;
 
     /**
-     * What applying one config version did: when, how long it took, and the connections open then, kept or draining
-     * (on a backend that left). A reload closes none at once: closed is always 0, said so a reader need not infer it.
+     * What applying each config version did ({@link Reload}: the admin port's contract with the operator). A reload
+     * closes none at once: closed is always 0, said so a reader need not infer it.
      */
-    public record Reload(String version, Instant appliedAt, Duration took, long kept, long draining, long closed) {}
-
     private final ArrayDeque<Reload> applied = new ArrayDeque<>(RELOADS_KEPT);
 
     private volatile String version;
