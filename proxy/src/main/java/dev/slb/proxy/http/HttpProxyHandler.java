@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.time.Duration;
@@ -498,12 +499,19 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Con
     /**
      * Closes a connection whose client is still sending a body nobody will read: first our side
      * (FIN after the response), then, while the rest is read and dropped for a moment, the socket.
+     * Over TLS the FIN follows a close_notify: shutting the socket's output alone would end the
+     * stream under TLS, which clients on OpenSSL 3 report as an error after a complete answer.
      */
     private void lingeringClose() {
         pending.releaseAll();
         Channel ch = ctx.channel();
         if (ch instanceof DuplexChannel duplex && ch.isActive()) {
-            duplex.shutdownOutput();
+            SslHandler tls = ch.pipeline().get(SslHandler.class);
+            if (tls == null) {
+                duplex.shutdownOutput();
+            } else {
+                tls.closeOutbound().addListener(sent -> duplex.shutdownOutput());
+            }
             ctx.executor().schedule(this::closeClient, LINGER.toMillis(), TimeUnit.MILLISECONDS);
             ctx.read();
         } else {
