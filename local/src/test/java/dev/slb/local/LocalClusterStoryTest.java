@@ -602,17 +602,25 @@ class LocalClusterStoryTest {
         pb.environment().put("PATH", REPO.resolve("operator/bin") + java.io.File.pathSeparator + System.getenv("PATH"));
         Path out = work.resolve("kubectl-slb.out");
         Path err = work.resolve("kubectl-slb.err");
-        Process plugin =
-                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        try {
-            assertThat(plugin.waitFor(60, TimeUnit.SECONDS))
-                    .as("kubectl slb status finished")
-                    .isTrue();
-        } finally {
-            plugin.destroyForcibly();
+        // One WebSocket open through the web listener while the plugin reads: its row counts it.
+        int pluginExit;
+        try (HeldWebSocket ws = HeldWebSocket.open(websockets(), URI.create("ws://" + address + "/ws"))) {
+            Process plugin =
+                    pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            try {
+                assertThat(plugin.waitFor(60, TimeUnit.SECONDS))
+                        .as("kubectl slb status finished")
+                        .isTrue();
+            } finally {
+                plugin.destroyForcibly();
+            }
+            pluginExit = plugin.exitValue();
+            assertThat(ws.dropped())
+                    .as("the WebSocket open while the plugin read")
+                    .isNull();
         }
         String screen = Files.readString(out);
-        assertThat(plugin.exitValue()).as(screen + Files.readString(err)).isZero();
+        assertThat(pluginExit).as(screen + Files.readString(err)).isZero();
         String version = kubectl.run("get", "slb", "demo", "-o", "jsonpath={.status.configVersion}")
                 .out();
         String[] pods = kubectl.run(
@@ -625,10 +633,18 @@ class LocalClusterStoryTest {
                 .out()
                 .split(" ");
         assertThat(screen)
+                .as(screen)
                 .startsWith("LoadBalancer default/demo   tier slb.s")
                 .contains("   address " + address + "   config version " + version + "\n")
                 .containsPattern("(?m)^Programmed +True ")
-                .containsPattern("(?m)^web +HTTP +\\d+ +Enabled +\\d")
+                .containsPattern("(?m)^LISTENER +PROTOCOL +PORT +WEBSOCKET +CONNECTIONS +NEW CONN/S +REQUESTS/S +5XX"
+                        + " +WEBSOCKETS +BACKENDS$")
+                // web: connections open (the WebSocket's at least), rates, the 5xx share (or - with no request
+                // in the interval), the one WebSocket, backends healthy/total; secure: no WebSocket.
+                .containsPattern(
+                        "(?m)^web +HTTP +\\d+ +Enabled +[1-9]\\d* +[0-9.]+ +[0-9.]+ +(-|[0-9.]+%) +1 +\\d+/\\d+$")
+                .containsPattern(
+                        "(?m)^secure +HTTPS +\\d+ +Enabled +\\d+ +[0-9.]+ +[0-9.]+ +(-|[0-9.]+%) +0 +\\d+/\\d+$")
                 .containsPattern("(?m)^web +[0-9.]+:\\d+ +healthy");
         for (String pod : pods) {
             assertThat(screen)
