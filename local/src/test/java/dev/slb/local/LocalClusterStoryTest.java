@@ -253,7 +253,9 @@ class LocalClusterStoryTest {
      * held open through all of them (and through the tier raise of step 5): listeners added, moved
      * to another port and removed, backends, timeouts, a renewed certificate, a new TLS Secret on a
      * new listener and its removal. No pod is replaced or restarted, no WebSocket dropped, no
-     * message lost, and each change is served.
+     * message lost, and each change is served. The timeouts change, made while held WebSockets run
+     * through each replica, is reported as users read it: status.lastConfigChange and one
+     * ConfigApplied event for that version, every replica reporting, 0 closed.
      */
     @Test
     @Order(6)
@@ -276,11 +278,17 @@ class LocalClusterStoryTest {
         // Backends and their weights.
         patch("{\"spec\":{\"backends\":[{\"service\":{\"name\":\"demo-backend\",\"port\":8080}},"
                 + "{\"address\":\"127." + BLOCK + ".0.2\",\"port\":8080,\"weight\":50}]}}");
-        // Timeouts.
+        // Timeouts, with held WebSockets on each replica: the operator reports what the reload did to
+        // the connections, once, in the status and in a ConfigApplied event, and it closed none.
+        assertThat(ProxyReplicas.of(kubectl, "demo").websocketsOpen())
+                .as("held WebSockets open on each replica")
+                .hasSize(2)
+                .allSatisfy(open -> assertThat(open).isPositive());
         patchListeners(
                 "{\"name\":\"web\",\"protocol\":\"HTTP\",\"port\":80,\"idleTimeoutSeconds\":120,"
                         + "\"requestTimeoutSeconds\":30}",
                 secure);
+        assertReportedWithNoneClosed(held.size());
 
         // A renewed certificate: the Secret's content changes, new handshakes get it.
         Path renewed = work.resolve("renewed-tls");
@@ -323,6 +331,67 @@ class LocalClusterStoryTest {
                 held.stream().filter(w -> w.uri().getScheme().equals("ws")).count(),
                 held.stream().filter(w -> w.uri().getScheme().equals("wss")).count(),
                 sent);
+    }
+
+    /**
+     * The report of the config version the instance serves now: status.lastConfigChange says it reached every replica,
+     * each reporting, and closed no connection while it kept at least {@code held}; its ConfigApplied event says the
+     * same, through kubectl as a user reads it.
+     */
+    private static void assertReportedWithNoneClosed(int held) throws Exception {
+        String version = kubectl.run("get", "slb", "demo", "-o", "jsonpath={.status.configVersion}")
+                .out();
+        TestingKubectl.Result reported = kubectl.run(
+                "wait", "slb/demo", "--timeout=30s", "--for=jsonpath={.status.lastConfigChange.version}=" + version);
+        assertThat(reported.code())
+                .as(reported + "\n"
+                        + kubectl.run("get", "slb", "demo", "-o", "yaml").out() + logs())
+                .isZero();
+        String[] change = kubectl.run(
+                        "get",
+                        "slb",
+                        "demo",
+                        "-o",
+                        "jsonpath={.status.lastConfigChange.replicas} {.status.lastConfigChange.replicasReporting}"
+                                + " {.status.lastConfigChange.connectionsKept}"
+                                + " {.status.lastConfigChange.connectionsClosed} {.status.replicas}")
+                .out()
+                .split(" ");
+        assertThat(change)
+                .as("replicas, reporting, kept, closed, status.replicas")
+                .hasSize(5);
+        assertThat(change[0]).as("replicas").isEqualTo(change[4]).isEqualTo("2");
+        assertThat(change[1]).as("replicasReporting").isEqualTo(change[0]);
+        assertThat(Long.parseLong(change[2])).as("connectionsKept").isGreaterThanOrEqualTo(held);
+        assertThat(change[3]).as("connectionsClosed").isEqualTo("0");
+
+        String said = "config version " + version + " applied on 2/2 replicas: "
+                + String.format(java.util.Locale.ROOT, "%,d", Long.parseLong(change[2]))
+                + " connections kept, 0 closed, 0 draining.";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> events = List.of();
+        while (System.nanoTime() < deadline) {
+            events = kubectl.run(
+                            "get",
+                            "events",
+                            "--field-selector",
+                            "involvedObject.name=demo,involvedObject.kind=LoadBalancer",
+                            "-o",
+                            "jsonpath={range .items[?(@.reason==\"ConfigApplied\")]}{.message}{\"\\n\"}{end}")
+                    .out()
+                    .lines()
+                    .filter(l -> l.startsWith("config version " + version + " "))
+                    .toList();
+            if (!events.isEmpty()) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertThat(events)
+                .as("ConfigApplied events of version %s", version)
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .isEqualTo(said);
+        System.out.println("kubectl get events: " + events.get(0));
     }
 
     @Test
@@ -533,17 +602,25 @@ class LocalClusterStoryTest {
         pb.environment().put("PATH", REPO.resolve("operator/bin") + java.io.File.pathSeparator + System.getenv("PATH"));
         Path out = work.resolve("kubectl-slb.out");
         Path err = work.resolve("kubectl-slb.err");
-        Process plugin =
-                pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        try {
-            assertThat(plugin.waitFor(60, TimeUnit.SECONDS))
-                    .as("kubectl slb status finished")
-                    .isTrue();
-        } finally {
-            plugin.destroyForcibly();
+        // One WebSocket open through the web listener while the plugin reads: its row counts it.
+        int pluginExit;
+        try (HeldWebSocket ws = HeldWebSocket.open(websockets(), URI.create("ws://" + address + "/ws"))) {
+            Process plugin =
+                    pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            try {
+                assertThat(plugin.waitFor(60, TimeUnit.SECONDS))
+                        .as("kubectl slb status finished")
+                        .isTrue();
+            } finally {
+                plugin.destroyForcibly();
+            }
+            pluginExit = plugin.exitValue();
+            assertThat(ws.dropped())
+                    .as("the WebSocket open while the plugin read")
+                    .isNull();
         }
         String screen = Files.readString(out);
-        assertThat(plugin.exitValue()).as(screen + Files.readString(err)).isZero();
+        assertThat(pluginExit).as(screen + Files.readString(err)).isZero();
         String version = kubectl.run("get", "slb", "demo", "-o", "jsonpath={.status.configVersion}")
                 .out();
         String[] pods = kubectl.run(
@@ -556,10 +633,18 @@ class LocalClusterStoryTest {
                 .out()
                 .split(" ");
         assertThat(screen)
+                .as(screen)
                 .startsWith("LoadBalancer default/demo   tier slb.s")
                 .contains("   address " + address + "   config version " + version + "\n")
                 .containsPattern("(?m)^Programmed +True ")
-                .containsPattern("(?m)^web +HTTP +\\d+ +Enabled +\\d")
+                .containsPattern("(?m)^LISTENER +PROTOCOL +PORT +WEBSOCKET +CONNECTIONS +NEW CONN/S +REQUESTS/S +5XX"
+                        + " +WEBSOCKETS +BACKENDS$")
+                // web: connections open (the WebSocket's at least), rates, the 5xx share (or - with no request
+                // in the interval), the one WebSocket, backends healthy/total; secure: no WebSocket.
+                .containsPattern(
+                        "(?m)^web +HTTP +\\d+ +Enabled +[1-9]\\d* +[0-9.]+ +[0-9.]+ +(-|[0-9.]+%) +1 +\\d+/\\d+$")
+                .containsPattern(
+                        "(?m)^secure +HTTPS +\\d+ +Enabled +\\d+ +[0-9.]+ +[0-9.]+ +(-|[0-9.]+%) +0 +\\d+/\\d+$")
                 .containsPattern("(?m)^web +[0-9.]+:\\d+ +healthy");
         for (String pod : pods) {
             assertThat(screen)

@@ -62,6 +62,24 @@ final class ProxyReplicas {
         return versions.get(0);
     }
 
+    /**
+     * The WebSockets open on each replica now, as its {@code /metrics} says ({@code slb_websockets_open} summed over
+     * listeners and backends), in the order of {@link #of}.
+     */
+    List<Long> websocketsOpen() throws Exception {
+        List<Long> open = new ArrayList<>();
+        for (URI admin : admins) {
+            double sum = 0;
+            for (String line : get(admin.resolve("/metrics")).split("\n")) {
+                if (line.startsWith("slb_websockets_open{")) {
+                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            open.add((long) sum);
+        }
+        return open;
+    }
+
     /** Waits (at most {@code limit}) until every replica serves a config version other than {@code before}. */
     void awaitVersionOtherThan(String before, Duration limit) throws Exception {
         awaitEvery(

@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slb.model.Backend;
 import dev.slb.model.Listener;
+import dev.slb.model.Protocol;
 import dev.slb.model.ProxyConfig;
+import dev.slb.model.Tls;
 import dev.slb.proxy.demo.DemoBackend;
 import dev.slb.proxy.metrics.Labels;
+import dev.slb.proxy.testing.TestingBackend;
 import dev.slb.proxy.testing.TestingClients;
 import dev.slb.proxy.testing.TestingListener;
 import dev.slb.proxy.testing.TestingMetrics;
@@ -22,6 +25,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -42,6 +47,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AccessLogTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final int UPLOAD = 100_000;
+    private static final int DOWNLOAD = 300_000;
+    /** More than the header fields of a request or response here, with the echo's body of a few hundred bytes. */
+    private static final int HEADERS = 2048;
 
     @Test
     void linesParseAndMatchTheTraffic() throws Exception {
@@ -153,6 +163,65 @@ class AccessLogTest {
                                 .statusCode())
                         .isEqualTo(200);
                 assertThat(awaitLine(out, "http").path("target").asText()).isEqualTo("/now-logged");
+            }
+        }
+    }
+
+    /**
+     * A GET, then two requests at once on the same HTTP/2 connection, an upload and a download: each stream's line carries
+     * its own request and response bytes (its DATA and its header fields), never the connection's nor its neighbour's.
+     */
+    @Test
+    void eachHttp2StreamsLineCarriesItsOwnBytes() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TestingBackend backend = TestingBackend.start("b")) {
+            Listener secure = Listener.of("secure", Protocol.HTTPS, 0, List.of(backend.backend()))
+                    .withBindAddress(TestingPorts.LOOPBACK, TestingPorts.free())
+                    .withTls(new Tls(Http2ProxyTest.path("tls.crt"), Http2ProxyTest.path("tls.key"), null))
+                    .toBuilder()
+                    .accessLog(true)
+                    .build();
+            try (TestingProxy proxy = TestingProxy.start(TestingProxy.config("v1", secure), out)) {
+                int port = proxy.port("secure");
+                HttpClient h2 = Http2ProxyTest.h2();
+                // The connection's first stream; the next two share the connection with it, at once.
+                HttpResponse<String> hello = h2.send(
+                        HttpRequest.newBuilder(Http2ProxyTest.uri(port, "/hello"))
+                                .timeout(Duration.ofSeconds(20))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(hello.version()).isEqualTo(HttpClient.Version.HTTP_2);
+                CompletableFuture<HttpResponse<String>> upload = h2.sendAsync(
+                        HttpRequest.newBuilder(Http2ProxyTest.uri(port, "/upload"))
+                                .timeout(Duration.ofSeconds(20))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[UPLOAD]))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                CompletableFuture<HttpResponse<byte[]>> download = h2.sendAsync(
+                        HttpRequest.newBuilder(Http2ProxyTest.uri(port, "/download?bytes=" + DOWNLOAD))
+                                .timeout(Duration.ofSeconds(20))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(upload.get(20, TimeUnit.SECONDS).version()).isEqualTo(HttpClient.Version.HTTP_2);
+                assertThat(download.get(20, TimeUnit.SECONDS).body()).hasSize(DOWNLOAD);
+
+                List<JsonNode> lines = ofType(awaitLines(out, 3), "http");
+                assertThat(lines)
+                        .extracting(l -> l.path("target").asText())
+                        .containsExactlyInAnyOrder("/upload", "/download?bytes=" + DOWNLOAD, "/hello");
+                for (JsonNode l : lines) {
+                    String target = l.path("target").asText();
+                    long in = l.path("bytesIn").asLong();
+                    long outBytes = l.path("bytesOut").asLong();
+                    // Header fields are a few hundred bytes each way; bodies are what the client and backend sent.
+                    long bodyIn = target.equals("/upload") ? UPLOAD : 0;
+                    long bodyOut = target.startsWith("/download") ? DOWNLOAD : 0;
+                    assertThat(in).as("%s bytesIn", l).isGreaterThan(bodyIn).isLessThan(bodyIn + HEADERS);
+                    assertThat(outBytes)
+                            .as("%s bytesOut", l)
+                            .isGreaterThan(bodyOut)
+                            .isLessThan(bodyOut + HEADERS);
+                }
             }
         }
     }

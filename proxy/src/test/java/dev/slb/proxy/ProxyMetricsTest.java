@@ -11,16 +11,20 @@ import dev.slb.proxy.demo.DemoBackend;
 import dev.slb.proxy.metrics.Labels;
 import dev.slb.proxy.testing.TestingBackend;
 import dev.slb.proxy.testing.TestingClients;
+import dev.slb.proxy.testing.TestingCountingRelay;
 import dev.slb.proxy.testing.TestingListener;
 import dev.slb.proxy.testing.TestingMetrics;
 import dev.slb.proxy.testing.TestingPorts;
 import dev.slb.proxy.testing.TestingProxy;
+import dev.slb.proxy.testing.TestingTcpBackend;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -192,6 +196,138 @@ class ProxyMetricsTest {
                 kept.ws.abort();
             }
         }
+    }
+
+    /**
+     * Bytes per backend, each way, for an HTTP backend of two listeners (requests on pooled connections, which the
+     * second listener reuses, uploads and a download), a
+     * WebSocket backend (its upgrade and frames) and a TCP backend: a counting relay in front of each is the proxy's
+     * backend, and what it counted is exactly what the series say. The TCP stream's counts are known to the byte.
+     */
+    @Test
+    void countsEachBackendsBytesExactly() throws Exception {
+        try (DemoBackend echo = DemoBackend.start(new InetSocketAddress(TestingPorts.LOOPBACK, 0), "echo");
+                TestingBackend a = TestingBackend.start("a");
+                TestingTcpBackend tcpEcho = TestingTcpBackend.start("tcp-echo");
+                TestingCountingRelay toA = TestingCountingRelay.start(a.port());
+                TestingCountingRelay toEcho =
+                        TestingCountingRelay.start(echo.address().getPort());
+                TestingCountingRelay toTcp = TestingCountingRelay.start(tcpEcho.port())) {
+            Listener api = TestingListener.http("api").backends(toA.backend()).build();
+            Listener api2 = TestingListener.http("api2").backends(toA.backend()).build();
+            Listener web =
+                    TestingListener.http("web").backends(toEcho.backend()).build();
+            Listener raw = TestingListener.tcp("raw").backends(toTcp.backend()).build();
+            try (TestingProxy proxy = TestingProxy.start(TestingProxy.config("v1", api, api2, web, raw))) {
+                HttpClient http = TestingClients.http11();
+                for (int i = 0; i < 3; i++) {
+                    assertThat(TestingClients.getText(http, proxy.uri("api", "/hello"))
+                                    .statusCode())
+                            .isEqualTo(200);
+                }
+                HttpResponse<String> upload = http.send(
+                        HttpRequest.newBuilder(proxy.uri("api", "/upload"))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[100_000]))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(upload.body()).startsWith("bytes=100000 ");
+                HttpResponse<byte[]> download = http.send(
+                        TestingClients.get(proxy.uri("api", "/download?bytes=200000"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(download.body()).hasSize(200_000);
+                // A second client connection lands on the proxy's other event loop: each loop now pools a connection to
+                // the backend, which api2 then reuses, and its bytes count on api2, not on the listener before it.
+                assertThat(TestingClients.getText(TestingClients.http11(), proxy.uri("api", "/hello"))
+                                .statusCode())
+                        .isEqualTo(200);
+                HttpResponse<String> upload2 = TestingClients.http11()
+                        .send(
+                                HttpRequest.newBuilder(proxy.uri("api2", "/upload"))
+                                        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[50_000]))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                assertThat(upload2.body()).startsWith("bytes=50000 ");
+
+                Peer ws =
+                        Peer.open(http, URI.create("ws://" + TestingPorts.LOOPBACK + ":" + proxy.port("web") + "/ws"));
+                for (int i = 0; i < 5; i++) {
+                    ws.ws.sendText("message " + i, true).get(10, TimeUnit.SECONDS);
+                }
+                ws.ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+                assertThat(ws.closed.get(10, TimeUnit.SECONDS)).isEqualTo(WebSocket.NORMAL_CLOSURE);
+
+                try (Socket s = new Socket()) {
+                    s.setSoTimeout(10_000);
+                    s.connect(new InetSocketAddress(TestingPorts.LOOPBACK, proxy.port("raw")), 5_000);
+                    s.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
+                    assertThat(s.getInputStream().readNBytes(6)).hasSize(6);
+                    s.shutdownOutput();
+                    assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                            .isEqualTo("bye tcp-echo 6\n");
+                }
+
+                String labelA =
+                        Labels.backend(TestingPorts.LOOPBACK, toA.backend().port());
+                String labelEcho =
+                        Labels.backend(TestingPorts.LOOPBACK, toEcho.backend().port());
+                String labelTcp =
+                        Labels.backend(TestingPorts.LOOPBACK, toTcp.backend().port());
+                TestingMetrics m = await(
+                        proxy,
+                        s -> bytes(s, "sent", "api", labelA) + bytes(s, "sent", "api2", labelA) == toA.fromProxy()
+                                && bytes(s, "received", "api", labelA) + bytes(s, "received", "api2", labelA)
+                                        == toA.toProxy()
+                                && bytes(s, "sent", "web", labelEcho) == toEcho.fromProxy()
+                                && bytes(s, "received", "web", labelEcho) == toEcho.toProxy()
+                                && bytes(s, "sent", "raw", labelTcp) == toTcp.fromProxy()
+                                && bytes(s, "received", "raw", labelTcp) == toTcp.toProxy());
+                long apiSent = m.value("slb_backend_sent_bytes_total", "listener", "api", "backend", labelA);
+                long api2Sent = m.value("slb_backend_sent_bytes_total", "listener", "api2", "backend", labelA);
+                assertThat(apiSent + api2Sent)
+                        .as("HTTP requests as the backend read them, over both listeners")
+                        .isEqualTo(toA.fromProxy());
+                assertThat(apiSent)
+                        .as("api: the 100,000-byte upload and five GETs")
+                        .isBetween(100_000L, 110_000L);
+                assertThat(api2Sent).as("api2: the 50,000-byte upload").isBetween(50_000L, 51_000L);
+                long apiReceived = m.value("slb_backend_received_bytes_total", "listener", "api", "backend", labelA);
+                long api2Received = m.value("slb_backend_received_bytes_total", "listener", "api2", "backend", labelA);
+                assertThat(apiReceived + api2Received)
+                        .as("HTTP responses as the backend wrote them, over both listeners")
+                        .isEqualTo(toA.toProxy());
+                assertThat(apiReceived)
+                        .as("api: the 200,000-byte download among them")
+                        .isGreaterThan(200_000);
+                assertThat(api2Received).as("api2: the upload's short answer").isBetween(1L, 1_000L);
+                assertThat(m.value("slb_backend_sent_bytes_total", "listener", "web", "backend", labelEcho))
+                        .as("the upgrade request and the client's frames")
+                        .isEqualTo(toEcho.fromProxy());
+                assertThat(m.value("slb_backend_received_bytes_total", "listener", "web", "backend", labelEcho))
+                        .as("the 101 and the echoes")
+                        .isEqualTo(toEcho.toProxy());
+                assertThat(m.value("slb_backend_sent_bytes_total", "listener", "raw", "backend", labelTcp))
+                        .isEqualTo(6);
+                assertThat(m.value("slb_backend_received_bytes_total", "listener", "raw", "backend", labelTcp))
+                        .isEqualTo(6 + "bye tcp-echo 6\n".length());
+
+                // A reload that removes the WebSocket backend deletes its series; the others keep their counts.
+                proxy.apply(proxy.config()
+                        .withVersion("v2")
+                        .withListeners(List.of(api, api2, web.withBackends(List.of(a.backend())), raw)));
+                TestingMetrics after = TestingMetrics.scrape(proxy);
+                assertThat(after.samples("slb_backend_sent_bytes_total", "backend", labelEcho))
+                        .isEmpty();
+                assertThat(after.samples("slb_backend_received_bytes_total", "backend", labelEcho))
+                        .isEmpty();
+                assertThat(after.value("slb_backend_sent_bytes_total", "listener", "raw", "backend", labelTcp))
+                        .isEqualTo(6);
+            }
+        }
+    }
+
+    private static long bytes(TestingMetrics m, String direction, String listener, String backend) {
+        return (long) m.sum("slb_backend_" + direction + "_bytes_total", "listener", listener, "backend", backend);
     }
 
     private static TestingMetrics await(TestingProxy proxy, Predicate<TestingMetrics> done) throws Exception {

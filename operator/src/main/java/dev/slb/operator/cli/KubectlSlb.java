@@ -23,7 +23,8 @@ public final class KubectlSlb {
     static final String USAGE = "usage: kubectl slb status NAME [-n NAMESPACE] [--context CONTEXT] [--kubeconfig FILE]"
             + " [--interval 2s]\n"
             + "  Prints the LoadBalancer's conditions, each proxy replica's config version, connections and new\n"
-            + "  connections per second (two scrapes --interval apart), its listeners and backend health.\n"
+            + "  connections per second (two scrapes --interval apart), each listener's connections, WebSockets,\n"
+            + "  requests per second and share of 5xx over the replicas, and backend health.\n"
             + "  Needs get on loadbalancers.slb.dev, list on pods, and get on pods/proxy in the namespace.\n";
     static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -89,9 +89,11 @@ public final class StatusScreen {
                 .append('\n');
 
         Table fleet = new Table("REPLICA", "READY", "VERSION", "CONNECTIONS", "NEW CONN/S", "REFUSED", "RUNTIME");
-        for (Replica r : replicas) {
-            Metrics before = Metrics.parse(r.metricsBefore());
-            Metrics after = Metrics.parse(r.metricsAfter());
+        List<Scraped> scraped = replicas.stream().map(Scraped::of).toList();
+        for (Scraped sr : scraped) {
+            Replica r = sr.replica();
+            Metrics before = sr.before();
+            Metrics after = sr.after();
             fleet.row(
                     r.name(),
                     r.ready() ? "yes" : "no",
@@ -115,17 +117,33 @@ public final class StatusScreen {
             }
         }
         if (!listeners.isEmpty()) {
-            Table table = new Table("LISTENER", "PROTOCOL", "PORT", "WEBSOCKET", "BACKENDS");
-            listeners
-                    .values()
-                    .forEach(l -> table.row(
-                            l.path("name").asText(),
-                            l.path("protocol").asText(),
-                            l.path("port").asText(),
-                            l.path("websocket").isNull()
-                                    ? "-"
-                                    : l.path("websocket").asText(),
-                            l.path("backends").asText()));
+            // Each listener over the replicas together: what is open now, and the rates between the two scrapes.
+            Table table = new Table(
+                    "LISTENER",
+                    "PROTOCOL",
+                    "PORT",
+                    "WEBSOCKET",
+                    "CONNECTIONS",
+                    "NEW CONN/S",
+                    "REQUESTS/S",
+                    "5XX",
+                    "WEBSOCKETS",
+                    "BACKENDS");
+            listeners.values().forEach(l -> {
+                String name = l.path("name").asText();
+                boolean http = l.path("protocol").asText().startsWith("HTTP");
+                table.row(
+                        name,
+                        l.path("protocol").asText(),
+                        l.path("port").asText(),
+                        l.path("websocket").isNull() ? "-" : l.path("websocket").asText(),
+                        open(scraped, "slb_listener_connections_open", name),
+                        rate(scraped, "slb_listener_connections_total", name),
+                        http ? rate(scraped, "slb_requests_total", name) : "-",
+                        http ? serverErrorShare(scraped, name) : "-",
+                        http ? open(scraped, "slb_websockets_open", name) : "-",
+                        healthyOfTotal(replicas, name, l.path("backends").asInt()));
+            });
             out.append(table).append('\n');
         }
 
@@ -157,8 +175,9 @@ public final class StatusScreen {
             });
             out.append(table).append('\n');
         }
-        out.append("Connections are per replica, all listeners together; WebSockets and requests per second by")
-                .append(" listener come with the proxy's per-listener metrics.\n");
+        out.append("Replicas: connections over all their listeners. Listeners: the replicas together, open now and per")
+                .append(" second over the interval; 5XX is the share of responses in it; BACKENDS healthy/total on the")
+                .append(" replica that sees the fewest healthy.\n");
         return out.toString();
     }
 
@@ -170,17 +189,107 @@ public final class StatusScreen {
         return String.format(Locale.ROOT, "%.1f", Math.max(0, perSecond));
     }
 
+    /** A replica with its two scrapes parsed. */
+    private record Scraped(Replica replica, Metrics before, Metrics after) {
+        static Scraped of(Replica r) {
+            return new Scraped(r, Metrics.parse(r.metricsBefore()), Metrics.parse(r.metricsAfter()));
+        }
+
+        /** What a listener's counter grew by between the two scrapes, or NaN when it cannot say. */
+        double delta(String name, String listener, String codeClass) {
+            Duration apart = replica.apart();
+            if (!before.has(name) || !after.has(name) || apart == null || apart.isZero()) {
+                return Double.NaN;
+            }
+            String label = codeClass == null ? null : "code_class";
+            // A counter that went down was reset (its listener left the config and came back): its count is the growth.
+            double now = after.sum(name, "listener", listener, label, codeClass);
+            double then = before.sum(name, "listener", listener, label, codeClass);
+            return now >= then ? now - then : now;
+        }
+    }
+
+    /** The sum over the replicas of a listener's gauge, or "-" when no replica has the metric. */
+    private static String open(List<Scraped> scraped, String name, String listener) {
+        double sum = 0;
+        boolean any = false;
+        for (Scraped s : scraped) {
+            if (s.after().has(name)) {
+                any = true;
+                sum += s.after().sum(name, "listener", listener, null, null);
+            }
+        }
+        return any ? format(sum) : "-";
+    }
+
+    /** A listener's counter per second over the replicas together, or "-" when no replica has it in both scrapes. */
+    private static String rate(List<Scraped> scraped, String name, String listener) {
+        double perSecond = 0;
+        boolean any = false;
+        for (Scraped s : scraped) {
+            double delta = s.delta(name, listener, null);
+            if (!Double.isNaN(delta)) {
+                any = true;
+                perSecond += delta / (s.replica().apart().toNanos() / 1e9);
+            }
+        }
+        return any ? String.format(Locale.ROOT, "%.1f", perSecond) : "-";
+    }
+
+    /** The share of a listener's responses over the interval that were 5xx, or "-" when there were none. */
+    private static String serverErrorShare(List<Scraped> scraped, String listener) {
+        double all = 0;
+        double failed = 0;
+        for (Scraped s : scraped) {
+            double d = s.delta("slb_requests_total", listener, null);
+            if (!Double.isNaN(d)) {
+                all += d;
+                failed += s.delta("slb_requests_total", listener, "5xx");
+            }
+        }
+        return all == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * failed / all);
+    }
+
+    /**
+     * A listener's backends healthy on the replica that sees the fewest, over how many it has (from each replica's
+     * {@code /backends}); "?" over the config's count when no replica answered.
+     */
+    private static String healthyOfTotal(List<Replica> replicas, String listener, int configured) {
+        int fewest = Integer.MAX_VALUE;
+        int total = configured;
+        for (Replica r : replicas) {
+            if (r.backends() == null) {
+                continue;
+            }
+            int healthy = 0;
+            int all = 0;
+            for (String line : r.backends().split("\n")) {
+                String[] f = line.split("\t");
+                if (f.length >= 4 && f[0].equals(listener)) {
+                    all++;
+                    healthy += "healthy".equals(f[3]) ? 1 : 0;
+                }
+            }
+            fewest = Math.min(fewest, healthy);
+            total = all;
+        }
+        return fewest == Integer.MAX_VALUE ? "?/" + total : fewest + "/" + total;
+    }
+
     private static String format(double value) {
         return value == Math.rint(value) ? Long.toString((long) value) : String.format(Locale.ROOT, "%.1f", value);
     }
 
+    /** One sample of a scrape: its labels and its value as written. */
+    private record Sample(Map<String, String> labels, String value) {}
+
     /**
-     * The samples of a Prometheus text exposition, by metric name. Hand-written (a dozen lines): the Prometheus Java
-     * client writes this format but does not read it, and the screen needs sums of a few series.
+     * The samples of a Prometheus text exposition, by metric name. Hand-written (a few dozen lines): the Prometheus
+     * Java client writes this format but does not read it, and the screen needs sums of a few series by a label or two.
      */
-    private record Metrics(Map<String, List<String[]>> samples) {
+    private record Metrics(Map<String, List<Sample>> samples) {
         static Metrics parse(String text) {
-            Map<String, List<String[]>> samples = new TreeMap<>();
+            Map<String, List<Sample>> samples = new TreeMap<>();
             if (text != null) {
                 for (String line : text.split("\n")) {
                     int space = line.lastIndexOf(' ');
@@ -190,12 +299,41 @@ public final class StatusScreen {
                     String series = line.substring(0, space);
                     int brace = series.indexOf('{');
                     String name = brace < 0 ? series : series.substring(0, brace);
-                    String labels = brace < 0 ? "" : series.substring(brace);
                     samples.computeIfAbsent(name, n -> new ArrayList<>())
-                            .add(new String[] {labels, line.substring(space + 1)});
+                            .add(new Sample(
+                                    brace < 0 ? Map.of() : labels(series, brace + 1), line.substring(space + 1)));
                 }
             }
             return new Metrics(samples);
+        }
+
+        /** The labels of a series from {@code from} (just past its brace): name="value" pairs, values escaped. */
+        private static Map<String, String> labels(String series, int from) {
+            Map<String, String> labels = new TreeMap<>();
+            int i = from;
+            while (i < series.length() && series.charAt(i) != '}') {
+                int eq = series.indexOf("=\"", i);
+                if (eq < 0) {
+                    break;
+                }
+                StringBuilder value = new StringBuilder();
+                int j = eq + 2;
+                for (; j < series.length() && series.charAt(j) != '"'; j++) {
+                    char c = series.charAt(j);
+                    if (c == '\\' && j + 1 < series.length()) {
+                        char next = series.charAt(++j);
+                        value.append(next == 'n' ? '\n' : next);
+                    } else {
+                        value.append(c);
+                    }
+                }
+                labels.put(series.substring(i, eq).strip(), value.toString());
+                i = j + 1;
+                if (i < series.length() && series.charAt(i) == ',') {
+                    i++;
+                }
+            }
+            return labels;
         }
 
         boolean has(String name) {
@@ -203,10 +341,19 @@ public final class StatusScreen {
         }
 
         double sum(String name) {
+            return sum(name, null, null, null, null);
+        }
+
+        /** The sum of {@code name}'s samples whose labels have these values (a null label matches every sample). */
+        double sum(String name, String label, String value, String label2, String value2) {
             double sum = 0;
-            for (String[] s : samples.getOrDefault(name, List.of())) {
+            for (Sample s : samples.getOrDefault(name, List.of())) {
+                if ((label != null && !value.equals(s.labels().get(label)))
+                        || (label2 != null && !value2.equals(s.labels().get(label2)))) {
+                    continue;
+                }
                 try {
-                    sum += Double.parseDouble(s[1]);
+                    sum += Double.parseDouble(s.value());
                 } catch (NumberFormatException e) {
                     // NaN or a value written in a way we do not read: left out of the sum.
                 }
@@ -216,17 +363,8 @@ public final class StatusScreen {
 
         /** A label's value on the metric's first sample, or "?". */
         String label(String name, String label) {
-            List<String[]> s = samples.get(name);
-            if (s == null) {
-                return "?";
-            }
-            String labels = s.get(0)[0];
-            int at = labels.indexOf(label + "=\"");
-            if (at < 0) {
-                return "?";
-            }
-            int from = at + label.length() + 2;
-            return labels.substring(from, labels.indexOf('"', from));
+            List<Sample> s = samples.get(name);
+            return s == null ? "?" : s.get(0).labels().getOrDefault(label, "?");
         }
     }
 

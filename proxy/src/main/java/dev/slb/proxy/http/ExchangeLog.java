@@ -4,6 +4,7 @@ import dev.slb.proxy.core.ListenerRuntime;
 import dev.slb.proxy.metrics.AccessLog;
 import dev.slb.proxy.metrics.ClientTraffic;
 import dev.slb.proxy.metrics.Labels;
+import dev.slb.proxy.metrics.StreamTraffic;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
 
@@ -13,26 +14,39 @@ import io.netty.handler.codec.http.HttpRequest;
  */
 final class ExchangeLog {
     private final ClientTraffic traffic;
+    /** The exchange's HTTP/2 stream's own bytes, or null on HTTP/1.x. */
+    private final StreamTraffic stream;
 
-    private ExchangeLog(ClientTraffic traffic) {
+    private ExchangeLog(ClientTraffic traffic, StreamTraffic stream) {
         this.traffic = traffic;
+        this.stream = stream;
     }
 
     /** The log of an exchange starting now on {@code client}, or null when its listener keeps none. */
     static ExchangeLog start(ListenerRuntime runtime, Channel client) {
-        return runtime.config().accessLog() ? new ExchangeLog(ClientTraffic.of(client)) : null;
+        return runtime.config().accessLog()
+                ? new ExchangeLog(ClientTraffic.of(client), StreamTraffic.of(client))
+                : null;
     }
 
     /**
-     * Queues the line. Bytes are the connection's since its previous exchange ended, as on the wire: this request and
-     * its answer (unknown on HTTP/2, whose streams share a connection).
+     * Queues the line. On HTTP/1.x, bytes are the connection's since its previous exchange ended, as on the wire: this
+     * request and its answer. On HTTP/2, whose streams share a connection, they are the stream's own ({@link
+     * StreamTraffic}).
      */
     void end(
             Channel client, ListenerRuntime runtime, int backend, HttpRequest request, int status, long durationNanos) {
-        long in = traffic == null ? -1 : traffic.receivedSinceLogged();
-        long out = traffic == null ? -1 : traffic.sentSinceLogged();
-        if (traffic != null) {
-            traffic.markLogged();
+        long in;
+        long out;
+        if (stream != null) {
+            in = stream.received();
+            out = stream.sent();
+        } else {
+            in = traffic == null ? -1 : traffic.receivedSinceLogged();
+            out = traffic == null ? -1 : traffic.sentSinceLogged();
+            if (traffic != null) {
+                traffic.markLogged();
+            }
         }
         runtime.metrics()
                 .log(AccessLog.Line.http(

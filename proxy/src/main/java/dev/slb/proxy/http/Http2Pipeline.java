@@ -2,6 +2,7 @@ package dev.slb.proxy.http;
 
 import dev.slb.model.Listener;
 import dev.slb.proxy.core.Connections;
+import dev.slb.proxy.metrics.StreamTraffic;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -87,7 +88,7 @@ final class Http2Pipeline {
         ch.config().setAutoRead(true);
     }
 
-    /** Each stream: HTTP/2 frames to HTTP/1.1 objects, the checks HTTP/1.1 heads get, the relay. */
+    /** Each stream: its byte counter, HTTP/2 frames to HTTP/1.1 objects, the checks HTTP/1.1 heads get, the relay. */
     private static final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
         private final Listener config;
         private final Supplier<HttpProxyHandler> relay;
@@ -101,6 +102,7 @@ final class Http2Pipeline {
         protected void initChannel(Http2StreamChannel ch) {
             ch.config().setAutoRead(false);
             ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            ch.pipeline().addLast(StreamTraffic.NAME, new StreamTraffic());
             ch.pipeline().addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true, true));
             if (config.compressionEnabled()) {
                 ch.pipeline().addLast(ResponseCompressor.NAME, new ResponseCompressor());

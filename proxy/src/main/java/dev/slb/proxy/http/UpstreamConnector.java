@@ -3,6 +3,7 @@ package dev.slb.proxy.http;
 import dev.slb.proxy.core.ConnectAttempts;
 import dev.slb.proxy.core.ListenerRuntime;
 import dev.slb.proxy.core.RateLimitedLog;
+import dev.slb.proxy.metrics.UpstreamTraffic;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
@@ -70,6 +71,7 @@ final class UpstreamConnector {
     private void take(ListenerRuntime runtime, int backend, Requester requester) {
         Channel pooled = pool.pooled(runtime.address(backend));
         if (pooled != null) {
+            UpstreamTraffic.countOn(pooled, runtime.metrics(backend));
             requester.upstreamReady(pooled, backend, true);
         } else {
             connectNew(runtime, backend, requester);
@@ -88,6 +90,7 @@ final class UpstreamConnector {
             if (f.isSuccess()) {
                 runtime.metrics().upstreamConnected(System.nanoTime() - begun);
                 runtime.backendSucceeded(backend);
+                UpstreamTraffic.countOn(f.channel(), runtime.metrics(backend));
                 requester.upstreamReady(f.channel(), backend, false);
             } else {
                 runtime.backendFailed(backend, "connect failed: " + f.cause().getMessage());

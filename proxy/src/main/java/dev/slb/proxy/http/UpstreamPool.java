@@ -1,6 +1,7 @@
 package dev.slb.proxy.http;
 
 import dev.slb.proxy.core.Transport;
+import dev.slb.proxy.metrics.UpstreamTraffic;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -64,7 +65,10 @@ final class UpstreamPool {
                 .connect(address);
     }
 
-    /** Builds the pipeline of a backend connection: response decoder, request encoder, {@link UpstreamHandler}. */
+    /**
+     * Builds the pipeline of a backend connection: its byte counter, response decoder, request encoder, {@link
+     * UpstreamHandler}.
+     */
     static void initialize(ChannelPipeline p) {
         HttpDecoderConfig config = new HttpDecoderConfig()
                 .setMaxInitialLineLength(16 * 1024)
@@ -72,6 +76,8 @@ final class UpstreamPool {
                 .setMaxChunkSize(1024 * 1024)
                 .setUseRfc9112TransferEncoding(true);
         UpstreamResponseDecoder decoder = new UpstreamResponseDecoder(config);
+        // Counts on no backend until UpstreamConnector hands the connection to an exchange.
+        p.addLast(UpstreamTraffic.NAME, new UpstreamTraffic(null));
         p.addLast(DECODER, decoder);
         p.addLast(ENCODER, new HttpRequestEncoder());
         p.addLast(UpstreamHandler.NAME, new UpstreamHandler(decoder));

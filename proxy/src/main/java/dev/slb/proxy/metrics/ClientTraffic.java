@@ -112,7 +112,8 @@ public final class ClientTraffic extends ChannelDuplexHandler {
         ctx.write(msg, promise);
     }
 
-    private static long bytes(Object msg) {
+    /** The bytes a message carries on the wire: a buffer's readable bytes, nothing for anything else. */
+    static long bytes(Object msg) {
         if (msg instanceof ByteBuf buf) {
             return buf.readableBytes();
         }

@@ -53,6 +53,18 @@ public final class ProxyMetrics {
             "listener",
             "backend",
             "code_class");
+    final Counter backendReceivedBytes = counter(
+            "slb_backend_received_bytes_total",
+            "Bytes read from backends, by listener and backend: HTTP responses, WebSocket frames and TCP streams as on"
+                    + " the wire (health checks not included).",
+            "listener",
+            "backend");
+    final Counter backendSentBytes = counter(
+            "slb_backend_sent_bytes_total",
+            "Bytes written to backends, by listener and backend: HTTP requests, WebSocket frames and TCP streams as"
+                    + " on the wire (a PROXY protocol header included; health checks not).",
+            "listener",
+            "backend");
     final Counter webSocketsTotal = counter(
             "slb_websockets_total",
             "WebSocket connections established, by listener and backend.",
@@ -198,7 +210,8 @@ public final class ProxyMetrics {
                 upstreamFirstByte)) {
             byListener.removeIf(labels -> !kept.containsKey(labels.get(0)));
         }
-        for (StatefulMetric<?, ?> byBackend : List.of(webSocketsTotal, backendResponses)) {
+        for (StatefulMetric<?, ?> byBackend :
+                List.of(webSocketsTotal, backendResponses, backendReceivedBytes, backendSentBytes)) {
             byBackend.removeIf(labels ->
                     !kept.containsKey(labels.get(0)) || !kept.get(labels.get(0)).contains(labels.get(1)));
         }

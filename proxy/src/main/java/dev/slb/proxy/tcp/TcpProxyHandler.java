@@ -10,6 +10,7 @@ import dev.slb.proxy.metrics.AccessLog;
 import dev.slb.proxy.metrics.ClientTraffic;
 import dev.slb.proxy.metrics.CloseInitiator;
 import dev.slb.proxy.metrics.Labels;
+import dev.slb.proxy.metrics.UpstreamTraffic;
 import dev.slb.proxy.proxyprotocol.BackendProxyHeaders;
 import dev.slb.proxy.proxyprotocol.ProxyProtocolReader;
 import io.netty.bootstrap.Bootstrap;
@@ -20,6 +21,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -108,7 +110,14 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Transport.WATER_MARK)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(
                         Integer.MAX_VALUE, runtime.config().connectTimeout().toMillis()))
-                .handler(new UpstreamSide())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(UpstreamTraffic.NAME, new UpstreamTraffic(runtime.metrics(i)))
+                                .addLast(new UpstreamSide());
+                    }
+                })
                 .connect(address)
                 .addListener((ChannelFuture f) -> {
                     if (!client.isActive()) {
@@ -162,8 +171,9 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter implemen
     private void sendProxyHeader(ProxyProtocolVersion version) {
         HAProxyMessage header = BackendProxyHeaders.forConnection(
                 version, ProxyProtocolReader.client(client), ProxyProtocolReader.destination(client));
-        // Encoded as it is written, here on the event loop, so the encoder can go at once.
-        upstream.pipeline().addFirst(PROXY_HEADER_ENCODER, HAProxyMessageEncoder.INSTANCE);
+        // Encoded as it is written, here on the event loop, so the encoder can go at once; last in the pipeline, so the
+        // header's bytes pass the byte counter.
+        upstream.pipeline().addLast(PROXY_HEADER_ENCODER, HAProxyMessageEncoder.INSTANCE);
         upstream.writeAndFlush(header).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 closeBoth();
