@@ -112,7 +112,8 @@ class StatusAggregatorTest {
                 s,
                 n -> Optional.ofNullable(services.get(n)),
                 n -> slices.containsKey(n) ? List.of(slices.get(n)) : List.of(),
-                SETTINGS);
+                SETTINGS,
+                Optional.empty());
     }
 
     private static Observation seen(Decision d, List<Replica> replicas) {
