@@ -233,9 +233,11 @@ public final class ProxyResources {
                 .filter(l -> Boolean.TRUE.equals(l.proxyProtocol))
                 .map(l -> l.name)
                 .collect(java.util.stream.Collectors.joining(","));
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(Names.PROXY_PROTOCOL_PORTS_ANNOTATION, proxyProtocolPorts);
+        annotations.putAll(ServiceAnnotations.of(lb.getSpec()));
         return new ServiceBuilder()
-                .withMetadata(metadata(
-                        lb, Names.service(name), Map.of(Names.PROXY_PROTOCOL_PORTS_ANNOTATION, proxyProtocolPorts)))
+                .withMetadata(metadata(lb, Names.service(name), annotations))
                 .withNewSpec()
                 .withType(lb.getSpec().serviceType.name())
                 // Kubernetes takes the policy only on Services that take external traffic.

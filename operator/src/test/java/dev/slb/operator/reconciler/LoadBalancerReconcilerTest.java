@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slb.model.ReloadReport;
 import dev.slb.operator.api.ForwardedHeadersSpec;
+import dev.slb.operator.api.InstanceServiceSpec;
 import dev.slb.operator.api.LastConfigChange;
 import dev.slb.operator.api.ListenerStatus;
 import dev.slb.operator.api.LoadBalancer;
@@ -440,6 +441,89 @@ class LoadBalancerReconcilerTest {
         assertThat(deployment().get().getSpec().getTemplate())
                 .as("a reload, not a pod roll")
                 .isEqualTo(template);
+    }
+
+    /**
+     * spec.service.annotations reach the instance's Service, a changed value follows, and a key
+     * removed from the spec leaves the Service (JOSDK's own update would keep it), while an annotation
+     * someone else wrote stays; the pods are never touched.
+     */
+    @Test
+    @Timeout(60)
+    void serviceAnnotationsAreAddedChangedAndRemovedAndOthersAreKept() {
+        backendAndSecret();
+        createSample(null);
+        PodTemplateSpec template = await(() -> deployment().get(), Objects::nonNull, "Deployment")
+                .getSpec()
+                .getTemplate();
+        Service first = await(() -> proxyService().get(), Objects::nonNull, "Service");
+        assertThat(first.getMetadata().getAnnotations())
+                .as("none asked for: the Service as before the field")
+                .containsKey(Names.PROXY_PROTOCOL_PORTS_ANNOTATION)
+                .doesNotContainKey(Names.USER_ANNOTATIONS_ANNOTATION);
+        // A cloud's controller writes its own annotation; then the ingress, which the operator's status
+        // shows once its informer has seen both.
+        proxyService().edit(s -> {
+            s.getMetadata().getAnnotations().put("cloud.example/lb-id", "lb-1");
+            return s;
+        });
+        serviceIngress("203.0.113.5", null);
+        awaitStatus(l -> l.getStatus().addresses.contains("203.0.113.5"), "status.addresses");
+
+        annotate(Map.of("example.com/internal", "true", "example.com/proxy-protocol", "*"));
+        await(
+                () -> annotations(proxyService().get()),
+                a -> "true".equals(a.get("example.com/internal")) && "*".equals(a.get("example.com/proxy-protocol")),
+                "both annotations on the Service");
+
+        annotate(Map.of("example.com/internal", "false"));
+        await(
+                () -> annotations(proxyService().get()),
+                a -> "false".equals(a.get("example.com/internal")) && !a.containsKey("example.com/proxy-protocol"),
+                "one changed, the other removed");
+
+        annotate(null);
+        Map<String, String> last = await(
+                () -> annotations(proxyService().get()),
+                a -> !a.containsKey("example.com/internal") && !a.containsKey(Names.USER_ANNOTATIONS_ANNOTATION),
+                "every one removed, and the record of them");
+        assertThat(last)
+                .containsEntry("cloud.example/lb-id", "lb-1")
+                .containsKey(Names.PROXY_PROTOCOL_PORTS_ANNOTATION);
+        assertThat(deployment().get().getSpec().getTemplate())
+                .as("annotations on the Service roll no pod")
+                .isEqualTo(template);
+    }
+
+    /**
+     * Sets spec.service.annotations ({@code null}: no spec.service at all), as a user would: again
+     * when the operator's status write came in between (409).
+     */
+    private void annotate(Map<String, String> annotations) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                lbResource().edit(lb -> {
+                    if (annotations == null) {
+                        lb.getSpec().service = null;
+                    } else {
+                        lb.getSpec().service = new InstanceServiceSpec();
+                        lb.getSpec().service.annotations = new java.util.LinkedHashMap<>(annotations);
+                    }
+                    return lb;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static Map<String, String> annotations(Service service) {
+        return service == null || service.getMetadata().getAnnotations() == null
+                ? Map.of()
+                : service.getMetadata().getAnnotations();
     }
 
     /** What a cloud's load balancer controller writes into the instance's Service once it has an address. */
