@@ -434,9 +434,13 @@ class LocalClusterStoryTest {
         String web = "{\"name\":\"web\",\"protocol\":\"HTTP\",\"port\":80}";
         String secure =
                 "{\"name\":\"secure\",\"protocol\":\"HTTPS\",\"port\":443," + "\"tls\":{\"secretName\":\"demo-tls\"}}";
+        // SLB-IP on, on the listener without the header: it names the instance's address (its Service's), not
+        // the pod's own that the relay connects to.
+        String webWithSlbIp =
+                "{\"name\":\"web\",\"protocol\":\"HTTP\",\"port\":80,\"forwardedHeaders\":{\"slbIp\":true}}";
         // The relay reaches the proxy pods from 127.0.0.1, the address Linux gives loopback connections.
         patchListeners(
-                web,
+                webWithSlbIp,
                 secure,
                 "{\"name\":\"behind\",\"protocol\":\"HTTP\",\"port\":8083,\"proxyProtocol\":true,"
                         + "\"proxyProtocolTrustedCidrs\":[\"127.0.0.1\"]}");
@@ -455,7 +459,9 @@ class LocalClusterStoryTest {
         assertThat(awaitAnswerFrom(client, 8083, "/behind")).containsIgnoringCase("X-Forwarded-For: " + client + "\n");
         assertThat(awaitAnswerFrom(client, 80, "/direct"))
                 .as("a listener without the header sees the relay")
-                .containsIgnoringCase("X-Forwarded-For: 127.0.0.1\n");
+                .containsIgnoringCase("X-Forwarded-For: 127.0.0.1\n")
+                .as("SLB-IP: the instance's address, as its Service has it")
+                .containsIgnoringCase("SLB-IP: " + address + "\n");
 
         patchListeners(web, secure);
         awaitRefused(8083);

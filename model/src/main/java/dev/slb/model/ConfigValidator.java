@@ -12,6 +12,13 @@ public final class ConfigValidator {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern SECRET_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
     private static final Pattern DOMAIN = Pattern.compile(ExtraCertificate.DOMAIN_PATTERN);
+    /**
+     * An IPv4 or IPv6 address or a DNS name, as a Service's load balancer ingress gives one: it is
+     * sent as a header value, so nothing else (no space, no control character) gets through.
+     */
+    public static final String INSTANCE_ADDRESS_PATTERN = "[A-Za-z0-9.:-]{1,253}";
+
+    private static final Pattern INSTANCE_ADDRESS = Pattern.compile(INSTANCE_ADDRESS_PATTERN);
 
     private ConfigValidator() {}
 
@@ -19,6 +26,11 @@ public final class ConfigValidator {
         List<String> problems = new ArrayList<>();
         if (config.version() == null || config.version().isBlank()) {
             problems.add("version: is required (any string that changes when the config changes)");
+        }
+        if (config.instanceAddress() != null
+                && !INSTANCE_ADDRESS.matcher(config.instanceAddress()).matches()) {
+            problems.add("instanceAddress: '" + config.instanceAddress()
+                    + "' is not an IP address or a host name (letters, digits, '.', ':' and '-', at most 253)");
         }
         limits(config.limits(), problems);
         port("admin.port", config.admin().port(), problems);

@@ -14,11 +14,20 @@ import java.util.Optional;
  * @param admin     admin endpoint
  * @param drain     shutdown behaviour
  * @param listeners the listeners, unique by name and by (bind address, port)
+ * @param instanceAddress the instance's own address as clients reach it (its Service's load balancer
+ *                  address: an IP or a host name), for the SLB-IP header; absent while unknown, and
+ *                  then SLB-IP names the address the client connected to as this replica sees it
  */
-@JsonPropertyOrder({"version", "instance", "limits", "admin", "drain", "listeners"})
+@JsonPropertyOrder({"version", "instance", "instanceAddress", "limits", "admin", "drain", "listeners"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProxyConfig(
-        String version, String instance, Limits limits, Admin admin, Drain drain, List<Listener> listeners) {
+        String version,
+        String instance,
+        Limits limits,
+        Admin admin,
+        Drain drain,
+        List<Listener> listeners,
+        String instanceAddress) {
 
     public ProxyConfig {
         limits = limits == null ? Limits.UNLIMITED : limits;
@@ -27,27 +36,37 @@ public record ProxyConfig(
         listeners = listeners == null ? List.of() : List.copyOf(listeners);
     }
 
+    /** A config with no instance address (SLB-IP then names the address the client connected to). */
+    public ProxyConfig(
+            String version, String instance, Limits limits, Admin admin, Drain drain, List<Listener> listeners) {
+        this(version, instance, limits, admin, drain, listeners, null);
+    }
+
     public Optional<Listener> listener(String name) {
         return listeners.stream().filter(l -> l.name().equals(name)).findFirst();
     }
 
     public ProxyConfig withVersion(String newVersion) {
-        return new ProxyConfig(newVersion, instance, limits, admin, drain, listeners);
+        return new ProxyConfig(newVersion, instance, limits, admin, drain, listeners, instanceAddress);
     }
 
     public ProxyConfig withListeners(List<Listener> newListeners) {
-        return new ProxyConfig(version, instance, limits, admin, drain, newListeners);
+        return new ProxyConfig(version, instance, limits, admin, drain, newListeners, instanceAddress);
     }
 
     public ProxyConfig withAdmin(Admin newAdmin) {
-        return new ProxyConfig(version, instance, limits, newAdmin, drain, listeners);
+        return new ProxyConfig(version, instance, limits, newAdmin, drain, listeners, instanceAddress);
     }
 
     public ProxyConfig withDrain(Drain newDrain) {
-        return new ProxyConfig(version, instance, limits, admin, newDrain, listeners);
+        return new ProxyConfig(version, instance, limits, admin, newDrain, listeners, instanceAddress);
     }
 
     public ProxyConfig withLimits(Limits newLimits) {
-        return new ProxyConfig(version, instance, newLimits, admin, drain, listeners);
+        return new ProxyConfig(version, instance, newLimits, admin, drain, listeners, instanceAddress);
+    }
+
+    public ProxyConfig withInstanceAddress(String newInstanceAddress) {
+        return new ProxyConfig(version, instance, limits, admin, drain, listeners, newInstanceAddress);
     }
 }

@@ -522,4 +522,31 @@ class ConfigCodecTest {
                                         "listeners[0].healthCheck.httpCodes: [2xx, 200] must be one or more of"
                                                 + " [2xx, 3xx, 4xx, 5xx]"));
     }
+
+    /**
+     * The instance's address is written only when the operator knows it, so a config without one
+     * renders as before; one that could break a header line is refused.
+     */
+    @Test
+    void theInstanceAddressIsOptionalAndHeldToAnAddressOrAHostName() throws Exception {
+        ProxyConfig plain = ConfigCodec.parse(MINIMAL);
+        assertThat(plain.instanceAddress()).isNull();
+        assertThat(ConfigCodec.write(plain)).doesNotContain("instanceAddress");
+
+        for (String address : List.of("203.0.113.5", "2001:db8::5", "lb-1234.elb.example.com")) {
+            ProxyConfig known = plain.withInstanceAddress(address);
+            String yaml = ConfigCodec.write(known);
+            assertThat(yaml).startsWith("version: 7\ninstanceAddress: ");
+            assertThat(ConfigCodec.parse(yaml)).isEqualTo(known);
+        }
+
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "instanceAddress: \"1.2.3.4\\r\\nX-Evil: 1\"\n"))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .startsWith("instanceAddress: ")
+                                .contains("is not an IP address or a host name"));
+    }
 }

@@ -247,6 +247,7 @@ public final class ProxyServer implements AutoCloseable {
                     l.port(),
                     new ListenerRuntime(
                             next.instance(),
+                            next.instanceAddress(),
                             l,
                             backendLoad,
                             tlsFor(l),

@@ -98,6 +98,7 @@ class HttpHeadersTest {
      * With every switch on, the backend reads the product's headers as the proxy saw the
      * connection, and X-Forwarded-Port names the Service port clients use, not the pod's; the
      * client's forged copies are gone, on this listener and (switches off) on the default one.
+     * SLB-IP names the instance's own address once the config carries it.
      */
     @Test
     void productHeadersAreSwitchedAndForgedCopiesStripped() throws Exception {
@@ -140,6 +141,18 @@ class HttpHeadersTest {
                 .containsExactly("127.0.0.1");
         assertThat(headerValues(seen, "SLB-ID")).as("the config's instance").containsExactly("testing");
         assertThat(headerValues(seen, "X-Forwarded-Client-Srcport")).containsExactly(Integer.toString(clientPort));
+
+        // The operator writes the instance's own address once its Service has one: SLB-IP then says it.
+        proxy.apply(proxy.config().withVersion("v2").withInstanceAddress("203.0.113.5"));
+        try (TestingConnection c = TestingConnection.open(proxy.port("web"))) {
+            c.send("GET /addressed HTTP/1.1\r\nHost: a\r\n" + forged + "\r\n");
+            assertThat(c.readResponse().status()).isEqualTo(200);
+        }
+        TestingBackend.Seen addressed = lastSeen();
+        assertThat(addressed.target()).isEqualTo("/addressed");
+        assertThat(headerValues(addressed, "SLB-IP"))
+                .as("the instance's address from the config, not the one the connection arrived on")
+                .containsExactly("203.0.113.5");
     }
 
     private static List<String> headerValues(TestingBackend.Seen seen, String name) {

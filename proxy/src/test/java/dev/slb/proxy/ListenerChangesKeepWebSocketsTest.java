@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * "No change that needs no new pod may drop a connection": WebSockets held on an HTTP listener
- * while its keep-alive timeout and header switches change by reload, with messages echoed through
+ * while its keep-alive timeout and header switches, and then the instance address SLB-IP names,
+ * change by reload, with messages echoed through
  * every one after each change; drops and lost messages are counted and must be zero. New requests
  * see each change at once.
  */
@@ -86,6 +87,20 @@ class ListenerChangesKeepWebSocketsTest {
                 assertThat(lastRequest(proxy.port("seen")).has("SLB-ID"))
                         .as("a new request sees change %d", round)
                         .isEqualTo(seen.forwardedHeaders().slbId());
+            }
+            // The instance's address arriving in the config and then changing, as the operator writes
+            // it when the instance's Service gets or changes its load balancer address.
+            Listener seenWithIp = seen.toBuilder()
+                    .forwardedHeaders(new ForwardedHeaders(null, true, null, null))
+                    .build();
+            for (String address : List.of("203.0.113.5", "203.0.113.6")) {
+                round++;
+                proxy.apply(
+                        TestingProxy.config("v" + (round + 1), web, seenWithIp).withInstanceAddress(address));
+                sockets.exchange("after address " + address);
+                assertThat(lastRequest(proxy.port("seen")).header("SLB-IP"))
+                        .as("a new request sees the instance address %s", address)
+                        .isEqualTo(address);
             }
             assertThat(sockets.dropped()).as("held WebSockets dropped").isZero();
             assertThat(sockets.lost()).as("messages lost").isZero();

@@ -21,7 +21,8 @@ public final class RequestHeadersProbe {
     public static boolean rewriteRequest(HttpRequest request, int clientFacingPort) {
         boolean websocket = HeaderRules.isWebSocketUpgrade(request);
         HeaderRules.prepareRequest(request, websocket, BACKEND);
-        HeaderRules.forwarded(request.headers(), ORIGIN, ForwardedHeaders.DEFAULT, clientFacingPort, "default/bench");
+        HeaderRules.forwarded(
+                request.headers(), ORIGIN, ForwardedHeaders.DEFAULT, clientFacingPort, "default/bench", null);
         return websocket;
     }
 

@@ -13,9 +13,11 @@ public class ForwardedHeadersSpec {
     public Boolean xForwardedProto;
 
     @Default("false")
-    @JsonPropertyDescription("Add SLB-IP: the address the client connected to, as the proxy pod sees it (the pod's"
-            + " own address when the Service forwards to it; the outer load balancer's address when proxyProtocol"
-            + " carries it). Default false.")
+    @JsonPropertyDescription("Add SLB-IP: this instance's address, the one clients connect to: its Service's load"
+            + " balancer address (status.loadBalancer.ingress, the first entry's ip, else its hostname). Until the"
+            + " Service has one, the address the proxy pod saw the client connect to (the pod's own when the"
+            + " Service forwards to it; the one a proxyProtocol header names). The address arriving or changing"
+            + " is a reload, never a pod restart. Default false.")
     public Boolean slbIp;
 
     @Default("false")

@@ -33,7 +33,10 @@ public class ForwardingRuleSpec {
             + " and /v1, are one prefix: of rules that read as the same host and path the first written wins, and the"
             + " listener's status warns (RulesDistinct=False, reason RulesCollide). A path that does not read (a '%'"
             + " without two hex digits, %00, a '..' above the root) matches no request spelled that way, and is"
-            + " warned about too (reason RulePathUnreadable).")
+            + " warned about too (reason RulePathUnreadable), as is one that matches otherwise than written (reason"
+            + " RulePathAmbiguous): /v1;x matches as /v1, every path under it; /a%2Fb matches only requests that"
+            + " spell %2F (or %5C, %3B) escaped too, and those whose decoded reading routes to another backend"
+            + " group are refused (400).")
     public String path;
 
     @Required

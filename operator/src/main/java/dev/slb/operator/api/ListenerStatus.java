@@ -46,6 +46,8 @@ public class ListenerStatus {
             + " with proxyProtocol, ProxyProtocolPeersRestricted (False, reason TrustsEveryPeer, while any peer"
             + " may send the PROXY header: set proxyProtocolTrustedCidrs) and, on listeners with rules, RulesDistinct"
             + " (False, reason RulesCollide, when rules read as the same host and path, so only the first written of"
-            + " them gets requests; reason RulePathUnreadable for a rule path no request can match as written).")
+            + " them gets requests; reason RulePathUnreadable for a rule path no request can match as written;"
+            + " reason RulePathAmbiguous for a rule path that matches otherwise than written, with ;parameters or"
+            + " an escaped /, \\ or ; (%2F, %5C, %3B)).")
     public List<Condition> conditions;
 }

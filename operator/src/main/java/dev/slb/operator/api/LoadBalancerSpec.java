@@ -95,4 +95,8 @@ public class LoadBalancerSpec {
     @JsonPropertyDescription("How this instance's proxy pods drain when they stop (a roll, a lower replica count):"
             + " overrides the operator's default. Changing it rolls the proxy pods once.")
     public DrainSpec drain;
+
+    @JsonPropertyDescription("The instance's own Service (N-proxy), beyond its type and traffic policy above:"
+            + " annotations for the cloud load balancer in front of it. Absent by default.")
+    public InstanceServiceSpec service;
 }

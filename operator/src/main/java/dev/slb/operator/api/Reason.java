@@ -86,6 +86,12 @@ public enum Reason {
      * root, %00): requests spelled that way are refused, so the rule does not match what it seems to name.
      */
     RulePathUnreadable,
+    /**
+     * A rule's path matches otherwise than it is written: ';' parameters ({@code /v1;x} matches as
+     * {@code /v1}), or an escaped '/', '\' or ';' ({@code %2F}, {@code %5C}, {@code %3B}) that the
+     * proxy reads two ways, refusing requests whose readings route differently.
+     */
+    RulePathAmbiguous,
 
     // ---- listeners[].websocketReason
     /** WebSocket is off: the shared tier has none; raise spec.tier. Also an event. */

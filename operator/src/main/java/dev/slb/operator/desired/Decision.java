@@ -66,7 +66,9 @@ public record Decision(
     /**
      * Decides. {@code tierServed} is the tier the operator's ConfigMap says it serves (empty for
      * an instance never served, which then starts on {@code spec.tier}); {@code secrets},
-     * {@code services} and {@code slices} look objects up by name in the LoadBalancer's namespace.
+     * {@code services} and {@code slices} look objects up by name in the LoadBalancer's namespace;
+     * {@code instanceAddress} is the load balancer address of the instance's own Service
+     * ({@link ProxyResources#ingressAddresses}), empty while it has none, for listeners that send SLB-IP.
      */
     public static Decision of(
             LoadBalancer lb,
@@ -74,7 +76,8 @@ public record Decision(
             Function<String, Optional<Secret>> secrets,
             Function<String, Optional<Service>> services,
             Function<String, List<EndpointSlice>> slices,
-            OperatorSettings settings) {
+            OperatorSettings settings,
+            Optional<String> instanceAddress) {
         LoadBalancer normalized = Specs.normalize(lb);
         List<Problem> problems = new ArrayList<>();
         Specs.checkName(lb.getMetadata().getName()).ifPresent(problems::add);
@@ -182,7 +185,7 @@ public record Decision(
 
         ProxyConfig config = served.getSpec().listeners.isEmpty()
                 ? null
-                : ProxyConfigs.render(served, inEffect, resolution.endpoints(), settings);
+                : ProxyConfigs.render(served, inEffect, resolution.endpoints(), settings, instanceAddress);
         return new Decision(
                 lb,
                 List.of(),

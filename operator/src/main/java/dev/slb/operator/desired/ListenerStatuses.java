@@ -114,7 +114,8 @@ public final class ListenerStatuses {
     /**
      * {@code conds} with RulesDistinct set for a listener with forwarding rules: False when rules read
      * as the same host and path (the proxy gives their requests to the first written, so the others
-     * are dead) or a rule's path does not read; without it for listeners without rules. A warning,
+     * are dead), a rule's path does not read, or it matches otherwise than it is written
+     * ({@link #readsOtherwise}); without it for listeners without rules. A warning,
      * not a refusal: such specs were accepted before, and refusing them would stop a running
      * instance from taking any change.
      */
@@ -128,6 +129,7 @@ public final class ListenerStatuses {
         record Key(String host, String path) {}
         Map<Key, List<Integer>> byKey = new LinkedHashMap<>();
         List<String> unreadable = new ArrayList<>();
+        List<String> ambiguous = new ArrayList<>();
         for (int i = 0; i < l.rules.size(); i++) {
             ForwardingRuleSpec r = l.rules.get(i);
             if (r == null) {
@@ -139,6 +141,10 @@ public final class ListenerStatuses {
             String problem = r.path == null ? null : RulePaths.problemOfRule(r.path);
             if (problem != null) {
                 unreadable.add(rule(i, r) + ": " + problem);
+            } else if (r.path != null) {
+                for (String note : readsOtherwise(r.path)) {
+                    ambiguous.add(rule(i, r) + " " + note);
+                }
             }
         }
         List<String> collisions = new ArrayList<>();
@@ -164,6 +170,10 @@ public final class ListenerStatuses {
                     + String.join("; ", unreadable)
                     + ". Write the path as clients send it (a '%' as %25), without %00 or a '..' above the root.");
         }
+        if (!ambiguous.isEmpty()) {
+            said.add("Rule paths that match otherwise than they are written: " + String.join("; ", ambiguous)
+                    + ". Write the path as backends read it.");
+        }
         if (said.isEmpty()) {
             return at.set(
                     conds,
@@ -178,10 +188,54 @@ public final class ListenerStatuses {
                 conds,
                 RULES_DISTINCT,
                 Conditions.FALSE,
-                (collisions.isEmpty() ? Reason.RulePathUnreadable : Reason.RulesCollide).name(),
+                (!collisions.isEmpty()
+                                ? Reason.RulesCollide
+                                : !unreadable.isEmpty() ? Reason.RulePathUnreadable : Reason.RulePathAmbiguous)
+                        .name(),
                 String.join(" ", said) + " Nothing is refused: the proxies serve the rules as described"
                         + " (kubectl explain slb.spec.listeners.rules.path).",
                 generation);
+    }
+
+    /**
+     * What a readable rule path matches that its spelling hides, one sentence each (empty when it
+     * matches as written): {@code ;parameters}, which paths are compared without, and an escaped
+     * '/', '\' or ';' ({@code %2F}, {@code %5C}, {@code %3B}), which the proxy reads both as a
+     * character of its segment and decoded, as backends differ there.
+     */
+    private static List<String> readsOtherwise(String path) {
+        List<String> notes = new ArrayList<>();
+        List<String> escapes = new ArrayList<>();
+        for (int i = 0; i + 2 < path.length(); i++) {
+            if (path.charAt(i) != '%') {
+                continue;
+            }
+            String escape = path.substring(i, i + 3).toUpperCase(Locale.ROOT);
+            String decoded = switch (escape) {
+                case "%2F" -> "%2F ('/')";
+                case "%5C" -> "%5C ('\\', which backends that decode it read as '/')";
+                case "%3B" -> "%3B (';', which then starts parameters)";
+                default -> null;
+            };
+            if (decoded != null && !escapes.contains(decoded)) {
+                escapes.add(decoded);
+            }
+        }
+        if (!escapes.isEmpty()) {
+            notes.add("matches only requests that spell " + String.join(" and ", escapes)
+                    + " escaped too, and the proxy reads those a second time decoded, as a backend that decodes"
+                    + " them does: where the two readings route to different backend groups, such a request is"
+                    + " refused (400)");
+        }
+        if (path.indexOf(';') >= 0 && escapes.isEmpty()) {
+            String reads = RulePaths.ofRule(path);
+            String as = reads.isEmpty() ? "/" : reads;
+            notes.add("matches as " + quoted(as) + ", every path under it: a ';' starts parameters, which paths"
+                    + " are compared without (" + quoted(as) + ";y matches too)");
+        } else if (path.indexOf(';') >= 0) {
+            notes.add("has ';' parameters too, which paths are compared without");
+        }
+        return notes;
     }
 
     /** A rule as a message names it: its index, host and path, long ones cut. */

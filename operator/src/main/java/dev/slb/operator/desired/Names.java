@@ -24,6 +24,12 @@ public final class Names {
      * has, so one that was left out would never be removed.
      */
     public static final String PROXY_PROTOCOL_PORTS_ANNOTATION = "slb.dev/proxy-protocol-ports";
+    /**
+     * On the Service: the keys of the annotations copied from {@code spec.service.annotations}, comma
+     * separated, so that one the user removes is removed from the Service too. Written only while
+     * there are some, so an instance that sets none keeps its Service as it was.
+     */
+    public static final String USER_ANNOTATIONS_ANNOTATION = "slb.dev/user-annotations";
 
     public static final String NAME_LABEL = "app.kubernetes.io/name";
     public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";

@@ -6,6 +6,7 @@ import dev.slb.model.Backend;
 import dev.slb.model.BackendGroup;
 import dev.slb.model.ClientAuthentication;
 import dev.slb.model.ConfigCodec;
+import dev.slb.model.ConfigValidator;
 import dev.slb.model.ExtraCertificate;
 import dev.slb.model.ForwardedHeaders;
 import dev.slb.model.ForwardingRule;
@@ -48,7 +49,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Renders the proxy config (model/ records) a LoadBalancer's proxies serve, with its content-hash version. */
 public final class ProxyConfigs {
@@ -56,6 +59,9 @@ public final class ProxyConfigs {
     public static final int ADMIN_PORT = Admin.DEFAULT_PORT;
     /** The reason WebSocket is off on a shared instance. */
     public static final String WEBSOCKET_REQUIRES_GUARANTEED = Reason.RequiresGuaranteedPerformance.name();
+
+    /** What the proxy takes as an instance address; anything else a Service says is left out. */
+    private static final Pattern INSTANCE_ADDRESS = Pattern.compile(ConfigValidator.INSTANCE_ADDRESS_PATTERN);
 
     private static final int PRIVILEGED_PORTS = 1024;
     private static final int POD_PORT_OFFSET = 10_000;
@@ -81,6 +87,21 @@ public final class ProxyConfigs {
             Tier inEffect,
             Map<ServiceKey, List<ResolvedEndpoint>> endpoints,
             OperatorSettings settings) {
+        return render(lb, inEffect, endpoints, settings, Optional.empty());
+    }
+
+    /**
+     * As above, with {@code instanceAddress} the address of the instance's Service (its load
+     * balancer's ip or hostname, empty while it has none). It is written only when some listener
+     * sends SLB-IP: a Service getting or changing its address is then a reload, and for every other
+     * instance it changes nothing, nor does it on operator upgrade.
+     */
+    public static ProxyConfig render(
+            LoadBalancer lb,
+            Tier inEffect,
+            Map<ServiceKey, List<ResolvedEndpoint>> endpoints,
+            OperatorSettings settings,
+            Optional<String> instanceAddress) {
         List<Backend> backends = backends(lb.getSpec().backends, endpoints);
         Map<String, BackendGroup> groups = groups(lb.getSpec(), endpoints);
         List<Listener> listeners = new ArrayList<>();
@@ -101,7 +122,14 @@ public final class ProxyConfigs {
                 Sizing.of(inEffect).perReplica(),
                 new Admin(null, ADMIN_PORT),
                 settings.forInstance(lb.getSpec()).drain(),
-                listeners);
+                listeners,
+                listeners.stream()
+                                .anyMatch(l -> l.forwardedHeaders() != null
+                                        && l.forwardedHeaders().slbIp())
+                        ? instanceAddress
+                                .filter(a -> INSTANCE_ADDRESS.matcher(a).matches())
+                                .orElse(null)
+                        : null);
         return unversioned.withVersion(Hashes.of(ConfigCodec.write(unversioned)));
     }
 

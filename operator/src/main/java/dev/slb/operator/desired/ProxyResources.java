@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -233,9 +234,11 @@ public final class ProxyResources {
                 .filter(l -> Boolean.TRUE.equals(l.proxyProtocol))
                 .map(l -> l.name)
                 .collect(java.util.stream.Collectors.joining(","));
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(Names.PROXY_PROTOCOL_PORTS_ANNOTATION, proxyProtocolPorts);
+        annotations.putAll(ServiceAnnotations.of(lb.getSpec()));
         return new ServiceBuilder()
-                .withMetadata(metadata(
-                        lb, Names.service(name), Map.of(Names.PROXY_PROTOCOL_PORTS_ANNOTATION, proxyProtocolPorts)))
+                .withMetadata(metadata(lb, Names.service(name), annotations))
                 .withNewSpec()
                 .withType(lb.getSpec().serviceType.name())
                 // Kubernetes takes the policy only on Services that take external traffic.
@@ -247,6 +250,28 @@ public final class ProxyResources {
                 .withPorts(ports)
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * The addresses a Service's load balancer gives it ({@code status.loadBalancer.ingress[]}: each
+     * entry's ip, else its hostname), in its order; empty while it has none.
+     */
+    public static List<String> ingressAddresses(Service service) {
+        List<String> addresses = new ArrayList<>();
+        if (service.getStatus() != null
+                && service.getStatus().getLoadBalancer() != null
+                && service.getStatus().getLoadBalancer().getIngress() != null) {
+            for (LoadBalancerIngress ingress :
+                    service.getStatus().getLoadBalancer().getIngress()) {
+                if (ingress.getIp() != null && !ingress.getIp().isEmpty()) {
+                    addresses.add(ingress.getIp());
+                } else if (ingress.getHostname() != null
+                        && !ingress.getHostname().isEmpty()) {
+                    addresses.add(ingress.getHostname());
+                }
+            }
+        }
+        return addresses;
     }
 
     /** The proxies' own identity, so their Role can be theirs alone. */

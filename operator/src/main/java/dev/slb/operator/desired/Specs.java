@@ -129,6 +129,7 @@ public final class Specs {
             }
         }
         copy.backendGroups = normalize(spec.backendGroups);
+        copy.service = ServiceAnnotations.normalize(spec.service);
         return copy;
     }
 
@@ -323,6 +324,7 @@ public final class Specs {
         redirects(spec.listeners, problems);
         stickySessions(spec.listeners, problems);
         Layer4Specs.validate(spec.listeners, problems);
+        ServiceAnnotations.validate(spec.service, problems);
         if (spec.drain != null) {
             range(
                     "spec.drain.readinessGraceSeconds",

@@ -54,7 +54,8 @@ public final class StatusAggregator {
             Reason.NoHealthyBackend,
             Reason.TrustsEveryPeer,
             Reason.RulesCollide,
-            Reason.RulePathUnreadable);
+            Reason.RulePathUnreadable,
+            Reason.RulePathAmbiguous);
 
     private StatusAggregator() {}
 

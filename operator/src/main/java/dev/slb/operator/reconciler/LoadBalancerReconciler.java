@@ -13,7 +13,6 @@ import dev.slb.operator.desired.ProxyResources;
 import dev.slb.operator.desired.References;
 import dev.slb.operator.desired.StatusAggregator;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -200,6 +199,10 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
         Optional<String> templateBefore =
                 context.getSecondaryResource(Deployment.class).flatMap(ProxyResources::podTemplateChecksum);
 
+        // The instance's own Service, as its informer last saw it: its load balancer address goes
+        // into the config for SLB-IP. Its status changing is an event of that informer, so the
+        // address arriving or changing reaches the proxies by reload, without waiting for a resync.
+        Optional<Service> proxyService = context.getSecondaryResource(Service.class, ProxyDependents.PROXY_SERVICES);
         Decision decision = Decision.of(
                 lb,
                 tierServed,
@@ -208,7 +211,9 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
                 name -> endpointSlices
                         .list(namespace, s -> name.equals(serviceOf(s)))
                         .toList(),
-                settings);
+                settings,
+                proxyService.flatMap(
+                        s -> ProxyResources.ingressAddresses(s).stream().findFirst()));
 
         Optional<String> applyError = Optional.empty();
         String templateNow = null;
@@ -249,9 +254,7 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
                 servedVersion,
                 templateBefore,
                 templateNow,
-                context.getSecondaryResource(Service.class, ProxyDependents.PROXY_SERVICES)
-                        .map(LoadBalancerReconciler::addresses)
-                        .orElse(List.of()));
+                proxyService.map(LoadBalancerReconciler::addresses).orElse(List.of()));
         StatusAggregator.Outcome outcome = StatusAggregator.aggregate(decision, observation, clock.instant());
         for (StatusAggregator.Note note : outcome.events()) {
             EventRecorder.record(context.getClient(), lb, note, clock.instant());
@@ -388,19 +391,7 @@ public class LoadBalancerReconciler implements Reconciler<LoadBalancer> {
     }
 
     private static List<String> addresses(Service service) {
-        List<String> addresses = new ArrayList<>();
-        if (service.getStatus() != null
-                && service.getStatus().getLoadBalancer() != null
-                && service.getStatus().getLoadBalancer().getIngress() != null) {
-            for (LoadBalancerIngress ingress :
-                    service.getStatus().getLoadBalancer().getIngress()) {
-                if (ingress.getIp() != null) {
-                    addresses.add(ingress.getIp());
-                } else if (ingress.getHostname() != null) {
-                    addresses.add(ingress.getHostname());
-                }
-            }
-        }
+        List<String> addresses = new ArrayList<>(ProxyResources.ingressAddresses(service));
         if (addresses.isEmpty()
                 && service.getSpec() != null
                 && service.getSpec().getClusterIP() != null

@@ -114,6 +114,41 @@ class ProxyConfigsTest {
         assertThat(ConfigCodec.write(config)).containsOnlyOnce("proxyProtocolTrustedCidrs");
     }
 
+    /**
+     * The instance's address is written for SLB-IP only: an instance whose listeners do not send it
+     * renders the same config, byte for byte, whatever its Service says; one that does gets the
+     * address, unless the Service gives something that is no address.
+     */
+    @Test
+    void theInstanceAddressIsWrittenOnlyWhereSlbIpIsSent() {
+        ProxyConfig without = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+        assertThat(ProxyConfigs.render(
+                        lb(Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS, java.util.Optional.of("203.0.113.5")))
+                .as("no listener sends SLB-IP")
+                .isEqualTo(without);
+
+        LoadBalancerSpec spec = spec();
+        ForwardedHeadersSpec switches = new ForwardedHeadersSpec();
+        switches.slbIp = true;
+        spec.listeners.get(1).forwardedHeaders = switches;
+        LoadBalancer sends = lb(spec, Tier.S1_SMALL);
+        ProxyConfig unknown = ProxyConfigs.render(sends, Tier.S1_SMALL, ENDPOINTS, SETTINGS);
+        assertThat(unknown.instanceAddress()).as("no address yet").isNull();
+        ProxyConfig known =
+                ProxyConfigs.render(sends, Tier.S1_SMALL, ENDPOINTS, SETTINGS, java.util.Optional.of("203.0.113.5"));
+        assertThat(known.instanceAddress()).isEqualTo("203.0.113.5");
+        assertThat(known.version()).as("a new config version").isNotEqualTo(unknown.version());
+        assertThat(ProxyConfigs.render(
+                                sends,
+                                Tier.S1_SMALL,
+                                ENDPOINTS,
+                                SETTINGS,
+                                java.util.Optional.of("lb.example.com\r\nX: y"))
+                        .instanceAddress())
+                .as("not an address: left out, as the proxy would refuse it")
+                .isNull();
+    }
+
     @Test
     void readyEndpointsBecomeBackendsInAStableOrder() {
         ProxyConfig config = ProxyConfigs.render(lb(Tier.S1_SMALL), Tier.S1_SMALL, ENDPOINTS, SETTINGS);

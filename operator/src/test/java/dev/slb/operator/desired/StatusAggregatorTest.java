@@ -112,7 +112,8 @@ class StatusAggregatorTest {
                 s,
                 n -> Optional.ofNullable(services.get(n)),
                 n -> slices.containsKey(n) ? List.of(slices.get(n)) : List.of(),
-                SETTINGS);
+                SETTINGS,
+                Optional.empty());
     }
 
     private static Observation seen(Decision d, List<Replica> replicas) {
@@ -725,6 +726,71 @@ class StatusAggregatorTest {
                         "RulesDistinct"))
                 .as("no stale condition once the listener has no rules")
                 .isEmpty();
+    }
+
+    /**
+     * A rule path that reads, but not as it is written, is a warning of its own saying what the rule
+     * matches: ';' parameters (it matches as the path before them) and an escaped '/', '\' or ';'
+     * (read two ways by the proxy). Nothing is refused; rules that also collide keep RulesCollide,
+     * and the message says both.
+     */
+    @Test
+    void rulePathsThatMatchOtherwiseThanWrittenAreAWarningOfTheirOwn() {
+        secret("web-tls");
+        app("10.1.0.1");
+        LoadBalancerSpec spec = spec();
+        spec.tier = Tier.S1_SMALL;
+        spec.backendGroups = new ArrayList<>(List.of(group("a", null, address("192.0.2.1", 8080))));
+        spec.listeners.get(0).rules = new ArrayList<>(List.of(
+                rule(null, "/v1;x", "a"),
+                rule(null, "/files/a%2fb", "a"),
+                rule(null, "/w%5Cx%3By", "a"),
+                rule(null, "/plain", "a"),
+                rule(null, "/%25zz", "a")));
+        Decision d = decide(stored(spec, 1, null), null);
+        assertThat(d.valid()).as("accepted: a warning, not a refusal").isTrue();
+        Outcome first = StatusAggregator.aggregate(d, seen(d, on(d.config().version(), 2)), T0);
+
+        Condition c = Conditions.find(listener(first.status(), "web").conditions, "RulesDistinct")
+                .orElseThrow();
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getReason()).isEqualTo("RulePathAmbiguous");
+        assertThat(c.getMessage())
+                .contains(
+                        "rules[0] (path /v1;x) matches as /v1, every path under it: a ';' starts parameters",
+                        "rules[1] (path /files/a%2fb) matches only requests that spell %2F ('/') escaped too",
+                        "rules[2] (path /w%5Cx%3By) matches only requests that spell %5C ('\\', which backends that"
+                                + " decode it read as '/') and %3B (';', which then starts parameters) escaped too",
+                        "such a request is refused (400)",
+                        "Nothing is refused")
+                .doesNotContain("rules[3]", "rules[4]");
+        assertThat(first.events())
+                .filteredOn(n -> n.reason() == Reason.RulePathAmbiguous)
+                .singleElement()
+                .satisfies(n -> assertThat(n.warning()).isTrue());
+
+        spec.listeners.get(0).rules.add(rule(null, "/v1", "a"));
+        Decision colliding = decide(stored(spec, 2, first.status()), Tier.S1_SMALL);
+        Condition both = Conditions.find(
+                        listener(
+                                        StatusAggregator.aggregate(
+                                                        colliding,
+                                                        seen(
+                                                                colliding,
+                                                                on(
+                                                                        colliding
+                                                                                .config()
+                                                                                .version(),
+                                                                        2)),
+                                                        T1)
+                                                .status(),
+                                        "web")
+                                .conditions,
+                        "RulesDistinct")
+                .orElseThrow();
+        assertThat(both.getReason()).isEqualTo("RulesCollide");
+        assertThat(both.getMessage())
+                .contains("rules[0] (path /v1;x) and rules[5] (path /v1)", "rules[0] (path /v1;x) matches as /v1");
     }
 
     @Test

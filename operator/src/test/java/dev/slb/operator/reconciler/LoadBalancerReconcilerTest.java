@@ -3,6 +3,8 @@ package dev.slb.operator.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slb.model.ReloadReport;
+import dev.slb.operator.api.ForwardedHeadersSpec;
+import dev.slb.operator.api.InstanceServiceSpec;
 import dev.slb.operator.api.LastConfigChange;
 import dev.slb.operator.api.ListenerStatus;
 import dev.slb.operator.api.LoadBalancer;
@@ -73,11 +75,16 @@ class LoadBalancerReconcilerTest {
         try (var in = Files.newInputStream(Path.of("../crds/loadbalancers.slb.dev-v1.yml"))) {
             client.apiextensions().v1().customResourceDefinitions().load(in).create();
         }
-        operator = OperatorMain.operator(client, false, Optional.empty());
         // A short resync, so that a repaired status shows within the test.
+        run(RESYNC);
+    }
+
+    /** Starts the operator with {@code resync} as the longest time between two reconciles of an instance. */
+    private void run(Duration resync) {
+        operator = OperatorMain.operator(client, false, Optional.empty());
         operator.register(
                 new LoadBalancerReconciler(OperatorSettings.defaults(), versions, Clock.systemUTC(), metrics),
-                o -> o.withReconciliationMaxInterval(RESYNC));
+                o -> o.withReconciliationMaxInterval(resync));
         operator.start();
     }
 
@@ -394,6 +401,144 @@ class LoadBalancerReconcilerTest {
         versions.set(Map.of("demo-proxy-0", next));
         LoadBalancer settled = awaitStatus(s -> condition(s, "Programmed", "True"), "Programmed again");
         assertThat(find(settled, "Ready").getLastTransitionTime()).isEqualTo(readySince);
+    }
+
+    /**
+     * SLB-IP names the instance's address: the proxy Service's load balancer address (ip, else
+     * hostname) goes into the config of an instance whose listeners send SLB-IP, and its arrival or
+     * change is a new config version (a reload), never a new pod template; an instance that sends no
+     * SLB-IP keeps its config. The operator runs with a resync far longer than the test, so the
+     * Service's status events alone must bring each change.
+     */
+    @Test
+    @Timeout(60)
+    void theServiceAddressReachesTheConfigOfAnInstanceThatSendsSlbIp() {
+        operator.stop();
+        run(Duration.ofMinutes(30));
+        backendAndSecret();
+        createSample(null);
+        String unaddressed = await(this::configYaml, Objects::nonNull, "ConfigMap");
+        PodTemplateSpec template = await(() -> deployment().get(), Objects::nonNull, "Deployment")
+                .getSpec()
+                .getTemplate();
+        await(() -> proxyService().get(), Objects::nonNull, "Service");
+
+        serviceIngress("203.0.113.5", null);
+        awaitStatus(l -> l.getStatus().addresses.contains("203.0.113.5"), "status.addresses");
+        assertThat(configYaml())
+                .as("no listener sends SLB-IP: the config stays as it was")
+                .isEqualTo(unaddressed);
+
+        lbResource().edit(lb -> {
+            lb.getSpec().listeners.get(0).forwardedHeaders = new ForwardedHeadersSpec();
+            lb.getSpec().listeners.get(0).forwardedHeaders.slbIp = true;
+            return lb;
+        });
+        await(this::configYaml, c -> c.contains("instanceAddress: 203.0.113.5\n"), "the address in the config");
+
+        serviceIngress(null, "lb-7.example.net");
+        await(this::configYaml, c -> c.contains("instanceAddress: lb-7.example.net\n"), "the new address");
+        assertThat(deployment().get().getSpec().getTemplate())
+                .as("a reload, not a pod roll")
+                .isEqualTo(template);
+    }
+
+    /**
+     * spec.service.annotations reach the instance's Service, a changed value follows, and a key
+     * removed from the spec leaves the Service (JOSDK's own update would keep it), while an annotation
+     * someone else wrote stays; the pods are never touched.
+     */
+    @Test
+    @Timeout(60)
+    void serviceAnnotationsAreAddedChangedAndRemovedAndOthersAreKept() {
+        backendAndSecret();
+        createSample(null);
+        PodTemplateSpec template = await(() -> deployment().get(), Objects::nonNull, "Deployment")
+                .getSpec()
+                .getTemplate();
+        Service first = await(() -> proxyService().get(), Objects::nonNull, "Service");
+        assertThat(first.getMetadata().getAnnotations())
+                .as("none asked for: the Service as before the field")
+                .containsKey(Names.PROXY_PROTOCOL_PORTS_ANNOTATION)
+                .doesNotContainKey(Names.USER_ANNOTATIONS_ANNOTATION);
+        // A cloud's controller writes its own annotation; then the ingress, which the operator's status
+        // shows once its informer has seen both.
+        proxyService().edit(s -> {
+            s.getMetadata().getAnnotations().put("cloud.example/lb-id", "lb-1");
+            return s;
+        });
+        serviceIngress("203.0.113.5", null);
+        awaitStatus(l -> l.getStatus().addresses.contains("203.0.113.5"), "status.addresses");
+
+        annotate(Map.of("example.com/internal", "true", "example.com/proxy-protocol", "*"));
+        await(
+                () -> annotations(proxyService().get()),
+                a -> "true".equals(a.get("example.com/internal")) && "*".equals(a.get("example.com/proxy-protocol")),
+                "both annotations on the Service");
+
+        annotate(Map.of("example.com/internal", "false"));
+        await(
+                () -> annotations(proxyService().get()),
+                a -> "false".equals(a.get("example.com/internal")) && !a.containsKey("example.com/proxy-protocol"),
+                "one changed, the other removed");
+
+        annotate(null);
+        Map<String, String> last = await(
+                () -> annotations(proxyService().get()),
+                a -> !a.containsKey("example.com/internal") && !a.containsKey(Names.USER_ANNOTATIONS_ANNOTATION),
+                "every one removed, and the record of them");
+        assertThat(last)
+                .containsEntry("cloud.example/lb-id", "lb-1")
+                .containsKey(Names.PROXY_PROTOCOL_PORTS_ANNOTATION);
+        assertThat(deployment().get().getSpec().getTemplate())
+                .as("annotations on the Service roll no pod")
+                .isEqualTo(template);
+    }
+
+    /**
+     * Sets spec.service.annotations ({@code null}: no spec.service at all), as a user would: again
+     * when the operator's status write came in between (409).
+     */
+    private void annotate(Map<String, String> annotations) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                lbResource().edit(lb -> {
+                    if (annotations == null) {
+                        lb.getSpec().service = null;
+                    } else {
+                        lb.getSpec().service = new InstanceServiceSpec();
+                        lb.getSpec().service.annotations = new java.util.LinkedHashMap<>(annotations);
+                    }
+                    return lb;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static Map<String, String> annotations(Service service) {
+        return service == null || service.getMetadata().getAnnotations() == null
+                ? Map.of()
+                : service.getMetadata().getAnnotations();
+    }
+
+    /** What a cloud's load balancer controller writes into the instance's Service once it has an address. */
+    private void serviceIngress(String ip, String hostname) {
+        proxyService().editStatus(s -> {
+            s.setStatus(new io.fabric8.kubernetes.api.model.ServiceStatusBuilder()
+                    .withNewLoadBalancer()
+                    .addNewIngress()
+                    .withIp(ip)
+                    .withHostname(hostname)
+                    .endIngress()
+                    .endLoadBalancer()
+                    .build());
+            return s;
+        });
     }
 
     @Test

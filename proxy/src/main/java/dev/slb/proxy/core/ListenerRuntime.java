@@ -40,6 +40,9 @@ public final class ListenerRuntime {
     private static final Logger log = LoggerFactory.getLogger(ListenerRuntime.class);
 
     private final String instance;
+    /** The instance's own address for SLB-IP, or null while the config does not know it. */
+    private final String instanceAddress;
+
     private final Listener config;
     private final AccessRules accessRules;
     /** The peers whose PROXY header is believed: everyone unless the listener names them. */
@@ -96,6 +99,7 @@ public final class ListenerRuntime {
             ProxyMetrics metrics) {
         this(
                 instance,
+                null,
                 config,
                 backendLoad,
                 tls,
@@ -105,22 +109,26 @@ public final class ListenerRuntime {
     }
 
     /**
-     * As above, with {@code affinity} the listener's memory of client picks for source-address
-     * persistence (the same object across reloads; null when the listener has no persistence).
+     * As above, with {@code instanceAddress} the instance's own address for the SLB-IP header (null
+     * while the config does not know it: SLB-IP then names the address the client connected to), and
+     * {@code affinity} the listener's memory of client picks for source-address persistence (the same
+     * object across reloads; null when the listener has no persistence).
      */
     public ListenerRuntime(
             String instance,
+            String instanceAddress,
             Listener config,
             BackendLoad backendLoad,
             ReloadingSslContext tls,
             Function<Backend, BackendHealth> healthOf,
             SourceAffinity affinity,
             ProxyMetrics metrics) {
-        this(instance, config, null, backendLoad, tls, healthOf, affinity, metrics);
+        this(instance, instanceAddress, config, null, backendLoad, tls, healthOf, affinity, metrics);
     }
 
     private ListenerRuntime(
             String instance,
+            String instanceAddress,
             Listener config,
             String group,
             BackendLoad backendLoad,
@@ -129,6 +137,7 @@ public final class ListenerRuntime {
             SourceAffinity affinity,
             ProxyMetrics metrics) {
         this.instance = instance;
+        this.instanceAddress = instanceAddress;
         this.config = config;
         this.group = group;
         // Parsed here, on the config thread: the config was validated, so every entry reads.
@@ -184,7 +193,8 @@ public final class ListenerRuntime {
                     .rules(null)
                     .noDefaultGroup(false)
                     .build();
-            groups[g] = new ListenerRuntime(instance, view, bg.name(), backendLoad, null, healthOf, null, metrics);
+            groups[g] = new ListenerRuntime(
+                    instance, instanceAddress, view, bg.name(), backendLoad, null, healthOf, null, metrics);
             index.put(bg.name(), g);
         }
         this.routes = config.rules().isEmpty() || groups.length == 0 ? null : Routes.of(config.rules(), index);
@@ -329,6 +339,11 @@ public final class ListenerRuntime {
     /** The LoadBalancer this listener belongs to, as namespace/name; null when the config does not say. */
     public String instance() {
         return instance;
+    }
+
+    /** The instance's own address, for SLB-IP; null while the config does not know it. */
+    public String instanceAddress() {
+        return instanceAddress;
     }
 
     /** Which client addresses this listener serves. */

@@ -103,8 +103,16 @@ final class HeaderRules {
      *
      * @param port     the port the client connected to (the Service port, not the pod port)
      * @param instance the LoadBalancer as namespace/name, or null when the config does not name it
+     * @param instanceAddress the instance's own address for SLB-IP, or null while the config does not
+     *                 know it (then SLB-IP names the address the client connected to, as this replica saw it)
      */
-    static void forwarded(HttpHeaders h, ClientOrigin origin, ForwardedHeaders switches, int port, String instance) {
+    static void forwarded(
+            HttpHeaders h,
+            ClientOrigin origin,
+            ForwardedHeaders switches,
+            int port,
+            String instance,
+            String instanceAddress) {
         h.remove(X_FORWARDED_PROTO);
         h.remove(X_FORWARDED_PORT);
         h.remove(X_FORWARDED_CLIENT_SRCPORT);
@@ -122,7 +130,7 @@ final class HeaderRules {
         }
         h.set(X_FORWARDED_PORT, Integer.toString(port));
         if (switches.slbIp()) {
-            h.set(SLB_IP, origin.instanceIp());
+            h.set(SLB_IP, instanceAddress != null ? instanceAddress : origin.instanceIp());
         }
         if (switches.slbId() && instance != null) {
             h.set(SLB_ID, instance);

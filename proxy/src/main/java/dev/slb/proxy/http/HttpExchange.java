@@ -200,7 +200,12 @@ final class HttpExchange implements UpstreamExchange, UpstreamConnector.Requeste
         }
         HeaderRules.prepareRequest(request, head.websocket(), runtime.address(0));
         HeaderRules.forwarded(
-                request.headers(), origin, config.forwardedHeaders(), config.clientFacingPort(), runtime.instance());
+                request.headers(),
+                origin,
+                config.forwardedHeaders(),
+                config.clientFacingPort(),
+                runtime.instance(),
+                runtime.instanceAddress());
         // A sticky session's cookie names the backend to try first.
         pinned = config.stickySession() == null ? -1 : StickySessions.pinned(runtime, request);
         connector.connect(runtime, this, pinned);

@@ -29,6 +29,7 @@ class PersistentSelectionTest {
                 .build();
         return new ListenerRuntime(
                 "ns/lb",
+                null,
                 l,
                 new BackendLoad(),
                 null,

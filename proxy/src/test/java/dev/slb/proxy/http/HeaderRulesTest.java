@@ -43,7 +43,8 @@ class HeaderRulesTest {
                 origin("198.51.100.7", "http"),
                 new ForwardedHeaders(false, false, false, false),
                 80,
-                "shop/web");
+                "shop/web",
+                "203.0.113.80");
         assertThat(off.headers().names())
                 .doesNotContain("X-Forwarded-Proto", "SLB-IP", "SLB-ID", "X-Forwarded-Client-Srcport");
         assertThat(off.headers().getAll("X-Forwarded-Port")).containsExactly("80");
@@ -55,12 +56,27 @@ class HeaderRulesTest {
                 origin("198.51.100.7", "http"),
                 new ForwardedHeaders(true, true, true, true),
                 443,
-                "shop/web");
+                "shop/web",
+                null);
         assertThat(on.headers().getAll("X-Forwarded-Proto")).containsExactly("http");
         assertThat(on.headers().getAll("X-Forwarded-Port")).containsExactly("443");
-        assertThat(on.headers().getAll("SLB-IP")).containsExactly("192.0.2.10");
+        assertThat(on.headers().getAll("SLB-IP"))
+                .as("no instance address in the config: the address the client connected to")
+                .containsExactly("192.0.2.10");
         assertThat(on.headers().getAll("SLB-ID")).containsExactly("shop/web");
         assertThat(on.headers().getAll("X-Forwarded-Client-Srcport")).containsExactly("40001");
+
+        HttpRequest known = get(HttpVersion.HTTP_1_1, forged);
+        HeaderRules.forwarded(
+                known.headers(),
+                origin("198.51.100.7", "http"),
+                new ForwardedHeaders(true, true, true, true),
+                443,
+                "shop/web",
+                "203.0.113.80");
+        assertThat(known.headers().getAll("SLB-IP"))
+                .as("the instance's own address, once the config has it")
+                .containsExactly("203.0.113.80");
     }
 
     @Test
@@ -103,7 +119,7 @@ class HeaderRulesTest {
                 "X-Forwarded-Proto",
                 "spoofed");
         HeaderRules.prepareRequest(r, false, new InetSocketAddress("10.0.0.1", 8080));
-        HeaderRules.forwarded(r.headers(), origin("127.0.0.1", "https"), ForwardedHeaders.DEFAULT, 18443, null);
+        HeaderRules.forwarded(r.headers(), origin("127.0.0.1", "https"), ForwardedHeaders.DEFAULT, 18443, null, null);
         assertThat(r.protocolVersion()).isEqualTo(HttpVersion.HTTP_1_1);
         assertThat(r.headers().names())
                 .doesNotContain("Connection", "X-Secret", "Keep-Alive", "Proxy-Connection", "TE");
@@ -175,7 +191,7 @@ class HeaderRulesTest {
     void missingHostIsFilledForHttp11Backends() {
         HttpRequest r = get(HttpVersion.HTTP_1_0);
         HeaderRules.prepareRequest(r, false, new InetSocketAddress("10.0.0.1", 8080));
-        HeaderRules.forwarded(r.headers(), origin("127.0.0.2", "http"), ForwardedHeaders.DEFAULT, 80, null);
+        HeaderRules.forwarded(r.headers(), origin("127.0.0.2", "http"), ForwardedHeaders.DEFAULT, 80, null, null);
         assertThat(r.headers().get("Host")).isEqualTo("10.0.0.1:8080");
         assertThat(r.headers().get("X-Forwarded-For")).isEqualTo("127.0.0.2");
     }

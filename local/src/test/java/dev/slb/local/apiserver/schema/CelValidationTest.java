@@ -168,6 +168,26 @@ class CelValidationTest {
         assertThat(errors(lb, null)).isEmpty();
     }
 
+    /** The Service annotations' rules run here as in a cluster: over the map's keys, with their own messages. */
+    @Test
+    void serviceAnnotationsKeepOffTheOperatorsPrefixAndHaveQualifiedNameLengths() {
+        ObjectNode lb = demo();
+        ObjectNode annotations = lb.withObject("spec").withObject("service").withObject("annotations");
+        annotations.put("service.beta.kubernetes.io/aws-load-balancer-internal", "true");
+        assertThat(errors(lb, null)).isEmpty();
+
+        annotations.put("slb.dev/proxy-protocol-ports", "web");
+        assertThat(errors(lb, null))
+                .singleElement()
+                .asString()
+                .startsWith("spec.service.annotations: Invalid value: ")
+                .contains("annotations under slb.dev/ are the operator's own");
+
+        annotations.remove("slb.dev/proxy-protocol-ports");
+        annotations.put("a".repeat(254) + "/" + "b".repeat(63), "x");
+        assertThat(errors(lb, null)).singleElement().asString().contains("an annotation key is at most 317 characters");
+    }
+
     @Test
     void listenerNamesAndPortsAreUnique() {
         ObjectNode names = demo();
