@@ -71,7 +71,7 @@ public final class ConfigValidator {
                     + "' is not a valid name (lower-case letters, digits and '-', 1..63 characters)");
         }
         if (l.protocol() == null) {
-            problems.add(at + ".protocol: is required (HTTP, HTTPS or TCP)");
+            problems.add(at + ".protocol: is required (HTTP, HTTPS, TCP or UDP)");
             return;
         }
         port(at + ".port", l.port(), problems);
@@ -99,7 +99,7 @@ public final class ConfigValidator {
         } else if (l.tls() != null) {
             problems.add(at + ".tls: only HTTPS listeners take tls (this one is " + l.protocol() + ")");
         }
-        if (l.protocol() == Protocol.TCP && l.websocket() != null) {
+        if (!l.protocol().isHttp() && l.websocket() != null) {
             problems.add(at + ".websocket: only HTTP and HTTPS listeners carry WebSocket");
         }
         if (l.websocket() != null && l.websocket().keepalivePingInterval() != null) {
@@ -133,11 +133,15 @@ public final class ConfigValidator {
             problems.add(at + ".httpKeepaliveTimeout: " + Durations.format(l.httpKeepaliveTimeout())
                     + " is longer than " + Durations.format(MAX_HTTP_KEEPALIVE_TIMEOUT));
         }
-        if (l.protocol() == Protocol.TCP && l.forwardedHeaders() != null) {
+        if (!l.protocol().isHttp() && l.forwardedHeaders() != null) {
             problems.add(at + ".forwardedHeaders: only HTTP and HTTPS listeners add headers");
         }
         if (l.accessControl() != null) {
             accessControl(at + ".accessControl", l.accessControl(), problems);
+        }
+        if (l.protocol() == Protocol.UDP && l.proxyProtocol()) {
+            problems.add(at + ".proxyProtocol: a UDP listener reads no PROXY protocol header (an outer load balancer"
+                    + " sends one per TCP connection); turn it off");
         }
         trustedPeers(at + ".proxyProtocolTrustedCidrs", l, problems);
         if (l.servicePort() != null) {
@@ -145,6 +149,10 @@ public final class ConfigValidator {
         }
         if (l.healthCheck() != null) {
             healthCheck(at + ".healthCheck", l.healthCheck(), problems);
+            if (l.healthCheck().protocol() == HealthCheck.Kind.UDP && l.protocol() != Protocol.UDP) {
+                problems.add(at + ".healthCheck.protocol: a UDP probe checks the backends of UDP listeners; this one"
+                        + " is " + l.protocol() + " (use TCP or HTTP)");
+            }
         }
         backends(at, l.backends(), problems);
         groupsAndRules(at, l, problems);
@@ -205,8 +213,8 @@ public final class ConfigValidator {
 
     private static void persistence(String at, Listener l, List<String> problems) {
         Persistence p = l.persistence();
-        if (l.protocol() != Protocol.TCP) {
-            problems.add(at + ": only TCP listeners keep clients by source address; HTTP and HTTPS listeners"
+        if (l.protocol().isHttp()) {
+            problems.add(at + ": only TCP and UDP listeners keep clients by source address; HTTP and HTTPS listeners"
                     + " use stickySession");
         }
         if (p.timeout().isNegative() || p.timeout().compareTo(Persistence.MAX_TIMEOUT) > 0) {
@@ -232,9 +240,13 @@ public final class ConfigValidator {
         if (l.persistence() != null) {
             persistence(at + ".persistence", l, problems);
         }
-        if (l.backendProxyProtocol() != null && l.protocol() != Protocol.TCP) {
-            problems.add(at + ".backendProxyProtocol: only TCP listeners send a PROXY protocol header to backends;"
-                    + " HTTP and HTTPS listeners tell them the client in X-Forwarded-For");
+        if (l.backendProxyProtocol() != null && l.protocol().isHttp()) {
+            problems.add(at + ".backendProxyProtocol: only TCP and UDP listeners send a PROXY protocol header to"
+                    + " backends; HTTP and HTTPS listeners tell them the client in X-Forwarded-For");
+        }
+        if (l.backendProxyProtocol() == ProxyProtocolVersion.V1 && l.protocol() == Protocol.UDP) {
+            problems.add(at + ".backendProxyProtocol: a UDP listener sends v2 only (v2 names a datagram flow; v1 is a"
+                    + " text line for TCP streams); use v2");
         }
         if (l.noDefaultGroup() && !l.backends().isEmpty()) {
             problems.add(at + ".backends: a listener with noDefaultGroup has no default backends; remove them");

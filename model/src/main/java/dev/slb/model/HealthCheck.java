@@ -11,8 +11,9 @@ import java.util.List;
  * row and back after {@code healthyThreshold} good ones. A new backend counts as healthy until
  * probes say otherwise.
  *
- * @param protocol           HTTP (a request, judged by its status) or TCP (a connect); the listener's
- *                           kind when absent: HTTP for HTTP and HTTPS listeners, TCP for TCP ones
+ * @param protocol           HTTP (a request, judged by its status), TCP (a connect) or UDP (a datagram
+ *                           that must not be answered by an ICMP error); the listener's kind when absent:
+ *                           HTTP for HTTP and HTTPS listeners, TCP for TCP ones, UDP for UDP ones
  * @param path               HTTP: the request target (default {@code /})
  * @param host               HTTP: the Host header (default: the backend's address and port)
  * @param method             HTTP: HEAD (default) or GET
@@ -53,7 +54,9 @@ public record HealthCheck(
     /** What a probe does. */
     public enum Kind {
         HTTP,
-        TCP
+        TCP,
+        /** A datagram on a connected socket: good unless an ICMP error (port unreachable) comes back. */
+        UDP
     }
 
     /** The HTTP method of a probe. */

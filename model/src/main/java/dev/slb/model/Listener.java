@@ -9,13 +9,14 @@ import java.util.List;
  * One listener: a port clients connect to, how it is served, and the backends behind it.
  *
  * @param name                  unique within the config; lower-case DNS label
- * @param protocol              HTTP, HTTPS or TCP
+ * @param protocol              HTTP, HTTPS, TCP or UDP
  * @param bindAddress           the address to listen on; all addresses when absent
  * @param port                  1..65535
  * @param tls                   HTTPS only: certificate, key and policy
  * @param websocket             HTTP and HTTPS only: WebSocket on (the default) or off
  * @param idleTimeout           a WebSocket or TCP connection with no traffic for this long is
- *                              closed (default 60 s); an idle HTTP connection waits
+ *                              closed (default 60 s), and so is a UDP flow with no datagram either way
+ *                              (default 90 s, as the product has it); an idle HTTP connection waits
  *                              {@code httpKeepaliveTimeout} instead
  * @param requestTimeout        HTTP: how long a backend may take to start its response (default 60 s)
  * @param connectTimeout        how long a backend connect may take before the next one is tried (default 5 s)
@@ -64,10 +65,12 @@ import java.util.List;
  *                              to {@code backends} (which are then empty)
  * @param redirect              HTTP: every request is redirected to HTTPS instead of forwarded
  * @param stickySession         HTTP/HTTPS: keeps each client on one backend by a cookie; off when absent
- * @param persistence           TCP: keeps each client address on one backend, the same on every replica;
- *                              off when absent (connections are spread by {@code scheduler})
+ * @param persistence           TCP and UDP: keeps each client address on one backend, the same on every
+ *                              replica; off when absent (connections and flows are spread by {@code scheduler})
  * @param backendProxyProtocol  TCP: every backend connection starts with a PROXY protocol header (v1 or
- *                              v2) naming the client, and so do health checks; off when absent
+ *                              v2) naming the client, and so do health checks; UDP: every datagram to a
+ *                              backend starts with a v2 header (v1 is a text line for TCP streams); off when
+ *                              absent
  */
 @JsonPropertyOrder({
     "name",
@@ -172,6 +175,9 @@ public record Listener(
         ProxyProtocolVersion backendProxyProtocol) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    /** A UDP flow's idle timeout when the config gives none: the product's 90 s. */
+    public static final Duration DEFAULT_UDP_IDLE_TIMEOUT = Duration.ofSeconds(90);
+
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_REQUEST_LINE_BYTES = 8 * 1024;
@@ -192,7 +198,9 @@ public record Listener(
 
     public Listener {
         websocket = protocol != null && protocol.isHttp() && websocket == null ? WebSocket.ENABLED : websocket;
-        idleTimeout = idleTimeout == null ? DEFAULT_IDLE_TIMEOUT : idleTimeout;
+        idleTimeout = idleTimeout != null
+                ? idleTimeout
+                : protocol == Protocol.UDP ? DEFAULT_UDP_IDLE_TIMEOUT : DEFAULT_IDLE_TIMEOUT;
         requestTimeout = requestTimeout == null ? DEFAULT_REQUEST_TIMEOUT : requestTimeout;
         connectTimeout = connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout;
         scheduler = scheduler == null ? SchedulerKind.WRR : scheduler;
@@ -205,7 +213,10 @@ public record Listener(
                 : minRequestBodyBytesPerSecond;
         healthCheck = healthCheck == null || protocol == null
                 ? healthCheck
-                : healthCheck.withDefaultProtocol(protocol.isHttp() ? HealthCheck.Kind.HTTP : HealthCheck.Kind.TCP);
+                : healthCheck.withDefaultProtocol(
+                        protocol.isHttp()
+                                ? HealthCheck.Kind.HTTP
+                                : protocol == Protocol.UDP ? HealthCheck.Kind.UDP : HealthCheck.Kind.TCP);
         connectionDrain = connectionDrain == null ? DEFAULT_CONNECTION_DRAIN : connectionDrain;
         httpKeepaliveTimeout = httpKeepaliveTimeout == null ? DEFAULT_HTTP_KEEPALIVE_TIMEOUT : httpKeepaliveTimeout;
         forwardedHeaders = protocol != null && protocol.isHttp() && forwardedHeaders == null

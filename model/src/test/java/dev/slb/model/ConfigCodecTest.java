@@ -192,8 +192,8 @@ class ConfigCodecTest {
     void unknownFieldsAndBadValuesAreNamed() {
         assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL.replace("port: 8080", "prot: 8080")))
                 .hasMessageStartingWith("listeners[0].prot: unknown field");
-        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL.replace("HTTP", "UDP")))
-                .hasMessage("listeners[0].protocol: 'UDP' is not one of HTTP, HTTPS, TCP");
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL.replace("HTTP", "SCTP")))
+                .hasMessage("listeners[0].protocol: 'SCTP' is not one of HTTP, HTTPS, TCP, UDP");
         assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "    idleTimeout: soon\n".replace("    ", "  ")))
                 .hasMessageContaining("'soon' is not a duration");
         assertThatThrownBy(() -> ConfigCodec.parse("version: [1]"))
@@ -397,9 +397,9 @@ class ConfigCodecTest {
                 .isInstanceOfSatisfying(
                         InvalidConfigException.class,
                         e -> assertThat(e.problems())
-                                .containsExactly("listeners[0].backendProxyProtocol: only TCP listeners send a PROXY"
-                                        + " protocol header to backends; HTTP and HTTPS listeners tell them the client"
-                                        + " in X-Forwarded-For"));
+                                .containsExactly("listeners[0].backendProxyProtocol: only TCP and UDP listeners send a"
+                                        + " PROXY protocol header to backends; HTTP and HTTPS listeners tell them the"
+                                        + " client in X-Forwarded-For"));
     }
 
     @Test
@@ -424,8 +424,80 @@ class ConfigCodecTest {
                 .isInstanceOfSatisfying(
                         InvalidConfigException.class,
                         e -> assertThat(e.problems())
-                                .containsExactly("listeners[0].persistence: only TCP listeners keep clients by source"
-                                        + " address; HTTP and HTTPS listeners use stickySession"));
+                                .containsExactly("listeners[0].persistence: only TCP and UDP listeners keep clients by"
+                                        + " source address; HTTP and HTTPS listeners use stickySession"));
+    }
+
+    private static final String UDP = """
+            version: "1"
+            listeners:
+            - name: dns
+              protocol: UDP
+              port: 5353
+              backends:
+              - address: 127.0.0.1
+                port: 9053
+            """;
+
+    @Test
+    void udpListenersIdleOutAfter90sByDefaultAndCheckBackendsByDatagram() throws Exception {
+        Listener dns = ConfigCodec.parse(UDP).listeners().get(0);
+        assertThat(dns.idleTimeout()).as("the product's UDP default").isEqualTo(Duration.ofSeconds(90));
+        assertThat(dns.websocket()).isNull();
+        assertThat(dns.forwardedHeaders()).isNull();
+        Listener checked = ConfigCodec.parse(UDP + "  healthCheck: {interval: 2s}\n")
+                .listeners()
+                .get(0);
+        assertThat(checked.healthCheck().protocol()).isEqualTo(HealthCheck.Kind.UDP);
+        ProxyConfig full = ConfigCodec.parse(UDP
+                + "  idleTimeout: 30s\n  persistence: {type: SourceIP, timeout: 60s}\n  backendProxyProtocol: v2\n");
+        assertThat(full.listeners().get(0).idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(ConfigCodec.parse(ConfigCodec.write(full))).isEqualTo(full);
+    }
+
+    @Test
+    void udpListenersRefuseWhatOnlyStreamsOrHttpHave() {
+        String yaml = UDP + """
+                  backendProxyProtocol: v1
+                  proxyProtocol: true
+                  websocket: {enabled: true}
+                  tls: {certificateFile: a, privateKeyFile: b}
+                """;
+        assertThatThrownBy(() -> ConfigCodec.parse(yaml))
+                .isInstanceOfSatisfying(
+                        InvalidConfigException.class,
+                        e -> assertThat(e.problems())
+                                .containsExactly(
+                                        "listeners[0].tls: only HTTPS listeners take tls (this one is UDP)",
+                                        "listeners[0].websocket: only HTTP and HTTPS listeners carry WebSocket",
+                                        "listeners[0].proxyProtocol: a UDP listener reads no PROXY protocol header (an"
+                                                + " outer load balancer sends one per TCP connection); turn it off",
+                                        "listeners[0].backendProxyProtocol: a UDP listener sends v2 only (v2 names a"
+                                                + " datagram flow; v1 is a text line for TCP streams); use v2"));
+        assertThatThrownBy(() -> ConfigCodec.parse(MINIMAL + "  healthCheck: {protocol: UDP}\n"))
+                .hasMessageContaining("listeners[0].healthCheck.protocol: a UDP probe checks the backends of UDP"
+                        + " listeners; this one is HTTP (use TCP or HTTP)");
+    }
+
+    @Test
+    void aTcpAndAUdpListenerMayShareAPortNumberButTwoUdpListenersMayNot() throws Exception {
+        String both = UDP + """
+                - name: dns-tcp
+                  protocol: TCP
+                  port: 5353
+                  backends: [{address: 127.0.0.1, port: 9053}]
+                """;
+        assertThat(ConfigCodec.parse(both).listeners()).hasSize(2);
+        String twice = UDP + """
+                - name: dns-too
+                  protocol: UDP
+                  port: 5353
+                """;
+        assertThatThrownBy(() -> ConfigCodec.parse(twice))
+                .hasMessage("listeners[1].port: 5353 is already used by listeners[0].port");
+        // The admin port is TCP: a UDP listener may use its number.
+        assertThat(ConfigCodec.parse(UDP + "admin: {port: 5353}\n").admin().port())
+                .isEqualTo(5353);
     }
 
     @Test

@@ -32,11 +32,14 @@ import dev.slb.proxy.tls.ReloadingSslContext;
 import dev.slb.proxy.tls.SecretStore;
 import dev.slb.proxy.tls.TlsException;
 import dev.slb.proxy.tls.TlsProvider;
+import dev.slb.proxy.udp.UdpRelay;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -85,8 +88,13 @@ public final class ProxyServer implements AutoCloseable {
     private final SecretStore secrets;
     private final HealthChecker healthChecker;
     private final BackendDrains backendDrains;
-    /** Bound listeners by port: a port keeps its socket across reloads while it stays in the config. */
-    private final Map<Integer, Bound> bound = new HashMap<>();
+    /**
+     * Bound listeners by transport and port ({@link #key}): a port keeps its socket across reloads while it stays in
+     * the config, and a TCP and a UDP listener may have one number.
+     */
+    private final Map<String, Bound> bound = new HashMap<>();
+    /** UDP listeners' sockets kept while the replica drains: their open flows answer through them. */
+    private final List<Bound> udpDraining = new ArrayList<>();
     /** Each persistent listener's memory of client picks, by listener name: kept across reloads. */
     private final Map<String, SourceAffinity> affinities = new HashMap<>();
 
@@ -95,7 +103,22 @@ public final class ProxyServer implements AutoCloseable {
     private volatile boolean draining;
     private volatile boolean stopped;
 
-    private record Bound(String bindAddress, Channel channel, AtomicReference<ListenerRuntime> runtime) {}
+    /** A listener's socket; {@code udp} is its relay on a UDP listener, null on the others. */
+    private record Bound(String bindAddress, Channel channel, AtomicReference<ListenerRuntime> runtime, UdpRelay udp) {
+        /** Stops serving: a TCP listener stops accepting (accepted connections carry on); a UDP one ends its flows. */
+        void close() {
+            if (udp != null) {
+                udp.close();
+            } else {
+                channel.close();
+            }
+        }
+    }
+
+    /** A listener's key in {@link #bound}: its transport and port, as a port is unique per transport. */
+    private static String key(Listener l) {
+        return l.protocol().transport() + "/" + l.port();
+    }
 
     private ProxyServer(ProxyConfig initial, int workerThreads, SecretStore secrets, OutputStream accessLog)
             throws Exception {
@@ -241,10 +264,10 @@ public final class ProxyServer implements AutoCloseable {
                     next.admin());
         }
         HealthChecker.Plan health = healthChecker.plan(next);
-        Map<Integer, ListenerRuntime> runtimes = new HashMap<>();
+        Map<String, ListenerRuntime> runtimes = new HashMap<>();
         for (Listener l : next.listeners()) {
             runtimes.put(
-                    l.port(),
+                    key(l),
                     new ListenerRuntime(
                             next.instance(),
                             next.instanceAddress(),
@@ -257,12 +280,16 @@ public final class ProxyServer implements AutoCloseable {
                                     : affinities.computeIfAbsent(l.name(), n -> new SourceAffinity()),
                             metrics));
         }
-        Map<Integer, Bound> fresh = new HashMap<>();
+        Map<String, Bound> fresh = new HashMap<>();
         try {
             for (Listener l : next.listeners()) {
-                Bound old = bound.get(l.port());
+                Bound old = bound.get(key(l));
                 if (old == null) {
-                    fresh.put(l.port(), bind(l, runtimes.get(l.port())));
+                    fresh.put(
+                            key(l),
+                            l.protocol() == Protocol.UDP
+                                    ? bindUdp(l, runtimes.get(key(l)))
+                                    : bind(l, runtimes.get(key(l))));
                 } else if (!Objects.equals(old.bindAddress(), l.bindAddress())) {
                     // Rebinding means closing the live socket first; should the new bind then
                     // fail, the port would be dead while the old config claims to serve it.
@@ -272,11 +299,11 @@ public final class ProxyServer implements AutoCloseable {
                 }
             }
         } catch (Exception e) {
-            fresh.values().forEach(b -> b.channel().close());
+            fresh.values().forEach(Bound::close);
             throw e;
         }
-        List<Integer> gone = new ArrayList<>();
-        for (Map.Entry<Integer, Bound> e : bound.entrySet()) {
+        List<String> gone = new ArrayList<>();
+        for (Map.Entry<String, Bound> e : bound.entrySet()) {
             ListenerRuntime runtime = runtimes.get(e.getKey());
             if (runtime == null) {
                 gone.add(e.getKey());
@@ -284,12 +311,15 @@ public final class ProxyServer implements AutoCloseable {
                 e.getValue().runtime().set(runtime);
             }
         }
-        for (Integer port : gone) {
+        for (String port : gone) {
             Bound b = bound.remove(port);
-            // Closing the server socket stops new connections; accepted ones carry on.
-            b.channel().close();
+            // Closing the server socket stops new connections; accepted ones carry on. A UDP flow has no socket of
+            // its own to the client: its listener's goes, and so do its flows.
+            b.close();
             log.info(
-                    "listener {} on port {} removed; its open connections carry on",
+                    b.udp() == null
+                            ? "listener {} on {} removed; its open connections carry on"
+                            : "listener {} on {} removed, and its UDP flows with it",
                     b.runtime().get().name(),
                     port);
         }
@@ -329,7 +359,7 @@ public final class ProxyServer implements AutoCloseable {
         if (l.protocol() != Protocol.HTTPS) {
             return null;
         }
-        Bound existing = bound.get(l.port());
+        Bound existing = bound.get(key(l));
         ReloadingSslContext current =
                 existing == null ? null : existing.runtime().get().tls();
         Tls currentTls =
@@ -407,7 +437,25 @@ public final class ProxyServer implements AutoCloseable {
                 .sync()
                 .channel();
         log.info("listener {} ({}) accepting on {}", l.name(), l.protocol(), channel.localAddress());
-        return new Bound(l.bindAddress(), channel, ref);
+        return new Bound(l.bindAddress(), channel, ref, null);
+    }
+
+    /** Binds a UDP listener's socket, whose relay keeps a flow per client (address and port). */
+    private Bound bindUdp(Listener l, ListenerRuntime runtime) throws Exception {
+        AtomicReference<ListenerRuntime> ref = new AtomicReference<>(runtime);
+        UdpRelay relay = new UdpRelay(ref::get, transport, connections, limits, denials);
+        Channel channel = new Bootstrap()
+                .group(workers)
+                .channel(transport.datagramChannel())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Transport.MAX_DATAGRAM_BYTES))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Transport.WATER_MARK)
+                .handler(relay)
+                .bind(address(l.bindAddress(), l.port()))
+                .sync()
+                .channel();
+        log.info("listener {} (UDP) receiving on {}", l.name(), channel.localAddress());
+        return new Bound(l.bindAddress(), channel, ref, relay);
     }
 
     /** Adds what serves a connection of {@code current}'s protocol, once it is known who the client is. */
@@ -452,7 +500,15 @@ public final class ProxyServer implements AutoCloseable {
         log.info("draining: /readyz reports not ready; still accepting for {}", grace);
         sleep(grace);
         synchronized (bound) {
-            bound.values().forEach(b -> b.channel().close().syncUninterruptibly());
+            for (Bound b : bound.values()) {
+                if (b.udp() != null) {
+                    // No new flows; the socket stays for the open ones, which answer through it.
+                    b.udp().refuseNewFlows();
+                    udpDraining.add(b);
+                } else {
+                    b.channel().close().syncUninterruptibly();
+                }
+            }
             bound.clear();
         }
         connections.startDrain();
@@ -500,8 +556,10 @@ public final class ProxyServer implements AutoCloseable {
         }
         stopped = true;
         synchronized (bound) {
-            bound.values().forEach(b -> b.channel().close());
+            bound.values().forEach(Bound::close);
             bound.clear();
+            udpDraining.forEach(Bound::close);
+            udpDraining.clear();
         }
         housekeeping.shutdownNow();
         healthChecker.close();

@@ -35,7 +35,7 @@ final class ReplicaMetrics {
         this.registry = registry;
         GaugeWithCallback.builder()
                 .name("slb_connections")
-                .help("Client connections open now, on every listener.")
+                .help("Client connections open now, on every listener, UDP flows included.")
                 .callback(cb -> cb.call(limits.open()))
                 .register(registry);
         CounterWithCallback.builder()

@@ -46,6 +46,7 @@ class ArchitectureTest {
                 .resideInAnyPackage(
                         "dev.slb.proxy.http..",
                         "dev.slb.proxy.tcp..",
+                        "dev.slb.proxy.udp..",
                         "dev.slb.proxy.websocket..",
                         "dev.slb.proxy.admin..",
                         "dev.slb.proxy.config..",

@@ -33,8 +33,14 @@ public class HealthCheckSpec {
             + " and no connection is cut.")
     public Boolean enabled;
 
-    @JsonPropertyDescription("HTTP (a request; the status decides) or TCP (a connect). Default: HTTP on HTTP and"
-            + " HTTPS listeners (probes are plain HTTP/1.1, as the proxy speaks to backends), TCP on TCP listeners.")
+    // maxLength bounds the cost of the listener rule that reads it.
+    @Size(max = 4)
+    @JsonPropertyDescription("HTTP (a request; the status decides), TCP (a connect) or UDP (a datagram on a connected"
+            + " socket: unhealthy when the backend's host answers with an ICMP error, port unreachable, within"
+            + " timeoutSeconds; silence or any answer is healthy). Default: HTTP on HTTP and HTTPS listeners (probes"
+            + " are plain HTTP/1.1, as the proxy speaks to backends), TCP on TCP listeners, UDP on UDP listeners."
+            + " UDP only on UDP listeners; a UDP listener may check a TCP or HTTP port of its backends instead"
+            + " (with port).")
     public HealthCheckProtocol protocol;
 
     @Default("/")

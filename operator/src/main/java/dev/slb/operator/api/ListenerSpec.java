@@ -42,12 +42,13 @@ import java.util.List;
         message = "stickySession.sameSite None needs the Secure attribute, which browsers honour only over HTTPS and"
                 + " this load balancer sets only on HTTPS listeners: use Lax or Strict here")
 @ValidationRule(
-        value = "self.protocol == 'TCP' || !has(self.persistence)",
-        message = "only TCP listeners keep clients by source address; HTTP and HTTPS listeners use stickySession")
+        value = "self.protocol == 'TCP' || self.protocol == 'UDP' || !has(self.persistence)",
+        message = "only TCP and UDP listeners keep clients by source address; HTTP and HTTPS listeners use"
+                + " stickySession")
 @ValidationRule(
-        value = "self.protocol == 'TCP' || !has(self.backendProxyProtocol)",
-        message = "only TCP listeners send a PROXY protocol header to backends; HTTP and HTTPS listeners tell them"
-                + " the client in X-Forwarded-For")
+        value = "self.protocol == 'TCP' || self.protocol == 'UDP' || !has(self.backendProxyProtocol)",
+        message = "only TCP and UDP listeners send a PROXY protocol header to backends; HTTP and HTTPS listeners"
+                + " tell them the client in X-Forwarded-For")
 @ValidationRule(
         value = "self.protocol != 'TCP' || !has(self.forwardedHeaders)",
         message = "TCP listeners add no headers; remove forwardedHeaders")
@@ -61,6 +62,24 @@ import java.util.List;
 @ValidationRule(
         value = "self.protocol != 'TCP' || !has(self.compression)",
         message = "TCP listeners relay bytes and compress nothing; remove compression")
+// UDP listeners: what only TCP streams or HTTP have is refused, each with a rule of its own so the message names it.
+@ValidationRule(
+        value = "self.protocol != 'UDP' || !has(self.backendProxyProtocol) || self.backendProxyProtocol == 'v2'",
+        message = "a UDP listener sends backendProxyProtocol v2 only (v2 names a datagram flow; v1 is a text line"
+                + " for TCP streams): use v2")
+@ValidationRule(
+        value = "self.protocol != 'UDP' || !has(self.proxyProtocol) || !self.proxyProtocol",
+        message = "a UDP listener reads no PROXY protocol header (an outer load balancer sends one per TCP"
+                + " connection): remove proxyProtocol")
+@ValidationRule(
+        value = "self.protocol != 'UDP' || (!has(self.rules) && !has(self.stickySession) && !has(self.forwardedHeaders)"
+                + " && !has(self.websocketKeepaliveSeconds) && !has(self.compression))",
+        message = "a UDP listener relays datagrams: it has no requests, cookies, headers or WebSocket; remove rules,"
+                + " stickySession, forwardedHeaders, websocketKeepaliveSeconds and compression")
+@ValidationRule(
+        value = "!has(self.healthCheck) || !has(self.healthCheck.protocol) || self.healthCheck.protocol != 'UDP'"
+                + " || self.protocol == 'UDP'",
+        message = "healthCheck.protocol UDP checks the backends of UDP listeners; use TCP or HTTP here")
 public class ListenerSpec {
     /** A listener name: a DNS label short enough to name a Service port. Checked in the schema and in Java. */
     public static final int MAX_CONNECTION_DRAIN_SECONDS = 900;
@@ -78,25 +97,33 @@ public class ListenerSpec {
     @Required
     // maxLength bounds the cost of the port-uniqueness rule, which reads every pair of listeners' protocols.
     @Size(max = 5)
-    @JsonPropertyDescription("HTTP, HTTPS or TCP. HTTP listeners carry WebSocket (ws://) and HTTPS listeners "
-            + "WebSocket Secure (wss://) by default on guaranteed-performance tiers.")
+    @JsonPropertyDescription("HTTP, HTTPS, TCP or UDP. HTTP listeners carry WebSocket (ws://) and HTTPS listeners "
+            + "WebSocket Secure (wss://) by default on guaranteed-performance tiers. A UDP listener relays datagrams"
+            + " per client flow (the client's address and port), each flow on one backend, the answers sent back"
+            + " from the listener's port; it takes idleTimeoutSeconds, scheduler, persistence, backendProxyProtocol"
+            + " v2, healthCheck, connectionDrainSeconds, accessControl, accessLog and defaultBackendGroup, and"
+            + " refuses what only TCP streams or HTTP have (tls, rules, stickySession, proxyProtocol, ...).")
     public ListenerProtocol protocol;
 
     @Required
     @Min(1)
     @Max(65535)
-    @JsonPropertyDescription("The port clients connect to, on the instance's address. Unique in this LoadBalancer.")
+    @JsonPropertyDescription("The port clients connect to, on the instance's address. Unique per transport in this"
+            + " LoadBalancer: HTTP, HTTPS and TCP listeners all use TCP, so none of them share a port, while a UDP"
+            + " listener may have a TCP listener's number (DNS on 53).")
     public Integer port;
 
     @JsonPropertyDescription("HTTPS only: the certificate Secret and the TLS policy.")
     public TlsSpec tls;
 
-    @Default("60")
+    // No schema default: it depends on the protocol (60, or 90 on UDP), so the operator fills it in. LoadBalancers
+    // stored while the schema defaulted it to 60 keep that 60, which is what the operator fills in for them anyway.
     @Min(1)
     @Max(3600)
     @JsonPropertyDescription("A WebSocket or TCP connection on which nothing passes for this many seconds is closed "
-            + "(WebSocket with close code 1001). Pings and pongs count as traffic, so client keepalive holds a "
-            + "connection open. Default 60.")
+            + "(WebSocket with close code 1001), and so is a UDP flow with no datagram either way. Pings and pongs "
+            + "count as traffic, so client keepalive holds a connection open. 1..3600; default 60, and 90 on UDP "
+            + "listeners, as the product has it.")
     public Integer idleTimeoutSeconds;
 
     // No schema default: a TCP listener has no requests, and a defaulted 60 on it would read as a setting.
@@ -195,7 +222,7 @@ public class ListenerSpec {
 
     @Default("false")
     @JsonPropertyDescription("Write an access log: one JSON line on each proxy pod's standard output (kubectl logs)"
-            + " per HTTP request, and per WebSocket or TCP connection when it closes, with the client's address, the"
+            + " per HTTP request, and per WebSocket or TCP connection or UDP flow when it ends, with the client's address, the"
             + " backend, the duration, the bytes (and WebSocket frames) each way, and for a connection who closed it"
             + " and with which close code. Lines are never waited for: if standard output falls behind, lines are"
             + " dropped and counted in the proxy's slb_access_log_dropped_total. Turning it on or off is a reload;"
@@ -208,13 +235,15 @@ public class ListenerSpec {
     public Scheduler scheduler;
 
     @JsonPropertyDescription("Active health checks of this listener's backends: on by default (HTTP HEAD / every 2 s,"
-            + " 5 s timeout, 3 to turn unhealthy or healthy, 2xx and 3xx good). Set enabled: false to turn them off.")
+            + " 5 s timeout, 3 to turn unhealthy or healthy, 2xx and 3xx good; a connect on TCP listeners, a datagram"
+            + " on UDP ones). Set enabled: false to turn them off.")
     public HealthCheckSpec healthCheck;
 
     @Default("30")
     @Min(0)
     @Max(MAX_CONNECTION_DRAIN_SECONDS)
-    @JsonPropertyDescription("Seconds the WebSocket and TCP connections of a backend that goes away (removed from"
+    @JsonPropertyDescription("Seconds the WebSocket and TCP connections and UDP flows of a backend that goes away"
+            + " (removed from"
             + " the spec, or its pod terminating) may carry on, 0..900 (default 30). The backend gets no new"
             + " connections at once; at the end the ones left are closed (WebSocket with close code 1001 to both"
             + " sides), spread over the last third of the window. 0 closes them at once. Weight 0 is different: no"
@@ -279,14 +308,20 @@ public class ListenerSpec {
 
     // ---- source-address persistence ----
 
-    @JsonPropertyDescription("TCP: keeps each client address on one backend. A consistent hash (Maglev) of the"
+    @JsonPropertyDescription("TCP and UDP: keeps each client address on one backend (on UDP, every flow of that"
+            + " address, whatever its port). A consistent hash (Maglev) of the"
             + " client's address over the healthy backends picks it, the same on every proxy replica with nothing"
             + " shared, weighted by the backends' weights; when a backend goes, only its own clients move. Each"
             + " replica also remembers a client's backend for timeoutSeconds. The scheduler is then not used."
             + " Off by default: connections are spread by the scheduler.")
     public PersistenceSpec persistence;
 
-    @JsonPropertyDescription("TCP: start every backend connection with a PROXY protocol header naming the client's"
+    // maxLength bounds the cost of the rule that reads it on UDP listeners.
+    @Size(max = 2)
+    @JsonPropertyDescription("TCP and UDP (v2 only). UDP: every datagram to a backend starts with a v2 header"
+            + " (DGRAM) naming the client's address and port, as a backend sees every flow come from the proxy's"
+            + " own address; a health check's datagram is a v2 header that names no client (LOCAL). TCP: start every backend connection with a PROXY protocol"
+            + " header naming the client's"
             + " address and port and the address it connected to (the ones an inbound PROXY header named, with"
             + " proxyProtocol on): v1 (a text line) or v2 (binary). Only for backends that expect it (nginx"
             + " 'listen ... proxy_protocol', HAProxy 'accept-proxy', Postgres/Redis behind such a front): a backend"

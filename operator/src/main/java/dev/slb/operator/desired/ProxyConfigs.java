@@ -352,19 +352,19 @@ public final class ProxyConfigs {
         if (c == null || Boolean.FALSE.equals(c.enabled)) {
             return null;
         }
+        // A connect or a datagram has no path, host, method or status.
+        boolean notHttp = c.protocol == HealthCheckProtocol.TCP || c.protocol == HealthCheckProtocol.UDP;
         return new HealthCheck(
                 c.protocol == null ? null : HealthCheck.Kind.valueOf(c.protocol.name()),
-                c.protocol == HealthCheckProtocol.TCP ? null : c.path,
-                c.protocol == HealthCheckProtocol.TCP ? null : c.host,
-                c.protocol == HealthCheckProtocol.TCP || c.method == null
-                        ? null
-                        : HealthCheck.Method.valueOf(c.method.name()),
+                notHttp ? null : c.path,
+                notHttp ? null : c.host,
+                notHttp || c.method == null ? null : HealthCheck.Method.valueOf(c.method.name()),
                 c.port,
                 c.intervalSeconds == null ? null : Duration.ofSeconds(c.intervalSeconds),
                 c.timeoutSeconds == null ? null : Duration.ofSeconds(c.timeoutSeconds),
                 c.healthyThreshold,
                 c.unhealthyThreshold,
-                c.protocol == HealthCheckProtocol.TCP || c.httpCodes == null
+                notHttp || c.httpCodes == null
                         ? null
                         : c.httpCodes.stream().map(StatusClass::wireName).toList());
     }

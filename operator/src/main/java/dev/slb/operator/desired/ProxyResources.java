@@ -91,7 +91,8 @@ public final class ProxyResources {
         Sizing sizing = Sizing.of(inEffect);
         // Only the admin port is declared (probes name it). Listener ports are not: declaring them
         // would put the set of ports into the template, and a listener added by reload would roll
-        // every pod; the Service targets pod ports by number, which needs no declaration.
+        // every pod; the Service targets pod ports by number, which needs no declaration (UDP ports
+        // alike: a pod receives on any port, declared or not).
         List<ContainerPort> ports = List.of(new ContainerPortBuilder()
                 .withName(Names.ADMIN_PORT_NAME)
                 .withContainerPort(ProxyConfigs.ADMIN_PORT)
@@ -219,13 +220,18 @@ public final class ProxyResources {
                 .get(Names.POD_TEMPLATE_CHECKSUM_ANNOTATION));
     }
 
-    /** The Service: each listener port mapped to its pod port, type and external traffic policy from the spec. */
+    /**
+     * The Service: each listener port mapped to its pod port over the listener's transport (TCP, or UDP beside TCP
+     * on one Service: a mixed-protocol LoadBalancer Service, in Kubernetes since 1.26), type and external traffic
+     * policy from the spec. Ports are named by listener, and a Service keys them by port and protocol, so a TCP
+     * and a UDP listener on 53 are two ports of it.
+     */
     public static Service service(LoadBalancer lb) {
         String name = name(lb);
         List<ServicePort> ports = lb.getSpec().listeners.stream()
                 .map(l -> new ServicePortBuilder()
                         .withName(l.name)
-                        .withProtocol("TCP")
+                        .withProtocol(l.protocol.transport())
                         .withPort(l.port)
                         .withTargetPort(new IntOrString(ProxyConfigs.podPort(l.port)))
                         .build())

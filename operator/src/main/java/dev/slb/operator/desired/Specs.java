@@ -49,6 +49,9 @@ import java.util.regex.Pattern;
  */
 public final class Specs {
     public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+    /** A UDP flow's idle timeout when the spec gives none: the product's 90 s. */
+    public static final int DEFAULT_UDP_IDLE_TIMEOUT_SECONDS = (int) Listener.DEFAULT_UDP_IDLE_TIMEOUT.toSeconds();
+
     public static final int DEFAULT_REQUEST_TIMEOUT_SECONDS = 60;
     public static final int DEFAULT_WEIGHT = 100;
     public static final int MAX_TIMEOUT_SECONDS = 3600;
@@ -187,13 +190,16 @@ public final class Specs {
                 }
             }
         }
-        copy.idleTimeoutSeconds = l.idleTimeoutSeconds == null ? DEFAULT_IDLE_TIMEOUT_SECONDS : l.idleTimeoutSeconds;
-        // TCP has no requests: the timeout is left out (and ignored if given) rather than defaulted.
-        copy.requestTimeoutSeconds = l.protocol == ListenerProtocol.TCP
+        copy.idleTimeoutSeconds = l.idleTimeoutSeconds != null
+                ? l.idleTimeoutSeconds
+                : l.protocol == ListenerProtocol.UDP ? DEFAULT_UDP_IDLE_TIMEOUT_SECONDS : DEFAULT_IDLE_TIMEOUT_SECONDS;
+        boolean http = l.protocol == null || l.protocol.isHttp();
+        // TCP and UDP have no requests: the timeout is left out (and ignored if given) rather than defaulted.
+        copy.requestTimeoutSeconds = !http
                 ? null
                 : l.requestTimeoutSeconds == null ? DEFAULT_REQUEST_TIMEOUT_SECONDS : l.requestTimeoutSeconds;
         copy.websocketKeepaliveSeconds = l.websocketKeepaliveSeconds;
-        if (l.protocol != ListenerProtocol.TCP) {
+        if (http) {
             // Limits of HTTP request heads and bodies: a TCP listener has neither, so they stay unset there.
             copy.maxHeaders = l.maxHeaders == null ? DEFAULT_MAX_HEADERS : l.maxHeaders;
             copy.requestHeaderTimeoutSeconds = l.requestHeaderTimeoutSeconds == null
@@ -207,7 +213,7 @@ public final class Specs {
                     : l.httpKeepaliveTimeoutSeconds;
             copy.forwardedHeaders = normalize(l.forwardedHeaders);
         } else {
-            // Kept so that validation can refuse it on TCP, as the schema does.
+            // Kept so that validation can refuse it on TCP and UDP, as the schema does.
             copy.forwardedHeaders = l.forwardedHeaders;
         }
         copy.scheduler = l.scheduler == null ? Scheduler.WRR : l.scheduler;
@@ -270,7 +276,9 @@ public final class Specs {
         copy.enabled = in.enabled == null || in.enabled;
         copy.protocol = in.protocol != null
                 ? in.protocol
-                : listenerProtocol == ListenerProtocol.TCP ? HealthCheckProtocol.TCP : HealthCheckProtocol.HTTP;
+                : listenerProtocol == ListenerProtocol.TCP
+                        ? HealthCheckProtocol.TCP
+                        : listenerProtocol == ListenerProtocol.UDP ? HealthCheckProtocol.UDP : HealthCheckProtocol.HTTP;
         copy.path = in.path == null ? "/" : in.path;
         copy.host = in.host;
         copy.method = in.method == null ? HealthCheckMethod.HEAD : in.method;
@@ -393,9 +401,10 @@ public final class Specs {
                             + " are allowed: split them over two LoadBalancers"));
         }
         Map<String, Integer> names = new HashMap<>();
-        // By transport and port: a port number is unique per transport (TCP, HTTP and HTTPS all use TCP).
+        // By transport and port: a port number is unique per transport (TCP, HTTP and HTTPS all use TCP), and so
+        // is a pod port.
         Map<String, Integer> ports = new HashMap<>();
-        Map<Integer, Integer> podPorts = new HashMap<>();
+        Map<String, Integer> podPorts = new HashMap<>();
         for (int i = 0; i < listeners.size(); i++) {
             String at = "spec.listeners[" + i + "]";
             ListenerSpec l = listeners.get(i);
@@ -414,25 +423,27 @@ public final class Specs {
                 }
             }
             if (l.port != null && validPort(l.port)) {
-                Integer first =
-                        ports.putIfAbsent((l.protocol == null ? "TCP" : l.protocol.transport()) + "/" + l.port, i);
+                String transport = l.protocol == null ? "TCP" : l.protocol.transport();
+                Integer first = ports.putIfAbsent(transport + "/" + l.port, i);
                 if (first != null) {
                     problems.add(Problem.invalid(
                             at + ".port",
                             l.port + " is already the port of listeners[" + first
-                                    + "]; listener ports must be unique (TCP, HTTP and HTTPS listeners all use"
-                                    + " TCP, so none of them may share a port)"));
+                                    + "]; listener ports must be unique per transport (TCP, HTTP and HTTPS"
+                                    + " listeners all use TCP, so none of them may share a port; a UDP listener may"
+                                    + " have a TCP listener's port number)"));
                     continue;
                 }
                 int podPort = ProxyConfigs.podPort(l.port);
-                if (podPort == ProxyConfigs.ADMIN_PORT) {
+                // The admin port is TCP: a UDP listener may have its number.
+                if (podPort == ProxyConfigs.ADMIN_PORT && transport.equals("TCP")) {
                     problems.add(Problem.invalid(
                             at + ".port",
                             l.port + " is the proxy's admin port inside the pod (" + ProxyConfigs.ADMIN_PORT
                                     + "); pick another port"));
                     continue;
                 }
-                Integer other = podPorts.putIfAbsent(podPort, i);
+                Integer other = podPorts.putIfAbsent(transport + "/" + podPort, i);
                 if (other != null) {
                     problems.add(Problem.invalid(
                             at + ".port",
@@ -467,7 +478,7 @@ public final class Specs {
                     at + ".name", "'admin' is the name of the proxy's admin port; rename the " + "listener"));
         }
         if (l.protocol == null) {
-            problems.add(Problem.invalid(at + ".protocol", "is required: HTTP, HTTPS or TCP"));
+            problems.add(Problem.invalid(at + ".protocol", "is required: HTTP, HTTPS, TCP or UDP"));
         }
         if (l.port == null) {
             problems.add(Problem.invalid(at + ".port", "is required: the port clients connect to, 1..65535"));
@@ -528,23 +539,24 @@ public final class Specs {
         if (l.proxyProtocolTrustedCidrs != null) {
             trustedPeers(at + ".proxyProtocolTrustedCidrs", l, problems);
         }
-        if (l.protocol == ListenerProtocol.TCP && l.forwardedHeaders != null) {
-            problems.add(
-                    Problem.invalid(at + ".forwardedHeaders", "TCP listeners add no headers; remove forwardedHeaders"));
+        if (layer4(l) && l.forwardedHeaders != null) {
+            problems.add(Problem.invalid(
+                    at + ".forwardedHeaders", l.protocol + " listeners add no headers; remove forwardedHeaders"));
         }
         if (l.protocol != null && l.protocol != ListenerProtocol.HTTPS && l.http2 != null) {
             problems.add(Problem.invalid(
                     at + ".http2",
                     "only HTTPS listeners speak HTTP/2 (it is negotiated in the TLS handshake); remove http2"));
         }
-        if (l.protocol == ListenerProtocol.TCP && l.compression != null) {
+        if (layer4(l) && l.compression != null) {
             problems.add(Problem.invalid(
-                    at + ".compression", "TCP listeners relay bytes and compress nothing; remove compression"));
+                    at + ".compression",
+                    l.protocol + " listeners relay bytes and compress nothing; remove compression"));
         }
-        if (l.protocol == ListenerProtocol.TCP && l.websocketKeepaliveSeconds != null) {
+        if (layer4(l) && l.websocketKeepaliveSeconds != null) {
             problems.add(Problem.invalid(
                     at + ".websocketKeepaliveSeconds",
-                    "TCP listeners carry no WebSocket; remove " + "websocketKeepaliveSeconds"));
+                    l.protocol + " listeners carry no WebSocket; remove websocketKeepaliveSeconds"));
         }
         range(
                 at + ".connectionDrainSeconds",
@@ -836,8 +848,8 @@ public final class Specs {
             }
             String at = "spec.listeners[" + i + "].stickySession";
             StickySessionSpec s = l.stickySession;
-            if (l.protocol == ListenerProtocol.TCP) {
-                problems.add(Problem.invalid(at, "TCP listeners have no cookies; remove stickySession"));
+            if (layer4(l)) {
+                problems.add(Problem.invalid(at, l.protocol + " listeners have no cookies; remove stickySession"));
             }
             if (s.type == null) {
                 problems.add(Problem.invalid(at + ".type", "is required: Insert or Server"));
@@ -965,11 +977,11 @@ public final class Specs {
             if (l.rules == null) {
                 continue;
             }
-            if (l.protocol == ListenerProtocol.TCP && !l.rules.isEmpty()) {
+            if (layer4(l) && !l.rules.isEmpty()) {
                 problems.add(Problem.invalid(
                         at + ".rules",
-                        "TCP listeners have no host or path to route by; remove rules (defaultBackendGroup picks"
-                                + " their backends)"));
+                        l.protocol + " listeners have no host or path to route by; remove rules (defaultBackendGroup"
+                                + " picks their backends)"));
             }
             if (l.rules.size() > ForwardingRule.MAX_PER_LISTENER) {
                 problems.add(Problem.invalid(
@@ -1041,6 +1053,11 @@ public final class Specs {
         if (value != null && (value < min || value > max)) {
             problems.add(Problem.invalid(field, value + " is out of range: use " + min + ".." + max + " " + unit));
         }
+    }
+
+    /** True for TCP and UDP listeners, which relay bytes or datagrams and have no HTTP settings. */
+    static boolean layer4(ListenerSpec l) {
+        return l.protocol == ListenerProtocol.TCP || l.protocol == ListenerProtocol.UDP;
     }
 
     private static boolean validPort(int port) {

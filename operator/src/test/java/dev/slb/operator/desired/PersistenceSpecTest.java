@@ -63,8 +63,8 @@ class PersistenceSpecTest {
                 .toList();
         assertThat(problems)
                 .containsExactly(
-                        "spec.listeners[0].persistence: only TCP listeners keep clients by source address; HTTP and"
-                                + " HTTPS listeners use stickySession",
+                        "spec.listeners[0].persistence: only TCP and UDP listeners keep clients by source address;"
+                                + " HTTP and HTTPS listeners use stickySession",
                         "spec.listeners[2].persistence.type: is required: SourceIP",
                         "spec.listeners[2].persistence.timeoutSeconds: 3601 is out of range: use 0..3600 seconds (0"
                                 + " remembers nothing: the hash alone decides)");
@@ -84,7 +84,8 @@ class PersistenceSpecTest {
         assertThat(Specs.validate(Specs.normalize(spec)).stream()
                         .map(p -> p.field() + ": " + p.message())
                         .toList())
-                .containsExactly("spec.listeners[0].backendProxyProtocol: only TCP listeners send a PROXY protocol"
-                        + " header to backends; HTTP and HTTPS listeners tell them the client in X-Forwarded-For");
+                .containsExactly("spec.listeners[0].backendProxyProtocol: only TCP and UDP listeners send a PROXY"
+                        + " protocol header to backends; HTTP and HTTPS listeners tell them the client in"
+                        + " X-Forwarded-For");
     }
 }

@@ -244,7 +244,7 @@ class SpecsTest {
                         "protocol missing",
                         s -> s.listeners.get(0).protocol = null,
                         "spec.listeners[0].protocol",
-                        "HTTP, HTTPS or TCP"),
+                        "HTTP, HTTPS, TCP or UDP"),
                 rule("port missing", s -> s.listeners.get(0).port = null, "spec.listeners[0].port", "is required"),
                 rule("port 0", s -> s.listeners.get(0).port = 0, "spec.listeners[0].port", "1..65535"),
                 rule("port 70000", s -> s.listeners.get(0).port = 70000, "spec.listeners[0].port", "1..65535"),

@@ -7,12 +7,15 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -29,8 +32,8 @@ import java.nio.channels.spi.SelectorProvider;
  * them. Setting it again per channel would cost a system call per connection for nothing.
  */
 public enum Transport {
-    EPOLL(EpollServerSocketChannel.class, EpollSocketChannel.class),
-    NIO(NioServerSocketChannel.class, NioSocketChannel.class);
+    EPOLL(EpollServerSocketChannel.class, EpollSocketChannel.class, EpollDatagramChannel.class),
+    NIO(NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class);
 
     /**
      * Write-buffer water marks for every proxied channel: a side stops being read once the other
@@ -38,12 +41,23 @@ public enum Transport {
      */
     public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
+    /**
+     * The buffer each UDP read gets: room for the largest datagram (65,507 bytes of payload over IPv4), as Netty's
+     * default of 2 KiB would cut a large one (a DNS answer with EDNS is up to 4 KiB) without a word.
+     */
+    public static final int MAX_DATAGRAM_BYTES = 65_536;
+
     private final Class<? extends ServerChannel> serverChannel;
     private final Class<? extends SocketChannel> socketChannel;
+    private final Class<? extends DatagramChannel> datagramChannel;
 
-    Transport(Class<? extends ServerChannel> serverChannel, Class<? extends SocketChannel> socketChannel) {
+    Transport(
+            Class<? extends ServerChannel> serverChannel,
+            Class<? extends SocketChannel> socketChannel,
+            Class<? extends DatagramChannel> datagramChannel) {
         this.serverChannel = serverChannel;
         this.socketChannel = socketChannel;
+        this.datagramChannel = datagramChannel;
     }
 
     /** The best transport available here. */
@@ -71,6 +85,11 @@ public enum Transport {
 
     public Class<? extends SocketChannel> socketChannel() {
         return socketChannel;
+    }
+
+    /** UDP sockets: a UDP listener's own, and the connected one of each of its flows. */
+    public Class<? extends DatagramChannel> datagramChannel() {
+        return datagramChannel;
     }
 
     /**

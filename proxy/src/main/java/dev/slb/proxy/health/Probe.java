@@ -5,6 +5,7 @@ import dev.slb.model.ProxyProtocolVersion;
 import dev.slb.proxy.core.Transport;
 import dev.slb.proxy.proxyprotocol.BackendProxyHeaders;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -33,14 +34,22 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One probe of one backend, on one event loop: a TCP connect, or an HTTP/1.1 request on a new
+ * One probe of one backend, on one event loop: a TCP connect, an HTTP/1.1 request on a new
  * connection that is closed after the status line (the probe needs nothing more, and a backend
- * sees an ordinary short-lived client). Completes its promise with null for a good probe, else
- * with the reason it failed, as a person reads it in the status: timeout, refused, status 500.
+ * sees an ordinary short-lived client), or a UDP datagram on a connected socket that must not be
+ * answered by an ICMP error. Completes its promise with null for a good probe, else with the reason
+ * it failed, as a person reads it in the status: timeout, refused, status 500.
  */
 final class Probe {
     private static final String USER_AGENT = "slb-health-check";
     private static final String HTTP_CODEC = "http-codec";
+    /** A UDP probe's datagram, unless the backend expects a PROXY header: says what it is in a packet capture. */
+    private static final byte[] UDP_PAYLOAD = "slb-health-check\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /**
+     * How long a UDP probe waits for an ICMP error before it passes (or its timeout, if shorter): an error comes
+     * back within a round trip, and a probe that held its socket for the whole timeout would slow the next one.
+     */
+    static final Duration UDP_SILENCE = Duration.ofSeconds(1);
 
     private Probe() {}
 
@@ -59,6 +68,9 @@ final class Probe {
         if (target.isUnresolved()) {
             result.setSuccess("address does not resolve");
             return result;
+        }
+        if (check.protocol() == HealthCheck.Kind.UDP) {
+            return udp(loop, transport, check, target, proxyHeader, result);
         }
         boolean http = check.protocol() == HealthCheck.Kind.HTTP;
         Bootstrap bootstrap = new Bootstrap()
@@ -123,6 +135,68 @@ final class Probe {
             }
         });
         return result;
+    }
+
+    /**
+     * A datagram to {@code target} on a connected socket: an ICMP error (port unreachable) fails the probe; an answer,
+     * or silence for {@link #UDP_SILENCE} (or the timeout, if shorter), passes it. A backend that expects a PROXY
+     * header gets one that names no client (v2 LOCAL) as its datagram.
+     */
+    private static Promise<String> udp(
+            EventLoop loop,
+            Transport transport,
+            HealthCheck check,
+            InetSocketAddress target,
+            ProxyProtocolVersion proxyHeader,
+            Promise<String> result) {
+        ChannelFuture connect = new Bootstrap()
+                .group(loop)
+                .channel(transport.datagramChannel())
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ReferenceCountUtil.release(msg);
+                        result.trySuccess(null);
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        result.trySuccess(udpFailure(cause));
+                    }
+                })
+                .connect(target);
+        Channel channel = connect.channel();
+        Duration wait = check.timeout().compareTo(UDP_SILENCE) < 0 ? check.timeout() : UDP_SILENCE;
+        ScheduledFuture<?> deadline =
+                loop.schedule(() -> result.trySuccess(null), wait.toNanos(), TimeUnit.NANOSECONDS);
+        result.addListener(f -> {
+            deadline.cancel(false);
+            channel.close();
+        });
+        connect.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                result.trySuccess("connect failed: " + f.cause().getMessage());
+                return;
+            }
+            ByteBuf payload = proxyHeader == ProxyProtocolVersion.V2
+                    ? BackendProxyHeaders.encode((io.netty.handler.codec.haproxy.HAProxyMessage)
+                            BackendProxyHeaders.forHealthCheck(proxyHeader))
+                    : Unpooled.wrappedBuffer(UDP_PAYLOAD);
+            f.channel().writeAndFlush(payload).addListener((ChannelFuture w) -> {
+                if (!w.isSuccess()) {
+                    result.trySuccess(udpFailure(w.cause()));
+                }
+            });
+        });
+        return result;
+    }
+
+    private static String udpFailure(Throwable cause) {
+        if (cause instanceof java.net.PortUnreachableException
+                || String.valueOf(cause.getMessage()).contains("Connection refused")) {
+            return "refused (ICMP port unreachable)";
+        }
+        return "send failed: " + cause.getMessage();
     }
 
     private static String connectFailure(Throwable cause, Duration timeout) {

@@ -22,6 +22,11 @@ public final class ListenerMetrics {
     private final DistributionDataPoint upstreamConnect;
     private final DistributionDataPoint upstreamFirstByte;
     private final CounterDataPoint proxyProtocolRefused;
+    /** A UDP listener's series, made at its first flow: other listeners write none. */
+    private volatile Udp udp;
+
+    private record Udp(
+            CounterDataPoint flows, LongAdder flowsClosed, CounterDataPoint received, CounterDataPoint sent) {}
 
     ListenerMetrics(String listener, ProxyMetrics families) {
         this.listener = listener;
@@ -100,5 +105,66 @@ public final class ListenerMetrics {
     /** A connection was reset because it did not start with a valid PROXY protocol header. */
     public void proxyProtocolRefused() {
         proxyProtocolRefused.inc();
+    }
+
+    private Udp udpSeries() {
+        Udp u = udp;
+        if (u == null) {
+            synchronized (this) {
+                u = udp;
+                if (u == null) {
+                    u = new Udp(
+                            families.udpFlows.labelValues(listener),
+                            new LongAdder(),
+                            families.udpDatagrams.labelValues(listener, "received"),
+                            families.udpDatagrams.labelValues(listener, "sent"));
+                    udp = u;
+                }
+            }
+        }
+        return u;
+    }
+
+    boolean udp() {
+        return udp != null;
+    }
+
+    long udpFlowsOpen() {
+        Udp u = udp;
+        return u == null ? 0 : (long) u.flows().get() - u.flowsClosed().sum();
+    }
+
+    /** A UDP flow was opened on this listener. */
+    public void udpFlowOpened() {
+        udpSeries().flows().inc();
+    }
+
+    public void udpFlowClosed() {
+        udpSeries().flowsClosed().increment();
+    }
+
+    /**
+     * A UDP flow was not opened, and its datagram dropped, for {@code reason} (a limit's name, accessControl, noBackend,
+     * draining). Rare and bounded: a label lookup here costs nothing that matters.
+     */
+    public void udpFlowRefused(String reason) {
+        families.udpFlowsRefused.labelValues(listener, reason).inc();
+    }
+
+    /** A datagram of {@code bytes} came from a client and went on to its flow's backend. */
+    public void udpReceived(int bytes) {
+        udpSeries().received().inc();
+        received.inc(bytes);
+    }
+
+    /** A datagram of {@code bytes} came from a backend and went on to its flow's client. */
+    public void udpSent(int bytes) {
+        udpSeries().sent().inc();
+        sent.inc(bytes);
+    }
+
+    /** A datagram of an open flow was dropped, for {@code reason}: buffer_full, unreachable, send_failed. */
+    public void udpDropped(String reason) {
+        families.udpDropped.labelValues(listener, reason).inc();
     }
 }

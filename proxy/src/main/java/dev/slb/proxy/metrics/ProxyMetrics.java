@@ -82,6 +82,32 @@ public final class ProxyMetrics {
             "Connections reset because they did not begin with a valid PROXY protocol header, on listeners with"
                     + " proxyProtocol on, by listener.",
             "listener");
+    final Counter udpFlows = counter(
+            "slb_udp_flows_total",
+            "UDP flows (a client address and port, pinned to one backend) opened on each listener. A flow counts"
+                    + " against the replica's maxConnections while open, in slb_connections too.",
+            "listener");
+    final Counter udpFlowsRefused = counter(
+            "slb_udp_flows_refused_total",
+            "UDP flows not opened, their datagrams dropped, by listener and reason: maxConnections or"
+                    + " newConnectionsPerSecond (the replica's limits, also in slb_connections_refused_total),"
+                    + " accessControl, noBackend, draining.",
+            "listener",
+            "reason");
+    final Counter udpDatagrams = counter(
+            "slb_udp_datagrams_total",
+            "Datagrams relayed on UDP listeners, by listener and direction: received (from clients, sent on to"
+                    + " backends) or sent (from backends, to clients). Their bytes are in slb_received_bytes_total and"
+                    + " slb_sent_bytes_total.",
+            "listener",
+            "direction");
+    final Counter udpDropped = counter(
+            "slb_udp_datagrams_dropped_total",
+            "Datagrams of open UDP flows dropped, by listener and reason: buffer_full (the socket's send buffer and"
+                    + " the flow's bounded queue were full), unreachable (the backend's host answered with an ICMP"
+                    + " error; the flow ends), send_failed.",
+            "listener",
+            "reason");
     final Histogram requestDuration = histogram(
             "slb_request_duration_seconds",
             "HTTP exchanges from the request head read to the response's last byte written, by listener.",
@@ -142,6 +168,16 @@ public final class ProxyMetrics {
                         + " no longer counted here, but still in slb_connections).")
                 .labelNames("listener")
                 .callback(cb -> listeners.forEach((name, l) -> cb.call(l.connectionsOpen(), name)))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("slb_udp_flows_open")
+                .help("UDP flows open now, by listener.")
+                .labelNames("listener")
+                .callback(cb -> listeners.forEach((name, l) -> {
+                    if (l.udp()) {
+                        cb.call(l.udpFlowsOpen(), name);
+                    }
+                }))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("slb_websockets_open")
@@ -205,6 +241,10 @@ public final class ProxyMetrics {
                 requests,
                 webSocketCloses,
                 proxyProtocolRefused,
+                udpFlows,
+                udpFlowsRefused,
+                udpDatagrams,
+                udpDropped,
                 requestDuration,
                 upstreamConnect,
                 upstreamFirstByte)) {

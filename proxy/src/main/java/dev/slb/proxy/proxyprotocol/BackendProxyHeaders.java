@@ -1,9 +1,12 @@
 package dev.slb.proxy.proxyprotocol;
 
 import dev.slb.model.ProxyProtocolVersion;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import java.net.Inet4Address;
@@ -11,7 +14,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The PROXY protocol headers a TCP listener with {@code backendProxyProtocol} sends its backends,
+ * The PROXY protocol headers a TCP or UDP listener with {@code backendProxyProtocol} sends its backends,
  * written through Netty's {@code HAProxyMessageEncoder}: on each client connection, one naming the
  * client and the address it connected to; on each health check, one that names no client (v2's
  * LOCAL command, v1's UNKNOWN), which the protocol's receivers answer as a connection of their own,
@@ -30,17 +33,49 @@ public final class BackendProxyHeaders {
      */
     public static HAProxyMessage forConnection(
             ProxyProtocolVersion version, InetSocketAddress client, InetSocketAddress destination) {
+        return message(netty(version), false, client, destination);
+    }
+
+    /**
+     * The v2 header that starts every datagram of a UDP flow from {@code client} to {@code destination}
+     * (UDP4 or UDP6, v2's DGRAM); addresses of two families are written as {@link #forConnection} writes them.
+     */
+    public static HAProxyMessage forDatagrams(InetSocketAddress client, InetSocketAddress destination) {
+        return message(HAProxyProtocolVersion.V2, true, client, destination);
+    }
+
+    private static HAProxyMessage message(
+            HAProxyProtocolVersion version, boolean datagram, InetSocketAddress client, InetSocketAddress destination) {
         boolean clientV4 = client.getAddress() instanceof Inet4Address;
         boolean destinationV4 = destination.getAddress() instanceof Inet4Address;
         boolean v4 = clientV4 && destinationV4;
+        HAProxyProxiedProtocol protocol = datagram
+                ? (v4 ? HAProxyProxiedProtocol.UDP4 : HAProxyProxiedProtocol.UDP6)
+                : (v4 ? HAProxyProxiedProtocol.TCP4 : HAProxyProxiedProtocol.TCP6);
         return new HAProxyMessage(
-                netty(version),
+                version,
                 HAProxyCommand.PROXY,
-                v4 ? HAProxyProxiedProtocol.TCP4 : HAProxyProxiedProtocol.TCP6,
+                protocol,
                 text(client, v4),
                 text(destination, v4),
                 client.getPort(),
                 destination.getPort());
+    }
+
+    /**
+     * {@code header} as the bytes {@code HAProxyMessageEncoder} writes, for a UDP flow to put ahead of each of its
+     * datagrams (a datagram carries header and payload together, so the encoder cannot sit in the pipeline as it
+     * does on a TCP connection, where the header is a write of its own). Encoded once per flow; the header is
+     * released.
+     */
+    public static ByteBuf encode(HAProxyMessage header) {
+        EmbeddedChannel encoder = new EmbeddedChannel(HAProxyMessageEncoder.INSTANCE);
+        try {
+            encoder.writeOutbound(header);
+            return encoder.readOutbound();
+        } finally {
+            encoder.finishAndReleaseAll();
+        }
     }
 
     /**

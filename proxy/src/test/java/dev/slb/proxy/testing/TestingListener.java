@@ -32,6 +32,13 @@ public final class TestingListener {
         return new TestingListener(name, Protocol.TCP);
     }
 
+    /** A UDP listener on a port free for UDP (and TCP) now. */
+    public static TestingListener udp(String name) {
+        TestingListener l = new TestingListener(name, Protocol.UDP);
+        l.listener.port(TestingPorts.freeUdp());
+        return l;
+    }
+
     public TestingListener port(int p) {
         listener.port(p);
         return this;

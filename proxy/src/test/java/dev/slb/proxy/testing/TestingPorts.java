@@ -47,6 +47,21 @@ public final class TestingPorts {
         }
     }
 
+    /** A loopback port free for both TCP and UDP right now, for a UDP listener (or a TCP and a UDP one). */
+    public static synchronized int freeUdp() {
+        for (int attempt = 0; ; attempt++) {
+            int port = free();
+            try (java.net.DatagramSocket s = new java.net.DatagramSocket(
+                    new java.net.InetSocketAddress(InetAddress.getByName(LOOPBACK), port))) {
+                return port;
+            } catch (IOException e) {
+                if (attempt >= 20) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+    }
+
     /** A port where a connect is refused: a backend that is down. */
     public static int dead() {
         return free();

@@ -462,8 +462,40 @@ class CelValidationTest {
         ObjectNode lb = tcp.deepCopy();
         listener(lb, 1).put("protocol", "HTTP");
         assertThat(errors(lb, null))
-                .containsExactly("spec.listeners[1]: Invalid value: \"object\": only TCP listeners keep clients by"
-                        + " source address; HTTP and HTTPS listeners use stickySession");
+                .containsExactly("spec.listeners[1]: Invalid value: \"object\": only TCP and UDP listeners keep"
+                        + " clients by source address; HTTP and HTTPS listeners use stickySession");
+    }
+
+    @Test
+    void aUdpListenerTakesPersistenceAndV2AndRefusesWhatOnlyStreamsOrHttpHave() {
+        ObjectNode lb = tcp.deepCopy();
+        listener(lb, 1).put("protocol", "UDP").put("backendProxyProtocol", "v2");
+        // A UDP listener on a TCP listener's port number is another port.
+        listener(lb, 1).put("port", 5432);
+        assertThat(errors(lb, null)).isEmpty();
+
+        listener(lb, 1).put("backendProxyProtocol", "v1").put("proxyProtocol", true);
+        listener(lb, 1).withObject("stickySession").put("type", "Insert");
+        listener(lb, 1).withObject("healthCheck").put("protocol", "UDP");
+        listener(lb, 0).withObject("healthCheck").put("protocol", "UDP");
+        assertThat(errors(lb, null))
+                .containsExactlyInAnyOrder(
+                        "spec.listeners[0]: Invalid value: \"object\": healthCheck.protocol UDP checks the backends of"
+                                + " UDP listeners; use TCP or HTTP here",
+                        "spec.listeners[1]: Invalid value: \"object\": a UDP listener sends backendProxyProtocol v2"
+                                + " only (v2 names a datagram flow; v1 is a text line for TCP streams): use v2",
+                        "spec.listeners[1]: Invalid value: \"object\": a UDP listener reads no PROXY protocol header"
+                                + " (an outer load balancer sends one per TCP connection): remove proxyProtocol",
+                        "spec.listeners[1]: Invalid value: \"object\": a UDP listener relays datagrams: it has no"
+                                + " requests, cookies, headers or WebSocket; remove rules, stickySession,"
+                                + " forwardedHeaders, websocketKeepaliveSeconds and compression");
+
+        ObjectNode twoUdp = tcp.deepCopy();
+        listener(twoUdp, 0).put("protocol", "UDP");
+        listener(twoUdp, 1).put("protocol", "UDP").put("port", 5432);
+        assertThat(errors(twoUdp, null))
+                .containsExactly("spec.listeners: Invalid value: \"array\": listener ports must be unique (TCP, HTTP"
+                        + " and HTTPS listeners all use TCP, so none of them may share a port)");
     }
 
     @Test
@@ -474,8 +506,8 @@ class CelValidationTest {
         listener(lb, 1).remove("persistence");
         listener(lb, 1).put("protocol", "HTTP").put("backendProxyProtocol", "v1");
         assertThat(errors(lb, null))
-                .containsExactly("spec.listeners[1]: Invalid value: \"object\": only TCP listeners send a PROXY"
-                        + " protocol header to backends; HTTP and HTTPS listeners tell them the client in"
+                .containsExactly("spec.listeners[1]: Invalid value: \"object\": only TCP and UDP listeners send a"
+                        + " PROXY protocol header to backends; HTTP and HTTPS listeners tell them the client in"
                         + " X-Forwarded-For");
     }
 
