@@ -65,6 +65,7 @@ public final class HttpListenerInitializer extends ChannelInitializer<Channel> {
         Http2Pipeline.install(
                 ch,
                 config,
+                () -> listener.get().config(),
                 () -> new HttpProxyHandler(
                         listener, pools.forLoop(ch.eventLoop()), connections, limits, true, ClientDecoding.WHOLE_HEADS),
                 connections);

@@ -143,6 +143,20 @@ final class TestingTlsClients {
      */
     static SSLSocket connectAs(int port, String serverName, Path clientCert, Path clientKey, String[] protocols)
             throws IOException, GeneralSecurityException, TlsException {
+        return handshake(clientContext(clientCert, clientKey), port, "127.0.0.1", params -> {
+            params.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
+            if (protocols != null) {
+                params.setProtocols(protocols);
+            }
+        });
+    }
+
+    /**
+     * A context that trusts every test server certificate and presents {@code clientCert} (with
+     * {@code clientKey}) to any server that asks, or no certificate when it is null.
+     */
+    static SSLContext clientContext(Path clientCert, Path clientKey)
+            throws IOException, GeneralSecurityException, TlsException {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         for (Path c : List.of(A_CRT, B_CRT, API_CRT, WILD_CRT)) {
@@ -166,12 +180,7 @@ final class TestingTlsClients {
         }
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(keys, tmf.getTrustManagers(), null);
-        return handshake(context, port, "127.0.0.1", params -> {
-            params.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
-            if (protocols != null) {
-                params.setProtocols(protocols);
-            }
-        });
+        return context;
     }
 
     static SSLSocket connect(int port) throws IOException, GeneralSecurityException {

@@ -141,9 +141,17 @@ class TlsSniTest {
         }
     }
 
-    /** The same as a person checks it by hand: {@code openssl s_client -servername}. */
+    /**
+     * The same as a person checks it by hand: {@code openssl s_client -servername}. Skipped where
+     * openssl is missing, except under CI, where {@code .ci/run} installs it and its absence is a failure.
+     */
     @Test
     void opensslSClientGetsTheCertificateOfTheNameItSends() throws Exception {
+        if (System.getenv("CI") != null) {
+            assertThat(onPath("openssl"))
+                    .as("openssl on PATH (.ci/run installs it)")
+                    .isTrue();
+        }
         assumeTrue(onPath("openssl"), "no openssl on PATH");
         ReloadingSslContext tls = ReloadingSslContext.load(tls(apiAndWildcard(API_CRT, API_KEY)), TlsProvider.JDK);
         try (TestingTlsServer server = TestingTlsServer.start(tls)) {
