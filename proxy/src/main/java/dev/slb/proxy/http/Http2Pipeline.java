@@ -2,8 +2,8 @@ package dev.slb.proxy.http;
 
 import dev.slb.model.Listener;
 import dev.slb.proxy.core.Connections;
-import dev.slb.proxy.metrics.StreamTraffic;
 import dev.slb.proxy.core.RateLimitedLog;
+import dev.slb.proxy.metrics.StreamTraffic;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
