@@ -181,13 +181,17 @@ class Http2AttacksTest {
 
         assertThat(answer("/a")).isEqualTo("200");
 
-        // A tab passes Netty's own checks: this proxy's check answers it 400 (it reached the backend before).
-        assertThat(answer("/a\tb")).as("a tab").isEqualTo("400");
-        // Netty resets the stream for a space (CANCEL), DEL or NUL (PROTOCOL_ERROR) before the proxy sees them.
-        for (String path : List.of("/a b", "/a\u007fb", "/a\u0000b")) {
+        // A tab and a space pass Netty's header checks: this proxy answers them 400, before Netty's
+        // conversion, which threw on the space and leaked the request's buffer (paranoid leak detection
+        // reported it here).
+        for (String path : List.of("/a\tb", "/a b")) {
+            assertThat(answer(path)).as("refused, never served: %s", path).isEqualTo("400");
+        }
+        // Netty's header checks reset the stream for DEL or NUL (PROTOCOL_ERROR) before the proxy sees them.
+        for (String path : List.of("/a\u007fb", "/a\u0000b")) {
             assertThat(answer(path))
                     .as("refused or reset, never served: %s", path.replace("\u0000", "NUL"))
-                    .isIn("400", "reset 8", "reset 1");
+                    .isIn("400", "reset 1");
         }
         assertThat(backend.requestCount())
                 .as("only the valid path reached the backend")

@@ -104,7 +104,7 @@ final class Http2Pipeline {
         ch.config().setAutoRead(true);
     }
 
-    /** Each stream: its byte counter, HTTP/2 frames to HTTP/1.1 objects, the checks HTTP/1.1 heads get, the relay. */
+    /** Each stream: its byte counter, the target's bytes checked, HTTP/2 frames to HTTP/1.1 objects, the checks HTTP/1.1 heads get, the relay. */
     private static final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
         private final Listener config;
         private final Supplier<HttpProxyHandler> relay;
@@ -119,6 +119,7 @@ final class Http2Pipeline {
             ch.config().setAutoRead(false);
             ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
             ch.pipeline().addLast(StreamTraffic.NAME, new StreamTraffic());
+            ch.pipeline().addLast(Http2TargetGuard.NAME, new Http2TargetGuard());
             ch.pipeline().addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true, true));
             if (config.compressionEnabled()) {
                 ch.pipeline().addLast(ResponseCompressor.NAME, new ResponseCompressor());

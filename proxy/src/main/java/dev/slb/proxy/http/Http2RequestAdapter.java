@@ -33,7 +33,8 @@ final class Http2RequestAdapter extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof HttpRequest request)) {
+        if (!(msg instanceof HttpRequest request) || request.decoderResult().isFailure()) {
+            // Not a head, or one refused already (Http2TargetGuard): on as it is.
             ctx.fireChannelRead(msg);
             return;
         }
