@@ -25,13 +25,19 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The echo backend's one handler: answers HTTP requests with {@code ok}, upgrades {@code /ws} and
- * then writes every WebSocket data frame back as it came (same type, flags and payload), a pong
- * for a ping and a close for a close. Writes are flushed once per read batch.
+ * The echo backend's one handler: answers HTTP requests with {@code ok} (whatever their method and
+ * body), {@code /json} with a 16 KiB JSON document, upgrades {@code /ws} and then writes every
+ * WebSocket data frame back as it came (same type, flags and payload), a pong for a ping and a
+ * close for a close. Writes are flushed once per read batch.
  */
 final class EchoBackendHandler extends ChannelInboundHandlerAdapter {
     static final String WS_PATH = "/ws";
+    /** Where the compression scenario's uncompressed, compressible response is served. */
+    static final String JSON_PATH = "/json";
+
     private static final byte[] OK = "ok\n".getBytes(StandardCharsets.US_ASCII);
+    /** Shared by every response: written as is, never released. */
+    private static final ByteBuf JSON = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(JsonDocument.bytes()));
 
     private static final WebSocketDecoderConfig DECODER = WebSocketDecoderConfig.newBuilder()
             .maxFramePayloadLength(EchoBackend.MAX_FRAME_PAYLOAD)
@@ -91,7 +97,12 @@ final class EchoBackendHandler extends ChannelInboundHandlerAdapter {
             respond(ctx, req, HttpResponseStatus.BAD_REQUEST, false);
             return;
         }
-        if (!path(req.uri()).equals(WS_PATH)) {
+        String path = path(req.uri());
+        if (path.equals(JSON_PATH)) {
+            json(ctx, req);
+            return;
+        }
+        if (!path.equals(WS_PATH)) {
             respond(ctx, req, HttpResponseStatus.OK, HttpUtil.isKeepAlive(req));
             return;
         }
@@ -121,6 +132,19 @@ final class EchoBackendHandler extends ChannelInboundHandlerAdapter {
         res.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        send(ctx, req, res, keepAlive);
+    }
+
+    private void json(ChannelHandlerContext ctx, FullHttpRequest req) {
+        FullHttpResponse res =
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, JSON.duplicate());
+        res.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, JsonDocument.SIZE);
+        send(ctx, req, res, HttpUtil.isKeepAlive(req));
+    }
+
+    private void send(ChannelHandlerContext ctx, FullHttpRequest req, FullHttpResponse res, boolean keepAlive) {
         if (!keepAlive) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +65,43 @@ class EchoBackendTest {
         assertThat(res.body()).isEqualTo("ok\n");
         assertThat(res.headers().firstValue("content-type")).hasValue("text/plain");
         assertThat(res.headers().firstValue("content-length")).hasValue("3");
+    }
+
+    @Test
+    void jsonIsSixteenKibOfCompressibleJson() throws Exception {
+        HttpResponse<byte[]> res = client.send(
+                HttpRequest.newBuilder(uri("http", EchoBackendHandler.JSON_PATH))
+                        .header("Accept-Encoding", "gzip")
+                        .timeout(WAIT)
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(res.headers().firstValue("content-type")).hasValue("application/json");
+        assertThat(res.headers().firstValue("content-length")).hasValue("16384");
+        // The backend never compresses: that is the proxy's work in the gzip scenario.
+        assertThat(res.headers().firstValue("content-encoding")).isEmpty();
+        assertThat(res.body()).hasSize(16384).isEqualTo(JsonDocument.bytes());
+        String json = new String(res.body(), StandardCharsets.US_ASCII);
+        assertThat(json).startsWith("{\"items\":[{\"id\":1,").endsWith("\"}");
+        assertThat(json.chars().filter(c -> c == '{').count())
+                .isEqualTo(json.chars().filter(c -> c == '}').count());
+        // As compressible as a real list response, not as a repeated string (README, gzip).
+        assertThat(gzipped(res.body(), 6)).isBetween(16384 / 8, 16384 / 3);
+    }
+
+    @Test
+    void aPostWithABodyIsAnsweredOk() throws Exception {
+        HttpResponse<String> res = client.send(
+                HttpRequest.newBuilder(uri("http", "/"))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes(1024, 3)))
+                        .header("Content-Type", "application/json")
+                        .timeout(WAIT)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(res.body()).isEqualTo("ok\n");
     }
 
     @Test
@@ -127,6 +165,18 @@ class EchoBackendTest {
             sb.append(new String(buf, 0, n, StandardCharsets.US_ASCII));
         }
         return sb.toString();
+    }
+
+    private static int gzipped(byte[] body, int level) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(out) {
+            {
+                def.setLevel(level);
+            }
+        }) {
+            gzip.write(body);
+        }
+        return out.size();
     }
 
     static byte[] bytes(int n, long seed) {
