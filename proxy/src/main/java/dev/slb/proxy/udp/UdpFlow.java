@@ -101,13 +101,13 @@ final class UdpFlow implements Connections.Drainable {
                     flush();
                 }
             } else {
+                // A UDP connect sends nothing: it fails only here (no source port or file descriptor
+                // left, no route), so it says nothing about the backend and does not count against it.
                 log.warn(
-                        "listener {}: UDP backend {} failed: {}",
+                        "listener {}: no socket for a UDP flow to backend {}: {}",
                         runtime.name(),
                         address,
                         f.cause().toString());
-                runtime.backendFailed(
-                        backendIndex, "connect failed: " + f.cause().getMessage());
                 end(CloseInitiator.BACKEND);
             }
         });
@@ -237,6 +237,8 @@ final class UdpFlow implements Connections.Drainable {
 
     /** The backend side: answers go back to the client from the listener's socket. */
     private final class BackendSide extends ChannelInboundHandlerAdapter {
+        private boolean answered;
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf data;
@@ -253,6 +255,11 @@ final class UdpFlow implements Connections.Drainable {
                 return;
             }
             lastActivityNanos = System.nanoTime();
+            if (!answered) {
+                // An answer clears the passive failures (ICMP unreachable) counted against the backend.
+                answered = true;
+                runtime.backendSucceeded(backendIndex);
+            }
             int size = data.readableBytes();
             Channel socket = relay.socket();
             if (!socket.isWritable()) {
