@@ -205,7 +205,9 @@ class Http2AttacksTest {
         frame(request, HEADERS, END_STREAM | END_HEADERS, 1, headerBlock(path));
         client.send(request).sync();
         Frame f = client.answer(1);
-        assertThat(f).as("an answer to %s", path).isNotNull();
+        assertThat(f)
+                .as("an answer to %s; frames: %s; open: %s", path, client.frames(), client.isOpen())
+                .isNotNull();
         return f.outcome();
     }
 
