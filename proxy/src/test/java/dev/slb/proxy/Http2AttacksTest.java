@@ -206,7 +206,21 @@ class Http2AttacksTest {
         client.send(request).sync();
         Frame f = client.answer(1);
         assertThat(f)
-                .as("an answer to %s; frames: %s; open: %s", path, client.frames(), client.isOpen())
+                .as(
+                        "an answer to %s; frames: %s; open: %s",
+                        path,
+                        client.frames().stream()
+                                .map(x -> x.outcome()
+                                        + (x.type() == TestingH2Connection.GOAWAY && x.payload().length > 8
+                                                ? " "
+                                                        + new String(
+                                                                x.payload(),
+                                                                8,
+                                                                x.payload().length - 8,
+                                                                java.nio.charset.StandardCharsets.UTF_8)
+                                                : ""))
+                                .toList(),
+                        client.isOpen())
                 .isNotNull();
         return f.outcome();
     }

@@ -153,13 +153,25 @@ public final class TestingH2Connection implements AutoCloseable {
                 throw new IllegalStateException("the server chose " + ssl.applicationProtocol() + ", not h2");
             }
             TestingH2Connection made = new TestingH2Connection(group, ch, reader);
-            ByteBuf preface = Unpooled.buffer();
-            preface.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            frame(preface, SETTINGS, 0, 0, new byte[0]);
-            ch.writeAndFlush(preface).sync();
+            // The server sends its SETTINGS as soon as its HTTP/2 pipeline is in place; the preface
+            // goes after that. A preface sent at once, as browsers send it, is sometimes lost by the
+            // proxy ("Known defect" in proxy/TLS.md), which these tests are not about.
             if (made.await(f -> f.type() == SETTINGS && (f.flags() & ACK) == 0, WAIT) == null) {
                 throw new IllegalStateException("no SETTINGS from the server within " + WAIT);
             }
+            ch.eventLoop()
+                    .submit(() -> {
+                        ByteBuf preface = Unpooled.buffer();
+                        preface.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        frame(preface, SETTINGS, 0, 0, new byte[0]);
+                        // The ACK of the server's SETTINGS, held back until the preface is out.
+                        frame(preface, SETTINGS, ACK, 0, new byte[0]);
+                        reader.prefaceSent = true;
+                        return ch.writeAndFlush(preface);
+                    })
+                    .sync()
+                    .getNow()
+                    .sync();
             return made;
         } catch (Exception | Error e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -296,6 +308,9 @@ public final class TestingH2Connection implements AutoCloseable {
     /** Splits the server's bytes into frames, decodes header blocks in order, and answers as a client must. */
     private static final class Reader extends ChannelInboundHandlerAdapter {
         final List<Frame> frames = new CopyOnWriteArrayList<>();
+        /** Set on the event loop once the preface (and the first SETTINGS' ACK) went out. */
+        boolean prefaceSent;
+
         private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
         private final ByteBuf in = Unpooled.buffer();
         /** A HEADERS frame without END_HEADERS, waiting for its CONTINUATIONs. */
@@ -343,8 +358,9 @@ public final class TestingH2Connection implements AutoCloseable {
                 }
                 return;
             }
-            // Answered before it is recorded: a test that saw the server's SETTINGS knows the ACK went first.
-            if (type == SETTINGS && (flags & ACK) == 0) {
+            // Answered before it is recorded: a test that saw the server's SETTINGS knows the ACK went
+            // first. The first SETTINGS is answered by open(), with the preface.
+            if (type == SETTINGS && (flags & ACK) == 0 && prefaceSent) {
                 ByteBuf ack = ctx.alloc().buffer(9);
                 frame(ack, SETTINGS, ACK, 0, new byte[0]);
                 ctx.writeAndFlush(ack);
